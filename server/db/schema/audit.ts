@@ -1,0 +1,19 @@
+import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { AuditActor, AuditEventType } from '../../../shared/domain/audit';
+
+/** Append-only, hash-chained: `hash` = SHA-256 over the canonical event including `prevHash`. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    id: uuid('id').notNull().unique().defaultRandom(),
+    type: text('type').$type<AuditEventType>().notNull(),
+    caseId: uuid('case_id'),
+    actor: jsonb('actor').$type<AuditActor>().notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string' }).notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_events_case_idx').on(t.caseId)],
+);

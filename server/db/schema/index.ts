@@ -1,0 +1,4 @@
+export * from './organisations';
+export * from './cases';
+export * from './sessions';
+export * from './audit';

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { organisationIdSchema } from '../ids';
+import { staffRoles } from '../domain/organisations';
+import { organisationViewSchema } from './auth';
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, '3–64 characters: letters, digits, dot, dash, underscore');
+export const newPasswordSchema = z.string().min(10, 'at least 10 characters').max(256);
+
+export const staffUserCreateSchema = z.object({
+  organisationId: organisationIdSchema,
+  username: usernameSchema,
+  displayName: z.string().trim().min(1).max(60),
+  role: z.enum(staffRoles),
+  password: newPasswordSchema,
+});
+export type StaffUserCreate = z.infer<typeof staffUserCreateSchema>;
+
+export const staffUserUpdateSchema = z
+  .object({
+    displayName: z.string().trim().min(1).max(60),
+    role: z.enum(staffRoles),
+    active: z.boolean(),
+    password: newPasswordSchema,
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export type StaffUserUpdate = z.infer<typeof staffUserUpdateSchema>;
+
+export const staffUserViewSchema = z.object({
+  id: z.string(),
+  organisationId: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: z.enum(staffRoles),
+  active: z.boolean(),
+  createdAt: z.string(),
+});
+export type StaffUserView = z.infer<typeof staffUserViewSchema>;
+
+export const organisationListSchema = z.object({ items: z.array(organisationViewSchema) });
+export const staffUserListSchema = z.object({ items: z.array(staffUserViewSchema) });
+
+export const auditVerificationSchema = z.object({
+  ok: z.boolean(),
+  checked: z.number().int(),
+  firstBroken: z
+    .object({ seq: z.number().int(), eventId: z.string(), reason: z.enum(['hash_mismatch', 'previous_hash_mismatch', 'sequence_gap']) })
+    .nullable(),
+});
+export type AuditVerification = z.infer<typeof auditVerificationSchema>;

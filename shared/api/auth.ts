@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { courtCodes } from '../domain/courts';
+import { organisationKinds, staffRoles } from '../domain/organisations';
+
+export const loginRequestSchema = z.object({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(256),
+});
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+export const organisationViewSchema = z.object({
+  id: z.string(),
+  kind: z.enum(organisationKinds),
+  name: z.string(),
+  caseNumberPrefix: z.string().nullable(),
+  courtCode: z.enum(courtCodes).nullable(),
+});
+export type OrganisationView = z.infer<typeof organisationViewSchema>;
+
+export const meSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: z.enum(staffRoles),
+  organisation: organisationViewSchema,
+});
+export type Me = z.infer<typeof meSchema>;

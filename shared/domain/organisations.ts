@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { courtCodes } from './courts';
+
+export const organisationKinds = ['mediation_center', 'maritime_court', 'tribunal'] as const;
+export type OrganisationKind = (typeof organisationKinds)[number];
+
+export const staffRoles = ['mediator', 'clerk', 'judge', 'admin'] as const;
+export type StaffRole = (typeof staffRoles)[number];
+
+/** Which staff roles may belong to which kind of organisation. */
+export const rolesForOrganisation: Record<OrganisationKind, readonly StaffRole[]> = {
+  mediation_center: ['mediator', 'admin'],
+  maritime_court: ['clerk', 'judge', 'admin'],
+  tribunal: ['clerk', 'judge', 'admin'],
+};
+
+export const organisationInputSchema = z
+  .object({
+    kind: z.enum(organisationKinds),
+    name: z.string().trim().min(2).max(100),
+    /** Short prefix in case numbers, e.g. 浙闽联调 → （2026）浙闽联调字第0001号. */
+    caseNumberPrefix: z.string().trim().min(1).max(12).optional(),
+    courtCode: z.enum(courtCodes).optional(),
+  })
+  .superRefine((org, ctx) => {
+    if (org.kind === 'mediation_center') {
+      if (!org.caseNumberPrefix) ctx.addIssue({ code: 'custom', path: ['caseNumberPrefix'], message: 'required for a mediation center' });
+      if (org.courtCode) ctx.addIssue({ code: 'custom', path: ['courtCode'], message: 'only courts and tribunals have a court code' });
+    } else if (!org.courtCode) {
+      ctx.addIssue({ code: 'custom', path: ['courtCode'], message: 'required for a court or tribunal' });
+    }
+  });
+export type OrganisationInput = z.infer<typeof organisationInputSchema>;

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { partyIdSchema, staffUserIdSchema } from '../ids';
+import { chineseMobileSchema } from './parties';
+
+export const participantRoles = [
+  'mediator',
+  'party',
+  'agent',
+  'appraiser',
+  'interpreter',
+  'clerk',
+  'judge',
+  'observer',
+] as const;
+export type ParticipantRole = (typeof participantRoles)[number];
+
+export const participantInputSchema = z
+  .object({
+    role: z.enum(participantRoles),
+    displayName: z.string().trim().min(1).max(100),
+    phone: chineseMobileSchema.optional(),
+    /** The party this participant is (role party). */
+    partyId: partyIdSchema.optional(),
+    /** The party this agent or lawyer acts for (role agent). */
+    representsPartyId: partyIdSchema.optional(),
+    staffUserId: staffUserIdSchema.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.role === 'party' && !p.partyId) ctx.addIssue({ code: 'custom', path: ['partyId'], message: 'a party participant names the party' });
+    if (p.role !== 'party' && p.partyId) ctx.addIssue({ code: 'custom', path: ['partyId'], message: 'only a party participant is a party' });
+    if (p.role === 'agent' && !p.representsPartyId) ctx.addIssue({ code: 'custom', path: ['representsPartyId'], message: 'an agent acts for a named party' });
+    if (p.role !== 'agent' && p.representsPartyId) ctx.addIssue({ code: 'custom', path: ['representsPartyId'], message: 'only an agent represents a party' });
+  });
+export type ParticipantInput = z.infer<typeof participantInputSchema>;

@@ -1,0 +1,14 @@
+import { defineMachine } from '../state-machine';
+
+/** Mediation session: scheduled → lobby → live ⇄ paused → ended | cancelled. */
+export const sessionStatuses = ['scheduled', 'lobby', 'live', 'paused', 'ended', 'cancelled'] as const;
+export type SessionStatus = (typeof sessionStatuses)[number];
+
+export const sessionMachine = defineMachine(sessionStatuses, {
+  scheduled: ['lobby', 'cancelled'],
+  lobby: ['live', 'cancelled'],
+  live: ['paused', 'ended'],
+  paused: ['live', 'ended'],
+  ended: [],
+  cancelled: [],
+});

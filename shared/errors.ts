@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** The single error envelope used by HTTP responses and socket acks. */
+export const errorCodes = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'INVITATION_EXPIRED',
+  'INVITATION_REVOKED',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export const httpStatusOf: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INVITATION_EXPIRED: 410,
+  INVITATION_REVOKED: 410,
+  INTERNAL: 500,
+};
+
+export const fieldIssueSchema = z.object({ field: z.string(), message: z.string() });
+export type FieldIssue = z.infer<typeof fieldIssueSchema>;
+
+export const errorBodySchema = z.object({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  /** The first field at fault, for validation errors. */
+  field: z.string().optional(),
+  issues: z.array(fieldIssueSchema).optional(),
+});
+export const errorEnvelopeSchema = z.object({ error: errorBodySchema });
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** Turns zod issues into field paths like `parties.1.idNumber`. */
+export function fieldIssuesOf(error: z.ZodError, prefix = ''): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)',
+    message: issue.message,
+  }));
+}
