@@ -52,3 +52,13 @@ export const auditVerificationSchema = z.object({
     .nullable(),
 });
 export type AuditVerification = z.infer<typeof auditVerificationSchema>;
+
+export const auditEventViewSchema = z.object({
+  seq: z.number().int(),
+  type: z.string(),
+  actor: z.record(z.string(), z.unknown()),
+  data: z.record(z.string(), z.unknown()),
+  occurredAt: z.string(),
+  hash: z.string(),
+});
+export const auditEventListSchema = z.object({ items: z.array(auditEventViewSchema) });

@@ -46,6 +46,7 @@ export const caseCreateSchema = z
     });
   });
 export type CaseCreate = z.input<typeof caseCreateSchema>;
+export type CaseCreateData = z.output<typeof caseCreateSchema>;
 
 export const caseUpdateSchema = z
   .object(caseFields)

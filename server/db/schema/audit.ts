@@ -11,7 +11,7 @@ export const auditEvents = pgTable(
     caseId: uuid('case_id'),
     actor: jsonb('actor').$type<AuditActor>().notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
-    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string' }).notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },

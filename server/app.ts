@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ServiceContext } from './context';
+import type { Database } from './db/client';
+import { adminRoutes } from './modules/admin/admin.routes';
+import { auditRoutes } from './modules/audit/audit.routes';
+import { authRoutes } from './modules/auth/auth.routes';
+import { casesRoutes } from './modules/cases/cases.routes';
+import { healthRoutes, type MediaStatus } from './modules/health/health.routes';
+import { invitationsRoutes } from './modules/invitations/invitations.routes';
+import { sessionsRoutes } from './modules/sessions/sessions.routes';
+import { authPlugin } from './plugins/auth';
+import { errorsPlugin, sendError } from './plugins/errors';
+import type { IdNumberCipher } from './security/id-number-cipher';
+
+export interface AppDeps {
+  database: Database;
+  cipher: IdNumberCipher;
+  media: MediaStatus | null;
+  publicUrl?: string | undefined;
+  sessionHours?: number;
+  loginRatePerMinute?: number;
+  secureCookies?: boolean;
+  now?: () => Date;
+  logger?: FastifyServerOptions['logger'];
+  /** Built client to serve (dist/client); null to serve none. */
+  clientDir?: string | null;
+}
+
+const defaultClientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
+// JSON bodies are small; anything larger is refused with 413 before it is parsed.
+const bodyLimit = 256 * 1024;
+
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit, trustProxy: true }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const ctx: ServiceContext = {
+    db: deps.database.db,
+    cipher: deps.cipher,
+    now: deps.now ?? (() => new Date()),
+    publicUrl: deps.publicUrl,
+    sessionHours: deps.sessionHours ?? 12,
+  };
+  app.decorate('ctx', ctx);
+
+  await app.register(errorsPlugin);
+  await app.register(rateLimit, { global: false });
+  await app.register(authPlugin, { secureCookies: deps.secureCookies ?? false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Haiqiao 海桥 API', description: 'Cloud mediation for maritime disputes', version: '0.1.0' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'hq_session' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Frame-Options', 'DENY');
+  });
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, { driver: deps.database.driver, ping: deps.database.ping, media: deps.media });
+      await api.register(authRoutes, { loginRatePerMinute: deps.loginRatePerMinute ?? 10 });
+      await api.register(adminRoutes);
+      await api.register(casesRoutes);
+      await api.register(sessionsRoutes);
+      await api.register(invitationsRoutes);
+      await api.register(auditRoutes);
+    },
+    { prefix: '/api' },
+  );
+
+  const clientDir = deps.clientDir === undefined ? defaultClientDir : deps.clientDir;
+  if (clientDir && fs.existsSync(path.join(clientDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: clientDir, wildcard: false });
+    // Client-side routes (/cases/…, /j/<token>) get the app shell; unknown API paths get JSON 404.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === 'GET' && !request.url.startsWith('/api/') && !path.extname(request.url.split('?')[0]!)) {
+        return reply.header('Cache-Control', 'no-store').sendFile('index.html');
+      }
+      return sendError(reply, { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    });
+  }
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

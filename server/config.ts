@@ -1,0 +1,63 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const booleanish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Address people's browsers use to reach the service; invitation links are built on it. */
+  PUBLIC_URL: z.url().optional(),
+  /** postgres://… to use a PostgreSQL server; unset means the embedded PGlite database. */
+  DATABASE_URL: z.string().min(1).optional(),
+  HAIQIAO_DATA_DIR: z.string().default(path.resolve('data')),
+  /** 32 bytes, base64: key for personal ID numbers at rest. Generated into the data dir if unset. */
+  HAIQIAO_ENCRYPTION_KEY: z.string().optional(),
+  HAIQIAO_SEED_DEMO: booleanish.default(true),
+  HAIQIAO_MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(os.availableParallelism()),
+  HAIQIAO_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  HAIQIAO_LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
+  HAIQIAO_SECURE_COOKIES: booleanish.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string | undefined;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  encryptionKey: string | undefined;
+  seedDemo: boolean;
+  mediaWorkers: number;
+  sessionHours: number;
+  loginRatePerMinute: number;
+  secureCookies: boolean;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.HAIQIAO_DATA_DIR,
+    encryptionKey: e.HAIQIAO_ENCRYPTION_KEY,
+    seedDemo: e.HAIQIAO_SEED_DEMO,
+    mediaWorkers: Math.min(e.HAIQIAO_MEDIA_WORKERS, os.availableParallelism()),
+    sessionHours: e.HAIQIAO_SESSION_HOURS,
+    loginRatePerMinute: e.HAIQIAO_LOGIN_RATE_PER_MINUTE,
+    secureCookies: e.HAIQIAO_SECURE_COOKIES ?? (e.PUBLIC_URL?.startsWith('https://') ?? false),
+    logLevel: e.LOG_LEVEL,
+  };
+}

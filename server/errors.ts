@@ -1,0 +1,20 @@
+import type { ErrorCode, FieldIssue } from '../shared/errors';
+
+/** A failure the client caused or may retry; mapped to the shared error envelope. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly issues?: FieldIssue[],
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
+export const forbidden = (message = 'not allowed for your role') => new AppError('FORBIDDEN', message);
+export const conflict = (message: string) => new AppError('CONFLICT', message);
+export const invalid = (field: string, message: string) =>
+  new AppError('VALIDATION_FAILED', `${field}: ${message}`, field, [{ field, message }]);

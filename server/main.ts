@@ -1,0 +1,49 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app';
+import { loadConfig } from './config';
+import { openDatabase } from './db/client';
+import { WorkerPool } from './media/worker-pool';
+import { createIdNumberCipher, resolveEncryptionKey } from './security/id-number-cipher';
+import { seedDemo } from './seed/demo';
+
+const config = loadConfig();
+const say = (line: string) => process.stdout.write(`[haiqiao] ${line}\n`);
+
+say(config.databaseUrl ? 'database: PostgreSQL (DATABASE_URL)' : `database: embedded PGlite in ${config.dataDir}`);
+const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const { key, generated } = resolveEncryptionKey(config.encryptionKey, config.dataDir);
+if (generated) say(`generated an ID-number encryption key in ${config.dataDir}/id-number.key (set HAIQIAO_ENCRYPTION_KEY in production)`);
+
+const media = config.mediaWorkers > 0 ? await WorkerPool.start({ size: config.mediaWorkers }) : null;
+say(media ? `media: ${media.status().workers} mediasoup worker(s) ${media.status().version}` : 'media: disabled (HAIQIAO_MEDIA_WORKERS=0)');
+
+const app = await buildApp({
+  database,
+  cipher: createIdNumberCipher(key),
+  media,
+  publicUrl: config.publicUrl,
+  sessionHours: config.sessionHours,
+  loginRatePerMinute: config.loginRatePerMinute,
+  secureCookies: config.secureCookies,
+  logger: { level: config.logLevel },
+});
+
+const seeded = config.seedDemo ? await seedDemo(database.db) : null;
+
+closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+  if (err) app.log.error({ err }, 'closing after an error');
+  else app.log.info({ signal }, 'shutting down');
+  await app.close();
+  await media?.close();
+  await database.close();
+});
+
+const address = await app.listen({ host: config.host, port: config.port });
+const url = config.publicUrl ?? address.replace('127.0.0.1', 'localhost');
+say(`listening on ${address}; open ${url}  (API reference: ${url}/docs)`);
+if (seeded) {
+  say('first start: created a demo mediation center, the Ningbo and Xiamen maritime courts and three accounts:');
+  say(`  mediator  ${seeded.mediator.username} / ${seeded.mediator.password}`);
+  say(`  clerk     ${seeded.clerk.username} / ${seeded.clerk.password}`);
+  say(`  admin     ${seeded.admin.username} / ${seeded.admin.password}`);
+}

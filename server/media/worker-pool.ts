@@ -1,0 +1,186 @@
+// A fixed-size pool of mediasoup workers: one process per core, routers placed on the least
+// loaded worker, dead workers replaced. mediasoup only; no database, modules or Fastify here.
+import path from 'node:path';
+import type { types } from 'mediasoup';
+import { resolveWorkerBinary, type WorkerBinary } from './worker-binary';
+
+type Mediasoup = typeof import('mediasoup');
+
+/** Minimal logger (pino's signature, so Fastify's logger fits). */
+export interface PoolLogger {
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface WorkerPoolOptions {
+  /** Number of workers; callers pass min(os.availableParallelism(), configured). */
+  size: number;
+  rtcMinPort?: number;
+  rtcMaxPort?: number;
+  logLevel?: types.WorkerLogLevel;
+  /**
+   * Called once per dead worker with its pid, after the pool has tried to start its
+   * replacement (so leastLoaded() can already be used to rebuild the worker's rooms).
+   */
+  onWorkerDied?: (pid: number, error: Error) => void;
+  logger?: PoolLogger;
+}
+
+export interface WorkerPoolStatus {
+  /** Configured pool size. */
+  workers: number;
+  /** Workers currently running. */
+  alive: number;
+  /** mediasoup version (library and worker binary). */
+  version: string;
+}
+
+const consoleLogger: PoolLogger = {
+  warn: (obj, msg) => console.warn(msg ?? '', obj),
+  error: (obj, msg) => console.error(msg ?? '', obj),
+};
+
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * mediasoup 3.19.3 has no per-worker binary option: node/lib/Worker.js computes `workerBin`
+ * once, when it is first loaded (MEDIASOUP_WORKER_BIN if set, else
+ * <pkg>/worker/out/Release/mediasoup-worker), and every createWorker() spawns that path.
+ * resolveWorkerBinary() applies the same rule, so the two agree unless MEDIASOUP_WORKER_BIN
+ * was changed after mediasoup was loaded; refuse that rather than spawn an unchecked binary.
+ */
+async function loadMediasoup(bin: WorkerBinary): Promise<Mediasoup> {
+  const ms = await import('mediasoup');
+  if (path.resolve(ms.workerBin) !== bin.path) {
+    throw new Error(
+      `mediasoup will spawn ${ms.workerBin} but the checked worker is ${bin.path}: ` +
+        'MEDIASOUP_WORKER_BIN must be set before mediasoup is first imported',
+    );
+  }
+  if (ms.version !== bin.version) {
+    throw new Error(`mediasoup ${ms.version} is loaded but the worker binary is for ${bin.version}`);
+  }
+  return ms;
+}
+
+export class WorkerPool {
+  readonly #ms: Mediasoup;
+  readonly #options: WorkerPoolOptions;
+  readonly #log: PoolLogger;
+  /** Live workers and how many routers each one holds, in creation order. */
+  readonly #routerCounts = new Map<types.Worker, number>();
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
+  #closed = false;
+
+  private constructor(ms: Mediasoup, options: WorkerPoolOptions) {
+    this.#ms = ms;
+    this.#options = options;
+    this.#log = options.logger ?? consoleLogger;
+  }
+
+  static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
+    if (!Number.isInteger(options.size) || options.size < 1) {
+      throw new RangeError(`WorkerPool size must be a positive integer, got ${options.size}`);
+    }
+    const ms = await loadMediasoup(resolveWorkerBinary());
+    const pool = new WorkerPool(ms, options);
+    try {
+      await Promise.all(Array.from({ length: options.size }, () => pool.#spawn()));
+    } catch (error) {
+      pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  /** The live worker holding the fewest routers (first created wins ties). */
+  leastLoaded(): types.Worker {
+    let best: types.Worker | undefined;
+    let bestCount = Infinity;
+    for (const [worker, count] of this.#routerCounts) {
+      if (count < bestCount) {
+        best = worker;
+        bestCount = count;
+      }
+    }
+    if (!best) throw new Error('no mediasoup worker is running');
+    return best;
+  }
+
+  /** Live workers, in creation order. */
+  get workers(): readonly types.Worker[] {
+    return [...this.#routerCounts.keys()];
+  }
+
+  status(): WorkerPoolStatus {
+    return { workers: this.#options.size, alive: this.#routerCounts.size, version: this.#ms.version };
+  }
+
+  /** Closes every worker (and so every router on them); dead workers are no longer replaced. */
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
+    const workers = [...this.#routerCounts.keys()];
+    this.#routerCounts.clear();
+    for (const worker of workers) worker.close();
+  }
+
+  async #spawn(): Promise<types.Worker> {
+    const { logLevel = 'warn', rtcMinPort, rtcMaxPort } = this.#options;
+    const worker = await this.#ms.createWorker({
+      logLevel,
+      ...(rtcMinPort !== undefined && { rtcMinPort }),
+      ...(rtcMaxPort !== undefined && { rtcMaxPort }),
+    });
+    if (this.#closed) {
+      worker.close();
+      throw new Error('WorkerPool closed while a worker was starting');
+    }
+    // A later issue adds one WebRtcServer per worker here.
+    this.#routerCounts.set(worker, 0);
+    worker.observer.on('newrouter', (router: types.Router) => {
+      this.#adjust(worker, +1);
+      router.observer.once('close', () => this.#adjust(worker, -1));
+    });
+    // A worker closed directly (not through the pool) just leaves the pool; a dead one is replaced.
+    worker.observer.once('close', () => this.#routerCounts.delete(worker));
+    worker.once('died', (error: Error) => void this.#onDied(worker, error));
+    return worker;
+  }
+
+  #adjust(worker: types.Worker, delta: number): void {
+    const count = this.#routerCounts.get(worker);
+    if (count !== undefined) this.#routerCounts.set(worker, Math.max(0, count + delta));
+  }
+
+  async #onDied(worker: types.Worker, error: Error): Promise<void> {
+    this.#routerCounts.delete(worker);
+    if (this.#closed) return;
+    this.#log.error({ pid: worker.pid, err: error }, 'mediasoup worker died; replacing it');
+    await this.#replace(RETRY_MIN_MS);
+    try {
+      this.#options.onWorkerDied?.(worker.pid, error);
+    } catch (err) {
+      this.#log.error({ err }, 'onWorkerDied callback threw');
+    }
+  }
+
+  /** Starts one replacement worker; on failure retries in the background with backoff. */
+  async #replace(retryMs: number): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.#spawn();
+    } catch (err) {
+      if (this.#closed) return;
+      this.#log.warn({ err, retryMs }, 'could not start a replacement mediasoup worker; retrying');
+      const timer = setTimeout(() => {
+        this.#retryTimers.delete(timer);
+        void this.#replace(Math.min(retryMs * 2, RETRY_MAX_MS));
+      }, retryMs);
+      timer.unref();
+      this.#retryTimers.add(timer);
+    }
+  }
+}

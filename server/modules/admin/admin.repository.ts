@@ -1,0 +1,35 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { organisations, staffUsers } from '../../db/schema';
+
+export type OrganisationRow = typeof organisations.$inferSelect;
+export type StaffUserRow = typeof staffUsers.$inferSelect;
+
+export const listOrganisations = (db: Db) => db.select().from(organisations).orderBy(asc(organisations.kind), asc(organisations.name));
+
+export async function findOrganisation(db: Db, id: string) {
+  const [row] = await db.select().from(organisations).where(eq(organisations.id, id));
+  return row;
+}
+
+export async function insertOrganisation(db: Db, values: typeof organisations.$inferInsert) {
+  const [row] = await db.insert(organisations).values(values).returning();
+  return row!;
+}
+
+export const listStaffUsers = (db: Db) => db.select().from(staffUsers).orderBy(asc(staffUsers.username));
+
+export async function findStaffUser(db: Db, id: string) {
+  const [row] = await db.select().from(staffUsers).where(eq(staffUsers.id, id));
+  return row;
+}
+
+export async function insertStaffUser(db: Db, values: typeof staffUsers.$inferInsert) {
+  const [row] = await db.insert(staffUsers).values(values).returning();
+  return row!;
+}
+
+export async function updateStaffUser(db: Db, id: string, values: Partial<typeof staffUsers.$inferInsert>) {
+  const [row] = await db.update(staffUsers).set(values).where(eq(staffUsers.id, id)).returning();
+  return row;
+}

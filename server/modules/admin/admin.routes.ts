@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { auditVerificationSchema, organisationListSchema, staffUserCreateSchema, staffUserListSchema, staffUserUpdateSchema, staffUserViewSchema } from '../../../shared/api/admin';
+import { organisationViewSchema } from '../../../shared/api/auth';
+import { organisationInputSchema } from '../../../shared/domain/organisations';
+import { staffUserIdSchema } from '../../../shared/ids';
+import { verifyChain } from '../audit/audit.repository';
+import { requireStaff } from '../auth/principal';
+import * as service from './admin.service';
+
+const tags = ['admin'];
+const admin = ['admin'] as const;
+
+export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/admin/organisations', { schema: { tags, response: { 200: organisationListSchema } } }, (request) => {
+    requireStaff(request, admin);
+    return service.listOrganisations(app.ctx);
+  });
+
+  app.post('/admin/organisations', { schema: { tags, body: organisationInputSchema, response: { 201: organisationViewSchema } } }, async (request, reply) =>
+    reply.code(201).send(await service.createOrganisation(app.ctx.db, requireStaff(request, admin), request.body)),
+  );
+
+  app.get('/admin/staff-users', { schema: { tags, response: { 200: staffUserListSchema } } }, (request) => {
+    requireStaff(request, admin);
+    return service.listStaffUsers(app.ctx);
+  });
+
+  app.post('/admin/staff-users', { schema: { tags, body: staffUserCreateSchema, response: { 201: staffUserViewSchema } } }, async (request, reply) =>
+    reply.code(201).send(await service.createStaffUser(app.ctx.db, requireStaff(request, admin), request.body)),
+  );
+
+  app.patch(
+    '/admin/staff-users/:staffUserId',
+    { schema: { tags, params: z.object({ staffUserId: staffUserIdSchema }), body: staffUserUpdateSchema, response: { 200: staffUserViewSchema } } },
+    (request) => service.updateStaffUser(app.ctx, requireStaff(request, admin), request.params.staffUserId, request.body),
+  );
+
+  app.get('/admin/audit/verify', { schema: { tags, response: { 200: auditVerificationSchema } } }, async (request) => {
+    requireStaff(request, admin);
+    const result = await verifyChain(app.ctx.db);
+    return { ok: result.firstBroken === null, ...result };
+  });
+};

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { asc, desc, eq, gt, sql } from 'drizzle-orm';
+import type { AuditActor, AuditEventType } from '../../../shared/domain/audit';
+import type { Db } from '../../db/client';
+import { auditEvents } from '../../db/schema';
+import { sha256Hex } from '../../security/tokens';
+
+export const genesisHash = '0'.repeat(64);
+// Serialises appends so that each event links to exactly one predecessor.
+const chainLockKey = 0x68710001;
+
+export interface NewAuditEvent {
+  type: AuditEventType;
+  caseId?: string | null;
+  actor: AuditActor;
+  data?: Record<string, unknown>;
+}
+
+type StoredEvent = typeof auditEvents.$inferSelect;
+
+export function hashOf(event: Omit<StoredEvent, 'hash'>): string {
+  const canonical = canonicalize({
+    seq: event.seq,
+    id: event.id,
+    type: event.type,
+    caseId: event.caseId,
+    actor: event.actor,
+    data: event.data,
+    occurredAt: event.occurredAt.toISOString(),
+    prevHash: event.prevHash,
+  });
+  if (canonical === undefined) throw new Error('audit event cannot be canonicalised');
+  return sha256Hex(canonical);
+}
+
+/** Must run inside the transaction that makes the state change it records. */
+export async function appendAuditEvent(tx: Db, event: NewAuditEvent): Promise<StoredEvent> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${chainLockKey})`);
+  const [last] = await tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+  const row = {
+    seq: (last?.seq ?? 0) + 1,
+    id: randomUUID(),
+    type: event.type,
+    caseId: event.caseId ?? null,
+    actor: event.actor,
+    data: JSON.parse(JSON.stringify(event.data ?? {})) as Record<string, unknown>,
+    occurredAt: new Date(),
+    prevHash: last?.hash ?? genesisHash,
+  };
+  const stored = { ...row, hash: hashOf(row) };
+  await tx.insert(auditEvents).values(stored);
+  return stored;
+}
+
+export function listCaseEvents(db: Db, caseId: string) {
+  return db.select().from(auditEvents).where(eq(auditEvents.caseId, caseId)).orderBy(asc(auditEvents.seq));
+}
+
+export type ChainBreak = { seq: number; eventId: string; reason: 'hash_mismatch' | 'previous_hash_mismatch' | 'sequence_gap' };
+
+/** Walks the whole chain in order and reports the first broken link. */
+export async function verifyChain(db: Db, batchSize = 1000): Promise<{ checked: number; firstBroken: ChainBreak | null }> {
+  let previous = { seq: 0, hash: genesisHash };
+  let checked = 0;
+  for (;;) {
+    const batch = await db.select().from(auditEvents).where(gt(auditEvents.seq, previous.seq)).orderBy(asc(auditEvents.seq)).limit(batchSize);
+    for (const event of batch) {
+      const at = { seq: event.seq, eventId: event.id };
+      if (event.seq !== previous.seq + 1) return { checked, firstBroken: { ...at, reason: 'sequence_gap' } };
+      if (event.prevHash !== previous.hash) return { checked, firstBroken: { ...at, reason: 'previous_hash_mismatch' } };
+      if (hashOf(event) !== event.hash) return { checked, firstBroken: { ...at, reason: 'hash_mismatch' } };
+      previous = { seq: event.seq, hash: event.hash };
+      checked += 1;
+    }
+    if (batch.length < batchSize) return { checked, firstBroken: null };
+  }
+}

@@ -1,0 +1,194 @@
+import type { CaseCreateData, CaseListQuery, CaseUpdate } from '../../../shared/api/cases';
+import { caseMachine, type CaseStatus } from '../../../shared/domain/cases';
+import { maskIdNumber } from '../../../shared/domain/id-numbers';
+import type { PartyInput } from '../../../shared/domain/parties';
+import type { VesselInput } from '../../../shared/domain/vessels';
+import type { ServiceContext } from '../../context';
+import type { Db } from '../../db/client';
+import { conflict, forbidden, invalid, notFound } from '../../errors';
+import { appendAuditEvent } from '../audit/audit.repository';
+import type { Principal } from '../auth/principal';
+import { accessTo, type CaseAccess, visibleCasesFilter } from './case-access';
+import { caseSummary, caseView, partyView, vesselView } from './case-views';
+import * as repo from './cases.repository';
+
+const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
+
+/** Loads a case the caller may see; 404 when it is not theirs to see, 403 when read-only. */
+export async function loadCase(db: Db, p: Principal, caseId: string, need: CaseAccess) {
+  const found = await repo.findCase(db, caseId);
+  const access = found ? accessTo(p, found.case) : null;
+  if (!found || !access) throw notFound('case');
+  if (need === 'write' && access !== 'write') throw forbidden('only the case’s mediation center may change it');
+  return found;
+}
+
+/** Edits are refused once a case has ended. */
+function assertEditable(row: repo.CaseRow) {
+  if (caseMachine.isTerminal(row.status)) throw conflict(`case is ${row.status} and can no longer be changed`);
+}
+
+export async function listCases(ctx: ServiceContext, p: Principal, query: CaseListQuery) {
+  const { rows, total } = await repo.searchCases(ctx.db, { visibility: visibleCasesFilter(p), ...query });
+  const names = await repo.partyNamesByCase(ctx.db, rows.map((r) => r.case.id));
+  return { items: rows.map((r) => caseSummary(r.case, r.centerName, names.get(r.case.id) ?? [])), total };
+}
+
+export async function getCase(ctx: ServiceContext, p: Principal, caseId: string) {
+  const found = await loadCase(ctx.db, p, caseId, 'read');
+  return assembleView(ctx.db, found.case, found.centerName);
+}
+
+async function assembleView(db: Db, row: repo.CaseRow, centerName: string) {
+  const [parties, vessels] = await Promise.all([repo.listParties(db, row.id), repo.listVessels(db, row.id)]);
+  return caseView(row, centerName, parties, vessels);
+}
+
+function partyColumns(ctx: ServiceContext, input: PartyInput) {
+  return {
+    kind: input.kind,
+    name: input.name,
+    phone: input.phone ?? null,
+    address: input.address ?? null,
+    ...(input.idNumber
+      ? { idType: input.idType ?? null, idNumberCiphertext: ctx.cipher.encrypt(input.idNumber), idNumberMasked: maskIdNumber(input.idNumber) }
+      : {}),
+  };
+}
+
+function caseNumber(prefix: string, year: number, seq: number) {
+  return `（${year}）${prefix}字第${String(seq).padStart(4, '0')}号`;
+}
+
+export async function createCase(ctx: ServiceContext, p: Principal, input: CaseCreateData) {
+  if (p.role !== 'mediator' || p.organisationKind !== 'mediation_center') throw forbidden('only mediators register cases');
+  return ctx.db.transaction(async (tx) => {
+    const year = ctx.now().getFullYear();
+    const seq = await repo.nextCaseSequence(tx, p.organisationId, year);
+    const row = await repo.insertCase(tx, {
+      number: caseNumber(p.caseNumberPrefix ?? '海桥', year, seq),
+      centerId: p.organisationId,
+      title: input.title,
+      disputeType: input.disputeType,
+      incidentAt: new Date(input.incidentAt),
+      incidentLat: input.incidentPosition?.lat ?? null,
+      incidentLon: input.incidentPosition?.lon ?? null,
+      seaArea: input.seaArea,
+      incidentDescription: input.incidentDescription,
+      provinces: input.provinces,
+      claimedAmountFen: input.claimedAmountFen,
+      competentCourt: input.competentCourt,
+      createdBy: p.staffUserId,
+    });
+    const parties = [];
+    for (const party of input.parties) parties.push(await repo.insertParty(tx, { caseId: row.id, ...partyColumns(ctx, party) }));
+    const vessels = [];
+    for (const { ownerPartyIndex, ...vessel } of input.vessels) {
+      const ownerPartyId = ownerPartyIndex === undefined ? null : parties[ownerPartyIndex]!.id;
+      vessels.push(await repo.insertVessel(tx, { caseId: row.id, ...vesselColumns(vessel), ownerPartyId }));
+    }
+    await appendAuditEvent(tx, {
+      type: 'case.created',
+      caseId: row.id,
+      actor: staffActor(p),
+      data: { number: row.number, disputeType: row.disputeType, parties: parties.map((x) => x.id), vessels: vessels.map((x) => x.id) },
+    });
+    return caseView(row, p.organisationName, parties, vessels);
+  });
+}
+
+function vesselColumns(v: Omit<VesselInput, 'ownerPartyId'>) {
+  return {
+    name: v.name,
+    registrationNumber: v.registrationNumber ?? null,
+    mmsi: v.mmsi ?? null,
+    portOfRegistry: v.portOfRegistry ?? null,
+  };
+}
+
+export async function updateCase(ctx: ServiceContext, p: Principal, caseId: string, patch: CaseUpdate) {
+  return ctx.db.transaction(async (tx) => {
+    const found = await loadCase(tx, p, caseId, 'write');
+    assertEditable(found.case);
+    const { incidentPosition, incidentAt, ...rest } = patch;
+    const values = {
+      ...rest,
+      ...(incidentAt !== undefined ? { incidentAt: new Date(incidentAt) } : {}),
+      ...(incidentPosition !== undefined ? { incidentLat: incidentPosition?.lat ?? null, incidentLon: incidentPosition?.lon ?? null } : {}),
+    };
+    const row = await repo.updateCaseWhereStatus(tx, caseId, found.case.status, values);
+    if (!row) throw conflict('case changed meanwhile; reload and try again');
+    await appendAuditEvent(tx, { type: 'case.updated', caseId, actor: staffActor(p), data: { fields: Object.keys(patch).sort() } });
+    return assembleView(tx, row, found.centerName);
+  });
+}
+
+export async function transitionCase(ctx: ServiceContext, p: Principal, caseId: string, to: CaseStatus) {
+  return ctx.db.transaction(async (tx) => {
+    const found = await loadCase(tx, p, caseId, 'write');
+    const from = found.case.status;
+    if (!caseMachine.canTransition(from, to)) throw conflict(`a case cannot go from ${from} to ${to}`);
+    const row = await repo.updateCaseWhereStatus(tx, caseId, from, { status: to });
+    if (!row) throw conflict('case changed meanwhile; reload and try again');
+    await appendAuditEvent(tx, { type: 'case.status_changed', caseId, actor: staffActor(p), data: { from, to } });
+    return assembleView(tx, row, found.centerName);
+  });
+}
+
+/** Runs a change to a case's parts (parties, vessels) with its access check and audit event. */
+async function changeCasePart<T>(ctx: ServiceContext, p: Principal, caseId: string, change: (tx: Db) => Promise<{ result: T; audit: Parameters<typeof appendAuditEvent>[1] }>) {
+  return ctx.db.transaction(async (tx) => {
+    const found = await loadCase(tx, p, caseId, 'write');
+    assertEditable(found.case);
+    const { result, audit } = await change(tx);
+    await repo.touchCase(tx, caseId);
+    await appendAuditEvent(tx, audit);
+    return result;
+  });
+}
+
+async function assertPartyOfCase(tx: Db, caseId: string, partyId: string | undefined, field: string) {
+  if (partyId && !(await repo.findParty(tx, caseId, partyId))) throw invalid(field, 'not a party of this case');
+}
+
+export const addParty = (ctx: ServiceContext, p: Principal, caseId: string, input: PartyInput) =>
+  changeCasePart(ctx, p, caseId, async (tx) => {
+    const row = await repo.insertParty(tx, { caseId, ...partyColumns(ctx, input) });
+    return { result: partyView(row), audit: { type: 'party.added', caseId, actor: staffActor(p), data: { partyId: row.id } } };
+  });
+
+export const updateParty = (ctx: ServiceContext, p: Principal, caseId: string, partyId: string, input: PartyInput) =>
+  changeCasePart(ctx, p, caseId, async (tx) => {
+    const existing = await repo.findParty(tx, caseId, partyId);
+    if (!existing) throw notFound('party');
+    if (!input.idNumber && input.idType && input.idType !== existing.idType) throw invalid('idNumber', 'give the number when changing the ID type');
+    const row = await repo.updateParty(tx, caseId, partyId, partyColumns(ctx, input));
+    return { result: partyView(row!), audit: { type: 'party.updated', caseId, actor: staffActor(p), data: { partyId, idNumberChanged: Boolean(input.idNumber) } } };
+  });
+
+export const removeParty = (ctx: ServiceContext, p: Principal, caseId: string, partyId: string) =>
+  changeCasePart(ctx, p, caseId, async (tx) => {
+    if (!(await repo.deleteParty(tx, caseId, partyId))) throw notFound('party');
+    return { result: undefined, audit: { type: 'party.removed', caseId, actor: staffActor(p), data: { partyId } } };
+  });
+
+export const addVessel = (ctx: ServiceContext, p: Principal, caseId: string, input: VesselInput) =>
+  changeCasePart(ctx, p, caseId, async (tx) => {
+    await assertPartyOfCase(tx, caseId, input.ownerPartyId, 'ownerPartyId');
+    const row = await repo.insertVessel(tx, { caseId, ...vesselColumns(input), ownerPartyId: input.ownerPartyId ?? null });
+    return { result: vesselView(row), audit: { type: 'vessel.added', caseId, actor: staffActor(p), data: { vesselId: row.id } } };
+  });
+
+export const updateVessel = (ctx: ServiceContext, p: Principal, caseId: string, vesselId: string, input: VesselInput) =>
+  changeCasePart(ctx, p, caseId, async (tx) => {
+    await assertPartyOfCase(tx, caseId, input.ownerPartyId, 'ownerPartyId');
+    const row = await repo.updateVessel(tx, caseId, vesselId, { ...vesselColumns(input), ownerPartyId: input.ownerPartyId ?? null });
+    if (!row) throw notFound('vessel');
+    return { result: vesselView(row), audit: { type: 'vessel.updated', caseId, actor: staffActor(p), data: { vesselId } } };
+  });
+
+export const removeVessel = (ctx: ServiceContext, p: Principal, caseId: string, vesselId: string) =>
+  changeCasePart(ctx, p, caseId, async (tx) => {
+    if (!(await repo.deleteVessel(tx, caseId, vesselId))) throw notFound('vessel');
+    return { result: undefined, audit: { type: 'vessel.removed', caseId, actor: staffActor(p), data: { vesselId } } };
+  });

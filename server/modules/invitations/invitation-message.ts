@@ -1,0 +1,27 @@
+import QRCode from 'qrcode';
+
+const shanghaiTime = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  month: 'long',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
+
+export function joinLink(publicUrl: string, token: string) {
+  return `${publicUrl}/j/${token}`;
+}
+
+/** The 解纷码: a QR code of the link, as an SVG document. */
+export function qrSvg(link: string): Promise<string> {
+  return QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+}
+
+/** Ready-to-send SMS in Chinese; times are Beijing time, where every participant lives. */
+export function smsText(args: { name: string; caseNumber: string; scheduledAt: Date; link: string; expiresAt: Date }) {
+  return (
+    `【海桥云调解】${args.name}您好：您参与的纠纷${args.caseNumber}定于${shanghaiTime.format(args.scheduledAt)}在线调解。` +
+    `请用手机浏览器打开 ${args.link} 进入（${shanghaiTime.format(args.expiresAt)}前有效）。此链接仅供您本人使用，请勿转发。`
+  );
+}

@@ -1,0 +1,52 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { cases, invitations, participants, sessions } from '../../db/schema';
+
+export type InvitationRow = typeof invitations.$inferSelect;
+
+export async function insertInvitation(db: Db, values: typeof invitations.$inferInsert) {
+  const [row] = await db.insert(invitations).values(values).returning();
+  return row!;
+}
+
+export function listForSession(db: Db, sessionId: string) {
+  return db
+    .select({ invitation: invitations, participant: participants })
+    .from(invitations)
+    .innerJoin(participants, eq(participants.id, invitations.participantId))
+    .where(eq(invitations.sessionId, sessionId))
+    .orderBy(desc(invitations.createdAt), desc(invitations.id));
+}
+
+export async function findWithParticipant(db: Db, id: string) {
+  const [row] = await db
+    .select({ invitation: invitations, participant: participants })
+    .from(invitations)
+    .innerJoin(participants, eq(participants.id, invitations.participantId))
+    .where(eq(invitations.id, id));
+  return row;
+}
+
+export async function revoke(db: Db, id: string, at: Date) {
+  const [row] = await db
+    .update(invitations)
+    .set({ revokedAt: at })
+    .where(and(eq(invitations.id, id), isNull(invitations.revokedAt)))
+    .returning();
+  return row;
+}
+
+export async function findByTokenHash(db: Db, tokenHash: string) {
+  const [row] = await db
+    .select({ invitation: invitations, participant: participants, session: sessions, case: cases })
+    .from(invitations)
+    .innerJoin(participants, eq(participants.id, invitations.participantId))
+    .innerJoin(sessions, eq(sessions.id, invitations.sessionId))
+    .innerJoin(cases, eq(cases.id, sessions.caseId))
+    .where(eq(invitations.tokenHash, tokenHash));
+  return row;
+}
+
+export async function markOpened(db: Db, id: string, at: Date) {
+  await db.update(invitations).set({ lastOpenedAt: at }).where(eq(invitations.id, id));
+}

@@ -1,0 +1,42 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  invitationCreateSchema,
+  invitationListSchema,
+  invitationViewSchema,
+  issuedInvitationSchema,
+  joinContextSchema,
+  joinResolveRequestSchema,
+} from '../../../shared/api/sessions';
+import { invitationIdSchema, sessionIdSchema } from '../../../shared/ids';
+import { requireStaff } from '../auth/principal';
+import * as service from './invitations.service';
+
+const tags = ['invitations'];
+
+export const invitationsRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/sessions/:sessionId/invitations',
+    { schema: { tags, params: z.object({ sessionId: sessionIdSchema }), response: { 200: invitationListSchema } } },
+    (request) => service.listInvitations(app.ctx, requireStaff(request), request.params.sessionId),
+  );
+
+  app.post(
+    '/sessions/:sessionId/invitations',
+    { schema: { tags, params: z.object({ sessionId: sessionIdSchema }), body: invitationCreateSchema, response: { 201: issuedInvitationSchema } } },
+    async (request, reply) => reply.code(201).send(await service.issueInvitation(app.ctx, requireStaff(request, ['mediator']), request.params.sessionId, request.body, `${request.protocol}://${request.host}`)),
+  );
+
+  app.post(
+    '/invitations/:invitationId/revoke',
+    { schema: { tags, params: z.object({ invitationId: invitationIdSchema }), response: { 200: invitationViewSchema } } },
+    (request) => service.revokeInvitation(app.ctx, requireStaff(request, ['mediator']), request.params.invitationId),
+  );
+
+  // Public: the token itself is the credential. Rate-limited against guessing (2^256 anyway).
+  app.post(
+    '/join/resolve',
+    { schema: { tags: ['join'], body: joinResolveRequestSchema, response: { 200: joinContextSchema } }, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } },
+    (request) => service.resolveInvitation(app.ctx, request.body.token),
+  );
+};

@@ -1,0 +1,111 @@
+import type { InvitationView, JoinContext } from '../../../shared/api/sessions';
+import type { ParticipantRow } from '../sessions/sessions.repository';
+import type { ServiceContext } from '../../context';
+import { AppError, conflict, invalid, notFound } from '../../errors';
+import { hashToken, newToken } from '../../security/tokens';
+import { appendAuditEvent } from '../audit/audit.repository';
+import type { Principal } from '../auth/principal';
+import * as sessionsRepo from '../sessions/sessions.repository';
+import { loadSession } from '../sessions/sessions.service';
+import { joinLink, qrSvg, smsText } from './invitation-message';
+import * as repo from './invitations.repository';
+
+const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
+
+function stateOf(row: repo.InvitationRow, now: Date): InvitationView['state'] {
+  if (row.revokedAt) return 'revoked';
+  return row.expiresAt <= now ? 'expired' : 'active';
+}
+
+function invitationView(row: repo.InvitationRow, participant: ParticipantRow, now: Date): InvitationView {
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    participantId: row.participantId,
+    participantName: participant.displayName,
+    participantRole: participant.role,
+    state: stateOf(row, now),
+    expiresAt: row.expiresAt.toISOString(),
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    lastOpenedAt: row.lastOpenedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function listInvitations(ctx: ServiceContext, p: Principal, sessionId: string) {
+  await loadSession(ctx.db, p, sessionId, 'read');
+  const rows = await repo.listForSession(ctx.db, sessionId);
+  return { items: rows.map((r) => invitationView(r.invitation, r.participant, ctx.now())) };
+}
+
+/** Issues a link for one participant; the token exists only in this response. */
+export async function issueInvitation(
+  ctx: ServiceContext,
+  p: Principal,
+  sessionId: string,
+  input: { participantId: string; expiresInHours: number },
+  requestOrigin: string,
+) {
+  const token = newToken();
+  const now = ctx.now();
+  const expiresAt = new Date(now.getTime() + input.expiresInHours * 3_600_000);
+  const issued = await ctx.db.transaction(async (tx) => {
+    const { session, case: caseRow } = await loadSession(tx, p, sessionId, 'write');
+    if (session.status === 'ended' || session.status === 'cancelled') throw conflict(`session is ${session.status}`);
+    const participant = await sessionsRepo.findActiveParticipant(tx, session.caseId, input.participantId);
+    if (!participant) throw invalid('participantId', 'not a participant of this case');
+    const row = await repo.insertInvitation(tx, { sessionId, participantId: participant.id, tokenHash: hashToken(token), expiresAt, createdBy: p.staffUserId });
+    await appendAuditEvent(tx, {
+      type: 'invitation.issued',
+      caseId: session.caseId,
+      actor: staffActor(p),
+      data: { invitationId: row.id, sessionId, participantId: participant.id, expiresAt: expiresAt.toISOString() },
+    });
+    return { row, participant, session, caseNumber: caseRow.number };
+  });
+  const link = joinLink(ctx.publicUrl ?? requestOrigin, token);
+  return {
+    invitation: invitationView(issued.row, issued.participant, now),
+    link,
+    qrSvg: await qrSvg(link),
+    smsText: smsText({ name: issued.participant.displayName, caseNumber: issued.caseNumber, scheduledAt: issued.session.scheduledAt, link, expiresAt }),
+  };
+}
+
+export async function revokeInvitation(ctx: ServiceContext, p: Principal, invitationId: string) {
+  return ctx.db.transaction(async (tx) => {
+    const found = await repo.findWithParticipant(tx, invitationId);
+    if (!found) throw notFound('invitation');
+    const { session } = await loadSession(tx, p, found.invitation.sessionId, 'write').catch((error: unknown) => {
+      throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('invitation') : error;
+    });
+    const row = await repo.revoke(tx, invitationId, ctx.now());
+    if (!row) throw conflict('invitation is already revoked');
+    await appendAuditEvent(tx, { type: 'invitation.revoked', caseId: session.caseId, actor: staffActor(p), data: { invitationId } });
+    return invitationView(row, found.participant, ctx.now());
+  });
+}
+
+/** Opening a link: identifies the participant and their case, nothing more. */
+export async function resolveInvitation(ctx: ServiceContext, token: string): Promise<JoinContext> {
+  return ctx.db.transaction(async (tx) => {
+    const found = await repo.findByTokenHash(tx, hashToken(token));
+    if (!found) throw new AppError('NOT_FOUND', 'this invitation link is not valid');
+    const now = ctx.now();
+    if (found.invitation.revokedAt || found.participant.removedAt) throw new AppError('INVITATION_REVOKED', 'this invitation link has been withdrawn');
+    if (found.invitation.expiresAt <= now) throw new AppError('INVITATION_EXPIRED', 'this invitation link has expired');
+    await repo.markOpened(tx, found.invitation.id, now);
+    await appendAuditEvent(tx, {
+      type: 'invitation.opened',
+      caseId: found.case.id,
+      actor: { kind: 'participant', participantId: found.participant.id },
+      data: { invitationId: found.invitation.id },
+    });
+    return {
+      participant: { id: found.participant.id, displayName: found.participant.displayName, role: found.participant.role },
+      case: { id: found.case.id, number: found.case.number, title: found.case.title, disputeType: found.case.disputeType },
+      session: { id: found.session.id, title: found.session.title, scheduledAt: found.session.scheduledAt.toISOString(), status: found.session.status },
+      expiresAt: found.invitation.expiresAt.toISOString(),
+    };
+  });
+}

@@ -1,0 +1,30 @@
+import type { ParticipantView, SessionView } from '../../../shared/api/sessions';
+import { sessionMachine } from '../../../shared/domain/sessions';
+import type { ParticipantRow, SessionRow } from './sessions.repository';
+
+export function sessionView(row: SessionRow): SessionView {
+  return {
+    id: row.id,
+    caseId: row.caseId,
+    title: row.title,
+    scheduledAt: row.scheduledAt.toISOString(),
+    durationMinutes: row.durationMinutes,
+    status: row.status,
+    allowedTransitions: [...sessionMachine.allowed(row.status)],
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export function participantView(row: ParticipantRow): ParticipantView {
+  return {
+    id: row.id,
+    caseId: row.caseId,
+    role: row.role,
+    displayName: row.displayName,
+    phone: row.phone,
+    partyId: row.partyId,
+    representsPartyId: row.representsPartyId,
+    staffUserId: row.staffUserId,
+    createdAt: row.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,55 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  participantInputSchema,
+  participantListSchema,
+  participantViewSchema,
+  sessionCreateSchema,
+  sessionListSchema,
+  sessionTransitionSchema,
+  sessionViewSchema,
+} from '../../../shared/api/sessions';
+import { caseIdSchema, participantIdSchema, sessionIdSchema } from '../../../shared/ids';
+import { requireStaff } from '../auth/principal';
+import * as service from './sessions.service';
+
+const caseParams = z.object({ caseId: caseIdSchema });
+const participantParams = caseParams.extend({ participantId: participantIdSchema });
+const sessionParams = z.object({ sessionId: sessionIdSchema });
+
+export const sessionsRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/cases/:caseId/sessions', { schema: { tags: ['sessions'], params: caseParams, response: { 200: sessionListSchema } } }, (request) =>
+    service.listSessions(app.ctx, requireStaff(request), request.params.caseId),
+  );
+
+  app.post(
+    '/cases/:caseId/sessions',
+    { schema: { tags: ['sessions'], params: caseParams, body: sessionCreateSchema, response: { 201: sessionViewSchema } } },
+    async (request, reply) => reply.code(201).send(await service.scheduleSession(app.ctx, requireStaff(request, ['mediator']), request.params.caseId, request.body)),
+  );
+
+  app.get('/sessions/:sessionId', { schema: { tags: ['sessions'], params: sessionParams, response: { 200: sessionViewSchema } } }, (request) =>
+    service.getSession(app.ctx, requireStaff(request), request.params.sessionId),
+  );
+
+  app.post(
+    '/sessions/:sessionId/transitions',
+    { schema: { tags: ['sessions'], params: sessionParams, body: sessionTransitionSchema, response: { 200: sessionViewSchema } } },
+    (request) => service.transitionSession(app.ctx, requireStaff(request, ['mediator']), request.params.sessionId, request.body.to),
+  );
+
+  app.get('/cases/:caseId/participants', { schema: { tags: ['participants'], params: caseParams, response: { 200: participantListSchema } } }, (request) =>
+    service.listParticipants(app.ctx, requireStaff(request), request.params.caseId),
+  );
+
+  app.post(
+    '/cases/:caseId/participants',
+    { schema: { tags: ['participants'], params: caseParams, body: participantInputSchema, response: { 201: participantViewSchema } } },
+    async (request, reply) => reply.code(201).send(await service.addParticipant(app.ctx, requireStaff(request, ['mediator']), request.params.caseId, request.body)),
+  );
+
+  app.delete('/cases/:caseId/participants/:participantId', { schema: { tags: ['participants'], params: participantParams } }, async (request, reply) => {
+    await service.removeParticipant(app.ctx, requireStaff(request, ['mediator']), request.params.caseId, request.params.participantId);
+    return reply.code(204).send();
+  });
+};

@@ -1,0 +1,34 @@
+import { count } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { staffUsers } from '../db/schema';
+import type { OrganisationId } from '../../shared/ids';
+import { createOrganisation, createStaffUser } from '../modules/admin/admin.service';
+
+export const demoLogins = {
+  mediator: { username: 'mediator', password: 'haiqiao-demo-2026' },
+  clerk: { username: 'clerk', password: 'haiqiao-demo-2026' },
+  admin: { username: 'admin', password: 'haiqiao-demo-2026' },
+};
+
+/**
+ * On an empty database: a demo mediation center, the two maritime courts, and a mediator, a
+ * court clerk and an admin, so a newcomer can try the service at once. Returns null if the
+ * database already has accounts.
+ */
+export function seedDemo(db: Db) {
+  return db.transaction(async (tx) => {
+    const [existing] = await tx.select({ n: count() }).from(staffUsers);
+    if ((existing?.n ?? 0) > 0) return null;
+    return seedInto(tx);
+  });
+}
+
+async function seedInto(db: Db) {
+  const center = await createOrganisation(db, null, { kind: 'mediation_center', name: '浙闽海上矛盾纠纷联调中心（演示）', caseNumberPrefix: '浙闽联调' });
+  const ningbo = await createOrganisation(db, null, { kind: 'maritime_court', name: '宁波海事法院', courtCode: 'ningbo' });
+  await createOrganisation(db, null, { kind: 'maritime_court', name: '厦门海事法院', courtCode: 'xiamen' });
+  await createStaffUser(db, null, { organisationId: center.id as OrganisationId, username: demoLogins.mediator.username, displayName: '林调解员', role: 'mediator', password: demoLogins.mediator.password });
+  await createStaffUser(db, null, { organisationId: ningbo.id as OrganisationId, username: demoLogins.clerk.username, displayName: '王书记员', role: 'clerk', password: demoLogins.clerk.password });
+  await createStaffUser(db, null, { organisationId: center.id as OrganisationId, username: demoLogins.admin.username, displayName: '系统管理员', role: 'admin', password: demoLogins.admin.password });
+  return demoLogins;
+}
