@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { LightMyRequestResponse } from 'fastify';
+import { type App, buildApp } from '../../server/app';
+import type { Database } from '../../server/db/client';
+import type { StaffRole } from '../../shared/domain/organisations';
+import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
+import { createIdNumberCipher } from '../../server/security/id-number-cipher';
+import type { OrganisationId } from '../../shared/ids';
+import { createTestDatabase } from './test-database';
+
+export const testPassword = 'correct horse battery staple';
+
+export interface TestWorld {
+  app: App;
+  database: Awaited<ReturnType<typeof createTestDatabase>>;
+  orgs: { center: string; otherCenter: string; ningbo: string; wenzhouTribunal: string; xiamen: string };
+  /** Cookie header value per staff account, logged in once. */
+  cookies: Record<'mediator' | 'otherMediator' | 'ningboClerk' | 'wenzhouJudge' | 'xiamenClerk' | 'admin', string>;
+  staffIds: Record<string, string>;
+  clock: { now: Date };
+  close(): Promise<void>;
+}
+
+/** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
+export async function createTestWorld(options: { loginRatePerMinute?: number } = {}): Promise<TestWorld> {
+  const database = await createTestDatabase();
+  const clock = { now: new Date('2026-11-22T02:00:00Z') };
+  const app = await buildApp({
+    database,
+    cipher: createIdNumberCipher(randomBytes(32)),
+    media: null,
+    publicUrl: 'https://haiqiao.test',
+    loginRatePerMinute: options.loginRatePerMinute ?? 1000,
+    now: () => clock.now,
+    clientDir: null,
+  });
+  await app.ready();
+  const db = database.db;
+  const center = await createOrganisation(db, null, { kind: 'mediation_center', name: '浙闽联调中心', caseNumberPrefix: '浙闽联调' });
+  const otherCenter = await createOrganisation(db, null, { kind: 'mediation_center', name: '温州另一调解中心', caseNumberPrefix: '温调' });
+  const ningbo = await createOrganisation(db, null, { kind: 'maritime_court', name: '宁波海事法院', courtCode: 'ningbo' });
+  const wenzhouTribunal = await createOrganisation(db, null, { kind: 'tribunal', name: '宁波海事法院温州法庭', courtCode: 'ningbo.wenzhou' });
+  const xiamen = await createOrganisation(db, null, { kind: 'maritime_court', name: '厦门海事法院', courtCode: 'xiamen' });
+  const accounts: [keyof TestWorld['cookies'], string, StaffRole][] = [
+    ['mediator', center.id, 'mediator'],
+    ['otherMediator', otherCenter.id, 'mediator'],
+    ['ningboClerk', ningbo.id, 'clerk'],
+    ['wenzhouJudge', wenzhouTribunal.id, 'judge'],
+    ['xiamenClerk', xiamen.id, 'clerk'],
+    ['admin', center.id, 'admin'],
+  ];
+  const cookies = {} as TestWorld['cookies'];
+  const staffIds: Record<string, string> = {};
+  for (const [key, organisationId, role] of accounts) {
+    const user = await createStaffUser(db, null, { organisationId: organisationId as OrganisationId, username: key.toLowerCase(), displayName: key, role, password: testPassword });
+    staffIds[key] = user.id;
+    cookies[key] = await login(app, key.toLowerCase(), testPassword);
+  }
+  return {
+    app,
+    database,
+    orgs: { center: center.id, otherCenter: otherCenter.id, ningbo: ningbo.id, wenzhouTribunal: wenzhouTribunal.id, xiamen: xiamen.id },
+    cookies,
+    staffIds,
+    clock,
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export async function login(app: App, username: string, password: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+  if (res.statusCode !== 200) throw new Error(`login failed for ${username}: ${res.body}`);
+  const cookie = res.cookies.find((c) => c.name === 'hq_session');
+  return `hq_session=${cookie!.value}`;
+}
+
+export function api(app: App, cookie: string | undefined) {
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+    app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }), headers: cookie ? { cookie } : {} });
+  return {
+    get: (url: string) => call('GET', url),
+    post: (url: string, payload: unknown = {}) => call('POST', url, payload),
+    put: (url: string, payload: unknown) => call('PUT', url, payload),
+    patch: (url: string, payload: unknown) => call('PATCH', url, payload),
+    delete: (url: string) => call('DELETE', url),
+  };
+}
+
+export function json<T = any>(res: LightMyRequestResponse): T {
+  return res.json() as T;
+}
+
+/** A valid resident ID (check digit computed), for parties. */
+export const sampleResidentId = '11010519491231002X';
+
+export const sampleCase = {
+  title: '浙苍渔01234与闽福鼎货轮碰撞',
+  disputeType: 'collision',
+  incidentAt: '2026-10-01T03:00:00+08:00',
+  incidentPosition: { lat: 27.05, lon: 120.95 },
+  seaArea: 'nanji_islands',
+  incidentDescription: '夜间作业时被货轮碰撞，渔船倾覆，一人受伤。',
+  provinces: ['zhejiang', 'fujian'],
+  claimedAmountFen: 86_000_000,
+  competentCourt: 'ningbo.wenzhou',
+  parties: [
+    { kind: 'person', name: '陈阿海', idType: 'resident_id', idNumber: sampleResidentId, phone: '13800138000' },
+    { kind: 'organisation', name: '福鼎远洋运输有限公司' },
+  ],
+  vessels: [{ name: '浙苍渔01234', registrationNumber: '330327000123', mmsi: '412345678', portOfRegistry: '苍南', ownerPartyIndex: 0 }],
+} as const;
+
+/** Counts rows in every table: a request that fails must leave these unchanged. */
+export async function tableCounts(database: Database): Promise<Record<string, number>> {
+  const tables = ['organisations', 'staff_users', 'cases', 'parties', 'vessels', 'participants', 'sessions', 'invitations', 'audit_events', 'case_number_counters'];
+  const counts: Record<string, number> = {};
+  for (const table of tables) {
+    const result = await database.db.execute(sql.raw(`select count(*)::int as n from ${table}`));
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
+    counts[table] = rows[0]!.n;
+  }
+  return counts;
+}
