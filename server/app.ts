@@ -84,16 +84,16 @@ export async function buildApp(deps: AppDeps) {
   );
 
   const clientDir = deps.clientDir === undefined ? defaultClientDir : deps.clientDir;
-  if (clientDir && fs.existsSync(path.join(clientDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: clientDir, wildcard: false });
-    // Client-side routes (/cases/…, /j/<token>) get the app shell; unknown API paths get JSON 404.
-    app.setNotFoundHandler((request, reply) => {
-      if (request.method === 'GET' && !request.url.startsWith('/api/') && !path.extname(request.url.split('?')[0]!)) {
-        return reply.header('Cache-Control', 'no-store').sendFile('index.html');
-      }
-      return sendError(reply, { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
-    });
-  }
+  const hasClient = Boolean(clientDir && fs.existsSync(path.join(clientDir, 'index.html')));
+  if (hasClient) await app.register(fastifyStatic, { root: clientDir!, wildcard: false });
+  // Client-side routes (/cases/…, /j/<token>) get the app shell; anything else a JSON 404.
+  app.setNotFoundHandler((request, reply) => {
+    const pathname = request.url.split('?')[0]!;
+    if (hasClient && request.method === 'GET' && !pathname.startsWith('/api/') && !path.extname(pathname)) {
+      return reply.header('Cache-Control', 'no-store').sendFile('index.html');
+    }
+    return sendError(reply, { code: 'NOT_FOUND', message: `no route ${request.method} ${pathname}` });
+  });
 
   return app;
 }

@@ -55,10 +55,6 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     }
     return sendError(reply, { code: 'INTERNAL', message: 'internal error' });
   });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
-  );
 });
 
 function postgresCodeOf(error: unknown): string | undefined {

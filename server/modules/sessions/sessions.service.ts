@@ -7,7 +7,8 @@ import type { Db } from '../../db/client';
 import { conflict, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
-import type { CaseAccess } from '../cases/case-access';
+import { assertWorksOnCases, type CaseAccess } from '../cases/case-access';
+import { findStaffUser } from '../admin/admin.repository';
 import * as casesRepo from '../cases/cases.repository';
 import { loadCase } from '../cases/cases.service';
 import { participantView, sessionView } from './session-views';
@@ -17,6 +18,7 @@ const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.s
 
 /** A session and its case, when the caller may see (or change) that case. */
 export async function loadSession(db: Db, p: Principal, sessionId: string, need: CaseAccess) {
+  assertWorksOnCases(p);
   const session = await repo.findSession(db, sessionId);
   if (!session) throw notFound('session');
   const found = await loadCase(db, p, session.caseId, need).catch((error: unknown) => {
@@ -75,6 +77,7 @@ export async function addParticipant(ctx: ServiceContext, p: Principal, caseId: 
       const partyId = input[field];
       if (partyId && !(await casesRepo.findParty(tx, caseId, partyId))) throw invalid(field, 'not a party of this case');
     }
+    if (input.staffUserId && !(await findStaffUser(tx, input.staffUserId))?.active) throw invalid('staffUserId', 'no such active staff account');
     const row = await repo.insertParticipant(tx, {
       caseId,
       role: input.role,

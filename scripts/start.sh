@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Prepares the checkout (scripts/setup.sh) and runs the server. Uses the embedded PGlite
+# database unless DATABASE_URL is set.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+exec npx --no -- tsx server/main.ts "$@"

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Full check: setup, PostgreSQL, typecheck, vitest. The last line printed is always
+# "N passed, N failed" (a typecheck failure counts as one failed test); exits non-zero if
+# anything failed. The vitest JSON report is kept in test-results/vitest.json.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf '[test] %4ds %s\n' "$SECONDS" "$*"; }
+
+bash scripts/setup.sh
+
+# PostgreSQL for tests that use a real server (the app itself defaults to embedded PGlite).
+if command -v pg_isready > /dev/null; then
+  if pg_isready -q -h 127.0.0.1; then
+    log "postgres: accepting connections on 127.0.0.1:5432"
+  else
+    pg_version=$(ls /etc/postgresql 2>/dev/null | head -1)
+    if [ -n "$pg_version" ]; then
+      log "postgres: starting cluster $pg_version/main"
+      pg_ctlcluster --skip-systemctl-redirect "$pg_version" main start || log "postgres: start failed"
+      for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
+    fi
+    pg_isready -q -h 127.0.0.1 && log "postgres: ready" || log "postgres: NOT available (tests needing it will fail)"
+  fi
+else
+  log "postgres: pg_isready not installed (tests needing PostgreSQL will fail)"
+fi
+
+mkdir -p test-results
+report=test-results/vitest.json
+rm -f "$report"
+
+typecheck_failed=0
+log "typecheck: tsc --noEmit -p tsconfig.json"
+if npx --no -- tsc --noEmit -p tsconfig.json; then
+  log "typecheck: ok"
+else
+  typecheck_failed=1
+  log "typecheck: FAILED"
+fi
+
+log "vitest"
+vitest_rc=0
+npx --no -- vitest run --reporter=default --reporter=json --outputFile="$report" || vitest_rc=$?
+
+# Failed tests from the JSON report, plus one per test file that failed without a failing
+# test (import error, failing hook), plus one if vitest failed with nothing to show for it
+# (no report, unhandled error).
+read -r passed failed < <(node -e '
+  const fs = require("node:fs");
+  const [file, typecheckFailed, vitestRc] = process.argv.slice(1).map((v, i) => (i ? Number(v) : v));
+  let passed = 0, failed = typecheckFailed;
+  let counted = 0;
+  try {
+    const r = JSON.parse(fs.readFileSync(file, "utf8"));
+    passed = r.numPassedTests ?? 0;
+    counted = r.numFailedTests ?? 0;
+    for (const t of r.testResults ?? []) {
+      const failedHere = (t.assertionResults ?? []).filter((a) => a.status === "failed").length;
+      if (t.status === "failed" && failedHere === 0) counted += 1;
+    }
+  } catch {}
+  if (vitestRc !== 0 && counted === 0) counted = 1;
+  console.log(passed, failed + counted);
+' "$report" "$typecheck_failed" "$vitest_rc")
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
