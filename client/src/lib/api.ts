@@ -1,0 +1,142 @@
+/**
+ * Typed wrapper around the staff REST API. Every answer is parsed with the shared zod schema,
+ * every error envelope becomes an ApiError (see http.ts). The join page uses join-api.ts instead
+ * so that its bundle does not carry the staff schemas.
+ */
+import type { z } from 'zod';
+import {
+  auditVerificationSchema,
+  organisationListSchema,
+  staffUserListSchema,
+  staffUserViewSchema,
+  type staffUserCreateSchema,
+  type staffUserUpdateSchema,
+} from '../../../shared/api/admin';
+import { meSchema, organisationViewSchema, type loginRequestSchema } from '../../../shared/api/auth';
+import {
+  caseListSchema,
+  caseViewSchema,
+  partyViewSchema,
+  vesselViewSchema,
+  type CaseCreate,
+  type caseUpdateSchema,
+  type newCaseVesselSchema,
+  type partyInputSchema,
+  type vesselInputSchema,
+} from '../../../shared/api/cases';
+import { okSchema } from '../../../shared/api/common';
+import {
+  invitationListSchema,
+  invitationViewSchema,
+  issuedInvitationSchema,
+  participantListSchema,
+  participantViewSchema,
+  sessionListSchema,
+  sessionViewSchema,
+  type InvitationCreate,
+  type participantInputSchema,
+  type SessionCreate,
+} from '../../../shared/api/sessions';
+import type { organisationInputSchema } from '../../../shared/domain/organisations';
+import type { CaseStatus, DisputeType } from '../../../shared/domain/cases';
+import type { SessionStatus } from '../../../shared/domain/sessions';
+import { ApiError, request, requestNoContent } from './http';
+
+export { ApiError } from './http';
+
+export type LoginRequest = z.input<typeof loginRequestSchema>;
+export type OrganisationInput = z.input<typeof organisationInputSchema>;
+export type StaffUserCreate = z.input<typeof staffUserCreateSchema>;
+export type StaffUserUpdate = z.input<typeof staffUserUpdateSchema>;
+export type CaseListQuery = {
+  q?: string | undefined;
+  status?: CaseStatus | undefined;
+  disputeType?: DisputeType | undefined;
+  page?: number;
+  pageSize?: number;
+};
+export type CaseUpdate = z.input<typeof caseUpdateSchema>;
+export type PartyInput = z.input<typeof partyInputSchema>;
+export type VesselInput = z.input<typeof vesselInputSchema>;
+/** A vessel sent with a new case: its owner is named by position in the case's parties. */
+export type NewCaseVessel = z.input<typeof newCaseVesselSchema>;
+export type ParticipantInput = z.input<typeof participantInputSchema>;
+export type { CaseCreate, InvitationCreate, SessionCreate };
+
+let onUnauthenticated: (() => void) | null = null;
+
+/** The staff shell registers where to go when the session cookie is missing or expired. */
+export function setUnauthenticatedHandler(handler: (() => void) | null): void {
+  onUnauthenticated = handler;
+}
+
+async function staff<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') onUnauthenticated?.();
+    throw error;
+  }
+}
+
+const id = encodeURIComponent;
+
+// Auth. Login is not wrapped: a 401 there means wrong credentials, shown on the form.
+export const login = (body: LoginRequest) => request('POST', '/api/auth/login', meSchema, { body });
+export const logout = () => request('POST', '/api/auth/logout', okSchema, { body: {} });
+export const fetchMe = () => request('GET', '/api/auth/me', meSchema);
+
+// Admin: organisations, staff accounts, audit chain.
+export const listOrganisations = () => staff(request('GET', '/api/admin/organisations', organisationListSchema));
+export const createOrganisation = (body: OrganisationInput) =>
+  staff(request('POST', '/api/admin/organisations', organisationViewSchema, { body }));
+export const listStaffUsers = () => staff(request('GET', '/api/admin/staff-users', staffUserListSchema));
+export const createStaffUser = (body: StaffUserCreate) => staff(request('POST', '/api/admin/staff-users', staffUserViewSchema, { body }));
+export const updateStaffUser = (userId: string, body: StaffUserUpdate) =>
+  staff(request('PATCH', `/api/admin/staff-users/${id(userId)}`, staffUserViewSchema, { body }));
+export const verifyAuditChain = () => staff(request('GET', '/api/admin/audit/verify', auditVerificationSchema));
+
+// Cases.
+export const listCases = (query: CaseListQuery) => staff(request('GET', '/api/cases', caseListSchema, { query }));
+export const createCase = (body: CaseCreate) => staff(request('POST', '/api/cases', caseViewSchema, { body }));
+export const getCase = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}`, caseViewSchema));
+export const updateCase = (caseId: string, body: CaseUpdate) =>
+  staff(request('PATCH', `/api/cases/${id(caseId)}`, caseViewSchema, { body }));
+export const transitionCase = (caseId: string, to: CaseStatus) =>
+  staff(request('POST', `/api/cases/${id(caseId)}/transitions`, caseViewSchema, { body: { to } }));
+
+// Parties and vessels of a case.
+export const addParty = (caseId: string, body: PartyInput) =>
+  staff(request('POST', `/api/cases/${id(caseId)}/parties`, partyViewSchema, { body }));
+export const updateParty = (caseId: string, partyId: string, body: PartyInput) =>
+  staff(request('PUT', `/api/cases/${id(caseId)}/parties/${id(partyId)}`, partyViewSchema, { body }));
+export const removeParty = (caseId: string, partyId: string) =>
+  staff(requestNoContent('DELETE', `/api/cases/${id(caseId)}/parties/${id(partyId)}`));
+export const addVessel = (caseId: string, body: VesselInput) =>
+  staff(request('POST', `/api/cases/${id(caseId)}/vessels`, vesselViewSchema, { body }));
+export const updateVessel = (caseId: string, vesselId: string, body: VesselInput) =>
+  staff(request('PUT', `/api/cases/${id(caseId)}/vessels/${id(vesselId)}`, vesselViewSchema, { body }));
+export const removeVessel = (caseId: string, vesselId: string) =>
+  staff(requestNoContent('DELETE', `/api/cases/${id(caseId)}/vessels/${id(vesselId)}`));
+
+// Participants.
+export const listParticipants = (caseId: string) =>
+  staff(request('GET', `/api/cases/${id(caseId)}/participants`, participantListSchema));
+export const addParticipant = (caseId: string, body: ParticipantInput) =>
+  staff(request('POST', `/api/cases/${id(caseId)}/participants`, participantViewSchema, { body }));
+export const removeParticipant = (caseId: string, participantId: string) =>
+  staff(requestNoContent('DELETE', `/api/cases/${id(caseId)}/participants/${id(participantId)}`));
+
+// Sessions and invitations.
+export const listSessions = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/sessions`, sessionListSchema));
+export const scheduleSession = (caseId: string, body: SessionCreate) =>
+  staff(request('POST', `/api/cases/${id(caseId)}/sessions`, sessionViewSchema, { body }));
+export const getSession = (sessionId: string) => staff(request('GET', `/api/sessions/${id(sessionId)}`, sessionViewSchema));
+export const transitionSession = (sessionId: string, to: SessionStatus) =>
+  staff(request('POST', `/api/sessions/${id(sessionId)}/transitions`, sessionViewSchema, { body: { to } }));
+export const listInvitations = (sessionId: string) =>
+  staff(request('GET', `/api/sessions/${id(sessionId)}/invitations`, invitationListSchema));
+export const issueInvitation = (sessionId: string, body: InvitationCreate) =>
+  staff(request('POST', `/api/sessions/${id(sessionId)}/invitations`, issuedInvitationSchema, { body }));
+export const revokeInvitation = (invitationId: string) =>
+  staff(request('POST', `/api/invitations/${id(invitationId)}/revoke`, invitationViewSchema, { body: {} }));

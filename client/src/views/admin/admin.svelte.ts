@@ -1,0 +1,33 @@
+/** Organisations and staff accounts, as the admin page shows and changes them. */
+import type { StaffUserView } from '../../../../shared/api/admin';
+import type { OrganisationView } from '../../../../shared/api/auth';
+import { listOrganisations, listStaffUsers } from '../../lib/api';
+
+export class AdminState {
+  organisations = $state<OrganisationView[]>([]);
+  users = $state<StaffUserView[]>([]);
+  loaded = $state(false);
+  error = $state<unknown>(null);
+
+  async load(): Promise<void> {
+    this.error = null;
+    try {
+      const [organisations, users] = await Promise.all([listOrganisations(), listStaffUsers()]);
+      this.organisations = organisations.items;
+      this.users = users.items;
+      this.loaded = true;
+    } catch (error) {
+      this.error = error;
+    }
+  }
+
+  organisation(id: string): OrganisationView | undefined {
+    return this.organisations.find((org) => org.id === id);
+  }
+
+  replaceUser(user: StaffUserView): void {
+    const index = this.users.findIndex((u) => u.id === user.id);
+    if (index >= 0) this.users[index] = user;
+    else this.users.push(user);
+  }
+}
