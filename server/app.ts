@@ -13,23 +13,32 @@ import { adminRoutes } from './modules/admin/admin.routes';
 import { auditRoutes } from './modules/audit/audit.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { casesRoutes } from './modules/cases/cases.routes';
-import { healthRoutes, type MediaStatus } from './modules/health/health.routes';
+import { healthRoutes } from './modules/health/health.routes';
 import { invitationsRoutes } from './modules/invitations/invitations.routes';
 import { sessionsRoutes } from './modules/sessions/sessions.routes';
 import { authPlugin } from './plugins/auth';
 import { errorsPlugin, sendError } from './plugins/errors';
+import type { WorkerPool } from './media/worker-pool';
+import { realtimePlugin } from './plugins/realtime';
 import type { IdNumberCipher } from './security/id-number-cipher';
 
 export interface AppDeps {
   database: Database;
   cipher: IdNumberCipher;
-  media: MediaStatus | null;
+  media: WorkerPool | null;
+  /** How long a dropped participant keeps their place (default five minutes). */
+  reconnectGraceMs?: number;
   publicUrl?: string | undefined;
   sessionHours?: number;
   loginRatePerMinute?: number;
   secureCookies?: boolean;
   now?: () => Date;
   logger?: FastifyServerOptions['logger'];
+  /**
+   * Trust X-Forwarded-For from these proxy addresses (e.g. '127.0.0.1' behind nginx). Off by
+   * default: otherwise any client could pick the address rate limits are keyed on.
+   */
+  trustProxy?: string | string[] | false;
   /** Built client to serve (dist/client); null to serve none. */
   clientDir?: string | null;
 }
@@ -39,7 +48,9 @@ const defaultClientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url
 const bodyLimit = 256 * 1024;
 
 export async function buildApp(deps: AppDeps) {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit, trustProxy: true }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit, trustProxy: deps.trustProxy ?? false }).withTypeProvider<ZodTypeProvider>();
+  // Only JSON is accepted: text/plain bodies get 415 like any other type.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -82,6 +93,8 @@ export async function buildApp(deps: AppDeps) {
     },
     { prefix: '/api' },
   );
+
+  await app.register(realtimePlugin, { pool: deps.media, evidence: null, graceMs: deps.reconnectGraceMs });
 
   const clientDir = deps.clientDir === undefined ? defaultClientDir : deps.clientDir;
   const hasClient = Boolean(clientDir && fs.existsSync(path.join(clientDir, 'index.html')));

@@ -21,6 +21,8 @@ const envSchema = z.object({
   HAIQIAO_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   HAIQIAO_LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
   HAIQIAO_SECURE_COOKIES: booleanish.optional(),
+  /** Comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted. */
+  HAIQIAO_TRUSTED_PROXIES: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -36,6 +38,7 @@ export interface Config {
   sessionHours: number;
   loginRatePerMinute: number;
   secureCookies: boolean;
+  trustedProxies: string[] | false;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -58,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: e.HAIQIAO_SESSION_HOURS,
     loginRatePerMinute: e.HAIQIAO_LOGIN_RATE_PER_MINUTE,
     secureCookies: e.HAIQIAO_SECURE_COOKIES ?? (e.PUBLIC_URL?.startsWith('https://') ?? false),
+    trustedProxies: e.HAIQIAO_TRUSTED_PROXIES ? e.HAIQIAO_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter(Boolean) : false,
     logLevel: e.LOG_LEVEL,
   };
 }

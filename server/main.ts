@@ -25,6 +25,7 @@ const app = await buildApp({
   sessionHours: config.sessionHours,
   loginRatePerMinute: config.loginRatePerMinute,
   secureCookies: config.secureCookies,
+  trustProxy: config.trustedProxies,
   logger: { level: config.logLevel },
 });
 

@@ -12,6 +12,10 @@ export const errorCodes = [
   'RATE_LIMITED',
   'INVITATION_EXPIRED',
   'INVITATION_REVOKED',
+  'ROOM_LOCKED',
+  'NOT_ADMITTED',
+  'IDENTITY_REJECTED',
+  'MEDIA_ERROR',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -27,6 +31,10 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   INVITATION_EXPIRED: 410,
   INVITATION_REVOKED: 410,
+  ROOM_LOCKED: 423,
+  NOT_ADMITTED: 403,
+  IDENTITY_REJECTED: 403,
+  MEDIA_ERROR: 422,
   INTERNAL: 500,
 };
 

@@ -24,6 +24,18 @@ export interface WorkerPoolOptions {
    */
   onWorkerDied?: (pid: number, error: Error) => void;
   logger?: PoolLogger;
+  /**
+   * One WebRtcServer per worker, each on a single UDP+TCP port (firstPort + worker slot), so a
+   * firewall needs only `size` ports open. Without it, WebRtcTransports need listenInfos.
+   */
+  webRtcServer?: WebRtcServerOptions;
+}
+
+export interface WebRtcServerOptions {
+  listenIp: string;
+  /** Address browsers reach (public IP or DNS name) when listenIp is 0.0.0.0 or behind NAT. */
+  announcedAddress?: string | undefined;
+  firstPort: number;
 }
 
 export interface WorkerPoolStatus {
@@ -70,6 +82,8 @@ export class WorkerPool {
   readonly #log: PoolLogger;
   /** Live workers and how many routers each one holds, in creation order. */
   readonly #routerCounts = new Map<types.Worker, number>();
+  /** Each live worker's slot (which fixes its WebRtcServer port) and WebRtcServer. */
+  readonly #slots = new Map<types.Worker, { slot: number; webRtcServer: types.WebRtcServer | undefined }>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -86,7 +100,7 @@ export class WorkerPool {
     const ms = await loadMediasoup(resolveWorkerBinary());
     const pool = new WorkerPool(ms, options);
     try {
-      await Promise.all(Array.from({ length: options.size }, () => pool.#spawn()));
+      await Promise.all(Array.from({ length: options.size }, (_, slot) => pool.#spawn(slot)));
     } catch (error) {
       pool.close();
       throw error;
@@ -108,6 +122,11 @@ export class WorkerPool {
     return best;
   }
 
+  /** The WebRtcServer of a live worker, when the pool was started with `webRtcServer`. */
+  webRtcServerOf(worker: types.Worker): types.WebRtcServer | undefined {
+    return this.#slots.get(worker)?.webRtcServer;
+  }
+
   /** Live workers, in creation order. */
   get workers(): readonly types.Worker[] {
     return [...this.#routerCounts.keys()];
@@ -124,10 +143,11 @@ export class WorkerPool {
     this.#retryTimers.clear();
     const workers = [...this.#routerCounts.keys()];
     this.#routerCounts.clear();
+    this.#slots.clear();
     for (const worker of workers) worker.close();
   }
 
-  async #spawn(): Promise<types.Worker> {
+  async #spawn(slot: number): Promise<types.Worker> {
     const { logLevel = 'warn', rtcMinPort, rtcMaxPort } = this.#options;
     const worker = await this.#ms.createWorker({
       logLevel,
@@ -138,14 +158,29 @@ export class WorkerPool {
       worker.close();
       throw new Error('WorkerPool closed while a worker was starting');
     }
-    // A later issue adds one WebRtcServer per worker here.
+    let webRtcServer: types.WebRtcServer | undefined;
+    const rtc = this.#options.webRtcServer;
+    if (rtc) {
+      const port = rtc.firstPort + slot;
+      const base = { ip: rtc.listenIp, port, ...(rtc.announcedAddress ? { announcedAddress: rtc.announcedAddress } : {}) };
+      try {
+        webRtcServer = await worker.createWebRtcServer({ listenInfos: [{ ...base, protocol: 'udp' }, { ...base, protocol: 'tcp' }] });
+      } catch (error) {
+        worker.close();
+        throw error;
+      }
+    }
+    this.#slots.set(worker, { slot, webRtcServer });
     this.#routerCounts.set(worker, 0);
     worker.observer.on('newrouter', (router: types.Router) => {
       this.#adjust(worker, +1);
       router.observer.once('close', () => this.#adjust(worker, -1));
     });
     // A worker closed directly (not through the pool) just leaves the pool; a dead one is replaced.
-    worker.observer.once('close', () => this.#routerCounts.delete(worker));
+    worker.observer.once('close', () => {
+      this.#routerCounts.delete(worker);
+      this.#slots.delete(worker);
+    });
     worker.once('died', (error: Error) => void this.#onDied(worker, error));
     return worker;
   }
@@ -156,10 +191,12 @@ export class WorkerPool {
   }
 
   async #onDied(worker: types.Worker, error: Error): Promise<void> {
+    const slot = this.#slots.get(worker)?.slot ?? 0;
     this.#routerCounts.delete(worker);
+    this.#slots.delete(worker);
     if (this.#closed) return;
     this.#log.error({ pid: worker.pid, err: error }, 'mediasoup worker died; replacing it');
-    await this.#replace(RETRY_MIN_MS);
+    await this.#replace(slot, RETRY_MIN_MS);
     try {
       this.#options.onWorkerDied?.(worker.pid, error);
     } catch (err) {
@@ -168,16 +205,16 @@ export class WorkerPool {
   }
 
   /** Starts one replacement worker; on failure retries in the background with backoff. */
-  async #replace(retryMs: number): Promise<void> {
+  async #replace(slot: number, retryMs: number): Promise<void> {
     if (this.#closed) return;
     try {
-      await this.#spawn();
+      await this.#spawn(slot);
     } catch (err) {
       if (this.#closed) return;
       this.#log.warn({ err, retryMs }, 'could not start a replacement mediasoup worker; retrying');
       const timer = setTimeout(() => {
         this.#retryTimers.delete(timer);
-        void this.#replace(Math.min(retryMs * 2, RETRY_MAX_MS));
+        void this.#replace(slot, Math.min(retryMs * 2, RETRY_MAX_MS));
       }, retryMs);
       timer.unref();
       this.#retryTimers.add(timer);

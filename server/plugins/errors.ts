@@ -24,6 +24,13 @@ const postgresCodes: Record<string, { code: ErrorCode; message: string }> = {
   '40001': { code: 'CONFLICT', message: 'concurrent change, try again' },
 };
 
+/** The envelope body for an error a client caused (AppError, database race), else null. */
+export function knownErrorBody(error: unknown): ErrorBody | null {
+  if (error instanceof AppError) return { code: error.code, message: error.message, field: error.field, issues: error.issues };
+  const pgCode = postgresCodeOf(error);
+  return pgCode && postgresCodes[pgCode] ? postgresCodes[pgCode] : null;
+}
+
 /** Maps every failure to the one error envelope; only genuine faults become 500. */
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError & { cause?: unknown }, request, reply) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textSchema } from '../text';
 import { organisationIdSchema } from '../ids';
 import { staffRoles } from '../domain/organisations';
 import { organisationViewSchema } from './auth';
@@ -13,7 +14,7 @@ export const newPasswordSchema = z.string().min(10, 'at least 10 characters').ma
 export const staffUserCreateSchema = z.object({
   organisationId: organisationIdSchema,
   username: usernameSchema,
-  displayName: z.string().trim().min(1).max(60),
+  displayName: textSchema.trim().min(1).max(60),
   role: z.enum(staffRoles),
   password: newPasswordSchema,
 });
@@ -21,7 +22,7 @@ export type StaffUserCreate = z.infer<typeof staffUserCreateSchema>;
 
 export const staffUserUpdateSchema = z
   .object({
-    displayName: z.string().trim().min(1).max(60),
+    displayName: textSchema.trim().min(1).max(60),
     role: z.enum(staffRoles),
     active: z.boolean(),
     password: newPasswordSchema,

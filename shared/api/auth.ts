@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { textSchema } from '../text';
 import { courtCodes } from '../domain/courts';
 import { organisationKinds, staffRoles } from '../domain/organisations';
 
 export const loginRequestSchema = z.object({
-  username: z.string().trim().min(1).max(64),
+  username: textSchema.trim().min(1).max(64),
   password: z.string().min(1).max(256),
 });
 export type LoginRequest = z.infer<typeof loginRequestSchema>;

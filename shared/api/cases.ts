@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textSchema } from '../text';
 import { caseStatuses, disputeTypes, maxAmountFen, provinces, seaAreas } from '../domain/cases';
 import { courtCodes } from '../domain/courts';
 import { idTypes } from '../domain/id-numbers';
@@ -14,12 +15,12 @@ export const positionSchema = z.object({
 });
 
 const caseFields = {
-  title: z.string().trim().min(2).max(120),
+  title: textSchema.trim().min(2).max(120),
   disputeType: z.enum(disputeTypes),
   incidentAt: isoDateTimeSchema,
   incidentPosition: positionSchema.nullable(),
   seaArea: z.enum(seaAreas),
-  incidentDescription: z.string().trim().max(5000),
+  incidentDescription: textSchema.trim().max(5000),
   provinces: z.array(z.enum(provinces)).min(1).max(3).refine((p) => new Set(p).size === p.length, 'duplicate province'),
   claimedAmountFen: amountFenSchema,
   competentCourt: z.enum(courtCodes),
@@ -57,7 +58,7 @@ export type CaseUpdate = z.infer<typeof caseUpdateSchema>;
 export const caseTransitionSchema = z.object({ to: z.enum(caseStatuses) });
 
 export const caseListQuerySchema = pageQuerySchema.extend({
-  q: z.string().trim().max(100).optional(),
+  q: textSchema.trim().max(100).optional(),
   status: z.enum(caseStatuses).optional(),
   disputeType: z.enum(disputeTypes).optional(),
 });

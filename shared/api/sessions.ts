@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { textSchema } from '../text';
 import { participantInputSchema, participantRoles } from '../domain/participants';
 import { sessionStatuses } from '../domain/sessions';
 import { participantIdSchema } from '../ids';
 import { isoDateTimeSchema } from './common';
 
 export const sessionCreateSchema = z.object({
-  title: z.string().trim().min(1).max(120),
+  title: textSchema.trim().min(1).max(120),
   scheduledAt: isoDateTimeSchema,
   durationMinutes: z.number().int().min(10).max(8 * 60).default(60),
 });

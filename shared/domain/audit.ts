@@ -22,6 +22,12 @@ export const auditEventTypes = [
   'invitation.issued',
   'invitation.revoked',
   'invitation.opened',
+  'attendance.identity_confirmed',
+  'attendance.lobby_entered',
+  'attendance.admitted',
+  'attendance.refused',
+  'attendance.removed',
+  'attendance.left',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textSchema } from '../text';
 import { courtCodes } from './courts';
 
 export const organisationKinds = ['mediation_center', 'maritime_court', 'tribunal'] as const;
@@ -17,9 +18,9 @@ export const rolesForOrganisation: Record<OrganisationKind, readonly StaffRole[]
 export const organisationInputSchema = z
   .object({
     kind: z.enum(organisationKinds),
-    name: z.string().trim().min(2).max(100),
+    name: textSchema.trim().min(2).max(100),
     /** Short prefix in case numbers, e.g. 浙闽联调 → （2026）浙闽联调字第0001号. */
-    caseNumberPrefix: z.string().trim().min(1).max(12).optional(),
+    caseNumberPrefix: textSchema.trim().min(1).max(12).optional(),
     courtCode: z.enum(courtCodes).optional(),
   })
   .superRefine((org, ctx) => {

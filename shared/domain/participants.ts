@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textSchema } from '../text';
 import { partyIdSchema, staffUserIdSchema } from '../ids';
 import { chineseMobileSchema } from './parties';
 
@@ -17,7 +18,7 @@ export type ParticipantRole = (typeof participantRoles)[number];
 export const participantInputSchema = z
   .object({
     role: z.enum(participantRoles),
-    displayName: z.string().trim().min(1).max(100),
+    displayName: textSchema.trim().min(1).max(100),
     phone: chineseMobileSchema.optional(),
     /** The party this participant is (role party). */
     partyId: partyIdSchema.optional(),

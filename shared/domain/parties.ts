@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textSchema } from '../text';
 import { idTypes, isValidResidentId, isValidUnifiedSocialCreditCode, normaliseIdNumber } from './id-numbers';
 
 export const partyKinds = ['person', 'organisation'] as const;
@@ -12,11 +13,11 @@ export const chineseMobileSchema = z
 export const partyInputSchema = z
   .object({
     kind: z.enum(partyKinds),
-    name: z.string().trim().min(1).max(100),
+    name: textSchema.trim().min(1).max(100),
     idType: z.enum(idTypes).optional(),
-    idNumber: z.string().trim().min(4).max(40).transform(normaliseIdNumber).optional(),
+    idNumber: textSchema.trim().min(4).max(40).transform(normaliseIdNumber).optional(),
     phone: chineseMobileSchema.optional(),
-    address: z.string().trim().max(200).optional(),
+    address: textSchema.trim().max(200).optional(),
   })
   .superRefine((party, ctx) => {
     if (party.idNumber && !party.idType) {

@@ -52,10 +52,12 @@ export async function createTestWorld(options: { loginRatePerMinute?: number } =
   ];
   const cookies = {} as TestWorld['cookies'];
   const staffIds: Record<string, string> = {};
-  for (const [key, organisationId, role] of accounts) {
+  for (const [index, [key, organisationId, role]] of accounts.entries()) {
     const user = await createStaffUser(db, null, { organisationId: organisationId as OrganisationId, username: key.toLowerCase(), displayName: key, role, password: testPassword });
     staffIds[key] = user.id;
-    cookies[key] = await login(app, key.toLowerCase(), testPassword);
+    // Each setup login comes from its own documentation address, so a low login rate limit
+    // (see loginRatePerMinute) is left untouched for the test's own attempts from 127.0.0.1.
+    cookies[key] = await login(app, key.toLowerCase(), testPassword, `198.51.100.${index + 1}`);
   }
   return {
     app,
@@ -71,8 +73,8 @@ export async function createTestWorld(options: { loginRatePerMinute?: number } =
   };
 }
 
-export async function login(app: App, username: string, password: string): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+export async function login(app: App, username: string, password: string, remoteAddress?: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password }, ...(remoteAddress ? { remoteAddress } : {}) });
   if (res.statusCode !== 200) throw new Error(`login failed for ${username}: ${res.body}`);
   const cookie = res.cookies.find((c) => c.name === 'hq_session');
   return `hq_session=${cookie!.value}`;
@@ -116,7 +118,7 @@ export const sampleCase = {
 
 /** Counts rows in every table: a request that fails must leave these unchanged. */
 export async function tableCounts(database: Database): Promise<Record<string, number>> {
-  const tables = ['organisations', 'staff_users', 'cases', 'parties', 'vessels', 'participants', 'sessions', 'invitations', 'audit_events', 'case_number_counters'];
+  const tables = ['organisations', 'staff_users', 'cases', 'parties', 'vessels', 'participants', 'sessions', 'invitations', 'audit_events', 'case_number_counters', 'attendances', 'chat_messages'];
   const counts: Record<string, number> = {};
   for (const table of tables) {
     const result = await database.db.execute(sql.raw(`select count(*)::int as n from ${table}`));

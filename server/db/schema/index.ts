@@ -2,3 +2,4 @@ export * from './organisations';
 export * from './cases';
 export * from './sessions';
 export * from './audit';
+export * from './attendance';

@@ -51,8 +51,12 @@ export function listVessels(db: Db, caseId: string) {
   return db.select().from(vessels).where(eq(vessels.caseId, caseId)).orderBy(asc(vessels.createdAt), asc(vessels.id));
 }
 
+// Parties and vessels are listed in the order they were added. now() is the same for every row
+// of one transaction (a new case inserts several), so created_at takes the statement's clock.
+const insertedNow = sql`clock_timestamp()`;
+
 export async function insertParty(db: Db, values: typeof parties.$inferInsert) {
-  const [row] = await db.insert(parties).values(values).returning();
+  const [row] = await db.insert(parties).values({ createdAt: insertedNow, ...values }).returning();
   return row!;
 }
 
@@ -72,7 +76,7 @@ export async function findParty(db: Db, caseId: string, id: string) {
 }
 
 export async function insertVessel(db: Db, values: typeof vessels.$inferInsert) {
-  const [row] = await db.insert(vessels).values(values).returning();
+  const [row] = await db.insert(vessels).values({ createdAt: insertedNow, ...values }).returning();
   return row!;
 }
 

@@ -8,7 +8,7 @@ import type { Db } from '../../db/client';
 import { conflict, forbidden, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
-import { accessTo, type CaseAccess, visibleCasesFilter } from './case-access';
+import { accessTo, assertWorksOnCases, type CaseAccess, visibleCasesFilter } from './case-access';
 import { caseSummary, caseView, partyView, vesselView } from './case-views';
 import * as repo from './cases.repository';
 
@@ -16,6 +16,7 @@ const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.s
 
 /** Loads a case the caller may see; 404 when it is not theirs to see, 403 when read-only. */
 export async function loadCase(db: Db, p: Principal, caseId: string, need: CaseAccess) {
+  assertWorksOnCases(p);
   const found = await repo.findCase(db, caseId);
   const access = found ? accessTo(p, found.case) : null;
   if (!found || !access) throw notFound('case');
@@ -29,6 +30,7 @@ function assertEditable(row: repo.CaseRow) {
 }
 
 export async function listCases(ctx: ServiceContext, p: Principal, query: CaseListQuery) {
+  assertWorksOnCases(p);
   const { rows, total } = await repo.searchCases(ctx.db, { visibility: visibleCasesFilter(p), ...query });
   const names = await repo.partyNamesByCase(ctx.db, rows.map((r) => r.case.id));
   return { items: rows.map((r) => caseSummary(r.case, r.centerName, names.get(r.case.id) ?? [])), total };
@@ -56,6 +58,9 @@ function partyColumns(ctx: ServiceContext, input: PartyInput) {
   };
 }
 
+// Case numbers carry the year in Beijing time, whatever the server's own time zone.
+const beijingYear = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' });
+
 function caseNumber(prefix: string, year: number, seq: number) {
   return `（${year}）${prefix}字第${String(seq).padStart(4, '0')}号`;
 }
@@ -63,7 +68,7 @@ function caseNumber(prefix: string, year: number, seq: number) {
 export async function createCase(ctx: ServiceContext, p: Principal, input: CaseCreateData) {
   if (p.role !== 'mediator' || p.organisationKind !== 'mediation_center') throw forbidden('only mediators register cases');
   return ctx.db.transaction(async (tx) => {
-    const year = ctx.now().getFullYear();
+    const year = Number(beijingYear.format(ctx.now()));
     const seq = await repo.nextCaseSequence(tx, p.organisationId, year);
     const row = await repo.insertCase(tx, {
       number: caseNumber(p.caseNumberPrefix ?? '海桥', year, seq),

@@ -1,5 +1,6 @@
 import type { SessionCreate } from '../../../shared/api/sessions';
 import { caseMachine } from '../../../shared/domain/cases';
+import type { AuditActor } from '../../../shared/domain/audit';
 import type { ParticipantInput } from '../../../shared/domain/participants';
 import { sessionMachine, type SessionStatus } from '../../../shared/domain/sessions';
 import type { ServiceContext } from '../../context';
@@ -54,14 +55,21 @@ export async function scheduleSession(ctx: ServiceContext, p: Principal, caseId:
 
 export async function transitionSession(ctx: ServiceContext, p: Principal, sessionId: string, to: SessionStatus) {
   return ctx.db.transaction(async (tx) => {
-    const { session } = await loadSession(tx, p, sessionId, 'write');
-    const from = session.status;
-    if (!sessionMachine.canTransition(from, to)) throw conflict(`a session cannot go from ${from} to ${to}`);
-    const row = await repo.updateSessionStatus(tx, sessionId, from, to);
-    if (!row) throw conflict('session changed meanwhile; reload and try again');
-    await appendAuditEvent(tx, { type: 'session.status_changed', caseId: session.caseId, actor: staffActor(p), data: { sessionId, from, to } });
-    return sessionView(row);
+    await loadSession(tx, p, sessionId, 'write');
+    return sessionView(await moveSession(tx, sessionId, to, staffActor(p)));
   });
+}
+
+/** The one place a session changes state: machine check, conditional update, audit event. */
+export async function moveSession(tx: Db, sessionId: string, to: SessionStatus, actor: AuditActor) {
+  const session = await repo.findSession(tx, sessionId);
+  if (!session) throw notFound('session');
+  const from = session.status;
+  if (!sessionMachine.canTransition(from, to)) throw conflict(`a session cannot go from ${from} to ${to}`);
+  const row = await repo.updateSessionStatus(tx, sessionId, from, to);
+  if (!row) throw conflict('session changed meanwhile; reload and try again');
+  await appendAuditEvent(tx, { type: 'session.status_changed', caseId: session.caseId, actor, data: { sessionId, from, to } });
+  return row;
 }
 
 export async function listParticipants(ctx: ServiceContext, p: Principal, caseId: string) {

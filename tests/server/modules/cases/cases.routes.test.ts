@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestWorld, json, sampleCase, sampleResidentId, tableCounts, type TestWorld } from '../../../helpers/test-app';
+import { api, createTestWorld, json, login, sampleCase, sampleResidentId, tableCounts, testPassword, type TestWorld } from '../../../helpers/test-app';
 
 let world: TestWorld;
 beforeAll(async () => {
@@ -96,6 +96,33 @@ describe('case intake', () => {
     const final = json(await mediator.get(`/api/cases/${created.id}`));
     expect(final.parties).toEqual([]);
     expect(final.vessels).toEqual([]);
+  });
+
+  it('lists parties and vessels in the order they were registered, also when registered together', async () => {
+    const mediator = api(world.app, world.cookies.mediator);
+    const parties = Array.from({ length: 12 }, (_, i) => ({ kind: 'person', name: `当事人${i + 1}` }));
+    const vessels = Array.from({ length: 12 }, (_, i) => ({ name: `浙苍渔0${i + 1}`, ownerPartyIndex: i }));
+    const created = json(await mediator.post('/api/cases', { ...sampleCase, parties, vessels }));
+    const fetched = json(await mediator.get(`/api/cases/${created.id}`));
+    expect(fetched.parties.map((p: { name: string }) => p.name)).toEqual(parties.map((p) => p.name));
+    expect(fetched.vessels.map((v: { name: string }) => v.name)).toEqual(vessels.map((v) => v.name));
+    expect(fetched.vessels.map((v: { ownerPartyId: string }) => v.ownerPartyId)).toEqual(fetched.parties.map((p: { id: string }) => p.id));
+    const listed = json(await mediator.get(`/api/cases?q=${encodeURIComponent('当事人12')}`));
+    expect(listed.items[0].partyNames).toEqual(parties.map((p) => p.name));
+  });
+
+  it('numbers cases by the year in Beijing time, whatever the server’s time zone', async () => {
+    // Its own world: moving the clock weeks ahead expires (and a login then purges) every session.
+    const newYear = await createTestWorld();
+    try {
+      // 00:30 on 1 January 2027 in Beijing is still 31 December 2026 in UTC.
+      newYear.clock.now = new Date('2026-12-31T16:30:00Z');
+      const mediator = api(newYear.app, await login(newYear.app, 'mediator', testPassword));
+      const created = json(await mediator.post('/api/cases', { ...sampleCase, parties: [], vessels: [] }));
+      expect(created.number).toBe('（2027）浙闽联调字第0001号');
+    } finally {
+      await newYear.close();
+    }
   });
 
   it('records every change in the case audit trail, in order', async () => {

@@ -1,0 +1,63 @@
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import type { AttendanceState, IdentityMethod } from '../../../shared/domain/attendance';
+import type { ParticipantRole } from '../../../shared/domain/participants';
+import { cases } from './cases';
+import { staffUsers } from './organisations';
+import { participants, sessions } from './sessions';
+
+export interface StoredNetworkTest {
+  rttMs: number;
+  downKbps: number;
+  upKbps: number;
+  hasCamera: boolean;
+  hasMicrophone: boolean;
+  at: string;
+}
+
+/** One person's presence in one session: identity, device check, lobby, admission. */
+export const attendances = pgTable(
+  'attendances',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id').notNull().references(() => sessions.id, { onDelete: 'cascade' }),
+    participantId: uuid('participant_id').references(() => participants.id),
+    staffUserId: uuid('staff_user_id').references(() => staffUsers.id),
+    displayName: text('display_name').notNull(),
+    role: text('role').$type<ParticipantRole>().notNull(),
+    isHost: boolean('is_host').notNull().default(false),
+    state: text('state').$type<AttendanceState>().notNull().default('joining'),
+    space: text('space').notNull().default('joint'),
+    identityMethod: text('identity_method').$type<IdentityMethod>(),
+    identityVerifiedAt: timestamp('identity_verified_at', { withTimezone: true }),
+    identityFailures: integer('identity_failures').notNull().default(0),
+    oneTimeCodeHash: text('one_time_code_hash'),
+    oneTimeCodeExpiresAt: timestamp('one_time_code_expires_at', { withTimezone: true }),
+    networkTest: jsonb('network_test').$type<StoredNetworkTest>(),
+    canShareScreen: boolean('can_share_screen').notNull().default(false),
+    /** SHA-256 of the token a client presents to get back in after a drop or a restart. */
+    resumeTokenHash: text('resume_token_hash').unique(),
+    admittedAt: timestamp('admitted_at', { withTimezone: true }),
+    leftAt: timestamp('left_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('attendances_session_participant').on(t.sessionId, t.participantId),
+    unique('attendances_session_staff').on(t.sessionId, t.staffUserId),
+    index('attendances_session_idx').on(t.sessionId),
+  ],
+);
+
+/** Chat kept with the case record; `space` is 'joint' or the caucus it was said in. */
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id').notNull().references(() => sessions.id, { onDelete: 'cascade' }),
+    caseId: uuid('case_id').notNull().references(() => cases.id, { onDelete: 'cascade' }),
+    attendanceId: uuid('attendance_id').notNull().references(() => attendances.id),
+    space: text('space').notNull(),
+    text: text('text').notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('chat_messages_session_idx').on(t.sessionId)],
+);

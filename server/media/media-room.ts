@@ -1,0 +1,388 @@
+// One session's media: a mediasoup router on the least-loaded worker, each peer's transports,
+// producers and consumers, and the isolation of spaces (joint room, caucuses). mediasoup only:
+// no database, no sockets. The owner learns what to tell clients through MediaRoomListener.
+import type { types } from 'mediasoup';
+import type { WorkerPool } from './worker-pool';
+
+export type MediaSource = 'microphone' | 'camera' | 'screen';
+export type MediaKind = 'audio' | 'video';
+
+export interface ConsumerInfo {
+  consumerId: string;
+  producerId: string;
+  peerId: string;
+  kind: MediaKind;
+  source: MediaSource;
+  rtpParameters: types.RtpParameters;
+  producerPaused: boolean;
+}
+
+export interface TransportInfo {
+  id: string;
+  iceParameters: types.IceParameters;
+  iceCandidates: types.IceCandidate[];
+  dtlsParameters: types.DtlsParameters;
+}
+
+export interface MediaRoomListener {
+  consumerCreated(peerId: string, consumer: ConsumerInfo): void;
+  consumerClosed(peerId: string, consumerId: string): void;
+  consumerPaused(peerId: string, consumerId: string, paused: boolean): void;
+  activeSpeaker(peerId: string | null): void;
+  /** The router is gone (its worker died, or close()): every transport with it. */
+  closed(reason: string): void;
+}
+
+/** Raised for a request that names something the peer does not own or may not do. */
+export class MediaRequestError extends Error {}
+
+export const mediaCodecs: types.RouterRtpCodecCapability[] = [
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
+  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: { 'x-google-start-bitrate': 300 } },
+  {
+    kind: 'video',
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1, 'x-google-start-bitrate': 300 },
+  },
+];
+
+interface ProducerEntry {
+  producer: types.Producer;
+  source: MediaSource;
+}
+
+interface PeerMedia {
+  id: string;
+  space: string;
+  rtpCapabilities: types.RtpCapabilities | undefined;
+  send: types.WebRtcTransport | undefined;
+  recv: types.WebRtcTransport | undefined;
+  producers: Map<string, ProducerEntry>;
+  consumers: Map<string, types.Consumer>;
+  hostMuted: Record<MediaKind, boolean>;
+  audioOnly: boolean;
+}
+
+export interface MediaRoomOptions {
+  /** listenIp for WebRtcTransports when the pool has no WebRtcServer (tests). */
+  listenIp?: string;
+  announcedAddress?: string | undefined;
+  /** Start low: fishermen at sea are on weak links; BWE ramps up if the link allows. */
+  initialOutgoingBitrate?: number;
+  maxIncomingBitrate?: number;
+}
+
+export class MediaRoom {
+  readonly #router: types.Router;
+  readonly #webRtcServer: types.WebRtcServer | undefined;
+  readonly #speakers: types.ActiveSpeakerObserver;
+  readonly #listener: MediaRoomListener;
+  readonly #options: MediaRoomOptions;
+  readonly #peers = new Map<string, PeerMedia>();
+  #closed = false;
+
+  private constructor(router: types.Router, webRtcServer: types.WebRtcServer | undefined, speakers: types.ActiveSpeakerObserver, listener: MediaRoomListener, options: MediaRoomOptions) {
+    this.#router = router;
+    this.#webRtcServer = webRtcServer;
+    this.#speakers = speakers;
+    this.#listener = listener;
+    this.#options = options;
+    speakers.on('dominantspeaker', ({ producer }) => listener.activeSpeaker((producer.appData.peerId as string | undefined) ?? null));
+    router.observer.once('close', () => this.#onRouterClosed());
+  }
+
+  static async create(pool: WorkerPool, listener: MediaRoomListener, options: MediaRoomOptions = {}): Promise<MediaRoom> {
+    const worker = pool.leastLoaded();
+    const router = await worker.createRouter({ mediaCodecs });
+    const speakers = await router.createActiveSpeakerObserver({ interval: 500 });
+    return new MediaRoom(router, pool.webRtcServerOf(worker), speakers, listener, options);
+  }
+
+  get rtpCapabilities(): types.RtpCapabilities {
+    return this.#router.rtpCapabilities;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  hasPeer(peerId: string): boolean {
+    return this.#peers.has(peerId);
+  }
+
+  addPeer(peerId: string, space: string): void {
+    if (this.#peers.has(peerId)) return;
+    this.#peers.set(peerId, {
+      id: peerId,
+      space,
+      rtpCapabilities: undefined,
+      send: undefined,
+      recv: undefined,
+      producers: new Map(),
+      consumers: new Map(),
+      hostMuted: { audio: false, video: false },
+      audioOnly: false,
+    });
+  }
+
+  /**
+   * (Re)starts a peer's media: drops its old transports (and so its producers and consumers),
+   * creates a send and a receive transport. Used on first join and after long outages.
+   */
+  async startPeer(peerId: string): Promise<{ send: TransportInfo; recv: TransportInfo }> {
+    const peer = this.#peer(peerId);
+    this.#closeTransports(peer);
+    peer.rtpCapabilities = undefined;
+    const [send, recv] = await Promise.all([this.#createTransport(peer, 'send'), this.#createTransport(peer, 'recv')]);
+    if (!this.#peers.has(peerId)) {
+      send.close();
+      recv.close();
+      throw new MediaRequestError('peer left while media was starting');
+    }
+    peer.send = send;
+    peer.recv = recv;
+    return { send: transportInfo(send), recv: transportInfo(recv) };
+  }
+
+  /** The peer's device is loaded: consume what its space produces (consumers start paused). */
+  async setRtpCapabilities(peerId: string, rtpCapabilities: types.RtpCapabilities): Promise<void> {
+    const peer = this.#peer(peerId);
+    if (!peer.recv) throw new MediaRequestError('start media first');
+    peer.rtpCapabilities = rtpCapabilities;
+    await this.#consumeSpace(peer);
+  }
+
+  async #createTransport(peer: PeerMedia, direction: 'send' | 'recv'): Promise<types.WebRtcTransport> {
+    const common = {
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: this.#options.initialOutgoingBitrate ?? 300_000,
+      appData: { peerId: peer.id, direction },
+    };
+    const listenIp = this.#options.listenIp ?? '127.0.0.1';
+    const transport = this.#webRtcServer
+      ? await this.#router.createWebRtcTransport({ ...common, webRtcServer: this.#webRtcServer })
+      : await this.#router.createWebRtcTransport({
+          ...common,
+          listenInfos: [
+            { protocol: 'udp', ip: listenIp, ...(this.#options.announcedAddress ? { announcedAddress: this.#options.announcedAddress } : {}) },
+            { protocol: 'tcp', ip: listenIp, ...(this.#options.announcedAddress ? { announcedAddress: this.#options.announcedAddress } : {}) },
+          ],
+        });
+    if (direction === 'send') await transport.setMaxIncomingBitrate(this.#options.maxIncomingBitrate ?? 1_500_000);
+    return transport;
+  }
+
+  async connectTransport(peerId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
+    await this.#transport(this.#peer(peerId), transportId).connect({ dtlsParameters });
+  }
+
+  async restartIce(peerId: string, transportId: string): Promise<types.IceParameters> {
+    return this.#transport(this.#peer(peerId), transportId).restartIce();
+  }
+
+  async produce(peerId: string, transportId: string, kind: MediaKind, rtpParameters: types.RtpParameters, source: MediaSource): Promise<string> {
+    const peer = this.#peer(peerId);
+    if (peer.send?.id !== transportId) throw new MediaRequestError('not your send transport');
+    if ((source === 'microphone') !== (kind === 'audio')) throw new MediaRequestError(`a ${source} does not produce ${kind}`);
+    for (const entry of peer.producers.values()) {
+      if (entry.source === source) throw new MediaRequestError(`already producing ${source}`);
+    }
+    const producer = await peer.send.produce({ kind, rtpParameters, appData: { peerId, source } });
+    const entry = { producer, source };
+    peer.producers.set(producer.id, entry);
+    producer.observer.once('close', () => peer.producers.delete(producer.id));
+    // A host mute applies to media produced later too.
+    if (peer.hostMuted[kind]) await producer.pause();
+    if (kind === 'audio') await this.#speakers.addProducer({ producerId: producer.id }).catch(() => {});
+    for (const other of this.#peers.values()) {
+      if (other.id !== peer.id && other.space === peer.space) await this.#consume(other, peer, entry);
+    }
+    return producer.id;
+  }
+
+  closeProducer(peerId: string, producerId: string): void {
+    this.#producer(this.#peer(peerId), producerId).producer.close();
+  }
+
+  /** The peer's own mute; refused while the host holds that kind muted. */
+  async setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void> {
+    const peer = this.#peer(peerId);
+    const { producer } = this.#producer(peer, producerId);
+    if (!paused && peer.hostMuted[producer.kind]) throw new MediaRequestError('the mediator has muted you');
+    if (paused) await producer.pause();
+    else await producer.resume();
+  }
+
+  /** Server-side mute: pauses the peer's producers of that kind and keeps them paused. */
+  async setHostMuted(peerId: string, kind: MediaKind, muted: boolean): Promise<void> {
+    const peer = this.#peer(peerId);
+    peer.hostMuted[kind] = muted;
+    if (!muted) return; // unmuting lets the peer resume; it does not turn their microphone on for them
+    for (const { producer } of peer.producers.values()) {
+      if (producer.kind === kind) await producer.pause();
+    }
+  }
+
+  isHostMuted(peerId: string, kind: MediaKind): boolean {
+    return this.#peers.get(peerId)?.hostMuted[kind] ?? false;
+  }
+
+  async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
+    await this.#consumer(this.#peer(peerId), consumerId).resume();
+  }
+
+  async setConsumerPaused(peerId: string, consumerId: string, paused: boolean): Promise<void> {
+    const consumer = this.#consumer(this.#peer(peerId), consumerId);
+    if (paused) await consumer.pause();
+    else await consumer.resume();
+  }
+
+  async setConsumerLayer(peerId: string, consumerId: string, spatialLayer: number): Promise<void> {
+    const consumer = this.#consumer(this.#peer(peerId), consumerId);
+    if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer });
+  }
+
+  /** Audio only: no video is forwarded to this peer (saves their downlink). */
+  async setAudioOnly(peerId: string, audioOnly: boolean): Promise<void> {
+    const peer = this.#peer(peerId);
+    peer.audioOnly = audioOnly;
+    if (audioOnly) {
+      for (const consumer of [...peer.consumers.values()]) if (consumer.kind === 'video') consumer.close();
+    } else {
+      await this.#consumeSpace(peer);
+    }
+  }
+
+  /** Moves a peer to another space; media across spaces is cut both ways, on the server. */
+  async movePeer(peerId: string, space: string): Promise<void> {
+    const peer = this.#peer(peerId);
+    if (peer.space === space) return;
+    peer.space = space;
+    for (const consumer of [...peer.consumers.values()]) {
+      const producerPeer = this.#peers.get(consumer.appData.producerPeerId as string);
+      if (!producerPeer || producerPeer.space !== space) consumer.close();
+    }
+    for (const other of this.#peers.values()) {
+      if (other.id === peer.id) continue;
+      for (const consumer of [...other.consumers.values()]) {
+        if (consumer.appData.producerPeerId === peer.id && other.space !== space) consumer.close();
+      }
+    }
+    await this.#consumeSpace(peer);
+    for (const other of this.#peers.values()) {
+      if (other.id === peer.id || other.space !== space) continue;
+      for (const entry of peer.producers.values()) await this.#consume(other, peer, entry);
+    }
+  }
+
+  spaceOf(peerId: string): string | undefined {
+    return this.#peers.get(peerId)?.space;
+  }
+
+  /** Producers a peer receives right now: for tests and diagnostics. */
+  consumedProducerPeers(peerId: string): string[] {
+    const peer = this.#peers.get(peerId);
+    return peer ? [...peer.consumers.values()].map((c) => c.appData.producerPeerId as string) : [];
+  }
+
+  removePeer(peerId: string): void {
+    const peer = this.#peers.get(peerId);
+    if (!peer) return;
+    this.#peers.delete(peerId);
+    this.#closeTransports(peer);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#router.close();
+  }
+
+  async #consumeSpace(peer: PeerMedia): Promise<void> {
+    for (const other of this.#peers.values()) {
+      if (other.id === peer.id || other.space !== peer.space) continue;
+      for (const entry of other.producers.values()) await this.#consume(peer, other, entry);
+    }
+  }
+
+  /** Creates a paused consumer for `peer` of `producerPeer`'s producer, if it may and can. */
+  async #consume(peer: PeerMedia, producerPeer: PeerMedia, entry: ProducerEntry): Promise<void> {
+    const { producer, source } = entry;
+    if (!peer.recv || !peer.rtpCapabilities || producer.closed) return;
+    if (peer.space !== producerPeer.space) return;
+    if (peer.audioOnly && producer.kind === 'video') return;
+    for (const existing of peer.consumers.values()) if (existing.producerId === producer.id) return;
+    if (!this.#router.canConsume({ producerId: producer.id, rtpCapabilities: peer.rtpCapabilities })) return;
+    const consumer = await peer.recv.consume({
+      producerId: producer.id,
+      rtpCapabilities: peer.rtpCapabilities,
+      paused: true, // resumed when the client says it is ready, so no keyframe is lost
+      appData: { producerPeerId: producerPeer.id },
+      ...(producer.kind === 'video' && source === 'camera' ? { preferredLayers: { spatialLayer: 2 } } : {}),
+    });
+    peer.consumers.set(consumer.id, consumer);
+    const notifyClosed = () => {
+      if (peer.consumers.delete(consumer.id) && this.#peers.get(peer.id) === peer) this.#listener.consumerClosed(peer.id, consumer.id);
+    };
+    consumer.on('transportclose', notifyClosed);
+    consumer.on('producerclose', notifyClosed);
+    consumer.observer.once('close', notifyClosed);
+    consumer.on('producerpause', () => this.#listener.consumerPaused(peer.id, consumer.id, true));
+    consumer.on('producerresume', () => this.#listener.consumerPaused(peer.id, consumer.id, false));
+    this.#listener.consumerCreated(peer.id, {
+      consumerId: consumer.id,
+      producerId: producer.id,
+      peerId: producerPeer.id,
+      kind: consumer.kind,
+      source,
+      rtpParameters: consumer.rtpParameters,
+      producerPaused: consumer.producerPaused,
+    });
+  }
+
+  #closeTransports(peer: PeerMedia): void {
+    peer.send?.close();
+    peer.recv?.close();
+    peer.send = undefined;
+    peer.recv = undefined;
+    peer.producers.clear();
+    peer.consumers.clear();
+  }
+
+  #onRouterClosed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#peers.clear();
+    this.#listener.closed('media router closed');
+  }
+
+  #peer(peerId: string): PeerMedia {
+    const peer = this.#peers.get(peerId);
+    if (!peer) throw new MediaRequestError('not in this room');
+    return peer;
+  }
+
+  #transport(peer: PeerMedia, transportId: string): types.WebRtcTransport {
+    if (peer.send?.id === transportId) return peer.send;
+    if (peer.recv?.id === transportId) return peer.recv;
+    throw new MediaRequestError('not your transport');
+  }
+
+  #producer(peer: PeerMedia, producerId: string): ProducerEntry {
+    const entry = peer.producers.get(producerId);
+    if (!entry) throw new MediaRequestError('not your producer');
+    return entry;
+  }
+
+  #consumer(peer: PeerMedia, consumerId: string): types.Consumer {
+    const consumer = peer.consumers.get(consumerId);
+    if (!consumer) throw new MediaRequestError('not your consumer');
+    return consumer;
+  }
+}
+
+function transportInfo(t: types.WebRtcTransport): TransportInfo {
+  return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+}

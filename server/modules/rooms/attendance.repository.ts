@@ -1,0 +1,75 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { AttendanceState } from '../../../shared/domain/attendance';
+import type { Db } from '../../db/client';
+import { attendances, chatMessages } from '../../db/schema';
+
+export type AttendanceRow = typeof attendances.$inferSelect;
+export type ChatMessageRow = typeof chatMessages.$inferSelect;
+
+export async function findAttendance(db: Db, id: string) {
+  const [row] = await db.select().from(attendances).where(eq(attendances.id, id));
+  return row;
+}
+
+export async function findByResumeHash(db: Db, resumeTokenHash: string) {
+  const [row] = await db.select().from(attendances).where(eq(attendances.resumeTokenHash, resumeTokenHash));
+  return row;
+}
+
+export async function findForParticipant(db: Db, sessionId: string, participantId: string) {
+  const [row] = await db.select().from(attendances).where(and(eq(attendances.sessionId, sessionId), eq(attendances.participantId, participantId)));
+  return row;
+}
+
+export async function findForStaff(db: Db, sessionId: string, staffUserId: string) {
+  const [row] = await db.select().from(attendances).where(and(eq(attendances.sessionId, sessionId), eq(attendances.staffUserId, staffUserId)));
+  return row;
+}
+
+/** Creates the attendance, or returns the one a concurrent first connection created. */
+export async function insertAttendance(db: Db, values: typeof attendances.$inferInsert) {
+  const [row] = await db.insert(attendances).values(values).onConflictDoNothing().returning();
+  if (row) return row;
+  const existing = values.participantId
+    ? await findForParticipant(db, values.sessionId, values.participantId)
+    : await findForStaff(db, values.sessionId, values.staffUserId!);
+  return existing!;
+}
+
+export function listForSession(db: Db, sessionId: string) {
+  return db.select().from(attendances).where(eq(attendances.sessionId, sessionId)).orderBy(asc(attendances.createdAt), asc(attendances.id));
+}
+
+export async function updateAttendance(db: Db, id: string, values: Partial<typeof attendances.$inferInsert>) {
+  const [row] = await db.update(attendances).set(values).where(eq(attendances.id, id)).returning();
+  return row!;
+}
+
+/** State change only from the expected state; undefined when someone else moved it first. */
+export async function moveAttendance(db: Db, id: string, from: AttendanceState, values: Partial<typeof attendances.$inferInsert> & { state: AttendanceState }) {
+  const [row] = await db.update(attendances).set(values).where(and(eq(attendances.id, id), eq(attendances.state, from))).returning();
+  return row;
+}
+
+export async function countIdentityFailure(db: Db, id: string) {
+  const [row] = await db
+    .update(attendances)
+    .set({ identityFailures: sql`${attendances.identityFailures} + 1` })
+    .where(eq(attendances.id, id))
+    .returning({ failures: attendances.identityFailures });
+  return row?.failures ?? 0;
+}
+
+export async function insertChatMessage(db: Db, values: typeof chatMessages.$inferInsert) {
+  const [row] = await db.insert(chatMessages).values(values).returning();
+  return row!;
+}
+
+export function listChat(db: Db, sessionId: string) {
+  return db
+    .select({ message: chatMessages, displayName: attendances.displayName })
+    .from(chatMessages)
+    .innerJoin(attendances, eq(attendances.id, chatMessages.attendanceId))
+    .where(eq(chatMessages.sessionId, sessionId))
+    .orderBy(asc(chatMessages.sentAt), asc(chatMessages.id));
+}

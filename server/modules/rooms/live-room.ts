@@ -1,0 +1,131 @@
+import type { AttendanceState } from '../../../shared/domain/attendance';
+import type { ParticipantRole } from '../../../shared/domain/participants';
+import type { SessionStatus } from '../../../shared/domain/sessions';
+import type { LinkQuality, PeerView, RoomState } from '../../../shared/realtime';
+import type { StoredNetworkTest } from '../../db/schema';
+import type { MediaRoom } from '../../media/media-room';
+import type { AttendanceRow } from './attendance.repository';
+
+export const jointSpace = 'joint';
+
+/** A person in a live room; `peerId` is their attendance id. */
+export interface RoomPeer {
+  peerId: string;
+  participantId: string | null;
+  staffUserId: string | null;
+  displayName: string;
+  role: ParticipantRole;
+  isHost: boolean;
+  state: AttendanceState;
+  space: string;
+  socketId: string | null;
+  handRaised: boolean;
+  hostMuted: { audio: boolean; video: boolean };
+  audioOnly: boolean;
+  canShareScreen: boolean;
+  identityVerified: boolean;
+  networkTest: StoredNetworkTest | null;
+  linkQuality: (LinkQuality & { at: string }) | null;
+  graceTimer: NodeJS.Timeout | null;
+}
+
+export interface ShownEvidence {
+  evidenceId: string;
+  fileName: string;
+  contentType: string;
+  page: number;
+  url: string;
+}
+
+/** The in-memory state of one session's room; persisted facts live in attendances. */
+export class LiveRoom {
+  readonly peers = new Map<string, RoomPeer>();
+  readonly caucuses = new Map<string, string>();
+  locked = false;
+  spotlightPeerId: string | null = null;
+  activeSpeakerPeerId: string | null = null;
+  evidence: ShownEvidence | null = null;
+  media: MediaRoom | null = null;
+  mediaStarting: Promise<MediaRoom> | null = null;
+
+  constructor(
+    readonly sessionId: string,
+    readonly caseId: string,
+    readonly caseNumber: string,
+    readonly title: string,
+    public status: SessionStatus,
+  ) {}
+
+  peerFromRow(row: AttendanceRow): RoomPeer {
+    const existing = this.peers.get(row.id);
+    const peer: RoomPeer = {
+      peerId: row.id,
+      participantId: row.participantId,
+      staffUserId: row.staffUserId,
+      displayName: row.displayName,
+      role: row.role,
+      isHost: row.isHost,
+      state: row.state,
+      space: this.caucuses.has(row.space) ? row.space : jointSpace,
+      socketId: existing?.socketId ?? null,
+      handRaised: existing?.handRaised ?? false,
+      hostMuted: existing?.hostMuted ?? { audio: false, video: false },
+      audioOnly: existing?.audioOnly ?? false,
+      canShareScreen: row.isHost || row.canShareScreen,
+      identityVerified: row.identityVerifiedAt !== null,
+      networkTest: row.networkTest ?? null,
+      linkQuality: existing?.linkQuality ?? null,
+      graceTimer: existing?.graceTimer ?? null,
+    };
+    this.peers.set(row.id, peer);
+    return peer;
+  }
+
+  connectedPeers(): RoomPeer[] {
+    return [...this.peers.values()].filter((p) => p.socketId !== null);
+  }
+
+  admittedIn(space: string): RoomPeer[] {
+    return [...this.peers.values()].filter((p) => p.state === 'admitted' && p.space === space);
+  }
+
+  /** What one peer may see: the host sees everyone present; others the admitted and themselves. */
+  viewFor(viewer: RoomPeer): RoomState {
+    const visible = [...this.peers.values()].filter((p) => {
+      if (p.peerId === viewer.peerId) return true;
+      if (p.state === 'left' || p.state === 'refused' || p.state === 'removed') return false;
+      if (viewer.isHost) return true;
+      return viewer.state === 'admitted' && p.state === 'admitted';
+    });
+    const admitted = viewer.state === 'admitted';
+    return {
+      sessionId: this.sessionId,
+      sessionStatus: this.status,
+      locked: this.locked,
+      spotlightPeerId: admitted ? this.spotlightPeerId : null,
+      activeSpeakerPeerId: admitted ? this.activeSpeakerPeerId : null,
+      caucuses: [...this.caucuses].map(([id, name]) => ({ id, name })),
+      evidence: admitted && viewer.space === jointSpace ? this.evidence : null,
+      peers: visible.map((p) => peerView(p, viewer.isHost)),
+      selfPeerId: viewer.peerId,
+    };
+  }
+}
+
+function peerView(p: RoomPeer, forHost: boolean): PeerView {
+  return {
+    peerId: p.peerId,
+    displayName: p.displayName,
+    role: p.role,
+    isHost: p.isHost,
+    state: p.state,
+    space: p.space,
+    connected: p.socketId !== null,
+    handRaised: p.handRaised,
+    hostMuted: p.hostMuted,
+    audioOnly: p.audioOnly,
+    canShareScreen: p.canShareScreen,
+    identityVerified: p.identityVerified,
+    ...(forHost ? { networkTest: p.networkTest, linkQuality: p.linkQuality } : {}),
+  };
+}

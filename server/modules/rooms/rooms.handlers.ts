@@ -1,0 +1,45 @@
+import type { ClientAck, ClientEventName } from '../../../shared/realtime';
+import type { Connection, RoomsService } from './rooms.service';
+
+type Handler<E extends ClientEventName> = (rooms: RoomsService, conn: Connection, request: any) => Promise<ClientAck<E>> | ClientAck<E>;
+
+/** Socket events → service calls. Payloads arrive here already parsed with the contract's schema. */
+export const roomHandlers: { [E in ClientEventName]: Handler<E> } = {
+  'session:enter': (rooms, conn, r) => rooms.enter(conn, r),
+  'net:ping': (_rooms, _conn, r) => ({ sentAt: r.sentAt, serverAt: Date.now() }),
+  'net:download': (_rooms, _conn, r) => ({ payload: new Uint8Array(r.bytes) }),
+  'net:upload': (_rooms, _conn, r) => ({ bytes: r.payload.byteLength }),
+  'device-check:report': (rooms, conn, r) => rooms.reportDeviceCheck(conn, r),
+  'identity:confirm': (rooms, conn, r) => rooms.confirmIdentity(conn, r),
+  'lobby:wait': (rooms, conn) => rooms.waitInLobby(conn),
+  'room:leave': (rooms, conn) => rooms.leave(conn),
+  'host:admit': (rooms, conn, r) => rooms.admit(conn, r),
+  'host:refuse': (rooms, conn, r) => rooms.refuse(conn, r),
+  'host:remove': (rooms, conn, r) => rooms.remove(conn, r),
+  'host:lock': (rooms, conn, r) => rooms.lock(conn, r),
+  'host:mute': (rooms, conn, r) => rooms.mute(conn, r),
+  'host:spotlight': (rooms, conn, r) => rooms.spotlight(conn, r),
+  'host:allow-screen': (rooms, conn, r) => rooms.allowScreen(conn, r),
+  'host:issue-code': (rooms, conn, r) => rooms.issueCode(conn, r),
+  'host:session': (rooms, conn, r) => rooms.changeSession(conn, r),
+  'host:caucus-open': (rooms, conn, r) => rooms.openCaucus(conn, r),
+  'host:caucus-close': (rooms, conn, r) => rooms.closeCaucus(conn, r),
+  'host:move': (rooms, conn, r) => rooms.move(conn, r),
+  'host:show-evidence': (rooms, conn, r) => rooms.showEvidence(conn, r),
+  'host:hide-evidence': (rooms, conn) => rooms.hideEvidence(conn),
+  'hand:raise': (rooms, conn, r) => rooms.raiseHand(conn, r),
+  'chat:send': (rooms, conn, r) => rooms.sendChat(conn, r),
+  'chat:history': (rooms, conn) => rooms.chatHistory(conn),
+  'stats:report': (rooms, conn, r) => rooms.reportStats(conn, r),
+  'media:start': (rooms, conn) => rooms.startMedia(conn),
+  'media:ready': (rooms, conn, r) => rooms.mediaReady(conn, r),
+  'media:connect': (rooms, conn, r) => rooms.connectTransport(conn, r),
+  'media:restart-ice': (rooms, conn, r) => rooms.restartIce(conn, r),
+  'media:produce': (rooms, conn, r) => rooms.produce(conn, r),
+  'media:producer-close': (rooms, conn, r) => rooms.closeProducer(conn, r),
+  'media:producer-pause': (rooms, conn, r) => rooms.pauseProducer(conn, r),
+  'media:consumer-resume': (rooms, conn, r) => rooms.resumeConsumer(conn, r),
+  'media:consumer-pause': (rooms, conn, r) => rooms.pauseConsumer(conn, r),
+  'media:consumer-layers': (rooms, conn, r) => rooms.consumerLayers(conn, r),
+  'media:audio-only': (rooms, conn, r) => rooms.audioOnly(conn, r),
+};

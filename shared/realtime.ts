@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import { attendanceStates, identityMethods } from './domain/attendance';
+import { participantRoles } from './domain/participants';
+import { sessionStatuses } from './domain/sessions';
+import { errorBodySchema } from './errors';
+import { sessionIdSchema } from './ids';
+
+/**
+ * The realtime contract: every client→server event with its request and ack schema, every
+ * server→client event with its payload schema. Both sides parse with these; the server parses
+ * every payload before acting and answers a bad one with an error ack.
+ */
+
+const id = z.string().min(1).max(64);
+/** mediasoup's own parameter objects are passed through; the worker validates their insides. */
+const mediasoupObject = z.record(z.string(), z.unknown());
+const text = z.string().refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
+
+export const mediaSources = ['microphone', 'camera', 'screen'] as const;
+export type MediaSource = (typeof mediaSources)[number];
+export const mediaKinds = ['audio', 'video'] as const;
+
+export const linkQualitySchema = z.object({
+  rttMs: z.number().min(0).max(60_000).nullable(),
+  lossPct: z.number().min(0).max(100).nullable(),
+  sendKbps: z.number().min(0).max(1_000_000).nullable(),
+  recvKbps: z.number().min(0).max(1_000_000).nullable(),
+  at: z.string().optional(),
+});
+export type LinkQuality = z.infer<typeof linkQualitySchema>;
+
+export const networkTestSchema = z.object({
+  rttMs: z.number().min(0).max(60_000),
+  downKbps: z.number().min(0).max(10_000_000),
+  upKbps: z.number().min(0).max(10_000_000),
+  hasCamera: z.boolean(),
+  hasMicrophone: z.boolean(),
+});
+export type NetworkTest = z.infer<typeof networkTestSchema>;
+
+export const peerViewSchema = z.object({
+  peerId: z.string(),
+  displayName: z.string(),
+  role: z.enum(participantRoles),
+  isHost: z.boolean(),
+  state: z.enum(attendanceStates),
+  /** 'joint' or a caucus id. */
+  space: z.string(),
+  connected: z.boolean(),
+  handRaised: z.boolean(),
+  hostMuted: z.object({ audio: z.boolean(), video: z.boolean() }),
+  audioOnly: z.boolean(),
+  canShareScreen: z.boolean(),
+  identityVerified: z.boolean(),
+  /** Only in the host's view. */
+  networkTest: networkTestSchema.extend({ at: z.string() }).nullable().optional(),
+  linkQuality: linkQualitySchema.nullable().optional(),
+});
+export type PeerView = z.infer<typeof peerViewSchema>;
+
+export const caucusSchema = z.object({ id: z.string(), name: z.string() });
+
+export const evidenceShownSchema = z.object({ evidenceId: z.string(), fileName: z.string(), contentType: z.string(), page: z.number().int().min(1), url: z.string() });
+
+export const roomStateSchema = z.object({
+  sessionId: z.string(),
+  sessionStatus: z.enum(sessionStatuses),
+  locked: z.boolean(),
+  spotlightPeerId: z.string().nullable(),
+  activeSpeakerPeerId: z.string().nullable(),
+  caucuses: z.array(caucusSchema),
+  evidence: evidenceShownSchema.nullable(),
+  /** Everyone the receiver may see: the host sees the lobby too. */
+  peers: z.array(peerViewSchema),
+  selfPeerId: z.string(),
+});
+export type RoomState = z.infer<typeof roomStateSchema>;
+
+export const chatMessageSchema = z.object({
+  id: z.string(),
+  space: z.string(),
+  peerId: z.string(),
+  displayName: z.string(),
+  text: z.string(),
+  sentAt: z.string(),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+export const transportParamsSchema = z.object({
+  id: z.string(),
+  iceParameters: mediasoupObject,
+  iceCandidates: z.array(mediasoupObject),
+  dtlsParameters: mediasoupObject,
+});
+export type TransportParams = z.infer<typeof transportParamsSchema>;
+
+export const consumerParamsSchema = z.object({
+  consumerId: z.string(),
+  producerId: z.string(),
+  peerId: z.string(),
+  kind: z.enum(mediaKinds),
+  source: z.enum(mediaSources),
+  rtpParameters: mediasoupObject,
+  /** Whether the producer is paused (muted) right now. */
+  producerPaused: z.boolean(),
+});
+export type ConsumerParams = z.infer<typeof consumerParamsSchema>;
+
+const empty = z.object({}).strict();
+
+export const enterResultSchema = z.object({
+  peerId: z.string(),
+  /** Present this on reconnection (even after a server restart) to get straight back in. */
+  resumeToken: z.string(),
+  self: z.object({ displayName: z.string(), role: z.enum(participantRoles), isHost: z.boolean() }),
+  state: z.enum(attendanceStates),
+  session: z.object({ id: z.string(), title: z.string(), status: z.enum(sessionStatuses), caseNumber: z.string() }),
+  /** How this person must confirm their identity before the lobby; null when already done. */
+  identityMethod: z.enum(identityMethods).nullable(),
+  deviceCheckDone: z.boolean(),
+  /** Whether the server still holds this peer's transports; if not, call media:start. */
+  mediaActive: z.boolean(),
+});
+export type EnterResult = z.infer<typeof enterResultSchema>;
+
+export const mediaStartSchema = z.object({
+  routerRtpCapabilities: mediasoupObject,
+  send: transportParamsSchema,
+  recv: transportParamsSchema,
+});
+export type MediaStart = z.infer<typeof mediaStartSchema>;
+
+const peerTarget = z.object({ peerId: id });
+
+export const clientEvents = {
+  /** First call on every connection: identifies the caller (cookie or invitation) and their place. */
+  'session:enter': { request: z.object({ sessionId: sessionIdSchema.optional(), resumeToken: z.string().max(100).optional() }), ack: enterResultSchema },
+  'net:ping': { request: z.object({ sentAt: z.number() }), ack: z.object({ sentAt: z.number(), serverAt: z.number() }) },
+  'net:download': { request: z.object({ bytes: z.number().int().min(1).max(2_000_000) }), ack: z.object({ payload: z.instanceof(Uint8Array).or(z.instanceof(ArrayBuffer)) }) },
+  'net:upload': { request: z.object({ payload: z.instanceof(Uint8Array).or(z.instanceof(ArrayBuffer)) }), ack: z.object({ bytes: z.number().int() }) },
+  'device-check:report': { request: networkTestSchema, ack: z.object({ audioOnlySuggested: z.boolean() }) },
+  'identity:confirm': {
+    request: z.discriminatedUnion('method', [
+      z.object({ method: z.literal('id_last4'), name: text.trim().min(1).max(100), last4: z.string().regex(/^[0-9X]{4}$/i) }),
+      z.object({ method: z.literal('one_time_code'), code: z.string().regex(/^\d{6}$/) }),
+    ]),
+    ack: z.object({ verified: z.literal(true) }),
+  },
+  'lobby:wait': { request: empty, ack: z.object({ state: z.enum(attendanceStates) }) },
+  'room:leave': { request: empty, ack: empty },
+
+  // The host (mediator) only.
+  'host:admit': { request: peerTarget, ack: empty },
+  'host:refuse': { request: peerTarget.extend({ reason: text.max(200).optional() }), ack: empty },
+  'host:remove': { request: peerTarget, ack: empty },
+  'host:lock': { request: z.object({ locked: z.boolean() }), ack: empty },
+  'host:mute': { request: peerTarget.extend({ kind: z.enum(mediaKinds), muted: z.boolean() }), ack: empty },
+  'host:spotlight': { request: z.object({ peerId: id.nullable() }), ack: empty },
+  'host:allow-screen': { request: peerTarget.extend({ allowed: z.boolean() }), ack: empty },
+  'host:issue-code': { request: peerTarget, ack: z.object({ code: z.string() }) },
+  'host:session': { request: z.object({ to: z.enum(['live', 'paused', 'ended']) }), ack: z.object({ status: z.enum(sessionStatuses) }) },
+  'host:caucus-open': { request: z.object({ name: text.trim().min(1).max(40) }), ack: caucusSchema },
+  'host:caucus-close': { request: z.object({ caucusId: id }), ack: empty },
+  'host:move': { request: peerTarget.extend({ space: id }), ack: empty },
+  'host:show-evidence': { request: z.object({ evidenceId: z.uuid(), page: z.number().int().min(1).max(10_000).default(1) }), ack: empty },
+  'host:hide-evidence': { request: empty, ack: empty },
+
+  'hand:raise': { request: z.object({ raised: z.boolean() }), ack: empty },
+  'chat:send': { request: z.object({ text: text.trim().min(1).max(2000) }), ack: chatMessageSchema },
+  'chat:history': { request: empty, ack: z.object({ messages: z.array(chatMessageSchema) }) },
+  'stats:report': { request: linkQualitySchema.omit({ at: true }), ack: empty },
+
+  // Media (mediasoup signalling). Admitted peers only.
+  /** (Re)creates this peer's send and receive transports; old ones are closed. */
+  'media:start': { request: empty, ack: mediaStartSchema },
+  /** The device is loaded: its capabilities let the server create consumers (paused). */
+  'media:ready': { request: z.object({ rtpCapabilities: mediasoupObject }), ack: empty },
+  'media:connect': { request: z.object({ transportId: id, dtlsParameters: mediasoupObject }), ack: empty },
+  'media:restart-ice': { request: z.object({ transportId: id }), ack: z.object({ iceParameters: mediasoupObject }) },
+  'media:produce': {
+    request: z.object({ transportId: id, kind: z.enum(mediaKinds), rtpParameters: mediasoupObject, source: z.enum(mediaSources) }),
+    ack: z.object({ producerId: z.string() }),
+  },
+  'media:producer-close': { request: z.object({ producerId: id }), ack: empty },
+  'media:producer-pause': { request: z.object({ producerId: id, paused: z.boolean() }), ack: empty },
+  'media:consumer-resume': { request: z.object({ consumerId: id }), ack: empty },
+  'media:consumer-pause': { request: z.object({ consumerId: id, paused: z.boolean() }), ack: empty },
+  'media:consumer-layers': { request: z.object({ consumerId: id, spatialLayer: z.number().int().min(0).max(2) }), ack: empty },
+  'media:audio-only': { request: z.object({ audioOnly: z.boolean() }), ack: empty },
+} as const;
+
+export type ClientEventName = keyof typeof clientEvents;
+export type ClientRequest<E extends ClientEventName> = z.input<(typeof clientEvents)[E]['request']>;
+export type ClientAck<E extends ClientEventName> = z.output<(typeof clientEvents)[E]['ack']>;
+
+export const serverEvents = {
+  'room:state': roomStateSchema,
+  'attendance:changed': z.object({ state: z.enum(attendanceStates), reason: z.string().optional() }),
+  'chat:message': chatMessageSchema,
+  'media:consumer-new': consumerParamsSchema,
+  'media:consumer-closed': z.object({ consumerId: z.string() }),
+  'media:consumer-paused': z.object({ consumerId: z.string(), paused: z.boolean() }),
+  /** Host muted or unmuted one of your producers. */
+  'media:host-muted': z.object({ kind: z.enum(mediaKinds), muted: z.boolean() }),
+  /** Your transports are gone (media worker replaced): call media:start again. */
+  'media:reset': z.object({ reason: z.string() }),
+  'session:ended': z.object({ reason: z.string() }),
+} as const;
+
+export type ServerEventName = keyof typeof serverEvents;
+export type ServerPayload<E extends ServerEventName> = z.infer<(typeof serverEvents)[E]>;
+
+/** Every ack is either `{ ok: true, data }` or `{ ok: false, error }` with the shared error body. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: z.infer<typeof errorBodySchema> };
+
+export function ackSchemaOf<T extends z.ZodType>(data: T) {
+  return z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), data }), z.object({ ok: z.literal(false), error: errorBodySchema })]);
+}
+
+/** socket.io typings derived from the contract. */
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (request: ClientRequest<E>, ack: (response: Ack<ClientAck<E>>) => void) => void;
+};
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: ServerPayload<E>) => void;
+};
