@@ -18,6 +18,10 @@ const envSchema = z.object({
   HAIQIAO_ENCRYPTION_KEY: z.string().optional(),
   HAIQIAO_SEED_DEMO: booleanish.default(true),
   HAIQIAO_MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(os.availableParallelism()),
+  /** Media (WebRTC) over one UDP+TCP port per worker: RTC_PORT, RTC_PORT+1, … */
+  HAIQIAO_RTC_LISTEN_IP: z.string().default('127.0.0.1'),
+  HAIQIAO_RTC_ANNOUNCED_ADDRESS: z.string().optional(),
+  HAIQIAO_RTC_PORT: z.coerce.number().int().min(1024).max(65000).default(40000),
   HAIQIAO_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   HAIQIAO_LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
   HAIQIAO_SECURE_COOKIES: booleanish.optional(),
@@ -35,6 +39,7 @@ export interface Config {
   encryptionKey: string | undefined;
   seedDemo: boolean;
   mediaWorkers: number;
+  rtc: { listenIp: string; announcedAddress: string | undefined; firstPort: number };
   sessionHours: number;
   loginRatePerMinute: number;
   secureCookies: boolean;
@@ -58,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: e.HAIQIAO_ENCRYPTION_KEY,
     seedDemo: e.HAIQIAO_SEED_DEMO,
     mediaWorkers: Math.min(e.HAIQIAO_MEDIA_WORKERS, os.availableParallelism()),
+    rtc: { listenIp: e.HAIQIAO_RTC_LISTEN_IP, announcedAddress: e.HAIQIAO_RTC_ANNOUNCED_ADDRESS, firstPort: e.HAIQIAO_RTC_PORT },
     sessionHours: e.HAIQIAO_SESSION_HOURS,
     loginRatePerMinute: e.HAIQIAO_LOGIN_RATE_PER_MINUTE,
     secureCookies: e.HAIQIAO_SECURE_COOKIES ?? (e.PUBLIC_URL?.startsWith('https://') ?? false),

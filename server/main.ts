@@ -14,8 +14,8 @@ const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: 
 const { key, generated } = resolveEncryptionKey(config.encryptionKey, config.dataDir);
 if (generated) say(`generated an ID-number encryption key in ${config.dataDir}/id-number.key (set HAIQIAO_ENCRYPTION_KEY in production)`);
 
-const media = config.mediaWorkers > 0 ? await WorkerPool.start({ size: config.mediaWorkers }) : null;
-say(media ? `media: ${media.status().workers} mediasoup worker(s) ${media.status().version}` : 'media: disabled (HAIQIAO_MEDIA_WORKERS=0)');
+const media = config.mediaWorkers > 0 ? await WorkerPool.start({ size: config.mediaWorkers, webRtcServer: config.rtc }) : null;
+say(media ? `media: ${media.status().workers} mediasoup worker(s) ${media.status().version}, WebRTC on ${config.rtc.listenIp} UDP+TCP ports ${config.rtc.firstPort}–${config.rtc.firstPort + media.status().workers - 1}` : 'media: disabled (HAIQIAO_MEDIA_WORKERS=0)');
 
 const app = await buildApp({
   database,
@@ -35,7 +35,7 @@ closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) app.log.error({ err }, 'closing after an error');
   else app.log.info({ signal }, 'shutting down');
   await app.close();
-  await media?.close();
+  media?.close();
   await database.close();
 });
 

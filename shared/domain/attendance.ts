@@ -3,18 +3,19 @@ import { defineMachine } from '../state-machine';
 /**
  * One person's presence in one session: they check their devices and confirm who they are
  * (joining), wait in the lobby, are admitted or refused by the mediator, and leave or are
- * removed. A dropped connection does not change the state: the place is kept.
+ * removed. The host (mediator) goes straight from joining or left to admitted. A dropped
+ * connection does not change the state: the place is kept.
  */
 export const attendanceStates = ['joining', 'lobby', 'admitted', 'refused', 'removed', 'left'] as const;
 export type AttendanceState = (typeof attendanceStates)[number];
 
 export const attendanceMachine = defineMachine(attendanceStates, {
-  joining: ['lobby', 'left'],
+  joining: ['lobby', 'admitted', 'left'],
   lobby: ['admitted', 'refused', 'left'],
   admitted: ['removed', 'left'],
   refused: [],
   removed: [],
-  left: ['lobby'],
+  left: ['lobby', 'admitted'],
 });
 
 export const identityMethods = ['id_last4', 'one_time_code', 'staff_login'] as const;

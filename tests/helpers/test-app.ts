@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { type App, buildApp } from '../../server/app';
 import type { Database } from '../../server/db/client';
+import type { WorkerPool } from '../../server/media/worker-pool';
 import type { StaffRole } from '../../shared/domain/organisations';
 import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
 import { createIdNumberCipher } from '../../server/security/id-number-cipher';
@@ -19,23 +20,41 @@ export interface TestWorld {
   cookies: Record<'mediator' | 'otherMediator' | 'ningboClerk' | 'wenzhouJudge' | 'xiamenClerk' | 'admin', string>;
   staffIds: Record<string, string>;
   clock: { now: Date };
+  /** Listening address when started with `listen: true`. */
+  baseUrl: string;
+  /** Closes the app (as a server shutdown would) and starts a new one on the same database and port. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface TestWorldOptions {
+  loginRatePerMinute?: number;
+  media?: WorkerPool | null;
+  reconnectGraceMs?: number;
+  /** Listen on 127.0.0.1 (for sockets and browsers) instead of inject only. */
+  listen?: boolean;
+}
+
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
-export async function createTestWorld(options: { loginRatePerMinute?: number } = {}): Promise<TestWorld> {
+export async function createTestWorld(options: TestWorldOptions = {}): Promise<TestWorld> {
   const database = await createTestDatabase();
   const clock = { now: new Date('2026-11-22T02:00:00Z') };
-  const app = await buildApp({
-    database,
-    cipher: createIdNumberCipher(randomBytes(32)),
-    media: null,
-    publicUrl: 'https://haiqiao.test',
-    loginRatePerMinute: options.loginRatePerMinute ?? 1000,
-    now: () => clock.now,
-    clientDir: null,
-  });
+  const cipher = createIdNumberCipher(randomBytes(32));
+  const build = () =>
+    buildApp({
+      database,
+      cipher,
+      media: options.media ?? null,
+      publicUrl: 'https://haiqiao.test',
+      loginRatePerMinute: options.loginRatePerMinute ?? 1000,
+      ...(options.reconnectGraceMs !== undefined ? { reconnectGraceMs: options.reconnectGraceMs } : {}),
+      now: () => clock.now,
+      clientDir: null,
+    });
+  let app = await build();
   await app.ready();
+  let baseUrl = '';
+  if (options.listen) baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const db = database.db;
   const center = await createOrganisation(db, null, { kind: 'mediation_center', name: '浙闽联调中心', caseNumberPrefix: '浙闽联调' });
   const otherCenter = await createOrganisation(db, null, { kind: 'mediation_center', name: '温州另一调解中心', caseNumberPrefix: '温调' });
@@ -59,18 +78,27 @@ export async function createTestWorld(options: { loginRatePerMinute?: number } =
     // (see loginRatePerMinute) is left untouched for the test's own attempts from 127.0.0.1.
     cookies[key] = await login(app, key.toLowerCase(), testPassword, `198.51.100.${index + 1}`);
   }
-  return {
+  const world: TestWorld = {
     app,
     database,
     orgs: { center: center.id, otherCenter: otherCenter.id, ningbo: ningbo.id, wenzhouTribunal: wenzhouTribunal.id, xiamen: xiamen.id },
     cookies,
     staffIds,
     clock,
+    baseUrl,
+    async restart() {
+      await world.app.close();
+      app = await build();
+      world.app = app;
+      if (options.listen) await app.listen({ host: '127.0.0.1', port: Number(new URL(baseUrl).port) });
+      else await app.ready();
+    },
     async close() {
-      await app.close();
+      await world.app.close();
       await database.drop();
     },
   };
+  return world;
 }
 
 export async function login(app: App, username: string, password: string, remoteAddress?: string): Promise<string> {

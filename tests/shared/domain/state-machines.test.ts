@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { attendanceMachine, attendanceStates, type AttendanceState } from '../../../shared/domain/attendance';
 import { caseMachine, caseStatuses, type CaseStatus } from '../../../shared/domain/cases';
 import { sessionMachine, sessionStatuses, type SessionStatus } from '../../../shared/domain/sessions';
 
@@ -45,5 +46,23 @@ describe('case state machine', () => {
   });
   it('terminal states are exactly the ends of a case', () => {
     expect(caseStatuses.filter((s) => caseMachine.isTerminal(s))).toEqual(['closed', 'failed', 'declined', 'withdrawn']);
+  });
+});
+
+const expectedAttendance: Record<AttendanceState, AttendanceState[]> = {
+  joining: ['lobby', 'admitted', 'left'],
+  lobby: ['admitted', 'refused', 'left'],
+  admitted: ['removed', 'left'],
+  refused: [],
+  removed: [],
+  left: ['lobby', 'admitted'],
+};
+
+describe('attendance state machine', () => {
+  it.each(pairs(attendanceStates))('%s → %s', (from, to) => {
+    expect(attendanceMachine.canTransition(from, to)).toBe(expectedAttendance[from].includes(to));
+  });
+  it('refused and removed are final', () => {
+    expect(attendanceStates.filter((s) => attendanceMachine.isTerminal(s))).toEqual(['refused', 'removed']);
   });
 });

@@ -1,0 +1,279 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerPool } from '../../../../server/media/worker-pool';
+import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
+import { api, createTestWorld, json, sampleResidentId, type TestWorld } from '../../../helpers/test-app';
+
+let world: TestWorld;
+let pool: WorkerPool;
+const sockets: TestSocket[] = [];
+
+function open(auth: Parameters<typeof connectSocket>[1]) {
+  const socket = connectSocket(world.baseUrl, auth);
+  sockets.push(socket);
+  return socket;
+}
+
+const tokenOf = (link: string) => link.split('/j/')[1]!;
+
+interface Fixture {
+  caseId: string;
+  sessionId: string;
+  fishermanToken: string;
+  ownerToken: string;
+  ownerInvitationId: string;
+}
+
+/** A case with a fisherman (ID number on file) and a ship-owner's agent, a session, two links. */
+async function fixture(): Promise<Fixture> {
+  const mediator = api(world.app, world.cookies.mediator);
+  const created = json(
+    await mediator.post('/api/cases', {
+      title: '渔船碰撞',
+      disputeType: 'collision',
+      incidentAt: '2026-10-01T03:00:00+08:00',
+      seaArea: 'nanji_islands',
+      provinces: ['zhejiang', 'fujian'],
+      claimedAmountFen: 1_000_000,
+      competentCourt: 'ningbo.wenzhou',
+      parties: [
+        { kind: 'person', name: '陈阿海', idType: 'resident_id', idNumber: sampleResidentId },
+        { kind: 'organisation', name: '福鼎远洋运输有限公司' },
+      ],
+    }),
+  );
+  const fisherman = json(await mediator.post(`/api/cases/${created.id}/participants`, { role: 'party', displayName: '陈阿海', partyId: created.parties[0].id }));
+  const agent = json(await mediator.post(`/api/cases/${created.id}/participants`, { role: 'agent', displayName: '李律师', representsPartyId: created.parties[1].id }));
+  const session = json(await mediator.post(`/api/cases/${created.id}/sessions`, { title: '第一次调解', scheduledAt: '2026-11-25T06:00:00Z' }));
+  const a = json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId: fisherman.id }));
+  const b = json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId: agent.id }));
+  return { caseId: created.id, sessionId: session.id, fishermanToken: tokenOf(a.link), ownerToken: tokenOf(b.link), ownerInvitationId: b.invitation.id };
+}
+
+const deviceCheck = { rttMs: 40, downKbps: 2000, upKbps: 900, hasCamera: true, hasMicrophone: true };
+
+async function hostIn(f: Fixture) {
+  const host = open({ cookie: world.cookies.mediator });
+  await connected(host);
+  const entered = await host.call('session:enter', { sessionId: f.sessionId as never });
+  if (!entered.ok) throw new Error(`host could not enter: ${JSON.stringify(entered.error)}`);
+  return host;
+}
+
+/** A participant through the whole join flow, up to the lobby. */
+async function toLobby(token: string, identity: { name: string; last4: string } | { code: string }) {
+  const socket = open({ invitationToken: token });
+  await connected(socket);
+  const entered = await socket.call('session:enter', {});
+  if (!entered.ok) throw new Error(entered.error.message);
+  expect((await socket.call('device-check:report', deviceCheck)).ok).toBe(true);
+  const confirm = 'code' in identity ? { method: 'one_time_code' as const, code: identity.code } : { method: 'id_last4' as const, ...identity };
+  const confirmed = await socket.call('identity:confirm', confirm);
+  if (!confirmed.ok) throw new Error(confirmed.error.message);
+  expect(await socket.call('lobby:wait', {})).toMatchObject({ ok: true, data: { state: 'lobby' } });
+  return { socket, peerId: entered.data.peerId, resumeToken: entered.data.resumeToken };
+}
+
+beforeAll(async () => {
+  pool = await WorkerPool.start({ size: 1 });
+  world = await createTestWorld({ media: pool, listen: true, reconnectGraceMs: 1500 });
+});
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.disconnect();
+});
+afterAll(async () => {
+  await world?.close();
+  pool?.close();
+});
+
+describe('who may connect', () => {
+  it('refuses a socket with neither a login nor an invitation', async () => {
+    await expect(connected(open({}))).rejects.toMatchObject({ data: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('refuses revoked and expired invitations at the handshake', async () => {
+    const f = await fixture();
+    await api(world.app, world.cookies.mediator).post(`/api/invitations/${f.ownerInvitationId}/revoke`);
+    await expect(connected(open({ invitationToken: f.ownerToken }))).rejects.toMatchObject({ data: { code: 'INVITATION_REVOKED' } });
+    const saved = world.clock.now;
+    world.clock.now = new Date(saved.getTime() + 73 * 3_600_000);
+    try {
+      await expect(connected(open({ invitationToken: f.fishermanToken }))).rejects.toMatchObject({ data: { code: 'INVITATION_EXPIRED' } });
+    } finally {
+      world.clock.now = saved;
+    }
+    await expect(connected(open({ invitationToken: 'x'.repeat(43) }))).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+  });
+
+  it('keeps staff of another center out of the session', async () => {
+    const f = await fixture();
+    const stranger = open({ cookie: world.cookies.otherMediator });
+    await connected(stranger);
+    expect(await stranger.call('session:enter', { sessionId: f.sessionId as never })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+});
+
+describe('the join flow', () => {
+  it('device check, identity by ID number, lobby, admission; the mediator sees the network test', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const session = json(await api(world.app, world.cookies.mediator).get(`/api/sessions/${f.sessionId}`));
+    expect(session.status).toBe('lobby'); // the mediator opening the room opens the lobby
+
+    const fisherman = open({ invitationToken: f.fishermanToken });
+    await connected(fisherman);
+    const entered = await fisherman.call('session:enter', {});
+    expect(entered).toMatchObject({ ok: true, data: { state: 'joining', identityMethod: 'id_last4', deviceCheckDone: false } });
+    expect(await fisherman.call('lobby:wait', {})).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED' } });
+    expect(await fisherman.call('device-check:report', { ...deviceCheck, downKbps: 120 })).toEqual({ ok: true, data: { audioOnlySuggested: true } });
+    const wrong = await fisherman.call('identity:confirm', { method: 'id_last4', name: '陈阿海', last4: '1234' });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED', message: expect.stringContaining('4 attempts left') } });
+    expect(await fisherman.call('identity:confirm', { method: 'id_last4', name: '陈 阿海', last4: '002x' })).toEqual({ ok: true, data: { verified: true } });
+
+    const lobbySeen = host.next('room:state', (s) => s.peers.some((p) => p.displayName === '陈阿海' && p.state === 'lobby'));
+    expect(await fisherman.call('lobby:wait', {})).toEqual({ ok: true, data: { state: 'lobby' } });
+    const hostView = await lobbySeen;
+    const waiting = hostView.peers.find((p) => p.displayName === '陈阿海')!;
+    expect(waiting).toMatchObject({ identityVerified: true, networkTest: { downKbps: 120, rttMs: 40 } });
+
+    const admitted = fisherman.next('attendance:changed');
+    expect(await host.call('host:admit', { peerId: waiting.peerId })).toEqual({ ok: true, data: {} });
+    expect(await admitted).toEqual({ state: 'admitted' });
+
+    const media = await fisherman.call('media:start', {});
+    expect(media.ok).toBe(true);
+    if (media.ok) {
+      expect(media.data.send.iceCandidates.length).toBeGreaterThan(0);
+      expect(media.data.routerRtpCapabilities).toHaveProperty('codecs');
+      expect((await fisherman.call('media:ready', { rtpCapabilities: media.data.routerRtpCapabilities })).ok).toBe(true);
+    }
+    const audit = json(await api(world.app, world.cookies.mediator).get(`/api/cases/${f.caseId}/audit`)).items.map((e: { type: string }) => e.type);
+    expect(audit).toEqual(expect.arrayContaining(['attendance.identity_confirmed', 'attendance.lobby_entered', 'attendance.admitted']));
+  });
+
+  it('someone without an ID number on file confirms with the code the mediator reads out', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const agent = open({ invitationToken: f.ownerToken });
+    await connected(agent);
+    const entered = await agent.call('session:enter', {});
+    expect(entered).toMatchObject({ ok: true, data: { identityMethod: 'one_time_code' } });
+    const peerId = entered.ok ? entered.data.peerId : '';
+    const issued = await host.call('host:issue-code', { peerId });
+    expect(issued).toMatchObject({ ok: true, data: { code: expect.stringMatching(/^\d{6}$/) } });
+    const code = issued.ok ? issued.data.code : '';
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    expect(await agent.call('identity:confirm', { method: 'one_time_code', code: wrongCode })).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED' } });
+    expect(await agent.call('identity:confirm', { method: 'one_time_code', code })).toEqual({ ok: true, data: { verified: true } });
+  });
+
+  it('a refused participant cannot come back; a locked room keeps newcomers out of the lobby', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    const refused = fisherman.socket.next('attendance:changed');
+    await host.call('host:refuse', { peerId: fisherman.peerId, reason: '身份存疑' });
+    expect(await refused).toEqual({ state: 'refused', reason: '身份存疑' });
+
+    const again = open({ invitationToken: f.fishermanToken });
+    await connected(again);
+    expect(await again.call('session:enter', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+
+    await host.call('host:lock', { locked: true });
+    const agent = open({ invitationToken: f.ownerToken });
+    await connected(agent);
+    const entered = await agent.call('session:enter', {});
+    const peerId = entered.ok ? entered.data.peerId : '';
+    await agent.call('device-check:report', deviceCheck);
+    const { data } = (await host.call('host:issue-code', { peerId })) as { data: { code: string } };
+    await agent.call('identity:confirm', { method: 'one_time_code', code: data.code });
+    expect(await agent.call('lobby:wait', {})).toMatchObject({ ok: false, error: { code: 'ROOM_LOCKED' } });
+  });
+});
+
+describe('bad payloads', () => {
+  it('get error acks naming the field, and the room keeps working', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    expect(await host.callRaw('host:admit', { peerId: 123 })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'peerId' } });
+    expect(await host.callRaw('chat:send', { text: '' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'text' } });
+    expect(await host.callRaw('chat:send', 'not an object')).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect(await host.callRaw('host:mute', { peerId: 'p', kind: 'smell', muted: true })).toMatchObject({ ok: false, error: { field: 'kind' } });
+    expect(await host.callRaw('media:connect', { transportId: 'nope', dtlsParameters: {} })).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
+    expect(await host.callRaw('host:admit', { peerId: 'no-such-peer' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await host.callRaw('chat:send', { text: 'x'.repeat(2001) })).toMatchObject({ ok: false, error: { field: 'text' } });
+
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    expect(await fisherman.socket.call('host:admit', { peerId: fisherman.peerId })).toMatchObject({ ok: false, error: { code: 'NOT_ADMITTED' } });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+    expect(await fisherman.socket.call('host:mute', { peerId: fisherman.peerId, kind: 'audio', muted: false })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+
+    const heard = fisherman.socket.next('chat:message');
+    const sent = await host.call('chat:send', { text: '请双方陈述事实' });
+    expect(sent).toMatchObject({ ok: true, data: { text: '请双方陈述事实' } });
+    expect(await heard).toMatchObject({ text: '请双方陈述事实', displayName: 'mediator' });
+    const stored = await world.database.db.execute(sql`select text from chat_messages where session_id = ${f.sessionId}`);
+    expect(JSON.stringify(stored)).toContain('请双方陈述事实');
+  });
+});
+
+describe('caucus', () => {
+  it('chat said in a caucus stays in it', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+    const caucus = await host.call('host:caucus-open', { name: '渔民方' });
+    const caucusId = caucus.ok ? caucus.data.id : '';
+    expect(await host.call('host:move', { peerId: fisherman.peerId, space: caucusId })).toEqual({ ok: true, data: {} });
+    expect(await host.call('host:move', { peerId: fisherman.peerId, space: 'no-such-caucus' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+
+    const received: string[] = [];
+    host.on('chat:message', (m: { text: string }) => received.push(m.text));
+    await fisherman.socket.call('chat:send', { text: '背对背说的话' });
+    const state = world.app.rooms.roomOf(f.sessionId)!;
+    expect(state.peers.get(fisherman.peerId)!.space).toBe(caucusId);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received).toEqual([]); // the host is still in the joint room
+  });
+});
+
+describe('reconnection', () => {
+  it('a dropped participant keeps their place and returns without the lobby; after the grace period they have left', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+
+    const reconnecting = host.next('room:state', (s) => s.peers.some((p) => p.peerId === fisherman.peerId && !p.connected));
+    fisherman.socket.disconnect();
+    expect((await reconnecting).peers.find((p) => p.peerId === fisherman.peerId)!.state).toBe('admitted');
+
+    const back = open({ resumeToken: fisherman.resumeToken });
+    await connected(back);
+    expect(await back.call('session:enter', { resumeToken: fisherman.resumeToken })).toMatchObject({ ok: true, data: { state: 'admitted', identityMethod: null, deviceCheckDone: true } });
+    expect((await back.call('media:start', {})).ok).toBe(true);
+
+    back.disconnect();
+    await new Promise((r) => setTimeout(r, 2000)); // grace is 1.5 s in this world
+    const late = open({ resumeToken: fisherman.resumeToken });
+    await connected(late);
+    expect(await late.call('session:enter', {})).toMatchObject({ ok: true, data: { state: 'left' } });
+  });
+
+  it('after a server restart an admitted participant is back in the room with their resume token', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+    await host.call('host:session', { to: 'live' });
+
+    await world.restart();
+
+    const back = open({ resumeToken: fisherman.resumeToken, invitationToken: f.fishermanToken });
+    await connected(back);
+    const entered = await back.call('session:enter', { resumeToken: fisherman.resumeToken });
+    expect(entered).toMatchObject({ ok: true, data: { state: 'admitted', mediaActive: false, session: { status: 'live' } } });
+    expect((await back.call('media:start', {})).ok).toBe(true);
+  });
+});
