@@ -25,7 +25,7 @@ export function connectSocket(baseUrl: string, auth: SocketAuth): TestSocket {
     ...(auth.cookie ? { extraHeaders: { cookie: auth.cookie } } : {}),
   }) as TestSocket;
   socket.latest = {};
-  socket.onAny((event: ServerEventName, payload: never) => {
+  socket.onAny((event: ServerEventName, payload: unknown) => {
     (socket.latest as Record<string, unknown>)[event] = payload;
   });
   socket.call = (event, payload) => socket.timeout(10_000).emitWithAck(event, payload ?? {});
@@ -33,16 +33,16 @@ export function connectSocket(baseUrl: string, auth: SocketAuth): TestSocket {
   socket.next = (event, predicate = () => true, timeoutMs = 10_000) =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        socket.off(event, handler);
+        socket.off(event as string, handler);
         reject(new Error(`timed out waiting for ${event}`));
       }, timeoutMs);
-      const handler = (payload: never) => {
+      const handler = (payload: any) => {
         if (!predicate(payload)) return;
         clearTimeout(timer);
-        socket.off(event, handler);
+        socket.off(event as string, handler);
         resolve(payload);
       };
-      socket.on(event, handler);
+      socket.on(event as string, handler);
     });
   return socket;
 }
