@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import rateLimit from '@fastify/rate-limit';
@@ -15,12 +17,16 @@ import { authRoutes } from './modules/auth/auth.routes';
 import { casesRoutes } from './modules/cases/cases.routes';
 import { healthRoutes } from './modules/health/health.routes';
 import { invitationsRoutes } from './modules/invitations/invitations.routes';
+import { evidenceRoutes } from './modules/evidence/evidence.routes';
+import { evidenceLookup } from './modules/evidence/evidence.service';
 import { sessionsRoutes } from './modules/sessions/sessions.routes';
 import { authPlugin } from './plugins/auth';
 import { errorsPlugin, sendError } from './plugins/errors';
 import type { WorkerPool } from './media/worker-pool';
 import { realtimePlugin } from './plugins/realtime';
+import { createFileStorage } from './modules/evidence/file-storage';
 import type { IdNumberCipher } from './security/id-number-cipher';
+import { createUrlSigner } from './security/signed-urls';
 
 export interface AppDeps {
   database: Database;
@@ -39,6 +45,10 @@ export interface AppDeps {
    * default: otherwise any client could pick the address rate limits are keyed on.
    */
   trustProxy?: string | string[] | false;
+  /** Where uploaded files live; main passes <data dir>/files (default: a fresh temporary directory). */
+  filesDir?: string;
+  /** Key for signed file links; main derives it from the configured secret (default: random). */
+  urlSigningKey?: Uint8Array;
   /** Built client to serve (dist/client); null to serve none. */
   clientDir?: string | null;
 }
@@ -60,6 +70,8 @@ export async function buildApp(deps: AppDeps) {
     now: deps.now ?? (() => new Date()),
     publicUrl: deps.publicUrl,
     sessionHours: deps.sessionHours ?? 12,
+    files: createFileStorage(deps.filesDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-files-'))),
+    urls: createUrlSigner(deps.urlSigningKey ?? randomBytes(32), deps.now ?? (() => new Date())),
   };
   app.decorate('ctx', ctx);
 
@@ -90,11 +102,12 @@ export async function buildApp(deps: AppDeps) {
       await api.register(sessionsRoutes);
       await api.register(invitationsRoutes);
       await api.register(auditRoutes);
+      await api.register(evidenceRoutes);
     },
     { prefix: '/api' },
   );
 
-  await app.register(realtimePlugin, { pool: deps.media, evidence: null, graceMs: deps.reconnectGraceMs });
+  await app.register(realtimePlugin, { pool: deps.media, evidence: evidenceLookup(ctx), graceMs: deps.reconnectGraceMs });
 
   const clientDir = deps.clientDir === undefined ? defaultClientDir : deps.clientDir;
   const hasClient = Boolean(clientDir && fs.existsSync(path.join(clientDir, 'index.html')));

@@ -1,3 +1,5 @@
+import { hkdfSync } from 'node:crypto';
+import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app';
 import { loadConfig } from './config';
@@ -26,6 +28,8 @@ const app = await buildApp({
   loginRatePerMinute: config.loginRatePerMinute,
   secureCookies: config.secureCookies,
   trustProxy: config.trustedProxies,
+  filesDir: path.join(config.dataDir, 'files'),
+  urlSigningKey: new Uint8Array(hkdfSync('sha256', key, 'haiqiao', 'signed-file-urls', 32)),
   logger: { level: config.logLevel },
 });
 

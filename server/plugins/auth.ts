@@ -2,14 +2,25 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { principalForToken } from '../modules/auth/auth.service';
+import { type ParticipantPrincipal, participantForToken } from '../modules/invitations/invitations.service';
 
 export const sessionCookie = 'hq_session';
 
-/** Resolves the staff session cookie into `request.principal` (null when absent or stale). */
+/**
+ * Resolves the staff session cookie into `request.principal`, and a participant's invitation
+ * (`Authorization: Invitation <token>`) into `request.participant`; null when absent or stale.
+ */
 export const authPlugin = fp(async (app: FastifyInstance, opts: { secureCookies: boolean }) => {
   await app.register(cookie);
   app.decorateRequest('principal', null);
+  app.decorateRequest('participant', null);
   app.addHook('onRequest', async (request) => {
+    const invitation = /^Invitation ([A-Za-z0-9_-]{43})$/.exec(request.headers.authorization ?? '')?.[1];
+    if (invitation) {
+      // An invalid link is the same as none: routes answer 401, the join page explains.
+      request.participant = await participantForToken(app.ctx, invitation).catch(() => null);
+      return;
+    }
     const token = request.cookies[sessionCookie];
     if (!token || token.length > 100) return;
     request.principal = (await principalForToken(app.ctx, token)) ?? null;
@@ -31,6 +42,9 @@ export function clearSessionCookie(app: FastifyInstance, reply: FastifyReply) {
 }
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    participant: ParticipantPrincipal | null;
+  }
   interface FastifyInstance {
     sessionCookieOptions: { httpOnly: true; sameSite: 'lax'; secure: boolean; path: string };
   }

@@ -28,6 +28,8 @@ export const auditEventTypes = [
   'attendance.refused',
   'attendance.removed',
   'attendance.left',
+  'evidence.uploaded',
+  'evidence.shared',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

@@ -3,3 +3,4 @@ export * from './cases';
 export * from './sessions';
 export * from './audit';
 export * from './attendance';
+export * from './evidence';

@@ -116,5 +116,15 @@ export async function participantForToken(ctx: Pick<ServiceContext, 'db' | 'now'
   if (!found) throw new AppError('NOT_FOUND', 'this invitation link is not valid');
   if (found.invitation.revokedAt || found.participant.removedAt) throw new AppError('INVITATION_REVOKED', 'this invitation link has been withdrawn');
   if (found.invitation.expiresAt <= ctx.now()) throw new AppError('INVITATION_EXPIRED', 'this invitation link has expired');
-  return { participantId: found.participant.id, sessionId: found.session.id };
+  return {
+    participantId: found.participant.id,
+    sessionId: found.session.id,
+    caseId: found.case.id,
+    role: found.participant.role,
+    displayName: found.participant.displayName,
+    partyId: found.participant.partyId,
+    representsPartyId: found.participant.representsPartyId,
+  };
 }
+
+export type ParticipantPrincipal = Awaited<ReturnType<typeof participantForToken>>;

@@ -42,7 +42,7 @@ export interface RoomNotifier {
 
 export interface EvidenceLookup {
   find(caseId: string, evidenceId: string): Promise<{ fileName: string; contentType: string } | undefined>;
-  url(evidenceId: string): string;
+  url(evidenceId: string, page: number): string;
 }
 
 export interface RoomsDeps {
@@ -457,7 +457,7 @@ export class RoomsService {
     const { room } = this.#hostOf(conn);
     const found = this.deps.evidence ? await this.deps.evidence.find(room.caseId, evidenceId) : undefined;
     if (!found) throw notFound('evidence');
-    room.evidence = { evidenceId, fileName: found.fileName, contentType: found.contentType, page, url: this.deps.evidence!.url(evidenceId) };
+    room.evidence = { evidenceId, fileName: found.fileName, contentType: found.contentType, page, url: this.deps.evidence!.url(evidenceId, page) };
     this.#broadcast(room);
     return {};
   }

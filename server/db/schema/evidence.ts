@@ -1,0 +1,28 @@
+import { bigint, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { cases } from './cases';
+import { staffUsers } from './organisations';
+import { participants } from './sessions';
+
+/**
+ * A file put before the case: its bytes live in storage under `storageKey`, its SHA-256 is
+ * taken at upload. `sharedWith`: 'all', 'mediator' (staff side only) or a party id (that side).
+ */
+export const evidence = pgTable(
+  'evidence',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').notNull().references(() => cases.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['evidence', 'appraisal_report'] }).notNull().default('evidence'),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    byteSize: bigint('byte_size', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    storageKey: text('storage_key').notNull().unique(),
+    description: text('description').notNull().default(''),
+    sharedWith: text('shared_with').notNull(),
+    uploadedByStaffId: uuid('uploaded_by_staff_id').references(() => staffUsers.id),
+    uploadedByParticipantId: uuid('uploaded_by_participant_id').references(() => participants.id),
+    uploadedAt: timestamp('uploaded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('evidence_case_idx').on(t.caseId)],
+);

@@ -1,0 +1,13 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../errors';
+import type { Principal } from '../auth/principal';
+import type { ParticipantPrincipal } from '../invitations/invitations.service';
+
+/** Someone acting on a case: a staff member (cookie) or a participant (invitation). */
+export type Caller = { kind: 'staff'; principal: Principal } | { kind: 'participant'; participant: ParticipantPrincipal };
+
+export function requireCaller(request: FastifyRequest): Caller {
+  if (request.participant) return { kind: 'participant', participant: request.participant };
+  if (request.principal) return { kind: 'staff', principal: request.principal };
+  throw new AppError('UNAUTHENTICATED', 'log in or open your invitation link');
+}

@@ -1,0 +1,41 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { evidence, participants, staffUsers } from '../../db/schema';
+
+export type EvidenceRow = typeof evidence.$inferSelect;
+
+const withUploader = {
+  evidence,
+  staffName: staffUsers.displayName,
+  participantName: participants.displayName,
+};
+
+export async function insertEvidence(db: Db, values: typeof evidence.$inferInsert) {
+  const [row] = await db.insert(evidence).values(values).returning();
+  return row!;
+}
+
+export function listForCase(db: Db, caseId: string) {
+  return db
+    .select(withUploader)
+    .from(evidence)
+    .leftJoin(staffUsers, eq(staffUsers.id, evidence.uploadedByStaffId))
+    .leftJoin(participants, eq(participants.id, evidence.uploadedByParticipantId))
+    .where(eq(evidence.caseId, caseId))
+    .orderBy(asc(evidence.uploadedAt), asc(evidence.id));
+}
+
+export async function findEvidence(db: Db, id: string) {
+  const [row] = await db
+    .select(withUploader)
+    .from(evidence)
+    .leftJoin(staffUsers, eq(staffUsers.id, evidence.uploadedByStaffId))
+    .leftJoin(participants, eq(participants.id, evidence.uploadedByParticipantId))
+    .where(eq(evidence.id, id));
+  return row;
+}
+
+export async function setSharedWith(db: Db, caseId: string, id: string, sharedWith: string) {
+  const [row] = await db.update(evidence).set({ sharedWith }).where(and(eq(evidence.id, id), eq(evidence.caseId, caseId))).returning();
+  return row;
+}

@@ -1,0 +1,86 @@
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { evidenceListSchema, evidenceMaxBytes, evidenceShareSchema, evidenceViewSchema, sharedWithSchema } from '../../../shared/api/evidence';
+import { caseIdSchema } from '../../../shared/ids';
+import { textSchema } from '../../../shared/text';
+import { AppError, invalid } from '../../errors';
+import { requireCaller } from './caller';
+import * as service from './evidence.service';
+
+const evidenceParams = z.object({ evidenceId: z.uuid() });
+const signedQuery = z.object({ exp: z.string().optional(), sig: z.string().optional() });
+const tags = ['evidence'];
+
+export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
+  await app.register(multipart, { limits: { fileSize: evidenceMaxBytes, files: 1, fields: 5, fieldSize: 10_000 } });
+
+  app.post(
+    '/cases/:caseId/evidence',
+    {
+      bodyLimit: evidenceMaxBytes + 1024 * 1024,
+      schema: { tags, consumes: ['multipart/form-data'], params: z.object({ caseId: caseIdSchema }), response: { 201: evidenceViewSchema } },
+    },
+    async (request, reply) => {
+      const caller = requireCaller(request);
+      if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send multipart/form-data with a file field', 'file');
+      const part = await request.file();
+      if (!part || part.fieldname !== 'file') throw invalid('file', 'attach the file in a field named "file"');
+      let bytes: Buffer;
+      try {
+        bytes = await part.toBuffer();
+      } catch (error) {
+        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${evidenceMaxBytes / 1024 / 1024} MB`, 'file');
+        throw error;
+      }
+      const field = (name: string) => {
+        const value = (part.fields[name] as { value?: unknown } | undefined)?.value;
+        return typeof value === 'string' && value !== '' ? value : undefined;
+      };
+      const description = textSchema.max(500).optional().safeParse(field('description'));
+      if (!description.success) throw invalid('description', description.error.issues[0]!.message);
+      const sharedWith = sharedWithSchema.optional().safeParse(field('sharedWith'));
+      if (!sharedWith.success) throw invalid('sharedWith', 'all, mediator or a party id');
+      const view = await service.uploadEvidence(app.ctx, caller, request.params.caseId, { bytes, fileName: part.filename, truncated: part.file.truncated }, {
+        description: description.data,
+        sharedWith: sharedWith.data,
+      });
+      return reply.code(201).send(view);
+    },
+  );
+
+  app.get('/cases/:caseId/evidence', { schema: { tags, params: z.object({ caseId: caseIdSchema }), response: { 200: evidenceListSchema } } }, (request) =>
+    service.listEvidence(app.ctx, requireCaller(request), request.params.caseId),
+  );
+
+  app.patch('/evidence/:evidenceId', { schema: { tags, params: evidenceParams, body: evidenceShareSchema, response: { 200: evidenceViewSchema } } }, (request) =>
+    service.shareEvidence(app.ctx, requireCaller(request), request.params.evidenceId, request.body.sharedWith),
+  );
+
+  app.get('/evidence/:evidenceId/content', { schema: { tags, params: evidenceParams, querystring: signedQuery } }, async (request, reply) => {
+    const signed = app.ctx.urls.verify(service.contentPath(request.params.evidenceId), request.query.exp, request.query.sig);
+    const row = await service.evidenceFor(app.ctx, signed ? null : requireCaller(request), request.params.evidenceId, signed);
+    return sendFile(reply, await service.evidenceBytes(app.ctx, row), row.contentType, row.fileName);
+  });
+
+  app.get(
+    '/evidence/:evidenceId/pages/:page',
+    { schema: { tags, params: evidenceParams.extend({ page: z.coerce.number().int().min(1).max(10_000) }), querystring: signedQuery } },
+    async (request, reply) => {
+      const { evidenceId, page } = request.params;
+      const signed = app.ctx.urls.verify(service.pagePath(evidenceId, page), request.query.exp, request.query.sig);
+      const row = await service.evidenceFor(app.ctx, signed ? null : requireCaller(request), evidenceId, signed);
+      const rendered = await service.evidencePage(app.ctx, row, page);
+      return sendFile(reply, rendered.bytes, rendered.contentType, `${row.fileName}-p${page}`);
+    },
+  );
+};
+
+function sendFile(reply: import('fastify').FastifyReply, bytes: Buffer, contentType: string, fileName: string) {
+  return reply
+    .header('Content-Type', contentType)
+    .header('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(fileName)}`)
+    .header('Content-Security-Policy', "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
+    .header('Cache-Control', 'private, max-age=300')
+    .send(bytes);
+}

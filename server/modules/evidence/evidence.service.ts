@@ -1,0 +1,177 @@
+import { fileTypeFromBuffer } from 'file-type';
+import { evidenceContentTypes, evidenceMaxBytes, type EvidenceView } from '../../../shared/api/evidence';
+import type { ServiceContext } from '../../context';
+import { PdfPageOutOfRange, renderPdfPage } from '../../documents/pdf-page-image';
+import { AppError, forbidden, invalid, notFound } from '../../errors';
+import { sha256Hex } from '../../security/tokens';
+import { appendAuditEvent } from '../audit/audit.repository';
+import { findCase, findParty } from '../cases/cases.repository';
+import { loadCase } from '../cases/cases.service';
+import type { Caller } from './caller';
+import { defaultSharedWith, mayUpload, mayView } from './evidence-access';
+import * as repo from './evidence.repository';
+
+const linkSeconds = 4 * 3600;
+
+const actorOf = (caller: Caller) =>
+  caller.kind === 'staff' ? { kind: 'staff' as const, staffUserId: caller.principal.staffUserId } : { kind: 'participant' as const, participantId: caller.participant.participantId };
+
+/** The case, if the caller may see it (staff by center or court; a participant only their own case). */
+export async function caseForCaller(ctx: ServiceContext, caller: Caller, caseId: string, need: 'read' | 'write') {
+  if (caller.kind === 'staff') return (await loadCase(ctx.db, caller.principal, caseId, need)).case;
+  if (caller.participant.caseId !== caseId) throw notFound('case');
+  return (await findCase(ctx.db, caseId))!.case;
+}
+
+export function contentPath(id: string) {
+  return `/api/evidence/${id}/content`;
+}
+
+export function pagePath(id: string, page: number) {
+  return `/api/evidence/${id}/pages/${page}`;
+}
+
+function view(ctx: ServiceContext, row: Awaited<ReturnType<typeof repo.findEvidence>> & object): EvidenceView {
+  const e = row.evidence;
+  return {
+    id: e.id,
+    caseId: e.caseId,
+    kind: e.kind,
+    fileName: e.fileName,
+    contentType: e.contentType as EvidenceView['contentType'],
+    byteSize: e.byteSize,
+    sha256: e.sha256,
+    description: e.description,
+    sharedWith: e.sharedWith,
+    uploadedBy: e.uploadedByStaffId ? { kind: 'staff', name: row.staffName ?? '' } : { kind: 'participant', name: row.participantName ?? '' },
+    uploadedAt: e.uploadedAt.toISOString(),
+    url: ctx.urls.sign(contentPath(e.id), linkSeconds),
+  };
+}
+
+/** Keeps only a plain base name: no paths, no control characters. */
+function cleanFileName(name: string) {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  return cleaned || 'upload';
+}
+
+export interface Upload {
+  bytes: Buffer;
+  fileName: string;
+  truncated: boolean;
+}
+
+export async function uploadEvidence(
+  ctx: ServiceContext,
+  caller: Caller,
+  caseId: string,
+  upload: Upload,
+  fields: { description?: string | undefined; sharedWith?: string | undefined; kind?: 'evidence' | 'appraisal_report' },
+) {
+  if (!mayUpload(caller)) throw forbidden('your role cannot upload evidence');
+  await caseForCaller(ctx, caller, caseId, 'write');
+  if (upload.truncated || upload.bytes.length > evidenceMaxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${evidenceMaxBytes / 1024 / 1024} MB`, 'file');
+  if (upload.bytes.length === 0) throw invalid('file', 'the file is empty');
+  const sniffed = await fileTypeFromBuffer(upload.bytes);
+  if (!sniffed || !(evidenceContentTypes as readonly string[]).includes(sniffed.mime)) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'upload a photo (JPEG, PNG, WebP) or a PDF', 'file');
+  }
+  const sharedWith = fields.sharedWith ?? defaultSharedWith(caller);
+  if (sharedWith !== 'all' && sharedWith !== 'mediator' && !(await findParty(ctx.db, caseId, sharedWith))) throw invalid('sharedWith', 'not a party of this case');
+  const storageKey = await ctx.files.put(upload.bytes);
+  try {
+    const row = await ctx.db.transaction(async (tx) => {
+      const inserted = await repo.insertEvidence(tx, {
+        caseId,
+        kind: fields.kind ?? 'evidence',
+        fileName: cleanFileName(upload.fileName),
+        contentType: sniffed.mime,
+        byteSize: upload.bytes.length,
+        sha256: sha256Hex(upload.bytes),
+        storageKey,
+        description: fields.description ?? '',
+        sharedWith,
+        uploadedByStaffId: caller.kind === 'staff' ? caller.principal.staffUserId : null,
+        uploadedByParticipantId: caller.kind === 'participant' ? caller.participant.participantId : null,
+      });
+      await appendAuditEvent(tx, {
+        type: 'evidence.uploaded',
+        caseId,
+        actor: actorOf(caller),
+        data: { evidenceId: inserted.id, sha256: inserted.sha256, byteSize: inserted.byteSize, contentType: inserted.contentType, kind: inserted.kind },
+      });
+      return inserted;
+    });
+    return view(ctx, (await repo.findEvidence(ctx.db, row.id))!);
+  } catch (error) {
+    await ctx.files.remove(storageKey); // nothing half-written: no file without its row
+    throw error;
+  }
+}
+
+export async function listEvidence(ctx: ServiceContext, caller: Caller, caseId: string) {
+  await caseForCaller(ctx, caller, caseId, 'read');
+  const rows = await repo.listForCase(ctx.db, caseId);
+  return { items: rows.filter((r) => mayView(caller, r.evidence)).map((r) => view(ctx, r)) };
+}
+
+/** The stored item, when the caller (or a valid signed link) may see it. */
+export async function evidenceFor(ctx: ServiceContext, caller: Caller | null, id: string, signed: boolean) {
+  const row = await repo.findEvidence(ctx.db, id);
+  if (!row) throw notFound('evidence');
+  if (!signed) {
+    if (!caller) throw new AppError('UNAUTHENTICATED', 'log in or open your invitation link');
+    await caseForCaller(ctx, caller, row.evidence.caseId, 'read').catch(() => {
+      throw notFound('evidence');
+    });
+    if (!mayView(caller, row.evidence)) throw notFound('evidence');
+  }
+  return row.evidence;
+}
+
+export async function evidenceBytes(ctx: ServiceContext, row: repo.EvidenceRow) {
+  return ctx.files.read(row.storageKey);
+}
+
+export async function evidencePage(ctx: ServiceContext, row: repo.EvidenceRow, page: number) {
+  if (row.contentType !== 'application/pdf') {
+    if (page !== 1) throw notFound('page');
+    return { bytes: await ctx.files.read(row.storageKey), contentType: row.contentType };
+  }
+  try {
+    const bytes = await ctx.files.readDerived(row.storageKey, `p${page}.png`, async () => renderPdfPage(await ctx.files.read(row.storageKey), page));
+    return { bytes, contentType: 'image/png' };
+  } catch (error) {
+    if (error instanceof PdfPageOutOfRange) throw notFound(`page ${page} (${error.message})`);
+    throw error;
+  }
+}
+
+export async function shareEvidence(ctx: ServiceContext, caller: Caller, id: string, sharedWith: string) {
+  const row = await repo.findEvidence(ctx.db, id);
+  if (!row) throw notFound('evidence');
+  const isMediator = caller.kind === 'staff' ? caller.principal.role === 'mediator' : caller.participant.role === 'mediator';
+  await caseForCaller(ctx, caller, row.evidence.caseId, 'write').catch(() => {
+    throw notFound('evidence');
+  });
+  if (!isMediator) throw forbidden('only the mediator decides who sees evidence');
+  if (sharedWith !== 'all' && sharedWith !== 'mediator' && !(await findParty(ctx.db, row.evidence.caseId, sharedWith))) throw invalid('sharedWith', 'not a party of this case');
+  await ctx.db.transaction(async (tx) => {
+    await repo.setSharedWith(tx, row.evidence.caseId, id, sharedWith);
+    await appendAuditEvent(tx, { type: 'evidence.shared', caseId: row.evidence.caseId, actor: actorOf(caller), data: { evidenceId: id, from: row.evidence.sharedWith, to: sharedWith } });
+  });
+  return view(ctx, (await repo.findEvidence(ctx.db, id))!);
+}
+
+/** For the live room: an item of the case the mediator may show, with a signed page link. */
+export function evidenceLookup(ctx: ServiceContext) {
+  return {
+    async find(caseId: string, evidenceId: string) {
+      const row = await repo.findEvidence(ctx.db, evidenceId);
+      if (!row || row.evidence.caseId !== caseId) return undefined;
+      return { fileName: row.evidence.fileName, contentType: row.evidence.contentType };
+    },
+    url: (evidenceId: string, page: number) => ctx.urls.sign(pagePath(evidenceId, page), linkSeconds),
+  };
+}
