@@ -17,7 +17,14 @@ import { authRoutes } from './modules/auth/auth.routes';
 import { casesRoutes } from './modules/cases/cases.routes';
 import { healthRoutes } from './modules/health/health.routes';
 import { invitationsRoutes } from './modules/invitations/invitations.routes';
+import { loadOrCreatePlatformCertificate, type PlatformCertificate } from './documents/platform-certificate';
+import { agreementsRoutes } from './modules/agreements/agreements.routes';
+import { createSealer } from './modules/agreements/sealing';
+import { confirmationsRoutes } from './modules/confirmations/confirmations.routes';
+import { documentsRoutes } from './modules/documents/documents.routes';
+import { appraisalsRoutes } from './modules/evidence/appraisals.routes';
 import { evidenceRoutes } from './modules/evidence/evidence.routes';
+import { followUpRoutes } from './modules/follow-up/follow-up.routes';
 import { evidenceLookup } from './modules/evidence/evidence.service';
 import { sessionsRoutes } from './modules/sessions/sessions.routes';
 import { authPlugin } from './plugins/auth';
@@ -49,6 +56,8 @@ export interface AppDeps {
   filesDir?: string;
   /** Key for signed file links; main derives it from the configured secret (default: random). */
   urlSigningKey?: Uint8Array;
+  /** Signs sealed PDFs; main loads or creates it in the data dir (default: one shared by tests). */
+  certificate?: PlatformCertificate;
   /** Built client to serve (dist/client); null to serve none. */
   clientDir?: string | null;
 }
@@ -93,6 +102,18 @@ export async function buildApp(deps: AppDeps) {
     reply.header('X-Frame-Options', 'DENY');
   });
 
+  await app.register(realtimePlugin, { pool: deps.media, evidence: evidenceLookup(ctx), graceMs: deps.reconnectGraceMs });
+
+  const certificate = deps.certificate ?? (await loadOrCreatePlatformCertificate({ dir: path.join(os.tmpdir(), 'haiqiao-test-platform-certificate') }));
+  const sealer = createSealer(ctx, certificate, app.log);
+  app.decorate('sealer', sealer);
+  // After commit: tell live rooms (co-review) and seal what was fully signed or ruled on.
+  const agreementEffects = {
+    changed: (caseId: string, agreementId: string) => app.rooms.notifyCase(caseId, 'agreement:updated', { agreementId }),
+    signedByAll: (agreementId: string) => void sealer.sealAgreement(agreementId),
+  };
+  const confirmationEffects = { decided: (confirmationId: string) => void sealer.issueRuling(confirmationId) };
+
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { driver: deps.database.driver, ping: deps.database.ping, media: deps.media });
@@ -103,11 +124,16 @@ export async function buildApp(deps: AppDeps) {
       await api.register(invitationsRoutes);
       await api.register(auditRoutes);
       await api.register(evidenceRoutes);
+      await api.register(appraisalsRoutes);
+      await api.register(agreementsRoutes, { effects: agreementEffects });
+      await api.register(confirmationsRoutes, { effects: confirmationEffects });
+      await api.register(followUpRoutes);
+      await api.register(documentsRoutes, { certificate });
     },
     { prefix: '/api' },
   );
 
-  await app.register(realtimePlugin, { pool: deps.media, evidence: evidenceLookup(ctx), graceMs: deps.reconnectGraceMs });
+
 
   const clientDir = deps.clientDir === undefined ? defaultClientDir : deps.clientDir;
   const hasClient = Boolean(clientDir && fs.existsSync(path.join(clientDir, 'index.html')));
@@ -125,3 +151,9 @@ export async function buildApp(deps: AppDeps) {
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sealer: import('./modules/agreements/sealing').Sealer;
+  }
+}

@@ -27,6 +27,9 @@ const envSchema = z.object({
   HAIQIAO_SECURE_COOKIES: booleanish.optional(),
   /** Comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted. */
   HAIQIAO_TRUSTED_PROXIES: z.string().optional(),
+  /** A PKCS#12 to sign sealed documents with; unset → a self-signed one created in the data dir. */
+  HAIQIAO_SIGNING_P12: z.string().optional(),
+  HAIQIAO_SIGNING_P12_PASSPHRASE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -44,6 +47,7 @@ export interface Config {
   loginRatePerMinute: number;
   secureCookies: boolean;
   trustedProxies: string[] | false;
+  signingP12: { path: string; passphrase: string | undefined } | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -68,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRatePerMinute: e.HAIQIAO_LOGIN_RATE_PER_MINUTE,
     secureCookies: e.HAIQIAO_SECURE_COOKIES ?? (e.PUBLIC_URL?.startsWith('https://') ?? false),
     trustedProxies: e.HAIQIAO_TRUSTED_PROXIES ? e.HAIQIAO_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter(Boolean) : false,
+    signingP12: e.HAIQIAO_SIGNING_P12 ? { path: e.HAIQIAO_SIGNING_P12, passphrase: e.HAIQIAO_SIGNING_P12_PASSPHRASE } : undefined,
     logLevel: e.LOG_LEVEL,
   };
 }

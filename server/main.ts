@@ -4,6 +4,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { openDatabase } from './db/client';
+import { loadOrCreatePlatformCertificate } from './documents/platform-certificate';
 import { WorkerPool } from './media/worker-pool';
 import { createIdNumberCipher, resolveEncryptionKey } from './security/id-number-cipher';
 import { seedDemo } from './seed/demo';
@@ -15,6 +16,12 @@ say(config.databaseUrl ? 'database: PostgreSQL (DATABASE_URL)' : `database: embe
 const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 const { key, generated } = resolveEncryptionKey(config.encryptionKey, config.dataDir);
 if (generated) say(`generated an ID-number encryption key in ${config.dataDir}/id-number.key (set HAIQIAO_ENCRYPTION_KEY in production)`);
+
+const certificate = await loadOrCreatePlatformCertificate({
+  dir: path.join(config.dataDir, 'keys'),
+  ...(config.signingP12 ? { p12Path: config.signingP12.path, ...(config.signingP12.passphrase ? { p12Passphrase: config.signingP12.passphrase } : {}) } : {}),
+});
+say(`documents are sealed with certificate ${certificate.fingerprintSha256.slice(0, 16)}… (${config.signingP12 ? config.signingP12.path : 'self-signed, in the data dir'})`);
 
 const media = config.mediaWorkers > 0 ? await WorkerPool.start({ size: config.mediaWorkers, webRtcServer: config.rtc }) : null;
 say(media ? `media: ${media.status().workers} mediasoup worker(s) ${media.status().version}, WebRTC on ${config.rtc.listenIp} UDP+TCP ports ${config.rtc.firstPort}–${config.rtc.firstPort + media.status().workers - 1}` : 'media: disabled (HAIQIAO_MEDIA_WORKERS=0)');
@@ -29,11 +36,13 @@ const app = await buildApp({
   secureCookies: config.secureCookies,
   trustProxy: config.trustedProxies,
   filesDir: path.join(config.dataDir, 'files'),
+  certificate,
   urlSigningKey: new Uint8Array(hkdfSync('sha256', key, 'haiqiao', 'signed-file-urls', 32)),
   logger: { level: config.logLevel },
 });
 
 const seeded = config.seedDemo ? await seedDemo(database.db) : null;
+void app.sealer.resumePending();
 
 closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) app.log.error({ err }, 'closing after an error');

@@ -205,6 +205,8 @@ export const serverEvents = {
   /** Your transports are gone (media worker replaced): call media:start again. */
   'media:reset': z.object({ reason: z.string() }),
   'session:ended': z.object({ reason: z.string() }),
+  /** Co-review: an agreement of this case changed (new version, comment, signature); fetch it. */
+  'agreement:updated': z.object({ agreementId: z.string() }),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

@@ -24,6 +24,29 @@ export interface TransportInfo {
   dtlsParameters: types.DtlsParameters;
 }
 
+/** A plain RTP transport's local end: where its peer sends RTP (and RTCP, muxed). */
+export interface PlainTransportInfo {
+  id: string;
+  ip: string;
+  port: number;
+}
+
+/**
+ * A peer that speaks plain RTP instead of WebRTC: a recorder, a SIP/PSTN gateway, a load
+ * generator. RTCP is muxed on the RTP port; there is no ICE, DTLS or SRTP, so keep these
+ * transports on a loopback or private address.
+ */
+export interface PlainPeerOptions {
+  /** Open a transport the peer sends RTP to (comedia: its address is learnt from its first packet). */
+  produce?: boolean;
+  /** Forward what the peer's space produces to this address. */
+  sendTo?: { ip: string; port: number };
+  /** Codecs the receiving end accepts; defaults to the router's (the consumer's parameters say which were chosen). */
+  rtpCapabilities?: types.RtpCapabilities;
+  /** Local address of the plain transports; defaults to the room's listenIp, else 127.0.0.1. */
+  listenIp?: string;
+}
+
 export interface MediaRoomListener {
   consumerCreated(peerId: string, consumer: ConsumerInfo): void;
   consumerClosed(peerId: string, consumerId: string): void;
@@ -52,12 +75,16 @@ interface ProducerEntry {
   source: MediaSource;
 }
 
+/** A WebRTC peer's transports, or a plain RTP peer's (see startPlainPeer). */
+type PeerTransport = types.WebRtcTransport | types.PlainTransport;
+
 interface PeerMedia {
   id: string;
   space: string;
   rtpCapabilities: types.RtpCapabilities | undefined;
-  send: types.WebRtcTransport | undefined;
-  recv: types.WebRtcTransport | undefined;
+  /** The transport the peer sends on (its producers) and the one it receives on (its consumers). */
+  send: PeerTransport | undefined;
+  recv: PeerTransport | undefined;
   producers: Map<string, ProducerEntry>;
   consumers: Map<string, types.Consumer>;
   hostMuted: Record<MediaKind, boolean>;
@@ -132,17 +159,52 @@ export class MediaRoom {
    */
   async startPeer(peerId: string): Promise<{ send: TransportInfo; recv: TransportInfo }> {
     const peer = this.#peer(peerId);
+    const { send, recv } = await this.#replaceTransports(peer, () => Promise.all([this.#createTransport(peer, 'send'), this.#createTransport(peer, 'recv')]));
+    return { send: transportInfo(send), recv: transportInfo(recv) };
+  }
+
+  /**
+   * (Re)starts a plain RTP peer (added with addPeer like any other): `produce` opens the
+   * transport it sends to, for produce(); `sendTo` starts forwarding its space there at once.
+   * Everything else is as for WebRTC peers: spaces, host mutes, audio only, consumers created
+   * paused (consumerCreated tells the owner the SSRC and payload types; resumeConsumer starts them).
+   */
+  async startPlainPeer(peerId: string, options: PlainPeerOptions): Promise<{ send?: PlainTransportInfo; recv?: PlainTransportInfo }> {
+    if (!options.produce && !options.sendTo) throw new MediaRequestError('a plain peer sends, receives or both');
+    const peer = this.#peer(peerId);
+    const listenIp = options.listenIp ?? this.#options.listenIp ?? '127.0.0.1';
+    const create = async (direction: 'send' | 'recv') =>
+      this.#router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: listenIp }, rtcpMux: true, comedia: direction === 'send', appData: { peerId, direction } });
+    const { send, recv } = await this.#replaceTransports(peer, async () => {
+      const created = await Promise.all([options.produce ? create('send') : undefined, options.sendTo ? create('recv') : undefined]);
+      try {
+        if (created[1] && options.sendTo) await created[1].connect({ ip: options.sendTo.ip, port: options.sendTo.port });
+      } catch (error) {
+        for (const t of created) t?.close();
+        throw error;
+      }
+      return created;
+    });
+    if (recv) {
+      peer.rtpCapabilities = options.rtpCapabilities ?? this.#router.rtpCapabilities;
+      await this.#consumeSpace(peer);
+    }
+    return { ...(send && { send: plainTransportInfo(send) }), ...(recv && { recv: plainTransportInfo(recv) }) };
+  }
+
+  /** Closes the peer's transports, then installs new ones (closed again if the peer left meanwhile). */
+  async #replaceTransports<S extends PeerTransport | undefined, R extends PeerTransport | undefined>(peer: PeerMedia, create: () => Promise<[S, R]>): Promise<{ send: S; recv: R }> {
     this.#closeTransports(peer);
     peer.rtpCapabilities = undefined;
-    const [send, recv] = await Promise.all([this.#createTransport(peer, 'send'), this.#createTransport(peer, 'recv')]);
-    if (!this.#peers.has(peerId)) {
-      send.close();
-      recv.close();
+    const [send, recv] = await create();
+    if (this.#peers.get(peer.id) !== peer) {
+      send?.close();
+      recv?.close();
       throw new MediaRequestError('peer left while media was starting');
     }
     peer.send = send;
     peer.recv = recv;
-    return { send: transportInfo(send), recv: transportInfo(recv) };
+    return { send, recv };
   }
 
   /** The peer's device is loaded: consume what its space produces (consumers start paused). */
@@ -176,11 +238,11 @@ export class MediaRoom {
   }
 
   async connectTransport(peerId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
-    await this.#transport(this.#peer(peerId), transportId).connect({ dtlsParameters });
+    await this.#webRtcTransport(this.#peer(peerId), transportId).connect({ dtlsParameters });
   }
 
   async restartIce(peerId: string, transportId: string): Promise<types.IceParameters> {
-    return this.#transport(this.#peer(peerId), transportId).restartIce();
+    return this.#webRtcTransport(this.#peer(peerId), transportId).restartIce();
   }
 
   async produce(peerId: string, transportId: string, kind: MediaKind, rtpParameters: types.RtpParameters, source: MediaSource): Promise<string> {
@@ -364,10 +426,11 @@ export class MediaRoom {
     return peer;
   }
 
-  #transport(peer: PeerMedia, transportId: string): types.WebRtcTransport {
-    if (peer.send?.id === transportId) return peer.send;
-    if (peer.recv?.id === transportId) return peer.recv;
-    throw new MediaRequestError('not your transport');
+  #webRtcTransport(peer: PeerMedia, transportId: string): types.WebRtcTransport {
+    const transport = peer.send?.id === transportId ? peer.send : peer.recv?.id === transportId ? peer.recv : undefined;
+    if (!transport) throw new MediaRequestError('not your transport');
+    if (transport.type !== 'webrtc') throw new MediaRequestError('not a WebRTC transport');
+    return transport;
   }
 
   #producer(peer: PeerMedia, producerId: string): ProducerEntry {
@@ -385,4 +448,8 @@ export class MediaRoom {
 
 function transportInfo(t: types.WebRtcTransport): TransportInfo {
   return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+}
+
+function plainTransportInfo(t: types.PlainTransport): PlainTransportInfo {
+  return { id: t.id, ip: t.tuple.localAddress, port: t.tuple.localPort };
 }

@@ -30,6 +30,21 @@ export const auditEventTypes = [
   'attendance.left',
   'evidence.uploaded',
   'evidence.shared',
+  'agreement.drafted',
+  'agreement.version_saved',
+  'agreement.comment_added',
+  'agreement.status_changed',
+  'agreement.signing_code_issued',
+  'signature.signed',
+  'signature.declined',
+  'signature.voided',
+  'document.sealed',
+  'confirmation.status_changed',
+  'confirmation.extended',
+  'confirmation.hearing_scheduled',
+  'case.enforceable',
+  'obligation.fulfilled',
+  'appraisal.statement_signed',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

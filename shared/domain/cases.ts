@@ -48,7 +48,7 @@ export const caseMachine = defineMachine(caseStatuses, {
   screening: ['mediating', 'declined', 'withdrawn'],
   mediating: ['settled', 'failed', 'withdrawn'],
   settled: ['following_up', 'mediating'],
-  following_up: ['closed'],
+  following_up: ['closed', 'mediating'],
   closed: [],
   failed: [],
   declined: [],

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { type App, buildApp } from '../../server/app';
@@ -20,6 +23,8 @@ export interface TestWorld {
   cookies: Record<'mediator' | 'otherMediator' | 'ningboClerk' | 'wenzhouJudge' | 'xiamenClerk' | 'admin', string>;
   staffIds: Record<string, string>;
   clock: { now: Date };
+  /** Where the app stores uploaded files (kept across restart, removed on close unless given). */
+  filesDir: string;
   /** Listening address when started with `listen: true`. */
   baseUrl: string;
   /** Closes the app (as a server shutdown would) and starts a new one on the same database and port. */
@@ -33,6 +38,8 @@ export interface TestWorldOptions {
   reconnectGraceMs?: number;
   /** Listen on 127.0.0.1 (for sockets and browsers) instead of inject only. */
   listen?: boolean;
+  /** Directory for uploaded files (default: a fresh temporary one, removed on close). */
+  filesDir?: string;
 }
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
@@ -40,6 +47,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
   const database = await createTestDatabase();
   const clock = { now: new Date('2026-11-22T02:00:00Z') };
   const cipher = createIdNumberCipher(randomBytes(32));
+  const filesDir = options.filesDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-test-files-'));
   const build = () =>
     buildApp({
       database,
@@ -50,6 +58,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       ...(options.reconnectGraceMs !== undefined ? { reconnectGraceMs: options.reconnectGraceMs } : {}),
       now: () => clock.now,
       clientDir: null,
+      filesDir,
     });
   let app = await build();
   await app.ready();
@@ -85,6 +94,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
     cookies,
     staffIds,
     clock,
+    filesDir,
     baseUrl,
     async restart() {
       await world.app.close();
@@ -96,6 +106,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
     async close() {
       await world.app.close();
       await database.drop();
+      if (!options.filesDir) fs.rmSync(filesDir, { recursive: true, force: true });
     },
   };
   return world;
@@ -146,7 +157,7 @@ export const sampleCase = {
 
 /** Counts rows in every table: a request that fails must leave these unchanged. */
 export async function tableCounts(database: Database): Promise<Record<string, number>> {
-  const tables = ['organisations', 'staff_users', 'cases', 'parties', 'vessels', 'participants', 'sessions', 'invitations', 'audit_events', 'case_number_counters', 'attendances', 'chat_messages'];
+  const tables = ['organisations', 'staff_users', 'cases', 'parties', 'vessels', 'participants', 'sessions', 'invitations', 'audit_events', 'case_number_counters', 'attendances', 'chat_messages', 'evidence'];
   const counts: Record<string, number> = {};
   for (const table of tables) {
     const result = await database.db.execute(sql.raw(`select count(*)::int as n from ${table}`));

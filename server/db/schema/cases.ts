@@ -22,6 +22,8 @@ export const cases = pgTable(
     provinces: jsonb('provinces').$type<Province[]>().notNull(),
     claimedAmountFen: bigint('claimed_amount_fen', { mode: 'number' }).notNull(),
     competentCourt: text('competent_court').$type<CourtCode>().notNull(),
+    /** Set when a court confirms the agreement: the case can be enforced. */
+    enforceableAt: timestamp('enforceable_at', { withTimezone: true }),
     createdBy: uuid('created_by').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -26,3 +26,15 @@ export const evidence = pgTable(
   },
   (t) => [index('evidence_case_idx').on(t.caseId)],
 );
+
+/** An appraiser's signed statement accompanying their report (云鉴定). */
+export const appraisalStatements = pgTable('appraisal_statements', {
+  evidenceId: uuid('evidence_id').primaryKey().references(() => evidence.id, { onDelete: 'cascade' }),
+  appraiserParticipantId: uuid('appraiser_participant_id').notNull().references(() => participants.id),
+  statement: text('statement').notNull(),
+  signatureImageKey: text('signature_image_key').notNull(),
+  signatureSha256: text('signature_sha256').notNull(),
+  ip: text('ip').notNull(),
+  userAgent: text('user_agent').notNull(),
+  signedAt: timestamp('signed_at', { withTimezone: true }).notNull(),
+});

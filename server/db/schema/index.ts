@@ -4,3 +4,4 @@ export * from './sessions';
 export * from './audit';
 export * from './attendance';
 export * from './evidence';
+export * from './agreements';

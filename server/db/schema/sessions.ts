@@ -27,6 +27,8 @@ export const sessions = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     caseId: uuid('case_id').notNull().references(() => cases.id, { onDelete: 'cascade' }),
     title: text('title').notNull(),
+    /** A mediation (the mediator hosts) or a court's confirmation hearing (court staff host). */
+    kind: text('kind', { enum: ['mediation', 'hearing'] }).notNull().default('mediation'),
     scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
     durationMinutes: integer('duration_minutes').notNull(),
     status: text('status').$type<SessionStatus>().notNull().default('scheduled'),

@@ -19,29 +19,43 @@ export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
     '/cases/:caseId/evidence',
     {
       bodyLimit: evidenceMaxBytes + 1024 * 1024,
+      // Refused before any body is read: the large limit above is for files, not for anonymous or JSON bodies.
+      onRequest: async (request) => {
+        requireCaller(request);
+        if (!/^multipart\/form-data\s*(;|$)/i.test(request.headers['content-type'] ?? '')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send multipart/form-data with a file field', 'file');
+      },
       schema: { tags, consumes: ['multipart/form-data'], params: z.object({ caseId: caseIdSchema }), response: { 201: evidenceViewSchema } },
     },
     async (request, reply) => {
       const caller = requireCaller(request);
       if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send multipart/form-data with a file field', 'file');
-      const part = await request.file();
-      if (!part || part.fieldname !== 'file') throw invalid('file', 'attach the file in a field named "file"');
-      let bytes: Buffer;
+      // Every part is read, so text fields count whether they come before or after the file.
+      const fields = new Map<string, string>();
+      let upload: service.Upload | undefined;
       try {
-        bytes = await part.toBuffer();
+        for await (const part of request.parts()) {
+          if (part.type === 'field') {
+            if (typeof part.value === 'string' && !fields.has(part.fieldname)) fields.set(part.fieldname, part.value);
+          } else if (part.fieldname === 'file' && !upload) {
+            upload = { bytes: await part.toBuffer(), fileName: part.filename, truncated: part.file.truncated };
+          } else {
+            await part.toBuffer(); // drained and ignored
+          }
+        }
       } catch (error) {
         if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${evidenceMaxBytes / 1024 / 1024} MB`, 'file');
         throw error;
       }
+      if (!upload) throw invalid('file', 'attach the file in a field named "file"');
       const field = (name: string) => {
-        const value = (part.fields[name] as { value?: unknown } | undefined)?.value;
-        return typeof value === 'string' && value !== '' ? value : undefined;
+        const value = fields.get(name);
+        return value !== undefined && value !== '' ? value : undefined;
       };
       const description = textSchema.max(500).optional().safeParse(field('description'));
       if (!description.success) throw invalid('description', description.error.issues[0]!.message);
       const sharedWith = sharedWithSchema.optional().safeParse(field('sharedWith'));
       if (!sharedWith.success) throw invalid('sharedWith', 'all, mediator or a party id');
-      const view = await service.uploadEvidence(app.ctx, caller, request.params.caseId, { bytes, fileName: part.filename, truncated: part.file.truncated }, {
+      const view = await service.uploadEvidence(app.ctx, caller, request.params.caseId, upload, {
         description: description.data,
         sharedWith: sharedWith.data,
       });

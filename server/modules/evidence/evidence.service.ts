@@ -1,11 +1,13 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { evidenceContentTypes, evidenceMaxBytes, type EvidenceView } from '../../../shared/api/evidence';
+import { caseMachine } from '../../../shared/domain/cases';
 import type { ServiceContext } from '../../context';
-import { PdfPageOutOfRange, renderPdfPage } from '../../documents/pdf-page-image';
-import { AppError, forbidden, invalid, notFound } from '../../errors';
+import { PdfPageOutOfRange, PdfUnreadable, renderPdfPage } from '../../documents/pdf-page-image';
+import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
 import { findCase, findParty } from '../cases/cases.repository';
+import { assertWorksOnCases } from '../cases/case-access';
 import { loadCase } from '../cases/cases.service';
 import type { Caller } from './caller';
 import { defaultSharedWith, mayUpload, mayView } from './evidence-access';
@@ -15,6 +17,16 @@ const linkSeconds = 4 * 3600;
 
 const actorOf = (caller: Caller) =>
   caller.kind === 'staff' ? { kind: 'staff' as const, staffUserId: caller.principal.staffUserId } : { kind: 'participant' as const, participantId: caller.participant.participantId };
+
+/** Staff who do not work on cases (admins) are refused by role, before anything is looked up. */
+function assertCaseWorker(caller: Caller) {
+  if (caller.kind === 'staff') assertWorksOnCases(caller.principal);
+}
+
+/** A case the caller may not see makes the evidence in it look nonexistent; other failures stay as they are. */
+const asEvidenceNotFound = (error: unknown) => {
+  throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('evidence') : error;
+};
 
 /** The case, if the caller may see it (staff by center or court; a participant only their own case). */
 export async function caseForCaller(ctx: ServiceContext, caller: Caller, caseId: string, need: 'read' | 'write') {
@@ -49,10 +61,10 @@ function view(ctx: ServiceContext, row: Awaited<ReturnType<typeof repo.findEvide
   };
 }
 
-/** Keeps only a plain base name: no paths, no control characters. */
+/** Keeps only a plain base name: no paths, no control characters (nor bidi overrides that disguise an extension). */
 function cleanFileName(name: string) {
   const base = name.split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  const cleaned = base.replace(/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, '').trim().slice(0, 200);
   return cleaned || 'upload';
 }
 
@@ -70,15 +82,19 @@ export async function uploadEvidence(
   fields: { description?: string | undefined; sharedWith?: string | undefined; kind?: 'evidence' | 'appraisal_report' },
 ) {
   if (!mayUpload(caller)) throw forbidden('your role cannot upload evidence');
-  await caseForCaller(ctx, caller, caseId, 'write');
+  const caseRow = await caseForCaller(ctx, caller, caseId, 'write');
+  if (caseMachine.isTerminal(caseRow.status)) throw conflict(`the case is ${caseRow.status}; no new evidence`);
   if (upload.truncated || upload.bytes.length > evidenceMaxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${evidenceMaxBytes / 1024 / 1024} MB`, 'file');
   if (upload.bytes.length === 0) throw invalid('file', 'the file is empty');
   const sniffed = await fileTypeFromBuffer(upload.bytes);
   if (!sniffed || !(evidenceContentTypes as readonly string[]).includes(sniffed.mime)) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'upload a photo (JPEG, PNG, WebP) or a PDF', 'file');
   }
-  const sharedWith = fields.sharedWith ?? defaultSharedWith(caller);
+  const ownSide = defaultSharedWith(caller);
+  const sharedWith = fields.sharedWith ?? ownSide;
   if (sharedWith !== 'all' && sharedWith !== 'mediator' && !(await findParty(ctx.db, caseId, sharedWith))) throw invalid('sharedWith', 'not a party of this case');
+  // Only the mediator decides who beyond one's own side sees material.
+  if (!isMediatorCaller(caller) && sharedWith !== ownSide && sharedWith !== 'mediator') throw forbidden('you can share with your own side or the mediator only');
   const storageKey = await ctx.files.put(upload.bytes);
   try {
     const row = await ctx.db.transaction(async (tx) => {
@@ -118,14 +134,14 @@ export async function listEvidence(ctx: ServiceContext, caller: Caller, caseId: 
 
 /** The stored item, when the caller (or a valid signed link) may see it. */
 export async function evidenceFor(ctx: ServiceContext, caller: Caller | null, id: string, signed: boolean) {
+  if (!signed && !caller) throw new AppError('UNAUTHENTICATED', 'log in or open your invitation link');
+  const viewer = signed ? null : caller!;
+  if (viewer) assertCaseWorker(viewer);
   const row = await repo.findEvidence(ctx.db, id);
   if (!row) throw notFound('evidence');
-  if (!signed) {
-    if (!caller) throw new AppError('UNAUTHENTICATED', 'log in or open your invitation link');
-    await caseForCaller(ctx, caller, row.evidence.caseId, 'read').catch(() => {
-      throw notFound('evidence');
-    });
-    if (!mayView(caller, row.evidence)) throw notFound('evidence');
+  if (viewer) {
+    await caseForCaller(ctx, viewer, row.evidence.caseId, 'read').catch(asEvidenceNotFound);
+    if (!mayView(viewer, row.evidence)) throw notFound('evidence');
   }
   return row.evidence;
 }
@@ -144,18 +160,18 @@ export async function evidencePage(ctx: ServiceContext, row: repo.EvidenceRow, p
     return { bytes, contentType: 'image/png' };
   } catch (error) {
     if (error instanceof PdfPageOutOfRange) throw notFound(`page ${page} (${error.message})`);
+    if (error instanceof PdfUnreadable) throw notFound(`page ${page} (the document cannot be read; download the original)`);
     throw error;
   }
 }
 
 export async function shareEvidence(ctx: ServiceContext, caller: Caller, id: string, sharedWith: string) {
+  // Refused by role before any lookup, so the answer does not depend on whether the item exists.
+  const isMediator = caller.kind === 'staff' ? caller.principal.role === 'mediator' : caller.participant.role === 'mediator';
+  if (!isMediator) throw forbidden('only the mediator decides who sees evidence');
   const row = await repo.findEvidence(ctx.db, id);
   if (!row) throw notFound('evidence');
-  const isMediator = caller.kind === 'staff' ? caller.principal.role === 'mediator' : caller.participant.role === 'mediator';
-  await caseForCaller(ctx, caller, row.evidence.caseId, 'write').catch(() => {
-    throw notFound('evidence');
-  });
-  if (!isMediator) throw forbidden('only the mediator decides who sees evidence');
+  await caseForCaller(ctx, caller, row.evidence.caseId, 'write').catch(asEvidenceNotFound);
   if (sharedWith !== 'all' && sharedWith !== 'mediator' && !(await findParty(ctx.db, row.evidence.caseId, sharedWith))) throw invalid('sharedWith', 'not a party of this case');
   await ctx.db.transaction(async (tx) => {
     await repo.setSharedWith(tx, row.evidence.caseId, id, sharedWith);
@@ -174,4 +190,8 @@ export function evidenceLookup(ctx: ServiceContext) {
     },
     url: (evidenceId: string, page: number) => ctx.urls.sign(pagePath(evidenceId, page), linkSeconds),
   };
+}
+
+function isMediatorCaller(caller: Caller) {
+  return caller.kind === 'staff' ? caller.principal.role === 'mediator' : caller.participant.role === 'mediator';
 }

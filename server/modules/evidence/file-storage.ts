@@ -19,7 +19,8 @@ export function createFileStorage(root: string): FileStorage {
   // Written to a temporary name and renamed, so a crash never leaves a half-written file in place.
   const writeAtomically = async (file: string, bytes: Uint8Array) => {
     await mkdir(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
+    // Unique per write: two requests rendering the same page at once must not share a temporary file.
+    const temporary = `${file}.${randomUUID()}.tmp`;
     await writeFile(temporary, bytes, { mode: 0o600 });
     await rename(temporary, file);
   };

@@ -161,7 +161,11 @@ export class RoomsService {
     if (!sessionId) throw new AppError('VALIDATION_FAILED', 'sessionId: required for staff', 'sessionId');
     const p = identity.principal;
     const access = await loadSession(db, p, sessionId, 'read');
-    const isHost = p.role === 'mediator' && access.case.centerId === p.organisationId;
+    // The mediator hosts a mediation; the court's judge or clerk hosts a confirmation hearing.
+    const isHost =
+      access.session.kind === 'hearing'
+        ? p.role === 'judge' || p.role === 'clerk'
+        : p.role === 'mediator' && access.case.centerId === p.organisationId;
     if (p.role !== 'mediator' && p.role !== 'clerk' && p.role !== 'judge') throw forbidden();
     return repo.insertAttendance(db, {
       sessionId,
@@ -639,6 +643,14 @@ export class RoomsService {
     if (room.media?.hasPeer(peer.peerId)) await this.#media(() => room.media!.setAudioOnly(peer.peerId, audioOnly));
     this.#broadcast(room);
     return {};
+  }
+
+  /** Tells everyone admitted to a live room of the case (co-review of agreements). */
+  notifyCase<E extends ServerEventName>(caseId: string, event: E, payload: ServerPayload<E>) {
+    for (const room of this.#rooms.values()) {
+      if (room.caseId !== caseId) continue;
+      for (const peer of room.connectedPeers()) if (peer.state === 'admitted') this.#tell(peer, event, payload);
+    }
   }
 
   /** Shutting down: keep every place (clients come back after the restart). */

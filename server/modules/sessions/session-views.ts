@@ -7,6 +7,7 @@ export function sessionView(row: SessionRow): SessionView {
     id: row.id,
     caseId: row.caseId,
     title: row.title,
+    kind: row.kind,
     scheduledAt: row.scheduledAt.toISOString(),
     durationMinutes: row.durationMinutes,
     status: row.status,

@@ -1,4 +1,5 @@
 import type { EnumLabels } from './types';
+import { disputeTypeLabels, seaAreaLabels } from '../../../../shared/domain/labels';
 
 /** The reference dictionary: every key used in the UI is declared here first; en.ts must match it. */
 export const zhMessages = {
@@ -204,6 +205,7 @@ export const zhMessages = {
   'conn.connecting': '正在连接…',
   'conn.connected': '已连接',
   'conn.reconnecting': '网络中断，正在重新连接…',
+  'conn.reconnectingShort': '重新连接中',
   'conn.ended': '已断开',
   'conn.mediaStarting': '正在接通声音和画面…',
   'conn.mediaFailed': '声音和画面暂时没有接通，正在重试…',
@@ -280,6 +282,8 @@ export const zhMessages = {
   'room.badge.spotlight': '焦点',
   'room.badge.screen': '屏幕共享',
   'room.noVideo': '未开启摄像头',
+  'room.videoHidden': '仅语音模式，不接收画面',
+  'room.videoBack': '恢复视频',
   'room.alone': '其他参会人员还没有进入。',
   'room.statusLobby': '调解员还没有正式开始会议。',
   'room.statusPaused': '调解员暂停了会议。',
@@ -351,7 +355,7 @@ export const zhMessages = {
   'host.has': '有{what}',
   'host.hasNo': '无{what}',
   'host.inRoom': '会议中',
-  'host.link': '延迟 {rtt} 毫秒 · 丢包 {loss}% · 上行 {up} · 下行 {down}',
+  'host.link': '延迟 {rtt} 毫秒 · 丢包 {loss} · 上行 {up} · 下行 {down}',
   'host.noLink': '暂无连接数据',
   'host.offline': '已断线',
   'host.muteAudio': '静音',
@@ -405,25 +409,8 @@ export const zhMessages = {
 export type MessageKey = keyof typeof zhMessages;
 
 export const zhEnums: EnumLabels = {
-  disputeType: {
-    collision: '船舶碰撞',
-    injury_death: '海上人身伤亡',
-    fishing_gear_damage: '网具损害',
-    fishing_ground_conflict: '渔场作业纠纷',
-    catch_price_sale: '渔获买卖价款',
-    crew_wages: '船员劳务工资',
-    vessel_sale_charter: '船舶买卖租赁',
-    marine_insurance: '海上保险',
-    other: '其他',
-  },
-  seaArea: {
-    nanji_islands: '南麂列岛海域',
-    qixing_islands: '七星列岛海域',
-    taishan_islands: '台山列岛海域',
-    wentai_fishing_ground: '温台渔场',
-    mindong_fishing_ground: '闽东渔场',
-    border_other: '浙闽交界其他海域',
-  },
+  disputeType: disputeTypeLabels,
+  seaArea: seaAreaLabels,
   province: { zhejiang: '浙江', fujian: '福建', other: '其他' },
   caseStatus: {
     registered: '已登记',
@@ -496,6 +483,21 @@ export const zhEnums: EnumLabels = {
     'attendance.left': '离开会议',
     'evidence.uploaded': '上传证据',
     'evidence.shared': '调整证据可见范围',
+    'agreement.drafted': '起草协议',
+    'agreement.version_saved': '保存协议版本',
+    'agreement.comment_added': '协议意见',
+    'agreement.status_changed': '协议状态变更',
+    'agreement.signing_code_issued': '发放签署验证码',
+    'signature.signed': '签署协议',
+    'signature.declined': '拒绝签署',
+    'signature.voided': '签名作废',
+    'document.sealed': '协议封存',
+    'confirmation.status_changed': '司法确认状态变更',
+    'confirmation.extended': '审查期限延长',
+    'confirmation.hearing_scheduled': '安排视频询问',
+    'case.enforceable': '案件可申请执行',
+    'obligation.fulfilled': '履行登记',
+    'appraisal.statement_signed': '鉴定声明签署',
   },
   errorCode: {
     VALIDATION_FAILED: '填写内容有误，请检查',

@@ -1,0 +1,443 @@
+import { randomInt } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { diffLines } from 'diff';
+import { fileTypeFromBuffer } from 'file-type';
+import { consentText, type SignRequest, type AgreementView } from '../../../shared/api/agreements';
+import { agreementDraftSchema, agreementMachine, type AgreementDraft, type AgreementStatus } from '../../../shared/domain/agreements';
+import type { AuditActor } from '../../../shared/domain/audit';
+import { caseMachine } from '../../../shared/domain/cases';
+import { daysLeft, deadlineAfter, limits } from '../../../shared/domain/deadlines';
+import type { ServiceContext } from '../../context';
+import type { Db } from '../../db/client';
+import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
+import { constantTimeEqual, hashToken, sha256Hex } from '../../security/tokens';
+import { appendAuditEvent } from '../audit/audit.repository';
+import type { Principal } from '../auth/principal';
+import * as casesRepo from '../cases/cases.repository';
+import { confirmationSummary } from '../confirmations/confirmation-views';
+import { latestConfirmation } from '../confirmations/confirmations.repository';
+import { loadCase } from '../cases/cases.service';
+import type { Caller } from '../evidence/caller';
+import { listForCase as listEvidence } from '../evidence/evidence.repository';
+import { listActiveParticipants } from '../sessions/sessions.repository';
+import * as repo from './agreements.repository';
+import { renderAgreementText, RenderReferenceError, templateTitles, type RenderContext } from './render-agreement-text';
+
+const signingCodeMinutes = 15;
+/** Participant roles that may read an agreement and comment on it. */
+const readerRoles = new Set(['mediator', 'party', 'agent', 'interpreter', 'clerk', 'judge']);
+
+export const actorOf = (caller: Caller): AuditActor =>
+  caller.kind === 'staff' ? { kind: 'staff', staffUserId: caller.principal.staffUserId } : { kind: 'participant', participantId: caller.participant.participantId };
+
+const staffActor = (p: Principal): AuditActor => ({ kind: 'staff', staffUserId: p.staffUserId });
+
+/** Side effects that run after a commit: tell live rooms, start sealing. */
+export interface AgreementEffects {
+  changed(caseId: string, agreementId: string): void;
+  signedByAll(agreementId: string): void;
+}
+
+// ---- access ------------------------------------------------------------------------------
+
+async function caseFor(ctx: ServiceContext, caller: Caller, caseId: string, need: 'read' | 'write') {
+  if (caller.kind === 'staff') {
+    const found = await loadCase(ctx.db, caller.principal, caseId, need);
+    if (need === 'write' && caller.principal.role !== 'mediator') throw forbidden('only the mediator drafts agreements');
+    return found.case;
+  }
+  if (caller.participant.caseId !== caseId || !readerRoles.has(caller.participant.role)) throw notFound('case');
+  if (need === 'write') throw forbidden('only the mediator drafts agreements');
+  return (await casesRepo.findCase(ctx.db, caseId))!.case;
+}
+
+async function agreementFor(ctx: ServiceContext, caller: Caller, agreementId: string, need: 'read' | 'write') {
+  const agreement = await repo.findAgreement(ctx.db, agreementId);
+  if (!agreement) throw notFound('agreement');
+  const caseRow = await caseFor(ctx, caller, agreement.caseId, need).catch((error: unknown) => {
+    throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('agreement') : error;
+  });
+  return { agreement, caseRow };
+}
+
+// ---- drafting ----------------------------------------------------------------------------
+
+async function renderContext(db: Db, caseRow: casesRepo.CaseRow): Promise<RenderContext> {
+  const [parties, vessels, participants, evidence] = await Promise.all([
+    casesRepo.listParties(db, caseRow.id),
+    casesRepo.listVessels(db, caseRow.id),
+    listActiveParticipants(db, caseRow.id),
+    listEvidence(db, caseRow.id),
+  ]);
+  return {
+    caseNumber: caseRow.number,
+    competentCourt: caseRow.competentCourt,
+    parties: new Map(parties.map((p) => [p.id, { name: p.name, kind: p.kind, idNumberMasked: p.idNumberMasked }])),
+    vessels: new Map(vessels.map((v) => [v.id, v])),
+    agents: new Map(participants.filter((p) => p.role === 'agent').map((p) => [p.id, { name: p.displayName, representsPartyId: p.representsPartyId }])),
+    evidence: new Map(evidence.map((e) => [e.evidence.id, e.evidence])),
+  };
+}
+
+/** Checks every reference in the terms against the case, then renders text and hash. */
+function composeVersion(draft: AgreementDraft, context: RenderContext) {
+  const t = draft.terms;
+  const sides = new Set([...t.partiesA, ...t.partiesB]);
+  if (sides.size !== t.partiesA.length + t.partiesB.length) throw invalid('terms.partiesB', 'a party cannot be on both sides or twice');
+  t.obligations.forEach((o, i) => {
+    if (!sides.has(o.obligorPartyId)) throw invalid(`terms.obligations.${i}.obligorPartyId`, 'must be one of the agreement’s parties');
+  });
+  t.agents.forEach((a, i) => {
+    const agent = context.agents.get(a.participantId) as { representsPartyId?: string | null } | undefined;
+    if (!agent) throw invalid(`terms.agents.${i}.participantId`, 'not an agent of this case');
+    if (agent.representsPartyId !== a.forPartyId || !sides.has(a.forPartyId)) throw invalid(`terms.agents.${i}.forPartyId`, 'the agent does not act for that party');
+  });
+  let text: string;
+  try {
+    text = renderAgreementText(draft, context);
+  } catch (error) {
+    if (error instanceof RenderReferenceError) throw invalid('terms', error.message);
+    throw error;
+  }
+  const canonical = canonicalize({ templateId: draft.templateId, terms: draft.terms, text })!;
+  return { text, sha256: sha256Hex(canonical) };
+}
+
+export async function previewAgreement(ctx: ServiceContext, caller: Caller, caseId: string, draft: AgreementDraft) {
+  const caseRow = await caseFor(ctx, caller, caseId, 'write');
+  return composeVersion(draft, await renderContext(ctx.db, caseRow));
+}
+
+export async function createAgreement(ctx: ServiceContext, effects: AgreementEffects, p: Principal, caseId: string, draft: AgreementDraft) {
+  const caller: Caller = { kind: 'staff', principal: p };
+  const created = await ctx.db.transaction(async (tx) => {
+    const caseRow = await caseFor({ ...ctx, db: tx }, caller, caseId, 'write');
+    if (caseRow.status !== 'mediating') throw conflict(`agreements are drafted while the case is mediating (it is ${caseRow.status})`);
+    const { text, sha256 } = composeVersion(draft, await renderContext(tx, caseRow));
+    const agreement = await repo.insertAgreement(tx, { caseId, templateId: draft.templateId, createdBy: p.staffUserId });
+    const version = await repo.insertVersion(tx, { agreementId: agreement.id, number: 1, terms: draft.terms as Record<string, unknown>, text, sha256, createdByStaffId: p.staffUserId });
+    await repo.updateAgreementWhereStatus(tx, agreement.id, 'drafting', { currentVersionId: version.id });
+    await appendAuditEvent(tx, { type: 'agreement.drafted', caseId, actor: staffActor(p), data: { agreementId: agreement.id, templateId: draft.templateId, versionHash: sha256 } });
+    return agreement;
+  });
+  effects.changed(caseId, created.id);
+  return getAgreement(ctx, caller, created.id);
+}
+
+/** Saves a new immutable version; any signature of an earlier version is void. */
+export async function saveVersion(ctx: ServiceContext, effects: AgreementEffects, p: Principal, agreementId: string, draft: AgreementDraft) {
+  const caller: Caller = { kind: 'staff', principal: p };
+  const { agreement } = await agreementFor(ctx, caller, agreementId, 'write');
+  await ctx.db.transaction(async (tx) => {
+    const locked = (await repo.lockAgreement(tx, agreementId))!;
+    if (locked.status !== 'drafting' && locked.status !== 'signing') throw conflict(`the agreement is ${locked.status} and can no longer change`);
+    if (draft.templateId !== locked.templateId) throw invalid('templateId', 'a new version keeps the agreement’s template');
+    const caseRow = (await casesRepo.findCase(tx, locked.caseId))!.case;
+    const { text, sha256 } = composeVersion(draft, await renderContext(tx, caseRow));
+    const previous = (await repo.latestVersion(tx, agreementId))!;
+    if (previous.sha256 === sha256) throw conflict('nothing changed since the last version');
+    const version = await repo.insertVersion(tx, { agreementId, number: previous.number + 1, terms: draft.terms as Record<string, unknown>, text, sha256, createdByStaffId: p.staffUserId });
+    const voided = await repo.voidLiveSignatures(tx, agreementId, ctx.now());
+    for (const s of voided) {
+      await appendAuditEvent(tx, { type: 'signature.voided', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, signatureId: s.id, partyId: s.partyId, was: s.status, byVersion: version.number } });
+    }
+    const moved = await repo.updateAgreementWhereStatus(tx, agreementId, locked.status, { currentVersionId: version.id, status: 'drafting' });
+    if (!moved) throw conflict('the agreement changed meanwhile; reload');
+    await appendAuditEvent(tx, { type: 'agreement.version_saved', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, number: version.number, versionHash: sha256, voidedSignatures: voided.length } });
+  });
+  effects.changed(agreement.caseId, agreementId);
+  return getAgreement(ctx, caller, agreementId);
+}
+
+export async function transitionAgreement(ctx: ServiceContext, effects: AgreementEffects, p: Principal, agreementId: string, to: 'signing' | 'drafting' | 'withdrawn') {
+  const caller: Caller = { kind: 'staff', principal: p };
+  const { agreement } = await agreementFor(ctx, caller, agreementId, 'write');
+  await ctx.db.transaction(async (tx) => {
+    const locked = (await repo.lockAgreement(tx, agreementId))!;
+    if (!agreementMachine.canTransition(locked.status, to)) throw conflict(`an agreement cannot go from ${locked.status} to ${to}`);
+    if (to === 'drafting') {
+      const voided = await repo.voidLiveSignatures(tx, agreementId, ctx.now());
+      for (const s of voided) await appendAuditEvent(tx, { type: 'signature.voided', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, signatureId: s.id, partyId: s.partyId, was: s.status } });
+    }
+    await repo.updateAgreementWhereStatus(tx, agreementId, locked.status, { status: to });
+    await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, from: locked.status, to } });
+  });
+  effects.changed(agreement.caseId, agreementId);
+  return getAgreement(ctx, caller, agreementId);
+}
+
+export async function diffVersions(ctx: ServiceContext, caller: Caller, agreementId: string, from: number, to: number) {
+  await agreementFor(ctx, caller, agreementId, 'read');
+  const [a, b] = await Promise.all([repo.findVersion(ctx.db, agreementId, from), repo.findVersion(ctx.db, agreementId, to)]);
+  if (!a) throw notFound(`version ${from}`);
+  if (!b) throw notFound(`version ${to}`);
+  const changes = diffLines(a.text, b.text).map((part) => ({ kind: part.added ? ('added' as const) : part.removed ? ('removed' as const) : ('same' as const), text: part.value }));
+  return { from, to, changes };
+}
+
+export async function addComment(ctx: ServiceContext, effects: AgreementEffects, caller: Caller, agreementId: string, input: { kind: 'comment' | 'change_request'; text: string }) {
+  const { agreement } = await agreementFor(ctx, caller, agreementId, 'read');
+  if (agreement.status !== 'drafting' && agreement.status !== 'signing') throw conflict(`the agreement is ${agreement.status}`);
+  const authorName = caller.kind === 'staff' ? caller.principal.displayName : caller.participant.displayName;
+  await ctx.db.transaction(async (tx) => {
+    await repo.insertComment(tx, {
+      agreementId,
+      versionId: agreement.currentVersionId!,
+      kind: input.kind,
+      text: input.text,
+      authorName,
+      authorStaffId: caller.kind === 'staff' ? caller.principal.staffUserId : null,
+      authorParticipantId: caller.kind === 'participant' ? caller.participant.participantId : null,
+    });
+    await appendAuditEvent(tx, { type: 'agreement.comment_added', caseId: agreement.caseId, actor: actorOf(caller), data: { agreementId, kind: input.kind } });
+  });
+  effects.changed(agreement.caseId, agreementId);
+  return getAgreement(ctx, caller, agreementId);
+}
+
+// ---- reading -----------------------------------------------------------------------------
+
+export async function listAgreements(ctx: ServiceContext, caller: Caller, caseId: string) {
+  await caseFor(ctx, caller, caseId, 'read');
+  const rows = await repo.listForCase(ctx.db, caseId);
+  const items = [];
+  for (const a of rows) {
+    const version = await repo.findVersionById(ctx.db, a.currentVersionId!);
+    items.push({ id: a.id, title: templateTitles[a.templateId], status: a.status, templateId: a.templateId, versionNumber: version?.number ?? 1 });
+  }
+  return { items };
+}
+
+interface Eligible {
+  participantId: string;
+  name: string;
+  role: 'party' | 'agent';
+}
+
+/** Each party on either side must sign, itself or through an agent the terms authorise. */
+async function requiredSigners(db: Db, caseId: string, terms: AgreementDraft['terms']) {
+  const [parties, participants] = await Promise.all([casesRepo.listParties(db, caseId), listActiveParticipants(db, caseId)]);
+  const names = new Map(parties.map((p) => [p.id, p.name]));
+  return [...terms.partiesA.map((id) => ({ id, side: 'A' as const })), ...terms.partiesB.map((id) => ({ id, side: 'B' as const }))].map(({ id, side }) => {
+    const eligible: Eligible[] = [
+      ...participants.filter((p) => p.role === 'party' && p.partyId === id).map((p) => ({ participantId: p.id, name: p.displayName, role: 'party' as const })),
+      ...terms.agents
+        .filter((a) => a.forPartyId === id && a.maySign)
+        .flatMap((a) => participants.filter((p) => p.id === a.participantId).map((p) => ({ participantId: p.id, name: p.displayName, role: 'agent' as const }))),
+    ];
+    return { partyId: id, partyName: names.get(id) ?? '', side, eligible };
+  });
+}
+
+function signatureView(s: repo.SignatureRow) {
+  return {
+    id: s.id,
+    status: s.status,
+    signerName: s.signerName,
+    signerParticipantId: s.signerParticipantId,
+    versionHash: s.versionHash,
+    identityMethod: s.identityMethod,
+    at: s.at.toISOString(),
+    declineReason: s.declineReason,
+    imageSha256: s.imageSha256,
+  };
+}
+
+export async function getAgreement(ctx: ServiceContext, caller: Caller, agreementId: string): Promise<AgreementView> {
+  const { agreement, caseRow } = await agreementFor(ctx, caller, agreementId, 'read');
+  const db = ctx.db;
+  const [version, versions, comments, signatures, confirmation, sealed] = await Promise.all([
+    repo.findVersionById(db, agreement.currentVersionId!),
+    repo.listVersions(db, agreementId),
+    repo.listComments(db, agreementId),
+    repo.allSignatures(db, agreementId),
+    latestConfirmation(db, agreementId),
+    agreement.sealedDocumentId ? repo.findDocument(db, agreement.sealedDocumentId) : Promise.resolve(undefined),
+  ]);
+  const terms = agreementDraftSchema.parse({ templateId: agreement.templateId, terms: version!.terms }).terms;
+  const numberOf = new Map(versions.map((v) => [v.id, v.number]));
+  const live = signatures.filter((s) => s.status !== 'voided' && s.versionId === version!.id);
+  const signers = (await requiredSigners(db, agreement.caseId, terms)).map((r) => {
+    const s = live.find((x) => x.partyId === r.partyId);
+    return { ...r, signature: s ? signatureView(s) : null };
+  });
+  const now = ctx.now();
+  const applyBy = agreement.effectiveAt ? deadlineAfter(agreement.effectiveAt, limits.applyForConfirmationDays) : null;
+  return {
+    id: agreement.id,
+    caseId: agreement.caseId,
+    caseNumber: caseRow.number,
+    templateId: agreement.templateId,
+    title: templateTitles[agreement.templateId],
+    status: agreement.status,
+    currentVersion: { id: version!.id, number: version!.number, sha256: version!.sha256, text: version!.text, terms: version!.terms, createdAt: version!.createdAt.toISOString() },
+    versions: versions.map((v) => ({ number: v.number, sha256: v.sha256, createdAt: v.createdAt.toISOString() })),
+    requiredSigners: signers,
+    voidedSignatures: signatures.filter((s) => s.status === 'voided').map(signatureView),
+    comments: comments.map((c) => ({ id: c.id, versionNumber: numberOf.get(c.versionId) ?? 0, kind: c.kind, text: c.text, authorName: c.authorName, createdAt: c.createdAt.toISOString() })),
+    effectiveAt: agreement.effectiveAt?.toISOString() ?? null,
+    applyBy: applyBy ? { at: applyBy.toISOString(), daysLeft: daysLeft(applyBy, now) } : null,
+    sealedDocument: sealed ? { id: sealed.id, sha256: sealed.sha256, byteSize: sealed.byteSize, url: ctx.urls.sign(`/api/documents/${sealed.id}/pdf`, 4 * 3600) } : null,
+    confirmation: confirmation ? confirmationSummary(ctx, confirmation) : null,
+  };
+}
+
+// ---- signing -----------------------------------------------------------------------------
+
+/** A six-digit code the mediator reads out, for a signer who cannot confirm with an ID number. */
+export async function issueSigningCode(ctx: ServiceContext, p: Principal, agreementId: string, participantId: string) {
+  const { agreement } = await agreementFor(ctx, { kind: 'staff', principal: p }, agreementId, 'write');
+  const participants = await listActiveParticipants(ctx.db, agreement.caseId);
+  if (!participants.some((x) => x.id === participantId)) throw invalid('participantId', 'not a participant of this case');
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const expiresAt = new Date(ctx.now().getTime() + signingCodeMinutes * 60_000);
+  await ctx.db.transaction(async (tx) => {
+    await repo.insertSigningCode(tx, { agreementId, participantId, codeHash: hashToken(`${agreementId}:${participantId}:${code}`), expiresAt });
+    await appendAuditEvent(tx, { type: 'agreement.signing_code_issued', caseId: agreement.caseId, actor: staffActor(p), data: { agreementId, participantId } });
+  });
+  return { code, expiresAt: expiresAt.toISOString() };
+}
+
+interface RequestMeta {
+  ip: string;
+  userAgent: string;
+}
+
+/** The party a participant may sign for under these terms, or a 403. */
+function partyToSignFor(caller: Caller, terms: AgreementDraft['terms']): string {
+  if (caller.kind !== 'participant') throw forbidden('parties sign for themselves; staff cannot sign');
+  const p = caller.participant;
+  const sides = [...terms.partiesA, ...terms.partiesB];
+  if (p.role === 'party' && p.partyId && sides.includes(p.partyId)) return p.partyId;
+  const authorised = terms.agents.find((a) => a.participantId === p.participantId && a.maySign);
+  if (p.role === 'agent' && authorised) return authorised.forPartyId;
+  throw forbidden('you are not a signer of this agreement');
+}
+
+async function verifySigningIdentity(tx: Db, ctx: ServiceContext, agreement: repo.AgreementRow, caller: Caller & { kind: 'participant' }, identity: SignRequest['identity']) {
+  const p = caller.participant;
+  if (identity.method === 'one_time_code') {
+    const ok = await repo.useSigningCode(tx, agreement.id, p.participantId, hashToken(`${agreement.id}:${p.participantId}:${identity.code}`), ctx.now());
+    if (!ok) throw new AppError('IDENTITY_REJECTED', 'the code is wrong or has expired; ask the mediator for a new one', 'identity.code');
+    return;
+  }
+  const party = p.role === 'party' && p.partyId ? await casesRepo.findParty(tx, agreement.caseId, p.partyId) : undefined;
+  if (!party?.idNumberCiphertext) throw new AppError('IDENTITY_REJECTED', 'no ID number on file: ask the mediator for a one-time code', 'identity.method');
+  const idNumber = ctx.cipher.decrypt(party.idNumberCiphertext);
+  const normalise = (s: string) => s.replace(/\s+/g, '');
+  if (!constantTimeEqual(idNumber.slice(-4).toUpperCase(), identity.last4.toUpperCase()) || normalise(party.name) !== normalise(identity.name)) {
+    throw new AppError('IDENTITY_REJECTED', 'the name or ID digits do not match our record', 'identity.last4');
+  }
+}
+
+async function decodeSignatureImage(base64: string) {
+  const bytes = Buffer.from(base64, 'base64');
+  const type = await fileTypeFromBuffer(bytes);
+  if (type?.mime !== 'image/png') throw invalid('signaturePng', 'must be a PNG image');
+  if (bytes.length < 100) throw invalid('signaturePng', 'the signature is empty');
+  return bytes;
+}
+
+/** Reads the current version and checks the request is for it (signatures bind to a hash). */
+async function lockedForSigning(tx: Db, agreementId: string, versionId: string, versionHash: string) {
+  const agreement = (await repo.lockAgreement(tx, agreementId))!;
+  if (agreement.status !== 'signing') throw conflict(agreement.status === 'drafting' ? 'the agreement is being revised; wait for the new version' : `the agreement is ${agreement.status}`);
+  const version = (await repo.findVersionById(tx, agreement.currentVersionId!))!;
+  if (version.id !== versionId || version.sha256 !== versionHash) throw conflict('the agreement has a newer version: read it before signing');
+  return { agreement, version, terms: agreementDraftSchema.parse({ templateId: agreement.templateId, terms: version.terms }).terms };
+}
+
+export async function signAgreement(ctx: ServiceContext, effects: AgreementEffects, caller: Caller, agreementId: string, request: SignRequest, meta: RequestMeta) {
+  await agreementFor(ctx, caller, agreementId, 'read');
+  if (caller.kind !== 'participant') throw forbidden('parties sign for themselves; staff cannot sign');
+  const image = await decodeSignatureImage(request.signaturePng);
+  const imageKey = await ctx.files.put(image);
+  let completed = false;
+  let caseId = '';
+  try {
+    await ctx.db.transaction(async (tx) => {
+      const { agreement, version, terms } = await lockedForSigning(tx, agreementId, request.versionId, request.versionHash);
+      caseId = agreement.caseId;
+      const partyId = partyToSignFor(caller, terms);
+      const live = await repo.liveSignatures(tx, version.id);
+      const existing = live.find((s) => s.partyId === partyId);
+      if (existing) throw conflict(existing.status === 'signed' ? 'already signed for this party' : 'this party has declined; the mediator must revise the agreement');
+      await verifySigningIdentity(tx, ctx, agreement, caller, request.identity);
+      const at = ctx.now();
+      const signature = await repo.insertSignature(tx, {
+        agreementId,
+        versionId: version.id,
+        versionHash: version.sha256,
+        partyId,
+        signerParticipantId: caller.participant.participantId,
+        signerName: caller.participant.displayName,
+        status: 'signed',
+        identityMethod: request.identity.method,
+        consentText,
+        imageStorageKey: imageKey,
+        imageSha256: sha256Hex(image),
+        ip: meta.ip,
+        userAgent: meta.userAgent.slice(0, 500),
+        at,
+      });
+      await appendAuditEvent(tx, {
+        type: 'signature.signed',
+        caseId: agreement.caseId,
+        actor: actorOf(caller),
+        data: { agreementId, signatureId: signature.id, partyId, versionHash: version.sha256, identityMethod: request.identity.method, imageSha256: signature.imageSha256 },
+      });
+      const required = await requiredSigners(tx, agreement.caseId, terms);
+      const signedParties = new Set([...live.filter((s) => s.status === 'signed').map((s) => s.partyId), partyId]);
+      if (required.every((r) => signedParties.has(r.partyId))) {
+        await markSignedByAll(tx, agreement, version.sha256, at, actorOf(caller));
+        completed = true;
+      }
+    });
+  } catch (error) {
+    await ctx.files.remove(imageKey);
+    throw error;
+  }
+  effects.changed(caseId, agreementId);
+  if (completed) effects.signedByAll(agreementId);
+  return getAgreement(ctx, caller, agreementId);
+}
+
+/** The last signature makes the agreement binding: it takes effect and the case is settled. */
+async function markSignedByAll(tx: Db, agreement: repo.AgreementRow, versionHash: string, at: Date, actor: AuditActor) {
+  await repo.updateAgreementWhereStatus(tx, agreement.id, 'signing', { status: 'signed', effectiveAt: at });
+  await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: agreement.caseId, actor, data: { agreementId: agreement.id, from: 'signing', to: 'signed', versionHash } });
+  const caseRow = (await casesRepo.findCase(tx, agreement.caseId))!.case;
+  if (caseMachine.canTransition(caseRow.status, 'settled')) {
+    await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { status: 'settled' });
+    await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor, data: { from: caseRow.status, to: 'settled', agreementId: agreement.id } });
+  }
+}
+
+export async function declineAgreement(ctx: ServiceContext, effects: AgreementEffects, caller: Caller, agreementId: string, request: { versionId: string; versionHash: string; reason: string }, meta: RequestMeta) {
+  await agreementFor(ctx, caller, agreementId, 'read');
+  let caseId = '';
+  await ctx.db.transaction(async (tx) => {
+    const { agreement, version, terms } = await lockedForSigning(tx, agreementId, request.versionId, request.versionHash);
+    caseId = agreement.caseId;
+    const partyId = partyToSignFor(caller, terms);
+    if ((await repo.liveSignatures(tx, version.id)).some((s) => s.partyId === partyId)) throw conflict('this party has already answered this version');
+    const signature = await repo.insertSignature(tx, {
+      agreementId,
+      versionId: version.id,
+      versionHash: version.sha256,
+      partyId,
+      signerParticipantId: (caller as Caller & { kind: 'participant' }).participant.participantId,
+      signerName: (caller as Caller & { kind: 'participant' }).participant.displayName,
+      status: 'declined',
+      declineReason: request.reason,
+      ip: meta.ip,
+      userAgent: meta.userAgent.slice(0, 500),
+      at: ctx.now(),
+    });
+    await appendAuditEvent(tx, { type: 'signature.declined', caseId: agreement.caseId, actor: actorOf(caller), data: { agreementId, signatureId: signature.id, partyId, versionHash: version.sha256 } });
+  });
+  effects.changed(caseId, agreementId);
+  return getAgreement(ctx, caller, agreementId);
+}
+
+export type { AgreementStatus };

@@ -1,0 +1,173 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { agreementDraftSchema } from '../../../shared/domain/agreements';
+import { caseMachine } from '../../../shared/domain/cases';
+import { courts } from '../../../shared/domain/courts';
+import { disputeTypeLabels, seaAreaLabels } from '../../../shared/domain/labels';
+import type { ServiceContext } from '../../context';
+import { agreements, confirmations, staffUsers } from '../../db/schema';
+import { renderAgreementPdf } from '../../documents/agreement-pdf';
+import type { PlatformCertificate } from '../../documents/platform-certificate';
+import { renderRulingPdf } from '../../documents/ruling-pdf';
+import { sealPdf } from '../../documents/seal-pdf';
+import { sha256Hex } from '../../security/tokens';
+import { appendAuditEvent } from '../audit/audit.repository';
+import * as casesRepo from '../cases/cases.repository';
+import * as confirmationsRepo from '../confirmations/confirmations.repository';
+import { listActiveParticipants } from '../sessions/sessions.repository';
+import * as repo from './agreements.repository';
+import { templateTitles } from './render-agreement-text';
+
+const identityLabels: Record<string, string> = {
+  id_last4: '身份证号后四位及姓名核验',
+  one_time_code: '调解员口述一次性验证码核验',
+  staff_login: '工作人员账号登录',
+};
+
+const system = { kind: 'system' as const };
+
+/**
+ * Sealing runs after the commit that collected the last signature (or recorded a ruling): the
+ * PDF is rendered, signed with the platform certificate, stored, and recorded in one transaction.
+ * Jobs run one at a time; a failed job is retried at the next start (`resumePending`).
+ */
+export function createSealer(ctx: ServiceContext, certificate: PlatformCertificate, log: { error(obj: object, msg?: string): void }) {
+  let chain: Promise<void> = Promise.resolve();
+  const run = (job: () => Promise<void>, what: object) => {
+    chain = chain.then(job).catch((err: unknown) => log.error({ err, ...what }, 'sealing failed; it will be retried at the next start'));
+    return chain;
+  };
+
+  async function sealAgreement(agreementId: string) {
+    const agreement = await repo.findAgreement(ctx.db, agreementId);
+    if (!agreement || agreement.status !== 'signed') return;
+    const version = (await repo.findVersionById(ctx.db, agreement.currentVersionId!))!;
+    const { case: caseRow, centerName } = (await casesRepo.findCase(ctx.db, agreement.caseId))!;
+    const [parties, vessels, participants, live] = await Promise.all([
+      casesRepo.listParties(ctx.db, caseRow.id),
+      casesRepo.listVessels(ctx.db, caseRow.id),
+      listActiveParticipants(ctx.db, caseRow.id),
+      repo.liveSignatures(ctx.db, version.id),
+    ]);
+    const partyName = new Map(parties.map((p) => [p.id, p.name]));
+    const roleOf = new Map(participants.map((p) => [p.id, p.role]));
+    const signatures = [];
+    for (const s of live.filter((x) => x.status === 'signed')) {
+      signatures.push({
+        signerName: s.signerName,
+        signerRole: roleOf.get(s.signerParticipantId) === 'agent' ? '委托代理人' : '当事人',
+        partyName: partyName.get(s.partyId) ?? '',
+        signedAt: s.at.toISOString(),
+        identityMethod: identityLabels[s.identityMethod ?? ''] ?? String(s.identityMethod),
+        ip: s.ip,
+        userAgent: s.userAgent,
+        versionHash: s.versionHash,
+        imagePng: new Uint8Array(await ctx.files.read(s.imageStorageKey!)),
+        imageSha256: s.imageSha256!,
+      });
+    }
+    const facts = [
+      { label: '案号', value: caseRow.number },
+      { label: '纠纷类型', value: disputeTypeLabels[caseRow.disputeType] },
+      { label: '事发时间', value: beijing(caseRow.incidentAt) },
+      { label: '事发海域', value: `${seaAreaLabels[caseRow.seaArea]}${caseRow.incidentLat !== null ? `（北纬${caseRow.incidentLat}°，东经${caseRow.incidentLon}°）` : ''}` },
+      { label: '管辖法院', value: courts[caseRow.competentCourt].name },
+      ...vessels.map((v) => ({ label: '涉案船舶', value: [v.name, v.registrationNumber && `登记号${v.registrationNumber}`, v.mmsi && `MMSI ${v.mmsi}`, v.portOfRegistry].filter(Boolean).join('，') })),
+    ];
+    const now = ctx.now();
+    const unsealed = await renderAgreementPdf(
+      { title: templateTitles[agreement.templateId], caseNumber: caseRow.number, centerName, facts, text: version.text, signatures, versionNumber: version.number, versionHash: version.sha256, generatedAt: now.toISOString() },
+      { seal: { reason: '调解协议电子签章', location: centerName, name: 'Haiqiao 海桥 云调解平台', signingTime: now } },
+    );
+    const sealed = await sealPdf(unsealed, certificate, { reason: '调解协议电子签章', location: centerName, name: 'Haiqiao 海桥 云调解平台', signingTime: now });
+    const storageKey = await ctx.files.put(sealed);
+    try {
+      await ctx.db.transaction(async (tx) => {
+        const document = await repo.insertDocument(tx, { caseId: caseRow.id, agreementId, kind: 'sealed_agreement', versionHash: version.sha256, sha256: sha256Hex(sealed), byteSize: sealed.length, storageKey });
+        const moved = await repo.updateAgreementWhereStatus(tx, agreementId, 'signed', { status: 'sealed', sealedDocumentId: document.id });
+        if (!moved) throw new Error('agreement left the signed state while sealing');
+        await appendAuditEvent(tx, { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { agreementId, documentId: document.id, sha256: document.sha256, versionHash: version.sha256 } });
+        const terms = agreementDraftSchema.parse({ templateId: agreement.templateId, terms: version.terms }).terms;
+        await repo.insertObligations(
+          tx,
+          terms.obligations.map((o, i) => ({ agreementId, caseId: caseRow.id, ordinal: i + 1, obligorPartyId: o.obligorPartyId, description: o.description, amountFen: o.amountFen ?? null, dueDate: o.dueDate })),
+        );
+        // Follow-up (回访) on fulfilment starts once the agreement is sealed.
+        const current = (await casesRepo.findCase(tx, caseRow.id))!.case;
+        if (current.status === 'settled' && caseMachine.canTransition('settled', 'following_up')) {
+          await casesRepo.updateCaseWhereStatus(tx, caseRow.id, 'settled', { status: 'following_up' });
+          await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor: system, data: { from: 'settled', to: 'following_up', agreementId } });
+        }
+      });
+    } catch (error) {
+      await ctx.files.remove(storageKey);
+      throw error;
+    }
+  }
+
+  async function issueRuling(confirmationId: string) {
+    const row = await confirmationsRepo.findConfirmation(ctx.db, confirmationId);
+    if (!row || row.rulingDocumentId || !row.rulingNumber || (row.status !== 'confirmed' && row.status !== 'rejected')) return;
+    const agreement = (await repo.findAgreement(ctx.db, row.agreementId))!;
+    const version = (await repo.findVersionById(ctx.db, agreement.currentVersionId!))!;
+    const { case: caseRow, centerName } = (await casesRepo.findCase(ctx.db, row.caseId))!;
+    const terms = agreementDraftSchema.parse({ templateId: agreement.templateId, terms: version.terms }).terms;
+    const parties = await casesRepo.listParties(ctx.db, caseRow.id);
+    const applicants = [...terms.partiesA, ...terms.partiesB].map((id) => parties.find((p) => p.id === id)!).map((p) => ({ name: p.name, ...(p.idNumberMasked ? { description: `证件号码${p.idNumberMasked}` } : {}) }));
+    const staffName = async (id: string | null) => (id ? ((await ctx.db.select({ n: staffUsers.displayName }).from(staffUsers).where(eq(staffUsers.id, id)))[0]?.n ?? '') : '');
+    const courtName = courts[row.courtCode].name;
+    const decisionText =
+      row.status === 'confirmed'
+        ? `申请人于${beijing(row.filedAt)}向本院申请司法确认，本院于${beijing(row.acceptedAt!)}受理。经审查，申请人在${centerName}主持下达成的调解协议（案号${caseRow.number}，协议版本摘要${version.sha256}）系自愿达成，内容不违反法律强制性规定，不损害国家利益、社会公共利益和他人合法权益。\n${row.reason ?? ''}\n依照《中华人民共和国民事诉讼法》第二百零五条、第二百零六条的规定，裁定如下：\n申请人达成的上述调解协议有效。当事人应当按照调解协议的约定自觉履行义务。一方当事人拒绝履行或者未全部履行的，对方当事人可以向人民法院申请强制执行。`
+        : `申请人于${beijing(row.filedAt)}向本院申请司法确认。经审查：${row.reason ?? ''}\n依照《中华人民共和国民事诉讼法》第二百零六条的规定，裁定如下：\n驳回申请人的司法确认申请。当事人可以通过调解方式变更原调解协议或者达成新的调解协议，也可以向人民法院提起诉讼。`;
+    const decidedAt = row.decidedAt!;
+    const sealOptions = { reason: '民事裁定书电子签章', location: courtName, name: courtName, signingTime: decidedAt };
+    const unsealed = await renderRulingPdf(
+      {
+        courtName,
+        rulingNumber: row.rulingNumber,
+        applicants,
+        agreement: { caseNumber: caseRow.number, versionHash: version.sha256, title: templateTitles[agreement.templateId], centerName },
+        text: decisionText,
+        judgeName: await staffName(row.judgeId),
+        clerkName: await staffName(row.clerkId),
+        date: decidedAt.toISOString(),
+        generatedAt: decidedAt.toISOString(),
+      },
+      { seal: sealOptions },
+    );
+    const sealed = await sealPdf(unsealed, certificate, sealOptions);
+    const storageKey = await ctx.files.put(sealed);
+    try {
+      await ctx.db.transaction(async (tx) => {
+        const document = await repo.insertDocument(tx, { caseId: caseRow.id, agreementId: agreement.id, kind: 'ruling', versionHash: version.sha256, sha256: sha256Hex(sealed), byteSize: sealed.length, storageKey });
+        await tx.update(confirmations).set({ rulingDocumentId: document.id }).where(and(eq(confirmations.id, confirmationId), isNull(confirmations.rulingDocumentId)));
+        await appendAuditEvent(tx, { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { confirmationId, documentId: document.id, sha256: document.sha256, kind: 'ruling' } });
+      });
+    } catch (error) {
+      await ctx.files.remove(storageKey);
+      throw error;
+    }
+  }
+
+  return {
+    sealAgreement: (agreementId: string) => run(() => sealAgreement(agreementId), { agreementId }),
+    issueRuling: (confirmationId: string) => run(() => issueRuling(confirmationId), { confirmationId }),
+    /** Resolves when every queued job has finished. */
+    idle: () => chain,
+    /** Jobs a crash or restart interrupted. */
+    async resumePending() {
+      for (const a of await ctx.db.select({ id: agreements.id }).from(agreements).where(eq(agreements.status, 'signed'))) void run(() => sealAgreement(a.id), { agreementId: a.id });
+      const rulings = await ctx.db.select({ id: confirmations.id, status: confirmations.status, rulingNumber: confirmations.rulingNumber }).from(confirmations).where(isNull(confirmations.rulingDocumentId));
+      for (const c of rulings) if (c.rulingNumber && (c.status === 'confirmed' || c.status === 'rejected')) void run(() => issueRuling(c.id), { confirmationId: c.id });
+      return chain;
+    },
+  };
+}
+
+export type Sealer = ReturnType<typeof createSealer>;
+
+function beijing(at: Date) {
+  const t = new Date(at.getTime() + 8 * 3_600_000);
+  return `${t.getUTCFullYear()}年${t.getUTCMonth() + 1}月${t.getUTCDate()}日`;
+}
+

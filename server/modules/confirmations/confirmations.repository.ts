@@ -1,0 +1,61 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { ConfirmationStatus } from '../../../shared/domain/agreements';
+import type { CourtCode } from '../../../shared/domain/courts';
+import type { Db } from '../../db/client';
+import { cases, confirmations, documents } from '../../db/schema';
+
+export type ConfirmationRow = typeof confirmations.$inferSelect & { rulingDocument?: { id: string; sha256: string } | null };
+
+export async function latestConfirmation(db: Db, agreementId: string): Promise<ConfirmationRow | undefined> {
+  const [row] = await db
+    .select({ c: confirmations, d: { id: documents.id, sha256: documents.sha256 } })
+    .from(confirmations)
+    .leftJoin(documents, eq(documents.id, confirmations.rulingDocumentId))
+    .where(eq(confirmations.agreementId, agreementId))
+    .orderBy(desc(confirmations.filedAt))
+    .limit(1);
+  return row ? { ...row.c, rulingDocument: row.d?.id ? row.d : null } : undefined;
+}
+
+export async function findConfirmation(db: Db, id: string): Promise<ConfirmationRow | undefined> {
+  const [row] = await db
+    .select({ c: confirmations, d: { id: documents.id, sha256: documents.sha256 } })
+    .from(confirmations)
+    .leftJoin(documents, eq(documents.id, confirmations.rulingDocumentId))
+    .where(eq(confirmations.id, id));
+  return row ? { ...row.c, rulingDocument: row.d?.id ? row.d : null } : undefined;
+}
+
+export async function insertConfirmation(db: Db, values: typeof confirmations.$inferInsert) {
+  const [row] = await db.insert(confirmations).values(values).returning();
+  return row!;
+}
+
+export async function updateWhereStatus(db: Db, id: string, from: ConfirmationStatus, values: Partial<typeof confirmations.$inferInsert>) {
+  const [row] = await db.update(confirmations).set(values).where(and(eq(confirmations.id, id), eq(confirmations.status, from))).returning();
+  return row;
+}
+
+export async function updateConfirmation(db: Db, id: string, values: Partial<typeof confirmations.$inferInsert>) {
+  const [row] = await db.update(confirmations).set(values).where(eq(confirmations.id, id)).returning();
+  return row!;
+}
+
+export function queueForCourts(db: Db, courtCodes: CourtCode[], statuses?: ConfirmationStatus[]) {
+  return db
+    .select({ c: confirmations, caseNumber: cases.number, caseTitle: cases.title, d: { id: documents.id, sha256: documents.sha256 } })
+    .from(confirmations)
+    .innerJoin(cases, eq(cases.id, confirmations.caseId))
+    .leftJoin(documents, eq(documents.id, confirmations.rulingDocumentId))
+    .where(and(inArray(confirmations.courtCode, courtCodes), statuses ? inArray(confirmations.status, statuses) : sql`true`))
+    .orderBy(confirmations.acceptBy);
+}
+
+/** Rulings of one court this year, for the next ruling number. */
+export async function countRulings(db: Db, courtCode: CourtCode, year: number) {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(confirmations)
+    .where(and(eq(confirmations.courtCode, courtCode), sql`${confirmations.rulingNumber} is not null`, sql`extract(year from ${confirmations.decidedAt} at time zone 'Asia/Shanghai') = ${year}`));
+  return row?.n ?? 0;
+}

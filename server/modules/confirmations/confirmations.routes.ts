@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { confirmationQueueSchema, confirmationSummarySchema, courtDecisionSchema, courtReasonSchema, hearingRequestSchema } from '../../../shared/api/agreements';
+import { confirmationStatuses } from '../../../shared/domain/agreements';
+import { requireStaff } from '../auth/principal';
+import * as service from './confirmations.service';
+
+const tags = ['court'];
+const params = z.object({ confirmationId: z.uuid() });
+const detail = confirmationSummarySchema.extend({ caseId: z.string(), agreementId: z.string() });
+const court = ['clerk', 'judge'] as const;
+
+export const confirmationsRoutes: FastifyPluginAsyncZod<{ effects: service.ConfirmationEffects }> = async (app, { effects }) => {
+  app.get(
+    '/court/confirmations',
+    { schema: { tags, querystring: z.object({ status: z.enum(confirmationStatuses).optional() }), response: { 200: confirmationQueueSchema } } },
+    (request) => service.courtQueue(app.ctx, requireStaff(request, court), request.query.status),
+  );
+
+  app.get('/confirmations/:confirmationId', { schema: { tags, params, response: { 200: detail } } }, (request) =>
+    service.getConfirmation(app.ctx, requireStaff(request, ['mediator', 'clerk', 'judge']), request.params.confirmationId),
+  );
+
+  app.post('/confirmations/:confirmationId/accept', { schema: { tags, params, response: { 200: detail } } }, (request) =>
+    service.accept(app.ctx, requireStaff(request, court), request.params.confirmationId),
+  );
+
+  app.post('/confirmations/:confirmationId/not-accept', { schema: { tags, params, body: courtReasonSchema, response: { 200: detail } } }, (request) =>
+    service.notAccept(app.ctx, requireStaff(request, court), request.params.confirmationId, request.body.reason),
+  );
+
+  app.post('/confirmations/:confirmationId/review', { schema: { tags, params, response: { 200: detail } } }, (request) =>
+    service.startReview(app.ctx, requireStaff(request, court), request.params.confirmationId),
+  );
+
+  app.post('/confirmations/:confirmationId/extend', { schema: { tags, params, body: courtReasonSchema, response: { 200: detail } } }, (request) =>
+    service.extend(app.ctx, requireStaff(request, court), request.params.confirmationId, request.body.reason),
+  );
+
+  app.post('/confirmations/:confirmationId/hearing', { schema: { tags, params, body: hearingRequestSchema, response: { 200: detail } } }, (request) =>
+    service.scheduleHearing(app.ctx, requireStaff(request, court), request.params.confirmationId, request.body),
+  );
+
+  app.post('/confirmations/:confirmationId/decide', { schema: { tags, params, body: courtDecisionSchema, response: { 200: detail } } }, (request) =>
+    service.decide(app.ctx, effects, requireStaff(request, court), request.params.confirmationId, request.body.decision, request.body.reason),
+  );
+};

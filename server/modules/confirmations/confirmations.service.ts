@@ -1,0 +1,189 @@
+import { sql } from 'drizzle-orm';
+import { confirmationMachine, type ConfirmationStatus } from '../../../shared/domain/agreements';
+import type { AuditActor } from '../../../shared/domain/audit';
+import { caseMachine } from '../../../shared/domain/cases';
+import { courtJurisdiction, type CourtCode } from '../../../shared/domain/courts';
+import { deadlineAfter, limits } from '../../../shared/domain/deadlines';
+import type { ServiceContext } from '../../context';
+import type { Db } from '../../db/client';
+import { AppError, conflict, forbidden, notFound } from '../../errors';
+import * as agreementsRepo from '../agreements/agreements.repository';
+import { appendAuditEvent } from '../audit/audit.repository';
+import type { Principal } from '../auth/principal';
+import { accessTo } from '../cases/case-access';
+import * as casesRepo from '../cases/cases.repository';
+import { loadCase } from '../cases/cases.service';
+import { insertSession } from '../sessions/sessions.repository';
+import { confirmationSummary } from './confirmation-views';
+import * as repo from './confirmations.repository';
+
+const staffActor = (p: Principal): AuditActor => ({ kind: 'staff', staffUserId: p.staffUserId });
+
+/** After commit: the ruling document is generated and sealed by the sealing queue. */
+export interface ConfirmationEffects {
+  decided(confirmationId: string): void;
+}
+
+/** Court staff act on applications filed with their court (a court also covers its tribunals). */
+function courtsOf(p: Principal): CourtCode[] {
+  if ((p.role !== 'clerk' && p.role !== 'judge') || !p.courtCode) throw forbidden('for court staff');
+  return courtJurisdiction(p.courtCode);
+}
+
+async function loadForCourt(db: Db, p: Principal, confirmationId: string) {
+  const courts = courtsOf(p);
+  const row = await repo.findConfirmation(db, confirmationId);
+  if (!row || !courts.includes(row.courtCode)) throw notFound('confirmation application');
+  return row;
+}
+
+/** The mediator files the parties' joint application (their consent is part of each signature). */
+export async function fileApplication(ctx: ServiceContext, p: Principal, agreementId: string) {
+  const agreement = await agreementsRepo.findAgreement(ctx.db, agreementId);
+  if (!agreement) throw notFound('agreement');
+  const { case: caseRow } = await loadCase(ctx.db, p, agreement.caseId, 'write').catch((error: unknown) => {
+    throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('agreement') : error;
+  });
+  const now = ctx.now();
+  const id = await ctx.db.transaction(async (tx) => {
+    const locked = (await agreementsRepo.lockAgreement(tx, agreementId))!;
+    if (locked.status !== 'sealed') throw conflict('only a signed and sealed agreement can be filed');
+    const version = (await agreementsRepo.findVersionById(tx, locked.currentVersionId!))!;
+    if ((version.terms as { applyForConfirmation?: boolean }).applyForConfirmation === false) throw conflict('the parties did not agree to apply for judicial confirmation');
+    const applyBy = deadlineAfter(locked.effectiveAt!, limits.applyForConfirmationDays);
+    if (now > applyBy) throw conflict(`the 30-day period for applying ended on ${applyBy.toISOString()}`);
+    const open = await repo.latestConfirmation(tx, agreementId);
+    if (open && ['filed', 'accepted', 'under_review', 'confirmed'].includes(open.status)) throw conflict('an application is already pending');
+    const row = await repo.insertConfirmation(tx, {
+      agreementId,
+      caseId: caseRow.id,
+      courtCode: caseRow.competentCourt,
+      filedAt: now,
+      filedBy: p.staffUserId,
+      acceptBy: deadlineAfter(now, limits.acceptDays),
+    });
+    await appendAuditEvent(tx, { type: 'confirmation.status_changed', caseId: caseRow.id, actor: staffActor(p), data: { confirmationId: row.id, agreementId, to: 'filed', court: caseRow.competentCourt } });
+    return row.id;
+  });
+  return confirmationSummary(ctx, (await repo.findConfirmation(ctx.db, id))!);
+}
+
+export async function courtQueue(ctx: ServiceContext, p: Principal, status?: ConfirmationStatus) {
+  const rows = await repo.queueForCourts(ctx.db, courtsOf(p), status ? [status] : undefined);
+  const names = await casesRepo.partyNamesByCase(ctx.db, [...new Set(rows.map((r) => r.c.caseId))]);
+  return {
+    items: rows.map((r) => ({
+      ...confirmationSummary(ctx, { ...r.c, rulingDocument: r.d?.id ? r.d : null }),
+      caseId: r.c.caseId,
+      caseNumber: r.caseNumber,
+      caseTitle: r.caseTitle,
+      agreementId: r.c.agreementId,
+      partyNames: names.get(r.c.caseId) ?? [],
+    })),
+  };
+}
+
+export async function getConfirmation(ctx: ServiceContext, p: Principal, confirmationId: string) {
+  const row = await repo.findConfirmation(ctx.db, confirmationId);
+  if (!row) throw notFound('confirmation application');
+  // Court staff of that court, or the case's mediation center.
+  const found = await casesRepo.findCase(ctx.db, row.caseId);
+  const courtOk = (p.role === 'clerk' || p.role === 'judge') && p.courtCode && courtJurisdiction(p.courtCode).includes(row.courtCode);
+  if (!courtOk && !(found && accessTo(p, found.case) === 'write')) throw notFound('confirmation application');
+  return { ...confirmationSummary(ctx, row), caseId: row.caseId, agreementId: row.agreementId };
+}
+
+async function move(ctx: ServiceContext, p: Principal, confirmationId: string, to: ConfirmationStatus, values: Parameters<typeof repo.updateWhereStatus>[3], role: 'clerk' | 'judge', extra: Record<string, unknown> = {}) {
+  if (p.role !== role) throw forbidden(role === 'clerk' ? 'the clerk decides on acceptance' : 'the judge reviews and rules');
+  return ctx.db.transaction(async (tx) => {
+    const row = await loadForCourt(tx, p, confirmationId);
+    if (!confirmationMachine.canTransition(row.status, to)) throw conflict(`an application cannot go from ${row.status} to ${to}`);
+    const moved = await repo.updateWhereStatus(tx, confirmationId, row.status, { ...values, status: to });
+    if (!moved) throw conflict('the application changed meanwhile; reload');
+    await appendAuditEvent(tx, { type: 'confirmation.status_changed', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, from: row.status, to, ...extra } });
+    return { before: row, after: moved };
+  });
+}
+
+export async function accept(ctx: ServiceContext, p: Principal, confirmationId: string) {
+  const now = ctx.now();
+  await move(ctx, p, confirmationId, 'accepted', { acceptedAt: now, ruleBy: deadlineAfter(now, limits.ruleDays), clerkId: p.staffUserId }, 'clerk');
+  return getConfirmation(ctx, p, confirmationId);
+}
+
+export async function notAccept(ctx: ServiceContext, p: Principal, confirmationId: string, reason: string) {
+  await move(ctx, p, confirmationId, 'not_accepted', { decidedAt: ctx.now(), reason, clerkId: p.staffUserId }, 'clerk', { reason });
+  return getConfirmation(ctx, p, confirmationId);
+}
+
+export async function startReview(ctx: ServiceContext, p: Principal, confirmationId: string) {
+  await move(ctx, p, confirmationId, 'under_review', { judgeId: p.staffUserId }, 'judge');
+  return getConfirmation(ctx, p, confirmationId);
+}
+
+/** Once, by ten days, for cause. */
+export async function extend(ctx: ServiceContext, p: Principal, confirmationId: string, reason: string) {
+  if (p.role !== 'judge') throw forbidden('the judge reviews and rules');
+  await ctx.db.transaction(async (tx) => {
+    const row = await loadForCourt(tx, p, confirmationId);
+    if (row.status !== 'under_review' && row.status !== 'accepted') throw conflict(`the application is ${row.status}`);
+    if (row.extended) throw conflict('the review period has already been extended once');
+    const ruleBy = deadlineAfter(row.acceptedAt!, limits.ruleDays + limits.ruleExtensionDays);
+    await repo.updateConfirmation(tx, confirmationId, { extended: true, ruleBy });
+    await appendAuditEvent(tx, { type: 'confirmation.extended', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, ruleBy: ruleBy.toISOString(), reason } });
+  });
+  return getConfirmation(ctx, p, confirmationId);
+}
+
+/** A short video hearing in the room system, hosted by the court. */
+export async function scheduleHearing(ctx: ServiceContext, p: Principal, confirmationId: string, input: { scheduledAt: string; durationMinutes: number }) {
+  if (p.role !== 'judge') throw forbidden('the judge reviews and rules');
+  await ctx.db.transaction(async (tx) => {
+    const row = await loadForCourt(tx, p, confirmationId);
+    if (row.status !== 'under_review') throw conflict('start the review first');
+    const session = await insertSession(tx, { caseId: row.caseId, title: '司法确认询问', kind: 'hearing', scheduledAt: new Date(input.scheduledAt), durationMinutes: input.durationMinutes, createdBy: p.staffUserId });
+    await repo.updateConfirmation(tx, confirmationId, { hearingSessionId: session.id });
+    await appendAuditEvent(tx, { type: 'confirmation.hearing_scheduled', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, sessionId: session.id, scheduledAt: input.scheduledAt } });
+  });
+  return getConfirmation(ctx, p, confirmationId);
+}
+
+/**
+ * The ruling. Confirmed: the case becomes enforceable (the ruling PDF is sealed after commit).
+ * Rejected or returned: the agreement is set aside and mediation reopens.
+ */
+export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, p: Principal, confirmationId: string, decision: 'confirmed' | 'rejected' | 'returned', reason: string) {
+  if (p.role !== 'judge') throw forbidden('the judge reviews and rules');
+  const now = ctx.now();
+  await ctx.db.transaction(async (tx) => {
+    const row = await loadForCourt(tx, p, confirmationId);
+    if (row.status !== 'under_review') throw conflict(row.status === 'accepted' ? 'start the review first' : `the application is ${row.status}`);
+    const rulingNumber = decision === 'returned' ? null : await nextRulingNumber(tx, row.courtCode, now);
+    const moved = await repo.updateWhereStatus(tx, confirmationId, 'under_review', { status: decision, decidedAt: now, reason, judgeId: p.staffUserId, rulingNumber });
+    if (!moved) throw conflict('the application changed meanwhile; reload');
+    await appendAuditEvent(tx, { type: 'confirmation.status_changed', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, from: 'under_review', to: decision, reason, rulingNumber } });
+    const caseRow = (await casesRepo.findCase(tx, row.caseId))!.case;
+    if (decision === 'confirmed') {
+      await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { enforceableAt: now });
+      await appendAuditEvent(tx, { type: 'case.enforceable', caseId: caseRow.id, actor: staffActor(p), data: { confirmationId, rulingNumber } });
+      return;
+    }
+    const agreement = (await agreementsRepo.lockAgreement(tx, row.agreementId))!;
+    await agreementsRepo.updateAgreementWhereStatus(tx, agreement.id, 'sealed', { status: 'set_aside' });
+    await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: caseRow.id, actor: staffActor(p), data: { agreementId: agreement.id, from: 'sealed', to: 'set_aside' } });
+    if (caseMachine.canTransition(caseRow.status, 'mediating')) {
+      await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { status: 'mediating' });
+      await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor: staffActor(p), data: { from: caseRow.status, to: 'mediating', confirmationId } });
+    }
+  });
+  if (decision !== 'returned') effects.decided(confirmationId);
+  return getConfirmation(ctx, p, confirmationId);
+}
+
+/** （2026）浙72民特1号: the court's code (浙72 Ningbo, 闽72 Xiamen), 民特 for special procedure. */
+async function nextRulingNumber(tx: Db, courtCode: CourtCode, now: Date) {
+  const year = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(now));
+  const prefix = courtCode.startsWith('ningbo') ? '浙72' : '闽72';
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`ruling:${courtCode}`}))`); // numbers are never shared
+  return `（${year}）${prefix}民特${(await repo.countRulings(tx, courtCode, year)) + 1}号`;
+}

@@ -1,0 +1,52 @@
+import { eq } from 'drizzle-orm';
+import { fileTypeFromBuffer } from 'file-type';
+import { appraisalStatementText } from '../../../shared/api/agreements';
+import type { ServiceContext } from '../../context';
+import { appraisalStatements } from '../../db/schema';
+import { forbidden, invalid } from '../../errors';
+import { sha256Hex } from '../../security/tokens';
+import { appendAuditEvent } from '../audit/audit.repository';
+import type { Caller } from './caller';
+import { type Upload, uploadEvidence } from './evidence.service';
+
+/**
+ * 云鉴定: an appraiser files a report with a signed statement of truthfulness. The report is
+ * case evidence (kind appraisal_report, shared with all) that an agreement can cite by hash.
+ */
+export async function uploadAppraisal(ctx: ServiceContext, caller: Caller, caseId: string, report: Upload, statement: { signaturePng: string; consent: boolean }, meta: { ip: string; userAgent: string }) {
+  if (caller.kind !== 'participant' || caller.participant.role !== 'appraiser') throw forbidden('only the appointed appraiser files an appraisal report');
+  if (!statement.consent) throw invalid('consent', 'the appraiser must make the statement');
+  const image = Buffer.from(statement.signaturePng, 'base64');
+  if ((await fileTypeFromBuffer(image))?.mime !== 'image/png' || image.length < 100) throw invalid('signaturePng', 'a PNG of the handwritten signature');
+  const imageKey = await ctx.files.put(image);
+  try {
+    const view = await uploadEvidence(ctx, caller, caseId, report, { kind: 'appraisal_report', sharedWith: 'all', description: appraisalStatementText });
+    await ctx.db.transaction(async (tx) => {
+      await tx.insert(appraisalStatements).values({
+        evidenceId: view.id,
+        appraiserParticipantId: caller.participant.participantId,
+        statement: appraisalStatementText,
+        signatureImageKey: imageKey,
+        signatureSha256: sha256Hex(image),
+        ip: meta.ip,
+        userAgent: meta.userAgent.slice(0, 500),
+        signedAt: ctx.now(),
+      });
+      await appendAuditEvent(tx, {
+        type: 'appraisal.statement_signed',
+        caseId,
+        actor: { kind: 'participant', participantId: caller.participant.participantId },
+        data: { evidenceId: view.id, reportSha256: view.sha256, signatureSha256: sha256Hex(image) },
+      });
+    });
+    return view;
+  } catch (error) {
+    await ctx.files.remove(imageKey);
+    throw error;
+  }
+}
+
+export async function appraisalStatementOf(ctx: ServiceContext, evidenceId: string) {
+  const [row] = await ctx.db.select().from(appraisalStatements).where(eq(appraisalStatements.evidenceId, evidenceId));
+  return row;
+}

@@ -1,0 +1,85 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { caseMachine } from '../../../shared/domain/cases';
+import { isOverdue } from '../../../shared/domain/deadlines';
+import type { ServiceContext } from '../../context';
+import type { Db } from '../../db/client';
+import { cases, obligations, parties } from '../../db/schema';
+import { conflict, forbidden, notFound } from '../../errors';
+import type { ObligationRow } from '../agreements/agreements.repository';
+import { appendAuditEvent } from '../audit/audit.repository';
+import type { Principal } from '../auth/principal';
+import * as casesRepo from '../cases/cases.repository';
+import { loadCase } from '../cases/cases.service';
+
+function view(row: ObligationRow, obligorName: string, now: Date) {
+  return {
+    id: row.id,
+    agreementId: row.agreementId,
+    caseId: row.caseId,
+    obligorPartyId: row.obligorPartyId,
+    obligorName,
+    description: row.description,
+    amountFen: row.amountFen,
+    dueDate: row.dueDate,
+    fulfilledAt: row.fulfilledAt?.toISOString() ?? null,
+    fulfilmentNote: row.fulfilmentNote,
+    overdue: !row.fulfilledAt && isOverdue(row.dueDate, now),
+  };
+}
+
+export async function listObligations(ctx: ServiceContext, p: Principal, caseId: string) {
+  await loadCase(ctx.db, p, caseId, 'read');
+  const rows = await ctx.db
+    .select({ o: obligations, name: parties.name })
+    .from(obligations)
+    .innerJoin(parties, eq(parties.id, obligations.obligorPartyId))
+    .where(eq(obligations.caseId, caseId))
+    .orderBy(obligations.dueDate, obligations.ordinal);
+  return { items: rows.map((r) => view(r.o, r.name, ctx.now())) };
+}
+
+/** The staff desk's list: unfulfilled items past their due date, for the mediator's center. */
+export async function overdueForCenter(ctx: ServiceContext, p: Principal) {
+  if (p.role !== 'mediator') throw forbidden('for mediators');
+  const rows = await ctx.db
+    .select({ o: obligations, name: parties.name, caseNumber: cases.number, caseTitle: cases.title })
+    .from(obligations)
+    .innerJoin(cases, eq(cases.id, obligations.caseId))
+    .innerJoin(parties, eq(parties.id, obligations.obligorPartyId))
+    .where(and(eq(cases.centerId, p.organisationId), isNull(obligations.fulfilledAt)))
+    .orderBy(obligations.dueDate);
+  const now = ctx.now();
+  return { items: rows.filter((r) => isOverdue(r.o.dueDate, now)).map((r) => ({ ...view(r.o, r.name, now), caseNumber: r.caseNumber, caseTitle: r.caseTitle })) };
+}
+
+/** Records fulfilment; when the last item is fulfilled, the case closes. */
+export async function recordFulfilment(ctx: ServiceContext, p: Principal, obligationId: string, note: string) {
+  const [found] = await ctx.db.select().from(obligations).where(eq(obligations.id, obligationId));
+  if (!found) throw notFound('obligation');
+  await loadCase(ctx.db, p, found.caseId, 'write').catch(() => {
+    throw notFound('obligation');
+  });
+  await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(obligations)
+      .set({ fulfilledAt: ctx.now(), fulfilmentNote: note || null, recordedBy: p.staffUserId })
+      .where(and(eq(obligations.id, obligationId), isNull(obligations.fulfilledAt)))
+      .returning();
+    if (!row) throw conflict('already recorded as fulfilled');
+    const actor = { kind: 'staff' as const, staffUserId: p.staffUserId };
+    await appendAuditEvent(tx, { type: 'obligation.fulfilled', caseId: row.caseId, actor, data: { obligationId, note } });
+    const open = await tx.select({ id: obligations.id }).from(obligations).where(and(eq(obligations.caseId, row.caseId), isNull(obligations.fulfilledAt)));
+    if (open.length === 0) await closeCase(tx, row.caseId, actor);
+  });
+  return listObligations(ctx, p, found.caseId);
+}
+
+async function closeCase(tx: Db, caseId: string, actor: { kind: 'staff'; staffUserId: string }) {
+  let status = (await casesRepo.findCase(tx, caseId))!.case.status;
+  for (const to of ['following_up', 'closed'] as const) {
+    if (!caseMachine.canTransition(status, to)) continue;
+    await casesRepo.updateCaseWhereStatus(tx, caseId, status, { status: to });
+    await appendAuditEvent(tx, { type: 'case.status_changed', caseId, actor, data: { from: status, to, reason: 'all obligations fulfilled' } });
+    status = to;
+  }
+}
