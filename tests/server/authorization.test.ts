@@ -6,9 +6,10 @@
  * (tribunal) read it, the other center's mediator and the Xiamen clerk must not learn it exists,
  * and the admin manages accounts, not cases.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createTestWorld, json, login, sampleCase, tableCounts, testPassword, type TestWorld } from '../helpers/test-app';
 
@@ -44,7 +45,9 @@ interface RouteSpec {
 }
 
 let world: TestWorld;
-let base: { caseId: string; caseTitle: string; partyId: string; vesselId: string; participantId: string; sessionId: string; invitationId: string; token: string };
+let base: { caseId: string; caseTitle: string; partyId: string; vesselId: string; participantId: string; sessionId: string; invitationId: string; token: string; evidenceId: string };
+/** A one-page PDF, uploaded as the fixture evidence and by the upload row. */
+let samplePdf: Buffer;
 let patchTargetId: string;
 let unique = 0;
 
@@ -67,6 +70,15 @@ async function freshSession(caseId: string) {
 }
 async function freshInvitation(sessionId: string, participantId: string) {
   return expectStatus(await mediator().post(`/api/sessions/${sessionId}/invitations`, { participantId }), 201);
+}
+function evidenceForm() {
+  const body = new FormData();
+  body.append('description', '事故现场照片');
+  body.append('file', new Blob([samplePdf as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), '现场.pdf');
+  return body;
+}
+async function freshEvidence(caseId: string) {
+  return expectStatus(await world.app.inject({ method: 'POST', url: `/api/cases/${caseId}/evidence`, payload: evidenceForm(), headers: { cookie: world.cookies.mediator } }), 201);
 }
 
 const routes: RouteSpec[] = [
@@ -371,6 +383,57 @@ const routes: RouteSpec[] = [
     },
     check: (res) => expect(json(res).state).toBe('revoked'),
   },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/evidence',
+    kind: 'caseRead',
+    ok: 200,
+    call: async () => ({ url: `/api/cases/${base.caseId}/evidence`, ghostUrl: `/api/cases/${ghost()}/evidence` }),
+    check: (res) => expect(json(res).items.map((e: { id: string }) => e.id)).toContain(base.evidenceId),
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/:caseId/evidence',
+    kind: 'caseWrite',
+    ok: 201,
+    audited: true,
+    call: async () => ({ url: `/api/cases/${base.caseId}/evidence`, payload: evidenceForm(), ghostUrl: `/api/cases/${ghost()}/evidence` }),
+    check: (res) => expect(json(res)).toMatchObject({ caseId: base.caseId, contentType: 'application/pdf', sha256: createHash('sha256').update(samplePdf).digest('hex') }),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/evidence/:evidenceId',
+    kind: 'caseWrite',
+    ok: 200,
+    audited: true,
+    call: async () => {
+      const e = await freshEvidence(base.caseId);
+      return { url: `/api/evidence/${e.id}`, payload: { sharedWith: 'mediator' }, ghostUrl: `/api/evidence/${ghost()}` };
+    },
+    check: (res) => expect(json(res).sharedWith).toBe('mediator'),
+  },
+  {
+    method: 'GET',
+    path: '/api/evidence/:evidenceId/content',
+    kind: 'caseRead',
+    ok: 200,
+    call: async () => ({ url: `/api/evidence/${base.evidenceId}/content`, ghostUrl: `/api/evidence/${ghost()}/content` }),
+    check: (res) => {
+      expect(res.headers['content-type']).toBe('application/pdf');
+      expect(res.rawPayload.equals(samplePdf)).toBe(true);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/evidence/:evidenceId/pages/:page',
+    kind: 'caseRead',
+    ok: 200,
+    call: async () => ({ url: `/api/evidence/${base.evidenceId}/pages/1`, ghostUrl: `/api/evidence/${ghost()}/pages/1` }),
+    check: (res) => {
+      expect(res.headers['content-type']).toBe('image/png');
+      expect(res.rawPayload.subarray(1, 4).toString('latin1')).toBe('PNG');
+    },
+  },
 ];
 
 /** The answer each role must get from a route. */
@@ -408,6 +471,9 @@ const matrix = routes.flatMap((route) =>
 
 beforeAll(async () => {
   world = await createTestWorld();
+  const doc = await PDFDocument.create();
+  doc.addPage().drawText('Haiqiao evidence', { font: await doc.embedFont(StandardFonts.Helvetica), x: 50, y: 700 });
+  samplePdf = Buffer.from(await doc.save());
   const c = await freshCase();
   const participant = await freshParticipant(c.id, c.parties[0].id);
   const session = await freshSession(c.id);
@@ -421,6 +487,7 @@ beforeAll(async () => {
     sessionId: session.id,
     invitationId: issued.invitation.id,
     token: issued.link.split('/j/')[1],
+    evidenceId: (await freshEvidence(c.id)).id,
   };
   const target = await api(world.app, world.cookies.admin).post('/api/admin/staff-users', {
     organisationId: world.orgs.otherCenter,

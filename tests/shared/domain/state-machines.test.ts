@@ -18,7 +18,7 @@ const expectedCase: Record<CaseStatus, CaseStatus[]> = {
   screening: ['mediating', 'declined', 'withdrawn'],
   mediating: ['settled', 'failed', 'withdrawn'],
   settled: ['following_up', 'mediating'],
-  following_up: ['closed'],
+  following_up: ['closed', 'mediating'],
   closed: [],
   failed: [],
   declined: [],
