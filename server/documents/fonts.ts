@@ -1,6 +1,6 @@
 // CJK fonts for the PDF documents: located at standard Debian paths, read once per process.
 //
-// Why these fonts (see docs in the report and DESIGN.md "Known traps"): pdf-lib subsets fonts
+// Why these fonts (DESIGN.md "Known traps"): pdf-lib subsets fonts
 // through @pdf-lib/fontkit, which corrupts CFF (OpenType/PostScript) CJK fonts and cannot read
 // .ttc collections, so Debian's fonts-noto-cjk is unusable. TrueType (glyf) fonts subset
 // correctly, with one fontkit bug worked around below (odd-length glyphs):

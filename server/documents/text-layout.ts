@@ -40,7 +40,7 @@ export class TextMeasurer {
   constructor(readonly fonts: CjkFonts) {}
 
   roleFor(codePoint: number): FontRole {
-    if (this.fonts.body.has(codePoint) || isLayoutSpace(codePoint)) return 'body';
+    if (codePoint === 0x20 || this.fonts.body.has(codePoint)) return 'body';
     return this.fonts.fallback.has(codePoint) ? 'fallback' : 'body';
   }
 
@@ -56,7 +56,7 @@ export class TextMeasurer {
     let out = '';
     for (const ch of text) {
       const cp = ch.codePointAt(0)!;
-      if (cp === 0x09 || cp === 0x0b || cp === 0x0c || cp === 0x2028 || cp === 0x2029) out += ' ';
+      if (cp === 0x09 || cp === 0x0b || cp === 0x0c || cp === 0xa0 || cp === 0x2028 || cp === 0x2029) out += ' ';
       else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0xfe00 && cp <= 0xfe0f) || cp === 0x200b || cp === 0xfeff) continue;
       else if (cp === 0x20 || this.fonts.body.has(cp) || this.fonts.fallback.has(cp)) out += ch;
       else out += SUBSTITUTES[ch] ?? MISSING;
@@ -64,9 +64,8 @@ export class TextMeasurer {
     return out;
   }
 
-  /** Width of one code point in ems. */
+  /** Width of one code point in ems (in the font that draws it). */
   advance(codePoint: number): number {
-    if (codePoint === 0x20) return this.fonts.body.advance(0x20);
     return this.face(this.roleFor(codePoint)).advance(codePoint);
   }
 
@@ -83,7 +82,7 @@ export class TextMeasurer {
     let current: TextRun | undefined;
     for (const ch of text) {
       const cp = ch.codePointAt(0)!;
-      const role = current && isLayoutSpace(cp) ? current.role : this.roleFor(cp);
+      const role = this.roleFor(cp);
       const width = this.face(role).advance(cp);
       if (current && current.role === role) {
         current.text += ch;
@@ -95,10 +94,6 @@ export class TextMeasurer {
     }
     return runs;
   }
-}
-
-function isLayoutSpace(cp: number): boolean {
-  return cp === 0x20 || cp === 0xa0;
 }
 
 // ---------------------------------------------------------------------------------------
