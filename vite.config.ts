@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
@@ -9,6 +10,10 @@ const api = { target: server, xfwd: true };
 export default defineConfig({
   root: 'client',
   plugins: [svelte()],
+  resolve: {
+    // mediasoup-client logs through `debug`; a tiny stand-in keeps the join page's download small.
+    alias: { debug: fileURLToPath(new URL('./client/src/lib/debug-stub.cjs', import.meta.url)) },
+  },
   build: {
     outDir: '../dist/client',
     emptyOutDir: true,

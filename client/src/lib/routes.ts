@@ -7,6 +7,7 @@ export type Route =
   | { name: 'caseEdit'; caseId: string }
   | { name: 'admin' }
   | { name: 'join'; token: string }
+  | { name: 'room'; sessionId: string }
   | { name: 'notFound' };
 
 /** A malformed escape (a truncated link) must not crash the app; keep the raw segment instead. */
@@ -25,6 +26,7 @@ export function matchRoute(path: string): Route {
   if (first === 'login' && parts.length === 1) return { name: 'login' };
   if (first === 'admin' && parts.length === 1) return { name: 'admin' };
   if (first === 'j' && second && parts.length === 2) return { name: 'join', token: second };
+  if (first === 'sessions' && second && third === 'room' && parts.length === 3) return { name: 'room', sessionId: second };
   if (first === 'cases') {
     if (second === 'new' && parts.length === 2) return { name: 'caseNew' };
     if (second && parts.length === 2) return { name: 'caseDetail', caseId: second };

@@ -292,7 +292,7 @@ export const enMessages: Record<MessageKey, string> = {
   'room.control.cameraOff': 'Cam off',
   'room.control.cameraOn': 'Cam on',
   'room.control.audioOnly': 'Voice only',
-  'room.control.videoBack': 'Video',
+  'room.control.videoBack': 'Video on',
   'room.control.hand': 'Hand',
   'room.control.handDown': 'Lower',
   'room.control.chat': 'Chat',

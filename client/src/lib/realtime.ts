@@ -1,0 +1,121 @@
+/**
+ * Typed socket.io wrapper for the realtime contract (shared/realtime.ts): every request is
+ * emitted with an acknowledgement and a timeout, its ack parsed with the contract's ack schema,
+ * and `{ ok: false }` thrown as the same ApiError the REST helpers throw; every server event
+ * is parsed with its payload schema before a handler sees it. Only the room chunk imports this
+ * (socket.io-client stays out of the join page's first download).
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { z } from 'zod';
+import {
+  ackSchemaOf,
+  clientEvents,
+  serverEvents,
+  type ClientAck,
+  type ClientEventName,
+  type ClientRequest,
+  type ServerEventName,
+  type ServerPayload,
+} from '../../../shared/realtime';
+import { ApiError } from './http';
+
+export { ApiError } from './http';
+
+/** Handshake credentials: an invitation token (participants), a resume token, or neither (staff cookie). */
+export interface RealtimeAuth {
+  invitationToken?: string;
+  resumeToken?: string;
+}
+
+export const defaultRequestTimeoutMs = 10_000;
+
+const ackSchemas = new Map<ClientEventName, z.ZodType>();
+function ackSchemaFor(event: ClientEventName): z.ZodType {
+  let schema = ackSchemas.get(event);
+  if (!schema) {
+    schema = ackSchemaOf(clientEvents[event].ack);
+    ackSchemas.set(event, schema);
+  }
+  return schema;
+}
+
+type AckResult = { ok: true; data: unknown } | { ok: false; error: { code: ApiError['code']; message: string; field?: string | undefined; issues?: { field: string; message: string }[] | undefined } };
+
+export class Realtime {
+  /** The raw socket, for connection lifecycle events (connect, disconnect, connect_error). */
+  readonly socket: Socket;
+
+  constructor(auth: RealtimeAuth) {
+    this.socket = io({
+      path: '/socket.io',
+      auth: { ...auth },
+      autoConnect: false,
+      withCredentials: true,
+      // Weak links: keep trying, but do not hammer a link that is already struggling.
+      reconnectionDelay: 1_000,
+      reconnectionDelayMax: 5_000,
+      randomizationFactor: 0.3,
+      timeout: 20_000,
+    });
+  }
+
+  setAuth(auth: RealtimeAuth): void {
+    this.socket.auth = { ...auth };
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /**
+   * Sends `event` and waits for its ack. Refuses at once when disconnected: socket.io would
+   * otherwise buffer the emit and deliver it after a reconnection, long after the user acted.
+   */
+  async request<E extends ClientEventName>(event: E, payload: ClientRequest<E>, timeoutMs = defaultRequestTimeoutMs): Promise<ClientAck<E>> {
+    if (!this.socket.connected) throw new ApiError('NETWORK', `${event}: not connected`);
+    let response: unknown;
+    try {
+      response = await this.socket.timeout(timeoutMs).emitWithAck(event, payload);
+    } catch {
+      // Timed out, or the connection dropped before the answer came.
+      throw new ApiError('NETWORK', `${event}: no answer (timeout ${timeoutMs} ms or disconnected)`);
+    }
+    const parsed = ackSchemaFor(event).safeParse(response);
+    if (!parsed.success) {
+      console.error(`Unexpected ack for ${event}`, parsed.error.issues);
+      throw new ApiError('BAD_RESPONSE', `unexpected answer to ${event}`);
+    }
+    const ack = parsed.data as AckResult;
+    if (!ack.ok) {
+      const { code, message, field, issues } = ack.error;
+      throw new ApiError(code, message, 0, field ?? issues?.[0]?.field, issues ?? []);
+    }
+    return ack.data as ClientAck<E>;
+  }
+
+  /** Listens to a server event; payloads that do not match the contract are logged and dropped. Returns an unsubscribe function. */
+  on<E extends ServerEventName>(event: E, handler: (payload: ServerPayload<E>) => void): () => void {
+    const schema: z.ZodType = serverEvents[event];
+    const listener = (raw: unknown) => {
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        console.error(`Unexpected payload for ${event}`, parsed.error.issues);
+        return;
+      }
+      handler(parsed.data as ServerPayload<E>);
+    };
+    this.socket.on(event as string, listener);
+    return () => {
+      this.socket.off(event as string, listener);
+    };
+  }
+
+  connect(): void {
+    this.socket.connect();
+  }
+
+  close(): void {
+    this.socket.removeAllListeners();
+    this.socket.disconnect();
+  }
+}
