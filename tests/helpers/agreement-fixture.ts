@@ -1,5 +1,5 @@
 import { signaturePng } from '../server/documents/fixtures';
-import { api, json, sampleResidentId, type TestWorld } from './test-app';
+import { api, json, login, sampleResidentId, testPassword, type TestWorld } from './test-app';
 
 /** A handwriting-like stroke as PNG (the same image the document tests use), base64. */
 export function signaturePngBase64(seed = 1): string {
@@ -74,3 +74,56 @@ export function collisionDraft(f: AgreementFixture, overrides: Record<string, un
 }
 
 export const invitationHeader = (token: string) => ({ authorization: `Invitation ${token}` });
+
+let signerAddress = 0;
+/** A distinct address per signing call (10.x.y.7): the sign route is rate limited per address. */
+export function nextSignerIp(): string {
+  signerAddress += 1;
+  return `10.${Math.floor(signerAddress / 250) % 250}.${signerAddress % 250}.7`;
+}
+
+/** Signs the agreement's current version as the fisherman (ID digits) or the company's agent (one-time code). */
+export async function signAs(world: TestWorld, f: AgreementFixture, agreementId: string, who: 'fisherman' | 'agent', extra: { remoteAddress?: string; userAgent?: string } = {}) {
+  const mediator = api(world.app, world.cookies.mediator);
+  const current = json(await mediator.get(`/api/agreements/${agreementId}`)).currentVersion;
+  const identity =
+    who === 'fisherman'
+      ? { method: 'id_last4', name: '陈阿海', last4: '002X' }
+      : { method: 'one_time_code', code: json(await mediator.post(`/api/agreements/${agreementId}/signing-codes`, { participantId: f.agentParticipantId })).code };
+  return world.app.inject({
+    method: 'POST',
+    url: `/api/agreements/${agreementId}/sign`,
+    remoteAddress: extra.remoteAddress ?? nextSignerIp(),
+    headers: { ...invitationHeader(who === 'fisherman' ? f.fishermanToken : f.agentToken), 'user-agent': extra.userAgent ?? `haiqiao-test/${who}` },
+    payload: { versionId: current.id, versionHash: current.sha256, consent: true, identity, signaturePng: signaturePngBase64(who === 'fisherman' ? 1 : 2) },
+  });
+}
+
+/** A fresh case whose collision agreement both sides signed and the platform sealed. */
+export async function sealedAgreement(world: TestWorld, overrides: Record<string, unknown> = {}) {
+  const f = await agreementFixture(world);
+  const mediator = api(world.app, world.cookies.mediator);
+  const created = await mediator.post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f, overrides));
+  if (created.statusCode !== 201) throw new Error(`agreement: ${created.body}`);
+  const agreementId = json(created).id as string;
+  const toSigning = await mediator.post(`/api/agreements/${agreementId}/transitions`, { to: 'signing' });
+  if (toSigning.statusCode !== 200) throw new Error(`signing: ${toSigning.body}`);
+  for (const who of ['fisherman', 'agent'] as const) {
+    const signed = await signAs(world, f, agreementId, who);
+    if (signed.statusCode !== 200) throw new Error(`${who} signing: ${signed.body}`);
+  }
+  await world.app.sealer.idle();
+  const agreement = json(await mediator.get(`/api/agreements/${agreementId}`));
+  if (agreement.status !== 'sealed') throw new Error(`expected a sealed agreement, got ${agreement.status}`);
+  return { f, agreement };
+}
+
+/**
+ * Logs every staff account in again (after the test moved the clock: a login removes sessions
+ * that have expired by the clock's time, so the old cookies stop working).
+ */
+export async function relogin(world: TestWorld) {
+  for (const key of Object.keys(world.cookies) as (keyof TestWorld['cookies'])[]) {
+    world.cookies[key] = await login(world.app, key.toLowerCase(), testPassword, '198.51.100.200');
+  }
+}

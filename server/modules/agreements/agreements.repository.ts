@@ -89,13 +89,22 @@ export function allSignatures(db: Db, agreementId: string) {
   return db.select().from(signatures).where(eq(signatures.agreementId, agreementId)).orderBy(asc(signatures.at), asc(signatures.id));
 }
 
-/** Voids every live signature of the agreement (a new version was saved). */
-export function voidLiveSignatures(db: Db, agreementId: string, at: Date) {
-  return db
+/**
+ * Voids every live signature of the agreement (a new version was saved); returns each with the
+ * status it had before (RETURNING would give the new one, 'voided').
+ */
+export async function voidLiveSignatures(db: Db, agreementId: string, at: Date) {
+  const live = await db
+    .select({ id: signatures.id, partyId: signatures.partyId, status: signatures.status })
+    .from(signatures)
+    .where(and(eq(signatures.agreementId, agreementId), inArray(signatures.status, ['signed', 'declined'])))
+    .for('update');
+  if (live.length === 0) return live;
+  await db
     .update(signatures)
     .set({ status: 'voided', voidedAt: at })
-    .where(and(eq(signatures.agreementId, agreementId), inArray(signatures.status, ['signed', 'declined'])))
-    .returning({ id: signatures.id, partyId: signatures.partyId, status: signatures.status });
+    .where(and(inArray(signatures.id, live.map((s) => s.id)), inArray(signatures.status, ['signed', 'declined'])));
+  return live;
 }
 
 export async function insertSigningCode(db: Db, values: typeof signingCodes.$inferInsert) {

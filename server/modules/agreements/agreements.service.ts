@@ -13,6 +13,7 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { constantTimeEqual, hashToken, sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
+import { assertWorksOnCases } from '../cases/case-access';
 import * as casesRepo from '../cases/cases.repository';
 import { confirmationSummary } from '../confirmations/confirmation-views';
 import { latestConfirmation } from '../confirmations/confirmations.repository';
@@ -40,18 +41,28 @@ export interface AgreementEffects {
 
 // ---- access ------------------------------------------------------------------------------
 
+/**
+ * Refusals by role come before any lookup, so the answer does not depend on whether the case or
+ * agreement exists (no existence oracle): admins work on accounts, only the mediator writes.
+ */
+function assertRoleMay(caller: Caller, need: 'read' | 'write') {
+  if (caller.kind !== 'staff') return;
+  assertWorksOnCases(caller.principal);
+  if (need === 'write' && caller.principal.role !== 'mediator') throw forbidden('only the mediator drafts agreements');
+}
+
 async function caseFor(ctx: ServiceContext, caller: Caller, caseId: string, need: 'read' | 'write') {
-  if (caller.kind === 'staff') {
-    const found = await loadCase(ctx.db, caller.principal, caseId, need);
-    if (need === 'write' && caller.principal.role !== 'mediator') throw forbidden('only the mediator drafts agreements');
-    return found.case;
-  }
-  if (caller.participant.caseId !== caseId || !readerRoles.has(caller.participant.role)) throw notFound('case');
+  assertRoleMay(caller, need);
+  if (caller.kind === 'staff') return (await loadCase(ctx.db, caller.principal, caseId, need)).case;
+  if (caller.participant.caseId !== caseId) throw notFound('case');
+  // A participant of this case knows it exists; a role that does not read agreements is refused.
+  if (!readerRoles.has(caller.participant.role)) throw forbidden('your role does not take part in the agreement');
   if (need === 'write') throw forbidden('only the mediator drafts agreements');
   return (await casesRepo.findCase(ctx.db, caseId))!.case;
 }
 
 async function agreementFor(ctx: ServiceContext, caller: Caller, agreementId: string, need: 'read' | 'write') {
+  assertRoleMay(caller, need);
   const agreement = await repo.findAgreement(ctx.db, agreementId);
   if (!agreement) throw notFound('agreement');
   const caseRow = await caseFor(ctx, caller, agreement.caseId, need).catch((error: unknown) => {
@@ -82,6 +93,18 @@ async function renderContext(db: Db, caseRow: casesRepo.CaseRow): Promise<Render
 /** Checks every reference in the terms against the case, then renders text and hash. */
 function composeVersion(draft: AgreementDraft, context: RenderContext) {
   const t = draft.terms;
+  // Every reference must be to this case: the error names the exact field at fault.
+  for (const side of ['partiesA', 'partiesB'] as const) {
+    t[side].forEach((id, i) => {
+      if (!context.parties.has(id)) throw invalid(`terms.${side}.${i}`, 'not a party of this case');
+    });
+  }
+  t.vesselIds.forEach((id, i) => {
+    if (!context.vessels.has(id)) throw invalid(`terms.vesselIds.${i}`, 'not a vessel of this case');
+  });
+  t.citedEvidenceIds.forEach((id, i) => {
+    if (!context.evidence.has(id)) throw invalid(`terms.citedEvidenceIds.${i}`, 'not evidence of this case');
+  });
   const sides = new Set([...t.partiesA, ...t.partiesB]);
   if (sides.size !== t.partiesA.length + t.partiesB.length) throw invalid('terms.partiesB', 'a party cannot be on both sides or twice');
   t.obligations.forEach((o, i) => {
@@ -348,8 +371,9 @@ async function lockedForSigning(tx: Db, agreementId: string, versionId: string, 
 }
 
 export async function signAgreement(ctx: ServiceContext, effects: AgreementEffects, caller: Caller, agreementId: string, request: SignRequest, meta: RequestMeta) {
-  await agreementFor(ctx, caller, agreementId, 'read');
+  // Staff are refused before any lookup: the answer must not depend on the agreement existing.
   if (caller.kind !== 'participant') throw forbidden('parties sign for themselves; staff cannot sign');
+  await agreementFor(ctx, caller, agreementId, 'read');
   const image = await decodeSignatureImage(request.signaturePng);
   const imageKey = await ctx.files.put(image);
   let completed = false;
@@ -414,6 +438,7 @@ async function markSignedByAll(tx: Db, agreement: repo.AgreementRow, versionHash
 }
 
 export async function declineAgreement(ctx: ServiceContext, effects: AgreementEffects, caller: Caller, agreementId: string, request: { versionId: string; versionHash: string; reason: string }, meta: RequestMeta) {
+  if (caller.kind !== 'participant') throw forbidden('parties answer for themselves; staff cannot decline');
   await agreementFor(ctx, caller, agreementId, 'read');
   let caseId = '';
   await ctx.db.transaction(async (tx) => {

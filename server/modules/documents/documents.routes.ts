@@ -7,6 +7,7 @@ import type { PlatformCertificate } from '../../documents/platform-certificate';
 import { AppError, notFound } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import * as agreementsRepo from '../agreements/agreements.repository';
+import { assertWorksOnCases } from '../cases/case-access';
 import { findCase } from '../cases/cases.repository';
 import { caseForCaller } from '../evidence/evidence.service';
 import { requireCaller } from '../evidence/caller';
@@ -28,10 +29,14 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
     { schema: { tags: ['documents'], params: z.object({ documentId: z.uuid() }), querystring: z.object({ exp: z.string().optional(), sig: z.string().optional() }) } },
     async (request, reply) => {
       const { documentId } = request.params;
+      // Who is asking is settled before the lookup, so the answer does not depend on the id existing.
+      const signed = app.ctx.urls.verify(`/api/documents/${documentId}/pdf`, request.query.exp, request.query.sig);
+      const caller = signed ? null : requireCaller(request);
+      if (caller?.kind === 'staff') assertWorksOnCases(caller.principal);
       const document = await agreementsRepo.findDocument(app.ctx.db, documentId);
       if (!document) throw notFound('document');
-      if (!app.ctx.urls.verify(`/api/documents/${documentId}/pdf`, request.query.exp, request.query.sig)) {
-        await caseForCaller(app.ctx, requireCaller(request), document.caseId, 'read').catch((error: unknown) => {
+      if (caller) {
+        await caseForCaller(app.ctx, caller, document.caseId, 'read').catch((error: unknown) => {
           throw error instanceof AppError && error.code === 'UNAUTHENTICATED' ? error : notFound('document');
         });
       }

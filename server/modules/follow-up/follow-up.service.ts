@@ -3,13 +3,16 @@ import { caseMachine } from '../../../shared/domain/cases';
 import { isOverdue } from '../../../shared/domain/deadlines';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
-import { cases, obligations, parties } from '../../db/schema';
+import { agreements, cases, obligations, parties } from '../../db/schema';
 import { conflict, forbidden, notFound } from '../../errors';
 import type { ObligationRow } from '../agreements/agreements.repository';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
 import * as casesRepo from '../cases/cases.repository';
 import { loadCase } from '../cases/cases.service';
+
+/** Only a sealed agreement binds: instalments of one the court set aside are no longer tracked. */
+const inForce = and(eq(agreements.id, obligations.agreementId), eq(agreements.status, 'sealed'));
 
 function view(row: ObligationRow, obligorName: string, now: Date) {
   return {
@@ -32,6 +35,7 @@ export async function listObligations(ctx: ServiceContext, p: Principal, caseId:
   const rows = await ctx.db
     .select({ o: obligations, name: parties.name })
     .from(obligations)
+    .innerJoin(agreements, inForce)
     .innerJoin(parties, eq(parties.id, obligations.obligorPartyId))
     .where(eq(obligations.caseId, caseId))
     .orderBy(obligations.dueDate, obligations.ordinal);
@@ -45,6 +49,7 @@ export async function overdueForCenter(ctx: ServiceContext, p: Principal) {
     .select({ o: obligations, name: parties.name, caseNumber: cases.number, caseTitle: cases.title })
     .from(obligations)
     .innerJoin(cases, eq(cases.id, obligations.caseId))
+    .innerJoin(agreements, inForce)
     .innerJoin(parties, eq(parties.id, obligations.obligorPartyId))
     .where(and(eq(cases.centerId, p.organisationId), isNull(obligations.fulfilledAt)))
     .orderBy(obligations.dueDate);
@@ -60,6 +65,8 @@ export async function recordFulfilment(ctx: ServiceContext, p: Principal, obliga
     throw notFound('obligation');
   });
   await ctx.db.transaction(async (tx) => {
+    const [agreement] = await tx.select({ status: agreements.status }).from(agreements).where(eq(agreements.id, found.agreementId)).for('update');
+    if (agreement?.status !== 'sealed') throw conflict(`the agreement is ${agreement?.status ?? 'gone'}; its obligations are no longer tracked`);
     const [row] = await tx
       .update(obligations)
       .set({ fulfilledAt: ctx.now(), fulfilmentNote: note || null, recordedBy: p.staffUserId })
@@ -68,7 +75,7 @@ export async function recordFulfilment(ctx: ServiceContext, p: Principal, obliga
     if (!row) throw conflict('already recorded as fulfilled');
     const actor = { kind: 'staff' as const, staffUserId: p.staffUserId };
     await appendAuditEvent(tx, { type: 'obligation.fulfilled', caseId: row.caseId, actor, data: { obligationId, note } });
-    const open = await tx.select({ id: obligations.id }).from(obligations).where(and(eq(obligations.caseId, row.caseId), isNull(obligations.fulfilledAt)));
+    const open = await tx.select({ id: obligations.id }).from(obligations).innerJoin(agreements, inForce).where(and(eq(obligations.caseId, row.caseId), isNull(obligations.fulfilledAt)));
     if (open.length === 0) await closeCase(tx, row.caseId, actor);
   });
   return listObligations(ctx, p, found.caseId);

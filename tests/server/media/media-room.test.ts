@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsumerInfo, MediaRoom, type MediaRoomListener } from '../../../server/media/media-room';
@@ -97,6 +98,62 @@ describe('MediaRoom on a real mediasoup worker', () => {
     const producerId = await room.produce('b', theirs, 'audio', opusParameters(3002), 'microphone');
     expect(() => room.closeProducer('a', producerId)).toThrow(/not your producer/);
     room.close();
+  });
+
+  it('forwards RTP from one plain peer to another in its space, and not across spaces', async () => {
+    const { listener, created } = recordingListener();
+    const room = await MediaRoom.create(pool, listener);
+    const sink = createSocket('udp4');
+    const source = createSocket('udp4');
+    const received: number[] = []; // SSRCs of the RTP packets reaching the recorder
+    sink.on('message', (packet) => {
+      const payloadType = packet[1]! & 0x7f;
+      if (payloadType < 64 || payloadType > 95) received.push(packet.readUInt32BE(8)); // RTCP is 64–95 with the marker bit masked
+    });
+    await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => source.bind(0, '127.0.0.1', resolve));
+    let seq = 0;
+    /** Sends 20 ms Opus packets (the payload is never decoded) until `until()` or `max` packets. */
+    const sendOpus = async (max: number, until: () => boolean = () => false) => {
+      for (let i = 0; i < max && !until(); i++, seq++) {
+        const packet = Buffer.alloc(12 + 40);
+        packet[0] = 0x80;
+        packet[1] = 111;
+        packet.writeUInt16BE(seq & 0xffff, 2);
+        packet.writeUInt32BE(seq * 960, 4);
+        packet.writeUInt32BE(4000, 8);
+        await new Promise<void>((resolve, reject) => source.send(packet, send!.port, send!.ip, (error) => (error ? reject(error) : resolve())));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    room.addPeer('gateway', 'joint');
+    room.addPeer('recorder', 'joint');
+    const { send } = await room.startPlainPeer('gateway', { produce: true });
+    try {
+      await room.startPlainPeer('recorder', { sendTo: { ip: '127.0.0.1', port: sink.address().port } });
+      await room.produce('gateway', send!.id, 'audio', opusParameters(4000), 'microphone');
+      expect(created.map((c) => c.peerId)).toEqual(['recorder']);
+      await expect(room.connectTransport('gateway', send!.id, { fingerprints: [] } as never)).rejects.toThrow(/not a WebRTC transport/);
+      const forwarded = () => received.filter((ssrc) => ssrc === created[0]!.consumer.rtpParameters.encodings![0]!.ssrc).length;
+
+      await sendOpus(10); // the consumer starts paused: nothing goes out yet
+      expect(forwarded()).toBe(0);
+      await room.resumeConsumer('recorder', created[0]!.consumer.consumerId);
+      await sendOpus(100, () => forwarded() >= 20);
+      expect(forwarded()).toBeGreaterThanOrEqual(20);
+
+      // Moved to a caucus, the recorder receives nothing more from the joint room.
+      await room.movePeer('recorder', 'caucus-a');
+      expect(room.consumedProducerPeers('recorder')).toEqual([]);
+      received.length = 0;
+      await sendOpus(10);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(forwarded()).toBe(0);
+    } finally {
+      room.close();
+      sink.close();
+      source.close();
+    }
   });
 
   it('tells its owner when the worker dies', async () => {

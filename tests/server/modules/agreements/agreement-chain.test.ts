@@ -58,7 +58,8 @@ describe('the agreement chain', () => {
     const verified = json(await world.app.inject({ method: 'POST', url: '/api/documents/verify', payload: pdf.rawPayload, headers: { 'content-type': 'application/pdf' } }));
     expect(verified).toMatchObject({ authentic: true, document: { kind: 'sealed_agreement', agreementId: agreement.id } });
     const tampered = Buffer.from(pdf.rawPayload);
-    tampered[Math.floor(tampered.length / 3)] ^= 0x01;
+    const flipAt = Math.floor(tampered.length / 3);
+    tampered[flipAt] = tampered[flipAt]! ^ 0x01;
     const tamperedResult = json(await world.app.inject({ method: 'POST', url: '/api/documents/verify', payload: tampered, headers: { 'content-type': 'application/pdf' } }));
     expect(tamperedResult.authentic).toBe(false);
 
