@@ -32,8 +32,8 @@ report=test-results/vitest.json
 rm -f "$report"
 
 typecheck_failed=0
-log "typecheck: tsc --noEmit -p tsconfig.json"
-if npx --no -- tsc --noEmit -p tsconfig.json; then
+log "typecheck: tsc --noEmit -p tsconfig.json, svelte-check"
+if npx --no -- tsc --noEmit -p tsconfig.json && npx --no -- svelte-check --tsconfig ./tsconfig.json --threshold error --output machine; then
   log "typecheck: ok"
 else
   typecheck_failed=1

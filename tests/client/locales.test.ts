@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { enEnums, enMessages } from '../../client/src/lib/locales/en';
 import { zhEnums, zhMessages } from '../../client/src/lib/locales/zh-CN';
@@ -10,15 +12,29 @@ import { errorCodes } from '../../shared/errors';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
+/** Areas keep their own messages next to their views (`*.messages.ts`, exporting zh and en). */
+const scopedModules = (fs.readdirSync('client/src', { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => f.endsWith('.messages.ts')).map((f) => path.join('client/src', f));
+
+function expectSameKeys(zh: Record<string, string>, en: Record<string, string>, where: string) {
+  expect(Object.keys(en).sort(), where).toEqual(Object.keys(zh).sort());
+  for (const [key, text] of Object.entries(zh)) {
+    expect(text.trim(), `${where}: ${key}`).not.toBe('');
+    expect(en[key]!.trim(), `${where}: ${key}`).not.toBe('');
+    expect(placeholders(en[key]!), `${where}: ${key}`).toEqual(placeholders(text));
+  }
+}
+
 describe('locales', () => {
   it('English has exactly the Chinese keys, none empty, with the same placeholders', () => {
-    expect(Object.keys(enMessages).sort()).toEqual(Object.keys(zhMessages).sort());
-    for (const [key, zh] of Object.entries(zhMessages)) {
-      const en = enMessages[key as keyof typeof enMessages];
-      expect(zh.trim(), key).not.toBe('');
-      expect(en.trim(), key).not.toBe('');
-      expect(placeholders(en), key).toEqual(placeholders(zh));
-    }
+    expectSameKeys(zhMessages, enMessages, 'locales');
+  });
+
+  it.each(scopedModules.length ? scopedModules : ['(none yet)'])('%s: English has exactly the Chinese keys, with the same placeholders', async (file) => {
+    if (file === '(none yet)') return;
+    const module = (await import(path.resolve(file))) as { zh?: Record<string, string>; en?: Record<string, string> };
+    expect(module.zh, `${file} exports zh`).toBeTypeOf('object');
+    expect(module.en, `${file} exports en`).toBeTypeOf('object');
+    expectSameKeys(module.zh!, module.en!, file);
   });
 
   it('labels every value of every enum in both languages', () => {

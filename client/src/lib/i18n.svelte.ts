@@ -25,6 +25,11 @@ function storedLocale(): Locale {
 
 type Params = Record<string, string | number>;
 
+function fill(template: string, params?: Params): string {
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
 class I18n {
   locale = $state<Locale>(storedLocale());
 
@@ -49,9 +54,15 @@ class I18n {
 
   /** Message by key, with `{name}` placeholders filled from `params`. */
   t(key: MessageKey, params?: Params): string {
-    const template = (this.locale === 'en' ? enMessages : zhMessages)[key];
-    if (!params) return template;
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+    return fill((this.locale === 'en' ? enMessages : zhMessages)[key], params);
+  }
+
+  /**
+   * A translator for one area's own messages (a `*.messages.ts` module exporting `zh` and `en`),
+   * so that strings travel in the chunk that uses them, not in the join page's bundle.
+   */
+  scoped<K extends string>(messages: { zh: Record<K, string>; en: Record<K, string> }): (key: K, params?: Params) => string {
+    return (key, params) => fill((this.locale === 'en' ? messages.en : messages.zh)[key], params);
   }
 
   /** Enum labels of the current locale, e.g. `i18n.enums.caseStatus[status]`. */
