@@ -111,6 +111,8 @@ export const caseViewSchema = caseSummarySchema.extend({
   parties: z.array(partyViewSchema),
   vessels: z.array(vesselViewSchema),
   createdAt: z.string(),
+  /** When a court's ruling confirmed the agreement (司法确认): the case is enforceable from then. */
+  enforceableAt: z.string().nullable(),
 });
 export type CaseView = z.infer<typeof caseViewSchema>;
 

@@ -22,6 +22,8 @@ export const evidenceViewSchema = z.object({
   uploadedAt: z.string(),
   /** Short-lived link to the bytes (works in <img> without a cookie). */
   url: z.string(),
+  /** For an appraisal report: the appraiser's signed statement of truthfulness. */
+  appraisalStatement: z.object({ text: z.string(), signedAt: z.string(), signatureSha256: z.string() }).nullable().optional(),
 });
 export type EvidenceView = z.infer<typeof evidenceViewSchema>;
 export const evidenceListSchema = z.object({ items: z.array(evidenceViewSchema) });

@@ -99,11 +99,14 @@ export async function signAs(world: TestWorld, f: AgreementFixture, agreementId:
   });
 }
 
-/** A fresh case whose collision agreement both sides signed and the platform sealed. */
-export async function sealedAgreement(world: TestWorld, overrides: Record<string, unknown> = {}) {
+/**
+ * A fresh case whose collision agreement both sides signed and the platform sealed. Term
+ * overrides that name the case's parties can be given as a function of the new fixture.
+ */
+export async function sealedAgreement(world: TestWorld, overrides: Record<string, unknown> | ((f: AgreementFixture) => Record<string, unknown>) = {}) {
   const f = await agreementFixture(world);
   const mediator = api(world.app, world.cookies.mediator);
-  const created = await mediator.post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f, overrides));
+  const created = await mediator.post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f, typeof overrides === 'function' ? overrides(f) : overrides));
   if (created.statusCode !== 201) throw new Error(`agreement: ${created.body}`);
   const agreementId = json(created).id as string;
   const toSigning = await mediator.post(`/api/agreements/${agreementId}/transitions`, { to: 'signing' });

@@ -155,14 +155,60 @@ export const sampleCase = {
   vessels: [{ name: '浙苍渔01234', registrationNumber: '330327000123', mmsi: '412345678', portOfRegistry: '苍南', ownerPartyIndex: 0 }],
 } as const;
 
+/**
+ * Every table a request could write to (all but staff_sessions, which a login or logout changes
+ * by design). tests/server/authorization.test.ts checks this list against the migrated database,
+ * so a new table is not missed.
+ */
+export const dataTables = [
+  'organisations',
+  'staff_users',
+  'cases',
+  'parties',
+  'vessels',
+  'participants',
+  'sessions',
+  'invitations',
+  'audit_events',
+  'case_number_counters',
+  'attendances',
+  'chat_messages',
+  'evidence',
+  'appraisal_statements',
+  'agreements',
+  'agreement_versions',
+  'agreement_comments',
+  'signatures',
+  'signing_codes',
+  'documents',
+  'confirmations',
+  'obligations',
+] as const;
+
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
+}
+
 /** Counts rows in every table: a request that fails must leave these unchanged. */
 export async function tableCounts(database: Database): Promise<Record<string, number>> {
-  const tables = ['organisations', 'staff_users', 'cases', 'parties', 'vessels', 'participants', 'sessions', 'invitations', 'audit_events', 'case_number_counters', 'attendances', 'chat_messages', 'evidence'];
   const counts: Record<string, number> = {};
-  for (const table of tables) {
+  for (const table of dataTables) {
     const result = await database.db.execute(sql.raw(`select count(*)::int as n from ${table}`));
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
-    counts[table] = rows[0]!.n;
+    counts[table] = rowsOf<{ n: number }>(result)[0]!.n;
   }
   return counts;
+}
+
+/**
+ * Row count and a digest of every row of every table: unlike counts, this also notices an UPDATE
+ * (a code marked used, a status moved, a timestamp touched) by a request that should change nothing.
+ */
+export async function tableDigests(database: Database): Promise<Record<string, string>> {
+  const digests: Record<string, string> = {};
+  for (const table of dataTables) {
+    const result = await database.db.execute(sql.raw(`select count(*)::int as n, coalesce(md5(string_agg(md5(t::text), '' order by md5(t::text))), '') as d from ${table} t`));
+    const row = rowsOf<{ n: number; d: string }>(result)[0]!;
+    digests[table] = `${row.n}:${row.d}`;
+  }
+  return digests;
 }

@@ -25,8 +25,11 @@ import * as repo from './agreements.repository';
 import { renderAgreementText, RenderReferenceError, templateTitles, type RenderContext } from './render-agreement-text';
 
 const signingCodeMinutes = 15;
-/** Participant roles that may read an agreement and comment on it. */
-const readerRoles = new Set(['mediator', 'party', 'agent', 'interpreter', 'clerk', 'judge']);
+/** Participant roles that may read an agreement (and its sealed PDF) and comment on it. */
+const readerRoles: ReadonlySet<string> = new Set(['mediator', 'party', 'agent', 'interpreter', 'clerk', 'judge']);
+
+/** Whether a participant of this role takes part in the agreement (reads it, comments, may sign). */
+export const participantReadsAgreements = (role: string) => readerRoles.has(role);
 
 export const actorOf = (caller: Caller): AuditActor =>
   caller.kind === 'staff' ? { kind: 'staff', staffUserId: caller.principal.staffUserId } : { kind: 'participant', participantId: caller.participant.participantId };
@@ -42,26 +45,36 @@ export interface AgreementEffects {
 // ---- access ------------------------------------------------------------------------------
 
 /**
- * Refusals by role come before any lookup, so the answer does not depend on whether the case or
- * agreement exists (no existence oracle): admins work on accounts, only the mediator writes.
+ * What a call needs: `read` the agreement; `comment` on it (participants who read it, and the
+ * case's mediation center, not court staff, who only read the case); `write` (the mediator).
  */
-function assertRoleMay(caller: Caller, need: 'read' | 'write') {
-  if (caller.kind !== 'staff') return;
-  assertWorksOnCases(caller.principal);
-  if (need === 'write' && caller.principal.role !== 'mediator') throw forbidden('only the mediator drafts agreements');
-}
+type Need = 'read' | 'comment' | 'write';
 
-async function caseFor(ctx: ServiceContext, caller: Caller, caseId: string, need: 'read' | 'write') {
-  assertRoleMay(caller, need);
-  if (caller.kind === 'staff') return (await loadCase(ctx.db, caller.principal, caseId, need)).case;
-  if (caller.participant.caseId !== caseId) throw notFound('case');
-  // A participant of this case knows it exists; a role that does not read agreements is refused.
+/**
+ * Refusals by role come before any lookup, so the answer does not depend on whether the case or
+ * agreement exists (no existence oracle): admins work on accounts, only the mediator writes, and a
+ * participant whose role takes no part in the agreement (appraiser, observer) is refused outright.
+ */
+function assertRoleMay(caller: Caller, need: Need) {
+  if (caller.kind === 'staff') {
+    assertWorksOnCases(caller.principal);
+    if (need === 'write' && caller.principal.role !== 'mediator') throw forbidden('only the mediator drafts agreements');
+    if (need === 'comment' && caller.principal.role !== 'mediator') throw forbidden('court staff read the agreement; the parties and the mediator discuss it');
+    return;
+  }
   if (!readerRoles.has(caller.participant.role)) throw forbidden('your role does not take part in the agreement');
   if (need === 'write') throw forbidden('only the mediator drafts agreements');
+}
+
+async function caseFor(ctx: ServiceContext, caller: Caller, caseId: string, need: Need) {
+  assertRoleMay(caller, need);
+  if (caller.kind === 'staff') return (await loadCase(ctx.db, caller.principal, caseId, need === 'read' ? 'read' : 'write')).case;
+  // A participant sees their own case only: any other looks nonexistent.
+  if (caller.participant.caseId !== caseId) throw notFound('case');
   return (await casesRepo.findCase(ctx.db, caseId))!.case;
 }
 
-async function agreementFor(ctx: ServiceContext, caller: Caller, agreementId: string, need: 'read' | 'write') {
+async function agreementFor(ctx: ServiceContext, caller: Caller, agreementId: string, need: Need) {
   assertRoleMay(caller, need);
   const agreement = await repo.findAgreement(ctx.db, agreementId);
   if (!agreement) throw notFound('agreement');
@@ -178,11 +191,13 @@ export async function transitionAgreement(ctx: ServiceContext, effects: Agreemen
   await ctx.db.transaction(async (tx) => {
     const locked = (await repo.lockAgreement(tx, agreementId))!;
     if (!agreementMachine.canTransition(locked.status, to)) throw conflict(`an agreement cannot go from ${locked.status} to ${to}`);
-    if (to === 'drafting') {
+    // Taken back for revision, or withdrawn: no signature of it stays live.
+    if (to === 'drafting' || to === 'withdrawn') {
       const voided = await repo.voidLiveSignatures(tx, agreementId, ctx.now());
       for (const s of voided) await appendAuditEvent(tx, { type: 'signature.voided', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, signatureId: s.id, partyId: s.partyId, was: s.status } });
     }
-    await repo.updateAgreementWhereStatus(tx, agreementId, locked.status, { status: to });
+    const moved = await repo.updateAgreementWhereStatus(tx, agreementId, locked.status, { status: to });
+    if (!moved) throw conflict('the agreement changed meanwhile; reload');
     await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, from: locked.status, to } });
   });
   effects.changed(agreement.caseId, agreementId);
@@ -199,13 +214,15 @@ export async function diffVersions(ctx: ServiceContext, caller: Caller, agreemen
 }
 
 export async function addComment(ctx: ServiceContext, effects: AgreementEffects, caller: Caller, agreementId: string, input: { kind: 'comment' | 'change_request'; text: string }) {
-  const { agreement } = await agreementFor(ctx, caller, agreementId, 'read');
-  if (agreement.status !== 'drafting' && agreement.status !== 'signing') throw conflict(`the agreement is ${agreement.status}`);
+  const { agreement } = await agreementFor(ctx, caller, agreementId, 'comment');
   const authorName = caller.kind === 'staff' ? caller.principal.displayName : caller.participant.displayName;
   await ctx.db.transaction(async (tx) => {
+    // Under the agreement's lock: the comment belongs to the version current at commit.
+    const locked = (await repo.lockAgreement(tx, agreementId))!;
+    if (locked.status !== 'drafting' && locked.status !== 'signing') throw conflict(`the agreement is ${locked.status}; comments are closed`);
     await repo.insertComment(tx, {
       agreementId,
-      versionId: agreement.currentVersionId!,
+      versionId: locked.currentVersionId!,
       kind: input.kind,
       text: input.text,
       authorName,
@@ -310,6 +327,8 @@ export async function getAgreement(ctx: ServiceContext, caller: Caller, agreemen
 /** A six-digit code the mediator reads out, for a signer who cannot confirm with an ID number. */
 export async function issueSigningCode(ctx: ServiceContext, p: Principal, agreementId: string, participantId: string) {
   const { agreement } = await agreementFor(ctx, { kind: 'staff', principal: p }, agreementId, 'write');
+  // A code is only good for signing: none while the text may still change or once it is settled.
+  if (agreement.status !== 'signing') throw conflict(`the agreement is ${agreement.status}; codes are issued while it is out for signature`);
   const participants = await listActiveParticipants(ctx.db, agreement.caseId);
   if (!participants.some((x) => x.id === participantId)) throw invalid('participantId', 'not a participant of this case');
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -337,6 +356,19 @@ function partyToSignFor(caller: Caller, terms: AgreementDraft['terms']): string 
   throw forbidden('you are not a signer of this agreement');
 }
 
+/**
+ * Wrong ID digits per signer and agreement. The last four characters are a small space, so after
+ * a few misses only a one-time code from the mediator will do. Kept in memory: a refused attempt
+ * writes nothing to the database (a restart forgets the count; the sign route is also rate limited).
+ */
+const maxIdDigitFailures = 5;
+const idDigitFailures = new Map<string, number>();
+
+function noteIdDigitFailure(key: string) {
+  idDigitFailures.set(key, (idDigitFailures.get(key) ?? 0) + 1);
+  if (idDigitFailures.size > 10_000) idDigitFailures.delete(idDigitFailures.keys().next().value!);
+}
+
 async function verifySigningIdentity(tx: Db, ctx: ServiceContext, agreement: repo.AgreementRow, caller: Caller & { kind: 'participant' }, identity: SignRequest['identity']) {
   const p = caller.participant;
   if (identity.method === 'one_time_code') {
@@ -346,10 +378,16 @@ async function verifySigningIdentity(tx: Db, ctx: ServiceContext, agreement: rep
   }
   const party = p.role === 'party' && p.partyId ? await casesRepo.findParty(tx, agreement.caseId, p.partyId) : undefined;
   if (!party?.idNumberCiphertext) throw new AppError('IDENTITY_REJECTED', 'no ID number on file: ask the mediator for a one-time code', 'identity.method');
+  const failureKey = `${agreement.id}:${p.participantId}`;
+  if ((idDigitFailures.get(failureKey) ?? 0) >= maxIdDigitFailures) {
+    throw new AppError('IDENTITY_REJECTED', 'too many wrong attempts: ask the mediator for a one-time code', 'identity.method');
+  }
   const idNumber = ctx.cipher.decrypt(party.idNumberCiphertext);
   const normalise = (s: string) => s.replace(/\s+/g, '');
   if (!constantTimeEqual(idNumber.slice(-4).toUpperCase(), identity.last4.toUpperCase()) || normalise(party.name) !== normalise(identity.name)) {
-    throw new AppError('IDENTITY_REJECTED', 'the name or ID digits do not match our record', 'identity.last4');
+    noteIdDigitFailure(failureKey);
+    const left = maxIdDigitFailures - (idDigitFailures.get(failureKey) ?? 0);
+    throw new AppError('IDENTITY_REJECTED', left > 0 ? `the name or ID digits do not match our record (${left} attempts left)` : 'too many wrong attempts: ask the mediator for a one-time code', 'identity.last4');
   }
 }
 
@@ -428,11 +466,13 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
 
 /** The last signature makes the agreement binding: it takes effect and the case is settled. */
 async function markSignedByAll(tx: Db, agreement: repo.AgreementRow, versionHash: string, at: Date, actor: AuditActor) {
-  await repo.updateAgreementWhereStatus(tx, agreement.id, 'signing', { status: 'signed', effectiveAt: at });
+  const signed = await repo.updateAgreementWhereStatus(tx, agreement.id, 'signing', { status: 'signed', effectiveAt: at });
+  if (!signed) throw conflict('the agreement changed meanwhile; reload');
   await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: agreement.caseId, actor, data: { agreementId: agreement.id, from: 'signing', to: 'signed', versionHash } });
   const caseRow = (await casesRepo.findCase(tx, agreement.caseId))!.case;
   if (caseMachine.canTransition(caseRow.status, 'settled')) {
-    await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { status: 'settled' });
+    const settled = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { status: 'settled' });
+    if (!settled) throw conflict('the case changed meanwhile; sign again');
     await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor, data: { from: caseRow.status, to: 'settled', agreementId: agreement.id } });
   }
 }

@@ -30,7 +30,13 @@ const system = { kind: 'system' as const };
  * PDF is rendered, signed with the platform certificate, stored, and recorded in one transaction.
  * Jobs run one at a time; a failed job is retried at the next start (`resumePending`).
  */
-export function createSealer(ctx: ServiceContext, certificate: PlatformCertificate, log: { error(obj: object, msg?: string): void }) {
+export function createSealer(
+  ctx: ServiceContext,
+  certificate: PlatformCertificate,
+  log: { error(obj: object, msg?: string): void },
+  /** After a commit that sealed an agreement or attached a ruling: tell live rooms (co-review). */
+  changed: (caseId: string, agreementId: string) => void = () => {},
+) {
   let chain: Promise<void> = Promise.resolve();
   const run = (job: () => Promise<void>, what: object) => {
     chain = chain.then(job).catch((err: unknown) => log.error({ err, ...what }, 'sealing failed; it will be retried at the next start'));
@@ -94,14 +100,15 @@ export function createSealer(ctx: ServiceContext, certificate: PlatformCertifica
         // Follow-up (回访) on fulfilment starts once the agreement is sealed.
         const current = (await casesRepo.findCase(tx, caseRow.id))!.case;
         if (current.status === 'settled' && caseMachine.canTransition('settled', 'following_up')) {
-          await casesRepo.updateCaseWhereStatus(tx, caseRow.id, 'settled', { status: 'following_up' });
-          await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor: system, data: { from: 'settled', to: 'following_up', agreementId } });
+          const moved = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, 'settled', { status: 'following_up' });
+          if (moved) await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor: system, data: { from: 'settled', to: 'following_up', agreementId } });
         }
       });
     } catch (error) {
       await ctx.files.remove(storageKey);
       throw error;
     }
+    changed(caseRow.id, agreementId);
   }
 
   async function issueRuling(confirmationId: string) {
@@ -147,6 +154,7 @@ export function createSealer(ctx: ServiceContext, certificate: PlatformCertifica
       await ctx.files.remove(storageKey);
       throw error;
     }
+    changed(caseRow.id, agreement.id);
   }
 
   return {

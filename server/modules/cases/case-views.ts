@@ -53,5 +53,6 @@ export function caseView(row: CaseRow, centerName: string, parties: PartyRow[], 
     parties: parties.map(partyView),
     vessels: vessels.map(vesselView),
     createdAt: row.createdAt.toISOString(),
+    enforceableAt: row.enforceableAt?.toISOString() ?? null,
   };
 }

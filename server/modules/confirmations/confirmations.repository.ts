@@ -6,13 +6,17 @@ import { cases, confirmations, documents } from '../../db/schema';
 
 export type ConfirmationRow = typeof confirmations.$inferSelect & { rulingDocument?: { id: string; sha256: string } | null };
 
+/** Statuses of an application that blocks another (at most one per agreement, by a unique index). */
+export const openConfirmationStatuses: ConfirmationStatus[] = ['filed', 'accepted', 'under_review', 'confirmed'];
+
+/** The agreement's open application if there is one, else its latest (filings in the same instant are told apart by status). */
 export async function latestConfirmation(db: Db, agreementId: string): Promise<ConfirmationRow | undefined> {
   const [row] = await db
     .select({ c: confirmations, d: { id: documents.id, sha256: documents.sha256 } })
     .from(confirmations)
     .leftJoin(documents, eq(documents.id, confirmations.rulingDocumentId))
     .where(eq(confirmations.agreementId, agreementId))
-    .orderBy(desc(confirmations.filedAt))
+    .orderBy(sql`case when ${inArray(confirmations.status, openConfirmationStatuses)} then 0 else 1 end`, desc(confirmations.filedAt), desc(confirmations.decidedAt))
     .limit(1);
   return row ? { ...row.c, rulingDocument: row.d?.id ? row.d : null } : undefined;
 }
@@ -36,9 +40,14 @@ export async function updateWhereStatus(db: Db, id: string, from: ConfirmationSt
   return row;
 }
 
-export async function updateConfirmation(db: Db, id: string, values: Partial<typeof confirmations.$inferInsert>) {
-  const [row] = await db.update(confirmations).set(values).where(eq(confirmations.id, id)).returning();
-  return row!;
+/** A conditional update: only while the application is in one of `statuses` (and, if given, extended or not); undefined when no row matched. */
+export async function updateWhere(db: Db, id: string, when: { statuses: ConfirmationStatus[]; extended?: boolean }, values: Partial<typeof confirmations.$inferInsert>) {
+  const [row] = await db
+    .update(confirmations)
+    .set(values)
+    .where(and(eq(confirmations.id, id), inArray(confirmations.status, when.statuses), when.extended === undefined ? sql`true` : eq(confirmations.extended, when.extended)))
+    .returning();
+  return row;
 }
 
 export function queueForCourts(db: Db, courtCodes: CourtCode[], statuses?: ConfirmationStatus[]) {

@@ -6,7 +6,7 @@ import { courtJurisdiction, type CourtCode } from '../../../shared/domain/courts
 import { deadlineAfter, limits } from '../../../shared/domain/deadlines';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
-import { AppError, conflict, forbidden, notFound } from '../../errors';
+import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import * as agreementsRepo from '../agreements/agreements.repository';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
@@ -16,12 +16,14 @@ import { loadCase } from '../cases/cases.service';
 import { insertSession } from '../sessions/sessions.repository';
 import { confirmationSummary } from './confirmation-views';
 import * as repo from './confirmations.repository';
+import type { ConfirmationRow } from './confirmations.repository';
 
 const staffActor = (p: Principal): AuditActor => ({ kind: 'staff', staffUserId: p.staffUserId });
 
-/** After commit: the ruling document is generated and sealed by the sealing queue. */
+/** After commit: the ruling document is generated and sealed by the sealing queue; live rooms hear of a set-aside agreement. */
 export interface ConfirmationEffects {
   decided(confirmationId: string): void;
+  agreementChanged(caseId: string, agreementId: string): void;
 }
 
 /** Court staff act on applications filed with their court (a court also covers its tribunals). */
@@ -53,7 +55,7 @@ export async function fileApplication(ctx: ServiceContext, p: Principal, agreeme
     const applyBy = deadlineAfter(locked.effectiveAt!, limits.applyForConfirmationDays);
     if (now > applyBy) throw conflict(`the 30-day period for applying ended on ${applyBy.toISOString()}`);
     const open = await repo.latestConfirmation(tx, agreementId);
-    if (open && ['filed', 'accepted', 'under_review', 'confirmed'].includes(open.status)) throw conflict('an application is already pending');
+    if (open && repo.openConfirmationStatuses.includes(open.status)) throw conflict(open.status === 'confirmed' ? 'the court has already confirmed this agreement' : 'an application is already pending');
     const row = await repo.insertConfirmation(tx, {
       agreementId,
       caseId: caseRow.id,
@@ -93,6 +95,17 @@ export async function getConfirmation(ctx: ServiceContext, p: Principal, confirm
   return { ...confirmationSummary(ctx, row), caseId: row.caseId, agreementId: row.agreementId };
 }
 
+/**
+ * The court's own time limits (3 days to accept, 15 (+10) to rule) bind the court, not the
+ * parties: a late step is still taken, but it is recorded as late in the audit trail (and the
+ * desk shows the negative days left). The deadline that applies to a step, if any.
+ */
+function deadlineOf(row: ConfirmationRow, to: ConfirmationStatus): Date | null {
+  if (to === 'accepted' || to === 'not_accepted') return row.acceptBy;
+  if (to === 'confirmed' || to === 'rejected' || to === 'returned') return row.ruleBy;
+  return null;
+}
+
 async function move(ctx: ServiceContext, p: Principal, confirmationId: string, to: ConfirmationStatus, values: Parameters<typeof repo.updateWhereStatus>[3], role: 'clerk' | 'judge', extra: Record<string, unknown> = {}) {
   if (p.role !== role) throw forbidden(role === 'clerk' ? 'the clerk decides on acceptance' : 'the judge reviews and rules');
   return ctx.db.transaction(async (tx) => {
@@ -100,7 +113,9 @@ async function move(ctx: ServiceContext, p: Principal, confirmationId: string, t
     if (!confirmationMachine.canTransition(row.status, to)) throw conflict(`an application cannot go from ${row.status} to ${to}`);
     const moved = await repo.updateWhereStatus(tx, confirmationId, row.status, { ...values, status: to });
     if (!moved) throw conflict('the application changed meanwhile; reload');
-    await appendAuditEvent(tx, { type: 'confirmation.status_changed', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, from: row.status, to, ...extra } });
+    const deadline = deadlineOf(row, to);
+    const late = deadline ? ctx.now() > deadline : false;
+    await appendAuditEvent(tx, { type: 'confirmation.status_changed', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, from: row.status, to, ...extra, ...(late ? { late: true, deadline: deadline!.toISOString() } : {}) } });
     return { before: row, after: moved };
   });
 }
@@ -121,28 +136,38 @@ export async function startReview(ctx: ServiceContext, p: Principal, confirmatio
   return getConfirmation(ctx, p, confirmationId);
 }
 
-/** Once, by ten days, for cause. */
+/**
+ * Once, by ten days, for cause, while the 15-day period is still running: the period becomes 25
+ * days from acceptance (a last day on a weekend moves to Monday, as for any period).
+ */
 export async function extend(ctx: ServiceContext, p: Principal, confirmationId: string, reason: string) {
   if (p.role !== 'judge') throw forbidden('the judge reviews and rules');
   await ctx.db.transaction(async (tx) => {
     const row = await loadForCourt(tx, p, confirmationId);
     if (row.status !== 'under_review' && row.status !== 'accepted') throw conflict(`the application is ${row.status}`);
     if (row.extended) throw conflict('the review period has already been extended once');
+    if (ctx.now() > row.ruleBy!) throw conflict(`the review period ended on ${row.ruleBy!.toISOString()}; it can only be extended while it runs`);
     const ruleBy = deadlineAfter(row.acceptedAt!, limits.ruleDays + limits.ruleExtensionDays);
-    await repo.updateConfirmation(tx, confirmationId, { extended: true, ruleBy });
-    await appendAuditEvent(tx, { type: 'confirmation.extended', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, ruleBy: ruleBy.toISOString(), reason } });
+    // Conditional: of two extensions at once, one finds it already extended.
+    const moved = await repo.updateWhere(tx, confirmationId, { statuses: ['accepted', 'under_review'], extended: false }, { extended: true, ruleBy });
+    if (!moved) throw conflict('the review period has already been extended once');
+    await appendAuditEvent(tx, { type: 'confirmation.extended', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, from: row.ruleBy!.toISOString(), ruleBy: ruleBy.toISOString(), reason } });
   });
   return getConfirmation(ctx, p, confirmationId);
 }
 
-/** A short video hearing in the room system, hosted by the court. */
+/** A short video hearing in the room system, hosted by the court, within the review period. */
 export async function scheduleHearing(ctx: ServiceContext, p: Principal, confirmationId: string, input: { scheduledAt: string; durationMinutes: number }) {
   if (p.role !== 'judge') throw forbidden('the judge reviews and rules');
   await ctx.db.transaction(async (tx) => {
     const row = await loadForCourt(tx, p, confirmationId);
-    if (row.status !== 'under_review') throw conflict('start the review first');
-    const session = await insertSession(tx, { caseId: row.caseId, title: '司法确认询问', kind: 'hearing', scheduledAt: new Date(input.scheduledAt), durationMinutes: input.durationMinutes, createdBy: p.staffUserId });
-    await repo.updateConfirmation(tx, confirmationId, { hearingSessionId: session.id });
+    if (row.status !== 'under_review') throw conflict(row.status === 'accepted' ? 'start the review first' : `the application is ${row.status}`);
+    const at = new Date(input.scheduledAt);
+    if (at < ctx.now()) throw invalid('scheduledAt', 'the hearing must be in the future');
+    if (at > row.ruleBy!) throw invalid('scheduledAt', `the hearing must be held before the ruling deadline (${row.ruleBy!.toISOString()})`);
+    const session = await insertSession(tx, { caseId: row.caseId, title: '司法确认询问', kind: 'hearing', scheduledAt: at, durationMinutes: input.durationMinutes, createdBy: p.staffUserId });
+    const moved = await repo.updateWhere(tx, confirmationId, { statuses: ['under_review'] }, { hearingSessionId: session.id });
+    if (!moved) throw conflict('the application changed meanwhile; reload');
     await appendAuditEvent(tx, { type: 'confirmation.hearing_scheduled', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, sessionId: session.id, scheduledAt: input.scheduledAt } });
   });
   return getConfirmation(ctx, p, confirmationId);
@@ -155,28 +180,40 @@ export async function scheduleHearing(ctx: ServiceContext, p: Principal, confirm
 export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, p: Principal, confirmationId: string, decision: 'confirmed' | 'rejected' | 'returned', reason: string) {
   if (p.role !== 'judge') throw forbidden('the judge reviews and rules');
   const now = ctx.now();
-  await ctx.db.transaction(async (tx) => {
+  const decided = await ctx.db.transaction(async (tx) => {
     const row = await loadForCourt(tx, p, confirmationId);
     if (row.status !== 'under_review') throw conflict(row.status === 'accepted' ? 'start the review first' : `the application is ${row.status}`);
     const rulingNumber = decision === 'returned' ? null : await nextRulingNumber(tx, row.courtCode, now);
     const moved = await repo.updateWhereStatus(tx, confirmationId, 'under_review', { status: decision, decidedAt: now, reason, judgeId: p.staffUserId, rulingNumber });
     if (!moved) throw conflict('the application changed meanwhile; reload');
-    await appendAuditEvent(tx, { type: 'confirmation.status_changed', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, from: 'under_review', to: decision, reason, rulingNumber } });
+    const late = row.ruleBy !== null && now > row.ruleBy;
+    await appendAuditEvent(tx, {
+      type: 'confirmation.status_changed',
+      caseId: row.caseId,
+      actor: staffActor(p),
+      data: { confirmationId, from: 'under_review', to: decision, reason, rulingNumber, ...(late ? { late: true, deadline: row.ruleBy!.toISOString() } : {}) },
+    });
     const caseRow = (await casesRepo.findCase(tx, row.caseId))!.case;
     if (decision === 'confirmed') {
-      await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { enforceableAt: now });
+      const enforceable = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { enforceableAt: now });
+      if (!enforceable) throw conflict('the case changed meanwhile; reload');
       await appendAuditEvent(tx, { type: 'case.enforceable', caseId: caseRow.id, actor: staffActor(p), data: { confirmationId, rulingNumber } });
-      return;
+      return row;
     }
+    // Rejected or returned: the agreement no longer binds and mediation reopens.
     const agreement = (await agreementsRepo.lockAgreement(tx, row.agreementId))!;
-    await agreementsRepo.updateAgreementWhereStatus(tx, agreement.id, 'sealed', { status: 'set_aside' });
-    await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: caseRow.id, actor: staffActor(p), data: { agreementId: agreement.id, from: 'sealed', to: 'set_aside' } });
+    const setAside = await agreementsRepo.updateAgreementWhereStatus(tx, agreement.id, 'sealed', { status: 'set_aside' });
+    if (!setAside) throw conflict(`the agreement is ${agreement.status}, not sealed`);
+    await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: caseRow.id, actor: staffActor(p), data: { agreementId: agreement.id, from: 'sealed', to: 'set_aside', confirmationId } });
     if (caseMachine.canTransition(caseRow.status, 'mediating')) {
-      await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { status: 'mediating' });
+      const reopened = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { status: 'mediating' });
+      if (!reopened) throw conflict('the case changed meanwhile; reload');
       await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor: staffActor(p), data: { from: caseRow.status, to: 'mediating', confirmationId } });
     }
+    return row;
   });
   if (decision !== 'returned') effects.decided(confirmationId);
+  effects.agreementChanged(decided.caseId, decided.agreementId);
   return getConfirmation(ctx, p, confirmationId);
 }
 

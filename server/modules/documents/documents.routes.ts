@@ -4,22 +4,35 @@ import { verificationResultSchema } from '../../../shared/api/agreements';
 import { caseIdSchema } from '../../../shared/ids';
 import { inspectSignedPdf } from '../../documents/verify-pdf';
 import type { PlatformCertificate } from '../../documents/platform-certificate';
-import { AppError, notFound } from '../../errors';
+import { AppError, forbidden, notFound } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import * as agreementsRepo from '../agreements/agreements.repository';
 import { assertWorksOnCases } from '../cases/case-access';
 import { findCase } from '../cases/cases.repository';
 import { caseForCaller } from '../evidence/evidence.service';
-import { requireCaller } from '../evidence/caller';
+import { type Caller, requireCaller } from '../evidence/caller';
+import { participantReadsAgreements } from '../agreements/agreements.service';
 
 const maxPdfBytes = 30 * 1024 * 1024;
+
+/**
+ * Sealed agreements and rulings are for those who take part in the agreement: staff who work on
+ * cases (the case is checked next) and participants whose role reads the agreement. Refused by
+ * role before any lookup, so the answer does not depend on whether the case or document exists.
+ */
+function assertMayReadDocuments(caller: Caller) {
+  if (caller.kind === 'staff') assertWorksOnCases(caller.principal);
+  else if (!participantReadsAgreements(caller.participant.role)) throw forbidden('your role does not take part in the agreement');
+}
 const documentView = z.object({ id: z.string(), kind: z.enum(['sealed_agreement', 'ruling']), sha256: z.string(), byteSize: z.number().int(), createdAt: z.string(), url: z.string() });
 
 export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCertificate }> = async (app, { certificate }) => {
   app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: maxPdfBytes }, (_request, body, done) => done(null, body));
 
   app.get('/cases/:caseId/documents', { schema: { tags: ['documents'], params: z.object({ caseId: caseIdSchema }), response: { 200: z.object({ items: z.array(documentView) }) } } }, async (request) => {
-    await caseForCaller(app.ctx, requireCaller(request), request.params.caseId, 'read');
+    const caller = requireCaller(request);
+    assertMayReadDocuments(caller);
+    await caseForCaller(app.ctx, caller, request.params.caseId, 'read');
     const rows = await agreementsRepo.documentsOfCase(app.ctx.db, request.params.caseId);
     return { items: rows.map((d) => ({ id: d.id, kind: d.kind, sha256: d.sha256, byteSize: d.byteSize, createdAt: d.createdAt.toISOString(), url: app.ctx.urls.sign(`/api/documents/${d.id}/pdf`, 4 * 3600) })) };
   });
@@ -32,7 +45,7 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
       // Who is asking is settled before the lookup, so the answer does not depend on the id existing.
       const signed = app.ctx.urls.verify(`/api/documents/${documentId}/pdf`, request.query.exp, request.query.sig);
       const caller = signed ? null : requireCaller(request);
-      if (caller?.kind === 'staff') assertWorksOnCases(caller.principal);
+      if (caller) assertMayReadDocuments(caller);
       const document = await agreementsRepo.findDocument(app.ctx.db, documentId);
       if (!document) throw notFound('document');
       if (caller) {
@@ -55,6 +68,7 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
     { bodyLimit: maxPdfBytes, schema: { tags: ['documents'], consumes: ['application/pdf'], response: { 200: verificationResultSchema } }, config: { rateLimit: { max: 30, timeWindow: '1 minute' } } },
     async (request) => {
       const bytes = request.body as Buffer;
+      if (!/^application\/pdf\s*(;|$)/i.test(request.headers['content-type'] ?? '')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the PDF itself as the request body (Content-Type: application/pdf)', 'body');
       if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw new AppError('VALIDATION_FAILED', 'send the PDF as the request body (Content-Type: application/pdf)', 'body');
       const sha256 = sha256Hex(bytes);
       const inspection = inspectSignedPdf(bytes);

@@ -20,10 +20,10 @@ export async function uploadAppraisal(ctx: ServiceContext, caller: Caller, caseI
   if ((await fileTypeFromBuffer(image))?.mime !== 'image/png' || image.length < 100) throw invalid('signaturePng', 'a PNG of the handwritten signature');
   const imageKey = await ctx.files.put(image);
   try {
-    const view = await uploadEvidence(ctx, caller, caseId, report, { kind: 'appraisal_report', sharedWith: 'all', description: appraisalStatementText });
-    await ctx.db.transaction(async (tx) => {
+    // The report, its signed statement and both audit events commit together or not at all.
+    return await uploadEvidence(ctx, caller, caseId, report, { kind: 'appraisal_report', sharedWith: 'all', description: appraisalStatementText }, async (tx, row) => {
       await tx.insert(appraisalStatements).values({
-        evidenceId: view.id,
+        evidenceId: row.id,
         appraiserParticipantId: caller.participant.participantId,
         statement: appraisalStatementText,
         signatureImageKey: imageKey,
@@ -36,10 +36,9 @@ export async function uploadAppraisal(ctx: ServiceContext, caller: Caller, caseI
         type: 'appraisal.statement_signed',
         caseId,
         actor: { kind: 'participant', participantId: caller.participant.participantId },
-        data: { evidenceId: view.id, reportSha256: view.sha256, signatureSha256: sha256Hex(image) },
+        data: { evidenceId: row.id, reportSha256: row.sha256, signatureSha256: sha256Hex(image) },
       });
     });
-    return view;
   } catch (error) {
     await ctx.files.remove(imageKey);
     throw error;

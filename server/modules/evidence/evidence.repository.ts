@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { evidence, participants, staffUsers } from '../../db/schema';
+import { appraisalStatements, evidence, participants, staffUsers } from '../../db/schema';
 
 export type EvidenceRow = typeof evidence.$inferSelect;
 
@@ -8,6 +8,8 @@ const withUploader = {
   evidence,
   staffName: staffUsers.displayName,
   participantName: participants.displayName,
+  /** An appraisal report's signed statement (云鉴定), if any. */
+  statement: { text: appraisalStatements.statement, signedAt: appraisalStatements.signedAt, signatureSha256: appraisalStatements.signatureSha256 },
 };
 
 export async function insertEvidence(db: Db, values: typeof evidence.$inferInsert) {
@@ -21,6 +23,7 @@ export function listForCase(db: Db, caseId: string) {
     .from(evidence)
     .leftJoin(staffUsers, eq(staffUsers.id, evidence.uploadedByStaffId))
     .leftJoin(participants, eq(participants.id, evidence.uploadedByParticipantId))
+    .leftJoin(appraisalStatements, eq(appraisalStatements.evidenceId, evidence.id))
     .where(eq(evidence.caseId, caseId))
     .orderBy(asc(evidence.uploadedAt), asc(evidence.id));
 }
@@ -31,6 +34,7 @@ export async function findEvidence(db: Db, id: string) {
     .from(evidence)
     .leftJoin(staffUsers, eq(staffUsers.id, evidence.uploadedByStaffId))
     .leftJoin(participants, eq(participants.id, evidence.uploadedByParticipantId))
+    .leftJoin(appraisalStatements, eq(appraisalStatements.evidenceId, evidence.id))
     .where(eq(evidence.id, id));
   return row;
 }

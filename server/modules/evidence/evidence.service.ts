@@ -2,6 +2,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import { evidenceContentTypes, evidenceMaxBytes, type EvidenceView } from '../../../shared/api/evidence';
 import { caseMachine } from '../../../shared/domain/cases';
 import type { ServiceContext } from '../../context';
+import type { Db } from '../../db/client';
 import { PdfPageOutOfRange, PdfUnreadable, renderPdfPage } from '../../documents/pdf-page-image';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
@@ -58,6 +59,7 @@ function view(ctx: ServiceContext, row: Awaited<ReturnType<typeof repo.findEvide
     uploadedBy: e.uploadedByStaffId ? { kind: 'staff', name: row.staffName ?? '' } : { kind: 'participant', name: row.participantName ?? '' },
     uploadedAt: e.uploadedAt.toISOString(),
     url: ctx.urls.sign(contentPath(e.id), linkSeconds),
+    appraisalStatement: row.statement?.text ? { text: row.statement.text, signedAt: row.statement.signedAt!.toISOString(), signatureSha256: row.statement.signatureSha256! } : null,
   };
 }
 
@@ -80,6 +82,8 @@ export async function uploadEvidence(
   caseId: string,
   upload: Upload,
   fields: { description?: string | undefined; sharedWith?: string | undefined; kind?: 'evidence' | 'appraisal_report' },
+  /** Writes that belong to the same upload (an appraiser's signed statement), in its transaction. */
+  alongside?: (tx: Db, row: repo.EvidenceRow) => Promise<void>,
 ) {
   if (!mayUpload(caller)) throw forbidden('your role cannot upload evidence');
   const caseRow = await caseForCaller(ctx, caller, caseId, 'write');
@@ -117,6 +121,7 @@ export async function uploadEvidence(
         actor: actorOf(caller),
         data: { evidenceId: inserted.id, sha256: inserted.sha256, byteSize: inserted.byteSize, contentType: inserted.contentType, kind: inserted.kind },
       });
+      await alongside?.(tx, inserted);
       return inserted;
     });
     return view(ctx, (await repo.findEvidence(ctx.db, row.id))!);

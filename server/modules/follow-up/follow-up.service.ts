@@ -85,7 +85,8 @@ async function closeCase(tx: Db, caseId: string, actor: { kind: 'staff'; staffUs
   let status = (await casesRepo.findCase(tx, caseId))!.case.status;
   for (const to of ['following_up', 'closed'] as const) {
     if (!caseMachine.canTransition(status, to)) continue;
-    await casesRepo.updateCaseWhereStatus(tx, caseId, status, { status: to });
+    const moved = await casesRepo.updateCaseWhereStatus(tx, caseId, status, { status: to });
+    if (!moved) throw conflict('the case changed meanwhile; reload');
     await appendAuditEvent(tx, { type: 'case.status_changed', caseId, actor, data: { from: status, to, reason: 'all obligations fulfilled' } });
     status = to;
   }

@@ -66,6 +66,12 @@ describe('deadlineAfter across month ends', () => {
     expect(deadlineAfter(new Date('2026-12-01T15:59:59.999Z'), 30).toISOString()).toBe('2026-12-31T15:59:59.999Z');
   });
 
+  it('the extension makes the ruling period 25 days from acceptance, not 10 days after a weekend-moved 15th day', () => {
+    // Accepted Fri Dec 4 2026: day 15 is Sat Dec 19 → Mon Dec 21; day 25 is Tue Dec 29 (not Dec 31).
+    expect(deadlineAfter(morning('2026-12-04'), limits.ruleDays).toISOString()).toBe('2026-12-21T15:59:59.999Z');
+    expect(deadlineAfter(morning('2026-12-04'), limits.ruleDays + limits.ruleExtensionDays).toISOString()).toBe('2026-12-29T15:59:59.999Z');
+  });
+
   it('the statutory limits', () => {
     expect(limits).toEqual({ applyForConfirmationDays: 30, acceptDays: 3, ruleDays: 15, ruleExtensionDays: 10 });
   });

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreementFixture, collisionDraft, invitationHeader, signaturePngBase64 } from '../../../helpers/agreement-fixture';
+import { flipSignedByte } from '../../documents/fixtures';
+import { darkPixels, pdffonts, pdfsig, renderGray } from '../../documents/poppler';
 import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app';
 
 let world: TestWorld;
@@ -52,16 +54,22 @@ describe('the agreement chain', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hq-chain-'));
     const file = path.join(dir, 'agreement.pdf');
     writeFileSync(file, pdf.rawPayload);
-    expect(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '')).toContain('人民币捌拾陆万元整');
+    const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+    for (const needle of ['陈阿海', '福鼎远洋运输有限公司', '人民币捌拾陆万元整', '浙苍渔01234', agreement.caseNumber]) expect(text).toContain(needle);
     expect(execFileSync('pdfsig', [file], { encoding: 'utf8' })).toContain('Signature is Valid');
+    // The glyphs render (pixels, not only extractable text) and every font is embedded as a subset.
+    expect(darkPixels(await renderGray(pdf.rawPayload, 1, 50), 128)).toBeGreaterThan(3000);
+    const { raw, fonts } = await pdffonts(pdf.rawPayload);
+    expect(fonts.length).toBeGreaterThan(0);
+    for (const font of fonts) expect(font.embedded && font.subset, raw).toBe(true);
 
     const verified = json(await world.app.inject({ method: 'POST', url: '/api/documents/verify', payload: pdf.rawPayload, headers: { 'content-type': 'application/pdf' } }));
     expect(verified).toMatchObject({ authentic: true, document: { kind: 'sealed_agreement', agreementId: agreement.id } });
-    const tampered = Buffer.from(pdf.rawPayload);
-    const flipAt = Math.floor(tampered.length / 3);
-    tampered[flipAt] = tampered[flipAt]! ^ 0x01;
+    // One byte flipped inside the signed range: both pdfsig and the endpoint find the signature broken.
+    const tampered = Buffer.from(flipSignedByte(pdf.rawPayload));
     const tamperedResult = json(await world.app.inject({ method: 'POST', url: '/api/documents/verify', payload: tampered, headers: { 'content-type': 'application/pdf' } }));
-    expect(tamperedResult.authentic).toBe(false);
+    expect(tamperedResult).toMatchObject({ authentic: false, signature: { intact: false } });
+    expect(await pdfsig(tampered)).not.toContain('Signature is Valid');
 
     const caseAfterSeal = json(await mediator.get(`/api/cases/${f.caseId}`));
     expect(caseAfterSeal.status).toBe('following_up');

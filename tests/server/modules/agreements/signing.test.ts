@@ -503,3 +503,63 @@ describe('what a signature records', () => {
     expect(execFileSync('pdfsig', [file], { encoding: 'utf8' })).toContain('Signature is Valid');
   });
 });
+
+describe('guessing ID digits', () => {
+  it('after five wrong tries the ID digits are refused even when right (nothing written); a one-time code still works', async () => {
+    const { f, agreementId, version } = await agreementInSigning();
+    const before = await snapshot(agreementId);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const res = await sign(f.fishermanToken, agreementId, version, { method: 'id_last4', name: '陈阿海', last4: `100${attempt}` });
+      expect(res.statusCode).toBe(403);
+      expect(json(res).error.message).toContain(attempt < 5 ? `${5 - attempt} attempts left` : 'too many');
+    }
+    const right = await sign(f.fishermanToken, agreementId, version, fishermanIdentity);
+    expect(right.statusCode).toBe(403);
+    expect(json(right).error).toMatchObject({ code: 'IDENTITY_REJECTED', field: 'identity.method' });
+    expect(await snapshot(agreementId)).toEqual(before);
+    // The limit is per agreement and signer: the mediator's code lets the fisherman sign.
+    const code = await issueCode(agreementId, (await getAgreement(agreementId)).requiredSigners[0].eligible[0].participantId);
+    const signed = await ok(await sign(f.fishermanToken, agreementId, version, code));
+    expect(signed.requiredSigners[0].signature).toMatchObject({ status: 'signed', identityMethod: 'one_time_code' });
+  });
+});
+
+describe('the mediator’s controls', () => {
+  it('signing codes are issued only while the agreement is out for signature (409 otherwise, nothing written)', async () => {
+    const f = await agreementFixture(world);
+    const created = await ok(await mediator().post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f)), 201);
+    const before = await snapshot(created.id);
+    const res = await mediator().post(`/api/agreements/${created.id}/signing-codes`, { participantId: f.agentParticipantId });
+    expect(res.statusCode).toBe(409);
+    expect(await snapshot(created.id)).toEqual(before);
+    expect(await query(sql`select id from signing_codes where agreement_id = ${created.id}`)).toHaveLength(0);
+  });
+
+  it('withdrawing an agreement out for signature voids its signatures (audited); it can no longer be signed or changed', async () => {
+    const { f, agreementId, version } = await agreementInSigning();
+    await ok(await sign(f.fishermanToken, agreementId, version, fishermanIdentity));
+    const withdrawn = await ok(await mediator().post(`/api/agreements/${agreementId}/transitions`, { to: 'withdrawn' }));
+    expect(withdrawn.status).toBe('withdrawn');
+    expect(live(await signatureRows(agreementId))).toHaveLength(0);
+    expect(withdrawn.voidedSignatures).toHaveLength(1);
+    expect((await auditTypes(f.caseId)).filter((e) => e.type === 'signature.voided' && e.data.agreementId === agreementId)).toHaveLength(1);
+    const before = await snapshot(agreementId);
+    expect((await mediator().post(`/api/agreements/${agreementId}/signing-codes`, { participantId: f.agentParticipantId })).statusCode).toBe(409);
+    expect((await sign(f.fishermanToken, agreementId, version, fishermanIdentity)).statusCode).toBe(409);
+    expect((await saveVersion(agreementId, f, { facts: '撤回后再修改。' })).statusCode).toBe(409);
+    expect((await mediator().post(`/api/agreements/${agreementId}/comments`, { kind: 'comment', text: '撤回后评论' })).statusCode).toBe(409);
+    expect(await snapshot(agreementId)).toEqual(before);
+  });
+
+  it('court staff read the draft but do not comment on it (403); the parties and the mediator do', async () => {
+    const { f, agreementId } = await agreementInSigning();
+    const before = await snapshot(agreementId);
+    for (const cookie of [world.cookies.wenzhouJudge, world.cookies.ningboClerk]) {
+      expect((await api(world.app, cookie).get(`/api/agreements/${agreementId}`)).statusCode).toBe(200);
+      expect((await api(world.app, cookie).post(`/api/agreements/${agreementId}/comments`, { kind: 'comment', text: '法院的意见' })).statusCode).toBe(403);
+    }
+    expect(await snapshot(agreementId)).toEqual(before);
+    const byParty = await ok(await asParticipant(f.fishermanToken).post(`/api/agreements/${agreementId}/comments`, { kind: 'change_request', text: '请把第一期提前。' }));
+    expect(byParty.comments.map((c: { authorName: string; kind: string }) => [c.authorName, c.kind])).toEqual([['陈阿海', 'change_request']]);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The verification endpoint (POST /api/documents/verify): anyone may upload a PDF and learn
+ * whether it is an unaltered document Haiqiao sealed, and which agreement it is. Each verdict is
+ * checked against poppler's pdfsig on the same bytes, so the endpoint cannot pass on the stored
+ * hash alone: the signature itself must be found broken.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreatePlatformCertificate } from '../../../../server/documents/platform-certificate';
+import { sealPdf } from '../../../../server/documents/seal-pdf';
+import { sealedAgreement } from '../../../helpers/agreement-fixture';
+import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app';
+import { flipSignedByte, sha256 } from '../../documents/fixtures';
+import { pdfsig } from '../../documents/poppler';
+
+let world: TestWorld;
+let sealed: Awaited<ReturnType<typeof sealedAgreement>>;
+let pdf: Buffer;
+let keysDir: string;
+
+beforeAll(async () => {
+  world = await createTestWorld();
+  sealed = await sealedAgreement(world);
+  pdf = (await world.app.inject({ method: 'GET', url: sealed.agreement.sealedDocument.url })).rawPayload;
+  keysDir = await mkdtemp(path.join(os.tmpdir(), 'haiqiao-foreign-cert-'));
+});
+afterAll(async () => {
+  await world?.close();
+  await rm(keysDir, { recursive: true, force: true });
+});
+
+function verify(bytes: Uint8Array, contentType = 'application/pdf') {
+  return world.app.inject({ method: 'POST', url: '/api/documents/verify', payload: Buffer.from(bytes), headers: { 'content-type': contentType } });
+}
+
+describe('POST /api/documents/verify', () => {
+  it('a sealed agreement as issued: authentic, with its case, agreement and version; pdfsig agrees; nothing is stored', async () => {
+    const before = await tableCounts(world.database);
+    const res = await verify(pdf);
+    expect(res.statusCode).toBe(200);
+    expect(json(res)).toEqual({
+      authentic: true,
+      signature: { signed: true, intact: true, coversWholeFile: true, platformCertificate: true },
+      document: {
+        id: sealed.agreement.sealedDocument.id,
+        kind: 'sealed_agreement',
+        caseNumber: sealed.agreement.caseNumber,
+        agreementId: sealed.agreement.id,
+        versionHash: sealed.agreement.currentVersion.sha256,
+        sealedAt: expect.any(String),
+      },
+      sha256: sha256(pdf),
+    });
+    expect(await pdfsig(pdf)).toContain('Signature is Valid');
+    expect(await tableCounts(world.database)).toEqual(before);
+  });
+
+  it('one flipped byte inside the signed range: the signature is found broken (not only the hash unknown), and pdfsig says so too', async () => {
+    const tampered = flipSignedByte(pdf);
+    const result = json(await verify(tampered));
+    expect(result).toMatchObject({ authentic: false, signature: { signed: true, intact: false }, document: null, sha256: sha256(tampered) });
+    expect(await pdfsig(tampered)).not.toContain('Signature is Valid');
+  });
+
+  it('bytes appended after sealing: intact signature, but it no longer covers the whole file', async () => {
+    const appended = Buffer.concat([pdf, Buffer.from('\n% appended after sealing\n')]);
+    expect(json(await verify(appended))).toMatchObject({ authentic: false, signature: { signed: true, intact: true, coversWholeFile: false } });
+  });
+
+  it('a PDF sealed with another certificate is not Haiqiao’s, even though its signature is valid', async () => {
+    const foreign = await loadOrCreatePlatformCertificate({ dir: keysDir });
+    const doc = await PDFDocument.create();
+    doc.addPage().drawText('Not issued by Haiqiao', { font: await doc.embedFont(StandardFonts.Helvetica), x: 40, y: 700 });
+    const forged = await sealPdf(await doc.save(), foreign, { reason: '伪造', location: '某地', name: 'Someone else', signingTime: new Date('2026-11-22T02:00:00Z') });
+    const result = json(await verify(forged));
+    expect(result).toMatchObject({ authentic: false, signature: { signed: true, intact: true, platformCertificate: false }, document: null });
+    expect(await pdfsig(forged)).toContain('Signature is Valid');
+  });
+
+  it('an unsigned PDF: not signed', async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage();
+    expect(json(await verify(await doc.save()))).toMatchObject({ authentic: false, signature: { signed: false, intact: false }, document: null });
+  });
+
+  it('a confirmed case’s ruling verifies as a ruling of that agreement', async () => {
+    const filed = json(await api(world.app, world.cookies.mediator).post(`/api/agreements/${sealed.agreement.id}/confirmation`, {}));
+    await api(world.app, world.cookies.ningboClerk).post(`/api/confirmations/${filed.id}/accept`);
+    await api(world.app, world.cookies.wenzhouJudge).post(`/api/confirmations/${filed.id}/review`);
+    await api(world.app, world.cookies.wenzhouJudge).post(`/api/confirmations/${filed.id}/decide`, { decision: 'confirmed', reason: '协议合法有效。' });
+    await world.app.sealer.idle();
+    const confirmation = json(await api(world.app, world.cookies.mediator).get(`/api/agreements/${sealed.agreement.id}`)).confirmation;
+    const ruling = (await world.app.inject({ method: 'GET', url: confirmation.rulingDocument.url })).rawPayload;
+    expect(json(await verify(ruling))).toMatchObject({ authentic: true, document: { id: confirmation.rulingDocument.id, kind: 'ruling', agreementId: sealed.agreement.id } });
+    expect(await pdfsig(ruling)).toContain('Signature is Valid');
+  });
+
+  it('an empty body is 400 on body; JSON is 415', async () => {
+    const empty = await verify(new Uint8Array());
+    expect(empty.statusCode).toBe(400);
+    expect(json(empty).error.field).toBe('body');
+    const asJson = await world.app.inject({ method: 'POST', url: '/api/documents/verify', payload: { pdf: 'base64…' } });
+    expect(asJson.statusCode).toBe(415);
+  });
+});
