@@ -41,6 +41,29 @@ import type { organisationInputSchema } from '../../../shared/domain/organisatio
 import type { CaseStatus, DisputeType } from '../../../shared/domain/cases';
 import type { SessionStatus } from '../../../shared/domain/sessions';
 import { ApiError, request, requestNoContent } from './http';
+// Court desk.
+import {
+  agreementViewSchema,
+  confirmationQueueSchema,
+  confirmationSummarySchema,
+  type courtDecisionSchema,
+  type hearingRequestSchema,
+} from '../../../shared/api/agreements';
+import { evidenceListSchema } from '../../../shared/api/evidence';
+import type { ConfirmationStatus } from '../../../shared/domain/agreements';
+
+// Case page: agreements, evidence, follow-up.
+import {
+  agreementListSchema,
+  diffSchema,
+  obligationListSchema,
+  overdueListSchema,
+  previewSchema,
+  signingCodeSchema,
+  type commentCreateSchema,
+} from '../../../shared/api/agreements';
+import { evidenceViewSchema } from '../../../shared/api/evidence';
+import type { AgreementDraftInput } from '../../../shared/domain/agreements';
 
 export { ApiError } from './http';
 
@@ -140,3 +163,60 @@ export const issueInvitation = (sessionId: string, body: InvitationCreate) =>
   staff(request('POST', `/api/sessions/${id(sessionId)}/invitations`, issuedInvitationSchema, { body }));
 export const revokeInvitation = (invitationId: string) =>
   staff(request('POST', `/api/invitations/${id(invitationId)}/revoke`, invitationViewSchema, { body: {} }));
+
+// Court desk (clerks and judges): the confirmation queue, one application and its steps.
+/** GET /api/confirmations/:id answers the summary plus where it belongs. */
+export const confirmationDetailSchema = confirmationSummarySchema.extend({ caseId: confirmationSummarySchema.shape.id, agreementId: confirmationSummarySchema.shape.id });
+export type ConfirmationDetail = z.infer<typeof confirmationDetailSchema>;
+export type CourtDecision = z.input<typeof courtDecisionSchema>;
+export type HearingRequest = z.input<typeof hearingRequestSchema>;
+export const getCourtQueue = (status?: ConfirmationStatus) =>
+  staff(request('GET', '/api/court/confirmations', confirmationQueueSchema, { query: { status } }));
+export const getConfirmation = (confirmationId: string) =>
+  staff(request('GET', `/api/confirmations/${id(confirmationId)}`, confirmationDetailSchema));
+export const acceptConfirmation = (confirmationId: string) =>
+  staff(request('POST', `/api/confirmations/${id(confirmationId)}/accept`, confirmationDetailSchema, { body: {} }));
+export const notAcceptConfirmation = (confirmationId: string, reason: string) =>
+  staff(request('POST', `/api/confirmations/${id(confirmationId)}/not-accept`, confirmationDetailSchema, { body: { reason } }));
+export const startConfirmationReview = (confirmationId: string) =>
+  staff(request('POST', `/api/confirmations/${id(confirmationId)}/review`, confirmationDetailSchema, { body: {} }));
+export const extendConfirmation = (confirmationId: string, reason: string) =>
+  staff(request('POST', `/api/confirmations/${id(confirmationId)}/extend`, confirmationDetailSchema, { body: { reason } }));
+export const scheduleConfirmationHearing = (confirmationId: string, body: HearingRequest) =>
+  staff(request('POST', `/api/confirmations/${id(confirmationId)}/hearing`, confirmationDetailSchema, { body }));
+export const decideConfirmation = (confirmationId: string, body: CourtDecision) =>
+  staff(request('POST', `/api/confirmations/${id(confirmationId)}/decide`, confirmationDetailSchema, { body }));
+/** The agreement with its signed version, signatures and sealed document (also readable by court staff). */
+export const getAgreement = (agreementId: string) => staff(request('GET', `/api/agreements/${id(agreementId)}`, agreementViewSchema));
+export const listEvidence = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/evidence`, evidenceListSchema));
+
+// Case page: agreement drafting and signing, evidence, follow-up (mediator's side).
+// (getAgreement and listEvidence are defined above, shared with the court desk.)
+export type AgreementDraftBody = AgreementDraftInput;
+export type AgreementComment = z.input<typeof commentCreateSchema>;
+export const listAgreements = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/agreements`, agreementListSchema));
+export const previewAgreement = (caseId: string, body: AgreementDraftBody) =>
+  staff(request('POST', `/api/cases/${id(caseId)}/agreements/preview`, previewSchema, { body }));
+export const createAgreement = (caseId: string, body: AgreementDraftBody) =>
+  staff(request('POST', `/api/cases/${id(caseId)}/agreements`, agreementViewSchema, { body }));
+export const saveAgreementVersion = (agreementId: string, body: AgreementDraftBody) =>
+  staff(request('POST', `/api/agreements/${id(agreementId)}/versions`, agreementViewSchema, { body }));
+export const diffAgreementVersions = (agreementId: string, from: number, to: number) =>
+  staff(request('GET', `/api/agreements/${id(agreementId)}/diff`, diffSchema, { query: { from, to } }));
+export const commentOnAgreement = (agreementId: string, body: AgreementComment) =>
+  staff(request('POST', `/api/agreements/${id(agreementId)}/comments`, agreementViewSchema, { body }));
+export const transitionAgreement = (agreementId: string, to: 'signing' | 'drafting' | 'withdrawn') =>
+  staff(request('POST', `/api/agreements/${id(agreementId)}/transitions`, agreementViewSchema, { body: { to } }));
+export const issueSigningCode = (agreementId: string, participantId: string) =>
+  staff(request('POST', `/api/agreements/${id(agreementId)}/signing-codes`, signingCodeSchema, { body: { participantId } }));
+export const fileConfirmation = (agreementId: string) =>
+  staff(request('POST', `/api/agreements/${id(agreementId)}/confirmation`, confirmationSummarySchema, { body: {} }));
+/** `form` holds the file (field "file"), and optionally description and sharedWith. */
+export const uploadEvidence = (caseId: string, form: FormData) =>
+  staff(request('POST', `/api/cases/${id(caseId)}/evidence`, evidenceViewSchema, { body: form }));
+export const shareEvidence = (evidenceId: string, sharedWith: string) =>
+  staff(request('PATCH', `/api/evidence/${id(evidenceId)}`, evidenceViewSchema, { body: { sharedWith } }));
+export const listObligations = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/obligations`, obligationListSchema));
+export const recordFulfilment = (obligationId: string, note: string) =>
+  staff(request('POST', `/api/obligations/${id(obligationId)}/fulfil`, obligationListSchema, { body: { note } }));
+export const listOverdueObligations = () => staff(request('GET', '/api/follow-up/overdue', overdueListSchema));

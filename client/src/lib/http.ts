@@ -24,8 +24,11 @@ export class ApiError extends Error {
 export type Query = Record<string, string | number | undefined | null>;
 
 interface RequestOptions {
+  /** JSON-encoded, except FormData (multipart, sent as is). */
   body?: unknown;
   query?: Query;
+  /** Extra headers, e.g. a participant's `Authorization: Invitation <token>`. */
+  headers?: Record<string, string>;
 }
 
 function urlWith(path: string, query?: Query): string {
@@ -39,9 +42,11 @@ function urlWith(path: string, query?: Query): string {
 }
 
 async function send(method: string, path: string, options: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
-  if (options.body !== undefined) {
+  if (typeof FormData !== 'undefined' && options.body instanceof FormData) {
+    init.body = options.body; // the browser sets the multipart boundary
+  } else if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(options.body);
   }
@@ -52,7 +57,7 @@ async function send(method: string, path: string, options: RequestOptions): Prom
   }
 }
 
-async function errorFrom(response: Response): Promise<ApiError> {
+export async function errorFrom(response: Response): Promise<ApiError> {
   const json: unknown = await response.json().catch(() => null);
   const envelope = errorEnvelopeSchema.safeParse(json);
   if (envelope.success) {

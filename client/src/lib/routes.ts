@@ -1,3 +1,6 @@
+/** Pages under a participant's invitation link: the agreement to sign, the case evidence. */
+export type JoinSubPage = { kind: 'sign'; agreementId: string } | { kind: 'evidence' };
+
 /** The client's routes, matched on location.pathname. */
 export type Route =
   | { name: 'login' }
@@ -6,8 +9,11 @@ export type Route =
   | { name: 'caseDetail'; caseId: string }
   | { name: 'caseEdit'; caseId: string }
   | { name: 'admin' }
-  | { name: 'join'; token: string }
+  | { name: 'join'; token: string; page?: JoinSubPage }
   | { name: 'room'; sessionId: string }
+  | { name: 'courtQueue' }
+  | { name: 'courtConfirmation'; confirmationId: string }
+  | { name: 'verify' }
   | { name: 'notFound' };
 
 /** A malformed escape (a truncated link) must not crash the app; keep the raw segment instead. */
@@ -26,6 +32,13 @@ export function matchRoute(path: string): Route {
   if (first === 'login' && parts.length === 1) return { name: 'login' };
   if (first === 'admin' && parts.length === 1) return { name: 'admin' };
   if (first === 'j' && second && parts.length === 2) return { name: 'join', token: second };
+  if (first === 'j' && second && third === 'sign' && parts[3] && parts.length === 4) return { name: 'join', token: second, page: { kind: 'sign', agreementId: parts[3] } };
+  if (first === 'j' && second && third === 'evidence' && parts.length === 3) return { name: 'join', token: second, page: { kind: 'evidence' } };
+  if (first === 'verify' && parts.length === 1) return { name: 'verify' };
+  if (first === 'court') {
+    if (parts.length === 1) return { name: 'courtQueue' };
+    if (second === 'confirmations' && third && parts.length === 3) return { name: 'courtConfirmation', confirmationId: third };
+  }
   if (first === 'sessions' && second && third === 'room' && parts.length === 3) return { name: 'room', sessionId: second };
   if (first === 'cases') {
     if (second === 'new' && parts.length === 2) return { name: 'caseNew' };
@@ -33,4 +46,11 @@ export function matchRoute(path: string): Route {
     if (second && third === 'edit' && parts.length === 3) return { name: 'caseEdit', caseId: second };
   }
   return { name: 'notFound' };
+}
+
+/** The path of an invitation link's page (the inverse of matchRoute for 'join'). */
+export function joinPath(token: string, page?: JoinSubPage): string {
+  const base = `/j/${encodeURIComponent(token)}`;
+  if (!page) return base;
+  return page.kind === 'sign' ? `${base}/sign/${encodeURIComponent(page.agreementId)}` : `${base}/evidence`;
 }

@@ -1,8 +1,15 @@
 import type { Me } from '../../../shared/api/auth';
 
-/** Where a staff member lands: admins manage accounts, everyone else works on cases. */
+/** Where a staff member lands: admins manage accounts, court staff the confirmation queue, mediators their cases. */
 export function homePath(me: Me | null): string {
-  return me?.role === 'admin' ? '/admin' : '/';
+  if (me?.role === 'admin') return '/admin';
+  if (me?.role === 'clerk' || me?.role === 'judge') return '/court';
+  return '/';
+}
+
+/** Clerks and judges work on the court desk. */
+export function isCourtStaff(me: Me | null): boolean {
+  return me?.role === 'clerk' || me?.role === 'judge';
 }
 
 export function loginPath(next: string): string {

@@ -1,0 +1,38 @@
+/** Follow-up (回访): obligations on the case page and the overdue panel on the desk. */
+export const zh = {
+  heading: '回访与履行',
+  overdueCount: '{n} 项逾期',
+  allDone: '全部义务已履行完毕。',
+  allDoneClosed: '全部义务已履行完毕，案件已结案。',
+  'status.fulfilled': '已履行',
+  'status.overdue': '已逾期',
+  'status.pending': '待履行',
+  dueDate: '履行期限：{date}',
+  fulfilledAt: '履行记录：{time}',
+  note: '备注：{note}',
+  record: '记录已履行',
+  noteLabel: '履行情况备注',
+  noteHint: '例如：已转账，凭证号……（可不填）',
+  confirm: '确认已履行',
+  'panel.heading': '逾期未履行的事项',
+  'panel.due': '应于 {date} 前履行',
+} as const;
+
+export const en: Record<keyof typeof zh, string> = {
+  heading: 'Follow-up and performance',
+  overdueCount: '{n} overdue',
+  allDone: 'Every obligation has been fulfilled.',
+  allDoneClosed: 'Every obligation has been fulfilled; the case is closed.',
+  'status.fulfilled': 'Fulfilled',
+  'status.overdue': 'Overdue',
+  'status.pending': 'Pending',
+  dueDate: 'Due by {date}',
+  fulfilledAt: 'Recorded {time}',
+  note: 'Note: {note}',
+  record: 'Record as fulfilled',
+  noteLabel: 'Note on the fulfilment',
+  noteHint: 'e.g. paid by transfer, reference … (optional)',
+  confirm: 'Confirm fulfilled',
+  'panel.heading': 'Overdue obligations',
+  'panel.due': 'was due by {date}',
+};

@@ -1,0 +1,423 @@
+/**
+ * The court desk end to end, in Debian's Chromium against the real server and database. Set up
+ * through the API: a sealed collision agreement filed for confirmation with the Ningbo Maritime
+ * Court (via its Wenzhou tribunal), and a second one past its acceptance deadline. In the
+ * browser: the clerk (on a 360×740 phone) sees both with their deadlines, accepts the first and
+ * refuses the overdue one with a reason; the judge starts the review (a stale second tab gets a
+ * clear 409), extends the period once, schedules a short hearing, and confirms with a reason; the
+ * ruling appears (and the desk switches to English).
+ * Both PDFs are downloaded from the browser and checked with pdfsig and pdftotext. Then the
+ * public verify page, with no login: the sealed PDF is authentic, a copy with one byte flipped
+ * is not.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { eq } from 'drizzle-orm';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirmations } from '../../server/db/schema';
+import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
+import type { OrganisationId } from '../../shared/ids';
+import { sealedAgreement, signaturePngBase64 } from '../helpers/agreement-fixture';
+import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
+import { api, json, login, type TestWorld } from '../helpers/test-app';
+
+const run = promisify(execFile);
+const poll = { timeout: 15_000, interval: 100 };
+const password = 'court-e2e-password-2026';
+const clerk = { username: 'zhou.clerk', displayName: '周书记员' };
+const judge = { username: 'wu.judge', displayName: '吴法官' };
+const decisionReason = '经审查，双方当事人系自愿达成调解协议，协议内容不违反法律强制性规定。';
+
+/** A datetime-local value in Beijing time, `days` from now. */
+function beijingInput(days: number, time: string): string {
+  const day = new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+  return `${day}T${time}`;
+}
+
+/** Runs `action` and returns the answer to the first request matching method and path. */
+async function answerTo(page: Page, method: string, pathname: RegExp, action: () => Promise<unknown>): Promise<Response> {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === method && pathname.test(new URL(r.url()).pathname)),
+    action(),
+  ]);
+  return response;
+}
+
+async function expectStatus(response: Response, status: number): Promise<void> {
+  if (response.status() !== status) {
+    throw new Error(`${response.request().method()} ${response.url()} answered ${response.status()}: ${await response.text()}`);
+  }
+}
+
+async function signIn(page: Page, baseUrl: string, username: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.waitForURL((url) => url.pathname === '/login');
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await expectStatus(await answerTo(page, 'POST', /^\/api\/auth\/login$/, () => page.getByTestId('login-submit').click()), 200);
+  // Court staff land on the court desk.
+  await page.waitForURL((url) => url.pathname === '/court');
+}
+
+/** Clicks a download link and returns the downloaded bytes. */
+async function download(page: Page, testId: string, dir: string, name: string): Promise<Buffer> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  const target = path.join(dir, name);
+  await file.saveAs(target);
+  return fs.readFileSync(target);
+}
+
+async function pdfsig(file: string): Promise<string> {
+  const result = await run('pdfsig', [file]).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: `${error.stdout ?? ''}${error.stderr ?? ''}` }));
+  return result.stdout;
+}
+
+async function pdftext(file: string): Promise<string> {
+  return (await run('pdftotext', ['-enc', 'UTF-8', file, '-'], { maxBuffer: 20e6 })).stdout.replace(/\s+/g, '');
+}
+
+/** Whether the page scrolls sideways (it must not on a phone). */
+const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
+
+describe('court desk in a browser', () => {
+  let server: E2eServer;
+  let browser: Browser;
+  let phone: BrowserContext;
+  let desktop: BrowserContext;
+  let visitor: BrowserContext;
+  let dir: string;
+  let confirmationId: string;
+  /** A second application whose acceptance period ended yesterday. */
+  let overdueId: string;
+  let caseNumber: string;
+  let judgeCookie: string;
+  const downloads: { sealed?: string; ruling?: string } = {};
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hq-court-e2e-'));
+    const db = server.database.db;
+    // The case goes to the Wenzhou tribunal; the Ningbo court's staff cover its tribunals.
+    const court = await createOrganisation(db, null, { kind: 'maritime_court', name: '宁波海事法院', courtCode: 'ningbo' });
+    for (const [who, role] of [[clerk, 'clerk'], [judge, 'judge']] as const) {
+      await createStaffUser(db, null, { organisationId: court.id as OrganisationId, username: who.username, displayName: who.displayName, role, password });
+    }
+    const mediatorCookie = await login(server.app, server.mediator.username, server.mediator.password, '198.51.100.31');
+    judgeCookie = await login(server.app, judge.username, password, '198.51.100.32');
+    // The agreement helpers need only the app and the mediator's session.
+    const world = { app: server.app, cookies: { mediator: mediatorCookie } } as unknown as TestWorld;
+    const { agreement } = await sealedAgreement(world);
+    caseNumber = agreement.caseNumber;
+    // One piece of evidence on the case, for the court to open.
+    const evidence = new FormData();
+    evidence.append('description', '渔船受损照片');
+    evidence.append('file', new Blob([Buffer.from(signaturePngBase64(3), 'base64')], { type: 'image/png' }), '渔船受损照片.png');
+    const uploaded = await server.app.inject({ method: 'POST', url: `/api/cases/${agreement.caseId}/evidence`, payload: evidence, headers: { cookie: mediatorCookie } });
+    if (uploaded.statusCode !== 201) throw new Error(`evidence: ${uploaded.body}`);
+    const filed = await api(server.app, mediatorCookie).post(`/api/agreements/${agreement.id}/confirmation`, {});
+    if (filed.statusCode !== 201) throw new Error(`filing: ${filed.body}`);
+    confirmationId = json(filed).id;
+
+    // A second application, left unaccepted past its deadline (the end of yesterday, Beijing time).
+    const late = await sealedAgreement(world);
+    const lateFiled = await api(server.app, mediatorCookie).post(`/api/agreements/${late.agreement.id}/confirmation`, {});
+    if (lateFiled.statusCode !== 201) throw new Error(`filing: ${lateFiled.body}`);
+    overdueId = json(lateFiled).id;
+    const day = 86_400_000;
+    const startOfTodayBeijing = Math.floor((Date.now() + 8 * 3_600_000) / day) * day - 8 * 3_600_000;
+    await db.update(confirmations).set({ acceptBy: new Date(startOfTodayBeijing - 1) }).where(eq(confirmations.id, overdueId));
+
+    phone = await browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    desktop = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    visitor = await browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    for (const context of [phone, desktop, visitor]) context.setDefaultTimeout(15_000);
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the clerk sees the applications with their deadlines on a phone, accepts one and refuses the overdue one', async ({ onTestFailed }) => {
+    const page = await phone.newPage();
+    const errors = collectPageErrors(page);
+    onTestFailed(async () => void (await screenshot(page, 'court-desk-clerk-failure').catch(() => {})));
+
+    await signIn(page, server.baseUrl, clerk.username);
+    await expect.poll(() => page.getByTestId('current-user').textContent(), poll).toContain(clerk.displayName);
+    const row = page.locator(`[data-testid="queue-row"][data-confirmation-id="${confirmationId}"]`);
+    await row.waitFor();
+    expect((await row.getByTestId('queue-case-number').textContent())!.trim()).toBe(caseNumber);
+    const rowText = await row.innerText();
+    expect(rowText).toContain('货轮碰撞渔船致人受伤');
+    expect(rowText).toContain('陈阿海');
+    expect(rowText).toContain('福鼎远洋运输有限公司');
+    expect(await row.getByTestId('confirmation-status').getAttribute('data-status')).toBe('filed');
+    // Accept within 3 days (a deadline on a weekend moves to Monday): running now, at least 3 days left.
+    const acceptBy = row.getByTestId('deadline-accept');
+    expect(['running', 'near']).toContain(await acceptBy.getAttribute('data-tone'));
+    const daysLeft = Number(await acceptBy.getAttribute('data-days-left'));
+    expect(daysLeft).toBeGreaterThanOrEqual(3);
+    expect(daysLeft).toBeLessThanOrEqual(5);
+    expect(await acceptBy.innerText()).toMatch(new RegExp(`受理期限.*\\d{4}年\\d{1,2}月\\d{1,2}日.*剩 ${daysLeft} 天`, 's'));
+    expect(await row.getByTestId('deadline-rule').innerText()).toContain('受理后起算');
+    // The overdue one comes first, flagged.
+    const first = page.getByTestId('queue-row').first();
+    expect(await first.getAttribute('data-confirmation-id')).toBe(overdueId);
+    expect(await first.locator('a').getAttribute('data-urgency')).toBe('overdue');
+    expect(await first.getByTestId('deadline-accept').getAttribute('data-tone')).toBe('overdue');
+    expect(await first.getByTestId('deadline-accept').innerText()).toContain('已逾期 1 天');
+    expect(await row.locator('a').getAttribute('data-urgency')).toBe(daysLeft <= 1 ? 'near' : 'running');
+    expect(await overflowsSideways(page)).toBe(false);
+    await screenshot(page, 'court-desk-queue-phone');
+
+    await row.locator('a').click();
+    await page.waitForURL((url) => url.pathname === `/court/confirmations/${confirmationId}`);
+    await page.getByTestId('agreement-section').waitFor();
+    expect((await page.getByTestId('confirmation-case-number').textContent())!.trim()).toBe(caseNumber);
+    // The clerk may accept or refuse, not rule.
+    expect(await page.getByTestId('decide-form').count()).toBe(0);
+    expect(await page.getByTestId('start-review').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('signature-row').count(), poll).toBe(2);
+    expect(await overflowsSideways(page)).toBe(false);
+    await screenshot(page, 'court-desk-detail-phone');
+
+    await expectStatus(await answerTo(page, 'POST', /\/accept$/, () => page.getByTestId('accept').click()), 200);
+    await expect.poll(() => page.getByTestId('confirmation-status').getAttribute('data-status'), poll).toBe('accepted');
+    // The ruling period now runs: 15 days from acceptance, shown as a date with the days left.
+    const ruleBy = page.getByTestId('confirmation-head').getByTestId('deadline-rule');
+    expect(await ruleBy.getAttribute('data-tone')).toBe('running');
+    expect(Number(await ruleBy.getAttribute('data-days-left'))).toBeGreaterThanOrEqual(15);
+    expect(await page.getByTestId('confirmation-head').getByTestId('deadline-accept').getAttribute('data-tone')).toBe('done');
+    expect(await page.getByTestId('accept').count()).toBe(0);
+
+    // The overdue one is refused, with a reason (after a confirmation prompt).
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.goto(`${server.baseUrl}/court/confirmations/${overdueId}`);
+    await page.getByTestId('not-accept-open').click();
+    await page.getByTestId('not-accept-submit').click();
+    await expect.poll(() => page.getByTestId('not-accept-form').locator('.field-error').count(), poll).toBe(1);
+    await page.getByTestId('not-accept-reason').fill('申请已超过受理期限，且未提交调解组织出具的材料。');
+    await expectStatus(await answerTo(page, 'POST', /\/not-accept$/, () => page.getByTestId('not-accept-submit').click()), 200);
+    expect(dialogs).toEqual(['确定不予受理吗？此决定无法撤回。']);
+    await expect.poll(() => page.getByTestId('confirmation-status').getAttribute('data-status'), poll).toBe('not_accepted');
+    expect(await page.getByTestId('confirmation-reason').textContent()).toContain('申请已超过受理期限');
+    expect(await page.getByTestId('confirmation-head').getByTestId('deadline-rule').innerText()).toContain('不适用');
+
+    await page.getByTestId('logout').click();
+    await page.waitForURL((url) => url.pathname === '/login');
+    expect(errors).toEqual([]);
+  });
+
+  it('the judge starts the review, schedules a hearing and confirms; both PDFs verify', async ({ onTestFailed }) => {
+    const page = await desktop.newPage();
+    const errors = collectPageErrors(page);
+    onTestFailed(async () => void (await screenshot(page, 'court-desk-judge-failure').catch(() => {})));
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    });
+
+    await signIn(page, server.baseUrl, judge.username);
+    const row = page.locator(`[data-testid="queue-row"][data-confirmation-id="${confirmationId}"]`);
+    await row.waitFor();
+    expect(await row.getByTestId('confirmation-status').getAttribute('data-status')).toBe('accepted');
+    await row.locator('a').click();
+    await page.waitForURL((url) => url.pathname === `/court/confirmations/${confirmationId}`);
+
+    // A second tab left open on the same application, to act on a stale state later.
+    const stale = await desktop.newPage();
+    const staleErrors = collectPageErrors(stale);
+    await stale.goto(`${server.baseUrl}/court/confirmations/${confirmationId}`);
+    await stale.getByTestId('start-review').waitFor();
+
+    // The signed agreement, its digest, and the evidence of each signature.
+    const text = await page.getByTestId('agreement-text').innerText();
+    expect(text).toContain('人民币捌拾陆万元整');
+    const versionHash = (await page.getByTestId('agreement-sha256').textContent())!.trim();
+    expect(versionHash).toMatch(/^[0-9a-f]{64}$/);
+    const signatures = page.getByTestId('signature-row');
+    await expect.poll(() => signatures.count(), poll).toBe(2);
+    const fisherman = signatures.filter({ hasText: '陈阿海' }).first();
+    expect(await fisherman.getByTestId('signature-method').textContent()).toContain('身份证号后四位');
+    expect(await fisherman.getByTestId('signature-hash-match').getAttribute('data-match')).toBe('true');
+    const company = signatures.filter({ hasText: '福鼎远洋运输有限公司' }).first();
+    expect(await company.getByTestId('signature-signer').textContent()).toContain('李律师');
+    expect(await company.getByTestId('signature-method').textContent()).toContain('一次性验证码');
+    // The handwritten signature images load (same-origin, with the judge's session).
+    await expect
+      .poll(() => page.getByTestId('signature-image').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)), poll)
+      .toEqual([true, true]);
+    expect(await page.getByTestId('case-section').innerText()).toContain('浙苍渔01234');
+    const evidenceRow = page.getByTestId('evidence-section').getByTestId('evidence-row');
+    await evidenceRow.waitFor();
+    expect(await evidenceRow.innerText()).toContain('渔船受损照片.png');
+    const evidenceUrl = (await evidenceRow.getByTestId('evidence-open').getAttribute('href'))!;
+    const opened = await page.request.get(new URL(evidenceUrl, server.baseUrl).toString());
+    expect(opened.status()).toBe(200);
+    expect(opened.headers()['content-type']).toBe('image/png');
+
+    // In-page verification of the sealed PDF.
+    await page.getByTestId('sealed-pdf-verify').click();
+    const inPage = page.getByTestId('agreement-section').getByTestId('verify-result');
+    await inPage.waitFor();
+    expect(await inPage.getAttribute('data-authentic')).toBe('true');
+    expect((await inPage.getByTestId('verify-case-number').textContent())!.trim()).toBe(caseNumber);
+
+    await expectStatus(await answerTo(page, 'POST', /\/review$/, () => page.getByTestId('start-review').click()), 200);
+    await expect.poll(() => page.getByTestId('confirmation-status').getAttribute('data-status'), poll).toBe('under_review');
+
+    // The stale tab still offers "start review": the server answers 409 and the page says why, then catches up.
+    await expectStatus(await answerTo(stale, 'POST', /\/review$/, () => stale.getByTestId('start-review').click()), 409);
+    const refusal = stale.getByTestId('court-actions').locator('.form-message.error');
+    await expect.poll(() => refusal.textContent(), poll).toContain('无法执行：申请当前为“审查中”');
+    await expect.poll(() => stale.getByTestId('confirmation-status').getAttribute('data-status'), poll).toBe('under_review');
+    await stale.close();
+    expect(staleErrors).toEqual([]);
+
+    // The review period is extended once, for cause: ten more days.
+    const ruleBy = page.getByTestId('confirmation-head').getByTestId('deadline-rule');
+    const before = Number(await ruleBy.getAttribute('data-days-left'));
+    await page.getByTestId('extend-open').click();
+    await page.getByTestId('extend-reason').fill('需通知当事人补充船舶损失鉴定材料。');
+    await expectStatus(await answerTo(page, 'POST', /\/extend$/, () => page.getByTestId('extend-submit').click()), 200);
+    await expect.poll(async () => Number(await ruleBy.getAttribute('data-days-left')), poll).toBeGreaterThanOrEqual(before + 10);
+    expect(await ruleBy.innerText()).toContain('已延长');
+    expect(await page.getByTestId('extend-open').count()).toBe(0);
+
+    // A short video hearing in the room system, entered from here.
+    await page.getByTestId('hearing-open').click();
+    await page.getByTestId('hearing-at').fill(beijingInput(1, '10:00'));
+    await page.getByTestId('hearing-minutes').fill('20');
+    await expectStatus(await answerTo(page, 'POST', /\/hearing$/, () => page.getByTestId('hearing-submit').click()), 200);
+    const enter = page.getByTestId('hearing-enter');
+    await enter.waitFor();
+    expect(await enter.getAttribute('href')).toMatch(/^\/sessions\/[0-9a-f-]{36}\/room$/);
+    expect(await page.getByTestId('hearing-when').textContent()).toContain('10:00');
+
+    // A ruling needs a decision and reasons: refused on the form before any request.
+    await page.getByTestId('decide-submit').click();
+    const decideForm = page.getByTestId('decide-form');
+    await expect.poll(() => decideForm.locator('.field-error').count(), poll).toBe(2);
+    expect(dialogs).toEqual([]);
+
+    await screenshot(page, 'court-desk-review-desktop');
+    await page.getByTestId('decision-confirmed').check();
+    await page.getByTestId('decide-reason').fill(decisionReason);
+    await expectStatus(await answerTo(page, 'POST', /\/decide$/, () => page.getByTestId('decide-submit').click()), 200);
+    expect(dialogs).toHaveLength(1);
+    expect(dialogs[0]).toContain('确认调解协议有效');
+    await expect.poll(() => page.getByTestId('confirmation-status').getAttribute('data-status'), poll).toBe('confirmed');
+    const rulingNumber = (await page.getByTestId('ruling-number').textContent())!.trim();
+    expect(rulingNumber).toMatch(/^（\d{4}）浙72民特\d+号$/);
+    // The ruling is sealed after commit; the page looks again until its link is there.
+    await page.getByTestId('ruling-pdf-download').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('court-actions').innerText()).toContain('本申请已办结');
+    await screenshot(page, 'court-desk-confirmed-desktop');
+
+    // Both PDFs, downloaded through the browser, verify with poppler.
+    const sealed = await download(page, 'sealed-pdf-download', dir, 'agreement.pdf');
+    const ruling = await download(page, 'ruling-pdf-download', dir, 'ruling.pdf');
+    downloads.sealed = path.join(dir, 'agreement.pdf');
+    downloads.ruling = path.join(dir, 'ruling.pdf');
+    expect(sealed.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(ruling.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    for (const file of [downloads.sealed, downloads.ruling]) expect(await pdfsig(file)).toContain('Signature is Valid');
+    const sealedText = await pdftext(downloads.sealed);
+    expect(sealedText).toContain(caseNumber);
+    expect(sealedText).toContain(versionHash);
+    const rulingText = await pdftext(downloads.ruling);
+    expect(rulingText).toContain('民事裁定书');
+    expect(rulingText).toContain(rulingNumber);
+    expect(rulingText).toContain(caseNumber);
+    expect(rulingText).toContain(decisionReason.replace(/\s+/g, ''));
+    expect(rulingText).toContain('调解协议有效');
+
+    // The queue's "confirmed" filter lists it with its ruling number.
+    await page.goto(`${server.baseUrl}/court?status=confirmed`);
+    const done = page.locator(`[data-testid="queue-row"][data-confirmation-id="${confirmationId}"]`);
+    await done.waitFor();
+    expect(await done.innerText()).toContain(rulingNumber);
+    expect(await page.getByTestId('queue-status-filter').inputValue()).toBe('confirmed');
+    await page.getByTestId('queue-status-filter').selectOption('open');
+    await expect.poll(() => new URL(page.url()).search, poll).toBe('');
+    const open = page.getByTestId('queue-row');
+    await page.getByTestId('queue-empty').waitFor();
+    expect(await open.count()).toBe(0);
+
+    // English through the language switch.
+    await page.getByTestId('language-switch').click();
+    await expect.poll(() => page.locator('h1').textContent(), poll).toBe('Confirmation applications');
+    await page.getByTestId('queue-status-filter').selectOption('confirmed');
+    await done.waitFor();
+    expect(await done.getByTestId('confirmation-status').textContent()).toBe('Confirmed');
+    expect(await done.getByTestId('deadline-rule').innerText()).toContain('done');
+    await page.getByTestId('language-switch').click();
+
+    // The same through the API, as a cross-check of what the page showed.
+    const after = json(await api(server.app, judgeCookie).get(`/api/confirmations/${confirmationId}`));
+    expect(after).toMatchObject({ status: 'confirmed', rulingNumber, reason: decisionReason });
+    expect(errors).toEqual([]);
+  });
+
+  it('anyone can verify a PDF without logging in: the sealed one is authentic, a flipped byte is not', async ({ onTestFailed }) => {
+    const page = await visitor.newPage();
+    const errors = collectPageErrors(page);
+    onTestFailed(async () => void (await screenshot(page, 'court-desk-verify-failure').catch(() => {})));
+    expect(downloads.sealed && downloads.ruling, 'the PDFs downloaded by the previous test').toBeTruthy();
+    expect(await visitor.cookies()).toEqual([]);
+
+    await page.goto(`${server.baseUrl}/verify`);
+    await page.getByTestId('verify-form').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/verify'); // not sent to the login page
+    expect(await page.getByTestId('current-user').count()).toBe(0);
+
+    const check = async (file: { name: string; buffer: Buffer }) => {
+      await page.getByTestId('verify-file').setInputFiles({ name: file.name, mimeType: 'application/pdf', buffer: file.buffer });
+      await expectStatus(await answerTo(page, 'POST', /^\/api\/documents\/verify$/, () => page.getByTestId('verify-submit').click()), 200);
+      const result = page.getByTestId('verify-result');
+      await result.waitFor();
+      return result;
+    };
+
+    const original = fs.readFileSync(downloads.sealed!);
+    const authentic = await check({ name: '调解协议书.pdf', buffer: original });
+    expect(await authentic.getAttribute('data-authentic')).toBe('true');
+    expect(await authentic.getByTestId('verify-verdict').textContent()).toContain('真实有效');
+    expect((await authentic.getByTestId('verify-case-number').textContent())!.trim()).toBe(caseNumber);
+    expect((await authentic.getByTestId('verify-kind').textContent())!.trim()).toBe('调解协议书');
+    expect(await overflowsSideways(page)).toBe(false);
+    await screenshot(page, 'court-desk-verify-authentic-phone');
+
+    const ruling = await check({ name: '民事裁定书.pdf', buffer: fs.readFileSync(downloads.ruling!) });
+    expect(await ruling.getAttribute('data-authentic')).toBe('true');
+    expect((await ruling.getByTestId('verify-kind').textContent())!.trim()).toBe('民事裁定书');
+
+    const tampered = Buffer.from(original);
+    const flipAt = Math.floor(tampered.length / 3);
+    tampered[flipAt] = tampered[flipAt]! ^ 0x01;
+    const tamperedFile = path.join(dir, 'tampered.pdf');
+    fs.writeFileSync(tamperedFile, tampered);
+    expect(await pdfsig(tamperedFile)).not.toContain('Signature is Valid');
+    const refused = await check({ name: '调解协议书-改.pdf', buffer: tampered });
+    expect(await refused.getAttribute('data-authentic')).toBe('false');
+    expect(await refused.getByTestId('verify-verdict').textContent()).toContain('未通过核验');
+    expect(await refused.locator('[data-check="result.check.intact"]').getAttribute('data-ok')).toBe('false');
+    await screenshot(page, 'court-desk-verify-tampered-phone');
+
+    // The page follows the language switch.
+    await page.getByTestId('language-switch').click();
+    await expect.poll(() => page.getByTestId('verify-verdict').textContent(), poll).toContain('Not verified');
+    expect(errors).toEqual([]);
+  });
+});
