@@ -145,6 +145,9 @@ export const confirmationQueueItemSchema = confirmationSummarySchema.extend({
   partyNames: z.array(z.string()),
 });
 export const confirmationQueueSchema = z.object({ items: z.array(confirmationQueueItemSchema) });
+/** One application (GET /api/confirmations/:id and every court step): the summary plus the case and agreement it belongs to. */
+export const confirmationDetailSchema = confirmationSummarySchema.extend({ caseId: z.string(), agreementId: z.string() });
+export type ConfirmationDetail = z.infer<typeof confirmationDetailSchema>;
 export const courtReasonSchema = z.object({ reason: textSchema.trim().min(2).max(2000) });
 export const courtDecisionSchema = z.object({ decision: z.enum(['confirmed', 'rejected', 'returned']), reason: textSchema.trim().min(2).max(4000) });
 export const hearingRequestSchema = z.object({ scheduledAt: isoDateTimeSchema, durationMinutes: z.number().int().min(10).max(120).default(30) });

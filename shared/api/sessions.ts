@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { textSchema } from '../text';
-import { participantInputSchema, participantRoles } from '../domain/participants';
+import { participantInputSchema, participantRoles, type ParticipantRole } from '../domain/participants';
 import { sessionStatuses } from '../domain/sessions';
 import { participantIdSchema } from '../ids';
 import { isoDateTimeSchema } from './common';
@@ -42,6 +42,9 @@ export const participantViewSchema = z.object({
 });
 export type ParticipantView = z.infer<typeof participantViewSchema>;
 export const participantListSchema = z.object({ items: z.array(participantViewSchema) });
+
+/** Whom a court's confirmation hearing is for: the parties and the agents acting for them. */
+export const hearingInviteeRoles: readonly ParticipantRole[] = ['party', 'agent'];
 
 /** Default and longest lifetime of an invitation link. */
 export const invitationDefaultHours = 72;

@@ -4,11 +4,13 @@
  * Court (via its Wenzhou tribunal), and a second one past its acceptance deadline. In the
  * browser: the clerk (on a 360×740 phone) sees both with their deadlines, accepts the first and
  * refuses the overdue one with a reason; the judge starts the review (a stale second tab gets a
- * clear 409), extends the period once, schedules a short hearing, and confirms with a reason; the
- * ruling appears (and the desk switches to English).
+ * clear 409), extends the period once, schedules a short hearing, gives the fisherman his link
+ * to it from the desk (opened on his own phone: the hearing's join page) and revokes it again (the
+ * link then shows the revoked page), and confirms with a reason; the ruling appears (and the desk
+ * switches to English).
  * Both PDFs are downloaded from the browser and checked with pdfsig and pdftotext. Then the
- * public verify page, with no login: the sealed PDF is authentic, a copy with one byte flipped
- * is not.
+ * public verify page, reached from the login page with no login: the sealed PDF is authentic, a
+ * copy with one byte flipped is not.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -304,6 +306,75 @@ describe('court desk in a browser', () => {
     await enter.waitFor();
     expect(await enter.getAttribute('href')).toMatch(/^\/sessions\/[0-9a-f-]{36}\/room$/);
     expect(await page.getByTestId('hearing-when').textContent()).toContain('10:00');
+    const hearingId = /^\/sessions\/([0-9a-f-]{36})\/room$/.exec((await enter.getAttribute('href'))!)![1]!;
+
+    // The judge brings the parties in: the case's party and the other side's lawyer, each with a button.
+    const invitations = page.getByTestId('hearing-invitations');
+    const inviteButtons = invitations.getByTestId('issue-invitation');
+    await expect.poll(() => inviteButtons.count(), poll).toBe(2);
+    const invitees = await invitations.locator('li').filter({ has: page.getByTestId('issue-invitation') }).allInnerTexts();
+    expect(invitees).toEqual([expect.stringMatching(/陈阿海\s*·\s*当事人/), expect.stringMatching(/李律师\s*·\s*代理人/)]);
+    const issuedResponse = await answerTo(page, 'POST', new RegExp(`^/api/sessions/${hearingId}/invitations$`), () =>
+      invitations.locator('li', { hasText: '陈阿海' }).getByTestId('issue-invitation').click(),
+    );
+    await expectStatus(issuedResponse, 201);
+    const issued = (await issuedResponse.json()) as { invitation: { id: string }; link: string; smsText: string };
+    // Shown this once: the link, its QR code and the SMS text, each ready to copy.
+    const panel = invitations.getByTestId('issued-invitation');
+    await expect.poll(() => panel.getByTestId('invitation-link').textContent(), poll).toBe(issued.link);
+    expect(issued.link).toMatch(new RegExp(`^${server.baseUrl}/j/[A-Za-z0-9_-]{43}$`));
+    expect(await panel.getByTestId('invitation-qr').locator('svg').count()).toBe(1);
+    const sms = (await panel.getByTestId('invitation-sms').textContent())!;
+    expect(sms).toContain('陈阿海');
+    expect(sms).toContain(caseNumber);
+    expect(sms).toContain('在线询问');
+    expect(sms).toContain(issued.link);
+    await desktop.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
+    await panel.getByTestId('copy-invitation-link').click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText()), poll).toBe(issued.link);
+    const invitationRow = invitations.locator(`[data-testid="invitation-row"][data-invitation-id="${issued.invitation.id}"]`);
+    await invitationRow.waitFor();
+    expect(await invitationRow.getAttribute('data-state')).toBe('active');
+    await screenshot(page, 'court-desk-hearing-invitation-desktop');
+    await panel.getByTestId('issued-done').click();
+    await expect.poll(() => panel.count(), poll).toBe(0);
+
+    // On the fisherman's own phone (no login), the link opens his page for this hearing.
+    const fishermanPhone = await browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    try {
+      const phonePage = await fishermanPhone.newPage();
+      const phoneErrors = collectPageErrors(phonePage);
+      await phonePage.goto(issued.link);
+      const joinContext = phonePage.getByTestId('join-context');
+      await joinContext.waitFor();
+      expect((await joinContext.getByTestId('join-participant-name').textContent())!.trim()).toBe('陈阿海');
+      expect((await joinContext.getByTestId('join-participant-role').textContent())!.trim()).toBe('当事人');
+      expect((await joinContext.getByTestId('join-session-title').textContent())!.trim()).toBe('司法确认询问');
+      expect(await joinContext.getByTestId('join-session-time').textContent()).toContain('10:00');
+      expect((await joinContext.getByTestId('join-case-number').textContent())!.trim()).toBe(caseNumber);
+
+      // Revoked from the desk (after a confirmation prompt), the same link shows the revoked page.
+      await expectStatus(
+        await answerTo(page, 'POST', new RegExp(`^/api/invitations/${issued.invitation.id}/revoke$`), () => invitationRow.getByTestId('revoke-invitation').click()),
+        200,
+      );
+      await expect.poll(() => invitationRow.getAttribute('data-state'), poll).toBe('revoked');
+      expect(await invitationRow.getByTestId('revoke-invitation').count()).toBe(0);
+      expect(dialogs).toHaveLength(1);
+      expect(dialogs[0]).toContain('陈阿海');
+      dialogs.length = 0;
+      const resolved = await answerTo(phonePage, 'POST', /^\/api\/join\/resolve$/, () => phonePage.goto(issued.link));
+      expect(resolved.status()).toBe(410);
+      const failure = phonePage.getByTestId('join-error');
+      await failure.waitFor();
+      expect(await failure.getAttribute('data-reason')).toBe('revoked');
+      expect((await failure.locator('h1').textContent())!.trim()).toBe('邀请已撤销');
+      expect(await phonePage.getByTestId('join-context').count()).toBe(0);
+      await screenshot(phonePage, 'court-desk-hearing-revoked-phone');
+      expect(phoneErrors).toEqual([]);
+    } finally {
+      await fishermanPhone.close();
+    }
 
     // A ruling needs a decision and reasons: refused on the form before any request.
     await page.getByTestId('decide-submit').click();
@@ -377,9 +448,14 @@ describe('court desk in a browser', () => {
     expect(downloads.sealed && downloads.ruling, 'the PDFs downloaded by the previous test').toBeTruthy();
     expect(await visitor.cookies()).toEqual([]);
 
-    await page.goto(`${server.baseUrl}/verify`);
+    // From the login page: no account needed.
+    await page.goto(`${server.baseUrl}/`);
+    await page.waitForURL((url) => url.pathname === '/login');
+    const verifyLink = page.getByTestId('login-verify');
+    expect((await verifyLink.textContent())!).toContain('核验文书');
+    await verifyLink.click();
     await page.getByTestId('verify-form').waitFor();
-    expect(new URL(page.url()).pathname).toBe('/verify'); // not sent to the login page
+    expect(new URL(page.url()).pathname).toBe('/verify'); // not sent back to the login page
     expect(await page.getByTestId('current-user').count()).toBe(0);
 
     const check = async (file: { name: string; buffer: Buffer }) => {

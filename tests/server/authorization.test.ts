@@ -54,7 +54,10 @@ const isParticipant = (role: Role): role is ParticipantRole => (participantRoles
  * agreements, obligations, documents and confirmation applications); participantOnly: a participant
  * acts for themselves (signing), staff never; appraiserOnly: the appointed appraiser; courtQueue:
  * any court's clerks and judges, each for their own court; clerkAction / judgeAction: the clerk /
- * judge of the competent court or its parent court; mediatorDesk: any mediator, for their center.
+ * judge of the competent court or its parent court; mediatorDesk: any mediator, for their center;
+ * sessionInvite: invitations to a mediation session, the mediator's own (court staff who read the
+ * case are refused by the session's kind, after the lookup); hearingInvite: invitations to the
+ * court's confirmation hearing, by the court staff who read the case or by the center's mediator.
  */
 type Kind =
   | 'public'
@@ -69,7 +72,9 @@ type Kind =
   | 'courtQueue'
   | 'clerkAction'
   | 'judgeAction'
-  | 'mediatorDesk';
+  | 'mediatorDesk'
+  | 'sessionInvite'
+  | 'hearingInvite';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The invitation tokens of one case's participants. */
@@ -94,6 +99,8 @@ interface Call {
 interface RouteSpec {
   method: Method;
   path: string;
+  /** Tells apart rows of the same route on different objects (e.g. a hearing's session). */
+  variant?: string;
   kind: Kind;
   /** Status of an allowed call. */
   ok: number;
@@ -129,6 +136,8 @@ let shared: { agreementId: string; signatureId: string };
 let sealed: { f: AgreementFixture; people: People; agreementId: string; documentId: string; pdf: Buffer; confirmationId: string };
 /** Unfulfilled instalments of a sealed agreement with many, one per fulfil call. */
 let instalments: string[];
+/** The court's confirmation hearing on a case of the same court (a sealed agreement under review), its party and a link the mediator gave them. */
+let hearing: { sessionId: string; participantId: string; invitationId: string };
 
 const mediator = () => api(world.app, world.cookies.mediator);
 const ghost = () => randomUUID();
@@ -499,7 +508,7 @@ const routes: RouteSpec[] = [
   {
     method: 'POST',
     path: '/api/sessions/:sessionId/invitations',
-    kind: 'caseWrite',
+    kind: 'sessionInvite',
     ok: 201,
     audited: true,
     call: async () => ({
@@ -511,7 +520,7 @@ const routes: RouteSpec[] = [
   {
     method: 'POST',
     path: '/api/invitations/:invitationId/revoke',
-    kind: 'caseWrite',
+    kind: 'sessionInvite',
     ok: 200,
     audited: true,
     call: async () => {
@@ -519,6 +528,46 @@ const routes: RouteSpec[] = [
       return { url: `/api/invitations/${issued.invitation.id}/revoke`, ghostUrl: `/api/invitations/${ghost()}/revoke` };
     },
     check: (res) => expect(json(res).state).toBe('revoked'),
+  },
+  // The same invitation routes on the court's confirmation hearing.
+  {
+    method: 'GET',
+    path: '/api/sessions/:sessionId/invitations',
+    variant: 'hearing',
+    kind: 'caseRead',
+    ok: 200,
+    call: async () => ({ url: `/api/sessions/${hearing.sessionId}/invitations`, ghostUrl: `/api/sessions/${ghost()}/invitations` }),
+    check: (res) => expect(json(res).items.map((i: { id: string; sessionId: string }) => [i.id, i.sessionId])).toContainEqual([hearing.invitationId, hearing.sessionId]),
+  },
+  {
+    method: 'POST',
+    path: '/api/sessions/:sessionId/invitations',
+    variant: 'hearing',
+    kind: 'hearingInvite',
+    ok: 201,
+    audited: true,
+    call: async () => ({
+      url: `/api/sessions/${hearing.sessionId}/invitations`,
+      payload: { participantId: hearing.participantId },
+      ghostUrl: `/api/sessions/${ghost()}/invitations`,
+    }),
+    check: (res) => {
+      expect(json(res).invitation).toMatchObject({ sessionId: hearing.sessionId, participantId: hearing.participantId, state: 'active' });
+      expect(json(res).smsText).toContain('在线询问');
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/invitations/:invitationId/revoke',
+    variant: 'hearing',
+    kind: 'hearingInvite',
+    ok: 200,
+    audited: true,
+    call: async ({ allowed }) => {
+      const id = allowed ? (await freshInvitation(hearing.sessionId, hearing.participantId)).invitation.id : hearing.invitationId;
+      return { url: `/api/invitations/${id}/revoke`, ghostUrl: `/api/invitations/${ghost()}/revoke` };
+    },
+    check: (res) => expect(json(res)).toMatchObject({ sessionId: hearing.sessionId, state: 'revoked' }),
   },
   {
     method: 'GET',
@@ -932,8 +981,23 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
       return role === 'xiamenJudge' ? 404 : 403;
     case 'mediatorDesk':
       return role === 'mediator' || role === 'otherMediator' ? route.ok : 403;
+    case 'sessionInvite':
+      if (role === 'mediator') return route.ok;
+      // Court staff who read the case are refused by the session's kind; for anyone else it does not exist.
+      if (courtOfTheCase.includes(role)) return 403;
+      return role === 'admin' ? 403 : 404;
+    case 'hearingInvite':
+      if (role === 'mediator' || courtOfTheCase.includes(role)) return route.ok;
+      return role === 'admin' ? 403 : 404;
   }
 }
+
+/**
+ * Callers refused after the lookup, by what they are allowed to read: the court staff of the case
+ * may read a mediation session and its invitations, so a 403 for its kind tells them nothing they
+ * do not know; an id that does not exist is plainly 404 for them.
+ */
+const refusedAfterLookup = (route: RouteSpec, role: Role) => route.kind === 'sessionInvite' && courtOfTheCase.includes(role);
 
 /** The answer a participant (by invitation) must get from a route. */
 function participantStatus(route: RouteSpec, role: ParticipantRole): number {
@@ -955,7 +1019,7 @@ function rolesFor(route: RouteSpec): Role[] {
 const matrix = routes.flatMap((route) =>
   rolesFor(route).map((role) => {
     const status = expectedStatus(route, role);
-    return { title: `${route.method} ${route.path} as ${role} → ${status}`, route, role, status };
+    return { title: `${route.method} ${route.path}${route.variant ? ` (${route.variant})` : ''} as ${role} → ${status}`, route, role, status };
   }),
 );
 
@@ -1046,6 +1110,14 @@ beforeAll(async () => {
   }));
   instalments = (await expectStatus(await mediator().get(`/api/cases/${many.f.caseId}/obligations`), 200)).items.map((o: { id: string }) => o.id);
 
+  const reviewed = await confirmationUnderReview();
+  const scheduled = await expectStatus(
+    await api(world.app, world.cookies.wenzhouJudge).post(`/api/confirmations/${reviewed}/hearing`, { scheduledAt: '2026-11-25T02:00:00Z', durationMinutes: 30 }),
+    200,
+  );
+  const hearingParty = (await expectStatus(await mediator().get(`/api/cases/${scheduled.caseId}/participants`), 200)).items.find((p: { role: string }) => p.role === 'party');
+  hearing = { sessionId: scheduled.hearingSessionId, participantId: hearingParty.id, invitationId: (await freshInvitation(scheduled.hearingSessionId, hearingParty.id)).invitation.id };
+
   const target = await api(world.app, world.cookies.admin).post('/api/admin/staff-users', {
     organisationId: world.orgs.otherCenter,
     username: 'patchtarget',
@@ -1092,7 +1164,11 @@ describe('route × role matrix', () => {
     if (status >= 400) {
       expect(json(res).error.code).toBe(errorCodeOf[status]);
       expect(res.body).not.toContain(base.caseTitle);
-      if (call.ghostUrl) {
+      if (call.ghostUrl && refusedAfterLookup(route, role)) {
+        const ghostRes = await send(call.ghostUrl);
+        expect(ghostRes.statusCode).toBe(404);
+        expect(json(ghostRes).error.code).toBe('NOT_FOUND');
+      } else if (call.ghostUrl) {
         // The same request on ids that do not exist gets the same answer: no existence oracle.
         const ghostRes = await send(call.ghostUrl);
         expect(ghostRes.statusCode).toBe(res.statusCode);

@@ -44,8 +44,10 @@ import { ApiError, request, requestNoContent } from './http';
 // Court desk.
 import {
   agreementViewSchema,
+  confirmationDetailSchema,
   confirmationQueueSchema,
   confirmationSummarySchema,
+  type ConfirmationDetail,
   type courtDecisionSchema,
   type hearingRequestSchema,
 } from '../../../shared/api/agreements';
@@ -165,9 +167,7 @@ export const revokeInvitation = (invitationId: string) =>
   staff(request('POST', `/api/invitations/${id(invitationId)}/revoke`, invitationViewSchema, { body: {} }));
 
 // Court desk (clerks and judges): the confirmation queue, one application and its steps.
-/** GET /api/confirmations/:id answers the summary plus where it belongs. */
-export const confirmationDetailSchema = confirmationSummarySchema.extend({ caseId: confirmationSummarySchema.shape.id, agreementId: confirmationSummarySchema.shape.id });
-export type ConfirmationDetail = z.infer<typeof confirmationDetailSchema>;
+export type { ConfirmationDetail };
 export type CourtDecision = z.input<typeof courtDecisionSchema>;
 export type HearingRequest = z.input<typeof hearingRequestSchema>;
 export const getCourtQueue = (status?: ConfirmationStatus) =>

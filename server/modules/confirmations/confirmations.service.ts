@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { ConfirmationDetail } from '../../../shared/api/agreements';
 import { confirmationMachine, type ConfirmationStatus } from '../../../shared/domain/agreements';
 import type { AuditActor } from '../../../shared/domain/audit';
 import { caseMachine } from '../../../shared/domain/cases';
@@ -85,7 +86,7 @@ export async function courtQueue(ctx: ServiceContext, p: Principal, status?: Con
   };
 }
 
-export async function getConfirmation(ctx: ServiceContext, p: Principal, confirmationId: string) {
+export async function getConfirmation(ctx: ServiceContext, p: Principal, confirmationId: string): Promise<ConfirmationDetail> {
   const row = await repo.findConfirmation(ctx.db, confirmationId);
   if (!row) throw notFound('confirmation application');
   // Court staff of that court, or the case's mediation center.

@@ -1,4 +1,5 @@
 import QRCode from 'qrcode';
+import { courts, type CourtCode } from '../../../shared/domain/courts';
 
 const shanghaiTime = new Intl.DateTimeFormat('zh-CN', {
   timeZone: 'Asia/Shanghai',
@@ -18,10 +19,17 @@ export function qrSvg(link: string): Promise<string> {
   return QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }
 
-/** Ready-to-send SMS in Chinese; times are Beijing time, where every participant lives. */
-export function smsText(args: { name: string; caseNumber: string; scheduledAt: Date; link: string; expiresAt: Date }) {
+/**
+ * Ready-to-send SMS in Chinese; times are Beijing time, where every participant lives. For a
+ * court's confirmation hearing (`hearingCourt`) the text names the court that holds it.
+ */
+export function smsText(args: { name: string; caseNumber: string; scheduledAt: Date; link: string; expiresAt: Date; hearingCourt?: CourtCode }) {
+  const when = shanghaiTime.format(args.scheduledAt);
+  const what = args.hearingCourt
+    ? `您申请司法确认的纠纷${args.caseNumber}，${courts[args.hearingCourt].name}定于${when}在线询问。`
+    : `您参与的纠纷${args.caseNumber}定于${when}在线调解。`;
   return (
-    `【海桥云调解】${args.name}您好：您参与的纠纷${args.caseNumber}定于${shanghaiTime.format(args.scheduledAt)}在线调解。` +
+    `【海桥云调解】${args.name}您好：${what}` +
     `请用手机浏览器打开 ${args.link} 进入（${shanghaiTime.format(args.expiresAt)}前有效）。此链接仅供您本人使用，请勿转发。`
   );
 }

@@ -13,6 +13,8 @@ import { requireStaff } from '../auth/principal';
 import * as service from './invitations.service';
 
 const tags = ['invitations'];
+/** Mediators for their center's sessions; clerks and judges for their court's hearings (the service decides by session). */
+const inviters = ['mediator', 'clerk', 'judge'] as const;
 
 export const invitationsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -24,13 +26,13 @@ export const invitationsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/sessions/:sessionId/invitations',
     { schema: { tags, params: z.object({ sessionId: sessionIdSchema }), body: invitationCreateSchema, response: { 201: issuedInvitationSchema } } },
-    async (request, reply) => reply.code(201).send(await service.issueInvitation(app.ctx, requireStaff(request, ['mediator']), request.params.sessionId, request.body, `${request.protocol}://${request.host}`)),
+    async (request, reply) => reply.code(201).send(await service.issueInvitation(app.ctx, requireStaff(request, inviters), request.params.sessionId, request.body, `${request.protocol}://${request.host}`)),
   );
 
   app.post(
     '/invitations/:invitationId/revoke',
     { schema: { tags, params: z.object({ invitationId: invitationIdSchema }), response: { 200: invitationViewSchema } } },
-    (request) => service.revokeInvitation(app.ctx, requireStaff(request, ['mediator']), request.params.invitationId),
+    (request) => service.revokeInvitation(app.ctx, requireStaff(request, inviters), request.params.invitationId),
   );
 
   // Public: the token itself is the credential. Rate-limited against guessing (2^256 anyway).

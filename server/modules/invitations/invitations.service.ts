@@ -1,7 +1,8 @@
-import type { InvitationView, JoinContext } from '../../../shared/api/sessions';
+import { hearingInviteeRoles, type InvitationView, type JoinContext } from '../../../shared/api/sessions';
 import type { ParticipantRow } from '../sessions/sessions.repository';
 import type { ServiceContext } from '../../context';
-import { AppError, conflict, invalid, notFound } from '../../errors';
+import type { Db } from '../../db/client';
+import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { hashToken, newToken } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
@@ -32,6 +33,22 @@ function invitationView(row: repo.InvitationRow, participant: ParticipantRow, no
   };
 }
 
+/**
+ * A session the caller may hand out links for. The case's mediation center invites to any of
+ * its sessions (a mediator helps bring the parties to the court's hearing too); the clerks and
+ * judges who may read the case (its competent court, or that court's parent) invite to the
+ * court's own hearings only. Outside the caller's reach the session does not exist (404); court
+ * staff who can read a mediation session are refused by its kind (403).
+ */
+async function loadSessionToInvite(db: Db, p: Principal, sessionId: string) {
+  if (p.role === 'clerk' || p.role === 'judge') {
+    const found = await loadSession(db, p, sessionId, 'read');
+    if (found.session.kind !== 'hearing') throw forbidden('the court invites to its own hearings; the mediator invites to mediation sessions');
+    return found;
+  }
+  return loadSession(db, p, sessionId, 'write');
+}
+
 export async function listInvitations(ctx: ServiceContext, p: Principal, sessionId: string) {
   await loadSession(ctx.db, p, sessionId, 'read');
   const rows = await repo.listForSession(ctx.db, sessionId);
@@ -50,10 +67,11 @@ export async function issueInvitation(
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + input.expiresInHours * 3_600_000);
   const issued = await ctx.db.transaction(async (tx) => {
-    const { session, case: caseRow } = await loadSession(tx, p, sessionId, 'write');
+    const { session, case: caseRow } = await loadSessionToInvite(tx, p, sessionId);
     if (session.status === 'ended' || session.status === 'cancelled') throw conflict(`session is ${session.status}`);
     const participant = await sessionsRepo.findActiveParticipant(tx, session.caseId, input.participantId);
     if (!participant) throw invalid('participantId', 'not a participant of this case');
+    if (session.kind === 'hearing' && !hearingInviteeRoles.includes(participant.role)) throw invalid('participantId', 'a hearing is for the parties and their agents');
     const row = await repo.insertInvitation(tx, { sessionId, participantId: participant.id, tokenHash: hashToken(token), expiresAt, createdBy: p.staffUserId });
     await appendAuditEvent(tx, {
       type: 'invitation.issued',
@@ -61,14 +79,22 @@ export async function issueInvitation(
       actor: staffActor(p),
       data: { invitationId: row.id, sessionId, participantId: participant.id, expiresAt: expiresAt.toISOString() },
     });
-    return { row, participant, session, caseNumber: caseRow.number };
+    return { row, participant, session, caseRow };
   });
   const link = joinLink(ctx.publicUrl ?? requestOrigin, token);
+  const { participant, session, caseRow } = issued;
   return {
-    invitation: invitationView(issued.row, issued.participant, now),
+    invitation: invitationView(issued.row, participant, now),
     link,
     qrSvg: await qrSvg(link),
-    smsText: smsText({ name: issued.participant.displayName, caseNumber: issued.caseNumber, scheduledAt: issued.session.scheduledAt, link, expiresAt }),
+    smsText: smsText({
+      name: participant.displayName,
+      caseNumber: caseRow.number,
+      scheduledAt: session.scheduledAt,
+      link,
+      expiresAt,
+      ...(session.kind === 'hearing' ? { hearingCourt: caseRow.competentCourt } : {}),
+    }),
   };
 }
 
@@ -76,7 +102,7 @@ export async function revokeInvitation(ctx: ServiceContext, p: Principal, invita
   return ctx.db.transaction(async (tx) => {
     const found = await repo.findWithParticipant(tx, invitationId);
     if (!found) throw notFound('invitation');
-    const { session } = await loadSession(tx, p, found.invitation.sessionId, 'write').catch((error: unknown) => {
+    const { session } = await loadSessionToInvite(tx, p, found.invitation.sessionId).catch((error: unknown) => {
       throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('invitation') : error;
     });
     const row = await repo.revoke(tx, invitationId, ctx.now());

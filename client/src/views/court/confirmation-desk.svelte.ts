@@ -1,12 +1,13 @@
 /**
  * One confirmation application on the court desk: the application, its agreement (signed text,
- * signatures, sealed PDF), the case and its evidence, a scheduled hearing, and the court's steps.
+ * signatures, sealed PDF), the case and its evidence, a scheduled hearing with the people the
+ * court may invite to it, and the court's steps.
  */
 import type { AgreementView } from '../../../../shared/api/agreements';
 import type { CaseView } from '../../../../shared/api/cases';
 import type { EvidenceView } from '../../../../shared/api/evidence';
-import type { SessionView } from '../../../../shared/api/sessions';
-import { getAgreement, getCase, getConfirmation, getSession, listEvidence, type ConfirmationDetail } from '../../lib/api';
+import { hearingInviteeRoles, type ParticipantView, type SessionView } from '../../../../shared/api/sessions';
+import { getAgreement, getCase, getConfirmation, getSession, listEvidence, listParticipants, type ConfirmationDetail } from '../../lib/api';
 import type { FormState } from '../../lib/form.svelte';
 import { ApiError } from '../../lib/http';
 import { courtErrorText } from './court-errors';
@@ -24,6 +25,8 @@ export class ConfirmationDesk {
   caseView = $state<CaseView | null>(null);
   evidence = $state<EvidenceView[] | null>(null);
   hearing = $state<SessionView | null>(null);
+  /** With a hearing: the case's parties and their agents, whom the court invites to it. */
+  invitees = $state<ParticipantView[] | null>(null);
   loadError = $state<unknown>(null);
   /** Parts that failed to load; the rest of the page still works. */
   failedParts = $state<DeskPart[]>([]);
@@ -87,8 +90,16 @@ export class ConfirmationDesk {
 
   private loadHearing(): Promise<void> {
     return this.part('hearing', async () => {
-      const sessionId = this.confirmation?.hearingSessionId;
-      this.hearing = sessionId ? await getSession(sessionId) : null;
+      const c = this.confirmation;
+      const sessionId = c?.hearingSessionId;
+      if (!c || !sessionId) {
+        this.hearing = null;
+        this.invitees = null;
+        return;
+      }
+      const [hearing, participants] = await Promise.all([getSession(sessionId), listParticipants(c.caseId)]);
+      this.hearing = hearing;
+      this.invitees = participants.items.filter((p) => hearingInviteeRoles.includes(p.role));
     });
   }
 

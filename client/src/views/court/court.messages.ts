@@ -73,6 +73,8 @@ export const zh = {
   'hearing.durationHint': '10 至 120 分钟',
   'hearing.scheduled': '{at}，{minutes} 分钟',
   'hearing.enter': '进入询问室',
+  'hearing.invitations': '邀请参加询问',
+  'hearing.invitees': '可邀请本案当事人及其代理人。每人一个专属链接（附二维码和短信），只显示一次。',
 
   'decide.title': '作出裁定',
   'decide.decision': '裁定结果',
@@ -225,6 +227,8 @@ export const en: Record<keyof typeof zh, string> = {
   'hearing.durationHint': '10 to 120 minutes',
   'hearing.scheduled': '{at}, {minutes} minutes',
   'hearing.enter': 'Enter the hearing room',
+  'hearing.invitations': 'Invite to the hearing',
+  'hearing.invitees': 'The parties and their agents can be invited. Each gets a personal link (with QR code and SMS text), shown only once.',
 
   'decide.title': 'Ruling',
   'decide.decision': 'Decision',

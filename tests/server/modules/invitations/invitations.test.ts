@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestWorld, json, sampleCase, tableCounts, type TestWorld } from '../../../helpers/test-app';
+import { sealedAgreement } from '../../../helpers/agreement-fixture';
+import { api, createTestWorld, json, sampleCase, tableCounts, tableDigests, type TestWorld } from '../../../helpers/test-app';
 
 let world: TestWorld;
 let caseView: { id: string; number: string; title: string; parties: { id: string }[] };
@@ -230,5 +231,169 @@ describe('revocation and expiry', () => {
     const reissue = await mediator().post(`/api/sessions/${sessionId}/invitations`, { participantId: leaving });
     expect(reissue.statusCode).toBe(400);
     expect(json(reissue).error.field).toBe('participantId');
+  });
+});
+
+/**
+ * The court's confirmation hearing: the clerks and judges who may read the case (its Wenzhou
+ * tribunal and the parent Ningbo court) bring the parties and their agents in themselves; the
+ * center's mediator may help. A mediation session stays the mediator's; another court, another
+ * center, or an id that does not exist get the same 404.
+ */
+describe('invitations to a court hearing', () => {
+  const judge = () => api(world.app, world.cookies.wenzhouJudge);
+  const clerk = () => api(world.app, world.cookies.ningboClerk);
+  let hearing: { caseId: string; caseNumber: string; sessionId: string; partyId: string; agentId: string; observerId: string; mediationSessionId: string; mediationInvitationId: string };
+
+  const audited = async (type: string, invitationId: string) =>
+    json(await mediator().get(`/api/cases/${hearing.caseId}/audit`)).items.filter((e: { type: string; data: { invitationId?: string } }) => e.type === type && e.data.invitationId === invitationId);
+  const createdBy = async (invitationId: string) =>
+    rows<{ created_by: string }>(await world.database.db.execute(sql`select created_by from invitations where id = ${invitationId}`))[0]!.created_by;
+  /** Runs a refused call and checks that it wrote nothing. */
+  async function refused(call: () => Promise<{ statusCode: number; body: string }>, status: number) {
+    const before = await tableDigests(world.database);
+    const res = await call();
+    expect(res.statusCode, res.body).toBe(status);
+    expect(await tableDigests(world.database)).toEqual(before);
+    return JSON.parse(res.body).error as { code: string; field?: string; message: string };
+  }
+
+  beforeAll(async () => {
+    const { f, agreement } = await sealedAgreement(world);
+    const filed = await created(await mediator().post(`/api/agreements/${agreement.id}/confirmation`, {}));
+    await created(await clerk().post(`/api/confirmations/${filed.id}/accept`), 200);
+    await created(await judge().post(`/api/confirmations/${filed.id}/review`), 200);
+    const scheduled = await created(await judge().post(`/api/confirmations/${filed.id}/hearing`, { scheduledAt: '2026-11-25T02:00:00Z', durationMinutes: 30 }), 200);
+    const people = json(await mediator().get(`/api/cases/${f.caseId}/participants`)).items as { id: string; role: string }[];
+    const observer = await created(await mediator().post(`/api/cases/${f.caseId}/participants`, { role: 'observer', displayName: '旁听的村委会干部' }));
+    const mediation = json(await mediator().get(`/api/cases/${f.caseId}/sessions`)).items.find((s: { kind: string }) => s.kind === 'mediation');
+    const partyId = people.find((p) => p.role === 'party')!.id;
+    const mediationInvitation = await created(await mediator().post(`/api/sessions/${mediation.id}/invitations`, { participantId: partyId }));
+    hearing = {
+      caseId: f.caseId,
+      caseNumber: agreement.caseNumber,
+      sessionId: scheduled.hearingSessionId,
+      partyId,
+      agentId: people.find((p) => p.role === 'agent')!.id,
+      observerId: observer.id,
+      mediationSessionId: mediation.id,
+      mediationInvitationId: mediationInvitation.invitation.id,
+    };
+    expect(json(await judge().get(`/api/sessions/${hearing.sessionId}`)).kind).toBe('hearing');
+  });
+
+  it('the tribunal’s judge invites a party: a one-time link to the hearing, a court SMS, audited as the judge', async () => {
+    const issued = await created(await judge().post(`/api/sessions/${hearing.sessionId}/invitations`, { participantId: hearing.partyId }));
+    expect(issued.invitation).toMatchObject({ sessionId: hearing.sessionId, participantId: hearing.partyId, participantName: '陈阿海', participantRole: 'party', state: 'active' });
+    const token = linkPattern.exec(issued.link)![1]!;
+    expect(issued.qrSvg).toContain('</svg>');
+    expect(issued.smsText).toContain('陈阿海');
+    expect(issued.smsText).toContain(hearing.caseNumber);
+    expect(issued.smsText).toContain('宁波海事法院温州法庭');
+    expect(issued.smsText).toContain('在线询问');
+    expect(issued.smsText).not.toContain('在线调解');
+    expect(issued.smsText).toContain(issued.link);
+
+    // Stored as a hash, made by the judge, in the audit trail as the judge.
+    const stored = rows<{ token_hash: string }>(await world.database.db.execute(sql`select token_hash from invitations where id = ${issued.invitation.id}`));
+    expect(stored[0]!.token_hash).toBe(sha256(token));
+    expect(await createdBy(issued.invitation.id)).toBe(world.staffIds.wenzhouJudge);
+    const events = await audited('invitation.issued', issued.invitation.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actor: { kind: 'staff', staffUserId: world.staffIds.wenzhouJudge }, data: { sessionId: hearing.sessionId, participantId: hearing.partyId } });
+    expect(JSON.stringify(events)).not.toContain(token);
+
+    // The link opens the hearing, not the mediation.
+    const opened = await resolve(token);
+    expect(opened.statusCode).toBe(200);
+    expect(json(opened)).toMatchObject({ participant: { id: hearing.partyId, role: 'party' }, session: { id: hearing.sessionId, title: '司法确认询问', status: 'scheduled' } });
+  });
+
+  it('the parent court’s clerk invites the agent, lists the hearing’s invitations and revokes one', async () => {
+    const issued = await created(await clerk().post(`/api/sessions/${hearing.sessionId}/invitations`, { participantId: hearing.agentId, expiresInHours: 48 }));
+    expect(issued.invitation).toMatchObject({ participantId: hearing.agentId, participantRole: 'agent', state: 'active', expiresAt: new Date(startTime.getTime() + 48 * 3_600_000).toISOString() });
+    expect(await createdBy(issued.invitation.id)).toBe(world.staffIds.ningboClerk);
+    const token = linkPattern.exec(issued.link)![1]!;
+
+    const list = await clerk().get(`/api/sessions/${hearing.sessionId}/invitations`);
+    expect(list.statusCode).toBe(200);
+    expect(list.body).not.toContain(token);
+    const items = json(list).items as { id: string; participantId: string; state: string }[];
+    expect(items.find((i) => i.id === issued.invitation.id)).toMatchObject({ participantId: hearing.agentId, state: 'active' });
+    expect(items.some((i) => i.participantId === hearing.partyId)).toBe(true); // the judge's, from the test before
+    expect(items.map((i) => i.id)).not.toContain(hearing.mediationInvitationId); // only the hearing's
+
+    world.clock.now = new Date(startTime.getTime() + 5 * 60_000);
+    const revoked = await clerk().post(`/api/invitations/${issued.invitation.id}/revoke`);
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect(json(revoked)).toMatchObject({ id: issued.invitation.id, state: 'revoked', revokedAt: world.clock.now.toISOString() });
+    const events = await audited('invitation.revoked', issued.invitation.id);
+    expect(events).toHaveLength(1);
+    expect(events[0].actor).toEqual({ kind: 'staff', staffUserId: world.staffIds.ningboClerk });
+
+    const res = await resolve(token);
+    expect(res.statusCode).toBe(410);
+    expect(json(res).error.code).toBe('INVITATION_REVOKED');
+    // Twice is a conflict, and changes nothing.
+    expect((await refused(() => judge().post(`/api/invitations/${issued.invitation.id}/revoke`), 409)).code).toBe('CONFLICT');
+    expect(json(await judge().get(`/api/sessions/${hearing.sessionId}/invitations`)).items.find((i: { id: string }) => i.id === issued.invitation.id).state).toBe('revoked');
+  });
+
+  it('the center’s mediator may invite to the hearing too, and court staff may revoke that link', async () => {
+    const issued = await created(await mediator().post(`/api/sessions/${hearing.sessionId}/invitations`, { participantId: hearing.partyId }));
+    expect(issued.smsText).toContain('在线询问');
+    expect(await createdBy(issued.invitation.id)).toBe(world.staffIds.mediator);
+    expect(json(await judge().post(`/api/invitations/${issued.invitation.id}/revoke`))).toMatchObject({ state: 'revoked' });
+  });
+
+  it('a hearing is for the parties and their agents: an observer → 400 participantId, writing nothing', async () => {
+    for (const who of [judge, mediator]) {
+      const error = await refused(() => who().post(`/api/sessions/${hearing.sessionId}/invitations`, { participantId: hearing.observerId }), 400);
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'participantId' });
+    }
+    // A participant of another case is no better.
+    const error = await refused(() => judge().post(`/api/sessions/${hearing.sessionId}/invitations`, { participantId }), 400);
+    expect(error.field).toBe('participantId');
+  });
+
+  it('court staff cannot invite to, or revoke links of, a mediation session (403), though they may list it', async () => {
+    for (const who of [judge, clerk]) {
+      expect((await refused(() => who().post(`/api/sessions/${hearing.mediationSessionId}/invitations`, { participantId: hearing.partyId }), 403)).code).toBe('FORBIDDEN');
+      expect((await refused(() => who().post(`/api/invitations/${hearing.mediationInvitationId}/revoke`), 403)).code).toBe('FORBIDDEN');
+    }
+    const list = await judge().get(`/api/sessions/${hearing.mediationSessionId}/invitations`);
+    expect(list.statusCode).toBe(200);
+    expect(json(list).items.find((i: { id: string }) => i.id === hearing.mediationInvitationId)).toMatchObject({ state: 'active' });
+  });
+
+  it('another court, another center, or nothing at all: the same 404, writing nothing; an admin is refused by role', async () => {
+    const issued = await created(await judge().post(`/api/sessions/${hearing.sessionId}/invitations`, { participantId: hearing.partyId }));
+    const ghost = '00000000-0000-4000-8000-000000000000';
+    const outsiders = [api(world.app, world.cookies.xiamenClerk), api(world.app, world.cookies.otherMediator)];
+    for (const outsider of outsiders) {
+      const answers = [
+        await refused(() => outsider.post(`/api/sessions/${hearing.sessionId}/invitations`, { participantId: hearing.partyId }), 404),
+        await refused(() => outsider.post(`/api/sessions/${ghost}/invitations`, { participantId: hearing.partyId }), 404),
+        await refused(() => outsider.get(`/api/sessions/${hearing.sessionId}/invitations`), 404),
+        await refused(() => outsider.get(`/api/sessions/${ghost}/invitations`), 404),
+      ];
+      expect(answers[0]).toEqual(answers[1]);
+      expect(answers[2]).toEqual(answers[3]);
+      expect(await refused(() => outsider.post(`/api/invitations/${issued.invitation.id}/revoke`), 404)).toEqual(await refused(() => outsider.post(`/api/invitations/${ghost}/revoke`), 404));
+    }
+    const admin = api(world.app, world.cookies.admin);
+    expect((await refused(() => admin.post(`/api/sessions/${hearing.sessionId}/invitations`, { participantId: hearing.partyId }), 403)).code).toBe('FORBIDDEN');
+    expect((await refused(() => admin.post(`/api/invitations/${issued.invitation.id}/revoke`), 403)).code).toBe('FORBIDDEN');
+    expect((await resolve(linkPattern.exec(issued.link)![1]!)).statusCode).toBe(200);
+  });
+
+  it('no links to a hearing that has ended (409), by the court either', async () => {
+    // The court ends its hearing in the room; here through the session's state, as the room does.
+    await world.database.db.execute(sql`update sessions set status = 'ended' where id = ${hearing.sessionId}`);
+    try {
+      expect((await refused(() => judge().post(`/api/sessions/${hearing.sessionId}/invitations`, { participantId: hearing.partyId }), 409)).code).toBe('CONFLICT');
+    } finally {
+      await world.database.db.execute(sql`update sessions set status = 'scheduled' where id = ${hearing.sessionId}`);
+    }
   });
 });
