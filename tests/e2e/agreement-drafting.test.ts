@@ -9,87 +9,15 @@
  * instalment on the desk and records the fulfilment until the case closes.
  */
 import { createHash } from 'node:crypto';
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signaturePngBase64 } from '../helpers/agreement-fixture';
-import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json, login, sampleResidentId } from '../helpers/test-app';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
+import { api, json, login } from '../helpers/test-app';
 import { signaturePng } from '../server/documents/fixtures';
-
-const poll = { timeout: 15_000, interval: 100 };
-const dayMs = 86_400_000;
-/** A Beijing calendar date, `days` from today. */
-const beijingDate = (days: number) => new Date(Date.now() + 8 * 3_600_000 + days * dayMs).toISOString().slice(0, 10);
-
-/** Runs `action` and returns the answer to the first request matching method and path. */
-async function answerTo(page: Page, method: string, pathname: RegExp, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === method && pathname.test(new URL(r.url()).pathname)), action()]);
-  return response;
-}
-
-async function expectStatus(response: Response, status: number): Promise<void> {
-  if (response.status() !== status) throw new Error(`${response.request().method()} ${response.url()} answered ${response.status()}: ${await response.text()}`);
-}
-
-interface Setup {
-  caseId: string;
-  fishermanPartyId: string;
-  companyPartyId: string;
-  agentParticipantId: string;
-  /** A lawyer for a third party who is not part of the agreement. */
-  otherAgentParticipantId: string;
-  fishermanToken: string;
-  agentToken: string;
-}
-
-/** A collision case in mediation: a fisherman (ID on file) against a shipping company with a lawyer, each invited. */
-async function setUpCase(server: E2eServer): Promise<Setup> {
-  const cookie = await login(server.app, server.mediator.username, server.mediator.password);
-  const mediator = api(server.app, cookie);
-  const created = await mediator.post('/api/cases', {
-    title: '货轮碰撞渔船致人受伤',
-    disputeType: 'collision',
-    incidentAt: `${beijingDate(-20)}T03:00:00+08:00`,
-    seaArea: 'nanji_islands',
-    provinces: ['zhejiang', 'fujian'],
-    claimedAmountFen: 86_000_000,
-    competentCourt: 'ningbo.wenzhou',
-    incidentDescription: '夜间作业时被货轮碰撞，渔船倾覆，一人受伤。',
-    parties: [
-      { kind: 'person', name: '陈阿海', idType: 'resident_id', idNumber: sampleResidentId },
-      { kind: 'organisation', name: '福鼎远洋运输有限公司' },
-      { kind: 'person', name: '王船东' },
-    ],
-    vessels: [{ name: '浙苍渔01234', mmsi: '412345678', ownerPartyIndex: 0 }],
-  });
-  if (created.statusCode !== 201) throw new Error(created.body);
-  const c = json(created);
-  for (const to of ['screening', 'mediating']) expect((await mediator.post(`/api/cases/${c.id}/transitions`, { to })).statusCode).toBe(200);
-  const fisherman = json(await mediator.post(`/api/cases/${c.id}/participants`, { role: 'party', displayName: '陈阿海', partyId: c.parties[0].id }));
-  const agent = json(await mediator.post(`/api/cases/${c.id}/participants`, { role: 'agent', displayName: '李律师', representsPartyId: c.parties[1].id }));
-  const otherAgent = json(await mediator.post(`/api/cases/${c.id}/participants`, { role: 'agent', displayName: '张律师', representsPartyId: c.parties[2].id }));
-  const session = json(await mediator.post(`/api/cases/${c.id}/sessions`, { title: '调解', scheduledAt: new Date(Date.now() + dayMs).toISOString() }));
-  const token = async (participantId: string) =>
-    (json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId, expiresInHours: 72 })).link as string).split('/j/')[1]!;
-  return {
-    caseId: c.id,
-    fishermanPartyId: c.parties[0].id,
-    companyPartyId: c.parties[1].id,
-    agentParticipantId: agent.id,
-    otherAgentParticipantId: otherAgent.id,
-    fishermanToken: await token(fisherman.id),
-    agentToken: await token(agent.id),
-  };
-}
-
-async function signIn(page: Page, server: E2eServer, next: string): Promise<void> {
-  await page.goto(`${server.baseUrl}${next}`);
-  await page.waitForURL((url) => url.pathname === '/login');
-  await page.getByTestId('login-username').fill(server.mediator.username);
-  await page.getByTestId('login-password').fill(server.mediator.password);
-  await expectStatus(await answerTo(page, 'POST', /^\/api\/auth\/login$/, () => page.getByTestId('login-submit').click()), 200);
-  await page.waitForURL((url) => url.pathname === next);
-}
+import { fileForConfirmation, fillCollisionDraft, issueSigningCode, saveFirstVersion, saveNextVersion, sendForSigning, startCollisionDraft, waitUntilSealed } from './steps/agreement-desk';
+import { beijingDate, setUpCollisionCase, type CollisionCase } from './steps/collision-case';
+import { acceptDialogs, answerTo, desktopOptions, expectStatus, newActor, phoneOptions, poll, signInThroughForm } from './steps/common';
 
 /** Nothing on the page is wider than the viewport (no sideways scrolling on a phone). */
 async function horizontalOverflow(page: Page): Promise<number> {
@@ -99,8 +27,7 @@ async function horizontalOverflow(page: Page): Promise<number> {
 describe('agreement drafting in a browser', () => {
   let server: E2eServer;
   let browser: Browser;
-  let desktop: BrowserContext;
-  let setup: Setup;
+  let setup: CollisionCase;
   let desk: Page;
   let errors: string[];
   let agreementId = '';
@@ -108,12 +35,9 @@ describe('agreement drafting in a browser', () => {
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
-    setup = await setUpCase(server);
-    desktop = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
-    desktop.setDefaultTimeout(15_000);
-    desk = await desktop.newPage();
-    errors = collectPageErrors(desk);
-    desk.on('dialog', (dialog) => void dialog.accept());
+    setup = await setUpCollisionCase(server, { otherParty: true });
+    ({ page: desk, errors } = await newActor(browser, desktopOptions));
+    acceptDialogs(desk);
   }, 240_000);
 
   afterAll(async () => {
@@ -125,7 +49,7 @@ describe('agreement drafting in a browser', () => {
     onTestFailed(async () => {
       await screenshot(desk, 'agreement-drafting-failure').catch(() => {});
     });
-    await signIn(desk, server, `/cases/${setup.caseId}`);
+    await signInThroughForm(desk, server.baseUrl, server.mediator, `/cases/${setup.caseId}`);
     await desk.getByTestId('case-title').waitFor();
 
     // --- Evidence: a text file is refused at the field; a photo is uploaded with its SHA-256.
@@ -155,9 +79,7 @@ describe('agreement drafting in a browser', () => {
 
     // --- Draft from the collision template.
     const section = desk.getByTestId('agreements-section');
-    await section.getByTestId('agreement-new').click();
-    const editor = section.getByTestId('agreement-editor');
-    await editor.getByTestId('agreement-template-collision_injury').check();
+    const editor = await startCollisionDraft(desk);
     // The case's parties, vessel, facts and incident time are filled in already.
     expect(await editor.locator(`[data-testid="agreement-side"][data-party-id="${setup.fishermanPartyId}"]`).inputValue()).toBe('A');
     expect(await editor.locator(`[data-testid="agreement-side"][data-party-id="${setup.companyPartyId}"]`).inputValue()).toBe('B');
@@ -184,25 +106,19 @@ describe('agreement drafting in a browser', () => {
     expect(previews).toBe(0); // nothing is sent while the form is not valid
 
     // --- Fill it in properly: the injured fisherman, the vessel loss, two instalments, the lawyer may sign.
-    await editor.getByTestId('agreement-facts').fill('乙方所属货轮在南麂列岛海域与甲方渔船发生碰撞，致甲方渔船倾覆、甲方受伤。');
-    await editor.locator(`[data-testid="agreement-agent-include"][data-participant-id="${setup.agentParticipantId}"]`).check();
-    await editor.locator(`[data-testid="agreement-agent-may-sign"][data-participant-id="${setup.agentParticipantId}"]`).check();
-    await editor.getByTestId('agreement-person-add').click();
-    const person = editor.getByTestId('agreement-person').first();
-    await person.getByTestId('agreement-person-name').fill('陈阿海');
-    await person.getByTestId('agreement-person-medicalFen').fill('120,000');
-    await person.getByTestId('agreement-person-lostIncomeFen').fill('40000');
-    await editor.getByTestId('agreement-vessel-loss').fill('700000');
-    await firstObligation.getByTestId('agreement-obligation-description').fill('向甲方支付第一期赔偿款');
-    await firstObligation.getByTestId('agreement-obligation-amount').fill('500000');
-    // Due yesterday: it will show as overdue once the agreement is in force.
-    await firstObligation.getByTestId('agreement-obligation-due').fill(beijingDate(-1));
-    await editor.getByTestId('agreement-obligation-add').click();
-    const secondObligation = obligations.nth(1);
-    expect(await secondObligation.getByTestId('agreement-obligation-obligor').inputValue()).toBe(setup.companyPartyId);
-    await secondObligation.getByTestId('agreement-obligation-description').fill('向甲方支付第二期赔偿款');
-    await secondObligation.getByTestId('agreement-obligation-amount').fill('360000');
-    await secondObligation.getByTestId('agreement-obligation-due').fill(beijingDate(60));
+    await fillCollisionDraft(editor, {
+      facts: '乙方所属货轮在南麂列岛海域与甲方渔船发生碰撞，致甲方渔船倾覆、甲方受伤。',
+      signingAgentParticipantId: setup.agentParticipantId,
+      injured: { name: '陈阿海', medical: '120,000', lostIncome: '40000' },
+      vesselLoss: '700000',
+      obligations: [
+        // Due yesterday: it will show as overdue once the agreement is in force.
+        { description: '向甲方支付第一期赔偿款', amount: '500000', due: beijingDate(-1) },
+        { description: '向甲方支付第二期赔偿款', amount: '360000', due: beijingDate(60) },
+      ],
+    });
+    // An added instalment is owed by the other side by default.
+    expect(await obligations.nth(1).getByTestId('agreement-obligation-obligor').inputValue()).toBe(setup.companyPartyId);
     await editor.getByTestId(`agreement-evidence-${evidenceId}`).check();
     expect(await editor.getByTestId('agreement-obligations-total').textContent()).toBe('合计 ¥860,000.00');
     // Once errors show, every change checks again: fixed fields lose their message.
@@ -211,7 +127,7 @@ describe('agreement drafting in a browser', () => {
 
     // --- Only the server knows that 张律师's party is not in the agreement: its 400 names the field,
     // and the message lands at that agent's row (in the preview too, while it is live).
-    const otherAgentSelector = `[data-testid="agreement-agent-include"][data-participant-id="${setup.otherAgentParticipantId}"]`;
+    const otherAgentSelector = `[data-testid="agreement-agent-include"][data-participant-id="${setup.otherAgentParticipantId!}"]`;
     const otherAgent = editor.locator(otherAgentSelector);
     await otherAgent.check();
     const agentError = '该代理人并非所代理当事人的代理人，或该当事人未列入协议';
@@ -235,12 +151,9 @@ describe('agreement drafting in a browser', () => {
     expect(previewText).toContain(photoHash);
 
     // --- Save: version 1, immutable, with its SHA-256.
-    const created = await answerTo(desk, 'POST', /^\/api\/cases\/[^/]+\/agreements$/, () => editor.getByTestId('agreement-save').click());
-    await expectStatus(created, 201);
-    const v1 = (await created.json()) as { id: string; currentVersion: { sha256: string; text: string } };
+    const v1 = await saveFirstVersion(desk, editor);
     agreementId = v1.id;
     const panel = section.getByTestId('agreement-panel');
-    await expect.poll(() => panel.getByTestId('agreement-version-number').textContent(), poll).toBe('第 1 版');
     expect(await panel.getByTestId('agreement-hash').textContent()).toBe(v1.currentVersion.sha256);
     expect(v1.currentVersion.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(await panel.getByTestId('agreement-status').getAttribute('data-status')).toBe('drafting');
@@ -255,10 +168,8 @@ describe('agreement drafting in a browser', () => {
     await editObligations.nth(0).getByTestId('agreement-obligation-amount').fill('550000');
     await editObligations.nth(1).getByTestId('agreement-obligation-amount').fill('310000');
     await expect.poll(() => edit.getByTestId('agreement-preview-text').textContent(), poll).toContain('人民币550,000.00元（大写：人民币伍拾伍万元整）');
-    const saved = await answerTo(desk, 'POST', /^\/api\/agreements\/[^/]+\/versions$/, () => edit.getByTestId('agreement-save').click());
-    await expectStatus(saved, 200);
-    const v2 = (await saved.json()) as { currentVersion: { sha256: string } };
-    await expect.poll(() => panel.getByTestId('agreement-version-number').textContent(), poll).toBe('第 2 版');
+    const v2 = await saveNextVersion(desk, edit);
+    expect(v2.currentVersion.number).toBe(2);
     expect(await panel.getByTestId('agreement-hash').textContent()).toBe(v2.currentVersion.sha256);
     expect(v2.currentVersion.sha256).not.toBe(v1.currentVersion.sha256);
     const versions = panel.getByTestId('agreement-version');
@@ -282,27 +193,20 @@ describe('agreement drafting in a browser', () => {
     expect(await diff.locator('[data-kind="added"]').first().evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(227, 244, 234)');
 
     // --- Send for signing: both parties must sign; the lawyer signs for the company with a one-time code.
-    await expectStatus(await answerTo(desk, 'POST', /\/transitions$/, () => panel.getByTestId('agreement-to-signing').click()), 200);
-    await expect.poll(() => panel.getByTestId('agreement-status').getAttribute('data-status'), poll).toBe('signing');
+    await sendForSigning(desk);
     const signers = panel.getByTestId('agreement-signer');
     expect(await signers.count()).toBe(2);
     const companySigner = panel.locator(`[data-testid="agreement-signer"][data-party-id="${setup.companyPartyId}"]`);
     expect(await companySigner.getByTestId('agreement-signer-status').getAttribute('data-status')).toBe('pending');
     const lawyer = companySigner.locator(`[data-testid="agreement-eligible"][data-participant-id="${setup.agentParticipantId}"]`);
     expect(await lawyer.innerText()).toContain('需要一次性验证码');
-    const issued = await answerTo(desk, 'POST', /\/signing-codes$/, () => lawyer.getByTestId('agreement-issue-code').click());
-    await expectStatus(issued, 200);
-    await expect.poll(() => lawyer.getByTestId('agreement-signing-code').textContent(), poll).toMatch(/^\d{6}$/);
-    agentCode = (await lawyer.getByTestId('agreement-signing-code').textContent())!;
-    expect(agentCode).toBe(((await issued.json()) as { code: string }).code);
+    agentCode = await issueSigningCode(desk, setup.companyPartyId, setup.agentParticipantId);
     await screenshot(desk, 'agreement-drafting-desktop');
 
     // --- The same page on a 360×740 phone: nothing sticks out sideways, the editor included.
-    const phoneContext = await browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const { context: phoneContext, page: phone, errors: phoneErrors } = await newActor(browser, phoneOptions);
     try {
-      const phone = await phoneContext.newPage();
-      const phoneErrors = collectPageErrors(phone);
-      await signIn(phone, server, `/cases/${setup.caseId}`);
+      await signInThroughForm(phone, server.baseUrl, server.mediator, `/cases/${setup.caseId}`);
       const phonePanel = phone.getByTestId('agreement-panel');
       await expect.poll(() => phonePanel.getByTestId('agreement-status').getAttribute('data-status'), poll).toBe('signing');
       await phone.getByTestId('evidence-row').first().waitFor();
@@ -351,8 +255,7 @@ describe('agreement drafting in a browser', () => {
     // The fisherman signs with his name and ID digits: everyone has signed, the page follows the sealing.
     const byFisherman = await sign(setup.fishermanToken, { method: 'id_last4', name: '陈阿海', last4: '002X' }, 1);
     expect(byFisherman.statusCode, byFisherman.body).toBe(200);
-    await panel.getByTestId('agreement-reload').click();
-    await expect.poll(() => panel.getByTestId('agreement-status').getAttribute('data-status'), poll).toBe('sealed');
+    await waitUntilSealed(desk);
     const pdfLink = panel.getByTestId('agreement-sealed-pdf');
     const pdf = await desk.request.get(new URL((await pdfLink.getAttribute('href'))!, server.baseUrl).toString());
     expect(pdf.status()).toBe(200);
@@ -362,9 +265,8 @@ describe('agreement drafting in a browser', () => {
 
     // Judicial confirmation: 30 days from taking effect, shown; filed with the competent court.
     expect(await panel.getByTestId('agreement-apply-by').innerText()).toMatch(/还剩 \d+ 天/);
-    await expectStatus(await answerTo(desk, 'POST', /\/confirmation$/, () => panel.getByTestId('agreement-file-confirmation').click()), 201);
+    await fileForConfirmation(desk);
     const confirmation = panel.getByTestId('agreement-confirmation');
-    await expect.poll(() => confirmation.getByTestId('agreement-confirmation-status').getAttribute('data-status'), poll).toBe('filed');
     const confirmationText = await confirmation.innerText();
     expect(confirmationText).toContain('宁波海事法院');
     expect(confirmationText).toMatch(/法院决定是否受理的期限[\s\S]*（(还剩 \d+ 天|今天截止)）/);

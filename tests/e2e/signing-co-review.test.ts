@@ -10,6 +10,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
 import { admit, closeAll, createRoomFixture, mediatorEnters, partyToLobby, type Person, poll, residentIds, type RoomFixture } from './room-support';
+import { askForChange, openAgreementPanel } from './steps/room-agreement';
 
 describe('co-review in the live room', () => {
   let server: E2eServer;
@@ -78,15 +79,10 @@ describe('co-review in the live room', () => {
     expect(await phone.getByTestId('agreement-panel-status').getAttribute('data-status')).toBe('drafting');
 
     // The mediator's panel (staff session) shows the same agreement.
-    await desk.getByTestId('agreement-toggle').click();
-    await expect.poll(() => desk.getByTestId('agreement-panel').getAttribute('data-version'), poll).toBe('1');
+    await openAgreementPanel(desk, 1);
 
     // The fisherman asks for a change; the mediator's open panel shows who asked.
-    await phone.getByTestId('comment-kind-change').check();
-    await phone.getByTestId('agreement-comment-input').fill('请写明碰撞时间是凌晨三点');
-    await phone.getByTestId('agreement-comment-send').click();
-    await expect.poll(() => phone.getByTestId('agreement-comment').count(), poll).toBe(1);
-    expect(await phone.getByTestId('agreement-comment').getAttribute('data-kind')).toBe('change_request');
+    await askForChange(phone, '请写明碰撞时间是凌晨三点');
     await expect.poll(() => desk.getByTestId('agreement-comment').count(), poll).toBe(1);
     await expect.poll(() => desk.getByTestId('agreement-updated').textContent(), poll).toContain('陈阿海 请求修改（第 1 版）');
 

@@ -10,21 +10,17 @@
  * reasoned refusal, a link revoked mid-signing, and evidence and an appraisal report uploaded
  * from the phone.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreementFixture, collisionDraft, signaturePngBase64, type AgreementFixture } from '../helpers/agreement-fixture';
-import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
 import { api, json, login, type TestWorld } from '../helpers/test-app';
-
-const run = promisify(execFile);
-const poll = { timeout: 15_000, interval: 100 };
-const phoneOptions = { locale: 'zh-CN', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: true } as const;
+import { downloadFrom, newActor, pdfsig, phoneOptions, poll } from './steps/common';
+import { drawWithFinger, fillSignForm, readToTheEnd, signOnPhone } from './steps/phone-signing';
 
 /** A speech engine with one Mandarin voice that records what it was asked to say. */
 const fakeChineseSpeech = () => {
@@ -64,56 +60,6 @@ const englishOnlySpeech = () => {
   Object.defineProperty(window, 'speechSynthesis', { value: synth, configurable: true });
 };
 
-/** A handwriting-like path inside the pad: a wave across, then a down stroke (pad-relative 0..1). */
-const strokes = [
-  Array.from({ length: 24 }, (_, i) => ({ x: 0.12 + (0.7 * i) / 23, y: 0.55 + 0.18 * Math.sin(i / 2.5) })),
-  Array.from({ length: 10 }, (_, i) => ({ x: 0.45 + 0.02 * i, y: 0.2 + (0.6 * i) / 9 })),
-];
-
-/** Draws with a finger: CDP touch events, which Chromium turns into pointer events of type touch. */
-async function drawWithFinger(page: Page, testId: string): Promise<void> {
-  const box = (await page.getByTestId(testId).boundingBox())!;
-  const cdp = await page.context().newCDPSession(page);
-  const at = (p: { x: number; y: number }) => ({ x: box.x + p.x * box.width, y: box.y + p.y * box.height });
-  for (const stroke of strokes) {
-    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at(stroke[0]!)] });
-    for (const p of stroke.slice(1)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [at(p)] });
-    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
-  }
-  await cdp.detach();
-}
-
-async function drawWithMouse(page: Page, testId: string): Promise<void> {
-  const box = (await page.getByTestId(testId).boundingBox())!;
-  for (const stroke of strokes) {
-    const [first, ...rest] = stroke;
-    await page.mouse.move(box.x + first!.x * box.width, box.y + first!.y * box.height);
-    await page.mouse.down();
-    for (const p of rest) await page.mouse.move(box.x + p.x * box.width, box.y + p.y * box.height, { steps: 2 });
-    await page.mouse.up();
-  }
-}
-
-/** Pages through every clause to the last one, checking the progress as it goes; returns the count. */
-async function readToTheEnd(page: Page): Promise<number> {
-  const progress = page.getByTestId('clause-progress');
-  const total = Number(await progress.getAttribute('data-total'));
-  expect(total).toBeGreaterThanOrEqual(5);
-  for (let n = Number(await progress.getAttribute('data-index')); n < total; n += 1) {
-    await expect.poll(() => progress.getAttribute('data-index'), poll).toBe(String(n));
-    await expect.poll(() => page.getByTestId('to-sign').count()).toBe(0); // signing opens only at the end
-    await page.getByTestId('clause-next').click();
-  }
-  await expect.poll(() => progress.getAttribute('data-index'), poll).toBe(String(total));
-  await expect.poll(() => progress.textContent(), poll).toContain(`第 ${total} 条，共 ${total} 条`);
-  return total;
-}
-
-async function pdfsig(file: string): Promise<string> {
-  const result = await run('pdfsig', [file]).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: `${error.stdout ?? ''}${error.stderr ?? ''}` }));
-  return result.stdout;
-}
-
 /** Whether the page scrolls sideways (it must not on a phone). */
 const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
 
@@ -123,16 +69,8 @@ describe('signing on a phone', () => {
   let world: TestWorld;
   let mediator: ReturnType<typeof api>;
   let dir: string;
-  const contexts: BrowserContext[] = [];
 
-  async function phone(init?: () => void): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext(phoneOptions);
-    context.setDefaultTimeout(15_000);
-    if (init) await context.addInitScript(init);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { page, errors: collectPageErrors(page) };
-  }
+  const phone = (init?: () => void): Promise<{ page: Page; errors: string[] }> => newActor(browser, phoneOptions, init);
 
   /** A case with an agreement out for signature. */
   async function agreementInSigning(): Promise<{ f: AgreementFixture; agreementId: string }> {
@@ -218,11 +156,7 @@ describe('signing on a phone', () => {
     expect(signCalls).toEqual([]);
 
     // A wrong last-4: the server refuses, the page says so, and nothing is signed.
-    await page.getByTestId('sign-name').fill('陈阿海');
-    await page.getByTestId('sign-last4').fill('1234');
-    await page.getByTestId('sign-consent').check();
-    await drawWithFinger(page, 'signature-pad');
-    await expect.poll(() => page.getByTestId('signature-pad').getAttribute('data-strokes'), poll).toBe('2');
+    await fillSignForm(page, { method: 'id_last4', name: '陈阿海', last4: '1234' }, 'finger');
     await page.getByTestId('sign-submit').click();
     const error = page.getByTestId('sign-error');
     await expect.poll(() => error.getAttribute('data-kind'), poll).toBe('identity');
@@ -253,15 +187,8 @@ describe('signing on a phone', () => {
     await other.getByTestId('read-aloud').click();
     await expect.poll(() => other.getByTestId('read-aloud-problem').getAttribute('data-problem'), poll).toBe('no_chinese_voice');
     expect(await other.getByTestId('read-aloud-problem').textContent()).toContain('没有中文朗读语音');
-    await readToTheEnd(other);
-    await other.getByTestId('to-sign').click();
-    expect(await other.getByTestId('sign-form').getAttribute('data-method')).toBe('one_time_code');
     const { code } = json(await mediator.post(`/api/agreements/${agreementId}/signing-codes`, { participantId: f.agentParticipantId }));
-    await other.getByTestId('sign-code').fill(code);
-    await other.getByTestId('sign-consent').check();
-    await drawWithMouse(other, 'signature-pad');
-    await other.getByTestId('sign-submit').click();
-    await expect.poll(() => other.getByTestId('signing-view').getAttribute('data-step'), poll).toBe('done');
+    await signOnPhone(other, { method: 'one_time_code', code }, 'mouse');
     const afterLawyer = await agreementNow(agreementId);
     expect(afterLawyer.requiredSigners[1].signature).toMatchObject({ status: 'signed', signerName: '李律师', identityMethod: 'one_time_code' });
 
@@ -269,11 +196,8 @@ describe('signing on a phone', () => {
     await expect.poll(() => page.getByTestId('sealed-pdf-link').count(), { timeout: 30_000, interval: 250 }).toBe(1);
     await expect.poll(() => page.getByTestId('signer').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))), poll).toEqual(['signed', 'signed']);
     expect(await page.getByTestId('signing-notice').getAttribute('data-key')).toBe('notice.sealedNow');
-    const [downloaded] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sealed-pdf-link').click()]);
-    const file = path.join(dir, 'sealed.pdf');
-    await downloaded.saveAs(file);
+    const file = await downloadFrom(page, page.getByTestId('sealed-pdf-link'), dir, 'sealed.pdf');
     const bytes = fs.readFileSync(file);
-    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
     const sealed = await agreementNow(agreementId);
     expect(sealed.status).toBe('sealed');
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(sealed.sealedDocument.sha256);
@@ -305,10 +229,7 @@ describe('signing on a phone', () => {
     await expect.poll(() => page.getByTestId('signing-view').getAttribute('data-standing'), poll).toBe('to_sign');
     await readToTheEnd(page);
     await page.getByTestId('to-sign').click();
-    await page.getByTestId('sign-name').fill('陈阿海');
-    await page.getByTestId('sign-last4').fill('002X');
-    await page.getByTestId('sign-consent').check();
-    await drawWithFinger(page, 'signature-pad');
+    await fillSignForm(page, { method: 'id_last4', name: '陈阿海', last4: '002X' }, 'finger');
 
     // Meanwhile the mediator changes the text and sends version 2 out again.
     const revised = await mediator.post(`/api/agreements/${agreementId}/versions`, collisionDraft(f, { facts: '2026年10月1日凌晨，乙方所属货轮在南麂列岛海域与甲方渔船发生碰撞，致甲方渔船倾覆、甲方受伤（经双方核对修改）。' }));
@@ -347,9 +268,7 @@ describe('signing on a phone', () => {
     const sessionId = json(await mediator.get(`/api/cases/${f.caseId}/sessions`)).items[0].id as string;
     const invitation = json(await mediator.get(`/api/sessions/${sessionId}/invitations`)).items.find((i: { participantId: string }) => i.participantId === f.agentParticipantId);
     expect((await mediator.post(`/api/invitations/${invitation.id}/revoke`, {})).statusCode).toBe(200);
-    await other.getByTestId('sign-code').fill('123456');
-    await other.getByTestId('sign-consent').check();
-    await drawWithMouse(other, 'signature-pad');
+    await fillSignForm(other, { method: 'one_time_code', code: '123456' }, 'mouse');
     await other.getByTestId('sign-submit').click();
     await expect.poll(() => other.getByTestId('signing-invitation-problem').getAttribute('data-reason'), poll).toBe('revoked');
     expect(await other.getByTestId('signing-invitation-problem').textContent()).toContain('邀请链接已撤销');
