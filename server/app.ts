@@ -105,14 +105,23 @@ export async function buildApp(deps: AppDeps) {
   await app.register(realtimePlugin, { pool: deps.media, evidence: evidenceLookup(ctx), graceMs: deps.reconnectGraceMs });
 
   const certificate = deps.certificate ?? (await loadOrCreatePlatformCertificate({ dir: path.join(os.tmpdir(), 'haiqiao-test-platform-certificate') }));
-  const sealer = createSealer(ctx, certificate, app.log);
+  // After commit: tell live rooms of the case (co-review). A failure to tell is logged, never
+  // turned into an error for a change that is already committed.
+  const agreementChanged = (caseId: string, agreementId: string) => {
+    try {
+      app.rooms.notifyCase(caseId, 'agreement:updated', { agreementId });
+    } catch (err) {
+      app.log.error({ err, caseId, agreementId }, 'could not tell live rooms of an agreement change');
+    }
+  };
+  const sealer = createSealer(ctx, certificate, app.log, agreementChanged);
   app.decorate('sealer', sealer);
-  // After commit: tell live rooms (co-review) and seal what was fully signed or ruled on.
+  // …and seal what was fully signed or ruled on.
   const agreementEffects = {
-    changed: (caseId: string, agreementId: string) => app.rooms.notifyCase(caseId, 'agreement:updated', { agreementId }),
+    changed: agreementChanged,
     signedByAll: (agreementId: string) => void sealer.sealAgreement(agreementId),
   };
-  const confirmationEffects = { decided: (confirmationId: string) => void sealer.issueRuling(confirmationId) };
+  const confirmationEffects = { decided: (confirmationId: string) => void sealer.issueRuling(confirmationId), agreementChanged };
 
   await app.register(
     async (api) => {
@@ -137,7 +146,8 @@ export async function buildApp(deps: AppDeps) {
 
   const clientDir = deps.clientDir === undefined ? defaultClientDir : deps.clientDir;
   const hasClient = Boolean(clientDir && fs.existsSync(path.join(clientDir, 'index.html')));
-  if (hasClient) await app.register(fastifyStatic, { root: clientDir!, wildcard: false });
+  // preCompressed: the build writes .br and .gz copies; browsers get the smallest they accept.
+  if (hasClient) await app.register(fastifyStatic, { root: clientDir!, wildcard: false, preCompressed: true });
   // Client-side routes (/cases/…, /j/<token>) get the app shell; anything else a JSON 404.
   app.setNotFoundHandler((request, reply) => {
     const pathname = request.url.split('?')[0]!;

@@ -20,6 +20,39 @@ export const mediaSources = ['microphone', 'camera', 'screen'] as const;
 export type MediaSource = (typeof mediaSources)[number];
 export const mediaKinds = ['audio', 'video'] as const;
 
+/**
+ * A device's receive capabilities (mediasoup's RtpCapabilities), checked in shape here because
+ * the server keeps them and creates every later consumer from them.
+ */
+export const rtpCapabilitiesSchema = z.object({
+  codecs: z
+    .array(
+      z.object({
+        kind: z.enum(mediaKinds),
+        mimeType: z.string().max(64).regex(/^(audio|video)\/[\w.+-]+$/i),
+        preferredPayloadType: z.number().int().min(0).max(127).optional(),
+        clockRate: z.number().int().positive(),
+        channels: z.number().int().min(1).max(8).optional(),
+        parameters: z.record(z.string().max(64), z.union([z.string().max(256), z.number()])).optional(),
+        rtcpFeedback: z.array(z.object({ type: z.string().max(32), parameter: z.string().max(32).optional() })).max(16).optional(),
+      }),
+    )
+    .max(64)
+    .optional(),
+  headerExtensions: z
+    .array(
+      z.object({
+        kind: z.enum(mediaKinds),
+        uri: z.string().max(256),
+        preferredId: z.number().int().min(1).max(255),
+        preferredEncrypt: z.boolean().optional(),
+        direction: z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive']).optional(),
+      }),
+    )
+    .max(64)
+    .optional(),
+});
+
 export const linkQualitySchema = z.object({
   rttMs: z.number().min(0).max(60_000).nullable(),
   lossPct: z.number().min(0).max(100).nullable(),
@@ -120,6 +153,11 @@ export const enterResultSchema = z.object({
   deviceCheckDone: z.boolean(),
   /** Whether the server still holds this peer's transports; if not, call media:start. */
   mediaActive: z.boolean(),
+  /**
+   * The room's codecs (null when media is off): load the device with them now, and media:start
+   * can carry its capabilities (one round trip less on the way in).
+   */
+  routerRtpCapabilities: mediasoupObject.nullable().optional(),
 });
 export type EnterResult = z.infer<typeof enterResultSchema>;
 
@@ -171,10 +209,14 @@ export const clientEvents = {
   'stats:report': { request: linkQualitySchema.omit({ at: true }), ack: empty },
 
   // Media (mediasoup signalling). Admitted peers only.
-  /** (Re)creates this peer's send and receive transports; old ones are closed. */
-  'media:start': { request: empty, ack: mediaStartSchema },
+  /**
+   * (Re)creates this peer's send and receive transports; old ones are closed. With the loaded
+   * device's capabilities, consumers (paused) are announced at once, before this ack: as if
+   * media:ready had followed.
+   */
+  'media:start': { request: z.object({ rtpCapabilities: rtpCapabilitiesSchema.optional() }).strict(), ack: mediaStartSchema },
   /** The device is loaded: its capabilities let the server create consumers (paused). */
-  'media:ready': { request: z.object({ rtpCapabilities: mediasoupObject }), ack: empty },
+  'media:ready': { request: z.object({ rtpCapabilities: rtpCapabilitiesSchema }), ack: empty },
   'media:connect': { request: z.object({ transportId: id, dtlsParameters: mediasoupObject }), ack: empty },
   'media:restart-ice': { request: z.object({ transportId: id }), ack: z.object({ iceParameters: mediasoupObject }) },
   'media:produce': {

@@ -52,6 +52,8 @@ export interface MediaRoomListener {
   consumerClosed(peerId: string, consumerId: string): void;
   consumerPaused(peerId: string, consumerId: string, paused: boolean): void;
   activeSpeaker(peerId: string | null): void;
+  /** A consumer could not be created (e.g. capabilities the router cannot serve); the others go on. */
+  consumeFailed?(peerId: string, producerId: string, error: unknown): void;
   /** The router is gone (its worker died, or close()): every transport with it. */
   closed(reason: string): void;
 }
@@ -350,6 +352,12 @@ export class MediaRoom {
     return peer ? [...peer.consumers.values()].map((c) => c.appData.producerPeerId as string) : [];
   }
 
+  /** A peer's producers and whether each is paused: for tests and diagnostics. */
+  producersOf(peerId: string): { id: string; kind: MediaKind; source: MediaSource; paused: boolean; rtpParameters: types.RtpParameters }[] {
+    const peer = this.#peers.get(peerId);
+    return peer ? [...peer.producers.values()].map(({ producer, source }) => ({ id: producer.id, kind: producer.kind, source, paused: producer.paused, rtpParameters: producer.rtpParameters })) : [];
+  }
+
   removePeer(peerId: string): void {
     const peer = this.#peers.get(peerId);
     if (!peer) return;
@@ -369,8 +377,19 @@ export class MediaRoom {
     }
   }
 
-  /** Creates a paused consumer for `peer` of `producerPeer`'s producer, if it may and can. */
+  /**
+   * Creates a paused consumer for `peer` of `producerPeer`'s producer, if it may and can. A
+   * failure concerns this one pair only: it must not fail the producer's own request.
+   */
   async #consume(peer: PeerMedia, producerPeer: PeerMedia, entry: ProducerEntry): Promise<void> {
+    try {
+      await this.#consumeOrThrow(peer, producerPeer, entry);
+    } catch (error) {
+      this.#listener.consumeFailed?.(peer.id, entry.producer.id, error);
+    }
+  }
+
+  async #consumeOrThrow(peer: PeerMedia, producerPeer: PeerMedia, entry: ProducerEntry): Promise<void> {
     const { producer, source } = entry;
     if (!peer.recv || !peer.rtpCapabilities || producer.closed) return;
     if (peer.space !== producerPeer.space) return;

@@ -35,6 +35,7 @@ export interface WebRtcServerOptions {
   listenIp: string;
   /** Address browsers reach (public IP or DNS name) when listenIp is 0.0.0.0 or behind NAT. */
   announcedAddress?: string | undefined;
+  /** 0: each worker's UDP and TCP ports are picked from the free ones (tests running side by side). */
   firstPort: number;
 }
 
@@ -161,8 +162,11 @@ export class WorkerPool {
     let webRtcServer: types.WebRtcServer | undefined;
     const rtc = this.#options.webRtcServer;
     if (rtc) {
-      const port = rtc.firstPort + slot;
-      const base = { ip: rtc.listenIp, port, ...(rtc.announcedAddress ? { announcedAddress: rtc.announcedAddress } : {}) };
+      const base = {
+        ip: rtc.listenIp,
+        ...(rtc.firstPort > 0 ? { port: rtc.firstPort + slot } : {}),
+        ...(rtc.announcedAddress ? { announcedAddress: rtc.announcedAddress } : {}),
+      };
       try {
         webRtcServer = await worker.createWebRtcServer({ listenInfos: [{ ...base, protocol: 'udp' }, { ...base, protocol: 'tcp' }] });
       } catch (error) {

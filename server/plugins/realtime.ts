@@ -92,6 +92,12 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
         }
       });
     }
+    // Events outside the contract get an error ack too (a client waiting on one never hangs).
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && Object.hasOwn(roomHandlers, event)) return;
+      const ack = args.at(-1);
+      if (typeof ack === 'function') ack({ ok: false, error: { code: 'NOT_FOUND', message: `unknown event ${String(event).slice(0, 40)}` } satisfies ErrorBody });
+    });
     socket.on('disconnect', () => {
       sockets.delete(socket.id);
       rooms.disconnected(conn);

@@ -11,9 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type App, buildApp } from '../../server/app';
+import { WorkerPool } from '../../server/media/worker-pool';
 import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
 import { createIdNumberCipher } from '../../server/security/id-number-cipher';
 import type { OrganisationId } from '../../shared/ids';
+import { MediaRelay, relayAddress } from './media-relay';
 import { createTestDatabase } from './test-database';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -105,59 +107,166 @@ export async function ensureClientBuilt(): Promise<void> {
   });
 }
 
+export interface ChromiumOptions {
+  /** A WAV file the fake microphone plays (looped) instead of Chromium's constant beeps. */
+  fakeAudioFile?: string;
+}
+
 /** Headless Debian Chromium with fake camera and microphone; never a downloaded browser. */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      ...(options.fakeAudioFile ? [`--use-file-for-fake-audio-capture=${options.fakeAudioFile}`] : []),
+    ],
   });
+}
+
+/**
+ * A WAV file that sounds like talk with pauses: each second, 0.4 s of a voiced tone (a 160 Hz
+ * fundamental and harmonics) then 0.6 s of silence. Silences let Opus DTX show; every second
+ * still carries energy.
+ */
+export function writeSpeechLikeWav(file: string, seconds = 10): string {
+  const rate = 48_000;
+  const samples = rate * seconds;
+  const data = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i += 1) {
+    const t = (i % rate) / rate;
+    let value = 0;
+    if (t < 0.4) {
+      const envelope = Math.sin((Math.PI * t) / 0.4);
+      for (const [harmonic, weight] of [[1, 0.6], [2, 0.3], [3, 0.2], [5, 0.1]] as const) value += weight * Math.sin(2 * Math.PI * 160 * harmonic * (i / rate));
+      value *= 0.5 * envelope;
+    }
+    data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, value)) * 32_767), i * 2);
+  }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVE', 8);
+  header.write('fmt ', 12);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, Buffer.concat([header, data]));
+  return file;
 }
 
 export interface E2eServer {
   baseUrl: string;
   app: App;
   database: Awaited<ReturnType<typeof createTestDatabase>>;
+  /** The mediasoup workers when started with `media: true`. */
+  pool: WorkerPool | null;
+  /** The UDP relay all browser media goes through, when started with `media: 'relayed'`. */
+  relay: MediaRelay | null;
   mediator: { username: string; password: string; displayName: string };
   centerName: string;
+  /**
+   * Stops the server as a deploy would (sockets closed, media workers gone) and starts a new
+   * one on the same database, port and keys: clients must find their way back by themselves.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface E2eServerOptions {
+  /**
+   * Start one real mediasoup worker (its WebRtcServer on ports the OS picks); 'relayed' also
+   * puts a UDP relay in front of it, so a test can cut one browser's media path.
+   */
+  media?: boolean | 'relayed';
+  /** How long a dropped participant keeps their place (default five minutes). */
+  reconnectGraceMs?: number;
+}
+
+async function startMedia(mode: boolean | 'relayed' | undefined): Promise<{ pool: WorkerPool | null; relay: MediaRelay | null }> {
+  if (!mode) return { pool: null, relay: null };
+  const relayed = mode === 'relayed';
+  // Port 0: the worker picks free ports, so parallel test files never collide.
+  const pool = await WorkerPool.start({ size: 1, webRtcServer: { listenIp: '127.0.0.1', firstPort: 0, ...(relayed ? { announcedAddress: relayAddress } : {}) } });
+  if (!relayed) return { pool, relay: null };
+  try {
+    const worker = pool.workers[0]!;
+    const dump = await pool.webRtcServerOf(worker)!.dump();
+    return { pool, relay: await MediaRelay.start(dump.udpSockets.map((s) => s.port)) };
+  } catch (error) {
+    pool.close();
+    throw error;
+  }
 }
 
 /**
  * The real server in this process, serving the built client from dist/client, on a fresh
  * database holding one mediation center and one mediator account.
  */
-export async function startE2eServer(): Promise<E2eServer> {
+export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2eServer> {
   await ensureClientBuilt();
   const database = await createTestDatabase();
+  const cipher = createIdNumberCipher(randomBytes(32));
+  let pool: WorkerPool | null = null;
+  let relay: MediaRelay | null = null;
   let app: App | null = null;
-  try {
-    app = await buildApp({
+  const build = async () =>
+    buildApp({
       database,
-      cipher: createIdNumberCipher(randomBytes(32)),
-      media: null,
+      cipher,
+      media: pool,
       loginRatePerMinute: 1000,
+      ...(options.reconnectGraceMs !== undefined ? { reconnectGraceMs: options.reconnectGraceMs } : {}),
       clientDir: undefined, // the default: dist/client
     });
+  try {
+    ({ pool, relay } = await startMedia(options.media));
+    app = await build();
     const centerName = '浙闽海上矛盾纠纷联调中心';
     const center = await createOrganisation(database.db, null, { kind: 'mediation_center', name: centerName, caseNumberPrefix: '浙闽联调' });
     const mediator = { username: 'lin.mediator', password: 'e2e-password-2026', displayName: '林调解员' };
     await createStaffUser(database.db, null, { organisationId: center.id as OrganisationId, username: mediator.username, displayName: mediator.displayName, role: 'mediator', password: mediator.password });
     const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    const started = app;
-    return {
+    const server: E2eServer = {
       baseUrl,
-      app: started,
+      app,
       database,
+      pool,
+      relay,
       mediator,
       centerName,
+      async restart() {
+        await server.app.close();
+        server.pool?.close();
+        server.relay?.close();
+        ({ pool, relay } = await startMedia(options.media));
+        Object.assign(server, { pool, relay });
+        server.app = await build();
+        await server.app.listen({ host: '127.0.0.1', port: Number(new URL(baseUrl).port) });
+      },
       async close() {
-        await started.close();
+        await server.app.close();
+        server.pool?.close();
+        server.relay?.close();
         await database.drop();
       },
     };
+    return server;
   } catch (error) {
     await app?.close().catch(() => {});
+    pool?.close();
+    relay?.close();
     await database.drop().catch(() => {});
     throw error;
   }

@@ -41,9 +41,22 @@ function ackSchemaFor(event: ClientEventName): z.ZodType {
 
 type AckResult = { ok: true; data: unknown } | { ok: false; error: { code: ApiError['code']; message: string; field?: string | undefined; issues?: { field: string; message: string }[] | undefined } };
 
+/** One request and when its ack came (performance.now() times), for the join-latency benchmark. */
+export interface RequestTiming {
+  event: ClientEventName;
+  /** The transport or consumer it is about, if any. */
+  target?: string | undefined;
+  sentAt: number;
+  ackAt: number | null;
+}
+
+const keptTimings = 300;
+
 export class Realtime {
   /** The raw socket, for connection lifecycle events (connect, disconnect, connect_error). */
   readonly socket: Socket;
+  /** The latest requests, oldest first. */
+  readonly timings: RequestTiming[] = [];
 
   constructor(auth: RealtimeAuth) {
     this.socket = io({
@@ -51,6 +64,10 @@ export class Realtime {
       auth: { ...auth },
       autoConnect: false,
       withCredentials: true,
+      // WebSocket first (one round trip less to connect than polling then upgrading); where a
+      // proxy or carrier breaks WebSockets, long-polling takes over.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       // Weak links: keep trying, but do not hammer a link that is already struggling.
       reconnectionDelay: 1_000,
       reconnectionDelayMax: 5_000,
@@ -73,9 +90,15 @@ export class Realtime {
    */
   async request<E extends ClientEventName>(event: E, payload: ClientRequest<E>, timeoutMs = defaultRequestTimeoutMs): Promise<ClientAck<E>> {
     if (!this.socket.connected) throw new ApiError('NETWORK', `${event}: not connected`);
+    const about = payload as { transportId?: unknown; consumerId?: unknown };
+    const target = typeof about.transportId === 'string' ? about.transportId : typeof about.consumerId === 'string' ? about.consumerId : undefined;
+    const timing: RequestTiming = { event, target, sentAt: performance.now(), ackAt: null };
+    this.timings.push(timing);
+    if (this.timings.length > keptTimings) this.timings.shift();
     let response: unknown;
     try {
       response = await this.socket.timeout(timeoutMs).emitWithAck(event, payload);
+      timing.ackAt = performance.now();
     } catch {
       // Timed out, or the connection dropped before the answer came.
       throw new ApiError('NETWORK', `${event}: no answer (timeout ${timeoutMs} ms or disconnected)`);
@@ -111,6 +134,16 @@ export class Realtime {
   }
 
   connect(): void {
+    this.socket.connect();
+  }
+
+  /**
+   * Tries again now instead of at the next backoff step (the device says it is back online):
+   * closing the manager resets its backoff, and connect() opens a fresh one.
+   */
+  reconnectNow(): void {
+    if (this.socket.connected) return;
+    this.socket.disconnect();
     this.socket.connect();
   }
 

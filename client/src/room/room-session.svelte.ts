@@ -24,7 +24,7 @@ export type { RoomMode } from './resume';
 export type Phase = 'connecting' | 'device-check' | 'identity' | 'lobby' | 'room' | 'ended';
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'ended';
 export type MediaState = 'idle' | 'starting' | 'ready' | 'failed';
-export type EndReason = 'left' | 'refused' | 'removed' | 'session-ended' | 'replaced' | 'denied';
+export type EndReason = 'left' | 'refused' | 'removed' | 'session-ended' | 'replaced' | 'revoked' | 'expired' | 'denied';
 export type AudioOnlyReason = 'user' | 'network' | 'device-check';
 
 /** A remote track this person receives. */
@@ -125,6 +125,10 @@ export class RoomSession {
   #everEntered = false;
   #disposed = false;
   #device: Device | null = null;
+  /** The room's codecs from session:enter: the device loads before media:start. */
+  #routerCapabilities: types.RtpCapabilities | null = null;
+  /** Consumers announced before the receive transport existed (they come before media:start's ack). */
+  #earlyConsumers: ServerPayload<'media:consumer-new'>[] = [];
   #send: types.Transport | null = null;
   #recv: types.Transport | null = null;
   readonly #producers = new Map<MediaSource, types.Producer>();
@@ -148,6 +152,8 @@ export class RoomSession {
   #serverKicks = 0;
   #terminal = false;
   readonly #unsubscribe: (() => void)[] = [];
+  /** When each step of getting in first happened (performance.now()), for the join-latency benchmark. */
+  readonly #marks: Partial<Record<'socket' | 'entered' | 'admitted' | 'recv-connected' | 'send-connected', number>> = {};
 
   constructor(mode: RoomMode) {
     this.mode = mode;
@@ -160,13 +166,21 @@ export class RoomSession {
     const socket = this.#rt.socket;
     socket.on('connect', () => {
       this.#connectedAt = Date.now();
+      this.#marks.socket ??= performance.now();
       void this.#enter();
     });
     socket.on('disconnect', (reason) => this.#onDisconnect(reason));
     socket.on('connect_error', (error: Error & { data?: unknown }) => this.#onConnectError(error));
     this.#listen();
+    addEventListener('online', this.#onOnline);
+    this.#unsubscribe.push(() => removeEventListener('online', this.#onOnline));
     this.#rt.connect();
   }
+
+  /** Back online (the phone found a network again): reconnect now, not at the next backoff step. */
+  readonly #onOnline = (): void => {
+    if (!this.#terminal && !this.#disposed && this.#everEntered) this.#rt.reconnectNow();
+  };
 
   /** Leaves the room for good (the Leave button). */
   async leave(): Promise<void> {
@@ -227,7 +241,7 @@ export class RoomSession {
       result = await this.#rt.request('session:enter', request);
     } catch (error) {
       if (error instanceof ApiError && error.code !== 'NETWORK' && error.code !== 'INTERNAL' && error.code !== 'BAD_RESPONSE') {
-        this.#end(error.code === 'CONFLICT' && /ended|cancelled/.test(error.message) ? 'session-ended' : 'denied', error);
+        this.#end(this.#refusalReason(error), error);
       } else {
         // No answer: drop this connection and let socket.io try again.
         this.#rt.socket.disconnect();
@@ -238,12 +252,15 @@ export class RoomSession {
       return;
     }
     if (this.#disposed || this.#terminal) return;
+    this.#marks.entered ??= performance.now();
+    if (result.state === 'admitted') this.#marks.admitted ??= performance.now();
     saveResumeToken(this.mode, result.resumeToken);
     this.#rt.setAuth({ ...(this.mode.kind === 'participant' ? { invitationToken: this.mode.invitationToken } : {}), resumeToken: result.resumeToken });
     const reconnect = this.#everEntered;
     this.#entered = true;
     this.#everEntered = true;
     this.entry = result;
+    if (result.routerRtpCapabilities) this.#routerCapabilities = result.routerRtpCapabilities as unknown as types.RtpCapabilities;
     this.connection = 'connected';
     if (result.identityMethod === 'id_last4' || result.identityMethod === 'one_time_code') this.identityMethod = result.identityMethod;
     else this.identityMethod = null;
@@ -302,7 +319,18 @@ export class RoomSession {
     }
     // The handshake was refused (expired or revoked invitation, logged out).
     const data = error.data as { code?: ApiError['code']; message?: string } | undefined;
-    this.#end('denied', new ApiError(data?.code ?? 'UNAUTHENTICATED', data?.message ?? error.message));
+    const refusal = new ApiError(data?.code ?? 'UNAUTHENTICATED', data?.message ?? error.message);
+    this.#end(this.#refusalReason(refusal), refusal);
+  }
+
+  /** Which page explains a refusal to enter: the words a person understands, not the code. */
+  #refusalReason(error: ApiError): EndReason {
+    if (error.code === 'INVITATION_REVOKED') return 'revoked';
+    if (error.code === 'INVITATION_EXPIRED') return 'expired';
+    // A participant the mediator refused or removed before, opening the link again.
+    if (error.code === 'FORBIDDEN' && this.mode.kind === 'participant') return 'refused';
+    if (error.code === 'CONFLICT' && /ended|cancelled/.test(error.message)) return 'session-ended';
+    return 'denied';
   }
 
   #listen(): void {
@@ -311,6 +339,7 @@ export class RoomSession {
       rt.on('room:state', (state) => this.#onRoomState(state)),
       rt.on('attendance:changed', (change) => {
         if (change.state === 'admitted') {
+          this.#marks.admitted ??= performance.now();
           if (this.phase !== 'room') void this.#enterRoom(false);
         }
         else if (change.state === 'refused' || change.state === 'removed') {
@@ -330,6 +359,14 @@ export class RoomSession {
       }),
       rt.on('session:ended', () => this.#end('session-ended')),
     );
+  }
+
+  /**
+   * Co-review: `handler` gets the id of an agreement of this case whenever it changes (new
+   * version, comment, signature, sealing). Returns the unsubscribe function.
+   */
+  onAgreementUpdated(handler: (agreementId: string) => void): () => void {
+    return this.#rt.on('agreement:updated', ({ agreementId }) => handler(agreementId));
   }
 
   /** Requests that need an entered connection; fails fast otherwise. */
@@ -483,7 +520,7 @@ export class RoomSession {
     if (mediaStillActive && this.#transportsUsable() && !this.#missedSomeone()) {
       // A short socket drop: the media kept flowing. Catch up on producers we were not told about.
       const device = this.#device;
-      if (device?.loaded) await this.call('media:ready', { rtpCapabilities: device.recvRtpCapabilities as Record<string, unknown> }).catch((e: unknown) => console.warn(e));
+      if (device?.loaded) await this.call('media:ready', { rtpCapabilities: recvCapabilities(device) }).catch((e: unknown) => console.warn(e));
       // ICE that dropped while the socket was down could not be restarted then: do it now.
       for (const transport of [this.#send, this.#recv]) {
         if (transport && transport.connectionState === 'disconnected') void this.#restartIce(transport, this.#mediaGen);
@@ -532,11 +569,23 @@ export class RoomSession {
     if (!this.audioOnly && !this.cameraOff && !this.local.videoTrack && this.local.videoStatus !== 'denied') await this.local.acquireVideo();
     if (!current()) return;
     if (this.audioOnly || this.self?.audioOnly) await this.call('media:audio-only', { audioOnly: this.audioOnly });
-    const start = await this.call('media:start', {});
+    // With the room's codecs known from session:enter, the device loads first and media:start
+    // carries its capabilities: the consumers come with the transports, no media:ready after.
+    let device: Device | null = null;
+    if (this.#routerCapabilities) {
+      device = new Device();
+      await device.load({ routerRtpCapabilities: this.#routerCapabilities });
+      if (!current()) return;
+    }
+    this.#earlyConsumers = [];
+    const start = await this.call('media:start', device ? { rtpCapabilities: recvCapabilities(device) } : {});
     if (!current()) return;
-    const device = new Device();
-    await device.load({ routerRtpCapabilities: start.routerRtpCapabilities as unknown as types.RtpCapabilities });
-    if (!current()) return;
+    const announced = device !== null;
+    if (!device) {
+      device = new Device();
+      await device.load({ routerRtpCapabilities: start.routerRtpCapabilities as unknown as types.RtpCapabilities });
+      if (!current()) return;
+    }
     this.#device = device;
     this.#recv = device.createRecvTransport(transportOptions(start.recv));
     this.#wire(this.#recv, 'recv', gen);
@@ -544,8 +593,10 @@ export class RoomSession {
       this.#send = device.createSendTransport(transportOptions(start.send));
       this.#wire(this.#send, 'send', gen);
     }
-    // Consumers follow as media:consumer-new events.
-    await this.call('media:ready', { rtpCapabilities: device.recvRtpCapabilities as Record<string, unknown> });
+    const early = this.#earlyConsumers.splice(0);
+    for (const params of early) void this.#onConsumerNew(params);
+    // Otherwise consumers follow media:ready as media:consumer-new events.
+    if (!announced) await this.call('media:ready', { rtpCapabilities: recvCapabilities(device) });
     if (!current()) return;
     await this.#produceMicrophone();
     if (!current()) return;
@@ -566,6 +617,7 @@ export class RoomSession {
     }
     transport.on('connectionstatechange', (state) => {
       if (gen !== this.#mediaGen) return;
+      if (state === 'connected') this.#marks[`${direction}-connected`] ??= performance.now();
       if (direction === 'send') this.sendState = state;
       else this.recvState = state;
       const timer = this.#iceTimers.get(transport.id);
@@ -663,19 +715,36 @@ export class RoomSession {
   async #onConsumerNew(params: ServerPayload<'media:consumer-new'>): Promise<void> {
     const recv = this.#recv;
     const gen = this.#mediaGen;
-    if (!recv || recv.closed) return;
+    if (!recv || recv.closed) {
+      // Sent with media:start's answer, ahead of it: kept until the transport is made.
+      if (this.mediaState === 'starting') this.#earlyConsumers.push(params);
+      return;
+    }
     if (this.#consumers.has(params.consumerId)) {
       // Announced again (after a reconnection): just make sure it flows.
       await this.call('media:consumer-resume', { consumerId: params.consumerId }).catch(() => undefined);
       return;
     }
     try {
-      const consumer = await recv.consume({
+      // Resumed at once, alongside the first consume's transport connect (one round trip, not
+      // two): nothing flows before DTLS is up, and the server asks for a keyframe only then.
+      const consuming = recv.consume({
         id: params.consumerId,
         producerId: params.producerId,
         kind: params.kind,
         rtpParameters: params.rtpParameters as unknown as types.RtpParameters,
         appData: { peerId: params.peerId, source: params.source },
+      });
+      // Settles with the failure, if any (never rejects: some paths below do not wait for it).
+      const resumed = this.call('media:consumer-resume', { consumerId: params.consumerId }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      const consumer = await consuming.catch(async (error: unknown) => {
+        await resumed;
+        // Cannot play it: stop the server sending it.
+        await this.call('media:consumer-pause', { consumerId: params.consumerId, paused: true }).catch(() => undefined);
+        throw error;
       });
       if (gen !== this.#mediaGen || recv.closed || this.#closedEarly.delete(consumer.id)) {
         consumer.close();
@@ -686,7 +755,8 @@ export class RoomSession {
       consumer.on('trackended', () => this.#dropConsumer(consumer.id, true));
       const feed: Feed = { consumerId: consumer.id, peerId: params.peerId, kind: params.kind, source: params.source, track: consumer.track, paused: params.producerPaused };
       this.feeds = [...this.feeds.filter((f) => !(f.peerId === feed.peerId && f.source === feed.source)), feed];
-      await this.call('media:consumer-resume', { consumerId: consumer.id });
+      const resumeFailed = await resumed;
+      if (resumeFailed) throw resumeFailed;
     } catch (error) {
       console.warn('could not consume', params.consumerId, error);
     }
@@ -951,13 +1021,30 @@ export class RoomSession {
         return [...session.#consumers.values()].map((c) => ({ id: c.id, producerId: c.producerId, kind: c.kind, peerId: c.appData.peerId as string, source: c.appData.source as MediaSource, paused: c.paused, getStats: () => c.getStats() }));
       },
       get producers() {
-        return [...session.#producers.entries()].map(([source, p]) => ({ id: p.id, source, kind: p.kind, paused: p.paused, getStats: () => p.getStats() }));
+        return [...session.#producers.entries()].map(([source, p]) => ({ id: p.id, source, kind: p.kind, paused: p.paused, rtpParameters: p.rtpParameters, getStats: () => p.getStats() }));
       },
       get lastSample() {
         return session.lastSample;
       },
+      /** First times (performance.now()) of: socket connected, entered, admitted, transports connected. */
+      get marks() {
+        return { ...session.#marks };
+      },
+      /** The latest signalling requests with their send and ack times. */
+      get requests() {
+        return session.#rt.timings.map((t) => ({ ...t }));
+      },
+      /** Hostile-input tests: emits anything on this session's socket and resolves with the ack. */
+      emitRaw(event: string, payload: unknown): Promise<unknown> {
+        return session.#rt.socket.timeout(5_000).emitWithAck(event, payload).catch((error: unknown) => ({ noAck: String(error) }));
+      },
     });
   }
+}
+
+/** The device's receive capabilities in the contract's shape (mediasoup-client types codec parameters loosely). */
+function recvCapabilities(device: Device): ClientRequest<'media:ready'>['rtpCapabilities'] {
+  return device.recvRtpCapabilities as ClientRequest<'media:ready'>['rtpCapabilities'];
 }
 
 function transportOptions(params: TransportParams): types.TransportOptions {

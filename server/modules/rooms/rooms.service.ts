@@ -97,6 +97,8 @@ export class RoomsService {
     }
     if (!attendance) attendance = await this.#attendanceFor(conn.identity, request.sessionId);
     if (attendance.state === 'refused' || attendance.state === 'removed') throw forbidden('you may no longer join this session');
+    // A resume token outlives no removal: the participant must still be on the case.
+    if (resumed && attendance.participantId && !(await this.#stillParticipant(attendance))) throw new AppError('INVITATION_REVOKED', 'this invitation is no longer valid');
 
     const room = await this.#room(attendance.sessionId);
     if (room.status === 'ended' || room.status === 'cancelled') throw conflict(`this session has ${room.status === 'ended' ? 'ended' : 'been cancelled'}`);
@@ -133,7 +135,24 @@ export class RoomsService {
       identityMethod: peer.identityVerified ? null : await this.#identityMethodFor(attendance),
       deviceCheckDone: peer.networkTest !== null,
       mediaActive: room.media?.hasPeer(peer.peerId) ?? false,
+      routerRtpCapabilities: await this.#routerCapabilities(room),
     };
+  }
+
+  /** The room's codecs for the device, or null without media (a worker problem must not stop entering). */
+  async #routerCapabilities(room: LiveRoom): Promise<Record<string, unknown> | null> {
+    if (!this.deps.pool) return null;
+    try {
+      return (await this.#mediaOf(room)).rtpCapabilities as unknown as Record<string, unknown>;
+    } catch (err) {
+      this.deps.log.warn({ err, sessionId: room.sessionId }, 'no media router for this room');
+      return null;
+    }
+  }
+
+  async #stillParticipant(row: repo.AttendanceRow): Promise<boolean> {
+    const session = await findSession(this.deps.db, row.sessionId);
+    return Boolean(session && (await findActiveParticipant(this.deps.db, session.caseId, row.participantId!)));
   }
 
   #sameIdentity(identity: SocketIdentity, row: repo.AttendanceRow) {
@@ -509,7 +528,7 @@ export class RoomsService {
 
   // ---- media signalling ------------------------------------------------------------------
 
-  async startMedia(conn: Connection) {
+  async startMedia(conn: Connection, { rtpCapabilities }: ClientRequest<'media:start'>) {
     const { room, peer } = this.#admittedOf(conn);
     const media = await this.#mediaOf(room);
     media.addPeer(peer.peerId, peer.space);
@@ -517,6 +536,8 @@ export class RoomsService {
     if (peer.hostMuted.video) await media.setHostMuted(peer.peerId, 'video', true);
     if (peer.audioOnly) await media.setAudioOnly(peer.peerId, true);
     const { send, recv } = await this.#media(() => media.startPeer(peer.peerId));
+    // The consumers go out before this ack: the client keeps them until its transports exist.
+    if (rtpCapabilities) await this.#media(() => media.setRtpCapabilities(peer.peerId, rtpCapabilities as unknown as types.RtpCapabilities));
     return { routerRtpCapabilities: media.rtpCapabilities as unknown as Record<string, unknown>, send: asRecord(send), recv: asRecord(recv) };
   }
 
@@ -552,6 +573,7 @@ export class RoomsService {
         const peer = peerOf(peerId);
         if (peer) this.#tell(peer, 'media:consumer-paused', { consumerId, paused });
       },
+      consumeFailed: (peerId: string, producerId: string, err: unknown) => this.deps.log.warn({ err, peerId, producerId }, 'could not create a consumer'),
       activeSpeaker: (peerId: string | null) => {
         room.activeSpeakerPeerId = peerId;
         this.#broadcast(room);

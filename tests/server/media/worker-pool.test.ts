@@ -97,3 +97,26 @@ describe('WorkerPool', () => {
     expect(pool.status().alive).toBe(0);
   });
 });
+
+describe('WorkerPool with a WebRtcServer on port 0', () => {
+  it('lets each worker pick free UDP and TCP ports, so pools started side by side do not collide', async () => {
+    const options = { size: 1, logLevel: 'error' as const, logger: { warn: () => {}, error: () => {} }, webRtcServer: { listenIp: '127.0.0.1', firstPort: 0 } };
+    const [a, b] = await Promise.all([WorkerPool.start(options), WorkerPool.start(options)]);
+    try {
+      const ports = [];
+      for (const pool of [a, b]) {
+        const dump = await pool.webRtcServerOf(pool.workers[0]!)!.dump();
+        expect(dump.udpSockets).toHaveLength(1);
+        expect(dump.tcpServers).toHaveLength(1);
+        ports.push(dump.udpSockets[0]!.port, dump.tcpServers[0]!.port);
+      }
+      for (const port of ports) expect(port).toBeGreaterThan(0);
+      // [udp a, tcp a, udp b, tcp b]: the two pools listen on different ports.
+      expect(ports[0]).not.toBe(ports[2]);
+      expect(ports[1]).not.toBe(ports[3]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});

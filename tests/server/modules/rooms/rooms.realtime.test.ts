@@ -277,3 +277,53 @@ describe('reconnection', () => {
     expect((await back.call('media:start', {})).ok).toBe(true);
   });
 });
+
+describe('media signalling in few round trips', () => {
+  it('session:enter carries the room codecs; media:start with the device capabilities announces consumers ahead of its ack', async () => {
+    const f = await fixture();
+    const host = open({ cookie: world.cookies.mediator });
+    await connected(host);
+    const entered = await host.call('session:enter', { sessionId: f.sessionId as never });
+    if (!entered.ok) throw new Error(entered.error.message);
+    const routerCapabilities = entered.data.routerRtpCapabilities as { codecs: { mimeType: string }[] };
+    expect(routerCapabilities.codecs.map((c) => c.mimeType)).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8']));
+
+    // Someone already speaking in the joint room: a plain RTP peer producing Opus.
+    const media = world.app.rooms.roomOf(f.sessionId)!.media!;
+    media.addPeer('plain-speaker', 'joint');
+    try {
+      const { send } = await media.startPlainPeer('plain-speaker', { produce: true });
+      await media.produce('plain-speaker', send!.id, 'audio', { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48_000, channels: 2 }], encodings: [{ ssrc: 22_334_455 }] }, 'microphone');
+
+      const order: string[] = [];
+      host.on('media:consumer-new', (c: { kind: string; producerPaused: boolean }) => order.push(`consumer ${c.kind}`));
+      const started = await host.call('media:start', { rtpCapabilities: routerCapabilities as never });
+      order.push('ack');
+      expect(started.ok).toBe(true);
+      // No media:ready needed: the consumer came first, so the client has it when it makes its transports.
+      expect(order).toEqual(['consumer audio', 'ack']);
+      expect(await host.call('media:start', { rtpCapabilities: { codecs: [{ kind: 'audio', mimeType: 5 }] } as never })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    } finally {
+      media.removePeer('plain-speaker');
+    }
+  });
+});
+
+describe('resume tokens', () => {
+  it('do not bring back a participant the mediator removed from the case', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+    fisherman.socket.disconnect();
+    const participants = json(await api(world.app, world.cookies.mediator).get(`/api/cases/${f.caseId}/participants`));
+    const participantId = (participants.items ?? participants).find((p: { displayName: string }) => p.displayName === '陈阿海').id;
+    const removed = await api(world.app, world.cookies.mediator).delete(`/api/cases/${f.caseId}/participants/${participantId}`);
+    expect(removed.statusCode).toBeLessThan(300);
+
+    // Only the resume token (no invitation, which the handshake would refuse): still refused.
+    const back = open({ resumeToken: fisherman.resumeToken });
+    await connected(back);
+    expect(await back.call('session:enter', { resumeToken: fisherman.resumeToken })).toMatchObject({ ok: false, error: { code: 'INVITATION_REVOKED' } });
+  });
+});
