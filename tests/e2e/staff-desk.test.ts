@@ -211,7 +211,7 @@ describe('staff desk in a browser', () => {
     expect(await failure.getAttribute('data-reason')).toBe('revoked');
     expect((await failure.locator('h1').textContent())!.trim()).toBe('邀请已撤销');
     const failureText = await phone.locator('body').innerText();
-    expect(failureText).toContain('联系调解员');
+    expect(failureText).toContain('请联系发送链接的调解员');
     for (const leak of ['INVITATION_REVOKED', '"error"', '{', 'withdrawn']) expect(failureText).not.toContain(leak);
     expect(await phone.getByTestId('join-context').count()).toBe(0);
     await screenshot(phone, 'staff-desk-revoked-page');
