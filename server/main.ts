@@ -56,8 +56,9 @@ const address = await app.listen({ host: config.host, port: config.port });
 const url = config.publicUrl ?? address.replace('127.0.0.1', 'localhost');
 say(`listening on ${address}; open ${url}  (API reference: ${url}/docs)`);
 if (seeded) {
-  say('first start: created a demo mediation center, the Ningbo and Xiamen maritime courts and three accounts:');
+  say('first start: created a demo mediation center, the Ningbo and Xiamen maritime courts and four accounts:');
   say(`  mediator  ${seeded.mediator.username} / ${seeded.mediator.password}`);
   say(`  clerk     ${seeded.clerk.username} / ${seeded.clerk.password}`);
+  say(`  judge     ${seeded.judge.username} / ${seeded.judge.password}`);
   say(`  admin     ${seeded.admin.username} / ${seeded.admin.password}`);
 }

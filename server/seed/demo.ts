@@ -7,12 +7,14 @@ import { createOrganisation, createStaffUser } from '../modules/admin/admin.serv
 export const demoLogins = {
   mediator: { username: 'mediator', password: 'haiqiao-demo-2026' },
   clerk: { username: 'clerk', password: 'haiqiao-demo-2026' },
+  judge: { username: 'judge', password: 'haiqiao-demo-2026' },
   admin: { username: 'admin', password: 'haiqiao-demo-2026' },
 };
 
 /**
  * On an empty database: a demo mediation center, the two maritime courts, and a mediator, a
- * court clerk and an admin, so a newcomer can try the service at once. Returns null if the
+ * court clerk and judge (who accept and rule on confirmation applications) and an admin, so a
+ * newcomer can try the whole chain at once. Returns null if the
  * database already has accounts.
  */
 export function seedDemo(db: Db) {
@@ -29,6 +31,7 @@ async function seedInto(db: Db) {
   await createOrganisation(db, null, { kind: 'maritime_court', name: '厦门海事法院', courtCode: 'xiamen' });
   await createStaffUser(db, null, { organisationId: center.id as OrganisationId, username: demoLogins.mediator.username, displayName: '林调解员', role: 'mediator', password: demoLogins.mediator.password });
   await createStaffUser(db, null, { organisationId: ningbo.id as OrganisationId, username: demoLogins.clerk.username, displayName: '王书记员', role: 'clerk', password: demoLogins.clerk.password });
+  await createStaffUser(db, null, { organisationId: ningbo.id as OrganisationId, username: demoLogins.judge.username, displayName: '赵法官', role: 'judge', password: demoLogins.judge.password });
   await createStaffUser(db, null, { organisationId: center.id as OrganisationId, username: demoLogins.admin.username, displayName: '系统管理员', role: 'admin', password: demoLogins.admin.password });
   return demoLogins;
 }

@@ -77,12 +77,16 @@ describe('PGlite', () => {
     // The demo clerk sits at the Ningbo court, which sees its Wenzhou tribunal's cases.
     const clerk = await loginCookie(app, demoLogins.clerk);
     expect(json(await api(app, clerk).get(`/api/cases/${caseId}`)).number).toBe(caseNumber);
+    // …and so does the demo judge, who rules on confirmation applications.
+    const judge = await loginCookie(app, demoLogins.judge);
+    expect(json(await api(app, judge).get('/api/auth/me'))).toMatchObject({ role: 'judge', organisation: { kind: 'maritime_court' } });
+    expect(json(await api(app, judge).get(`/api/cases/${caseId}`)).number).toBe(caseNumber);
 
     // The audit chain works on PGlite too.
     const admin = await loginCookie(app, demoLogins.admin);
     const verified = json(await api(app, admin).get('/api/admin/audit/verify'));
     expect(verified).toMatchObject({ ok: true, firstBroken: null });
-    expect(verified.checked).toBeGreaterThanOrEqual(7); // 3 organisations, 3 accounts, 1 case
+    expect(verified.checked).toBeGreaterThanOrEqual(8); // 3 organisations, 4 accounts, 1 case
   });
 
   it('keeps the data across a restart, and does not seed twice', async () => {
