@@ -1,15 +1,22 @@
 // Join storm: 100 participants open their invitation links at the same moment and go through
-// session:enter → device-check:report → identity:confirm (one-time code) → lobby:wait while the
-// mediator admits them as they arrive. This process is the server only (the real app on a fresh
-// PostgreSQL database with a real mediasoup WorkerPool); the 101 socket.io clients run in a
-// child process (join-storm-clients.ts), so the event-loop delay measured here is the server's.
+// session:enter → device-check:report → identity:confirm (one-time code the mediator issues) →
+// lobby:wait while the mediator admits them as they arrive. First, in the same run, a baseline of
+// --baseline participants joining one at a time (each leaves once admitted, after --warmup
+// unmeasured ones), so that the storm's latencies and server CPU per join can be read against the
+// same server's uncontended ones.
 //
-//   npx tsx bench/join-storm.ts [--clients 100] [--json results.json] [--cpu-prof storm.cpuprofile]
+// This process is the server only: the real app (buildApp) on a fresh PostgreSQL database with a
+// real mediasoup WorkerPool, production defaults (a pool of 10 database connections). The socket.io
+// clients run in a child process (join-storm-clients.ts), so the event-loop delay measured here
+// is the server's.
 //
-// --cpu-prof writes a V8 CPU profile of the server during the storm only (open it in Chrome
-// DevTools or speedscope).
+//   npx tsx bench/join-storm.ts [--clients 100] [--baseline 10] [--warmup 3] [--json results.json] [--cpu-prof storm.cpuprofile]
 //
-// Needs PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_ADMIN_URL overrides, as for the tests).
+// --cpu-prof writes a V8 CPU profile of the server during the storm only (Chrome DevTools or
+// speedscope open it) and prints where the server's time went.
+//
+// Needs PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_ADMIN_URL overrides, as for the tests). The
+// database it creates is dropped on exit, also after a failure or Ctrl-C.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -18,44 +25,66 @@ import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { buildApp } from '../server/app';
-import { openDatabase } from '../server/db/client';
+import { type App, buildApp } from '../server/app';
+import { type Database, openDatabase } from '../server/db/client';
 import { WorkerPool } from '../server/media/worker-pool';
 import { createOrganisation, createStaffUser } from '../server/modules/admin/admin.service';
 import { createIdNumberCipher } from '../server/security/id-number-cipher';
 import type { OrganisationId } from '../shared/ids';
 import { api, json, login, testPassword } from '../tests/helpers/test-app';
-import type { StormRequest, StormResult } from './join-storm-clients';
-import { cpuByPid, cpuDelta, fmt, summarize, table } from './lib/stats';
+import { type ChildMessage, joinLabel, type ParentMessage, type PhaseResult, type StormRequest } from './join-storm-clients';
+import { cpuDelta, fmt, processCpuSeconds, summarize, table } from './lib/stats';
 
-const { values: args } = parseArgs({ options: { clients: { type: 'string', default: '100' }, json: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { clients: { type: 'string', default: '100' }, baseline: { type: 'string', default: '10' }, warmup: { type: 'string', default: '3' }, json: { type: 'string' }, 'cpu-prof': { type: 'string' } },
+});
 const clientCount = Number(args.clients);
+const baselineCount = Number(args.baseline);
+const warmupCount = Number(args.warmup);
 if (!Number.isInteger(clientCount) || clientCount < 1 || clientCount > 1000) throw new Error('--clients: 1–1000');
+if (!Number.isInteger(baselineCount) || baselineCount < 0 || baselineCount > 100) throw new Error('--baseline: 0–100');
+if (!Number.isInteger(warmupCount) || warmupCount < 0 || warmupCount > 100) throw new Error('--warmup: 0–100');
 
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-// ---- the server: production defaults (pool of 10 connections, one worker per core) ----------
+// ---- clean-up, whatever happens ---------------------------------------------------------------
 const dbName = `haiqiao_bench_${randomBytes(6).toString('hex')}`;
 const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database ${dbName}`);
-const database = await openDatabase({ databaseUrl: adminUrl.replace(/\/[^/]*$/, `/${dbName}`) });
-const pool = await WorkerPool.start({ size: os.availableParallelism() });
-const app = await buildApp({ database, cipher: createIdNumberCipher(randomBytes(32)), media: pool, clientDir: null, loginRatePerMinute: 1000 });
-const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-
+let database: Database | undefined;
+let pool: WorkerPool | undefined;
+let app: App | undefined;
 let child: ReturnType<typeof fork> | undefined;
-async function cleanUp() {
-  if (child && child.exitCode === null) child.kill();
-  await app.close();
-  pool.close();
-  await database.close();
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
+let dbCreated = false;
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    if (child && child.exitCode === null) child.kill();
+    await app?.close().catch(() => {});
+    pool?.close();
+    await database?.close().catch(() => {});
+    if (dbCreated) await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch((error: Error) => say(`could not drop ${dbName}: ${error.message}`));
+    await admin.end({ timeout: 5 });
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`\n${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
 }
 
 try {
-  // ---- one case, one session, N invited participants (none has an ID number on file) ------
+  // ---- the server ---------------------------------------------------------------------------
+  await admin.unsafe(`create database ${dbName}`);
+  dbCreated = true;
+  database = await openDatabase({ databaseUrl: adminUrl.replace(/\/[^/]*$/, `/${dbName}`) });
+  pool = await WorkerPool.start({ size: os.availableParallelism() });
+  app = await buildApp({ database, cipher: createIdNumberCipher(randomBytes(32)), media: pool, clientDir: null, loginRatePerMinute: 1000 });
+  const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+
+  // ---- one case, one session, invited participants (none has an ID number on file) ----------
   const center = await createOrganisation(database.db, null, { kind: 'mediation_center', name: '浙闽联调中心', caseNumberPrefix: '浙闽联调' });
   await createStaffUser(database.db, null, { organisationId: center.id as OrganisationId, username: 'mediator', displayName: '调解员', role: 'mediator', password: testPassword });
   const cookie = await login(app, 'mediator', testPassword);
@@ -77,8 +106,9 @@ try {
   );
   if (!created.id) throw new Error(`could not create the case: ${JSON.stringify(created)}`);
   const session = json(await mediator.post(`/api/cases/${created.id}/sessions`, { title: '百人联调', scheduledAt: new Date(Date.now() + 3_600_000).toISOString() }));
+  if (!session.id) throw new Error(`could not schedule the session: ${JSON.stringify(session)}`);
   const tokens: string[] = [];
-  for (let i = 0; i < clientCount; i++) {
+  for (let i = 0; i < warmupCount + baselineCount + clientCount; i++) {
     // Agents for either side and observers (family, village officials…): all confirm with a code.
     const input = i % 2 === 0 ? { role: 'agent', displayName: `代理人${i}`, representsPartyId: created.parties[(i / 2) % 2].id } : { role: 'observer', displayName: `旁听${i}` };
     const participant = json(await mediator.post(`/api/cases/${created.id}/participants`, input));
@@ -86,74 +116,173 @@ try {
     if (!invitation.link) throw new Error(`could not invite: ${JSON.stringify(invitation)}`);
     tokens.push(invitation.link.split('/j/')[1]);
   }
-  say(`set up: 1 case, 1 session, ${clientCount} invitations; server ${baseUrl}, ${pool.status().workers} mediasoup worker(s) ${pool.status().version}`);
+  say(`set up: 1 case, 1 session, ${warmupCount} + ${baselineCount} + ${clientCount} invitations (warm-up, baseline, storm); server ${baseUrl}, ${pool.status().workers} mediasoup worker(s) ${pool.status().version}`);
+  say(`machine: ${os.availableParallelism()} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; load average before ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   // ---- the storm, clients in a child process ----------------------------------------------
-  const request: StormRequest = { baseUrl, hostCookie: cookie, sessionId: session.id, tokens };
+  const request: StormRequest = { baseUrl, hostCookie: cookie, sessionId: session.id, warmupTokens: tokens.slice(0, warmupCount), baselineTokens: tokens.slice(warmupCount, warmupCount + baselineCount), stormTokens: tokens.slice(warmupCount + baselineCount) };
+  let baselineCpuStart = process.cpuUsage();
+  let baselineCpuMs = 0;
   child = fork(new URL('./join-storm-clients.ts', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   // The histogram records the time between 5 ms timer ticks: the delay is what exceeds 5 ms.
   const resolutionMs = 5;
   const loopDelay = monitorEventLoopDelay({ resolution: resolutionMs });
+  // PostgreSQL CPU: only the backends serving this benchmark's database (others may share the cluster).
+  const backendPids = async () => (await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${dbName}`).map((r) => r.pid);
+  const postgresCpu = async () => {
+    const cpu = new Map<number, number>();
+    for (const pid of await backendPids()) {
+      try {
+        cpu.set(pid, processCpuSeconds(pid));
+      } catch {
+        // ended meanwhile
+      }
+    }
+    return cpu;
+  };
   let cpuBefore = process.cpuUsage();
+  let cpu = process.cpuUsage(cpuBefore);
   let wallBefore = 0;
+  let serverWallMs = 0;
   let postgresBefore = new Map<number, number>();
   let postgresAfter = new Map<number, number>();
+  const loadAtStorm: number[] = [];
   const profiler = args['cpu-prof'] ? new Session() : undefined;
   if (profiler) {
     profiler.connect();
     await profiler.post('Profiler.enable');
   }
-  const result = await new Promise<StormResult>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error('the storm did not finish within 180 s')), 180_000);
-    child!.on('exit', (code) => reject(new Error(`client process exited (${code}) before reporting`)));
-    child!.on('message', (message: { type: 'ready' } | { type: 'done'; result: StormResult }) => {
-      if (message.type === 'ready') {
-        // The host is in; measure from here.
-        void profiler?.post('Profiler.start');
-        loopDelay.reset();
-        loopDelay.enable();
-        cpuBefore = process.cpuUsage();
-        postgresBefore = cpuByPid('postgres');
-        wallBefore = performance.now();
-        child!.send({ type: 'go' });
+  let baseline: PhaseResult | undefined;
+  const result = await new Promise<PhaseResult>((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error('the storm did not finish within 240 s')), 240_000);
+    deadline.unref(); // a failure must not wait for it
+    let reported = false;
+    // The exit can be seen before the last IPC message is read: give it a moment.
+    child!.on('exit', (code) => setTimeout(() => reported || reject(new Error(`client process exited (${code}) before reporting`)), 1000));
+    child!.on('message', (message: ChildMessage) => {
+      if (message.type === 'baseline-start') baselineCpuStart = process.cpuUsage();
+      else if (message.type === 'baseline') {
+        baseline = message.result;
+        const used = process.cpuUsage(baselineCpuStart);
+        baselineCpuMs = (used.user + used.system) / 1000;
+      } else if (message.type === 'ready') {
+        // The host is in and the baseline done; measure from here.
+        void (async () => {
+          postgresBefore = await postgresCpu();
+          await profiler?.post('Profiler.start');
+          loadAtStorm.push(...os.loadavg());
+          loopDelay.reset();
+          loopDelay.enable();
+          cpuBefore = process.cpuUsage();
+          wallBefore = performance.now();
+          child!.send({ type: 'go' } satisfies ParentMessage);
+        })().catch(reject);
       } else {
+        reported = true;
         loopDelay.disable();
-        postgresAfter = cpuByPid('postgres');
-        clearTimeout(deadline);
-        resolve(message.result);
+        cpu = process.cpuUsage(cpuBefore);
+        serverWallMs = performance.now() - wallBefore;
+        void postgresCpu().then((after) => {
+          postgresAfter = after;
+          clearTimeout(deadline);
+          resolve(message.result);
+        }, reject);
       }
     });
-    child!.send({ type: 'start', request });
+    child!.send({ type: 'start', request } satisfies ParentMessage);
   });
-  const cpu = process.cpuUsage(cpuBefore);
+  let profileSummary: { share: number; what: string }[] = [];
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop');
     fs.writeFileSync(args['cpu-prof']!, JSON.stringify(profile));
     profiler.disconnect();
+    profileSummary = summariseProfile(profile);
   }
-  const serverWallMs = performance.now() - wallBefore;
-  const serverCpuPct = ((cpu.user + cpu.system) / 1000 / serverWallMs) * 100;
+  const serverCpuMs = (cpu.user + cpu.system) / 1000;
+  const serverCpuPct = (serverCpuMs / serverWallMs) * 100;
   const postgresCpuPct = (cpuDelta(postgresBefore, postgresAfter) * 1000 * 100) / serverWallMs;
   const ms = (ns: number) => Math.max(0, ns / 1e6 - resolutionMs);
   const eld = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max), mean: ms(loopDelay.mean), samples: loopDelay.count };
 
   // ---- report ----------------------------------------------------------------------------
-  const events = Object.keys(result.latencies);
+  const events = ['connect', 'session:enter', 'device-check:report', 'host:issue-code', 'identity:confirm', 'lobby:wait', 'host:admit', joinLabel];
+  const notAcks = new Set(['connect', joinLabel, 'session:enter (host)', 'room:leave (baseline only)']);
+  const allAcks = (r: PhaseResult) => Object.entries(r.latencies).filter(([e]) => !notAcks.has(e)).flatMap(([, v]) => v);
+  const samplesOf = (r: PhaseResult | undefined, event: string) => (!r ? [] : event === 'all acks' ? allAcks(r) : (r.latencies[event] ?? []));
   const rows = [...events, 'all acks'].map((event) => {
-    const samples = event === 'all acks' ? Object.entries(result.latencies).filter(([e]) => e !== 'connect' && e !== 'join (open → admitted)').flatMap(([, v]) => v) : result.latencies[event]!;
-    const s = summarize(samples);
-    return [event, s.n, fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)];
+    const s = summarize(samplesOf(result, event));
+    const b = summarize(samplesOf(baseline, event));
+    return [event, s.n, fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max), fmt(b.p50), fmt(b.p99), b.n ? `${fmt(s.p50 / b.p50, 1)}×` : '–'];
   });
-  say(`\njoin storm: ${clientCount} clients, ${result.admitted}/${clientCount} admitted, ${result.failures.length} failures, total ${fmt(result.totalMs / 1000, 2)} s`);
-  say(table(['event (ms)', 'n', 'p50', 'p95', 'p99', 'max'], rows));
+  say(`\njoin storm: ${clientCount} clients at once, ${result.admitted}/${clientCount} admitted, ${result.failures.length} failures, all admitted after ${fmt(result.totalMs / 1000, 2)} s`);
+  if (baseline) say(`baseline: ${baselineCount} clients one at a time, ${baseline.admitted}/${baselineCount} admitted, ${baseline.failures.length} failures, ${fmt(baseline.totalMs / 1000, 2)} s`);
+  say(table(['event (ms)', 'n', 'p50', 'p95', 'p99', 'max', 'baseline p50', 'baseline p99', 'storm / baseline p50'], rows));
   say(`server event-loop delay during the storm (ms beyond the ${resolutionMs} ms sampling tick, ${eld.samples} samples): p50 ${fmt(eld.p50)}, p99 ${fmt(eld.p99)}, max ${fmt(eld.max)}, mean ${fmt(eld.mean)}`);
-  say(`CPU during the storm (${fmt(serverWallMs / 1000, 2)} s; % of one core, 2 cores in all): server ${fmt(serverCpuPct, 0)} %, PostgreSQL ${fmt(postgresCpuPct, 0)} %, clients ${fmt(result.clientCpuPct, 0)} %`);
-  say(`client process: event-loop delay p99 ${fmt(result.clientLoopDelay.p99)} ms, max ${fmt(result.clientLoopDelay.max)} ms; room:state events received: ${result.roomStateEvents} (host ${result.hostRoomStateEvents})`);
-  for (const failure of result.failures.slice(0, 10)) say(`  failure: ${failure}`);
-  if (args.json) {
-    fs.writeFileSync(args.json, JSON.stringify({ clients: clientCount, result: { ...result, latencies: Object.fromEntries(events.map((e) => [e, summarize(result.latencies[e]!)])) }, serverLoopDelayMs: eld, serverCpuPct, postgresCpuPct, serverWallMs }, null, 2));
+  say(`CPU during the storm (${fmt(serverWallMs / 1000, 2)} s; % of one core, ${os.availableParallelism()} cores in all): server ${fmt(serverCpuPct, 0)} %, PostgreSQL (this database's backends) ${fmt(postgresCpuPct, 0)} %, clients ${fmt(result.clientCpuPct, 0)} %`);
+  say(
+    `server CPU time per join (the storm's total / ${clientCount}; far less dependent on other load than the latencies): storm ${fmt(serverCpuMs / clientCount, 1)} ms` +
+      (baselineCount ? `, baseline ${fmt(baselineCpuMs / baselineCount, 1)} ms (one at a time, after ${warmupCount} unmeasured warm-up joins)` : ''),
+  );
+  say(
+    `room:state fan-out during the storm: participants received ${result.roomStateEvents} (${fmt(result.roomStateEvents / clientCount, 0)} per join; ` +
+      `${result.roomStateEventsBeforeAdmission} of them before their admission, when a view shows only oneself), the host ${result.hostRoomStateEvents}; ` +
+      `${fmt(result.receivedChars / 1e6, 1)} M characters of socket.io frames received in all`,
+  );
+  say(`client process: event-loop delay p99 ${fmt(result.clientLoopDelay.p99)} ms, max ${fmt(result.clientLoopDelay.max)} ms`);
+  say(`load average at the storm ${loadAtStorm.map((l) => l.toFixed(2)).join(' ')}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  if (profileSummary.length) {
+    say(`\nserver CPU profile during the storm (self time, % of the non-idle samples; written to ${args['cpu-prof']}):`);
+    for (const { share, what } of profileSummary) say(`  ${fmt(share, 1).padStart(5)} %  ${what}`);
   }
-  if (result.failures.length > 0 || result.admitted !== clientCount) process.exitCode = 1;
+  for (const failure of [...(baseline?.failures ?? []), ...result.failures].slice(0, 10)) say(`  failure: ${failure}`);
+  if (args.json) {
+    const summaries = (r: PhaseResult) => Object.fromEntries(Object.keys(r.latencies).map((e) => [e, summarize(r.latencies[e]!)]));
+    fs.writeFileSync(
+      args.json,
+      JSON.stringify(
+        {
+          clients: clientCount,
+          baselineClients: baselineCount,
+          storm: { ...result, latencies: summaries(result), allAcks: summarize(allAcks(result)) },
+          baseline: baseline && { ...baseline, latencies: summaries(baseline), allAcks: summarize(allAcks(baseline)) },
+          serverLoopDelayMs: eld,
+          serverCpuPct,
+          serverCpuMsPerJoin: { storm: serverCpuMs / clientCount, baseline: baselineCount ? baselineCpuMs / baselineCount : null },
+          postgresCpuPct,
+          serverWallMs,
+          loadAverage: { atStorm: loadAtStorm, atEnd: os.loadavg() },
+          profile: profileSummary,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  if (result.failures.length > 0 || result.admitted !== clientCount || (baseline && baseline.admitted !== baselineCount)) process.exitCode = 1;
+} catch (error) {
+  process.exitCode = 1;
+  console.error(error);
 } finally {
   await cleanUp();
+}
+
+/** Self time of the biggest functions (their package for dependencies), as % of the profiled time the server was not idle. */
+function summariseProfile(profile: { nodes: { id: number; callFrame: { functionName: string; url: string } }[]; samples?: number[]; timeDeltas?: number[] }) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  (profile.samples ?? []).forEach((id, i) => {
+    const dt = profile.timeDeltas?.[i] ?? 0;
+    const { functionName, url } = byId.get(id)!.callFrame;
+    if (functionName === '(idle)') return; // waiting for I/O (or for the CPU, on a busy machine)
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+    const file = url.replace(/^.*\/(server|shared|bench)\//, '$1/');
+    const what = `${functionName || '(anonymous)'}${pkg ? ` [${pkg}]` : url ? ` [${file}]` : ''}`;
+    self.set(what, (self.get(what) ?? 0) + dt);
+    total += dt;
+  });
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 14)
+    .map(([what, t]) => ({ share: (t / total) * 100, what }));
 }

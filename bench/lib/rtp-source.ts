@@ -92,7 +92,9 @@ export async function loadCapture(log: (line: string) => void): Promise<Capture>
         ...['-map', '1:a', '-c:a', 'libopus', '-b:a', '32k', '-application', 'voip', '-frame_duration', '20', '-payload_type', String(audioPayloadType), '-f', 'rtp', url(audioSocket)],
       ],
       { timeout: 120_000 },
-    );
+    ).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new Error('ffmpeg is needed to encode the test signal once: apt-get install ffmpeg (scripts/setup.sh installs it)') : error;
+    });
     await new Promise((r) => setTimeout(r, 200)); // the last datagrams
   } finally {
     for (const socket of [videoSocket, audioSocket, rtcpSocket]) socket.close();

@@ -10,6 +10,8 @@ export interface SinkSnapshot {
   packets: number;
   bytes: number;
   otherRtp: number;
+  /** RTCP datagrams (sender reports of the consumers). */
+  rtcp: number;
   /** Per sink: [ssrc, received, highestSeq] for each stream. */
   streams: [number, number, number][][];
 }
@@ -105,6 +107,7 @@ if (process.argv.includes('--child') && process.send) {
               packets: sinks.reduce((n, s) => n + s.packets, 0),
               bytes: sinks.reduce((n, s) => n + s.bytes, 0),
               otherRtp: sinks.reduce((n, s) => n + s.otherRtp, 0),
+              rtcp: sinks.reduce((n, s) => n + s.rtcp, 0),
               streams,
             },
           });

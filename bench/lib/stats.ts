@@ -57,34 +57,7 @@ export function processCpuSeconds(pid: number): number {
   return (utime + stime) / clockTicks;
 }
 
-/** Pids of the processes whose command name is `comm` (e.g. every PostgreSQL backend). */
-export function pidsNamed(comm: string): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
-/** CPU seconds used so far by every process named `comm`, keyed by pid (for before/after deltas). */
-export function cpuByPid(comm: string): Map<number, number> {
-  const cpu = new Map<number, number>();
-  for (const pid of pidsNamed(comm)) {
-    try {
-      cpu.set(pid, processCpuSeconds(pid));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return cpu;
-}
-
-/** CPU seconds used between two cpuByPid() readings (processes started in between count from zero). */
+/** CPU seconds used between two readings of pid → CPU seconds (processes started in between count from zero). */
 export function cpuDelta(before: Map<number, number>, after: Map<number, number>): number {
   let total = 0;
   for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
