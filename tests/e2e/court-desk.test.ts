@@ -12,75 +12,35 @@
  * public verify page, reached from the login page with no login: the sealed PDF is authentic, a
  * copy with one byte flipped is not.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirmations } from '../../server/db/schema';
-import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
-import type { OrganisationId } from '../../shared/ids';
 import { sealedAgreement, signaturePngBase64 } from '../helpers/agreement-fixture';
 import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
 import { api, json, login, type TestWorld } from '../helpers/test-app';
+import {
+  acceptDialogs,
+  answerTo,
+  beijingInput,
+  desktopOptions,
+  downloadFrom,
+  expectStatus,
+  pdfsig,
+  pdftext,
+  phoneOptions,
+  poll,
+  signInThroughForm,
+} from './steps/common';
+import { clerkAccepts, type CourtAccount, createNingboCourt, judgeConfirms, judgeStartsReview, openFromQueue } from './steps/court';
 
-const run = promisify(execFile);
-const poll = { timeout: 15_000, interval: 100 };
-const password = 'court-e2e-password-2026';
-const clerk = { username: 'zhou.clerk', displayName: '周书记员' };
-const judge = { username: 'wu.judge', displayName: '吴法官' };
 const decisionReason = '经审查，双方当事人系自愿达成调解协议，协议内容不违反法律强制性规定。';
 
-/** A datetime-local value in Beijing time, `days` from now. */
-function beijingInput(days: number, time: string): string {
-  const day = new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
-  return `${day}T${time}`;
-}
-
-/** Runs `action` and returns the answer to the first request matching method and path. */
-async function answerTo(page: Page, method: string, pathname: RegExp, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === method && pathname.test(new URL(r.url()).pathname)),
-    action(),
-  ]);
-  return response;
-}
-
-async function expectStatus(response: Response, status: number): Promise<void> {
-  if (response.status() !== status) {
-    throw new Error(`${response.request().method()} ${response.url()} answered ${response.status()}: ${await response.text()}`);
-  }
-}
-
-async function signIn(page: Page, baseUrl: string, username: string): Promise<void> {
-  await page.goto(`${baseUrl}/`);
-  await page.waitForURL((url) => url.pathname === '/login');
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await expectStatus(await answerTo(page, 'POST', /^\/api\/auth\/login$/, () => page.getByTestId('login-submit').click()), 200);
-  // Court staff land on the court desk.
-  await page.waitForURL((url) => url.pathname === '/court');
-}
-
-/** Clicks a download link and returns the downloaded bytes. */
-async function download(page: Page, testId: string, dir: string, name: string): Promise<Buffer> {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
-  const target = path.join(dir, name);
-  await file.saveAs(target);
-  return fs.readFileSync(target);
-}
-
-async function pdfsig(file: string): Promise<string> {
-  const result = await run('pdfsig', [file]).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: `${error.stdout ?? ''}${error.stderr ?? ''}` }));
-  return result.stdout;
-}
-
-async function pdftext(file: string): Promise<string> {
-  return (await run('pdftotext', ['-enc', 'UTF-8', file, '-'], { maxBuffer: 20e6 })).stdout.replace(/\s+/g, '');
-}
+/** Court staff sign in through the login form and land on the court desk. */
+const signIn = (page: Page, baseUrl: string, account: CourtAccount) => signInThroughForm(page, baseUrl, account, '/', '/court');
 
 /** Whether the page scrolls sideways (it must not on a phone). */
 const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
@@ -97,6 +57,8 @@ describe('court desk in a browser', () => {
   let overdueId: string;
   let caseNumber: string;
   let judgeCookie: string;
+  let clerk: CourtAccount;
+  let judge: CourtAccount;
   const downloads: { sealed?: string; ruling?: string } = {};
 
   beforeAll(async () => {
@@ -104,12 +66,9 @@ describe('court desk in a browser', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hq-court-e2e-'));
     const db = server.database.db;
     // The case goes to the Wenzhou tribunal; the Ningbo court's staff cover its tribunals.
-    const court = await createOrganisation(db, null, { kind: 'maritime_court', name: '宁波海事法院', courtCode: 'ningbo' });
-    for (const [who, role] of [[clerk, 'clerk'], [judge, 'judge']] as const) {
-      await createStaffUser(db, null, { organisationId: court.id as OrganisationId, username: who.username, displayName: who.displayName, role, password });
-    }
+    ({ clerk, judge } = await createNingboCourt(server));
     const mediatorCookie = await login(server.app, server.mediator.username, server.mediator.password, '198.51.100.31');
-    judgeCookie = await login(server.app, judge.username, password, '198.51.100.32');
+    judgeCookie = await login(server.app, judge.username, judge.password, '198.51.100.32');
     // The agreement helpers need only the app and the mediator's session.
     const world = { app: server.app, cookies: { mediator: mediatorCookie } } as unknown as TestWorld;
     const { agreement } = await sealedAgreement(world);
@@ -133,8 +92,8 @@ describe('court desk in a browser', () => {
     const startOfTodayBeijing = Math.floor((Date.now() + 8 * 3_600_000) / day) * day - 8 * 3_600_000;
     await db.update(confirmations).set({ acceptBy: new Date(startOfTodayBeijing - 1) }).where(eq(confirmations.id, overdueId));
 
-    phone = await browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    desktop = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    phone = await browser.newContext(phoneOptions);
+    desktop = await browser.newContext(desktopOptions);
     visitor = await browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
     for (const context of [phone, desktop, visitor]) context.setDefaultTimeout(15_000);
   }, 240_000);
@@ -150,7 +109,7 @@ describe('court desk in a browser', () => {
     const errors = collectPageErrors(page);
     onTestFailed(async () => void (await screenshot(page, 'court-desk-clerk-failure').catch(() => {})));
 
-    await signIn(page, server.baseUrl, clerk.username);
+    await signIn(page, server.baseUrl, clerk);
     await expect.poll(() => page.getByTestId('current-user').textContent(), poll).toContain(clerk.displayName);
     const row = page.locator(`[data-testid="queue-row"][data-confirmation-id="${confirmationId}"]`);
     await row.waitFor();
@@ -178,9 +137,7 @@ describe('court desk in a browser', () => {
     expect(await overflowsSideways(page)).toBe(false);
     await screenshot(page, 'court-desk-queue-phone');
 
-    await row.locator('a').click();
-    await page.waitForURL((url) => url.pathname === `/court/confirmations/${confirmationId}`);
-    await page.getByTestId('agreement-section').waitFor();
+    await openFromQueue(page, confirmationId);
     expect((await page.getByTestId('confirmation-case-number').textContent())!.trim()).toBe(caseNumber);
     // The clerk may accept or refuse, not rule.
     expect(await page.getByTestId('decide-form').count()).toBe(0);
@@ -189,8 +146,7 @@ describe('court desk in a browser', () => {
     expect(await overflowsSideways(page)).toBe(false);
     await screenshot(page, 'court-desk-detail-phone');
 
-    await expectStatus(await answerTo(page, 'POST', /\/accept$/, () => page.getByTestId('accept').click()), 200);
-    await expect.poll(() => page.getByTestId('confirmation-status').getAttribute('data-status'), poll).toBe('accepted');
+    await clerkAccepts(page);
     // The ruling period now runs: 15 days from acceptance, shown as a date with the days left.
     const ruleBy = page.getByTestId('confirmation-head').getByTestId('deadline-rule');
     expect(await ruleBy.getAttribute('data-tone')).toBe('running');
@@ -199,11 +155,7 @@ describe('court desk in a browser', () => {
     expect(await page.getByTestId('accept').count()).toBe(0);
 
     // The overdue one is refused, with a reason (after a confirmation prompt).
-    const dialogs: string[] = [];
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.accept();
-    });
+    const dialogs = acceptDialogs(page);
     await page.goto(`${server.baseUrl}/court/confirmations/${overdueId}`);
     await page.getByTestId('not-accept-open').click();
     await page.getByTestId('not-accept-submit').click();
@@ -224,18 +176,13 @@ describe('court desk in a browser', () => {
     const page = await desktop.newPage();
     const errors = collectPageErrors(page);
     onTestFailed(async () => void (await screenshot(page, 'court-desk-judge-failure').catch(() => {})));
-    const dialogs: string[] = [];
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.accept();
-    });
+    const dialogs = acceptDialogs(page);
 
-    await signIn(page, server.baseUrl, judge.username);
+    await signIn(page, server.baseUrl, judge);
     const row = page.locator(`[data-testid="queue-row"][data-confirmation-id="${confirmationId}"]`);
     await row.waitFor();
     expect(await row.getByTestId('confirmation-status').getAttribute('data-status')).toBe('accepted');
-    await row.locator('a').click();
-    await page.waitForURL((url) => url.pathname === `/court/confirmations/${confirmationId}`);
+    await openFromQueue(page, confirmationId);
 
     // A second tab left open on the same application, to act on a stale state later.
     const stale = await desktop.newPage();
@@ -276,8 +223,7 @@ describe('court desk in a browser', () => {
     expect(await inPage.getAttribute('data-authentic')).toBe('true');
     expect((await inPage.getByTestId('verify-case-number').textContent())!.trim()).toBe(caseNumber);
 
-    await expectStatus(await answerTo(page, 'POST', /\/review$/, () => page.getByTestId('start-review').click()), 200);
-    await expect.poll(() => page.getByTestId('confirmation-status').getAttribute('data-status'), poll).toBe('under_review');
+    await judgeStartsReview(page);
 
     // The stale tab still offers "start review": the server answers 409 and the page says why, then catches up.
     await expectStatus(await answerTo(stale, 'POST', /\/review$/, () => stale.getByTestId('start-review').click()), 409);
@@ -383,26 +329,16 @@ describe('court desk in a browser', () => {
     expect(dialogs).toEqual([]);
 
     await screenshot(page, 'court-desk-review-desktop');
-    await page.getByTestId('decision-confirmed').check();
-    await page.getByTestId('decide-reason').fill(decisionReason);
-    await expectStatus(await answerTo(page, 'POST', /\/decide$/, () => page.getByTestId('decide-submit').click()), 200);
+    const rulingNumber = await judgeConfirms(page, decisionReason);
     expect(dialogs).toHaveLength(1);
     expect(dialogs[0]).toContain('确认调解协议有效');
-    await expect.poll(() => page.getByTestId('confirmation-status').getAttribute('data-status'), poll).toBe('confirmed');
-    const rulingNumber = (await page.getByTestId('ruling-number').textContent())!.trim();
-    expect(rulingNumber).toMatch(/^（\d{4}）浙72民特\d+号$/);
-    // The ruling is sealed after commit; the page looks again until its link is there.
-    await page.getByTestId('ruling-pdf-download').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('court-actions').innerText()).toContain('本申请已办结');
     await screenshot(page, 'court-desk-confirmed-desktop');
 
     // Both PDFs, downloaded through the browser, verify with poppler.
-    const sealed = await download(page, 'sealed-pdf-download', dir, 'agreement.pdf');
-    const ruling = await download(page, 'ruling-pdf-download', dir, 'ruling.pdf');
-    downloads.sealed = path.join(dir, 'agreement.pdf');
-    downloads.ruling = path.join(dir, 'ruling.pdf');
-    expect(sealed.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    expect(ruling.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    // (downloadFrom refuses a file that is not a PDF.)
+    downloads.sealed = await downloadFrom(page, page.getByTestId('sealed-pdf-download'), dir, 'agreement.pdf');
+    downloads.ruling = await downloadFrom(page, page.getByTestId('ruling-pdf-download'), dir, 'ruling.pdf');
     for (const file of [downloads.sealed, downloads.ruling]) expect(await pdfsig(file)).toContain('Signature is Valid');
     const sealedText = await pdftext(downloads.sealed);
     expect(sealedText).toContain(caseNumber);

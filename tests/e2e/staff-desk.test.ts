@@ -4,9 +4,10 @@
  * schedules a session and invites them; the link works in a browser with no staff cookies,
  * and a revoked link shows the friendly "revoked" page.
  */
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
+import { acceptDialogs, answerTo, beijingInput, expectStatus, signInThroughForm } from './steps/common';
 
 const residentId = '11010519491231002X';
 const person = { name: '陈阿海', phone: '13800138000' };
@@ -15,27 +16,6 @@ const vessel = { name: '浙苍渔01234', registrationNumber: '330327000123', mms
 const caseTitle = '浙苍渔01234与闽福鼎货轮碰撞';
 const sessionTitle = '第一次调解会议';
 const poll = { timeout: 10_000, interval: 100 };
-
-/** A datetime-local value in Beijing time, `days` from now. */
-function beijingInput(days: number, time: string): string {
-  const day = new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
-  return `${day}T${time}`;
-}
-
-/** Runs `action` and returns the answer to the first request matching method and path. */
-async function answerTo(page: Page, method: string, pathname: RegExp, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === method && pathname.test(new URL(r.url()).pathname)),
-    action(),
-  ]);
-  return response;
-}
-
-async function expectStatus(response: Response, status: number): Promise<void> {
-  if (response.status() !== status) {
-    throw new Error(`${response.request().method()} ${response.url()} answered ${response.status()}: ${await response.text()}`);
-  }
-}
 
 describe('staff desk in a browser', () => {
   let server: E2eServer;
@@ -65,18 +45,10 @@ describe('staff desk in a browser', () => {
       await screenshot(desk, 'staff-desk-failure-A').catch(() => {});
       await screenshot(phone, 'staff-desk-failure-B').catch(() => {});
     });
-    const confirmations: string[] = [];
-    desk.on('dialog', (dialog) => {
-      confirmations.push(dialog.message());
-      void dialog.accept();
-    });
+    const confirmations = acceptDialogs(desk);
 
     // --- A: sign in through the login form (an anonymous visit is sent there first).
-    await desk.goto(`${server.baseUrl}/`);
-    await desk.waitForURL((url) => url.pathname === '/login');
-    await desk.getByTestId('login-username').fill(server.mediator.username);
-    await desk.getByTestId('login-password').fill(server.mediator.password);
-    await expectStatus(await answerTo(desk, 'POST', /^\/api\/auth\/login$/, () => desk.getByTestId('login-submit').click()), 200);
+    await signInThroughForm(desk, server.baseUrl, server.mediator);
     await expect.poll(() => desk.getByTestId('current-user').textContent(), poll).toContain(server.mediator.displayName);
     expect(new URL(desk.url()).pathname).toBe('/');
 

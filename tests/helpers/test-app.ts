@@ -135,6 +135,12 @@ export function json<T = any>(res: LightMyRequestResponse): T {
   return res.json() as T;
 }
 
+/** The JSON body of an answer that has the expected status (200 unless given); otherwise throws with what came. */
+export async function ok(res: LightMyRequestResponse, status = 200) {
+  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`);
+  return json(res);
+}
+
 /** A valid resident ID (check digit computed), for parties. */
 export const sampleResidentId = '11010519491231002X';
 
@@ -185,7 +191,8 @@ export const dataTables = [
   'obligations',
 ] as const;
 
-function rowsOf<T>(result: unknown): T[] {
+/** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */
+export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
 }
 
@@ -211,4 +218,23 @@ export async function tableDigests(database: Database): Promise<Record<string, s
     digests[table] = `${row.n}:${row.d}`;
   }
   return digests;
+}
+
+/** How many files are stored below `dir` (uploads, sealed PDFs), in every subfolder. */
+export function countFiles(dir: string): number {
+  let n = 0;
+  for (const entry of fs.readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    n += fs.statSync(full).isDirectory() ? countFiles(full) : 1;
+  }
+  return n;
+}
+
+/**
+ * Everything a request could change: every row of every table (see tableDigests) and the number
+ * of stored files; sealing runs after commit, so its jobs finish first.
+ */
+export async function worldState(world: TestWorld) {
+  await world.app.sealer.idle();
+  return { tables: await tableDigests(world.database), files: countFiles(world.filesDir) };
 }

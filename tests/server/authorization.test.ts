@@ -14,8 +14,6 @@
  * wherever a party may act; a revoked invitation is no credential at all (401).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
@@ -32,7 +30,7 @@ import {
   signaturePngBase64,
   type AgreementFixture,
 } from '../helpers/agreement-fixture';
-import { api, createTestWorld, dataTables, json, login, sampleCase, tableCounts, tableDigests, testPassword, type TestWorld } from '../helpers/test-app';
+import { api, createTestWorld, dataTables, json, login, sampleCase, tableCounts, testPassword, type TestWorld, worldState } from '../helpers/test-app';
 
 /** Court staff beyond the test world's accounts: the tribunal's clerk, the parent court's judge, a judge of the wrong court. */
 const extraStaff = { wenzhouClerk: 'clerk', ningboJudge: 'judge', xiamenJudge: 'judge' } as const;
@@ -1030,20 +1028,8 @@ function credentials(role: Role, people: People): Record<string, string> {
   return { cookie: cookies[role] };
 }
 
-function filesIn(dir: string): number {
-  let n = 0;
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    n += statSync(full).isDirectory() ? filesIn(full) : 1;
-  }
-  return n;
-}
-
 /** Everything a request could change: every row of every table, and the stored files. */
-async function state() {
-  await world.app.sealer.idle(); // sealing runs after commit: let it finish before comparing
-  return { tables: await tableDigests(world.database), files: filesIn(world.filesDir) };
-}
+const state = () => worldState(world);
 const auditCount = (s: Awaited<ReturnType<typeof state>>) => Number(s.tables.audit_events!.split(':')[0]);
 
 beforeAll(async () => {

@@ -1,7 +1,8 @@
 /**
- * Steps every browser test of the agreement chain takes: waiting for the answer to a click,
- * signing in through the login form, phone and desk contexts, accepting confirm() prompts, and
- * downloading a PDF from the page to check it with poppler (pdfsig, pdftotext).
+ * Steps the browser tests of the staff desk, court desk and agreement chain take: waiting for the
+ * answer to a click, signing in through the login form, phone and desk contexts, accepting
+ * confirm() prompts, filling a date in Beijing time, and downloading a PDF from the page to check
+ * it with poppler (pdfsig, pdftotext).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +14,12 @@ import { collectPageErrors } from '../../helpers/browser';
 const run = promisify(execFile);
 
 export const poll = { timeout: 15_000, interval: 100 };
+
+/** A datetime-local value in Beijing time, `days` from now. */
+export function beijingInput(days: number, time: string): string {
+  const day = new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+  return `${day}T${time}`;
+}
 
 /** A 360×740 phone with touch, downloads allowed. */
 export const phoneOptions = { locale: 'zh-CN', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: true } as const;

@@ -3,35 +3,24 @@ import type { z } from 'zod';
 import type { agreementListSchema, AgreementView } from '../../../../shared/api/agreements';
 import type { TemplateId } from '../../../../shared/domain/agreements';
 import { listAgreements } from '../../lib/api';
+import { CaseItems } from './case-items.svelte';
 
 export type AgreementListItem = z.infer<typeof agreementListSchema>['items'][number];
 
-export class CaseAgreements {
-  readonly caseId: string;
-  items = $state<AgreementListItem[]>([]);
-  loaded = $state(false);
-  error = $state<unknown>(null);
+export class CaseAgreements extends CaseItems<AgreementListItem> {
   /** The agreement shown below the list, or the template of a new draft being written. */
   open = $state<{ kind: 'agreement'; id: string } | { kind: 'new'; templateId: TemplateId | null } | null>(null);
 
   constructor(caseId: string) {
-    this.caseId = caseId;
+    super(caseId, listAgreements);
   }
 
   /** Opens the latest agreement that is still alive, if none is open yet. */
-  async load(): Promise<void> {
-    this.error = null;
-    try {
-      this.items = (await listAgreements(this.caseId)).items;
-      this.loaded = true;
-      if (this.open === null) {
-        const live = this.items.filter((a) => a.status !== 'withdrawn');
-        const latest = live[live.length - 1];
-        if (latest) this.open = { kind: 'agreement', id: latest.id };
-      }
-    } catch (error) {
-      this.error = error;
-    }
+  protected override loadedNow(): void {
+    if (this.open !== null) return;
+    const live = this.items.filter((a) => a.status !== 'withdrawn');
+    const latest = live[live.length - 1];
+    if (latest) this.open = { kind: 'agreement', id: latest.id };
   }
 
   /** The list follows what an action on the open agreement returned. */

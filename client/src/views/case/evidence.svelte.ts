@@ -1,25 +1,11 @@
 /** The case's evidence: loaded once for the evidence section and the agreement form (cited evidence). */
 import type { EvidenceView } from '../../../../shared/api/evidence';
 import { listEvidence } from '../../lib/api';
+import { CaseItems } from './case-items.svelte';
 
-export class CaseEvidence {
-  readonly caseId: string;
-  items = $state<EvidenceView[]>([]);
-  loaded = $state(false);
-  error = $state<unknown>(null);
-
+export class CaseEvidence extends CaseItems<EvidenceView> {
   constructor(caseId: string) {
-    this.caseId = caseId;
-  }
-
-  async load(): Promise<void> {
-    this.error = null;
-    try {
-      this.items = (await listEvidence(this.caseId)).items;
-      this.loaded = true;
-    } catch (error) {
-      this.error = error;
-    }
+    super(caseId, listEvidence);
   }
 
   upsert(item: EvidenceView): void {

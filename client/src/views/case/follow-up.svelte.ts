@@ -2,27 +2,13 @@
 import type { z } from 'zod';
 import type { obligationViewSchema } from '../../../../shared/api/agreements';
 import { listObligations, recordFulfilment } from '../../lib/api';
+import { CaseItems } from './case-items.svelte';
 
 export type ObligationView = z.infer<typeof obligationViewSchema>;
 
-export class FollowUp {
-  readonly caseId: string;
-  items = $state<ObligationView[]>([]);
-  loaded = $state(false);
-  error = $state<unknown>(null);
-
+export class FollowUp extends CaseItems<ObligationView> {
   constructor(caseId: string) {
-    this.caseId = caseId;
-  }
-
-  async load(): Promise<void> {
-    this.error = null;
-    try {
-      this.items = (await listObligations(this.caseId)).items;
-      this.loaded = true;
-    } catch (error) {
-      this.error = error;
-    }
+    super(caseId, listObligations);
   }
 
   async fulfil(obligationId: string, note: string): Promise<void> {

@@ -1,7 +1,6 @@
 /** Tones of the agreement-chain statuses (the words are in agreement.messages.ts). */
 import type { AgreementStatus, ConfirmationStatus, SignatureStatus } from '../../../../shared/domain/agreements';
-
-export type Tone = 'info' | 'active' | 'good' | 'muted' | 'bad';
+import type { Tone } from '../../components/pill-tone';
 
 export const agreementTone: Record<AgreementStatus, Tone> = {
   drafting: 'info',

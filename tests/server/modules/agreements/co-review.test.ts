@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agreementFixture, collisionDraft, invitationHeader, nextSignerIp, signAs, signaturePngBase64, type AgreementFixture } from '../../../helpers/agreement-fixture';
 import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app';
+import { api, createTestWorld, json, ok, rowsOf, type TestWorld } from '../../../helpers/test-app';
 
 let world: TestWorld;
 const sockets: TestSocket[] = [];
@@ -24,14 +24,6 @@ afterAll(() => world?.close());
 
 const mediator = () => api(world.app, world.cookies.mediator);
 
-async function ok(res: { statusCode: number; body: string; json(): unknown }, status = 200) {
-  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`);
-  return res.json() as any;
-}
-
-function rows<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
 
 interface Seen {
   caseId: string;
@@ -74,7 +66,7 @@ function watchNotices() {
                  (select count(*)::int from documents d where d.agreement_id = a.id) as documents
               from agreements a where a.id = ${agreementId}`,
         )
-        .then((r) => rows<Awaited<Seen['state']>>(r)[0]!),
+        .then((r) => rowsOf<Awaited<Seen['state']>>(r)[0]!),
     });
   });
   return seen;

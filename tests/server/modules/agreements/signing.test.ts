@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -21,7 +21,7 @@ import {
   signaturePngBase64,
   type AgreementFixture,
 } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app';
+import { api, countFiles, createTestWorld, json, ok, rowsOf, type TestWorld } from '../../../helpers/test-app';
 
 let world: TestWorld;
 beforeAll(async () => {
@@ -32,16 +32,8 @@ afterAll(() => world?.close());
 const mediator = () => api(world.app, world.cookies.mediator);
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
-function rows<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
 async function query<T = Record<string, unknown>>(statement: ReturnType<typeof sql>) {
-  return rows<T>(await world.database.db.execute(statement));
-}
-
-async function ok(res: LightMyRequestResponse, status = 200) {
-  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`);
-  return json(res);
+  return rowsOf<T>(await world.database.db.execute(statement));
 }
 
 interface Version {
@@ -110,15 +102,6 @@ async function auditTypes(caseId: string): Promise<{ type: string; data: Record<
   return (await ok(await mediator().get(`/api/cases/${caseId}/audit`))).items;
 }
 
-function filesIn(dir: string): number {
-  let n = 0;
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    n += statSync(full).isDirectory() ? filesIn(full) : 1;
-  }
-  return n;
-}
-
 /** What a refused request must leave as it was. */
 async function snapshot(agreementId: string) {
   const [counts] = await query<{ signatures: number; audit: number; codes_used: number }>(
@@ -126,7 +109,7 @@ async function snapshot(agreementId: string) {
                (select count(*)::int from audit_events) as audit,
                (select count(*)::int from signing_codes where agreement_id = ${agreementId} and used_at is not null) as codes_used`,
   );
-  return { ...counts!, files: filesIn(world.filesDir), status: (await getAgreement(agreementId)).status };
+  return { ...counts!, files: countFiles(world.filesDir), status: (await getAgreement(agreementId)).status };
 }
 
 describe('versions', () => {

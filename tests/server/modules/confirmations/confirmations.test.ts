@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffUser } from '../../../../server/modules/admin/admin.service';
 import type { OrganisationId } from '../../../../shared/ids';
 import { agreementFixture, collisionDraft, relogin, sealedAgreement, signAs, type AgreementFixture } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, login, tableDigests, testPassword, type TestWorld } from '../../../helpers/test-app';
+import { api, createTestWorld, json, login, ok, tableDigests, testPassword, type TestWorld } from '../../../helpers/test-app';
 
 let world: TestWorld;
 let xiamenJudge: string;
@@ -48,11 +48,6 @@ async function setClock(iso: string) {
 const mediator = () => api(world.app, world.cookies.mediator);
 const clerk = () => api(world.app, world.cookies.ningboClerk);
 const judge = () => api(world.app, world.cookies.wenzhouJudge);
-
-async function ok(res: LightMyRequestResponse, status = 200) {
-  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`);
-  return json(res);
-}
 
 /** Everything a refused request must leave as it was (sealing jobs finished first). */
 async function state() {

@@ -3,15 +3,13 @@
  * truthfulness. The report becomes case evidence with its SHA-256, everyone in the case sees it
  * with the statement, an agreement can cite it, and a refused or failed filing leaves nothing.
  */
-import { readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appraisalStatementText } from '../../../../shared/api/agreements';
 import { agreementFixture, collisionDraft, invitationHeader, signaturePngBase64, type AgreementFixture } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, tableDigests, type TestWorld } from '../../../helpers/test-app';
+import { api, createTestWorld, json, type TestWorld, worldState } from '../../../helpers/test-app';
 
 let world: TestWorld;
 let f: AgreementFixture;
@@ -46,18 +44,7 @@ function upload(body: FormData, headers: Record<string, string> = invitationHead
   return world.app.inject({ method: 'POST', url: `/api/cases/${f.caseId}/appraisals`, payload: body, headers: { ...headers, 'user-agent': headers['user-agent'] ?? 'appraiser-laptop' }, remoteAddress: '198.18.7.7' });
 }
 
-function filesIn(dir: string): number {
-  let n = 0;
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    n += statSync(full).isDirectory() ? filesIn(full) : 1;
-  }
-  return n;
-}
-
-async function state() {
-  return { tables: await tableDigests(world.database), files: filesIn(world.filesDir) };
-}
+const state = () => worldState(world);
 
 describe('filing a report', () => {
   let reportId: string;

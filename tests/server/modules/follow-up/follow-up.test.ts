@@ -4,10 +4,9 @@
  * the center's overdue items; the mediator records fulfilment once; the case closes when the last
  * item is fulfilled, exactly once even when the last two are recorded at the same moment.
  */
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { relogin, sealedAgreement } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, tableDigests, type TestWorld } from '../../../helpers/test-app';
+import { api, createTestWorld, ok, tableDigests, type TestWorld } from '../../../helpers/test-app';
 
 let world: TestWorld;
 const startClock = new Date('2026-11-22T02:00:00Z');
@@ -23,11 +22,6 @@ afterEach(async () => {
 afterAll(() => world?.close());
 
 const mediator = () => api(world.app, world.cookies.mediator);
-
-async function ok(res: LightMyRequestResponse, status = 200) {
-  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`);
-  return json(res);
-}
 
 async function setClock(iso: string) {
   world.clock.now = new Date(iso);
