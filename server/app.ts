@@ -26,6 +26,7 @@ import { appraisalsRoutes } from './modules/evidence/appraisals.routes';
 import { evidenceRoutes } from './modules/evidence/evidence.routes';
 import { followUpRoutes } from './modules/follow-up/follow-up.routes';
 import { evidenceLookup } from './modules/evidence/evidence.service';
+import type { AccessEffects } from './modules/sessions/access-effects';
 import { sessionsRoutes } from './modules/sessions/sessions.routes';
 import { authPlugin } from './plugins/auth';
 import { errorsPlugin, sendError } from './plugins/errors';
@@ -122,6 +123,13 @@ export async function buildApp(deps: AppDeps) {
     signedByAll: (agreementId: string) => void sealer.sealAgreement(agreementId),
   };
   const confirmationEffects = { decided: (confirmationId: string) => void sealer.issueRuling(confirmationId), agreementChanged };
+  // After commit: a revoked link or a participant removed from the case is let go from live
+  // rooms at once (connections ended, resume tokens void). Logged, never an error for the request.
+  const accessEffects: AccessEffects = {
+    withdrawn: (withdrawal) => {
+      app.rooms.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms'));
+    },
+  };
 
   await app.register(
     async (api) => {
@@ -129,8 +137,8 @@ export async function buildApp(deps: AppDeps) {
       await api.register(authRoutes, { loginRatePerMinute: deps.loginRatePerMinute ?? 10 });
       await api.register(adminRoutes);
       await api.register(casesRoutes);
-      await api.register(sessionsRoutes);
-      await api.register(invitationsRoutes);
+      await api.register(sessionsRoutes, { effects: accessEffects });
+      await api.register(invitationsRoutes, { effects: accessEffects });
       await api.register(auditRoutes);
       await api.register(evidenceRoutes);
       await api.register(appraisalsRoutes);

@@ -147,7 +147,7 @@ export const enterResultSchema = z.object({
   resumeToken: z.string(),
   self: z.object({ displayName: z.string(), role: z.enum(participantRoles), isHost: z.boolean() }),
   state: z.enum(attendanceStates),
-  session: z.object({ id: z.string(), title: z.string(), status: z.enum(sessionStatuses), caseNumber: z.string() }),
+  session: z.object({ id: z.string(), caseId: z.string(), title: z.string(), status: z.enum(sessionStatuses), caseNumber: z.string() }),
   /** How this person must confirm their identity before the lobby; null when already done. */
   identityMethod: z.enum(identityMethods).nullable(),
   deviceCheckDone: z.boolean(),
@@ -235,9 +235,16 @@ export type ClientEventName = keyof typeof clientEvents;
 export type ClientRequest<E extends ClientEventName> = z.input<(typeof clientEvents)[E]['request']>;
 export type ClientAck<E extends ClientEventName> = z.output<(typeof clientEvents)[E]['ack']>;
 
+/**
+ * Why someone's place ended without the mediator deciding it in the room: their invitation was
+ * revoked, or they were removed from the case (their page says the link no longer works).
+ */
+export const accessWithdrawnCauses = ['invitation_revoked', 'participant_removed'] as const;
+export type AccessWithdrawnCause = (typeof accessWithdrawnCauses)[number];
+
 export const serverEvents = {
   'room:state': roomStateSchema,
-  'attendance:changed': z.object({ state: z.enum(attendanceStates), reason: z.string().optional() }),
+  'attendance:changed': z.object({ state: z.enum(attendanceStates), reason: z.string().optional(), cause: z.enum(accessWithdrawnCauses).optional() }),
   'chat:message': chatMessageSchema,
   'media:consumer-new': consumerParamsSchema,
   'media:consumer-closed': z.object({ consumerId: z.string() }),
@@ -247,6 +254,11 @@ export const serverEvents = {
   /** Your transports are gone (media worker replaced): call media:start again. */
   'media:reset': z.object({ reason: z.string() }),
   'session:ended': z.object({ reason: z.string() }),
+  /**
+   * A newer connection of the same person (another tab or device) took this place; sent just
+   * before the server disconnects this socket. Do not reconnect: the other one is in use.
+   */
+  'session:replaced': z.object({ reason: z.string() }),
   /** Co-review: an agreement of this case changed (new version, comment, signature); fetch it. */
   'agreement:updated': z.object({ agreementId: z.string() }),
 } as const;

@@ -54,8 +54,11 @@ export interface MediaRoomListener {
   activeSpeaker(peerId: string | null): void;
   /** A consumer could not be created (e.g. capabilities the router cannot serve); the others go on. */
   consumeFailed?(peerId: string, producerId: string, error: unknown): void;
-  /** The router is gone (its worker died, or close()): every transport with it. */
-  closed(reason: string): void;
+  /**
+   * The router is gone, every transport with it: its worker died ('worker-died': the owner
+   * rebuilds the room on another worker), or close() or the pool closed it ('closed').
+   */
+  closed(reason: string, cause: 'worker-died' | 'closed'): void;
 }
 
 /** Raised for a request that names something the peer does not own or may not do. */
@@ -103,6 +106,7 @@ export interface MediaRoomOptions {
 }
 
 export class MediaRoom {
+  readonly #worker: types.Worker;
   readonly #router: types.Router;
   readonly #webRtcServer: types.WebRtcServer | undefined;
   readonly #speakers: types.ActiveSpeakerObserver;
@@ -110,8 +114,17 @@ export class MediaRoom {
   readonly #options: MediaRoomOptions;
   readonly #peers = new Map<string, PeerMedia>();
   #closed = false;
+  #closedByOwner = false;
 
-  private constructor(router: types.Router, webRtcServer: types.WebRtcServer | undefined, speakers: types.ActiveSpeakerObserver, listener: MediaRoomListener, options: MediaRoomOptions) {
+  private constructor(
+    worker: types.Worker,
+    router: types.Router,
+    webRtcServer: types.WebRtcServer | undefined,
+    speakers: types.ActiveSpeakerObserver,
+    listener: MediaRoomListener,
+    options: MediaRoomOptions,
+  ) {
+    this.#worker = worker;
     this.#router = router;
     this.#webRtcServer = webRtcServer;
     this.#speakers = speakers;
@@ -121,11 +134,22 @@ export class MediaRoom {
     router.observer.once('close', () => this.#onRouterClosed());
   }
 
+  /** A router on the least-loaded worker (waiting a little for one if a dead worker's replacement is starting). */
   static async create(pool: WorkerPool, listener: MediaRoomListener, options: MediaRoomOptions = {}): Promise<MediaRoom> {
-    const worker = pool.leastLoaded();
+    const worker = await pool.nextWorker();
     const router = await worker.createRouter({ mediaCodecs });
-    const speakers = await router.createActiveSpeakerObserver({ interval: 500 });
-    return new MediaRoom(router, pool.webRtcServerOf(worker), speakers, listener, options);
+    try {
+      const speakers = await router.createActiveSpeakerObserver({ interval: 500 });
+      return new MediaRoom(worker, router, pool.webRtcServerOf(worker), speakers, listener, options);
+    } catch (error) {
+      router.close();
+      throw error;
+    }
+  }
+
+  /** The process id of the worker holding this room's router: for tests and diagnostics. */
+  get workerPid(): number {
+    return this.#worker.pid;
   }
 
   get rtpCapabilities(): types.RtpCapabilities {
@@ -271,6 +295,13 @@ export class MediaRoom {
     this.#producer(this.#peer(peerId), producerId).producer.close();
   }
 
+  /** Closes whatever the peer produces from this source (e.g. a screen share no longer allowed). */
+  closeSource(peerId: string, source: MediaSource): void {
+    const peer = this.#peers.get(peerId);
+    if (!peer) return;
+    for (const entry of [...peer.producers.values()]) if (entry.source === source) entry.producer.close();
+  }
+
   /** The peer's own mute; refused while the host holds that kind muted. */
   async setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void> {
     const peer = this.#peer(peerId);
@@ -367,6 +398,7 @@ export class MediaRoom {
 
   close(): void {
     if (this.#closed) return;
+    this.#closedByOwner = true;
     this.#router.close();
   }
 
@@ -436,7 +468,8 @@ export class MediaRoom {
     if (this.#closed) return;
     this.#closed = true;
     this.#peers.clear();
-    this.#listener.closed('media router closed');
+    const died = !this.#closedByOwner && this.#worker.died;
+    this.#listener.closed(died ? 'media worker died' : 'media router closed', died ? 'worker-died' : 'closed');
   }
 
   #peer(peerId: string): PeerMedia {

@@ -86,6 +86,8 @@ export class WorkerPool {
   /** Each live worker's slot (which fixes its WebRtcServer port) and WebRtcServer. */
   readonly #slots = new Map<types.Worker, { slot: number; webRtcServer: types.WebRtcServer | undefined }>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
+  /** nextWorker() calls waiting for a worker to start. */
+  readonly #waiters = new Set<() => void>();
   #closed = false;
 
   private constructor(ms: Mediasoup, options: WorkerPoolOptions) {
@@ -111,15 +113,45 @@ export class WorkerPool {
 
   /** The live worker holding the fewest routers (first created wins ties). */
   leastLoaded(): types.Worker {
+    const best = this.#pick();
+    if (!best) throw new Error('no mediasoup worker is running');
+    return best;
+  }
+
+  /**
+   * Like leastLoaded(), but when no worker is running yet (the only one just died and its
+   * replacement is starting) waits up to `timeoutMs` for one: how rooms are rebuilt after a death.
+   */
+  async nextWorker(timeoutMs = 15_000): Promise<types.Worker> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const best = this.#pick();
+      if (best) return best;
+      const left = deadline - Date.now();
+      if (this.#closed || left <= 0) throw new Error('no mediasoup worker is running');
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.#waiters.add(done);
+      });
+    }
+  }
+
+  #pick(): types.Worker | undefined {
     let best: types.Worker | undefined;
     let bestCount = Infinity;
     for (const [worker, count] of this.#routerCounts) {
+      // A dying worker closes its routers before it leaves the pool: never pick it meanwhile.
+      if (worker.died || worker.closed) continue;
       if (count < bestCount) {
         best = worker;
         bestCount = count;
       }
     }
-    if (!best) throw new Error('no mediasoup worker is running');
     return best;
   }
 
@@ -142,6 +174,7 @@ export class WorkerPool {
     this.#closed = true;
     for (const timer of this.#retryTimers) clearTimeout(timer);
     this.#retryTimers.clear();
+    for (const wake of [...this.#waiters]) wake();
     const workers = [...this.#routerCounts.keys()];
     this.#routerCounts.clear();
     this.#slots.clear();
@@ -186,6 +219,7 @@ export class WorkerPool {
       this.#slots.delete(worker);
     });
     worker.once('died', (error: Error) => void this.#onDied(worker, error));
+    for (const wake of [...this.#waiters]) wake();
     return worker;
   }
 

@@ -115,8 +115,8 @@ async function identify(app: FastifyInstance, socket: Socket): Promise<SocketIde
   const invitationToken = stringOrUndefined(socket.handshake.auth?.invitationToken);
   if (invitationToken) {
     if (!/^[A-Za-z0-9_-]{43}$/.test(invitationToken)) throw new AppError('VALIDATION_FAILED', 'malformed invitation token', 'invitationToken');
-    const { participantId, sessionId } = await participantForToken(app.ctx, invitationToken);
-    return { kind: 'participant', participantId, sessionId };
+    const { participantId, sessionId, invitationId } = await participantForToken(app.ctx, invitationToken);
+    return { kind: 'participant', participantId, sessionId, invitationId };
   }
   const cookieHeader = socket.handshake.headers.cookie;
   const token = cookieHeader ? app.parseCookie(cookieHeader)[sessionCookie] : undefined;

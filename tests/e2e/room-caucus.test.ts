@@ -14,6 +14,7 @@ import {
   createRoomFixture,
   expectFlowing,
   mediatorEnters,
+  openCaucus,
   partyToLobby,
   type Person,
   poll,
@@ -21,6 +22,7 @@ import {
   residentIds,
   type RoomFixture,
   selfPeerId,
+  spaceOf,
 } from './room-support';
 
 describe('caucus isolation in the browser', () => {
@@ -51,16 +53,6 @@ describe('caucus isolation in the browser', () => {
     await server?.close();
   });
 
-  /** Opens a caucus from the host panel's form; returns its id. */
-  async function openCaucus(host: Page, name: string): Promise<string> {
-    await host.getByTestId('host-caucus-name').fill(name);
-    await host.getByTestId('host-caucus-open').click();
-    const item = host.locator('li[data-testid^="host-caucus-"]').filter({ hasText: name });
-    await item.waitFor();
-    return (await item.getAttribute('data-testid'))!.slice('host-caucus-'.length);
-  }
-
-  const spaceOf = (page: Page) => page.getByTestId('room-view').getAttribute('data-space');
   /** What the server forwards to a peer: the peers whose producers it consumes. */
   const serverFeeds = (peerId: string) => new Set(server.app.rooms.roomOf(fixture.sessionId)?.media?.consumedProducerPeers(peerId) ?? []);
 

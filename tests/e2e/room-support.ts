@@ -85,15 +85,27 @@ export interface Person {
   name: string;
 }
 
-/** On failure: a screenshot of each person's page and their last console lines. */
+/** On failure: a screenshot of each person's page, their last console lines and their media as the page sees it. */
 export function reportOnFailure(onTestFailed: (fn: () => Promise<void>) => void, label: string, people: () => (Person | undefined)[]): void {
   onTestFailed(async () => {
     for (const p of people()) {
       if (!p) continue;
       await screenshot(p.page, `${label}-${p.name}`).catch(() => {});
       const lines = [...p.errors, ...p.console].slice(-40);
-      if (lines.length) console.log(`${label} / ${p.name}:\n${lines.join('\n')}`);
+      const media = await mediaSummary(p.page).catch((error: unknown) => `(no summary: ${String(error)})`);
+      console.log(`${label} / ${p.name}: ${media}${lines.length ? `\n${lines.join('\n')}` : ''}`);
     }
+  });
+}
+
+/** One line: connection, media state, what the page produces and what it consumes from whom. */
+function mediaSummary(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const room = (window as any).__haiqiaoRoom;
+    if (!room) return 'no room';
+    const producers = room.producers.map((p: any) => `${p.source}${p.paused ? '(paused)' : ''}`).join(',');
+    const consumers = room.consumers.map((c: any) => `${c.kind}:${c.source}<-${String(c.peerId).slice(0, 8)}${c.paused ? '(paused)' : ''}`).join(',');
+    return `connection=${room.connection} phase=${room.phase} media=${room.mediaState}${room.audioOnly ? ' audio-only' : ''} peer=${String(room.peerId).slice(0, 8)} send=${room.sendTransport?.connectionState ?? '-'} recv=${room.recvTransport?.connectionState ?? '-'} producing=[${producers}] consuming=[${consumers}]`;
   });
 }
 
@@ -265,6 +277,20 @@ export async function bytesFrom(page: Page, fromPeerId: string, ms = 2_000): Pro
   // A consumer that appeared meanwhile counts from zero: all its bytes arrived in between.
   const bytes = after.reduce((n, c) => n + Math.max(0, c.bytesReceived - (before.get(c.consumerId) ?? 0)), 0);
   return { consumers: after.length, bytes };
+}
+
+/** The mediator opens a caucus from the host panel's form; returns its id. */
+export async function openCaucus(host: Page, name: string): Promise<string> {
+  await host.getByTestId('host-caucus-name').fill(name);
+  await host.getByTestId('host-caucus-open').click();
+  const item = host.locator('li[data-testid^="host-caucus-"]').filter({ hasText: name });
+  await item.waitFor();
+  return (await item.getAttribute('data-testid'))!.slice('host-caucus-'.length);
+}
+
+/** Which space (joint or a caucus id) a page shows itself in. */
+export function spaceOf(page: Page): Promise<string | null> {
+  return page.getByTestId('room-view').getAttribute('data-space');
 }
 
 export async function closeAll(people: (Person | undefined)[]): Promise<void> {

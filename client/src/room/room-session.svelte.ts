@@ -64,8 +64,6 @@ const weakSamplesToDrop = 4;
 /** After the person brings video back by hand, do not drop it again for this long. */
 const manualVideoGraceMs = 120_000;
 const iceRestartDelayMs = 2_000;
-/** Server-initiated disconnects of short connections in a row that mean another tab took over. */
-const replacedAfter = 2;
 
 type HostEvent = Extract<ClientEventName, `host:${string}`>;
 
@@ -148,8 +146,6 @@ export class RoomSession {
   #noticeId = 0;
   #lobbyRetry: ReturnType<typeof setTimeout> | null = null;
   #mediaRetry: ReturnType<typeof setTimeout> | null = null;
-  #connectedAt = 0;
-  #serverKicks = 0;
   #terminal = false;
   readonly #unsubscribe: (() => void)[] = [];
   /** When each step of getting in first happened (performance.now()), for the join-latency benchmark. */
@@ -165,7 +161,6 @@ export class RoomSession {
   start(): void {
     const socket = this.#rt.socket;
     socket.on('connect', () => {
-      this.#connectedAt = Date.now();
       this.#marks.socket ??= performance.now();
       void this.#enter();
     });
@@ -297,13 +292,8 @@ export class RoomSession {
     this.connection = 'reconnecting';
     this.#stopStats();
     if (reason === 'io server disconnect') {
-      // The server let go of us without saying why (a restart, or another tab took our place).
-      const short = Date.now() - this.#connectedAt < 30_000;
-      this.#serverKicks = short ? this.#serverKicks + 1 : 1;
-      if (this.#serverKicks >= replacedAfter) {
-        this.#end('replaced');
-        return;
-      }
+      // The server let go of us (a restart or deploy): socket.io does not retry this by itself.
+      // Another tab taking our place is said explicitly first (session:replaced).
       setTimeout(() => {
         if (!this.#terminal && !this.#disposed) this.#rt.connect();
       }, 1_500);
@@ -342,7 +332,10 @@ export class RoomSession {
           this.#marks.admitted ??= performance.now();
           if (this.phase !== 'room') void this.#enterRoom(false);
         }
-        else if (change.state === 'refused' || change.state === 'removed') {
+        else if (change.cause) {
+          // The invitation was revoked or the person removed from the case: the link is dead.
+          this.#end('revoked');
+        } else if (change.state === 'refused' || change.state === 'removed') {
           this.#terminal = true; // the server disconnects us next
           this.#end(change.state);
         }
@@ -358,6 +351,8 @@ export class RoomSession {
         if (this.phase === 'room') this.#restartMedia();
       }),
       rt.on('session:ended', () => this.#end('session-ended')),
+      // Opened in another tab or device: that one is in use now; do not reconnect from here.
+      rt.on('session:replaced', () => this.#end('replaced')),
     );
   }
 
@@ -431,6 +426,11 @@ export class RoomSession {
     const self = state.peers.find((p) => p.peerId === state.selfPeerId);
     if (self) {
       this.hostMuted = { ...self.hostMuted };
+      if (!self.canShareScreen && this.#producers.has('screen')) {
+        // The mediator took the permission back (the server already stopped forwarding it).
+        void this.stopScreenShare();
+        this.notify('room.notice.screenStopped', 'warn');
+      }
       if (self.space !== previousSpace && this.phase === 'room') {
         // Chat is per space: the caucus has its own.
         this.chat = [];
@@ -517,7 +517,9 @@ export class RoomSession {
     this.phase = 'room';
     this.#startStats();
     if (this.chatLoaded || this.chatOpen) void this.loadChat().catch(() => undefined);
-    if (mediaStillActive && this.#transportsUsable() && !this.#missedSomeone()) {
+    // Only when the last media start finished: one cut short by the drop (transports made, but
+    // nothing produced yet) is started again in full.
+    if (mediaStillActive && this.mediaState === 'ready' && this.#transportsUsable() && !this.#missedSomeone()) {
       // A short socket drop: the media kept flowing. Catch up on producers we were not told about.
       const device = this.#device;
       if (device?.loaded) await this.call('media:ready', { rtpCapabilities: recvCapabilities(device) }).catch((e: unknown) => console.warn(e));
@@ -579,6 +581,8 @@ export class RoomSession {
     }
     this.#earlyConsumers = [];
     const start = await this.call('media:start', device ? { rtpCapabilities: recvCapabilities(device) } : {});
+    // After a worker death the room has a new router: its codecs load the next device.
+    this.#routerCapabilities = start.routerRtpCapabilities as unknown as types.RtpCapabilities;
     if (!current()) return;
     const announced = device !== null;
     if (!device) {
@@ -662,12 +666,24 @@ export class RoomSession {
     }
   }
 
-  #cameraStarting: Promise<void> | null = null;
+  #cameraStarting: { send: types.Transport | null; done: Promise<void> } | null = null;
 
-  /** At most one camera producer, even when two controls ask at once. */
+  /**
+   * At most one camera producer, even when two controls ask at once. A start still running for
+   * transports that have since been replaced (a media restart cut it short) does not count: the
+   * camera is produced again on the new ones once it has settled.
+   */
   #produceCamera(): Promise<void> {
-    this.#cameraStarting ??= this.#produceCameraNow().finally(() => (this.#cameraStarting = null));
-    return this.#cameraStarting;
+    const send = this.#send;
+    const pending = this.#cameraStarting;
+    if (pending && pending.send === send) return pending.done;
+    const done: Promise<void> = (pending ? pending.done.catch(() => undefined) : Promise.resolve())
+      .then(() => this.#produceCameraNow())
+      .finally(() => {
+        if (this.#cameraStarting?.done === done) this.#cameraStarting = null;
+      });
+    this.#cameraStarting = { send, done };
+    return done;
   }
 
   async #produceCameraNow(): Promise<void> {
@@ -865,6 +881,8 @@ export class RoomSession {
   }
 
   async startScreenShare(): Promise<void> {
+    // Sharing needs the mediator's permission (the server refuses it too): say so, no picker.
+    if (!this.self?.canShareScreen) return void this.notify('room.notice.screenNotAllowed', 'warn');
     if (!navigator.mediaDevices?.getDisplayMedia || !this.#send || this.#producers.has('screen')) return;
     let stream: MediaStream;
     try {
@@ -878,11 +896,12 @@ export class RoomSession {
     const send = this.#send;
     const producer = await this.#act(() => send.produce({ track, encodings: [{ maxBitrate: 800_000 }], stopTracks: true, appData: { source: 'screen' } }));
     if (!producer) {
-      track.stop();
+      track.stop(); // refused: the notice gives the server's reason
       return;
     }
     this.#keepProducer('screen', producer);
     this.sharingScreen = true;
+    if (!this.self?.canShareScreen) await this.stopScreenShare(); // the permission went meanwhile
   }
 
   async stopScreenShare(): Promise<void> {

@@ -10,13 +10,14 @@ import {
 } from '../../../shared/api/sessions';
 import { invitationIdSchema, sessionIdSchema } from '../../../shared/ids';
 import { requireStaff } from '../auth/principal';
+import type { AccessEffects } from '../sessions/access-effects';
 import * as service from './invitations.service';
 
 const tags = ['invitations'];
 /** Mediators for their center's sessions; clerks and judges for their court's hearings (the service decides by session). */
 const inviters = ['mediator', 'clerk', 'judge'] as const;
 
-export const invitationsRoutes: FastifyPluginAsyncZod = async (app) => {
+export const invitationsRoutes: FastifyPluginAsyncZod<{ effects: AccessEffects }> = async (app, { effects }) => {
   app.get(
     '/sessions/:sessionId/invitations',
     { schema: { tags, params: z.object({ sessionId: sessionIdSchema }), response: { 200: invitationListSchema } } },
@@ -32,7 +33,7 @@ export const invitationsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/invitations/:invitationId/revoke',
     { schema: { tags, params: z.object({ invitationId: invitationIdSchema }), response: { 200: invitationViewSchema } } },
-    (request) => service.revokeInvitation(app.ctx, requireStaff(request, inviters), request.params.invitationId),
+    (request) => service.revokeInvitation(app.ctx, effects, requireStaff(request, inviters), request.params.invitationId),
   );
 
   // Public: the token itself is the credential. Rate-limited against guessing (2^256 anyway).

@@ -1,4 +1,5 @@
 import { hearingInviteeRoles, type InvitationView, type JoinContext } from '../../../shared/api/sessions';
+import type { AccessEffects } from '../sessions/access-effects';
 import type { ParticipantRow } from '../sessions/sessions.repository';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
@@ -98,8 +99,9 @@ export async function issueInvitation(
   };
 }
 
-export async function revokeInvitation(ctx: ServiceContext, p: Principal, invitationId: string) {
-  return ctx.db.transaction(async (tx) => {
+/** Revokes a link; after the commit, whoever is in the session through it is let go (effects). */
+export async function revokeInvitation(ctx: ServiceContext, effects: AccessEffects, p: Principal, invitationId: string) {
+  const { view, caseId, sessionId, participantId } = await ctx.db.transaction(async (tx) => {
     const found = await repo.findWithParticipant(tx, invitationId);
     if (!found) throw notFound('invitation');
     const { session } = await loadSessionToInvite(tx, p, found.invitation.sessionId).catch((error: unknown) => {
@@ -108,8 +110,10 @@ export async function revokeInvitation(ctx: ServiceContext, p: Principal, invita
     const row = await repo.revoke(tx, invitationId, ctx.now());
     if (!row) throw conflict('invitation is already revoked');
     await appendAuditEvent(tx, { type: 'invitation.revoked', caseId: session.caseId, actor: staffActor(p), data: { invitationId } });
-    return invitationView(row, found.participant, ctx.now());
+    return { view: invitationView(row, found.participant, ctx.now()), caseId: session.caseId, sessionId: row.sessionId, participantId: row.participantId };
   });
+  effects.withdrawn({ cause: 'invitation_revoked', caseId, sessionId, participantId, invitationId });
+  return view;
 }
 
 /** Opening a link: identifies the participant and their case, nothing more. */
@@ -144,6 +148,7 @@ export async function participantForToken(ctx: Pick<ServiceContext, 'db' | 'now'
   if (found.invitation.expiresAt <= ctx.now()) throw new AppError('INVITATION_EXPIRED', 'this invitation link has expired');
   return {
     participantId: found.participant.id,
+    invitationId: found.invitation.id,
     sessionId: found.session.id,
     caseId: found.case.id,
     role: found.participant.role,

@@ -1,7 +1,7 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { AttendanceState } from '../../../shared/domain/attendance';
 import type { Db } from '../../db/client';
-import { attendances, chatMessages } from '../../db/schema';
+import { attendances, chatMessages, invitations, participants } from '../../db/schema';
 
 export type AttendanceRow = typeof attendances.$inferSelect;
 export type ChatMessageRow = typeof chatMessages.$inferSelect;
@@ -34,6 +34,25 @@ export async function insertAttendance(db: Db, values: typeof attendances.$infer
     ? await findForParticipant(db, values.sessionId, values.participantId)
     : await findForStaff(db, values.sessionId, values.staffUserId!);
   return existing!;
+}
+
+/** A participant's attendances: in one session, or in every session (of their one case). */
+export function listForParticipant(db: Db, participantId: string, sessionId: string | null) {
+  return db
+    .select()
+    .from(attendances)
+    .where(sessionId ? and(eq(attendances.participantId, participantId), eq(attendances.sessionId, sessionId)) : eq(attendances.participantId, participantId));
+}
+
+/** Whether a participant still on the case holds a link to this session that was not revoked. */
+export async function hasUnrevokedInvitation(db: Db, sessionId: string, participantId: string) {
+  const [row] = await db
+    .select({ id: invitations.id })
+    .from(invitations)
+    .innerJoin(participants, eq(participants.id, invitations.participantId))
+    .where(and(eq(invitations.sessionId, sessionId), eq(invitations.participantId, participantId), isNull(invitations.revokedAt), isNull(participants.removedAt)))
+    .limit(1);
+  return row !== undefined;
 }
 
 export function listForSession(db: Db, sessionId: string) {

@@ -19,6 +19,8 @@ export interface RoomPeer {
   state: AttendanceState;
   space: string;
   socketId: string | null;
+  /** The invitation the current connection came in with (null: staff login, or a resume token alone). */
+  viaInvitationId: string | null;
   handRaised: boolean;
   hostMuted: { audio: boolean; video: boolean };
   audioOnly: boolean;
@@ -68,6 +70,7 @@ export class LiveRoom {
       state: row.state,
       space: this.caucuses.has(row.space) ? row.space : jointSpace,
       socketId: existing?.socketId ?? null,
+      viaInvitationId: existing?.viaInvitationId ?? null,
       handRaised: existing?.handRaised ?? false,
       hostMuted: existing?.hostMuted ?? { audio: false, video: false },
       audioOnly: existing?.audioOnly ?? false,

@@ -3,7 +3,7 @@ import type { types } from 'mediasoup';
 import { attendanceMachine, type AttendanceState, reconnectGraceMs, videoMinimumKbps } from '../../../shared/domain/attendance';
 import type { AuditActor, AuditEventType } from '../../../shared/domain/audit';
 import type { SessionStatus } from '../../../shared/domain/sessions';
-import type { ClientAck, ClientRequest, EnterResult, ServerEventName, ServerPayload } from '../../../shared/realtime';
+import type { AccessWithdrawnCause, ClientAck, ClientRequest, EnterResult, ServerEventName, ServerPayload } from '../../../shared/realtime';
 import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, notFound } from '../../errors';
 import { MediaRequestError, MediaRoom } from '../../media/media-room';
@@ -14,6 +14,7 @@ import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
 import { findParty } from '../cases/cases.repository';
 import { findActiveParticipant, findSession } from '../sessions/sessions.repository';
+import type { AccessWithdrawal } from '../sessions/access-effects';
 import { loadSession, moveSession } from '../sessions/sessions.service';
 import * as repo from './attendance.repository';
 import { jointSpace, LiveRoom, type RoomPeer } from './live-room';
@@ -21,7 +22,7 @@ import { jointSpace, LiveRoom, type RoomPeer } from './live-room';
 /** Who a socket is, as established at the handshake. */
 export type SocketIdentity =
   | { kind: 'staff'; principal: Principal }
-  | { kind: 'participant'; participantId: string; sessionId: string }
+  | { kind: 'participant'; participantId: string; sessionId: string; invitationId: string }
   | { kind: 'resume' };
 
 /** Per-socket state kept by the transport layer and handed to every call. */
@@ -97,8 +98,11 @@ export class RoomsService {
     }
     if (!attendance) attendance = await this.#attendanceFor(conn.identity, request.sessionId);
     if (attendance.state === 'refused' || attendance.state === 'removed') throw forbidden('you may no longer join this session');
-    // A resume token outlives no removal: the participant must still be on the case.
-    if (resumed && attendance.participantId && !(await this.#stillParticipant(attendance))) throw new AppError('INVITATION_REVOKED', 'this invitation is no longer valid');
+    // A resume token outlives no revocation: the participant must still be on the case and hold
+    // a link to this session that was not revoked.
+    if (resumed && attendance.participantId && !(await repo.hasUnrevokedInvitation(db, attendance.sessionId, attendance.participantId))) {
+      throw new AppError('INVITATION_REVOKED', 'this invitation is no longer valid');
+    }
 
     const room = await this.#room(attendance.sessionId);
     if (room.status === 'ended' || room.status === 'cancelled') throw conflict(`this session has ${room.status === 'ended' ? 'ended' : 'been cancelled'}`);
@@ -118,10 +122,16 @@ export class RoomsService {
     }
 
     const peer = room.peerFromRow(attendance);
-    if (peer.socketId && peer.socketId !== conn.socketId) this.deps.notifier.disconnect(peer.socketId, 'replaced by a newer connection');
+    if (peer.socketId && peer.socketId !== conn.socketId) {
+      // Another tab or device of the same person: the old one is told, then let go.
+      const reason = 'this session was opened in another window or device';
+      this.deps.notifier.emit(peer.socketId, 'session:replaced', { reason });
+      this.deps.notifier.disconnect(peer.socketId, reason);
+    }
     if (peer.graceTimer) clearTimeout(peer.graceTimer);
     peer.graceTimer = null;
     peer.socketId = conn.socketId;
+    peer.viaInvitationId = conn.identity.kind === 'participant' ? conn.identity.invitationId : null;
     conn.sessionId = room.sessionId;
     conn.peerId = peer.peerId;
     this.#broadcast(room);
@@ -131,7 +141,7 @@ export class RoomsService {
       resumeToken: token,
       self: { displayName: peer.displayName, role: peer.role, isHost: peer.isHost },
       state: peer.state,
-      session: { id: room.sessionId, title: room.title, status: room.status, caseNumber: room.caseNumber },
+      session: { id: room.sessionId, caseId: room.caseId, title: room.title, status: room.status, caseNumber: room.caseNumber },
       identityMethod: peer.identityVerified ? null : await this.#identityMethodFor(attendance),
       deviceCheckDone: peer.networkTest !== null,
       mediaActive: room.media?.hasPeer(peer.peerId) ?? false,
@@ -148,11 +158,6 @@ export class RoomsService {
       this.deps.log.warn({ err, sessionId: room.sessionId }, 'no media router for this room');
       return null;
     }
-  }
-
-  async #stillParticipant(row: repo.AttendanceRow): Promise<boolean> {
-    const session = await findSession(this.deps.db, row.sessionId);
-    return Boolean(session && (await findActiveParticipant(this.deps.db, session.caseId, row.participantId!)));
   }
 
   #sameIdentity(identity: SocketIdentity, row: repo.AttendanceRow) {
@@ -361,16 +366,54 @@ export class RoomsService {
     return {};
   }
 
-  #evict(room: LiveRoom, target: RoomPeer, state: AttendanceState, reason: string) {
+  #evict(room: LiveRoom, target: RoomPeer, state: AttendanceState, reason: string, cause?: AccessWithdrawnCause) {
     room.media?.removePeer(target.peerId);
     if (target.graceTimer) clearTimeout(target.graceTimer);
+    target.graceTimer = null;
     room.peers.delete(target.peerId);
     if (room.spotlightPeerId === target.peerId) room.spotlightPeerId = null;
     if (target.socketId) {
-      this.#tell(target, 'attendance:changed', { state, reason });
+      this.#tell(target, 'attendance:changed', { state, reason, ...(cause ? { cause } : {}) });
       this.deps.notifier.disconnect(target.socketId, reason);
     }
     this.#broadcast(room);
+  }
+
+  // ---- access withdrawn outside the room (after commit) -------------------------------------
+
+  /**
+   * An invitation was revoked or a participant removed from the case: their resume tokens stop
+   * working and their connections to the affected sessions end now, with a cause their page
+   * explains. Revoking one of two links to the same session lets go only of connections made
+   * with the revoked one (or with a resume token alone); the other link still gets in.
+   */
+  async withdrawAccess(withdrawal: AccessWithdrawal): Promise<void> {
+    const { db } = this.deps;
+    const reason = withdrawal.cause === 'invitation_revoked' ? 'your invitation has been revoked' : 'you are no longer a participant of this case';
+    for (const row of await repo.listForParticipant(db, withdrawal.participantId, withdrawal.sessionId)) {
+      await repo.updateAttendance(db, row.id, { resumeTokenHash: null });
+      const room = this.#rooms.get(row.sessionId);
+      const peer = room?.peers.get(row.id);
+      if (withdrawal.invitationId && (await repo.hasUnrevokedInvitation(db, row.sessionId, withdrawal.participantId))) {
+        // Another link of theirs still works: only a connection made with the revoked one ends.
+        if (room && peer?.socketId && (peer.viaInvitationId === withdrawal.invitationId || peer.viaInvitationId === null)) {
+          this.#tell(peer, 'attendance:changed', { state: peer.state, reason, cause: withdrawal.cause });
+          this.deps.notifier.disconnect(peer.socketId, reason);
+        }
+        continue;
+      }
+      let current: repo.AttendanceRow | undefined = row;
+      if (attendanceMachine.canTransition(row.state, 'left')) {
+        current = await this.#move(row, 'left', { leftAt: this.deps.now() }, 'attendance.left', { cause: withdrawal.cause }).catch(async (err: unknown) => {
+          // Moved meanwhile (admitted, left): once more from where it is now.
+          const fresh = await repo.findAttendance(db, row.id);
+          if (fresh && attendanceMachine.canTransition(fresh.state, 'left')) return this.#move(fresh, 'left', { leftAt: this.deps.now() }, 'attendance.left', { cause: withdrawal.cause });
+          if (fresh) return fresh;
+          throw err;
+        });
+      }
+      if (room && peer) this.#evict(room, peer, current?.state ?? 'left', reason, withdrawal.cause);
+    }
   }
 
   lock(conn: Connection, { locked }: { locked: boolean }) {
@@ -403,6 +446,8 @@ export class RoomsService {
     const target = this.#target(room, peerId);
     await repo.updateAttendance(this.deps.db, peerId, { canShareScreen: allowed });
     target.canShareScreen = target.isHost || allowed;
+    // Permission taken back while sharing: the share stops for everyone at once, on the server.
+    if (!target.canShareScreen && room.media?.hasPeer(peerId)) room.media.closeSource(peerId, 'screen');
     this.#broadcast(room);
     return {};
   }
@@ -530,7 +575,8 @@ export class RoomsService {
 
   async startMedia(conn: Connection, { rtpCapabilities }: ClientRequest<'media:start'>) {
     const { room, peer } = this.#admittedOf(conn);
-    const media = await this.#mediaOf(room);
+    // No worker (none came back after a death): a MEDIA_ERROR ack the client retries on.
+    const media = await this.#media(() => this.#mediaOf(room));
     media.addPeer(peer.peerId, peer.space);
     if (peer.hostMuted.audio) await media.setHostMuted(peer.peerId, 'audio', true);
     if (peer.hostMuted.video) await media.setHostMuted(peer.peerId, 'video', true);
@@ -578,13 +624,29 @@ export class RoomsService {
         room.activeSpeakerPeerId = peerId;
         this.#broadcast(room);
       },
-      closed: (reason: string) => {
-        room.media = null;
-        if (this.#closing || !this.#rooms.has(room.sessionId)) return;
-        // The worker died: clients rebuild their transports on a new router by themselves.
-        for (const peer of room.peers.values()) if (peer.state === 'admitted') this.#tell(peer, 'media:reset', { reason });
+      closed: (reason: string, cause: 'worker-died' | 'closed') => {
+        if (room.media?.closed) room.media = null;
+        if (cause !== 'worker-died' || this.#closing || this.#rooms.get(room.sessionId) !== room) return;
+        void this.#rebuildMedia(room, reason);
       },
     };
+  }
+
+  /**
+   * The room's worker died: a new router on a live worker (the replacement, if it was the only
+   * one), then everyone admitted is told to make new transports there. Spaces, host mutes and
+   * audio-only choices live on the peers, so media:start applies them again.
+   */
+  async #rebuildMedia(room: LiveRoom, reason: string): Promise<void> {
+    try {
+      const media = await this.#mediaOf(room);
+      this.deps.log.warn({ sessionId: room.sessionId, workerPid: media.workerPid }, 'media room rebuilt after its worker died');
+    } catch (err) {
+      // Clients still start over; their media:start retries until a worker is back.
+      this.deps.log.error({ err, sessionId: room.sessionId }, 'could not rebuild a media room');
+    }
+    if (this.#closing || this.#rooms.get(room.sessionId) !== room) return;
+    for (const peer of room.peers.values()) if (peer.state === 'admitted') this.#tell(peer, 'media:reset', { reason });
   }
 
   async #withMedia<T>(conn: Connection, act: (media: MediaRoom, peer: RoomPeer) => Promise<T>): Promise<T> {

@@ -11,13 +11,14 @@ import {
 } from '../../../shared/api/sessions';
 import { caseIdSchema, participantIdSchema, sessionIdSchema } from '../../../shared/ids';
 import { requireStaff } from '../auth/principal';
+import type { AccessEffects } from './access-effects';
 import * as service from './sessions.service';
 
 const caseParams = z.object({ caseId: caseIdSchema });
 const participantParams = caseParams.extend({ participantId: participantIdSchema });
 const sessionParams = z.object({ sessionId: sessionIdSchema });
 
-export const sessionsRoutes: FastifyPluginAsyncZod = async (app) => {
+export const sessionsRoutes: FastifyPluginAsyncZod<{ effects: AccessEffects }> = async (app, { effects }) => {
   app.get('/cases/:caseId/sessions', { schema: { tags: ['sessions'], params: caseParams, response: { 200: sessionListSchema } } }, (request) =>
     service.listSessions(app.ctx, requireStaff(request), request.params.caseId),
   );
@@ -49,7 +50,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.delete('/cases/:caseId/participants/:participantId', { schema: { tags: ['participants'], params: participantParams } }, async (request, reply) => {
-    await service.removeParticipant(app.ctx, requireStaff(request, ['mediator']), request.params.caseId, request.params.participantId);
+    await service.removeParticipant(app.ctx, effects, requireStaff(request, ['mediator']), request.params.caseId, request.params.participantId);
     return reply.code(204).send();
   });
 };

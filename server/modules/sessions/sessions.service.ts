@@ -12,6 +12,7 @@ import { assertWorksOnCases, type CaseAccess } from '../cases/case-access';
 import { findStaffUser } from '../admin/admin.repository';
 import * as casesRepo from '../cases/cases.repository';
 import { loadCase } from '../cases/cases.service';
+import type { AccessEffects } from './access-effects';
 import { participantView, sessionView } from './session-views';
 import * as repo from './sessions.repository';
 
@@ -100,10 +101,12 @@ export async function addParticipant(ctx: ServiceContext, p: Principal, caseId: 
   });
 }
 
-export async function removeParticipant(ctx: ServiceContext, p: Principal, caseId: string, participantId: string) {
-  return ctx.db.transaction(async (tx) => {
+/** Removes a participant (and their links); after the commit, they are let go from live sessions (effects). */
+export async function removeParticipant(ctx: ServiceContext, effects: AccessEffects, p: Principal, caseId: string, participantId: string) {
+  await ctx.db.transaction(async (tx) => {
     await loadCase(tx, p, caseId, 'write');
     if (!(await repo.removeParticipant(tx, caseId, participantId, ctx.now()))) throw notFound('participant');
     await appendAuditEvent(tx, { type: 'participant.removed', caseId, actor: staffActor(p), data: { participantId } });
   });
+  effects.withdrawn({ cause: 'participant_removed', caseId, participantId, sessionId: null, invitationId: null });
 }

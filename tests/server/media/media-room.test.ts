@@ -156,14 +156,42 @@ describe('MediaRoom on a real mediasoup worker', () => {
     }
   });
 
-  it('tells its owner when the worker dies', async () => {
-    let closedReason = '';
+  it('closes a peer’s screen share on request, and only that', async () => {
+    const { listener, closed } = recordingListener();
+    const room = await MediaRoom.create(pool, listener);
+    const send = await joinPeer(room, 'fisherman');
+    await joinPeer(room, 'mediator');
+    await room.produce('fisherman', send, 'audio', opusParameters(5000), 'microphone');
+    const vp8 = { mid: '1', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], headerExtensions: [], encodings: [{ ssrc: 5001 }], rtcp: { cname: 'screen', reducedSize: true } };
+    await room.produce('fisherman', send, 'video', vp8, 'screen');
+    expect(room.producersOf('fisherman').map((p) => p.source).sort()).toEqual(['microphone', 'screen']);
+    room.closeSource('fisherman', 'screen');
+    expect(room.producersOf('fisherman').map((p) => p.source)).toEqual(['microphone']);
+    // The mediator's consumer of the screen is closed (and told); the microphone's stays.
+    await expect.poll(() => closed.filter((c) => c.peerId === 'mediator').length).toBe(1);
+    expect(room.consumedProducerPeers('mediator')).toEqual(['fisherman']);
+    room.close();
+  });
+
+  it('tells its owner whether it was closed or its worker died', async () => {
+    const closes: string[] = [];
     const { listener } = recordingListener();
-    const room = await MediaRoom.create(pool, { ...listener, closed: (reason) => (closedReason = reason) });
-    const worker = pool.leastLoaded();
-    process.kill(worker.pid, 'SIGKILL');
+    const closedByOwner = await MediaRoom.create(pool, { ...listener, closed: (_reason, cause) => closes.push(cause) });
+    closedByOwner.close();
+    expect(closes).toEqual(['closed']);
+
+    let closedReason = '';
+    const room = await MediaRoom.create(pool, { ...listener, closed: (reason, cause) => ((closedReason = reason), closes.push(cause)) });
+    const pid = room.workerPid;
+    expect(pool.workers.map((w) => w.pid)).toContain(pid);
+    process.kill(pid, 'SIGKILL');
     await expect.poll(() => closedReason, { timeout: 5000 }).not.toBe('');
+    expect(closes).toEqual(['closed', 'worker-died']);
     expect(room.closed).toBe(true);
-    await expect.poll(() => pool.status().alive, { timeout: 10_000 }).toBe(1);
+    // A room created right away waits for the replacement worker instead of failing.
+    const rebuilt = await MediaRoom.create(pool, listener);
+    expect(rebuilt.workerPid).not.toBe(pid);
+    expect(pool.status().alive).toBe(1);
+    rebuilt.close();
   });
 });

@@ -87,6 +87,27 @@ describe('WorkerPool', () => {
     router.close();
   });
 
+  it('nextWorker() never picks a dying worker and waits for a replacement when none is left', async () => {
+    const single = await WorkerPool.start({ size: 1, logLevel: 'error', logger: { warn: () => {}, error: () => {} } });
+    try {
+      const victim = single.workers[0]!;
+      // Inside the death (routers close before 'died' reaches the pool) the dying worker is skipped.
+      let pickedDuringDeath: Promise<types.Worker> | undefined;
+      const router = await victim.createRouter({ mediaCodecs });
+      router.observer.once('close', () => (pickedDuringDeath = single.nextWorker(10_000)));
+      process.kill(victim.pid, 'SIGKILL');
+      await until(() => pickedDuringDeath !== undefined);
+      const replacement = await pickedDuringDeath!;
+      expect(replacement).not.toBe(victim);
+      expect(replacement.died).toBe(false);
+      expect((await replacement.createRouter({ mediaCodecs })).closed).toBe(false);
+    } finally {
+      single.close();
+    }
+    // A closed pool answers at once, without waiting.
+    await expect(single.nextWorker(10_000)).rejects.toThrow(/no mediasoup worker/);
+  });
+
   it('close() closes every worker and stops replacing them', async () => {
     const workers = [...pool.workers];
     pool.close();

@@ -315,6 +315,8 @@ export const enMessages: Record<MessageKey, string> = {
   'room.notice.hostUnmutedVideo': 'The mediator lets you turn your camera on again.',
   'room.notice.autoAudioOnly': 'Your connection is weak, so we switched to voice only to keep the call stable.',
   'room.notice.checkAudioOnly': 'Based on the network test, you are on voice only.',
+  'room.notice.screenNotAllowed': 'Sharing your screen needs the mediator’s permission. Raise your hand to ask for it.',
+  'room.notice.screenStopped': 'The mediator withdrew the permission to share your screen, so sharing has stopped.',
   'room.evidence': 'Evidence being shown',
   'room.evidenceOpen': 'Open in a new window',
   'room.evidencePage': 'Page {page}',

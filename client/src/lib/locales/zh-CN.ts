@@ -315,6 +315,8 @@ export const zhMessages = {
   'room.notice.hostUnmutedVideo': '调解员允许您打开摄像头了。',
   'room.notice.autoAudioOnly': '网络较弱，已自动切换为仅语音，通话会更稳定。',
   'room.notice.checkAudioOnly': '根据网络测试，您将只用声音通话。',
+  'room.notice.screenNotAllowed': '共享屏幕需要调解员允许。请举手，请调解员为您开启。',
+  'room.notice.screenStopped': '调解员收回了共享屏幕的许可，共享已停止。',
   'room.evidence': '正在展示的证据',
   'room.evidenceOpen': '在新窗口打开',
   'room.evidencePage': '第 {page} 页',

@@ -47,6 +47,12 @@ export const zh = {
   noCaucuses: '尚未开设分组',
   here: '您在这里',
   hideEvidence: '停止展示证据',
+  evidence: '展示证据',
+  evidenceReload: '刷新',
+  evidenceShown: '正在向联合会议室展示：{name}',
+  evidencePage: '页码',
+  showEvidence: '展示',
+  noEvidence: '本案还没有证据',
   close: '收起主持面板',
 } as const;
 
@@ -98,5 +104,11 @@ export const en: Record<keyof typeof zh, string> = {
   noCaucuses: 'No caucuses open',
   here: 'You are here',
   hideEvidence: 'Stop showing evidence',
+  evidence: 'Show evidence',
+  evidenceReload: 'Refresh',
+  evidenceShown: 'Showing to the joint room: {name}',
+  evidencePage: 'Page',
+  showEvidence: 'Show',
+  noEvidence: 'No evidence in this case yet',
   close: 'Close host panel',
 };

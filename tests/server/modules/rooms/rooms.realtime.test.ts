@@ -327,3 +327,178 @@ describe('resume tokens', () => {
     expect(await back.call('session:enter', { resumeToken: fisherman.resumeToken })).toMatchObject({ ok: false, error: { code: 'INVITATION_REVOKED' } });
   });
 });
+
+/** Resolves with the reason once the socket is disconnected (by the server). */
+function disconnection(socket: TestSocket, timeoutMs = 5_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (socket.disconnected) return resolve('already');
+    const timer = setTimeout(() => reject(new Error('still connected')), timeoutMs);
+    socket.once('disconnect', (reason) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
+
+const participantIdOf = async (caseId: string, name: string) => {
+  const participants = json(await api(world.app, world.cookies.mediator).get(`/api/cases/${caseId}/participants`));
+  return (participants.items ?? participants).find((p: { displayName: string }) => p.displayName === name).id as string;
+};
+
+describe('access withdrawn while someone is in', () => {
+  it('revoking the link of a participant in the room ends their connection at once, with the cause, and voids their resume token', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+    expect((await fisherman.socket.call('media:start', {})).ok).toBe(true);
+    const invitations = json(await api(world.app, world.cookies.mediator).get(`/api/sessions/${f.sessionId}/invitations`)).items;
+    const fishermanInvitation = invitations.find((i: { participantName: string }) => i.participantName === '陈阿海').id;
+
+    const told = fisherman.socket.next('attendance:changed');
+    const dropped = disconnection(fisherman.socket);
+    const gone = host.next('room:state', (s) => !s.peers.some((p) => p.peerId === fisherman.peerId));
+    const revoked = await api(world.app, world.cookies.mediator).post(`/api/invitations/${fishermanInvitation}/revoke`);
+    expect(revoked.statusCode).toBe(200);
+    expect(await told).toEqual({ state: 'left', reason: 'your invitation has been revoked', cause: 'invitation_revoked' });
+    expect(await dropped).toBe('io server disconnect');
+    await gone;
+    const room = world.app.rooms.roomOf(f.sessionId)!;
+    expect(room.peers.has(fisherman.peerId)).toBe(false);
+    expect(room.media!.hasPeer(fisherman.peerId)).toBe(false);
+
+    // Recorded: the place is left (with why), and the resume token is gone.
+    const [row] = (await world.database.db.execute(sql`select state, resume_token_hash from attendances where id = ${fisherman.peerId}`)) as unknown as { state: string; resume_token_hash: string | null }[];
+    expect(row).toEqual({ state: 'left', resume_token_hash: null });
+    const audit = json(await api(world.app, world.cookies.mediator).get(`/api/cases/${f.caseId}/audit`)).items;
+    expect(audit.find((e: { type: string; data: { attendanceId?: string } }) => e.type === 'attendance.left' && e.data.attendanceId === fisherman.peerId)?.data).toMatchObject({ cause: 'invitation_revoked', from: 'admitted' });
+
+    // Neither the resume token nor the link gets them back.
+    const back = open({ resumeToken: fisherman.resumeToken });
+    await connected(back);
+    expect(await back.call('session:enter', { resumeToken: fisherman.resumeToken })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    await expect(connected(open({ invitationToken: f.fishermanToken, resumeToken: fisherman.resumeToken }))).rejects.toMatchObject({ data: { code: 'INVITATION_REVOKED' } });
+  });
+
+  it('a resume token is refused once the link is revoked, even where nobody let the connection go', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+    fisherman.socket.disconnect();
+    // Revoked behind the rooms' back (as if the server had stopped between commit and the hook).
+    const participantId = await participantIdOf(f.caseId, '陈阿海');
+    await world.database.db.execute(sql`update invitations set revoked_at = now() where participant_id = ${participantId}`);
+    const back = open({ resumeToken: fisherman.resumeToken });
+    await connected(back);
+    expect(await back.call('session:enter', { resumeToken: fisherman.resumeToken })).toMatchObject({ ok: false, error: { code: 'INVITATION_REVOKED' } });
+  });
+
+  it('removing a participant waiting in the lobby from the case lets them go with that cause', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    const told = fisherman.socket.next('attendance:changed');
+    const dropped = disconnection(fisherman.socket);
+    const removed = await api(world.app, world.cookies.mediator).delete(`/api/cases/${f.caseId}/participants/${await participantIdOf(f.caseId, '陈阿海')}`);
+    expect(removed.statusCode).toBe(204);
+    expect(await told).toMatchObject({ state: 'left', cause: 'participant_removed' });
+    await dropped;
+    expect(world.app.rooms.roomOf(f.sessionId)!.peers.has(fisherman.peerId)).toBe(false);
+    expect(host.latest['room:state']!.peers.some((p) => p.peerId === fisherman.peerId)).toBe(false);
+  });
+
+  it('revoking an old link lets go only of a connection made with it, not of one made with the new link', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const mediator = api(world.app, world.cookies.mediator);
+    const participantId = await participantIdOf(f.caseId, '陈阿海');
+    const oldLink = json(await mediator.get(`/api/sessions/${f.sessionId}/invitations`)).items.find((i: { participantId: string }) => i.participantId === participantId).id;
+    const fresh = json(await mediator.post(`/api/sessions/${f.sessionId}/invitations`, { participantId }));
+    const fisherman = await toLobby(tokenOf(fresh.link), { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+
+    const events: unknown[] = [];
+    fisherman.socket.on('attendance:changed', (e: unknown) => events.push(e));
+    expect((await mediator.post(`/api/invitations/${oldLink}/revoke`)).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events).toEqual([]);
+    expect(fisherman.socket.connected).toBe(true);
+    expect(await fisherman.socket.call('hand:raise', { raised: true })).toEqual({ ok: true, data: {} });
+
+    // Revoking the link they came in with lets them go.
+    const dropped = disconnection(fisherman.socket);
+    expect((await mediator.post(`/api/invitations/${fresh.invitation.id}/revoke`)).statusCode).toBe(200);
+    await dropped;
+    expect(events).toEqual([{ state: 'left', reason: 'your invitation has been revoked', cause: 'invitation_revoked' }]);
+  });
+
+  it('a failed revocation lets nobody go', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+    const invitations = json(await api(world.app, world.cookies.mediator).get(`/api/sessions/${f.sessionId}/invitations`)).items;
+    const id = invitations.find((i: { participantName: string }) => i.participantName === '陈阿海').id;
+    // Another center's mediator may not revoke it (404), and nothing happens to the fisherman.
+    expect((await api(world.app, world.cookies.otherMediator).post(`/api/invitations/${id}/revoke`)).statusCode).toBe(404);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fisherman.socket.connected).toBe(true);
+    expect(world.app.rooms.roomOf(f.sessionId)!.peers.get(fisherman.peerId)!.state).toBe('admitted');
+  });
+});
+
+describe('a newer connection of the same person', () => {
+  it('tells the old socket it was replaced before letting it go', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+    const order: string[] = [];
+    fisherman.socket.on('session:replaced', () => order.push('replaced'));
+    const dropped = disconnection(fisherman.socket).then((reason) => order.push(`disconnect: ${reason}`));
+
+    const tab = open({ invitationToken: f.fishermanToken });
+    await connected(tab);
+    expect(await tab.call('session:enter', {})).toMatchObject({ ok: true, data: { peerId: fisherman.peerId, state: 'admitted' } });
+    await dropped;
+    expect(order).toEqual(['replaced', 'disconnect: io server disconnect']);
+    // The new connection itself is told nothing of the kind.
+    expect(tab.latest['session:replaced']).toBeUndefined();
+  });
+});
+
+describe('a media worker that dies', () => {
+  it('the room gets a router on the replacement worker, admitted peers are told to start media again, and caucus spaces and host mutes hold', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+    const hostPeer = host.latest['room:state']!.selfPeerId;
+    for (const s of [host, fisherman.socket]) expect((await s.call('media:start', {})).ok).toBe(true);
+    const caucus = await host.call('host:caucus-open', { name: '渔民方' });
+    const caucusId = caucus.ok ? caucus.data.id : '';
+    await host.call('host:move', { peerId: fisherman.peerId, space: caucusId });
+    await host.call('host:mute', { peerId: fisherman.peerId, kind: 'audio', muted: true });
+    const room = world.app.rooms.roomOf(f.sessionId)!;
+    const dead = room.media!.workerPid;
+
+    const resets = [host.next('media:reset'), fisherman.socket.next('media:reset')];
+    process.kill(dead, 'SIGKILL');
+    expect(await Promise.all(resets)).toEqual([{ reason: 'media worker died' }, { reason: 'media worker died' }]);
+    // When they are told, the new router already exists, on a live worker.
+    expect(room.media!.closed).toBe(false);
+    expect(room.media!.workerPid).not.toBe(dead);
+    expect(pool.workers.map((w) => w.pid)).toContain(room.media!.workerPid);
+
+    const started = await fisherman.socket.call('media:start', {});
+    expect(started.ok).toBe(true);
+    expect((await host.call('media:start', {})).ok).toBe(true);
+    expect(room.media!.spaceOf(fisherman.peerId)).toBe(caucusId);
+    expect(room.media!.spaceOf(hostPeer)).toBe('joint');
+    expect(room.media!.isHostMuted(fisherman.peerId, 'audio')).toBe(true);
+    // Nothing else changed for them: same place, same space, still muted, the socket never dropped.
+    expect(room.peers.get(fisherman.peerId)).toMatchObject({ state: 'admitted', space: caucusId, hostMuted: { audio: true, video: false } });
+    expect(fisherman.socket.connected).toBe(true);
+  });
+});

@@ -1,0 +1,23 @@
+import type { AccessWithdrawnCause } from '../../../shared/realtime';
+
+/**
+ * Someone lost the right to be in a session: their invitation was revoked (that session), or
+ * they were removed from the case (every session of it).
+ */
+export interface AccessWithdrawal {
+  cause: AccessWithdrawnCause;
+  caseId: string;
+  participantId: string;
+  /** The invitation's session; null: every session of the case. */
+  sessionId: string | null;
+  /** The revoked invitation; null when the participant was removed. */
+  invitationId: string | null;
+}
+
+/**
+ * Side effects after the commit that withdrew access: the live rooms end that person's
+ * connections and resume tokens. Injected by app.ts, so these modules know nothing of sockets.
+ */
+export interface AccessEffects {
+  withdrawn(withdrawal: AccessWithdrawal): void;
+}
