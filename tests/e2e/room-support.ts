@@ -119,9 +119,13 @@ function keepConsole(page: Page, into: string[]): void {
   });
 }
 
-export async function newPerson(browser: Browser, name: string, kind: 'phone' | 'desktop'): Promise<Person> {
+/** What a person's browser lets the page use; with `launchChromium({ prompts: 'deny' })` the rest is refused. */
+export type MediaGrant = ('camera' | 'microphone')[];
+
+export async function newPerson(browser: Browser, name: string, kind: 'phone' | 'desktop', grant?: MediaGrant): Promise<Person> {
   const context = await browser.newContext(kind === 'phone' ? phone : desktop);
   context.setDefaultTimeout(15_000);
+  if (grant?.length) await context.grantPermissions(grant);
   const page = await context.newPage();
   const consoleLines: string[] = [];
   keepConsole(page, consoleLines);
@@ -129,8 +133,8 @@ export async function newPerson(browser: Browser, name: string, kind: 'phone' | 
 }
 
 /** The mediator signs in to the desk in their own context and enters the room from the session card. */
-export async function mediatorEnters(browser: Browser, server: E2eServer, fixture: RoomFixture): Promise<Person> {
-  const person = await newPerson(browser, server.mediator.displayName, 'desktop');
+export async function mediatorEnters(browser: Browser, server: E2eServer, fixture: RoomFixture, grant?: MediaGrant): Promise<Person> {
+  const person = await newPerson(browser, server.mediator.displayName, 'desktop', grant);
   const { page } = person;
   await page.goto(`${server.baseUrl}/login`);
   await page.getByTestId('login-username').fill(server.mediator.username);
@@ -144,19 +148,33 @@ export async function mediatorEnters(browser: Browser, server: E2eServer, fixtur
   return person;
 }
 
+export interface PartyJoin {
+  /** Permissions the phone's browser grants (see MediaGrant). */
+  grant?: MediaGrant;
+  /** What the device check must come to say about each device (data-status); default 'ok' for both. */
+  devices?: { camera: string; microphone: string };
+  /** Looks at the finished device check before "continue" is clicked. */
+  atDeviceCheck?: (page: Page) => Promise<void>;
+  /** Runs in the page before any of its own scripts (to observe browser APIs, never to replace them). */
+  initScript?: () => void;
+}
+
 /**
  * A party opens their link on a phone and goes through the flow by clicking: enter, device
  * check (waits for the network test), identity (name and last four of the ID), then the lobby.
  */
-export async function partyToLobby(browser: Browser, invitation: RoomFixture['invitations'][number]): Promise<Person> {
-  const person = await newPerson(browser, invitation.name, 'phone');
+export async function partyToLobby(browser: Browser, invitation: RoomFixture['invitations'][number], join: PartyJoin = {}): Promise<Person> {
+  const person = await newPerson(browser, invitation.name, 'phone', join.grant);
   const { page } = person;
+  const devices = join.devices ?? { camera: 'ok', microphone: 'ok' };
+  if (join.initScript) await page.addInitScript(join.initScript);
   await page.goto(invitation.link);
   await page.getByTestId('join-enter').click();
   await page.getByTestId('device-check').waitFor();
-  await until('the camera', () => page.getByTestId('camera-status').getAttribute('data-status'), (s) => s === 'ok');
-  await until('the microphone', () => page.getByTestId('microphone-status').getAttribute('data-status'), (s) => s === 'ok');
+  await until('the camera', () => page.getByTestId('camera-status').getAttribute('data-status'), (s) => s === devices.camera);
+  await until('the microphone', () => page.getByTestId('microphone-status').getAttribute('data-status'), (s) => s === devices.microphone);
   await until('the network test', () => page.getByTestId('network-test-result').getAttribute('data-step'), (s) => s === 'done');
+  await join.atDeviceCheck?.(page);
   await page.getByTestId('device-check-continue').click();
   await page.getByTestId('identity').waitFor();
   await page.getByTestId('identity-name').fill(invitation.name);

@@ -110,6 +110,18 @@ export async function ensureClientBuilt(): Promise<void> {
 export interface ChromiumOptions {
   /** A WAV file the fake microphone plays (looped) instead of Chromium's constant beeps. */
   fakeAudioFile?: string;
+  /**
+   * 'none': no fake camera or microphone, so the machine has none at all (getUserMedia fails
+   * with NotFoundError, as on a phone without them).
+   */
+  devices?: 'fake' | 'none';
+  /**
+   * 'accept' (default): every camera and microphone prompt is accepted. 'deny': the prompts
+   * are refused, as a person tapping "block" would: only what a context grants with
+   * `context.grantPermissions(['microphone'])` is allowed (getUserMedia fails with
+   * NotAllowedError for the rest).
+   */
+  prompts?: 'accept' | 'deny';
 }
 
 /** Headless Debian Chromium with fake camera and microphone; never a downloaded browser. */
@@ -121,8 +133,9 @@ export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> 
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
+      ...(options.devices === 'none' ? [] : ['--use-fake-device-for-media-stream']),
+      // Without it, headless Chromium refuses permission prompts by itself.
+      ...(options.prompts === 'deny' ? [] : ['--use-fake-ui-for-media-stream']),
       ...(options.fakeAudioFile ? [`--use-file-for-fake-audio-capture=${options.fakeAudioFile}`] : []),
     ],
   });

@@ -117,6 +117,8 @@ export class RoomSession {
     return null;
   });
   space = $derived(this.self?.space ?? 'joint');
+  /** In the room with nothing to send: no microphone, and no picture either. */
+  listenOnly = $derived(this.phase === 'room' && this.mediaState === 'ready' && !this.local.audioTrack && !this.producing.camera && !this.producing.screen);
 
   readonly #rt: Realtime;
   #entered = false;
@@ -689,7 +691,8 @@ export class RoomSession {
   async #produceCameraNow(): Promise<void> {
     const send = this.#send;
     if (!send || send.closed || this.#producers.has('camera') || !this.#device?.canProduce('video')) return;
-    const track = this.local.videoTrack ?? (await this.local.acquireVideo());
+    // A camera refused before is asked for again only when the person presses the button.
+    const track = this.local.videoTrack ?? (this.local.videoStatus === 'denied' ? null : await this.local.acquireVideo());
     if (!track || send.closed || this.audioOnly || this.cameraOff) return;
     const producer = await send.produce({
       track,
@@ -815,7 +818,7 @@ export class RoomSession {
     if (!this.local.audioTrack) {
       // No microphone yet (refused earlier, or plugged in since): ask again.
       const track = await this.local.acquireAudio();
-      if (!track) return void this.notify('room.notice.noMicrophone', 'warn');
+      if (!track) return void this.notify(this.local.audioStatus === 'missing' ? 'room.notice.micMissing' : 'room.notice.noMicrophone', 'warn');
       this.micMuted = false;
       if (this.phase === 'room') await this.#act(() => this.#produceMicrophone());
       return;
@@ -846,7 +849,7 @@ export class RoomSession {
       const track = await this.local.acquireVideo();
       if (!track) {
         this.cameraOff = true;
-        return void this.notify('room.notice.noCamera', 'warn');
+        return void this.notify(this.local.videoStatus === 'missing' ? 'room.notice.cameraMissing' : 'room.notice.noCamera', 'warn');
       }
       if (this.phase === 'room') await this.#act(() => this.#produceCamera());
     } else {

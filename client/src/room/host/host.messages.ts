@@ -54,6 +54,9 @@ export const zh = {
   showEvidence: '展示',
   noEvidence: '本案还没有证据',
   close: '收起主持面板',
+  mediaVoiceOnly: '仅语音 · 无摄像头',
+  mediaListenOnly: '只收听 · 无麦克风和摄像头',
+  mediaNoMicrophone: '无麦克风 · 只有画面',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -111,4 +114,7 @@ export const en: Record<keyof typeof zh, string> = {
   showEvidence: 'Show',
   noEvidence: 'No evidence in this case yet',
   close: 'Close host panel',
+  mediaVoiceOnly: 'Voice only · no camera',
+  mediaListenOnly: 'Listening only · no microphone or camera',
+  mediaNoMicrophone: 'No microphone · picture only',
 };
