@@ -84,10 +84,12 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
         }
         try {
           const data = await roomHandlers[event](rooms, conn, parsed.data);
+          rooms.viewBeforeAck(conn); // this change's room:state first (the others' follow shortly)
           ack?.({ ok: true, data });
         } catch (error) {
           const body = knownErrorBody(error);
           if (!body) app.log.error({ err: error, event }, 'socket handler failed');
+          rooms.viewBeforeAck(conn);
           ack?.({ ok: false, error: body ?? { code: 'INTERNAL', message: 'internal error' } });
         }
       });

@@ -49,6 +49,8 @@ export class LiveRoom {
   evidence: ShownEvidence | null = null;
   media: MediaRoom | null = null;
   mediaStarting: Promise<MediaRoom> | null = null;
+  /** The session ended: no more views go out for this room. */
+  ended = false;
 
   constructor(
     readonly sessionId: string,
@@ -94,12 +96,14 @@ export class LiveRoom {
 
   /** What one peer may see: the host sees everyone present; others the admitted and themselves. */
   viewFor(viewer: RoomPeer): RoomState {
-    const visible = [...this.peers.values()].filter((p) => {
+    const sees = (p: RoomPeer) => {
       if (p.peerId === viewer.peerId) return true;
       if (p.state === 'left' || p.state === 'refused' || p.state === 'removed') return false;
       if (viewer.isHost) return true;
       return viewer.state === 'admitted' && p.state === 'admitted';
-    });
+    };
+    // Someone not admitted (and not a host) sees only themselves: no need to look at everyone.
+    const visible = !viewer.isHost && viewer.state !== 'admitted' ? [viewer] : [...this.peers.values()].filter(sees);
     const admitted = viewer.state === 'admitted';
     return {
       sessionId: this.sessionId,
@@ -107,7 +111,8 @@ export class LiveRoom {
       locked: this.locked,
       spotlightPeerId: admitted ? this.spotlightPeerId : null,
       activeSpeakerPeerId: admitted ? this.activeSpeakerPeerId : null,
-      caucuses: [...this.caucuses].map(([id, name]) => ({ id, name })),
+      // The host manages every caucus; anyone else learns only the name of the one they are in.
+      caucuses: [...this.caucuses].filter(([id]) => viewer.isHost || (admitted && viewer.space === id)).map(([id, name]) => ({ id, name })),
       evidence: admitted && viewer.space === jointSpace ? this.evidence : null,
       peers: visible.map((p) => peerView(p, viewer.isHost)),
       selfPeerId: viewer.peerId,

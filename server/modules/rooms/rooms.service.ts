@@ -60,8 +60,25 @@ export interface RoomsDeps {
 
 const maxIdentityFailures = 5;
 const oneTimeCodeMinutes = 15;
+/**
+ * How often a room's views may go out, in a burst of changes: a flush costs about one view per
+ * connected peer, so the bigger the room the more changes one flush gathers — 0.5 ms per
+ * connected peer (a room of 6: 3 ms; of 100 or more: 50 ms). A change after a quiet spell goes at
+ * the end of the event-loop turn, and whoever made a change gets their own view before the ack
+ * in any case (viewBeforeAck).
+ */
+const viewIntervalPerPeerMs = 0.5;
+const maxViewIntervalMs = 50;
 
 const notInRoom = () => new AppError('NOT_ADMITTED', 'enter the session first');
+
+/** Whose `room:state` may have changed since a room's last flush. */
+interface PendingViews {
+  everyone: boolean;
+  hosts: boolean;
+  peerIds: Set<string>;
+  cancel(): void;
+}
 
 /**
  * Live mediation rooms: who may enter, the lobby, the host's controls, caucuses and the
@@ -71,6 +88,16 @@ export class RoomsService {
   readonly #rooms = new Map<string, LiveRoom>();
   readonly #loading = new Map<string, Promise<LiveRoom>>();
   #closing = false;
+  /**
+   * Rooms with views to send: a room's changes are gathered and sent together, at the end of the
+   * event-loop turn (setImmediate) or, in a burst, no sooner than the room's interval (see
+   * viewIntervalPerPeerMs) after its previous flush, instead of every connected peer getting a
+   * view per change.
+   */
+  readonly #pendingViews = new Map<LiveRoom, PendingViews>();
+  readonly #lastFlushAt = new WeakMap<LiveRoom, number>();
+  /** The last `room:state` sent on each socket, serialised: an unchanged view is not sent again. */
+  readonly #sentViews = new Map<string, string>();
 
   constructor(private readonly deps: RoomsDeps) {}
 
@@ -134,7 +161,11 @@ export class RoomsService {
     peer.viaInvitationId = conn.identity.kind === 'participant' ? conn.identity.invitationId : null;
     conn.sessionId = room.sessionId;
     conn.peerId = peer.peerId;
-    this.#broadcast(room);
+    // Whatever this socket was sent before, it gets the current view (before this ack, see viewBeforeAck).
+    this.#sentViews.delete(conn.socketId);
+    // Someone not (yet) admitted is seen only by the hosts and themselves.
+    if (peer.state === 'admitted') this.#broadcast(room);
+    else this.#broadcastToHosts(room, peer);
 
     return {
       peerId: peer.peerId,
@@ -267,7 +298,7 @@ export class RoomsService {
       await appendAuditEvent(tx, { type: 'attendance.identity_confirmed', caseId: room.caseId, actor: this.#actor(row), data: { sessionId: room.sessionId, attendanceId: row.id, method } });
     });
     peer.identityVerified = true;
-    this.#broadcastToHosts(room);
+    this.#broadcastToHosts(room, peer);
     return { verified: true };
   }
 
@@ -296,7 +327,7 @@ export class RoomsService {
     if (room.locked) throw new AppError('ROOM_LOCKED', 'the mediator has locked this session; please wait and try again');
     const row = await this.#moveFromCurrent(peer, 'lobby', {}, 'attendance.lobby_entered');
     room.peerFromRow(row);
-    this.#broadcast(room);
+    this.#broadcastToHosts(room, peer);
     return { state: row.state };
   }
 
@@ -310,6 +341,7 @@ export class RoomsService {
 
   /** The socket dropped: the place is kept for the grace period, then counts as left. */
   disconnected(conn: Connection) {
+    this.#sentViews.delete(conn.socketId);
     if (this.#closing || !conn.peerId || !conn.sessionId) return;
     const room = this.#rooms.get(conn.sessionId);
     const peer = room?.peers.get(conn.peerId);
@@ -475,6 +507,10 @@ export class RoomsService {
   }
 
   async #endRoom(room: LiveRoom, reason: string) {
+    // No room:state after session:ended (views still pending for it are dropped).
+    room.ended = true;
+    this.#pendingViews.get(room)?.cancel();
+    this.#pendingViews.delete(room);
     for (const peer of [...room.peers.values()]) {
       if (peer.graceTimer) clearTimeout(peer.graceTimer);
       if (attendanceMachine.canTransition(peer.state, 'left')) await this.#moveFromCurrent(peer, 'left', { leftAt: this.deps.now() }, 'attendance.left');
@@ -740,6 +776,9 @@ export class RoomsService {
   /** Shutting down: keep every place (clients come back after the restart). */
   shutdown() {
     this.#closing = true;
+    for (const pending of this.#pendingViews.values()) pending.cancel();
+    this.#pendingViews.clear();
+    this.#sentViews.clear();
     for (const room of this.#rooms.values()) {
       for (const peer of room.peers.values()) if (peer.graceTimer) clearTimeout(peer.graceTimer);
       room.media?.close();
@@ -803,16 +842,77 @@ export class RoomsService {
     if (peer.socketId) this.deps.notifier.emit(peer.socketId, event, payload);
   }
 
+  /** Everyone's view may have changed: sent shortly (see viewIntervalPerPeerMs) to those whose view did change. */
   #broadcast(room: LiveRoom) {
-    for (const peer of room.connectedPeers()) this.#tell(peer, 'room:state', room.viewFor(peer));
+    this.#pendingFor(room).everyone = true;
   }
 
-  #broadcastToHosts(room: LiveRoom) {
-    for (const peer of room.connectedPeers()) if (peer.isHost || peer.state !== 'admitted') this.#tell(peer, 'room:state', room.viewFor(peer));
+  /** A change only the hosts see (network test, link quality), and those peers themselves. */
+  #broadcastToHosts(room: LiveRoom, ...peers: RoomPeer[]) {
+    const pending = this.#pendingFor(room);
+    pending.hosts = true;
+    for (const peer of peers) pending.peerIds.add(peer.peerId);
+  }
+
+  #pendingFor(room: LiveRoom): PendingViews {
+    let pending = this.#pendingViews.get(room);
+    if (!pending) {
+      let connected = 0;
+      for (const peer of room.peers.values()) if (peer.socketId) connected++;
+      const interval = Math.min(maxViewIntervalMs, connected * viewIntervalPerPeerMs);
+      const wait = (this.#lastFlushAt.get(room) ?? -Infinity) + interval - performance.now();
+      let cancel: () => void;
+      if (wait > 0) {
+        const timer = setTimeout(() => this.#flushViews(room), wait);
+        cancel = () => clearTimeout(timer);
+      } else {
+        const immediate = setImmediate(() => this.#flushViews(room));
+        cancel = () => clearImmediate(immediate);
+      }
+      pending = { everyone: false, hosts: false, peerIds: new Set(), cancel };
+      this.#pendingViews.set(room, pending);
+    }
+    return pending;
+  }
+
+  #flushViews(room: LiveRoom) {
+    const pending = this.#pendingViews.get(room);
+    if (!pending) return;
+    this.#pendingViews.delete(room);
+    this.#lastFlushAt.set(room, performance.now());
+    if (this.#closing || room.ended || this.#rooms.get(room.sessionId) !== room) return;
+    for (const peer of room.peers.values()) if (peer.socketId && isPendingFor(pending, peer)) this.#sendView(room, peer);
+  }
+
+  /**
+   * Called just before an ack goes out on this connection: if a change (its own or anyone's)
+   * is waiting to be sent and concerns this peer, its view goes now, so that the room:state
+   * reflecting a request precedes that request's ack, as when every change was sent at once.
+   */
+  viewBeforeAck(conn: Connection) {
+    const room = conn.sessionId ? this.#rooms.get(conn.sessionId) : undefined;
+    const pending = room && this.#pendingViews.get(room);
+    const peer = conn.peerId ? room?.peers.get(conn.peerId) : undefined;
+    if (!room || !pending || !peer || peer.socketId !== conn.socketId || room.ended || this.#closing) return;
+    if (isPendingFor(pending, peer)) this.#sendView(room, peer);
+  }
+
+  #sendView(room: LiveRoom, peer: RoomPeer) {
+    const socketId = peer.socketId;
+    if (!socketId) return;
+    const view = room.viewFor(peer);
+    const serialised = JSON.stringify(view);
+    if (this.#sentViews.get(socketId) === serialised) return;
+    this.#sentViews.set(socketId, serialised);
+    this.deps.notifier.emit(socketId, 'room:state', view);
   }
 }
 
 type RoomNotifierListener = import('../../media/media-room').MediaRoomListener;
+
+function isPendingFor(pending: PendingViews, peer: RoomPeer) {
+  return pending.everyone || (pending.hosts && peer.isHost) || pending.peerIds.has(peer.peerId);
+}
 
 function asRecord<T extends object>(value: T): Record<string, unknown> & T {
   return value as Record<string, unknown> & T;

@@ -61,6 +61,15 @@ async function hostIn(f: Fixture) {
 }
 
 /** A participant through the whole join flow, up to the lobby. */
+/** Enters on an invitation without going further (the person is still joining). */
+async function enterOnly(token: string) {
+  const socket = open({ invitationToken: token });
+  await connected(socket);
+  const entered = await socket.call('session:enter', {});
+  if (!entered.ok) throw new Error(entered.error.message);
+  return { socket, peerId: entered.data.peerId };
+}
+
 async function toLobby(token: string, identity: { name: string; last4: string } | { code: string }) {
   const socket = open({ invitationToken: token });
   await connected(socket);
@@ -235,6 +244,26 @@ describe('caucus', () => {
     expect(state.peers.get(fisherman.peerId)!.space).toBe(caucusId);
     await new Promise((r) => setTimeout(r, 200));
     expect(received).toEqual([]); // the host is still in the joint room
+  });
+
+  it('only the host sees every caucus; a participant learns the name of the one they are in, and nobody in the lobby any', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    await host.call('host:admit', { peerId: fisherman.peerId });
+    const ours = await host.call('host:caucus-open', { name: '渔民方' });
+    const theirs = await host.call('host:caucus-open', { name: '船东方' });
+    if (!ours.ok || !theirs.ok) throw new Error('caucus not opened');
+    const waiting = await enterOnly(f.ownerToken); // still joining: device check not done
+    const room = world.app.rooms.roomOf(f.sessionId)!;
+    const caucusNames = (peerId: string) => room.viewFor(room.peers.get(peerId)!).caucuses.map((c) => c.name);
+
+    expect(caucusNames(fisherman.peerId)).toEqual([]); // in the joint room
+    expect((await host.call('host:move', { peerId: fisherman.peerId, space: ours.data.id })).ok).toBe(true);
+    expect(caucusNames(fisherman.peerId)).toEqual(['渔民方']);
+    const hostPeer = [...room.peers.values()].find((p) => p.isHost)!;
+    expect(caucusNames(hostPeer.peerId)).toEqual(['渔民方', '船东方']);
+    expect(caucusNames(waiting.peerId)).toEqual([]);
   });
 });
 
