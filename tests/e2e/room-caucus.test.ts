@@ -8,20 +8,17 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
 import {
-  admit,
   bytesFrom,
   closeAll,
   createRoomFixture,
   expectFlowing,
-  mediatorEnters,
+  fishermanAndOwner,
+  mediatorAndPartiesIn,
   openCaucus,
-  partyToLobby,
   type Person,
   poll,
   reportOnFailure,
-  residentIds,
   type RoomFixture,
-  selfPeerId,
   spaceOf,
 } from './room-support';
 
@@ -36,15 +33,10 @@ describe('caucus isolation in the browser', () => {
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer({ media: true }), launchChromium()]);
-    fixture = await createRoomFixture(server, [
-      { name: '陈阿海', idNumber: residentIds[0] },
-      { name: '林船东', idNumber: residentIds[1] },
-    ]);
-    mediator = await mediatorEnters(browser, server, fixture);
-    [fisherman, owner] = await Promise.all([partyToLobby(browser, fixture.invitations[0]!), partyToLobby(browser, fixture.invitations[1]!)]);
-    ids.fisherman = await admit(mediator.page, fisherman);
-    ids.owner = await admit(mediator.page, owner);
-    ids.mediator = await selfPeerId(mediator.page);
+    fixture = await createRoomFixture(server, fishermanAndOwner);
+    const joined = await mediatorAndPartiesIn(browser, server, fixture);
+    ({ mediator, fisherman, owner } = joined.people);
+    Object.assign(ids, joined.ids);
   }, 240_000);
 
   afterAll(async () => {

@@ -12,20 +12,17 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
 import {
-  admit,
   closeAll,
   createRoomFixture,
   expectFlowing,
+  fishermanAndOwner,
   inbound,
-  mediatorEnters,
+  mediatorAndPartiesIn,
   openCaucus,
-  partyToLobby,
   type Person,
   poll,
   reportOnFailure,
-  residentIds,
   type RoomFixture,
-  selfPeerId,
   spaceOf,
 } from './room-support';
 
@@ -71,11 +68,10 @@ describe('screen and evidence sharing in the browser', () => {
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer({ media: true }), launchChromium()]);
-    fixture = await createRoomFixture(server, [
-      { name: '陈阿海', idNumber: residentIds[0] },
-      { name: '林船东', idNumber: residentIds[1] },
-    ]);
-    people.mediator = await mediatorEnters(browser, server, fixture);
+    fixture = await createRoomFixture(server, fishermanAndOwner);
+    const joined = await mediatorAndPartiesIn(browser, server, fixture);
+    Object.assign(people, joined.people);
+    Object.assign(ids, joined.ids);
     // The mediator uploaded the evidence to the case beforehand (as the case page does).
     const upload = async (name: string, mimeType: string, buffer: Buffer) => {
       const res = await people.mediator.page.request.post(`${server.baseUrl}/api/cases/${fixture.caseId}/evidence`, { multipart: { description: name, file: { name, mimeType, buffer } } });
@@ -84,10 +80,6 @@ describe('screen and evidence sharing in the browser', () => {
     };
     evidence.photo = await upload('船体受损照片.png', 'image/png', photoPng());
     evidence.report = await upload('船体检验报告.pdf', 'application/pdf', await reportPdf());
-    [people.fisherman, people.owner] = await Promise.all([partyToLobby(browser, fixture.invitations[0]!), partyToLobby(browser, fixture.invitations[1]!)]);
-    ids.fisherman = await admit(people.mediator.page, people.fisherman);
-    ids.owner = await admit(people.mediator.page, people.owner);
-    ids.mediator = await selfPeerId(people.mediator.page);
   }, 240_000);
 
   afterAll(async () => {

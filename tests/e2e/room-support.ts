@@ -185,6 +185,22 @@ export async function partyToLobby(browser: Browser, invitation: RoomFixture['in
 }
 
 /** The peer id of someone as the host panel lists them. */
+/** The two parties most room tests use: a fisherman and a ship owner, each with an ID number. */
+export const fishermanAndOwner: PartySpec[] = [
+  { name: '陈阿海', idNumber: residentIds[0] },
+  { name: '林船东', idNumber: residentIds[1] },
+];
+
+export type Trio = Record<'mediator' | 'fisherman' | 'owner', Person>;
+
+/** Where most room tests start: the mediator in the room, both parties joined and admitted; with each one's peer id. */
+export async function mediatorAndPartiesIn(browser: Browser, server: E2eServer, fixture: RoomFixture): Promise<{ people: Trio; ids: Record<keyof Trio, string> }> {
+  const mediator = await mediatorEnters(browser, server, fixture);
+  const [fisherman, owner] = await Promise.all([partyToLobby(browser, fixture.invitations[0]!), partyToLobby(browser, fixture.invitations[1]!)]);
+  const ids = { fisherman: await admit(mediator.page, fisherman), owner: await admit(mediator.page, owner), mediator: await selfPeerId(mediator.page) };
+  return { people: { mediator, fisherman, owner }, ids };
+}
+
 export async function peerIdIn(hostPage: Page, listTestId: 'host-lobby-list' | 'host-room-list', name: string): Promise<string> {
   const item = hostPage.getByTestId(listTestId).locator('li[data-testid^="host-peer-"]').filter({ hasText: name });
   await item.waitFor({ timeout: poll.timeout });

@@ -9,22 +9,19 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
 import {
-  admit,
   bytesFrom,
   closeAll,
   connectionOf,
   createRoomFixture,
   expectFlowing,
+  fishermanAndOwner,
   flowFrom,
-  mediatorEnters,
+  mediatorAndPartiesIn,
   openCaucus,
-  partyToLobby,
   type Person,
   poll,
   reportOnFailure,
-  residentIds,
   type RoomFixture,
-  selfPeerId,
   spaceOf,
   until,
 } from './room-support';
@@ -46,15 +43,10 @@ describe('a media worker dying during a session', () => {
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer({ media: true }), launchChromium()]);
-    fixture = await createRoomFixture(server, [
-      { name: '陈阿海', idNumber: residentIds[0] },
-      { name: '林船东', idNumber: residentIds[1] },
-    ]);
-    people.mediator = await mediatorEnters(browser, server, fixture);
-    [people.fisherman, people.owner] = await Promise.all([partyToLobby(browser, fixture.invitations[0]!), partyToLobby(browser, fixture.invitations[1]!)]);
-    ids.fisherman = await admit(people.mediator.page, people.fisherman);
-    ids.owner = await admit(people.mediator.page, people.owner);
-    ids.mediator = await selfPeerId(people.mediator.page);
+    fixture = await createRoomFixture(server, fishermanAndOwner);
+    const joined = await mediatorAndPartiesIn(browser, server, fixture);
+    Object.assign(people, joined.people);
+    Object.assign(ids, joined.ids);
   }, 240_000);
 
   afterAll(async () => {
