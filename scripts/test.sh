@@ -29,7 +29,7 @@ fi
 
 mkdir -p test-results
 report=test-results/vitest.json
-rm -f "$report"
+rm -f "$report" test-results/summary.txt
 
 typecheck_failed=0
 log "typecheck: tsc --noEmit -p tsconfig.json, svelte-check"
@@ -65,5 +65,5 @@ read -r passed failed < <(node -e '
   console.log(passed, failed + counted);
 ' "$report" "$typecheck_failed" "$vitest_rc")
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed" | tee test-results/summary.txt
 [ "$failed" -eq 0 ]
