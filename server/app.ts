@@ -123,12 +123,11 @@ export async function buildApp(deps: AppDeps) {
     signedByAll: (agreementId: string) => void sealer.sealAgreement(agreementId),
   };
   const confirmationEffects = { decided: (confirmationId: string) => void sealer.issueRuling(confirmationId), agreementChanged };
-  // After commit: a revoked link or a participant removed from the case is let go from live
-  // rooms at once (connections ended, resume tokens void). Logged, never an error for the request.
+  // After commit, before the answer: a revoked link or a participant removed from the case is let
+  // go from live rooms (connections ended, resume tokens void). Logged, never an error for the request.
   const accessEffects: AccessEffects = {
-    withdrawn: (withdrawal) => {
-      app.rooms.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms'));
-    },
+    withdrawn: (withdrawal) =>
+      app.rooms.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms')),
   };
 
   await app.register(

@@ -112,7 +112,7 @@ export async function revokeInvitation(ctx: ServiceContext, effects: AccessEffec
     await appendAuditEvent(tx, { type: 'invitation.revoked', caseId: session.caseId, actor: staffActor(p), data: { invitationId } });
     return { view: invitationView(row, found.participant, ctx.now()), caseId: session.caseId, sessionId: row.sessionId, participantId: row.participantId };
   });
-  effects.withdrawn({ cause: 'invitation_revoked', caseId, sessionId, participantId, invitationId });
+  await effects.withdrawn({ cause: 'invitation_revoked', caseId, sessionId, participantId, invitationId });
   return view;
 }
 

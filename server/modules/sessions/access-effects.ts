@@ -17,7 +17,9 @@ export interface AccessWithdrawal {
 /**
  * Side effects after the commit that withdrew access: the live rooms end that person's
  * connections and resume tokens. Injected by app.ts, so these modules know nothing of sockets.
+ * Awaited before the request is answered, so that once the mediator sees "revoked" the person is
+ * out; it never rejects (a failure is logged: the withdrawal itself is committed).
  */
 export interface AccessEffects {
-  withdrawn(withdrawal: AccessWithdrawal): void;
+  withdrawn(withdrawal: AccessWithdrawal): Promise<void>;
 }

@@ -108,5 +108,5 @@ export async function removeParticipant(ctx: ServiceContext, effects: AccessEffe
     if (!(await repo.removeParticipant(tx, caseId, participantId, ctx.now()))) throw notFound('participant');
     await appendAuditEvent(tx, { type: 'participant.removed', caseId, actor: staffActor(p), data: { participantId } });
   });
-  effects.withdrawn({ cause: 'participant_removed', caseId, participantId, sessionId: null, invitationId: null });
+  await effects.withdrawn({ cause: 'participant_removed', caseId, participantId, sessionId: null, invitationId: null });
 }

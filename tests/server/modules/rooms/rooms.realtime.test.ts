@@ -350,10 +350,12 @@ describe('resume tokens', () => {
     const removed = await api(world.app, world.cookies.mediator).delete(`/api/cases/${f.caseId}/participants/${participantId}`);
     expect(removed.statusCode).toBeLessThan(300);
 
-    // Only the resume token (no invitation, which the handshake would refuse): still refused.
+    // Only the resume token (no invitation, which the handshake would refuse): the removal was
+    // answered after the token was voided, so it no longer names a place at all.
     const back = open({ resumeToken: fisherman.resumeToken });
     await connected(back);
-    expect(await back.call('session:enter', { resumeToken: fisherman.resumeToken })).toMatchObject({ ok: false, error: { code: 'INVITATION_REVOKED' } });
+    expect(await back.call('session:enter', { resumeToken: fisherman.resumeToken })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(world.app.rooms.roomOf(f.sessionId)?.peers.has(fisherman.peerId) ?? false).toBe(false);
   });
 });
 
