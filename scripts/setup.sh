@@ -2,6 +2,8 @@
 # Prepares this checkout to run and test Haiqiao on Debian 12 (bookworm):
 #   1. Debian packages (toolchain and libraries for the mediasoup worker, Chromium, poppler,
 #      CJK fonts; meson from bookworm-backports)
+#   1b. Node.js >= 22: the machine's if recent enough, else Node 24 LTS from the npm registry,
+#      cached in ~/.cache/haiqiao/node (scripts/node-env.sh; start.sh and test.sh use it too)
 #   2. npm dependencies (npm ci, only when node_modules is missing or stale)
 #   3. the mediasoup worker binary, cached per mediasoup version outside the checkout
 #      (${HAIQIAO_CACHE_DIR:-$HOME/.cache/haiqiao}/mediasoup-worker/<version>/) and installed
@@ -12,6 +14,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$(pwd)
+# shellcheck source=node-env.sh
+. scripts/node-env.sh
 
 log() { printf '[setup] %4ds %s\n' "$SECONDS" "$*"; }
 die() { printf '[setup] %4ds ERROR: %s\n' "$SECONDS" "$*" >&2; exit 1; }
@@ -85,11 +89,26 @@ setup_apt() {
 # ---------------------------------------------------------------------------------------
 # 2. npm dependencies
 # ---------------------------------------------------------------------------------------
-setup_npm() {
-  command -v node > /dev/null || die "node is not installed (Node >= 20.19 required)"
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
-    || die "Node $(node --version) is too old (>= 20.19 required)"
+setup_node() {
+  if haiqiao_use_node; then
+    log "node: $(node --version) at $(command -v node) (skipped)"
+    return
+  fi
+  log "node: $(node --version 2>/dev/null || echo none) is older than $HAIQIAO_NODE_MIN_MAJOR; installing Node $HAIQIAO_NODE_VERSION from the npm registry into $(haiqiao_node_dir)"
+  haiqiao_install_node || die "could not install Node $HAIQIAO_NODE_VERSION"
+  haiqiao_use_node || die "Node $HAIQIAO_NODE_VERSION was installed but does not run"
+  log "node: $(node --version) at $(command -v node)"
+}
 
+setup_npm() {
+  # node_modules records the Node major it was installed with: native addons and the lockfile's
+  # engine checks follow it, so a Node upgrade reinstalls.
+  local stamp=node_modules/.haiqiao-node-major major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ -d node_modules ] && [ "$(cat "$stamp" 2>/dev/null)" != "$major" ]; then
+    log "npm: node_modules was installed with Node $(cat "$stamp" 2>/dev/null || echo '<unknown>'); reinstalling for Node $major"
+    rm -rf node_modules
+  fi
   if [ -d node_modules ] && [ -f node_modules/.package-lock.json ] \
     && ! [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "npm: node_modules is up to date (skipped)"
@@ -99,6 +118,7 @@ setup_npm() {
   # A placeholder MEDIASOUP_WORKER_BIN makes mediasoup's postinstall skip its worker
   # download/build (which fails offline); step 3 provides the worker.
   MEDIASOUP_WORKER_BIN=placeholder-provided-by-setup npm ci --no-audit --no-fund
+  printf '%s\n' "$major" > "$stamp"
   log "npm: done"
 }
 
@@ -206,6 +226,7 @@ setup_client() {
 
 log "repo $repo"
 setup_apt
+setup_node
 setup_npm
 setup_worker
 setup_client

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+. scripts/node-env.sh
+haiqiao_use_node
 exec npx --no -- tsx server/main.ts "$@"

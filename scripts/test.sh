@@ -9,6 +9,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log() { printf '[test] %4ds %s\n' "$SECONDS" "$*"; }
 
 bash scripts/setup.sh
+# shellcheck source=node-env.sh
+. scripts/node-env.sh
+haiqiao_use_node
+log "node $(node --version)"
 
 # PostgreSQL for tests that use a real server (the app itself defaults to embedded PGlite).
 if command -v pg_isready > /dev/null; then

@@ -5,8 +5,10 @@
 #   scripts/mediasoup-worker/build.sh <mediasoup package dir> <output binary>
 #
 # The package's worker/ tree is copied, its meson wraps are replaced by thin subprojects
-# over the system libraries, libsrtp 2 is adapted to the libsrtp 3 API by srtp-shim.h, and
-# one known DTLS bug (fatal with a kernel-TLS-enabled OpenSSL such as Debian's) is fixed.
+# over the system libraries, libsrtp 2 is adapted to the libsrtp 3 API by srtp-shim.h,
+# ankerl::unordered_dense is mapped onto the standard containers (unordered-dense/), and in
+# sources older than 3.32.2 one DTLS bug (fatal with a kernel-TLS-enabled OpenSSL such as
+# Debian's) is fixed.
 set -euo pipefail
 
 pkg_dir=$(cd "$1" && pwd)
@@ -24,12 +26,15 @@ cd "$work/worker"
 
 # 1. The DTLS memory-BIO callback must test the BIO_CB_RETURN bit, not compare with it:
 #    otherwise it answers "yes" to OpenSSL's kernel-TLS query and the first browser's
-#    handshake writes into a NULL buffer (worker SIGSEGV).
+#    handshake writes into a NULL buffer (worker SIGSEGV). mediasoup fixed it upstream in 3.32.2
+#    (PR #2025); older sources are patched here.
 dtls=src/RTC/DtlsTransport.cpp
 if grep -q '(operationType == BIO_CB_RETURN)' "$dtls"; then
   sed -i 's/(operationType == BIO_CB_RETURN)/(operationType \& BIO_CB_RETURN)/' "$dtls"
   log "applied DTLS BIO callback fix"
-elif ! grep -q '(operationType & BIO_CB_RETURN)' "$dtls"; then
+elif grep -q '(operationType & BIO_CB_RETURN)' "$dtls"; then
+  log "DTLS BIO callback already tests the BIO_CB_RETURN bit (fixed upstream); no patch needed"
+else
   log "warning: DTLS BIO callback not found in the expected form; building unpatched"
 fi
 
@@ -68,21 +73,12 @@ option('tests', type: 'string', value: 'disabled')
 option('doc', type: 'string', value: 'disabled')
 option('log-stdout', type: 'string', value: 'false')"
 
-stub usrsctp "
-usrsctp_dep = dependency('usrsctp')
-usrsctp = static_library('usrsctp_stub', 'stub.c')" "
-option('sctp_build_programs', type: 'boolean', value: false)"
-
-stub abseil-cpp "
-absl_container_dep = declare_dependency(dependencies: [
-  dependency('absl_flat_hash_map'), dependency('absl_flat_hash_set'),
-  dependency('absl_btree'), dependency('absl_inlined_vector')])
-absl_container_lib = static_library('absl_stub', 'stub.c')
-absl_strings_dep = declare_dependency(dependencies: [
-  dependency('absl_strings'), dependency('absl_str_format')])
-absl_types_dep = declare_dependency(dependencies: [
-  dependency('absl_optional'), dependency('absl_variant'), dependency('absl_span'),
-  dependency('absl_any'), dependency('absl_compare')])"
+# unordered_dense is header-only and not in Debian 12: a header over the standard containers,
+# found through a pkg-config file (meson asks for dependency('unordered_dense')).
+mkdir -p "$work/pkgconfig"
+printf '%s\n' 'Name: unordered_dense' 'Description: std-container stand-in for ankerl::unordered_dense' \
+  'Version: 5.3.2' "Cflags: -I$here/unordered-dense" > "$work/pkgconfig/unordered_dense.pc"
+export PKG_CONFIG_PATH="$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 
 stub flatbuffers "
 flatbuffers_dep = dependency('flatbuffers')
@@ -93,7 +89,7 @@ catch2_dep = declare_dependency()"
 
 # 3. Configure and build. The flatbuffers headers must exist before libwebrtc compiles.
 meson setup build --wrap-mode=nodownload --buildtype=release -Db_ndebug=true \
-  -Dms_disable_liburing=true > "$work/meson-setup.log" 2>&1 || { cat "$work/meson-setup.log"; exit 1; }
+  > "$work/meson-setup.log" 2>&1 || { cat "$work/meson-setup.log"; exit 1; }
 log "configured; generating flatbuffers headers"
 meson compile -C build flatbuffers-generator > "$work/flatc.log" 2>&1 || { cat "$work/flatc.log"; exit 1; }
 log "compiling (progress every 100 steps)"

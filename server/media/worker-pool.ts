@@ -1,6 +1,5 @@
 // A fixed-size pool of mediasoup workers: one process per core, routers placed on the least
 // loaded worker, dead workers replaced. mediasoup only; no database, modules or Fastify here.
-import path from 'node:path';
 import type { types } from 'mediasoup';
 import { resolveWorkerBinary, type WorkerBinary } from './worker-binary';
 
@@ -57,28 +56,22 @@ const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 
 /**
- * mediasoup 3.19.3 has no per-worker binary option: node/lib/Worker.js computes `workerBin`
- * once, when it is first loaded (MEDIASOUP_WORKER_BIN if set, else
- * <pkg>/worker/out/Release/mediasoup-worker), and every createWorker() spawns that path.
- * resolveWorkerBinary() applies the same rule, so the two agree unless MEDIASOUP_WORKER_BIN
- * was changed after mediasoup was loaded; refuse that rather than spawn an unchecked binary.
+ * Loads mediasoup and checks that the library and the worker binary (checked and labelled by
+ * resolveWorkerBinary()) are the same version. Every createWorker() is then given that binary
+ * explicitly (`workerBin`, per worker since mediasoup 3.2x), so what runs is what was checked.
  */
-async function loadMediasoup(bin: WorkerBinary): Promise<Mediasoup> {
+async function loadMediasoup(bin: WorkerBinary): Promise<{ ms: Mediasoup; bin: WorkerBinary }> {
   const ms = await import('mediasoup');
-  if (path.resolve(ms.workerBin) !== bin.path) {
-    throw new Error(
-      `mediasoup will spawn ${ms.workerBin} but the checked worker is ${bin.path}: ` +
-        'MEDIASOUP_WORKER_BIN must be set before mediasoup is first imported',
-    );
-  }
   if (ms.version !== bin.version) {
     throw new Error(`mediasoup ${ms.version} is loaded but the worker binary is for ${bin.version}`);
   }
-  return ms;
+  return { ms, bin };
 }
 
 export class WorkerPool {
   readonly #ms: Mediasoup;
+  /** The checked worker binary every worker is spawned from. */
+  readonly #workerBin: string;
   readonly #options: WorkerPoolOptions;
   readonly #log: PoolLogger;
   /** Live workers and how many routers each one holds, in creation order. */
@@ -90,8 +83,9 @@ export class WorkerPool {
   readonly #waiters = new Set<() => void>();
   #closed = false;
 
-  private constructor(ms: Mediasoup, options: WorkerPoolOptions) {
+  private constructor(ms: Mediasoup, workerBin: string, options: WorkerPoolOptions) {
     this.#ms = ms;
+    this.#workerBin = workerBin;
     this.#options = options;
     this.#log = options.logger ?? consoleLogger;
   }
@@ -100,8 +94,8 @@ export class WorkerPool {
     if (!Number.isInteger(options.size) || options.size < 1) {
       throw new RangeError(`WorkerPool size must be a positive integer, got ${options.size}`);
     }
-    const ms = await loadMediasoup(resolveWorkerBinary());
-    const pool = new WorkerPool(ms, options);
+    const { ms, bin } = await loadMediasoup(resolveWorkerBinary());
+    const pool = new WorkerPool(ms, bin.path, options);
     try {
       await Promise.all(Array.from({ length: options.size }, (_, slot) => pool.#spawn(slot)));
     } catch (error) {
@@ -184,6 +178,7 @@ export class WorkerPool {
   async #spawn(slot: number): Promise<types.Worker> {
     const { logLevel = 'warn', rtcMinPort, rtcMaxPort } = this.#options;
     const worker = await this.#ms.createWorker({
+      workerBin: this.#workerBin,
       logLevel,
       ...(rtcMinPort !== undefined && { rtcMinPort }),
       ...(rtcMaxPort !== undefined && { rtcMaxPort }),
