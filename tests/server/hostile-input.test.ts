@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestWorld, json, sampleCase, sampleResidentId, tableCounts, testPassword, type TestWorld } from '../helpers/test-app';
+import { api, createTestWorld, json, sampleCase, sampleResidentId, testPassword, type TestWorld, worldState } from '../helpers/test-app';
 
 let world: TestWorld;
 let ownCase: { id: string; number: string; parties: { id: string }[] };
@@ -24,13 +24,13 @@ function raw(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, b
   return world.app.inject({ method, url, payload: body, headers: { cookie: world.cookies.mediator, 'content-type': contentType } });
 }
 
-/** Sends a hostile request and checks the answer, the field at fault and that nothing changed. */
+/** Sends a hostile request and checks the answer, the field at fault and that nothing changed (every row of every table, and the stored files). */
 async function refused(
   what: string,
   send: () => Promise<LightMyRequestResponse>,
   expected: { status: number; code?: string; field?: string },
 ): Promise<LightMyRequestResponse> {
-  const before = await tableCounts(world.database);
+  const before = await worldState(world);
   const res = await send();
   statuses.push({ what, status: res.statusCode });
   expect(res.statusCode, `${what}: ${res.body.slice(0, 300)}`).toBeLessThan(500);
@@ -41,7 +41,7 @@ async function refused(
     expect(body.error.field, what).toBe(expected.field);
     expect(body.error.issues.map((i: { field: string }) => i.field), what).toContain(expected.field);
   }
-  expect(await tableCounts(world.database), what).toEqual(before);
+  expect(await worldState(world), what).toEqual(before);
   return res;
 }
 
@@ -134,7 +134,7 @@ describe('case fields of the wrong type or out of range', () => {
 
 describe('nothing half-written', () => {
   it('a case whose second party is invalid writes no case, party, audit event or case-number counter', async () => {
-    const before = await tableCounts(world.database);
+    const before = await worldState(world);
     for (const secondParty of [
       { kind: 'organisation', name: '福鼎远洋运输有限公司', idType: 'resident_id', idNumber: sampleResidentId },
       { kind: 'person', name: '' },
@@ -143,8 +143,8 @@ describe('nothing half-written', () => {
     ]) {
       await refused('second party invalid', () => mediator().post('/api/cases', { ...sampleCase, parties: [sampleCase.parties[0], secondParty] }), { status: 400, code: 'VALIDATION_FAILED' });
     }
-    const after = await tableCounts(world.database);
-    for (const table of ['cases', 'parties', 'vessels', 'audit_events', 'case_number_counters']) expect(after[table], table).toBe(before[table]);
+    const after = await worldState(world);
+    for (const table of ['cases', 'parties', 'vessels', 'audit_events', 'case_number_counters']) expect(after.tables[table], table).toBe(before.tables[table]);
     const counter = rows<{ last: number }>(await world.database.db.execute(sql`select last from case_number_counters where organisation_id = ${world.orgs.center}`));
     expect(counter[0]!.last).toBe(1);
     // No case number was burnt: the next case takes the one after the fixture's.
@@ -191,11 +191,11 @@ describe('bodies that are not the JSON we expect', () => {
   it('a text/plain body (a CORS “simple” request) is refused and stores nothing', async () => {
     // Fastify parses text/plain into a string by default, which the body schema then refuses
     // with 400; 415 would be the consistent answer (see report). Either way nothing is stored.
-    const before = await tableCounts(world.database);
+    const before = await worldState(world);
     const res = await raw('POST', '/api/cases', JSON.stringify(sampleCase), 'text/plain');
     statuses.push({ what: 'text/plain', status: res.statusCode });
     expect([400, 415]).toContain(res.statusCode);
-    expect(await tableCounts(world.database)).toEqual(before);
+    expect(await worldState(world)).toEqual(before);
   });
 });
 
@@ -211,11 +211,11 @@ describe('SQL-ish input is data', () => {
   ];
 
   it.each(nasty)('q=%s → 200, matches literally, tables intact', async (q) => {
-    const before = await tableCounts(world.database);
+    const before = await worldState(world);
     const res = await mediator().get(`/api/cases?q=${encodeURIComponent(q)}`);
     const body = accepted(`q ${q}`, res, 200);
     expect(body.total).toBe(0);
-    expect(await tableCounts(world.database)).toEqual(before);
+    expect(await worldState(world)).toEqual(before);
   });
 
   it('names and titles are stored and returned verbatim, and found by a search for them', async () => {
