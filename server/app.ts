@@ -19,6 +19,7 @@ import { healthRoutes } from './modules/health/health.routes';
 import { invitationsRoutes } from './modules/invitations/invitations.routes';
 import { loadOrCreatePlatformCertificate, type PlatformCertificate } from './documents/platform-certificate';
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
+import { JobQueue } from './jobs/job-queue';
 import { createSealer } from './modules/agreements/sealing';
 import { confirmationsRoutes } from './modules/confirmations/confirmations.routes';
 import { documentsRoutes } from './modules/documents/documents.routes';
@@ -115,7 +116,9 @@ export async function buildApp(deps: AppDeps) {
       app.log.error({ err, caseId, agreementId }, 'could not tell live rooms of an agreement change');
     }
   };
-  const sealer = createSealer(ctx, certificate, app.log, agreementChanged);
+  const jobs = await JobQueue.start(deps.database, app.log);
+  app.addHook('onClose', () => jobs.stop());
+  const sealer = await createSealer(ctx, certificate, app.log, agreementChanged, jobs);
   app.decorate('sealer', sealer);
   // …and seal what was fully signed or ruled on.
   const agreementEffects = {

@@ -18,6 +18,10 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export interface Database {
   db: Db;
   driver: 'postgres' | 'pglite';
+  /** The PostgreSQL server's URL (driver 'postgres'), for components with pools of their own (the job queue). */
+  url?: string;
+  /** The embedded database itself (driver 'pglite'), which allows no second connection. */
+  pglite?: PGlite;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -39,14 +43,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const client = postgres(options.databaseUrl, { max: options.max ?? 10, onnotice: () => {} });
     const db = drizzlePostgres(client, { schema });
     await migratePostgres(db, { migrationsFolder });
-    database = { db: db as unknown as Db, driver: 'postgres', ping: () => ping(db as unknown as Db), close: () => client.end({ timeout: 5 }) };
+    database = { db: db as unknown as Db, driver: 'postgres', url: options.databaseUrl, ping: () => ping(db as unknown as Db), close: () => client.end({ timeout: 5 }) };
   } else {
     const dir = path.resolve(options.dataDir ?? 'data', 'pglite');
     fs.mkdirSync(dir, { recursive: true });
     const client = new PGlite(dir);
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder });
-    database = { db: db as unknown as Db, driver: 'pglite', ping: () => ping(db as unknown as Db), close: () => client.close() };
+    database = { db: db as unknown as Db, driver: 'pglite', pglite: client, ping: () => ping(db as unknown as Db), close: () => client.close() };
   }
   return database;
 }

@@ -29,6 +29,8 @@ export interface TestWorld {
   baseUrl: string;
   /** Closes the app (as a server shutdown would) and starts a new one on the same database and port. */
   restart(): Promise<void>;
+  /** Starts one more app on the same database and files, as a second node of a cluster; closed with the world. */
+  addNode(): Promise<App>;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
     // (see loginRatePerMinute) is left untouched for the test's own attempts from 127.0.0.1.
     cookies[key] = await login(app, key.toLowerCase(), testPassword, `198.51.100.${index + 1}`);
   }
+  const extraNodes: App[] = [];
   const world: TestWorld = {
     app,
     database,
@@ -103,7 +106,14 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       if (options.listen) await app.listen({ host: '127.0.0.1', port: Number(new URL(baseUrl).port) });
       else await app.ready();
     },
+    async addNode() {
+      const node = await build();
+      await node.ready();
+      extraNodes.push(node);
+      return node;
+    },
     async close() {
+      for (const node of extraNodes) await node.close();
       await world.app.close();
       await database.drop();
       if (!options.filesDir) fs.rmSync(filesDir, { recursive: true, force: true });

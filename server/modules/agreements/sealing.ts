@@ -9,6 +9,7 @@ import { renderAgreementPdf } from '../../documents/agreement-pdf';
 import type { PlatformCertificate } from '../../documents/platform-certificate';
 import { renderRulingPdf } from '../../documents/ruling-pdf';
 import { sealPdf } from '../../documents/seal-pdf';
+import type { JobQueue } from '../../jobs/job-queue';
 import { sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
 import * as casesRepo from '../cases/cases.repository';
@@ -25,23 +26,26 @@ const identityLabels: Record<string, string> = {
 
 const system = { kind: 'system' as const };
 
+/** A seal that fails (a full disk, the database restarting) is tried again after 5 s, 10 s, 20 s … up to 10 min, 20 times. */
+const sealRetry = { retryLimit: 20, retryDelaySeconds: 5, retryDelayMaxSeconds: 600, expireInSeconds: 300 };
+
 /**
- * Sealing runs after the commit that collected the last signature (or recorded a ruling): the
- * PDF is rendered, signed with the platform certificate, stored, and recorded in one transaction.
- * Jobs run one at a time; a failed job is retried at the next start (`resumePending`).
+ * Sealing runs as background jobs (server/jobs) queued after the commit that collected the last
+ * signature (or recorded a ruling): the PDF is rendered, signed with the platform certificate,
+ * stored, and recorded in one transaction. A failed job is retried with backoff on whichever node
+ * is up; a job is queued once per agreement or ruling, and its work is idempotent, so an agreement
+ * is sealed exactly once however many nodes run. A sweep every five minutes (and at start)
+ * queues anything signed or ruled on that has no job, e.g. when the process died between the
+ * commit and queueing the job.
  */
-export function createSealer(
+export async function createSealer(
   ctx: ServiceContext,
   certificate: PlatformCertificate,
   log: { error(obj: object, msg?: string): void },
   /** After a commit that sealed an agreement or attached a ruling: tell live rooms (co-review). */
-  changed: (caseId: string, agreementId: string) => void = () => {},
+  changed: (caseId: string, agreementId: string) => void,
+  jobs: JobQueue,
 ) {
-  let chain: Promise<void> = Promise.resolve();
-  const run = (job: () => Promise<void>, what: object) => {
-    chain = chain.then(job).catch((err: unknown) => log.error({ err, ...what }, 'sealing failed; it will be retried at the next start'));
-    return chain;
-  };
 
   async function sealAgreement(agreementId: string) {
     const agreement = await repo.findAgreement(ctx.db, agreementId);
@@ -147,7 +151,12 @@ export function createSealer(
     try {
       await ctx.db.transaction(async (tx) => {
         const document = await repo.insertDocument(tx, { caseId: caseRow.id, agreementId: agreement.id, kind: 'ruling', versionHash: version.sha256, sha256: sha256Hex(sealed), byteSize: sealed.length, storageKey });
-        await tx.update(confirmations).set({ rulingDocumentId: document.id }).where(and(eq(confirmations.id, confirmationId), isNull(confirmations.rulingDocumentId)));
+        const attached = await tx
+          .update(confirmations)
+          .set({ rulingDocumentId: document.id })
+          .where(and(eq(confirmations.id, confirmationId), isNull(confirmations.rulingDocumentId)))
+          .returning({ id: confirmations.id });
+        if (attached.length === 0) throw new Error('the ruling was issued meanwhile');
         await appendAuditEvent(tx, { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { confirmationId, documentId: document.id, sha256: document.sha256, kind: 'ruling' } });
       });
     } catch (error) {
@@ -157,22 +166,32 @@ export function createSealer(
     changed(caseRow.id, agreement.id);
   }
 
+  const queue = (name: string, data: Record<string, string>, key: string) =>
+    jobs.send(name, data, key).catch((err: unknown) => log.error({ err, ...data }, `could not queue ${name}; the next sweep queues it`));
+
+  /** Queues every agreement waiting for its seal and every ruling waiting for its document. */
+  async function sweep() {
+    for (const a of await ctx.db.select({ id: agreements.id }).from(agreements).where(eq(agreements.status, 'signed'))) await queue('seal-agreement', { agreementId: a.id }, a.id);
+    const rulings = await ctx.db.select({ id: confirmations.id, status: confirmations.status, rulingNumber: confirmations.rulingNumber }).from(confirmations).where(isNull(confirmations.rulingDocumentId));
+    for (const c of rulings) if (c.rulingNumber && (c.status === 'confirmed' || c.status === 'rejected')) await queue('issue-ruling', { confirmationId: c.id }, c.id);
+  }
+
+  await jobs.define<{ agreementId: string }>({ name: 'seal-agreement', run: ({ agreementId }) => sealAgreement(agreementId), ...sealRetry });
+  await jobs.define<{ confirmationId: string }>({ name: 'issue-ruling', run: ({ confirmationId }) => issueRuling(confirmationId), ...sealRetry });
+  await jobs.define({ name: 'sealing-sweep', run: sweep, retryLimit: 0, retryDelaySeconds: 60, retryDelayMaxSeconds: 60, expireInSeconds: 120 });
+  await jobs.every('sealing-sweep', '*/5 * * * *');
+
   return {
-    sealAgreement: (agreementId: string) => run(() => sealAgreement(agreementId), { agreementId }),
-    issueRuling: (confirmationId: string) => run(() => issueRuling(confirmationId), { confirmationId }),
-    /** Resolves when every queued job has finished. */
-    idle: () => chain,
-    /** Jobs a crash or restart interrupted. */
-    async resumePending() {
-      for (const a of await ctx.db.select({ id: agreements.id }).from(agreements).where(eq(agreements.status, 'signed'))) void run(() => sealAgreement(a.id), { agreementId: a.id });
-      const rulings = await ctx.db.select({ id: confirmations.id, status: confirmations.status, rulingNumber: confirmations.rulingNumber }).from(confirmations).where(isNull(confirmations.rulingDocumentId));
-      for (const c of rulings) if (c.rulingNumber && (c.status === 'confirmed' || c.status === 'rejected')) void run(() => issueRuling(c.id), { confirmationId: c.id });
-      return chain;
-    },
+    sealAgreement: (agreementId: string) => queue('seal-agreement', { agreementId }, agreementId),
+    issueRuling: (confirmationId: string) => queue('issue-ruling', { confirmationId }, confirmationId),
+    /** Resolves when no sealing job is ready or running. */
+    idle: () => jobs.idle(),
+    /** Queues what a crash or restart left unsealed (also runs every five minutes). */
+    resumePending: sweep,
   };
 }
 
-export type Sealer = ReturnType<typeof createSealer>;
+export type Sealer = Awaited<ReturnType<typeof createSealer>>;
 
 function beijing(at: Date) {
   const t = new Date(at.getTime() + 8 * 3_600_000);
