@@ -20,6 +20,9 @@ import { invitationsRoutes } from './modules/invitations/invitations.routes';
 import { loadOrCreatePlatformCertificate, type PlatformCertificate } from './documents/platform-certificate';
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
 import { createSealer } from './modules/agreements/sealing';
+import { scheduleAnchoring } from './modules/audit/anchoring';
+import { createSealRegistry } from './modules/seals/seals.service';
+import type { Timestamper } from './security/timestamp-authority';
 import { confirmationsRoutes } from './modules/confirmations/confirmations.routes';
 import { documentsRoutes } from './modules/documents/documents.routes';
 import { appraisalsRoutes } from './modules/evidence/appraisals.routes';
@@ -57,8 +60,15 @@ export interface AppDeps {
   filesDir?: string;
   /** Key for signed file links; main derives it from the configured secret (default: random). */
   urlSigningKey?: Uint8Array;
-  /** Signs sealed PDFs; main loads or creates it in the data dir (default: one shared by tests). */
+  /**
+   * The platform's own certificate, which sealed documents before each organisation had its
+   * own: still recognised by /verify (default: one shared by tests).
+   */
   certificate?: PlatformCertificate;
+  /** RFC 3161 client for seals (PAdES B-T) and audit anchors; unset: no trusted time. */
+  timestamper?: Timestamper;
+  /** How often the audit chain's head is timestamped (needs `timestamper`; 0 or unset: never). */
+  auditAnchorIntervalMs?: number;
   /** Built client to serve (dist/client); null to serve none. */
   clientDir?: string | null;
 }
@@ -115,7 +125,11 @@ export async function buildApp(deps: AppDeps) {
       app.log.error({ err, caseId, agreementId }, 'could not tell live rooms of an agreement change');
     }
   };
-  const sealer = createSealer(ctx, certificate, app.log, agreementChanged);
+  const sealer = createSealer(ctx, createSealRegistry(ctx), app.log, agreementChanged, deps.timestamper);
+  if (deps.timestamper && deps.auditAnchorIntervalMs) {
+    const anchoring = scheduleAnchoring(ctx.db, deps.timestamper, deps.auditAnchorIntervalMs, app.log);
+    app.addHook('onClose', () => anchoring.stop());
+  }
   app.decorate('sealer', sealer);
   // …and seal what was fully signed or ruled on.
   const agreementEffects = {

@@ -434,6 +434,7 @@ export const enEnums: EnumLabels = {
   auditEventType: {
     'organisation.created': 'Organisation created',
     'organisation.updated': 'Organisation changed',
+    'organisation.seal_installed': 'Sealing certificate installed',
     'staff_user.created': 'Account created',
     'staff_user.updated': 'Account changed',
     'staff_user.password_changed': 'Password changed',
@@ -462,6 +463,9 @@ export const enEnums: EnumLabels = {
     'attendance.left': 'Left',
     'evidence.uploaded': 'Evidence uploaded',
     'evidence.shared': 'Evidence visibility changed',
+    'evidence.viewed': 'Evidence viewed',
+    'evidence.downloaded': 'Evidence downloaded',
+    'evidence.shown': 'Evidence shown in the room',
     'agreement.drafted': 'Agreement drafted',
     'agreement.version_saved': 'Agreement version saved',
     'agreement.comment_added': 'Comment on agreement',

@@ -419,6 +419,7 @@ export const zhEnums: EnumLabels = {
   auditEventType: {
     'organisation.created': '新建机构',
     'organisation.updated': '修改机构',
+    'organisation.seal_installed': '安装签章证书',
     'staff_user.created': '新建账号',
     'staff_user.updated': '修改账号',
     'staff_user.password_changed': '修改密码',
@@ -447,6 +448,9 @@ export const zhEnums: EnumLabels = {
     'attendance.left': '离开会议',
     'evidence.uploaded': '上传证据',
     'evidence.shared': '调整证据可见范围',
+    'evidence.viewed': '查看证据',
+    'evidence.downloaded': '下载证据',
+    'evidence.shown': '在会议室展示证据',
     'agreement.drafted': '起草协议',
     'agreement.version_saved': '保存协议版本',
     'agreement.comment_added': '协议意见',
