@@ -168,11 +168,20 @@ export interface SigningMaterial {
 
 /** Opens a PKCS#12: the private key and the certificate that matches it (first), plus any chain. */
 export function openP12(p12: Uint8Array, passphrase: string, label = 'PKCS#12'): SigningMaterial {
+  let der: forge.asn1.Asn1;
+  try {
+    der = forge.asn1.fromDer(Buffer.from(p12).toString('binary'));
+  } catch (error) {
+    throw new PlatformCertificateError(`${label} is not a PKCS#12 file (not DER): ${(error as Error).message}`);
+  }
   let parsed: forge.pkcs12.Pkcs12Pfx;
   try {
-    parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(Buffer.from(p12).toString('binary')), false, passphrase);
+    parsed = forge.pkcs12.pkcs12FromAsn1(der, false, passphrase);
   } catch (error) {
-    throw new PlatformCertificateError(`cannot open ${label} (wrong passphrase or not a PKCS#12): ${(error as Error).message}`);
+    const message = (error as Error).message;
+    // forge reports a wrong passphrase as a failed MAC check or a failed decryption.
+    if (/mac|password|decrypt/i.test(message)) throw new PlatformCertificateError(`cannot open ${label}: wrong passphrase (${message})`);
+    throw new PlatformCertificateError(`${label} is not a usable PKCS#12 file: ${message}`);
   }
   const keyBags = [
     ...(parsed.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ?? []),

@@ -18,6 +18,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSelfSignedP12 } from '../../server/documents/platform-certificate';
 import { createStaffUser } from '../../server/modules/admin/admin.service';
 import type { OrganisationId } from '../../shared/ids';
 import {
@@ -267,6 +268,27 @@ const routes: RouteSpec[] = [
     ok: 201,
     audited: true,
     call: async () => ({ url: '/api/admin/organisations', payload: { kind: 'mediation_center', name: `测试调解中心${++unique}`, caseNumberPrefix: '测调' } }),
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/organisations/:organisationId/seals',
+    kind: 'admin',
+    ok: 200,
+    call: async () => ({ url: `/api/admin/organisations/${world.orgs.xiamen}/seals`, ghostUrl: `/api/admin/organisations/${ghost()}/seals` }),
+    check: (res) => expect(json(res).items[0]).toMatchObject({ active: true }),
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/organisations/:organisationId/seals',
+    kind: 'admin',
+    ok: 201,
+    audited: true,
+    call: async () => {
+      const passphrase = `p${++unique}`;
+      const p12Base64 = createSelfSignedP12(passphrase, { commonName: `厦门海事法院 ${unique}`, organization: '厦门海事法院' }, new Date()).toString('base64');
+      return { url: `/api/admin/organisations/${world.orgs.xiamen}/seals`, payload: { p12Base64, passphrase }, ghostUrl: `/api/admin/organisations/${ghost()}/seals` };
+    },
+    check: (res) => expect(json(res)).toMatchObject({ source: 'uploaded', test: false, active: true }),
   },
   { method: 'GET', path: '/api/admin/staff-users', kind: 'admin', ok: 200, call: async () => ({ url: '/api/admin/staff-users' }) },
   {

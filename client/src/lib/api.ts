@@ -11,6 +11,8 @@ import {
   staffUserViewSchema,
   type staffUserCreateSchema,
   type staffUserUpdateSchema,
+  sealListSchema,
+  sealViewSchema,
 } from '../../../shared/api/admin';
 import { meSchema, organisationViewSchema, type loginRequestSchema } from '../../../shared/api/auth';
 import {
@@ -119,6 +121,9 @@ export const listStaffUsers = () => staff(request('GET', '/api/admin/staff-users
 export const createStaffUser = (body: StaffUserCreate) => staff(request('POST', '/api/admin/staff-users', staffUserViewSchema, { body }));
 export const updateStaffUser = (userId: string, body: StaffUserUpdate) =>
   staff(request('PATCH', `/api/admin/staff-users/${id(userId)}`, staffUserViewSchema, { body }));
+export const listSeals = (organisationId: string) => staff(request('GET', `/api/admin/organisations/${id(organisationId)}/seals`, sealListSchema));
+export const installSeal = (organisationId: string, body: { p12Base64: string; passphrase: string }) =>
+  staff(request('POST', `/api/admin/organisations/${id(organisationId)}/seals`, sealViewSchema, { body }));
 export const verifyAuditChain = () => staff(request('GET', '/api/admin/audit/verify', auditVerificationSchema));
 
 // Cases.

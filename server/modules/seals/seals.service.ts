@@ -128,7 +128,7 @@ export async function installSeal(ctx: ServiceContext, actor: Principal, organis
   try {
     facts = describeP12(p12, input.passphrase);
   } catch (error) {
-    if (error instanceof PlatformCertificateError) throw invalid(/passphrase|MAC|password/i.test(error.message) ? 'passphrase' : 'p12Base64', error.message);
+    if (error instanceof PlatformCertificateError) throw invalid(/wrong passphrase/.test(error.message) ? 'passphrase' : 'p12Base64', error.message);
     throw invalid('p12Base64', `not a usable PKCS#12: ${(error as Error).message}`);
   }
   // The signer must work (an RSA key that matches the certificate) before it replaces the old one.
