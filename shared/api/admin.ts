@@ -90,3 +90,20 @@ export const sealInstallSchema = z.object({
   p12Base64: z.string().min(1).max(180_000).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64 expected'),
   passphrase: z.string().max(1024),
 });
+
+/** The manifest of a per-case audit export (GET /api/cases/:caseId/audit/export/manifest.json). */
+export const auditExportManifestSchema = z.object({
+  format: z.literal('haiqiao-audit-export/1'),
+  caseId: z.string(),
+  caseNumber: z.string(),
+  exportedAt: z.string(),
+  upToSeq: z.number().int(),
+  file: z.literal('events.jsonl'),
+  sha256: z.string(),
+  rows: z.number().int(),
+  caseEvents: z.number().int(),
+  firstSeq: z.number().int().nullable(),
+  lastSeq: z.number().int().nullable(),
+  hash: z.object({ algorithm: z.literal('sha256'), canonicalization: z.literal('RFC 8785 JCS'), fields: z.array(z.string()) }),
+  anchors: z.array(z.object({ seq: z.number().int(), headHash: z.string(), tsaTime: z.string(), token: z.string() })),
+});

@@ -193,6 +193,8 @@ export const dataTables = [
   'documents',
   'confirmations',
   'obligations',
+  'organisation_seals',
+  'audit_anchors',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

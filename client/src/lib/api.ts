@@ -13,6 +13,7 @@ import {
   type staffUserUpdateSchema,
   sealListSchema,
   sealViewSchema,
+  auditExportManifestSchema,
 } from '../../../shared/api/admin';
 import { meSchema, organisationViewSchema, type loginRequestSchema } from '../../../shared/api/auth';
 import {
@@ -124,6 +125,18 @@ export const updateStaffUser = (userId: string, body: StaffUserUpdate) =>
 export const listSeals = (organisationId: string) => staff(request('GET', `/api/admin/organisations/${id(organisationId)}/seals`, sealListSchema));
 export const installSeal = (organisationId: string, body: { p12Base64: string; passphrase: string }) =>
   staff(request('POST', `/api/admin/organisations/${id(organisationId)}/seals`, sealViewSchema, { body }));
+/** The case's verifiable audit export: the manifest, then the events file made at the same chain head. */
+export async function exportCaseAudit(caseId: string): Promise<{ manifest: z.output<typeof auditExportManifestSchema>; events: string }> {
+  const manifest = await staff(request('GET', `/api/cases/${id(caseId)}/audit/export/manifest.json`, auditExportManifestSchema));
+  let response: Response;
+  try {
+    response = await fetch(`/api/cases/${id(caseId)}/audit/export/events.jsonl?upToSeq=${manifest.upToSeq}`, { credentials: 'same-origin' });
+  } catch (cause) {
+    throw new ApiError('NETWORK', cause instanceof Error ? cause.message : 'network error');
+  }
+  if (!response.ok) throw new ApiError(response.status === 404 ? 'NOT_FOUND' : 'INTERNAL', response.statusText || `HTTP ${response.status}`, response.status);
+  return { manifest, events: await response.text() };
+}
 export const verifyAuditChain = () => staff(request('GET', '/api/admin/audit/verify', auditVerificationSchema));
 
 // Cases.

@@ -6,7 +6,7 @@ import { organisationInputSchema } from '../../../shared/domain/organisations';
 import { organisationIdSchema, staffUserIdSchema } from '../../../shared/ids';
 import { verifyChain } from '../audit/audit.repository';
 import { verifyAnchors } from '../audit/anchoring';
-import { installSeal, listSeals } from '../seals/seals.service';
+import { ensureDefault, installSeal, listSeals } from '../seals/seals.service';
 import { requireStaff } from '../auth/principal';
 import * as service from './admin.service';
 
@@ -19,9 +19,12 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     return service.listOrganisations(app.ctx);
   });
 
-  app.post('/admin/organisations', { schema: { tags, body: organisationInputSchema, response: { 201: organisationViewSchema } } }, async (request, reply) =>
-    reply.code(201).send(await service.createOrganisation(app.ctx.db, requireStaff(request, admin), request.body)),
-  );
+  app.post('/admin/organisations', { schema: { tags, body: organisationInputSchema, response: { 201: organisationViewSchema } } }, async (request, reply) => {
+    const created = await service.createOrganisation(app.ctx.db, requireStaff(request, admin), request.body);
+    // After commit: the new organisation's test seal (else made when it first seals).
+    await ensureDefault(app.ctx, created.id).catch((err: unknown) => request.log.error({ err, organisationId: created.id }, 'could not create the test seal'));
+    return reply.code(201).send(created);
+  });
 
   app.get(
     '/admin/organisations/:organisationId/seals',

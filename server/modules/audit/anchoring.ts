@@ -8,11 +8,9 @@ import type { Db } from '../../db/client';
 import { auditAnchors, auditEvents } from '../../db/schema';
 import { readTimestampToken } from '../../documents/timestamp-token';
 import type { Timestamper } from '../../security/timestamp-authority';
+import { anchorMessage } from './anchor-message';
 
-/** What the TSA stamps for an anchor (its SHA-256 is sent). */
-export function anchorMessage(seq: number, headHash: string): Buffer {
-  return Buffer.from(`haiqiao-audit-head:${seq}:${headHash}`, 'utf8');
-}
+export { anchorMessage };
 
 export interface AuditAnchor {
   seq: number;

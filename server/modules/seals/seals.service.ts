@@ -49,7 +49,7 @@ const activeSeal = async (db: Db, organisationId: string) =>
   (await db.select().from(organisationSeals).where(and(eq(organisationSeals.organisationId, organisationId), eq(organisationSeals.active, true))))[0];
 
 /** Gives the organisation a self-signed test certificate unless it has an active seal. */
-async function ensureDefault(ctx: ServiceContext, organisationId: string): Promise<void> {
+export async function ensureDefault(ctx: ServiceContext, organisationId: string): Promise<void> {
   const [org] = await ctx.db.select().from(organisations).where(eq(organisations.id, organisationId));
   if (!org) throw notFound('organisation');
   if (await activeSeal(ctx.db, organisationId)) return;
@@ -112,8 +112,10 @@ export async function findSealOwner(db: Db, fingerprintSha256: string) {
   return row ? { organisationName: row.organisationName, organisationKind: row.organisationKind, testCertificate: row.source === 'test' } : null;
 }
 
+/** Read-only: an organisation created since the last start has none until it first seals. */
 export async function listSeals(ctx: ServiceContext, organisationId: string) {
-  await ensureDefault(ctx, organisationId);
+  const [org] = await ctx.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId));
+  if (!org) throw notFound('organisation');
   const rows = await ctx.db.select().from(organisationSeals).where(eq(organisationSeals.organisationId, organisationId)).orderBy(organisationSeals.createdAt);
   return { items: rows.reverse().map(sealView) };
 }

@@ -98,6 +98,11 @@ export const enMessages: Record<MessageKey, string> = {
   'vessel.owner': 'Owner',
   'vessel.ownerUnknown': 'Not specified',
 
+  'detail.auditExport': 'Audit trail export',
+  'detail.auditExportRun': 'Export (verifiable offline)',
+  'detail.auditExportHint': 'Exports every audit event of this case (events.jsonl) with a manifest (manifest.json). Whoever receives them can recompute each hash and check the links and the trusted timestamps without this platform:',
+  'detail.auditExportDone': 'Exported {rows} audit events of this case.',
+  'detail.auditExportDoneAnchored': 'Exported {rows} audit events of this case, with a trusted timestamp.',
   'detail.back': 'Back to cases',
   'detail.number': 'Case number',
   'detail.center': 'Mediation center',

@@ -98,6 +98,11 @@ export const zhMessages = {
   'vessel.owner': '船舶所有人',
   'vessel.ownerUnknown': '未指定',
 
+  'detail.auditExport': '审计记录导出',
+  'detail.auditExportRun': '导出（可离线核验）',
+  'detail.auditExportHint': '导出本案全部审计记录（events.jsonl）及清单（manifest.json）。收到的人可以在不连接本平台的情况下逐条重新计算哈希、核对前后衔接和可信时间戳，命令如下：',
+  'detail.auditExportDone': '已导出本案 {rows} 条审计记录。',
+  'detail.auditExportDoneAnchored': '已导出本案 {rows} 条审计记录，含可信时间戳。',
   'detail.back': '返回案件列表',
   'detail.number': '案号',
   'detail.center': '调解机构',
