@@ -643,6 +643,7 @@ const routes: RouteSpec[] = [
     participants: ['party', 'agent', 'appraiser', 'observer'],
     kind: 'caseRead',
     ok: 200,
+    audited: true, // custody: every view is recorded
     call: async () => ({ url: `/api/evidence/${base.evidenceId}/content`, ghostUrl: `/api/evidence/${ghost()}/content` }),
     check: (res) => {
       expect(res.headers['content-type']).toBe('application/pdf');
@@ -655,11 +656,21 @@ const routes: RouteSpec[] = [
     participants: ['party', 'agent', 'appraiser', 'observer'],
     kind: 'caseRead',
     ok: 200,
+    audited: true, // custody: every view is recorded
     call: async () => ({ url: `/api/evidence/${base.evidenceId}/pages/1`, ghostUrl: `/api/evidence/${ghost()}/pages/1` }),
     check: (res) => {
       expect(res.headers['content-type']).toBe('image/png');
       expect(res.rawPayload.subarray(1, 4).toString('latin1')).toBe('PNG');
     },
+  },
+  {
+    method: 'GET',
+    path: '/api/evidence/:evidenceId/custody',
+    participants: [],
+    kind: 'caseRead',
+    ok: 200,
+    call: async () => ({ url: `/api/evidence/${base.evidenceId}/custody`, ghostUrl: `/api/evidence/${ghost()}/custody` }),
+    check: (res) => expect(json(res).items[0]).toMatchObject({ type: 'evidence.uploaded' }),
   },
   // ---- appraisal (云鉴定) -------------------------------------------------------------------
   {

@@ -54,7 +54,7 @@ import {
   type courtDecisionSchema,
   type hearingRequestSchema,
 } from '../../../shared/api/agreements';
-import { evidenceListSchema } from '../../../shared/api/evidence';
+import { custodyListSchema, evidenceListSchema } from '../../../shared/api/evidence';
 import type { ConfirmationStatus } from '../../../shared/domain/agreements';
 
 // Case page: agreements, evidence, follow-up.
@@ -232,6 +232,7 @@ export const fileConfirmation = (agreementId: string) =>
 /** `form` holds the file (field "file"), and optionally description and sharedWith. */
 export const uploadEvidence = (caseId: string, form: FormData) =>
   staff(request('POST', `/api/cases/${id(caseId)}/evidence`, evidenceViewSchema, { body: form }));
+export const evidenceCustody = (evidenceId: string) => staff(request('GET', `/api/evidence/${id(evidenceId)}/custody`, custodyListSchema));
 export const shareEvidence = (evidenceId: string, sharedWith: string) =>
   staff(request('PATCH', `/api/evidence/${id(evidenceId)}`, evidenceViewSchema, { body: { sharedWith } }));
 export const listObligations = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/obligations`, obligationListSchema));
