@@ -21,6 +21,9 @@ import { loadOrCreatePlatformCertificate, type PlatformCertificate } from './doc
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
 import { JobQueue } from './jobs/job-queue';
 import { createSealer } from './modules/agreements/sealing';
+import { scheduleAnchoring } from './modules/audit/anchoring';
+import { createSealRegistry } from './modules/seals/seals.service';
+import type { Timestamper } from './security/timestamp-authority';
 import { confirmationsRoutes } from './modules/confirmations/confirmations.routes';
 import { documentsRoutes } from './modules/documents/documents.routes';
 import { appraisalsRoutes } from './modules/evidence/appraisals.routes';
@@ -58,8 +61,15 @@ export interface AppDeps {
   filesDir?: string;
   /** Key for signed file links; main derives it from the configured secret (default: random). */
   urlSigningKey?: Uint8Array;
-  /** Signs sealed PDFs; main loads or creates it in the data dir (default: one shared by tests). */
+  /**
+   * The platform's own certificate, which sealed documents before each organisation had its
+   * own: still recognised by /verify (default: one shared by tests).
+   */
   certificate?: PlatformCertificate;
+  /** RFC 3161 client for seals (PAdES B-T) and audit anchors; unset: no trusted time. */
+  timestamper?: Timestamper;
+  /** How often the audit chain's head is timestamped (needs `timestamper`; 0 or unset: never). */
+  auditAnchorIntervalMs?: number;
   /** Built client to serve (dist/client); null to serve none. */
   clientDir?: string | null;
 }
@@ -118,7 +128,11 @@ export async function buildApp(deps: AppDeps) {
   };
   const jobs = await JobQueue.start(deps.database, app.log);
   app.addHook('onClose', () => jobs.stop());
-  const sealer = await createSealer(ctx, certificate, app.log, agreementChanged, jobs);
+  const sealer = await createSealer(ctx, createSealRegistry(ctx), app.log, agreementChanged, jobs, deps.timestamper);
+  if (deps.timestamper && deps.auditAnchorIntervalMs) {
+    const anchoring = scheduleAnchoring(ctx.db, deps.timestamper, deps.auditAnchorIntervalMs, app.log);
+    app.addHook('onClose', () => anchoring.stop());
+  }
   app.decorate('sealer', sealer);
   // …and seal what was fully signed or ruled on.
   const agreementEffects = {

@@ -30,6 +30,10 @@ const envSchema = z.object({
   /** A PKCS#12 to sign sealed documents with; unset → a self-signed one created in the data dir. */
   HAIQIAO_SIGNING_P12: z.string().optional(),
   HAIQIAO_SIGNING_P12_PASSPHRASE: z.string().optional(),
+  /** RFC 3161 time-stamping authority: seals get a trusted time (PAdES B-T), the audit head is anchored. */
+  HAIQIAO_TSA_URL: z.url().optional(),
+  /** Minutes between timestamps of the audit chain's head (with a TSA). */
+  HAIQIAO_AUDIT_ANCHOR_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -48,6 +52,8 @@ export interface Config {
   secureCookies: boolean;
   trustedProxies: string[] | false;
   signingP12: { path: string; passphrase: string | undefined } | undefined;
+  tsaUrl: string | undefined;
+  auditAnchorMinutes: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -73,6 +79,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.HAIQIAO_SECURE_COOKIES ?? (e.PUBLIC_URL?.startsWith('https://') ?? false),
     trustedProxies: e.HAIQIAO_TRUSTED_PROXIES ? e.HAIQIAO_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter(Boolean) : false,
     signingP12: e.HAIQIAO_SIGNING_P12 ? { path: e.HAIQIAO_SIGNING_P12, passphrase: e.HAIQIAO_SIGNING_P12_PASSPHRASE } : undefined,
+    tsaUrl: e.HAIQIAO_TSA_URL,
+    auditAnchorMinutes: e.HAIQIAO_AUDIT_ANCHOR_MINUTES,
     logLevel: e.LOG_LEVEL,
   };
 }

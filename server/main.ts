@@ -7,6 +7,8 @@ import { openDatabase } from './db/client';
 import { loadOrCreatePlatformCertificate } from './documents/platform-certificate';
 import { WorkerPool } from './media/worker-pool';
 import { createIdNumberCipher, resolveEncryptionKey } from './security/id-number-cipher';
+import { createTimestamper } from './security/timestamp-authority';
+import { ensureDefaultSeals } from './modules/seals/seals.service';
 import { seedDemo } from './seed/demo';
 
 const config = loadConfig();
@@ -21,7 +23,9 @@ const certificate = await loadOrCreatePlatformCertificate({
   dir: path.join(config.dataDir, 'keys'),
   ...(config.signingP12 ? { p12Path: config.signingP12.path, ...(config.signingP12.passphrase ? { p12Passphrase: config.signingP12.passphrase } : {}) } : {}),
 });
-say(`documents are sealed with certificate ${certificate.fingerprintSha256.slice(0, 16)}… (${config.signingP12 ? config.signingP12.path : 'self-signed, in the data dir'})`);
+say(`platform certificate ${certificate.fingerprintSha256.slice(0, 16)}… (${config.signingP12 ? config.signingP12.path : 'self-signed, in the data dir'}); each organisation seals with its own`);
+const timestamper = config.tsaUrl ? createTimestamper({ url: config.tsaUrl }) : undefined;
+say(timestamper ? `trusted time: seals and the audit head are timestamped by ${config.tsaUrl}` : 'trusted time: off (set HAIQIAO_TSA_URL to timestamp seals and the audit chain)');
 
 const media = config.mediaWorkers > 0 ? await WorkerPool.start({ size: config.mediaWorkers, webRtcServer: config.rtc }) : null;
 say(media ? `media: ${media.status().workers} mediasoup worker(s) ${media.status().version}, WebRTC on ${config.rtc.listenIp} UDP+TCP ports ${config.rtc.firstPort}–${config.rtc.firstPort + media.status().workers - 1}` : 'media: disabled (HAIQIAO_MEDIA_WORKERS=0)');
@@ -37,11 +41,14 @@ const app = await buildApp({
   trustProxy: config.trustedProxies,
   filesDir: path.join(config.dataDir, 'files'),
   certificate,
+  ...(timestamper ? { timestamper, auditAnchorIntervalMs: config.auditAnchorMinutes * 60_000 } : {}),
   urlSigningKey: new Uint8Array(hkdfSync('sha256', key, 'haiqiao', 'signed-file-urls', 32)),
   logger: { level: config.logLevel },
 });
 
 const seeded = config.seedDemo ? await seedDemo(database.db) : null;
+const testSeals = await ensureDefaultSeals(app.ctx);
+if (testSeals > 0) say(`gave ${testSeals} organisation(s) a self-signed TEST sealing certificate; an admin installs each one's own PKCS#12 in 管理 → 机构`);
 void app.sealer.resumePending();
 
 closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {

@@ -4,7 +4,7 @@
 import { loadCjkFonts } from './fonts';
 import { beijingDate, beijingDateTime, DocumentInputError, parseInstant, sha256Hex } from './format';
 import { renderComposedPdf, type RenderPdfOptions } from './pdf-render';
-import { addSealPlaceholder, type SealOptions } from './seal-pdf';
+import { addSealPlaceholder, type SealCertificateFacts, type SealOptions } from './seal-pdf';
 import { Composer, type DrawOp, TextMeasurer } from './text-layout';
 
 export interface AgreementFact {
@@ -47,6 +47,8 @@ export interface AgreementDocumentInput {
   versionHash: string;
   /** ISO date-time; also the PDF's creation date. */
   generatedAt: string;
+  /** The certificate that seals the document, printed on the certificate page. */
+  sealCertificate?: SealCertificateFacts;
 }
 
 export interface RenderAgreementOptions {
@@ -212,6 +214,13 @@ function composeWithCertificate(input: AgreementDocumentInput, m: TextMeasurer, 
       { label: '协议版本摘要（SHA-256）', value: input.versionHash.toLowerCase() },
       { label: `内容页摘要（SHA-256，第 1–${contentPages} 页）`, value: contentDigest },
       { label: '文书生成时间', value: beijingDateTime(input.generatedAt) },
+      ...(input.sealCertificate
+        ? [
+            { label: '签章机构', value: input.sealCertificate.holder },
+            { label: '签章证书指纹（SHA-256）', value: input.sealCertificate.fingerprintSha256.toLowerCase() },
+            ...(input.sealCertificate.test ? [{ label: '签章证书类型', value: '测试证书（自签名，仅供试用，不作正式文书使用）TEST CERTIFICATE' }] : []),
+          ]
+        : []),
     ],
     table,
   );
@@ -238,7 +247,7 @@ function composeWithCertificate(input: AgreementDocumentInput, m: TextMeasurer, 
   c.gap(8);
   c.paragraph(
     `本证明页由${input.centerName}通过海桥云调解平台生成。签署时间为北京时间（UTC+8）。` +
-      '“内容页摘要”为本文书第 1 页至证明页之前各页单独渲染所得 PDF 的 SHA-256；平台以其数字证书对本文书全部页面（含本页）进行电子签章，' +
+      `“内容页摘要”为本文书第 1 页至证明页之前各页单独渲染所得 PDF 的 SHA-256；${input.sealCertificate ? input.sealCertificate.holder : '平台'}以其数字证书对本文书全部页面（含本页）进行电子签章，` +
       '签章后对文书的任何改动均可被检测（《中华人民共和国电子签名法》第十三条）。',
     { size: 8, lineHeight: 12, gray: 0.3, indent: 2 },
   );

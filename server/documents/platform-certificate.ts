@@ -23,8 +23,15 @@ export interface PlatformCertificateOptions {
   p12Path?: string;
   p12Passphrase?: string;
   /** Only for tests: subject and validity of a generated certificate. */
-  subject?: { commonName?: string; organization?: string };
+  subject?: CertificateSubject;
   now?: Date;
+}
+
+export interface CertificateSubject {
+  commonName?: string;
+  organization?: string;
+  /** e.g. marks a test certificate as such in the certificate itself. */
+  organizationalUnit?: string;
 }
 
 export const GENERATED_P12_FILE = 'platform-signing.p12';
@@ -108,7 +115,8 @@ async function waitForGenerated(p12File: string, passFile: string): Promise<Plat
   );
 }
 
-function createSelfSignedP12(passphrase: string, subject: PlatformCertificateOptions['subject'], now: Date): Buffer {
+/** A new RSA-2048 key and a self-signed certificate for it (valid ten years), as a PKCS#12. */
+export function createSelfSignedP12(passphrase: string, subject: CertificateSubject | undefined, now: Date): Buffer {
   // Node generates the key (fast, native); node-forge builds the certificate and PKCS#12.
   const { privateKey: privatePem } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -131,6 +139,7 @@ function createSelfSignedP12(passphrase: string, subject: PlatformCertificateOpt
   const attrs = [
     { name: 'commonName', value: subject?.commonName ?? COMMON_NAME, valueTagClass: utf8 },
     { name: 'organizationName', value: subject?.organization ?? ORGANIZATION, valueTagClass: utf8 },
+    ...(subject?.organizationalUnit ? [{ name: 'organizationalUnitName', value: subject.organizationalUnit, valueTagClass: utf8 }] : []),
     { name: 'countryName', value: 'CN' },
   ] as forge.pki.CertificateField[];
   cert.setSubject(attrs);
@@ -159,11 +168,20 @@ export interface SigningMaterial {
 
 /** Opens a PKCS#12: the private key and the certificate that matches it (first), plus any chain. */
 export function openP12(p12: Uint8Array, passphrase: string, label = 'PKCS#12'): SigningMaterial {
+  let der: forge.asn1.Asn1;
+  try {
+    der = forge.asn1.fromDer(Buffer.from(p12).toString('binary'));
+  } catch (error) {
+    throw new PlatformCertificateError(`${label} is not a PKCS#12 file (not DER): ${(error as Error).message}`);
+  }
   let parsed: forge.pkcs12.Pkcs12Pfx;
   try {
-    parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(Buffer.from(p12).toString('binary')), false, passphrase);
+    parsed = forge.pkcs12.pkcs12FromAsn1(der, false, passphrase);
   } catch (error) {
-    throw new PlatformCertificateError(`cannot open ${label} (wrong passphrase or not a PKCS#12): ${(error as Error).message}`);
+    const message = (error as Error).message;
+    // forge reports a wrong passphrase as a failed MAC check or a failed decryption.
+    if (/mac|password|decrypt/i.test(message)) throw new PlatformCertificateError(`cannot open ${label}: wrong passphrase (${message})`);
+    throw new PlatformCertificateError(`${label} is not a usable PKCS#12 file: ${message}`);
   }
   const keyBags = [
     ...(parsed.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ?? []),

@@ -4,7 +4,7 @@
 import { loadCjkFonts } from './fonts';
 import { chineseDate, DocumentInputError, parseInstant } from './format';
 import { renderComposedPdf } from './pdf-render';
-import { addSealPlaceholder, type SealOptions } from './seal-pdf';
+import { addSealPlaceholder, type SealCertificateFacts, type SealOptions } from './seal-pdf';
 import { Composer, TextMeasurer } from './text-layout';
 
 export interface RulingApplicant {
@@ -40,6 +40,8 @@ export interface RulingDocumentInput {
   date: string;
   /** ISO date-time; the PDF's creation date. */
   generatedAt: string;
+  /** The court's sealing certificate, noted under the signature lines. */
+  sealCertificate?: SealCertificateFacts;
 }
 
 export interface RenderRulingOptions {
@@ -93,6 +95,16 @@ export async function renderRulingPdf(input: RulingDocumentInput, options: Rende
       if (line) c.textLine(m.clean(line), c.geometry.left, c.baseline(top - i * BODY.lineHeight, BODY.size, BODY.lineHeight), c.contentWidth - 28, right);
     });
   });
+
+  if (input.sealCertificate) {
+    const cert = input.sealCertificate;
+    c.gap(18);
+    c.paragraph(
+      `本裁定书由${cert.holder}以其数字证书电子签章，证书指纹（SHA-256）${cert.fingerprintSha256.toLowerCase()}。` +
+        (cert.test ? '该证书为测试证书（自签名，仅供试用，不作正式文书使用）TEST CERTIFICATE。' : ''),
+      { size: 8, lineHeight: 12, gray: 0.3, indent: 2 },
+    );
+  }
 
   const seal = options.seal;
   return renderComposedPdf(c.composed(), m, {

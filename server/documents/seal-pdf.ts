@@ -1,16 +1,20 @@
-// Seals a PDF with the platform certificate: a PAdES baseline (B-B) signature, i.e. a detached
+// Seals a PDF with an organisation's certificate: a PAdES baseline (B-B) signature, i.e. a detached
 // CMS SignedData (SubFilter ETSI.CAdES.detached) with the content-type, message-digest and
 // ESS signing-certificate-v2 signed attributes; the claimed signing time is the signature
 // dictionary's /M (PAdES forbids the CMS signing-time attribute). Uses @signpdf/signpdf to fill
 // the placeholder that @signpdf/placeholder-pdf-lib adds in the renderer's pdf-lib pass.
-import { createHash, sign as cryptoSign } from 'node:crypto';
+// With a time-stamping authority the signature becomes B-T: the TSA's RFC 3161 token over the
+// signature value rides in the unsigned attribute id-aa-signatureTimeStampToken.
+import { createHash } from 'node:crypto';
 import forge from 'node-forge';
 import { PDFDocument } from 'pdf-lib';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { SignPdf } from '@signpdf/signpdf';
 import { findByteRange, Signer, SUBFILTER_ETSI_CADES_DETACHED } from '@signpdf/utils';
 import { PDF_CREATOR } from './pdf-render';
-import { openP12, type PlatformCertificate, type SigningMaterial } from './platform-certificate';
+import { p12Signer, type DocumentSigner } from './document-signer';
+import type { PlatformCertificate } from './platform-certificate';
+import { signatureTimestampAttribute } from './timestamp-token';
 
 export interface SealOptions {
   /** e.g. 调解协议确认签章 */
@@ -21,8 +25,18 @@ export interface SealOptions {
   name: string;
   signingTime: Date;
   contactInfo?: string;
-  /** Bytes reserved for the CMS signature (default 8192: room for a certificate chain). */
+  /** Bytes reserved for the CMS signature (default 8192, 16384 with a timestamp: room for two chains). */
   signatureLength?: number;
+  /** RFC 3161 client: returns the TSA's token over the bytes given (PAdES B-T). Unset: B-B. */
+  timestamp?: (data: Uint8Array) => Promise<Buffer>;
+}
+
+export interface SealCertificateFacts {
+  /** The organisation that seals (e.g. the mediation center). */
+  holder: string;
+  fingerprintSha256: string;
+  /** A self-signed test certificate: said plainly on the document. */
+  test: boolean;
 }
 
 export type SealingCertificate = Pick<PlatformCertificate, 'p12' | 'passphrase'>;
@@ -48,7 +62,7 @@ export function addSealPlaceholder(doc: PDFDocument, options: SealOptions): void
     location: pdfTextLiteral(options.location),
     contactInfo: pdfTextLiteral(options.contactInfo ?? ''),
     signingTime: options.signingTime,
-    signatureLength: options.signatureLength ?? 8192,
+    signatureLength: options.signatureLength ?? (options.timestamp ? 16384 : 8192),
     subFilter: SUBFILTER_ETSI_CADES_DETACHED,
     appName: PDF_CREATOR.replace(/[^\x20-\x7e]/g, '').replace(/\s+/g, ' ').trim(),
   });
@@ -73,15 +87,16 @@ function octal(byte: number): string {
   return `\\${byte.toString(8).padStart(3, '0')}`;
 }
 
-const materials = new WeakMap<SealingCertificate, SigningMaterial>();
+const signers = new WeakMap<SealingCertificate, DocumentSigner>();
 
-function material(cert: SealingCertificate): SigningMaterial {
-  let m = materials.get(cert);
-  if (!m) {
-    m = openP12(cert.p12, cert.passphrase);
-    materials.set(cert, m);
+function signerOf(cert: SealingCertificate | DocumentSigner): DocumentSigner {
+  if ('signRsaSha256' in cert) return cert;
+  let s = signers.get(cert);
+  if (!s) {
+    s = p12Signer(cert.p12, cert.passphrase);
+    signers.set(cert, s);
   }
-  return m;
+  return s;
 }
 
 /**
@@ -89,7 +104,7 @@ function material(cert: SealingCertificate): SigningMaterial {
  * pass); any other unsigned PDF gets one by a pdf-lib load and save first. Already-signed PDFs
  * are refused (pdf-lib rewrites the file, which would break the earlier signature).
  */
-export async function sealPdf(pdf: Uint8Array, cert: SealingCertificate, options: SealOptions): Promise<Uint8Array> {
+export async function sealPdf(pdf: Uint8Array, cert: SealingCertificate | DocumentSigner, options: SealOptions): Promise<Uint8Array> {
   let bytes = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
   if (!findByteRange(bytes).byteRangePlaceholder) {
     if (/\/ByteRange\s*\[/.test(bytes.toString('latin1'))) throw new SealError('the PDF is already signed');
@@ -97,7 +112,7 @@ export async function sealPdf(pdf: Uint8Array, cert: SealingCertificate, options
     addSealPlaceholder(doc, options);
     bytes = Buffer.from(await doc.save({ useObjectStreams: true }));
   }
-  const signer = new PadesSigner(material(cert));
+  const signer = new PadesSigner(signerOf(cert), options.timestamp);
   const signed = await new SignPdf().sign(bytes, signer, options.signingTime);
   return new Uint8Array(signed.buffer, signed.byteOffset, signed.byteLength);
 }
@@ -118,12 +133,15 @@ const OID = {
 } as const;
 
 class PadesSigner extends Signer {
-  constructor(private readonly material: SigningMaterial) {
+  constructor(
+    private readonly signer: DocumentSigner,
+    private readonly timestamp: SealOptions['timestamp'],
+  ) {
     super();
   }
 
   override async sign(content: Buffer): Promise<Buffer> {
-    return buildCmsSignature(content, this.material);
+    return buildCmsSignature(content, this.signer, this.timestamp);
   }
 }
 
@@ -137,9 +155,14 @@ const der = (value: forge.asn1.Asn1) => Buffer.from(asn1.toDer(value).getBytes()
 const fromDer = (value: Buffer) => asn1.fromDer(value.toString('binary'));
 const attribute = (type: string, value: forge.asn1.Asn1) => seq([oid(type), set([value])]);
 
-/** Builds the detached CMS signature over `content` (the PDF without its /Contents value). */
-export function buildCmsSignature(content: Buffer, m: SigningMaterial): Buffer {
-  const cert = fromDer(m.certificateDer);
+/**
+ * Builds the detached CMS signature over `content` (the PDF without its /Contents value); with
+ * `timestamp`, the TSA's token over the signature value is added as an unsigned attribute.
+ */
+export async function buildCmsSignature(content: Buffer, m: DocumentSigner, timestamp?: SealOptions['timestamp']): Promise<Buffer> {
+  const certificateDer = m.chainDer[0];
+  if (!certificateDer) throw new SealError('the signer has no certificate');
+  const cert = fromDer(certificateDer);
   const tbs = cert.value[0] as forge.asn1.Asn1;
   const fields = tbs.value as forge.asn1.Asn1[];
   const offset = fields[0]!.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 1 : 0; // [0] version
@@ -148,7 +171,7 @@ export function buildCmsSignature(content: Buffer, m: SigningMaterial): Buffer {
 
   const essCertIdV2 = seq([
     // hashAlgorithm omitted: DEFAULT sha256
-    octets(createHash('sha256').update(m.certificateDer).digest()),
+    octets(createHash('sha256').update(certificateDer).digest()),
     seq([seq([asn1.create(asn1.Class.CONTEXT_SPECIFIC, 4, true, [issuer])]), serial]),
   ]);
   const attributes = [
@@ -159,7 +182,11 @@ export function buildCmsSignature(content: Buffer, m: SigningMaterial): Buffer {
   // DER: a SET OF is sorted by the encodings of its elements.
   const sorted = attributes.map(der).sort(Buffer.compare);
   const signedAttrsSet = Buffer.concat([derHeader(0x31, sorted.reduce((n, b) => n + b.length, 0)), ...sorted]);
-  const signature = cryptoSign('sha256', signedAttrsSet, m.privateKey);
+  const signature = await m.signRsaSha256(signedAttrsSet);
+  // RFC 3161 appendix A: the token stamps the SignerInfo's signature value.
+  const unsignedAttrs = timestamp
+    ? [asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, [fromDer(signatureTimestampAttribute(await timestamp(signature)))])]
+    : [];
 
   const signedAttrs = fromDer(signedAttrsSet);
   const signedAttrsImplicit = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, signedAttrs.value as forge.asn1.Asn1[]);
@@ -170,6 +197,7 @@ export function buildCmsSignature(content: Buffer, m: SigningMaterial): Buffer {
     signedAttrsImplicit,
     seq([oid(OID.rsaEncryption), nul()]),
     octets(signature),
+    ...unsignedAttrs,
   ]);
   const signedData = seq([
     int(1),

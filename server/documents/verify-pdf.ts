@@ -2,6 +2,19 @@
 // those bytes changed, and does it cover the whole file (nothing appended after signing)?
 // Independent of how the PDF was signed (any detached CMS / PAdES signature with RSA or ECDSA).
 import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import { OID_SIGNATURE_TIMESTAMP_TOKEN, readTimestampToken } from './timestamp-token';
+
+/** The RFC 3161 signature timestamp of a PAdES B-T signature. */
+export interface SignatureTimestamp {
+  /** The TSA's time, ISO. */
+  time: string;
+  /** The TSA certificate's subject. */
+  tsaSubject?: string;
+  tsaFingerprintSha256?: string;
+  /** The TSA's signature holds and it stamps this signature's value. */
+  intact: boolean;
+  problem?: string;
+}
 
 export interface SignedPdfInspection {
   /** The file has a signature (a /ByteRange with a /Contents value). */
@@ -16,6 +29,8 @@ export interface SignedPdfInspection {
   certificateSubject?: string;
   /** ISO: the CMS signing-time attribute if present, else the signature dictionary's /M. */
   signingTime?: string;
+  /** The trusted timestamp carried by the signature (PAdES B-T), if any. */
+  timestamp?: SignatureTimestamp;
   /** Number of signatures found (the last one is inspected). */
   signatureCount: number;
   /** Why `intact` is false, when it is. */
@@ -122,8 +137,10 @@ export function inspectSignedPdf(bytes: Uint8Array): SignedPdfInspection {
     if (!digestName) throw new Error(`unsupported digest algorithm ${digestOid}`);
     const signedAttrs = si.find((p) => p.tag === 0xa0);
     if (!signedAttrs) throw new Error('no signed attributes');
-    const signatureNode = si[si.length - 1]!;
+    const unsignedAttrs = si.find((p) => p.tag === 0xa1);
+    const signatureNode = si[unsignedAttrs ? si.length - 2 : si.length - 1]!;
     const signature = cms.subarray(signatureNode.contentStart, signatureNode.end);
+    if (unsignedAttrs) result.timestamp = signatureTimestamp(cms, unsignedAttrs, signature);
 
     // The signer's certificate: match the IssuerAndSerialNumber (or take the only one).
     const certs = certificatesNode ? children(cms, certificatesNode).map((n) => new X509Certificate(cms.subarray(n.start, n.end))) : [];
@@ -160,6 +177,33 @@ export function inspectSignedPdf(bytes: Uint8Array): SignedPdfInspection {
   } catch (error) {
     return { ...result, problem: `unreadable signature: ${(error as Error).message}` };
   }
+}
+
+function signatureTimestamp(cms: Buffer, unsignedAttrs: Der, signature: Buffer): SignatureTimestamp | undefined {
+  for (const attr of children(cms, unsignedAttrs)) {
+    const [attrType, values] = children(cms, attr);
+    if (!attrType || !values || oidString(cms, attrType) !== OID_SIGNATURE_TIMESTAMP_TOKEN) continue;
+    const token = children(cms, values)[0];
+    if (!token) return { time: '', intact: false, problem: 'empty time-stamp attribute' };
+    try {
+      const facts = readTimestampToken(cms.subarray(token.start, token.end));
+      const stamp: SignatureTimestamp = {
+        time: facts.time,
+        ...(facts.tsaSubject ? { tsaSubject: facts.tsaSubject } : {}),
+        ...(facts.tsaFingerprintSha256 ? { tsaFingerprintSha256: facts.tsaFingerprintSha256 } : {}),
+        intact: facts.intact,
+        ...(facts.problem ? { problem: facts.problem } : {}),
+      };
+      const digestName = DIGESTS[facts.imprintAlgorithm];
+      if (stamp.intact && (!digestName || !createHash(digestName).update(signature).digest().equals(facts.imprint))) {
+        return { ...stamp, intact: false, problem: 'the timestamp stamps another signature (message imprint mismatch)' };
+      }
+      return stamp;
+    } catch (error) {
+      return { time: '', intact: false, problem: `unreadable time-stamp token: ${(error as Error).message}` };
+    }
+  }
+  return undefined;
 }
 
 function pdfDateToIso(m: RegExpExecArray): string {

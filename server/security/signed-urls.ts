@@ -10,7 +10,8 @@ export function createUrlSigner(key: Uint8Array, now: () => Date) {
   return {
     sign(pathname: string, ttlSeconds: number) {
       const exp = Math.floor(now().getTime() / 1000) + ttlSeconds;
-      return `${pathname}?exp=${exp}&sig=${sign(pathname, exp)}`;
+      // A path may carry its own query (e.g. who the link is for): it is signed with it.
+      return `${pathname}${pathname.includes('?') ? '&' : '?'}exp=${exp}&sig=${sign(pathname, exp)}`;
     },
     verify(pathname: string, exp: unknown, sig: unknown): boolean {
       const expiry = Number(exp);

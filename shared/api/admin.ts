@@ -51,6 +51,13 @@ export const auditVerificationSchema = z.object({
   firstBroken: z
     .object({ seq: z.number().int(), eventId: z.string(), reason: z.enum(['hash_mismatch', 'previous_hash_mismatch', 'sequence_gap']) })
     .nullable(),
+  /** The RFC 3161 timestamps of the chain's head: a cut or rewritten tail breaks one. */
+  anchors: z.object({
+    checked: z.number().int(),
+    firstBroken: z.object({ seq: z.number().int(), reason: z.enum(['anchored_event_missing', 'anchored_hash_mismatch', 'anchor_token_invalid']) }).nullable(),
+    latest: z.object({ seq: z.number().int(), headHash: z.string(), tsaTime: z.string() }).nullable(),
+    tsaSubjects: z.array(z.string()),
+  }),
 });
 export type AuditVerification = z.infer<typeof auditVerificationSchema>;
 
@@ -63,3 +70,40 @@ export const auditEventViewSchema = z.object({
   hash: z.string(),
 });
 export const auditEventListSchema = z.object({ items: z.array(auditEventViewSchema) });
+
+/** An organisation's sealing certificate (the key itself never leaves the server). */
+export const sealViewSchema = z.object({
+  id: z.string(),
+  source: z.enum(['test', 'uploaded']),
+  /** A self-signed certificate made on first start: for trying the platform, not for real documents. */
+  test: z.boolean(),
+  fingerprintSha256: z.string(),
+  subject: z.string(),
+  notAfter: z.string(),
+  active: z.boolean(),
+  createdAt: z.string(),
+});
+export type SealView = z.infer<typeof sealViewSchema>;
+export const sealListSchema = z.object({ items: z.array(sealViewSchema) });
+/** A PKCS#12 (.p12/.pfx) as base64, at most 128 KiB, and its passphrase. */
+export const sealInstallSchema = z.object({
+  p12Base64: z.string().min(1).max(180_000).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64 expected'),
+  passphrase: z.string().max(1024),
+});
+
+/** The manifest of a per-case audit export (GET /api/cases/:caseId/audit/export/manifest.json). */
+export const auditExportManifestSchema = z.object({
+  format: z.literal('haiqiao-audit-export/1'),
+  caseId: z.string(),
+  caseNumber: z.string(),
+  exportedAt: z.string(),
+  upToSeq: z.number().int(),
+  file: z.literal('events.jsonl'),
+  sha256: z.string(),
+  rows: z.number().int(),
+  caseEvents: z.number().int(),
+  firstSeq: z.number().int().nullable(),
+  lastSeq: z.number().int().nullable(),
+  hash: z.object({ algorithm: z.literal('sha256'), canonicalization: z.literal('RFC 8785 JCS'), fields: z.array(z.string()) }),
+  anchors: z.array(z.object({ seq: z.number().int(), headHash: z.string(), tsaTime: z.string(), token: z.string() })),
+});

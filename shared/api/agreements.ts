@@ -129,7 +129,12 @@ export const previewSchema = z.object({ text: z.string(), sha256: z.string() });
 export const verificationResultSchema = z.object({
   /** True only for an unaltered file that Haiqiao issued. */
   authentic: z.boolean(),
-  signature: z.object({ signed: z.boolean(), intact: z.boolean(), coversWholeFile: z.boolean(), platformCertificate: z.boolean() }),
+  /** knownCertificate: sealed with a certificate Haiqiao installed (an organisation's seal, or the platform's own for older documents). */
+  signature: z.object({ signed: z.boolean(), intact: z.boolean(), coversWholeFile: z.boolean(), knownCertificate: z.boolean() }),
+  /** The organisation whose certificate sealed the document, when it is one Haiqiao installed. */
+  sealedBy: z.object({ organisationName: z.string(), organisationKind: z.enum(['mediation_center', 'maritime_court', 'tribunal']), testCertificate: z.boolean() }).nullable(),
+  /** The RFC 3161 timestamp in the seal (PAdES B-T): the TSA's time, who the TSA is, and whether the token holds for this seal. */
+  timestamp: z.object({ time: z.string(), tsa: z.string(), intact: z.boolean() }).nullable(),
   document: z
     .object({ id: z.string(), kind: z.enum(['sealed_agreement', 'ruling']), caseNumber: z.string(), agreementId: z.string().nullable(), versionHash: z.string().nullable(), sealedAt: z.string() })
     .nullable(),

@@ -2,6 +2,7 @@
 export const auditEventTypes = [
   'organisation.created',
   'organisation.updated',
+  'organisation.seal_installed',
   'staff_user.created',
   'staff_user.updated',
   'staff_user.password_changed',
@@ -30,6 +31,9 @@ export const auditEventTypes = [
   'attendance.left',
   'evidence.uploaded',
   'evidence.shared',
+  'evidence.viewed',
+  'evidence.downloaded',
+  'evidence.shown',
   'agreement.drafted',
   'agreement.version_saved',
   'agreement.comment_added',

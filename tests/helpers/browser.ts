@@ -17,6 +17,7 @@ import { createIdNumberCipher } from '../../server/security/id-number-cipher';
 import type { OrganisationId } from '../../shared/ids';
 import { MediaRelay, relayAddress } from './media-relay';
 import { createTestDatabase } from './test-database';
+import type { Timestamper } from '../../server/security/timestamp-authority';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const resultsDir = path.join(repo, 'test-results');
@@ -205,6 +206,8 @@ export interface E2eServerOptions {
   media?: boolean | 'relayed';
   /** How long a dropped participant keeps their place (default five minutes). */
   reconnectGraceMs?: number;
+  /** RFC 3161 client (tests/helpers/tsa.ts): seals carry a trusted timestamp. */
+  timestamper?: Timestamper;
 }
 
 async function startMedia(mode: boolean | 'relayed' | undefined): Promise<{ pool: WorkerPool | null; relay: MediaRelay | null }> {
@@ -241,6 +244,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       media: pool,
       loginRatePerMinute: 1000,
       ...(options.reconnectGraceMs !== undefined ? { reconnectGraceMs: options.reconnectGraceMs } : {}),
+      ...(options.timestamper ? { timestamper: options.timestamper } : {}),
       clientDir: undefined, // the default: dist/client
     });
   try {

@@ -10,6 +10,7 @@ import type { WorkerPool } from '../../server/media/worker-pool';
 import type { StaffRole } from '../../shared/domain/organisations';
 import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
 import { createIdNumberCipher } from '../../server/security/id-number-cipher';
+import type { Timestamper } from '../../server/security/timestamp-authority';
 import type { OrganisationId } from '../../shared/ids';
 import { createTestDatabase } from './test-database';
 
@@ -42,6 +43,8 @@ export interface TestWorldOptions {
   listen?: boolean;
   /** Directory for uploaded files (default: a fresh temporary one, removed on close). */
   filesDir?: string;
+  /** RFC 3161 client (e.g. over tests/helpers/tsa.ts) for seals and audit anchors. */
+  timestamper?: Timestamper;
 }
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
@@ -61,6 +64,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       now: () => clock.now,
       clientDir: null,
       filesDir,
+      ...(options.timestamper ? { timestamper: options.timestamper } : {}),
     });
   let app = await build();
   await app.ready();
@@ -199,6 +203,8 @@ export const dataTables = [
   'documents',
   'confirmations',
   'obligations',
+  'organisation_seals',
+  'audit_anchors',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

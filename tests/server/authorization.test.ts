@@ -18,6 +18,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSelfSignedP12 } from '../../server/documents/platform-certificate';
 import { createStaffUser } from '../../server/modules/admin/admin.service';
 import type { OrganisationId } from '../../shared/ids';
 import {
@@ -268,6 +269,27 @@ const routes: RouteSpec[] = [
     audited: true,
     call: async () => ({ url: '/api/admin/organisations', payload: { kind: 'mediation_center', name: `测试调解中心${++unique}`, caseNumberPrefix: '测调' } }),
   },
+  {
+    method: 'GET',
+    path: '/api/admin/organisations/:organisationId/seals',
+    kind: 'admin',
+    ok: 200,
+    call: async () => ({ url: `/api/admin/organisations/${world.orgs.xiamen}/seals`, ghostUrl: `/api/admin/organisations/${ghost()}/seals` }),
+    check: (res) => expect(Array.isArray(json(res).items)).toBe(true),
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/organisations/:organisationId/seals',
+    kind: 'admin',
+    ok: 201,
+    audited: true,
+    call: async () => {
+      const passphrase = `p${++unique}`;
+      const p12Base64 = createSelfSignedP12(passphrase, { commonName: `厦门海事法院 ${unique}`, organization: '厦门海事法院' }, new Date()).toString('base64');
+      return { url: `/api/admin/organisations/${world.orgs.xiamen}/seals`, payload: { p12Base64, passphrase }, ghostUrl: `/api/admin/organisations/${ghost()}/seals` };
+    },
+    check: (res) => expect(json(res)).toMatchObject({ source: 'uploaded', test: false, active: true }),
+  },
   { method: 'GET', path: '/api/admin/staff-users', kind: 'admin', ok: 200, call: async () => ({ url: '/api/admin/staff-users' }) },
   {
     method: 'POST',
@@ -372,6 +394,22 @@ const routes: RouteSpec[] = [
     ok: 200,
     call: async () => ({ url: `/api/cases/${base.caseId}/audit`, ghostUrl: `/api/cases/${ghost()}/audit` }),
     check: (res) => expect(json(res).items[0].type).toBe('case.created'),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/audit/export/manifest.json',
+    kind: 'caseRead',
+    ok: 200,
+    call: async () => ({ url: `/api/cases/${base.caseId}/audit/export/manifest.json`, ghostUrl: `/api/cases/${ghost()}/audit/export/manifest.json` }),
+    check: (res) => expect(json(res)).toMatchObject({ format: 'haiqiao-audit-export/1', caseId: base.caseId }),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/audit/export/events.jsonl',
+    kind: 'caseRead',
+    ok: 200,
+    call: async () => ({ url: `/api/cases/${base.caseId}/audit/export/events.jsonl`, ghostUrl: `/api/cases/${ghost()}/audit/export/events.jsonl` }),
+    check: (res) => expect(JSON.parse(res.body.split('\n')[0]!).type).toBe('case.created'),
   },
   {
     method: 'PATCH',
@@ -605,6 +643,7 @@ const routes: RouteSpec[] = [
     participants: ['party', 'agent', 'appraiser', 'observer'],
     kind: 'caseRead',
     ok: 200,
+    audited: true, // custody: every view is recorded
     call: async () => ({ url: `/api/evidence/${base.evidenceId}/content`, ghostUrl: `/api/evidence/${ghost()}/content` }),
     check: (res) => {
       expect(res.headers['content-type']).toBe('application/pdf');
@@ -617,11 +656,21 @@ const routes: RouteSpec[] = [
     participants: ['party', 'agent', 'appraiser', 'observer'],
     kind: 'caseRead',
     ok: 200,
+    audited: true, // custody: every view is recorded
     call: async () => ({ url: `/api/evidence/${base.evidenceId}/pages/1`, ghostUrl: `/api/evidence/${ghost()}/pages/1` }),
     check: (res) => {
       expect(res.headers['content-type']).toBe('image/png');
       expect(res.rawPayload.subarray(1, 4).toString('latin1')).toBe('PNG');
     },
+  },
+  {
+    method: 'GET',
+    path: '/api/evidence/:evidenceId/custody',
+    participants: [],
+    kind: 'caseRead',
+    ok: 200,
+    call: async () => ({ url: `/api/evidence/${base.evidenceId}/custody`, ghostUrl: `/api/evidence/${ghost()}/custody` }),
+    check: (res) => expect(json(res).items[0]).toMatchObject({ type: 'evidence.uploaded' }),
   },
   // ---- appraisal (云鉴定) -------------------------------------------------------------------
   {

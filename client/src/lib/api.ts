@@ -11,6 +11,9 @@ import {
   staffUserViewSchema,
   type staffUserCreateSchema,
   type staffUserUpdateSchema,
+  sealListSchema,
+  sealViewSchema,
+  auditExportManifestSchema,
 } from '../../../shared/api/admin';
 import { meSchema, organisationViewSchema, type loginRequestSchema } from '../../../shared/api/auth';
 import {
@@ -51,7 +54,7 @@ import {
   type courtDecisionSchema,
   type hearingRequestSchema,
 } from '../../../shared/api/agreements';
-import { evidenceListSchema } from '../../../shared/api/evidence';
+import { custodyListSchema, evidenceListSchema } from '../../../shared/api/evidence';
 import type { ConfirmationStatus } from '../../../shared/domain/agreements';
 
 // Case page: agreements, evidence, follow-up.
@@ -119,6 +122,21 @@ export const listStaffUsers = () => staff(request('GET', '/api/admin/staff-users
 export const createStaffUser = (body: StaffUserCreate) => staff(request('POST', '/api/admin/staff-users', staffUserViewSchema, { body }));
 export const updateStaffUser = (userId: string, body: StaffUserUpdate) =>
   staff(request('PATCH', `/api/admin/staff-users/${id(userId)}`, staffUserViewSchema, { body }));
+export const listSeals = (organisationId: string) => staff(request('GET', `/api/admin/organisations/${id(organisationId)}/seals`, sealListSchema));
+export const installSeal = (organisationId: string, body: { p12Base64: string; passphrase: string }) =>
+  staff(request('POST', `/api/admin/organisations/${id(organisationId)}/seals`, sealViewSchema, { body }));
+/** The case's verifiable audit export: the manifest, then the events file made at the same chain head. */
+export async function exportCaseAudit(caseId: string): Promise<{ manifest: z.output<typeof auditExportManifestSchema>; events: string }> {
+  const manifest = await staff(request('GET', `/api/cases/${id(caseId)}/audit/export/manifest.json`, auditExportManifestSchema));
+  let response: Response;
+  try {
+    response = await fetch(`/api/cases/${id(caseId)}/audit/export/events.jsonl?upToSeq=${manifest.upToSeq}`, { credentials: 'same-origin' });
+  } catch (cause) {
+    throw new ApiError('NETWORK', cause instanceof Error ? cause.message : 'network error');
+  }
+  if (!response.ok) throw new ApiError(response.status === 404 ? 'NOT_FOUND' : 'INTERNAL', response.statusText || `HTTP ${response.status}`, response.status);
+  return { manifest, events: await response.text() };
+}
 export const verifyAuditChain = () => staff(request('GET', '/api/admin/audit/verify', auditVerificationSchema));
 
 // Cases.
@@ -214,6 +232,7 @@ export const fileConfirmation = (agreementId: string) =>
 /** `form` holds the file (field "file"), and optionally description and sharedWith. */
 export const uploadEvidence = (caseId: string, form: FormData) =>
   staff(request('POST', `/api/cases/${id(caseId)}/evidence`, evidenceViewSchema, { body: form }));
+export const evidenceCustody = (evidenceId: string) => staff(request('GET', `/api/evidence/${id(evidenceId)}/custody`, custodyListSchema));
 export const shareEvidence = (evidenceId: string, sharedWith: string) =>
   staff(request('PATCH', `/api/evidence/${id(evidenceId)}`, evidenceViewSchema, { body: { sharedWith } }));
 export const listObligations = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/obligations`, obligationListSchema));

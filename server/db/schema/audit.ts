@@ -17,3 +17,16 @@ export const auditEvents = pgTable(
   },
   (t) => [index('audit_events_case_idx').on(t.caseId)],
 );
+
+/**
+ * RFC 3161 timestamps of the chain's head, taken periodically: a TSA vouches that the event with
+ * `seq` had `headHash` at `tsaTime`, so a later cut or rewrite of the tail no longer matches.
+ */
+export const auditAnchors = pgTable('audit_anchors', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  headHash: text('head_hash').notNull(),
+  /** The TimeStampToken over SHA-256 of `anchorMessage(seq, headHash)`, DER as base64. */
+  token: text('token').notNull(),
+  tsaTime: timestamp('tsa_time', { withTimezone: true }).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditVerificationSchema, organisationListSchema, staffUserCreateSchema, staffUserListSchema, staffUserUpdateSchema, staffUserViewSchema } from '../../../shared/api/admin';
+import { auditVerificationSchema, organisationListSchema, sealInstallSchema, sealListSchema, sealViewSchema, staffUserCreateSchema, staffUserListSchema, staffUserUpdateSchema, staffUserViewSchema } from '../../../shared/api/admin';
 import { organisationViewSchema } from '../../../shared/api/auth';
 import { organisationInputSchema } from '../../../shared/domain/organisations';
-import { staffUserIdSchema } from '../../../shared/ids';
+import { organisationIdSchema, staffUserIdSchema } from '../../../shared/ids';
 import { verifyChain } from '../audit/audit.repository';
+import { verifyAnchors } from '../audit/anchoring';
+import { ensureDefault, installSeal, listSeals } from '../seals/seals.service';
 import { requireStaff } from '../auth/principal';
 import * as service from './admin.service';
 
@@ -17,8 +19,26 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     return service.listOrganisations(app.ctx);
   });
 
-  app.post('/admin/organisations', { schema: { tags, body: organisationInputSchema, response: { 201: organisationViewSchema } } }, async (request, reply) =>
-    reply.code(201).send(await service.createOrganisation(app.ctx.db, requireStaff(request, admin), request.body)),
+  app.post('/admin/organisations', { schema: { tags, body: organisationInputSchema, response: { 201: organisationViewSchema } } }, async (request, reply) => {
+    const created = await service.createOrganisation(app.ctx.db, requireStaff(request, admin), request.body);
+    // After commit: the new organisation's test seal (else made when it first seals).
+    await ensureDefault(app.ctx, created.id).catch((err: unknown) => request.log.error({ err, organisationId: created.id }, 'could not create the test seal'));
+    return reply.code(201).send(created);
+  });
+
+  app.get(
+    '/admin/organisations/:organisationId/seals',
+    { schema: { tags, params: z.object({ organisationId: organisationIdSchema }), response: { 200: sealListSchema } } },
+    (request) => {
+      requireStaff(request, admin);
+      return listSeals(app.ctx, request.params.organisationId);
+    },
+  );
+
+  app.post(
+    '/admin/organisations/:organisationId/seals',
+    { schema: { tags, params: z.object({ organisationId: organisationIdSchema }), body: sealInstallSchema, response: { 201: sealViewSchema } } },
+    async (request, reply) => reply.code(201).send(await installSeal(app.ctx, requireStaff(request, admin), request.params.organisationId, request.body)),
   );
 
   app.get('/admin/staff-users', { schema: { tags, response: { 200: staffUserListSchema } } }, (request) => {
@@ -39,6 +59,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/admin/audit/verify', { schema: { tags, response: { 200: auditVerificationSchema } } }, async (request) => {
     requireStaff(request, admin);
     const result = await verifyChain(app.ctx.db);
-    return { ok: result.firstBroken === null, ...result };
+    const anchors = await verifyAnchors(app.ctx.db);
+    return { ok: result.firstBroken === null && anchors.firstBroken === null, ...result, anchors };
   });
 };

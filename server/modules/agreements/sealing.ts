@@ -4,13 +4,14 @@ import { caseMachine } from '../../../shared/domain/cases';
 import { courts } from '../../../shared/domain/courts';
 import { disputeTypeLabels, seaAreaLabels } from '../../../shared/domain/labels';
 import type { ServiceContext } from '../../context';
-import { agreements, confirmations, staffUsers } from '../../db/schema';
+import { agreements, confirmations, organisations, staffUsers } from '../../db/schema';
 import { renderAgreementPdf } from '../../documents/agreement-pdf';
-import type { PlatformCertificate } from '../../documents/platform-certificate';
 import { renderRulingPdf } from '../../documents/ruling-pdf';
 import { sealPdf } from '../../documents/seal-pdf';
 import type { JobQueue } from '../../jobs/job-queue';
+import type { Timestamper } from '../../security/timestamp-authority';
 import { sha256Hex } from '../../security/tokens';
+import type { SealRegistry } from '../seals/seals.service';
 import { appendAuditEvent } from '../audit/audit.repository';
 import * as casesRepo from '../cases/cases.repository';
 import * as confirmationsRepo from '../confirmations/confirmations.repository';
@@ -31,21 +32,25 @@ const sealRetry = { retryLimit: 20, retryDelaySeconds: 5, retryDelayMaxSeconds: 
 
 /**
  * Sealing runs as background jobs (server/jobs) queued after the commit that collected the last
- * signature (or recorded a ruling): the PDF is rendered, signed with the platform certificate,
- * stored, and recorded in one transaction. A failed job is retried with backoff on whichever node
- * is up; a job is queued once per agreement or ruling, and its work is idempotent, so an agreement
- * is sealed exactly once however many nodes run. A sweep every five minutes (and at start)
- * queues anything signed or ruled on that has no job, e.g. when the process died between the
- * commit and queueing the job.
+ * signature (or recorded a ruling): the PDF is rendered, signed with the certificate of the
+ * organisation that issues it (the center for an agreement, the court for a ruling), timestamped
+ * by the TSA when one is configured, stored, and recorded in one transaction. A failed job (the
+ * TSA down, say) is retried with backoff on whichever node is up; a job is queued once per
+ * agreement or ruling, and its work is idempotent, so an agreement is sealed exactly once however
+ * many nodes run. A sweep every five minutes (and at start) queues anything signed or ruled on
+ * that has no job, e.g. when the process died between the commit and queueing the job.
  */
 export async function createSealer(
   ctx: ServiceContext,
-  certificate: PlatformCertificate,
+  seals: SealRegistry,
   log: { error(obj: object, msg?: string): void },
   /** After a commit that sealed an agreement or attached a ruling: tell live rooms (co-review). */
   changed: (caseId: string, agreementId: string) => void,
   jobs: JobQueue,
+  /** RFC 3161 client (PAdES B-T); unset: seals carry no trusted time. */
+  timestamp?: Timestamper,
 ) {
+  const withTime = timestamp ? { timestamp } : {};
 
   async function sealAgreement(agreementId: string) {
     const agreement = await repo.findAgreement(ctx.db, agreementId);
@@ -84,11 +89,14 @@ export async function createSealer(
       ...vessels.map((v) => ({ label: '涉案船舶', value: [v.name, v.registrationNumber && `登记号${v.registrationNumber}`, v.mmsi && `MMSI ${v.mmsi}`, v.portOfRegistry].filter(Boolean).join('，') })),
     ];
     const now = ctx.now();
+    const seal = await seals.sealOf(caseRow.centerId);
+    const sealOptions = { reason: '调解协议电子签章', location: centerName, name: seal.organisationName, signingTime: now, ...withTime };
+    const sealCertificate = { holder: seal.organisationName, fingerprintSha256: seal.fingerprintSha256, test: seal.test };
     const unsealed = await renderAgreementPdf(
-      { title: templateTitles[agreement.templateId], caseNumber: caseRow.number, centerName, facts, text: version.text, signatures, versionNumber: version.number, versionHash: version.sha256, generatedAt: now.toISOString() },
-      { seal: { reason: '调解协议电子签章', location: centerName, name: 'Haiqiao 海桥 云调解平台', signingTime: now } },
+      { title: templateTitles[agreement.templateId], caseNumber: caseRow.number, centerName, facts, text: version.text, signatures, versionNumber: version.number, versionHash: version.sha256, generatedAt: now.toISOString(), sealCertificate },
+      { seal: sealOptions },
     );
-    const sealed = await sealPdf(unsealed, certificate, { reason: '调解协议电子签章', location: centerName, name: 'Haiqiao 海桥 云调解平台', signingTime: now });
+    const sealed = await sealPdf(unsealed, seal.signer, sealOptions);
     const storageKey = await ctx.files.put(sealed);
     try {
       await ctx.db.transaction(async (tx) => {
@@ -131,7 +139,10 @@ export async function createSealer(
         ? `申请人于${beijing(row.filedAt)}向本院申请司法确认，本院于${beijing(row.acceptedAt!)}受理。经审查，申请人在${centerName}主持下达成的调解协议（案号${caseRow.number}，协议版本摘要${version.sha256}）系自愿达成，内容不违反法律强制性规定，不损害国家利益、社会公共利益和他人合法权益。\n${row.reason ?? ''}\n依照《中华人民共和国民事诉讼法》第二百零五条、第二百零六条的规定，裁定如下：\n申请人达成的上述调解协议有效。当事人应当按照调解协议的约定自觉履行义务。一方当事人拒绝履行或者未全部履行的，对方当事人可以向人民法院申请强制执行。`
         : `申请人于${beijing(row.filedAt)}向本院申请司法确认。经审查：${row.reason ?? ''}\n依照《中华人民共和国民事诉讼法》第二百零六条的规定，裁定如下：\n驳回申请人的司法确认申请。当事人可以通过调解方式变更原调解协议或者达成新的调解协议，也可以向人民法院提起诉讼。`;
     const decidedAt = row.decidedAt!;
-    const sealOptions = { reason: '民事裁定书电子签章', location: courtName, name: courtName, signingTime: decidedAt };
+    const [court] = await ctx.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.courtCode, row.courtCode));
+    if (!court) throw new Error(`no organisation holds court code ${row.courtCode}: the ruling cannot be sealed with the court's certificate`);
+    const seal = await seals.sealOf(court.id);
+    const sealOptions = { reason: '民事裁定书电子签章', location: courtName, name: seal.organisationName, signingTime: decidedAt, ...withTime };
     const unsealed = await renderRulingPdf(
       {
         courtName,
@@ -143,10 +154,11 @@ export async function createSealer(
         clerkName: await staffName(row.clerkId),
         date: decidedAt.toISOString(),
         generatedAt: decidedAt.toISOString(),
+        sealCertificate: { holder: seal.organisationName, fingerprintSha256: seal.fingerprintSha256, test: seal.test },
       },
       { seal: sealOptions },
     );
-    const sealed = await sealPdf(unsealed, certificate, sealOptions);
+    const sealed = await sealPdf(unsealed, seal.signer, sealOptions);
     const storageKey = await ctx.files.put(sealed);
     try {
       await ctx.db.transaction(async (tx) => {

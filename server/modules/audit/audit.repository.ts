@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import canonicalize from 'canonicalize';
 import { asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { AuditActor, AuditEventType } from '../../../shared/domain/audit';
 import type { Db } from '../../db/client';
 import { auditEvents } from '../../db/schema';
-import { sha256Hex } from '../../security/tokens';
+import { genesisHash, hashOf } from './audit-hash';
 
-export const genesisHash = '0'.repeat(64);
+export { genesisHash, hashOf };
+
 // Serialises appends so that each event links to exactly one predecessor.
 const chainLockKey = 0x68710001;
 
@@ -18,21 +18,6 @@ export interface NewAuditEvent {
 }
 
 type StoredEvent = typeof auditEvents.$inferSelect;
-
-export function hashOf(event: Omit<StoredEvent, 'hash'>): string {
-  const canonical = canonicalize({
-    seq: event.seq,
-    id: event.id,
-    type: event.type,
-    caseId: event.caseId,
-    actor: event.actor,
-    data: event.data,
-    occurredAt: event.occurredAt.toISOString(),
-    prevHash: event.prevHash,
-  });
-  if (canonical === undefined) throw new Error('audit event cannot be canonicalised');
-  return sha256Hex(canonical);
-}
 
 /** Must run inside the transaction that makes the state change it records. */
 export async function appendAuditEvent(tx: Db, event: NewAuditEvent): Promise<StoredEvent> {

@@ -1,18 +1,31 @@
-/** `npm run audit:verify`: walks the audit hash chain of the configured database. */
+/**
+ * `npm run audit:verify`: walks the audit hash chain of the configured database, then checks the
+ * RFC 3161 anchors of its head (a cut or rewritten tail below an anchor shows there).
+ */
 import { loadConfig } from '../../config';
 import { openDatabase } from '../../db/client';
+import { verifyAnchors } from './anchoring';
 import { verifyChain } from './audit.repository';
 
 const config = loadConfig();
 const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max: 1 });
 try {
   const result = await verifyChain(database.db);
+  const anchors = await verifyAnchors(database.db);
   if (result.firstBroken) {
     const b = result.firstBroken;
     console.error(`audit chain BROKEN at seq ${b.seq} (event ${b.eventId}): ${b.reason}; ${result.checked} events before it are intact`);
     process.exitCode = 1;
   } else {
     console.log(`audit chain intact: ${result.checked} events verified`);
+  }
+  if (anchors.firstBroken) {
+    console.error(`audit anchor BROKEN at seq ${anchors.firstBroken.seq}: ${anchors.firstBroken.reason} (the chain was cut or rewritten after the TSA timestamped it)`);
+    process.exitCode = 1;
+  } else if (anchors.latest) {
+    console.log(`audit anchors intact: ${anchors.checked} timestamps; events up to seq ${anchors.latest.seq} existed by ${anchors.latest.tsaTime} (TSA: ${anchors.tsaSubjects.join('; ')})`);
+  } else {
+    console.log('audit anchors: none (no TSA configured, or none taken yet)');
   }
 } finally {
   await database.close();

@@ -12,6 +12,7 @@ import { findCase } from '../cases/cases.repository';
 import { caseForCaller } from '../evidence/evidence.service';
 import { type Caller, requireCaller } from '../evidence/caller';
 import { participantReadsAgreements } from '../agreements/agreements.service';
+import { findSealOwner } from '../seals/seals.service';
 
 const maxPdfBytes = 30 * 1024 * 1024;
 
@@ -72,12 +73,18 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
       if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw new AppError('VALIDATION_FAILED', 'send the PDF as the request body (Content-Type: application/pdf)', 'body');
       const sha256 = sha256Hex(bytes);
       const inspection = inspectSignedPdf(bytes);
-      const platformCertificate = inspection.certificateFingerprintSha256 === certificate.fingerprintSha256;
+      const fingerprint = inspection.certificateFingerprintSha256;
+      const sealedBy = fingerprint ? await findSealOwner(app.ctx.db, fingerprint) : null;
+      const knownCertificate = Boolean(sealedBy) || (fingerprint !== undefined && fingerprint === certificate.fingerprintSha256);
       const stored = await agreementsRepo.findDocumentBySha(app.ctx.db, sha256);
       const caseRow = stored ? await findCase(app.ctx.db, stored.caseId) : undefined;
+      const stamp = inspection.timestamp;
       return {
-        authentic: Boolean(stored) && inspection.intact && inspection.coversWholeFile && platformCertificate,
-        signature: { signed: inspection.signed, intact: inspection.intact, coversWholeFile: inspection.coversWholeFile, platformCertificate },
+        // A timestamp that is present must hold: a broken one is not a trusted time.
+        authentic: Boolean(stored) && inspection.intact && inspection.coversWholeFile && knownCertificate && (!stamp || stamp.intact),
+        signature: { signed: inspection.signed, intact: inspection.intact, coversWholeFile: inspection.coversWholeFile, knownCertificate },
+        sealedBy,
+        timestamp: stamp ? { time: stamp.time, tsa: stamp.tsaSubject ?? '', intact: stamp.intact } : null,
         document: stored
           ? { id: stored.id, kind: stored.kind, caseNumber: caseRow?.case.number ?? '', agreementId: stored.agreementId, versionHash: stored.versionHash, sealedAt: stored.createdAt.toISOString() }
           : null,

@@ -1,6 +1,6 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { appraisalStatements, evidence, participants, staffUsers } from '../../db/schema';
+import { appraisalStatements, auditEvents, evidence, participants, staffUsers } from '../../db/schema';
 
 export type EvidenceRow = typeof evidence.$inferSelect;
 
@@ -42,4 +42,24 @@ export async function findEvidence(db: Db, id: string) {
 export async function setSharedWith(db: Db, caseId: string, id: string, sharedWith: string) {
   const [row] = await db.update(evidence).set({ sharedWith }).where(and(eq(evidence.id, id), eq(evidence.caseId, caseId))).returning();
   return row;
+}
+
+const custodyTypes = ['evidence.uploaded', 'evidence.shared', 'evidence.viewed', 'evidence.downloaded', 'evidence.shown'] as const;
+
+/** The item's audit events, oldest first, with the actor's name. */
+export function custodyEvents(db: Db, caseId: string, evidenceId: string) {
+  return db
+    .select({
+      seq: auditEvents.seq,
+      type: auditEvents.type,
+      actor: auditEvents.actor,
+      data: auditEvents.data,
+      occurredAt: auditEvents.occurredAt,
+      actorName: sql<string | null>`coalesce(${staffUsers.displayName}, ${participants.displayName})`,
+    })
+    .from(auditEvents)
+    .leftJoin(staffUsers, sql`${staffUsers.id}::text = ${auditEvents.actor}->>'staffUserId'`)
+    .leftJoin(participants, sql`${participants.id}::text = ${auditEvents.actor}->>'participantId'`)
+    .where(and(eq(auditEvents.caseId, caseId), inArray(auditEvents.type, [...custodyTypes]), sql`${auditEvents.data}->>'evidenceId' = ${evidenceId}`))
+    .orderBy(asc(auditEvents.seq));
 }

@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { evidenceListSchema, evidenceMaxBytes, evidenceShareSchema, evidenceViewSchema, sharedWithSchema } from '../../../shared/api/evidence';
+import { custodyListSchema, evidenceListSchema, evidenceMaxBytes, evidenceShareSchema, evidenceViewSchema, sharedWithSchema } from '../../../shared/api/evidence';
 import { caseIdSchema } from '../../../shared/ids';
 import { textSchema } from '../../../shared/text';
 import { AppError, invalid } from '../../errors';
@@ -71,29 +71,51 @@ export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
     service.shareEvidence(app.ctx, requireCaller(request), request.params.evidenceId, request.body.sharedWith),
   );
 
-  app.get('/evidence/:evidenceId/content', { schema: { tags, params: evidenceParams, querystring: signedQuery } }, async (request, reply) => {
-    const signed = app.ctx.urls.verify(service.contentPath(request.params.evidenceId), request.query.exp, request.query.sig);
-    const row = await service.evidenceFor(app.ctx, signed ? null : requireCaller(request), request.params.evidenceId, signed);
-    return sendFile(reply, await service.evidenceBytes(app.ctx, row), row.contentType, row.fileName);
-  });
+  // Every use of the bytes is audited (custody) before they are served: by the caller when the
+  // request carries a login or invitation, else by whom the signed link was made for.
+  app.get(
+    '/evidence/:evidenceId/content',
+    { schema: { tags, params: evidenceParams, querystring: signedQuery.extend({ by: z.string().max(80).optional(), download: z.literal('1').optional() }) } },
+    async (request, reply) => {
+      const { evidenceId } = request.params;
+      const download = request.query.download === '1';
+      const signed = app.ctx.urls.verify(service.signedContentPath(evidenceId, request.query.by, download), request.query.exp, request.query.sig);
+      const caller = signed ? null : requireCaller(request);
+      const row = await service.evidenceFor(app.ctx, caller, evidenceId, signed);
+      const actor = caller ? service.custodyActorOf(caller) : (service.actorOfViewerKey(request.query.by) ?? { kind: 'system' as const });
+      await service.recordCustody(app.ctx, row, download ? 'evidence.downloaded' : 'evidence.viewed', actor, { via: caller ? 'login' : 'signed_link' });
+      return sendFile(reply, await service.evidenceBytes(app.ctx, row), row.contentType, row.fileName, download);
+    },
+  );
 
   app.get(
     '/evidence/:evidenceId/pages/:page',
-    { schema: { tags, params: evidenceParams.extend({ page: z.coerce.number().int().min(1).max(10_000) }), querystring: signedQuery } },
+    { schema: { tags, params: evidenceParams.extend({ page: z.coerce.number().int().min(1).max(10_000) }), querystring: signedQuery.extend({ by: z.literal('room').optional() }) } },
     async (request, reply) => {
       const { evidenceId, page } = request.params;
-      const signed = app.ctx.urls.verify(service.pagePath(evidenceId, page), request.query.exp, request.query.sig);
-      const row = await service.evidenceFor(app.ctx, signed ? null : requireCaller(request), evidenceId, signed);
+      const path = request.query.by ? `${service.pagePath(evidenceId, page)}?by=room` : service.pagePath(evidenceId, page);
+      const signed = app.ctx.urls.verify(path, request.query.exp, request.query.sig);
+      const caller = signed ? null : requireCaller(request);
+      const row = await service.evidenceFor(app.ctx, caller, evidenceId, signed);
       const rendered = await service.evidencePage(app.ctx, row, page);
+      // A room link is shared by everyone in the room: that showing is recorded once, with its
+      // audience, as evidence.shown; a logged-in caller's page view is recorded as theirs.
+      if (caller) await service.recordCustody(app.ctx, row, 'evidence.viewed', service.custodyActorOf(caller), { page, via: 'login' });
       return sendFile(reply, rendered.bytes, rendered.contentType, `${row.fileName}-p${page}`);
     },
   );
+
+  app.get(
+    '/evidence/:evidenceId/custody',
+    { schema: { tags, params: evidenceParams, response: { 200: custodyListSchema } } },
+    (request) => service.custodyOf(app.ctx, requireCaller(request), request.params.evidenceId),
+  );
 };
 
-function sendFile(reply: import('fastify').FastifyReply, bytes: Buffer, contentType: string, fileName: string) {
+function sendFile(reply: import('fastify').FastifyReply, bytes: Buffer, contentType: string, fileName: string, download = false) {
   return reply
     .header('Content-Type', contentType)
-    .header('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(fileName)}`)
+    .header('Content-Disposition', `${download ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(fileName)}`)
     .header('Content-Security-Policy', "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
     .header('Cache-Control', 'private, max-age=300')
     .send(bytes);

@@ -1,5 +1,5 @@
 import { fileTypeFromBuffer } from 'file-type';
-import { evidenceContentTypes, evidenceMaxBytes, type EvidenceView } from '../../../shared/api/evidence';
+import { evidenceContentTypes, evidenceMaxBytes, type CustodyEntry, type EvidenceView } from '../../../shared/api/evidence';
 import { caseMachine } from '../../../shared/domain/cases';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
@@ -40,12 +40,30 @@ export function contentPath(id: string) {
   return `/api/evidence/${id}/content`;
 }
 
+/** Who a signed link is for (`s.<staff id>` or `p.<participant id>`): its uses are audited as theirs. */
+export type ViewerKey = string;
+export function viewerKey(caller: Caller): ViewerKey {
+  return caller.kind === 'staff' ? `s.${caller.principal.staffUserId}` : `p.${caller.participant.participantId}`;
+}
+export function actorOfViewerKey(key: string | undefined) {
+  const m = key ? /^([sp])\.([0-9a-f-]{36})$/.exec(key) : null;
+  if (!m) return null;
+  return m[1] === 's' ? { kind: 'staff' as const, staffUserId: m[2]! } : { kind: 'participant' as const, participantId: m[2]! };
+}
+
+/** The exact path a content link signs: the item, who it is for, and whether it downloads. */
+export function signedContentPath(id: string, by: string | undefined, download: boolean) {
+  const query = [by ? `by=${by}` : '', download ? 'download=1' : ''].filter(Boolean).join('&');
+  return query ? `${contentPath(id)}?${query}` : contentPath(id);
+}
+
 export function pagePath(id: string, page: number) {
   return `/api/evidence/${id}/pages/${page}`;
 }
 
-function view(ctx: ServiceContext, row: Awaited<ReturnType<typeof repo.findEvidence>> & object): EvidenceView {
+function view(ctx: ServiceContext, row: Awaited<ReturnType<typeof repo.findEvidence>> & object, caller: Caller): EvidenceView {
   const e = row.evidence;
+  const by = viewerKey(caller);
   return {
     id: e.id,
     caseId: e.caseId,
@@ -58,7 +76,8 @@ function view(ctx: ServiceContext, row: Awaited<ReturnType<typeof repo.findEvide
     sharedWith: e.sharedWith,
     uploadedBy: e.uploadedByStaffId ? { kind: 'staff', name: row.staffName ?? '' } : { kind: 'participant', name: row.participantName ?? '' },
     uploadedAt: e.uploadedAt.toISOString(),
-    url: ctx.urls.sign(contentPath(e.id), linkSeconds),
+    url: ctx.urls.sign(signedContentPath(e.id, by, false), linkSeconds),
+    downloadUrl: ctx.urls.sign(signedContentPath(e.id, by, true), linkSeconds),
     appraisalStatement: row.statement?.text ? { text: row.statement.text, signedAt: row.statement.signedAt!.toISOString(), signatureSha256: row.statement.signatureSha256! } : null,
   };
 }
@@ -124,7 +143,7 @@ export async function uploadEvidence(
       await alongside?.(tx, inserted);
       return inserted;
     });
-    return view(ctx, (await repo.findEvidence(ctx.db, row.id))!);
+    return view(ctx, (await repo.findEvidence(ctx.db, row.id))!, caller);
   } catch (error) {
     await ctx.files.remove(storageKey); // nothing half-written: no file without its row
     throw error;
@@ -134,7 +153,7 @@ export async function uploadEvidence(
 export async function listEvidence(ctx: ServiceContext, caller: Caller, caseId: string) {
   await caseForCaller(ctx, caller, caseId, 'read');
   const rows = await repo.listForCase(ctx.db, caseId);
-  return { items: rows.filter((r) => mayView(caller, r.evidence)).map((r) => view(ctx, r)) };
+  return { items: rows.filter((r) => mayView(caller, r.evidence)).map((r) => view(ctx, r, caller)) };
 }
 
 /** The stored item, when the caller (or a valid signed link) may see it. */
@@ -182,8 +201,25 @@ export async function shareEvidence(ctx: ServiceContext, caller: Caller, id: str
     await repo.setSharedWith(tx, row.evidence.caseId, id, sharedWith);
     await appendAuditEvent(tx, { type: 'evidence.shared', caseId: row.evidence.caseId, actor: actorOf(caller), data: { evidenceId: id, from: row.evidence.sharedWith, to: sharedWith } });
   });
-  return view(ctx, (await repo.findEvidence(ctx.db, id))!);
+  return view(ctx, (await repo.findEvidence(ctx.db, id))!, caller);
 }
+
+/**
+ * Custody: a view or download of the bytes is recorded, in its own transaction, before the
+ * bytes are served: who (the caller, or whom the signed link was made for), when, which hash.
+ */
+export async function recordCustody(
+  ctx: ServiceContext,
+  row: repo.EvidenceRow,
+  type: 'evidence.viewed' | 'evidence.downloaded',
+  actor: ReturnType<typeof actorOf> | { kind: 'system' },
+  extra: { page?: number; via: 'login' | 'signed_link' | 'room_link' },
+) {
+  await ctx.db.transaction(async (tx) => {
+    await appendAuditEvent(tx, { type, caseId: row.caseId, actor, data: { evidenceId: row.id, sha256: row.sha256, ...extra } });
+  });
+}
+export { actorOf as custodyActorOf };
 
 /** For the live room: an item of the case the mediator may show, with a signed page link. */
 export function evidenceLookup(ctx: ServiceContext) {
@@ -193,7 +229,44 @@ export function evidenceLookup(ctx: ServiceContext) {
       if (!row || row.evidence.caseId !== caseId) return undefined;
       return { fileName: row.evidence.fileName, contentType: row.evidence.contentType };
     },
-    url: (evidenceId: string, page: number) => ctx.urls.sign(pagePath(evidenceId, page), linkSeconds),
+    url: (evidenceId: string, page: number) => ctx.urls.sign(`${pagePath(evidenceId, page)}?by=room`, linkSeconds),
+    /** The mediator showed the item to the joint room: recorded with who was there. */
+    async recordShown(input: { caseId: string; evidenceId: string; page: number; sessionId: string; actor: { kind: 'staff'; staffUserId: string } | { kind: 'participant'; participantId: string }; audience: string[] }) {
+      const row = await repo.findEvidence(ctx.db, input.evidenceId);
+      if (!row || row.evidence.caseId !== input.caseId) return;
+      await ctx.db.transaction(async (tx) => {
+        await appendAuditEvent(tx, {
+          type: 'evidence.shown',
+          caseId: input.caseId,
+          actor: input.actor,
+          data: { evidenceId: input.evidenceId, sha256: row.evidence.sha256, page: input.page, sessionId: input.sessionId, audience: input.audience },
+        });
+      });
+    },
+  };
+}
+
+/** An item's chain of custody, from the audit trail (staff who may see the item only). */
+export async function custodyOf(ctx: ServiceContext, caller: Caller, id: string) {
+  if (caller.kind !== 'staff') throw forbidden('the custody history is for staff');
+  assertCaseWorker(caller);
+  const row = await repo.findEvidence(ctx.db, id);
+  if (!row) throw notFound('evidence');
+  await caseForCaller(ctx, caller, row.evidence.caseId, 'read').catch(asEvidenceNotFound);
+  if (!mayView(caller, row.evidence)) throw notFound('evidence');
+  const events = await repo.custodyEvents(ctx.db, row.evidence.caseId, id);
+  return {
+    evidenceId: id,
+    sha256: row.evidence.sha256,
+    items: events.map((e) => ({
+      type: e.type as CustodyEntry['type'],
+      at: e.occurredAt.toISOString(),
+      actor: { kind: e.actor.kind, name: e.actorName ?? '' },
+      sha256: typeof e.data.sha256 === 'string' ? e.data.sha256 : null,
+      page: typeof e.data.page === 'number' ? e.data.page : null,
+      audience: Array.isArray(e.data.audience) ? (e.data.audience as string[]) : null,
+      seq: e.seq,
+    })),
   };
 }
 

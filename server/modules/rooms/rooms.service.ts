@@ -44,6 +44,8 @@ export interface RoomNotifier {
 export interface EvidenceLookup {
   find(caseId: string, evidenceId: string): Promise<{ fileName: string; contentType: string } | undefined>;
   url(evidenceId: string, page: number): string;
+  /** Custody: the item was shown to the joint room (who showed it, who saw it). */
+  recordShown(input: { caseId: string; evidenceId: string; page: number; sessionId: string; actor: { kind: 'staff'; staffUserId: string } | { kind: 'participant'; participantId: string }; audience: string[] }): Promise<void>;
 }
 
 export interface RoomsDeps {
@@ -558,9 +560,18 @@ export class RoomsService {
   }
 
   async showEvidence(conn: Connection, { evidenceId, page }: { evidenceId: string; page: number }) {
-    const { room } = this.#hostOf(conn);
+    const { room, peer } = this.#hostOf(conn);
     const found = this.deps.evidence ? await this.deps.evidence.find(room.caseId, evidenceId) : undefined;
     if (!found) throw notFound('evidence');
+    // Recorded before anyone is shown the item: no showing without its custody record.
+    await this.deps.evidence!.recordShown({
+      caseId: room.caseId,
+      evidenceId,
+      page,
+      sessionId: room.sessionId,
+      actor: peer.staffUserId ? { kind: 'staff', staffUserId: peer.staffUserId } : { kind: 'participant', participantId: peer.participantId! },
+      audience: room.admittedIn(jointSpace).map((p) => p.displayName),
+    });
     room.evidence = { evidenceId, fileName: found.fileName, contentType: found.contentType, page, url: this.deps.evidence!.url(evidenceId, page) };
     this.#broadcast(room);
     return {};

@@ -21,6 +21,14 @@ export const zh = {
   'uploader.participant': '参与人',
   uploadedBy: '上传：{name}（{kind}）',
   copyHash: '复制 SHA-256',
+  download: '下载',
+  'custody.toggle': '保管记录',
+  'custody.page': '第 {page} 页',
+  'custody.audience': '在场：{names}',
+  'custody.hashDiffers': '（与当前文件不符）',
+  'custody.actor.staff': '工作人员',
+  'custody.actor.participant': '参与人',
+  'custody.actor.system': '系统（无身份的旧链接）',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -44,5 +52,13 @@ export const en: Record<keyof typeof zh, string> = {
   'uploader.staff': 'staff',
   'uploader.participant': 'participant',
   uploadedBy: 'Uploaded by {name} ({kind})',
+  download: 'Download',
+  'custody.toggle': 'Custody history',
+  'custody.page': 'page {page}',
+  'custody.audience': 'present: {names}',
+  'custody.hashDiffers': '(differs from the current file)',
+  'custody.actor.staff': 'Staff',
+  'custody.actor.participant': 'Participant',
+  'custody.actor.system': 'System (an older link without identity)',
   copyHash: 'Copy SHA-256',
 };

@@ -43,7 +43,10 @@ describe('POST /api/documents/verify', () => {
     expect(res.statusCode).toBe(200);
     expect(json(res)).toEqual({
       authentic: true,
-      signature: { signed: true, intact: true, coversWholeFile: true, platformCertificate: true },
+      signature: { signed: true, intact: true, coversWholeFile: true, knownCertificate: true },
+      // The center's own (first-start test) certificate sealed it; no TSA is configured here.
+      sealedBy: { organisationName: '浙闽联调中心', organisationKind: 'mediation_center', testCertificate: true },
+      timestamp: null,
       document: {
         id: sealed.agreement.sealedDocument.id,
         kind: 'sealed_agreement',
@@ -76,7 +79,7 @@ describe('POST /api/documents/verify', () => {
     doc.addPage().drawText('Not issued by Haiqiao', { font: await doc.embedFont(StandardFonts.Helvetica), x: 40, y: 700 });
     const forged = await sealPdf(await doc.save(), foreign, { reason: '伪造', location: '某地', name: 'Someone else', signingTime: new Date('2026-11-22T02:00:00Z') });
     const result = json(await verify(forged));
-    expect(result).toMatchObject({ authentic: false, signature: { signed: true, intact: true, platformCertificate: false }, document: null });
+    expect(result).toMatchObject({ authentic: false, signature: { signed: true, intact: true, knownCertificate: false }, sealedBy: null, document: null });
     expect(await pdfsig(forged)).toContain('Signature is Valid');
   });
 
@@ -94,7 +97,12 @@ describe('POST /api/documents/verify', () => {
     await world.app.sealer.idle();
     const confirmation = json(await api(world.app, world.cookies.mediator).get(`/api/agreements/${sealed.agreement.id}`)).confirmation;
     const ruling = (await world.app.inject({ method: 'GET', url: confirmation.rulingDocument.url })).rawPayload;
-    expect(json(await verify(ruling))).toMatchObject({ authentic: true, document: { id: confirmation.rulingDocument.id, kind: 'ruling', agreementId: sealed.agreement.id } });
+    // Sealed with the ruling court's own certificate (here the Wenzhou tribunal that decided), not the center's.
+    expect(json(await verify(ruling))).toMatchObject({
+      authentic: true,
+      sealedBy: { organisationName: '宁波海事法院温州法庭', organisationKind: 'tribunal', testCertificate: true },
+      document: { id: confirmation.rulingDocument.id, kind: 'ruling', agreementId: sealed.agreement.id },
+    });
     expect(await pdfsig(ruling)).toContain('Signature is Valid');
   });
 

@@ -294,7 +294,8 @@ describe('uploading', () => {
     const uploadedAt = new Date(view.uploadedAt).getTime();
     expect(uploadedAt).toBeGreaterThanOrEqual(before - 2000);
     expect(uploadedAt).toBeLessThanOrEqual(after + 2000);
-    expect(view.url).toMatch(new RegExp(`^/api/evidence/${view.id}/content\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
+    // Made for the caller (by=…): every use of it is recorded as theirs (custody.test.ts).
+    expect(view.url).toMatch(new RegExp(`^/api/evidence/${view.id}/content\\?by=s\\.${world.staffIds.mediator}&exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
     mediatorPdf = view;
 
     // The row records who uploaded, and exactly one new file holds exactly these bytes.

@@ -1,0 +1,43 @@
+/**
+ * `npm run audit:check-export -- <folder>` (or `-- <manifest.json> <events.jsonl>`): re-checks a
+ * per-case audit export offline, with no database and no network. Exit 0 when intact; exit 1
+ * naming the first broken line otherwise; exit 2 when the files cannot be read.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { checkAuditExport } from './export-check';
+
+const args = process.argv.slice(2).filter((a) => a !== '--');
+let manifestFile: string;
+let eventsFile: string;
+if (args.length === 1 && statSync(args[0]!, { throwIfNoEntry: false })?.isDirectory()) {
+  manifestFile = path.join(args[0]!, 'manifest.json');
+  eventsFile = path.join(args[0]!, 'events.jsonl');
+} else if (args.length === 2) {
+  [manifestFile, eventsFile] = args as [string, string];
+} else {
+  console.error('usage: npm run audit:check-export -- <folder with manifest.json and events.jsonl> | <manifest.json> <events.jsonl>');
+  process.exit(2);
+}
+
+let manifest;
+let events;
+try {
+  manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  events = readFileSync(eventsFile, 'utf8');
+} catch (error) {
+  console.error(`cannot read the export: ${(error as Error).message}`);
+  process.exit(2);
+}
+
+const result = checkAuditExport(events, manifest);
+if (result.firstBroken) {
+  const b = result.firstBroken;
+  const where = b.line > 0 ? `line ${b.line}${b.seq !== null ? ` (seq ${b.seq})` : ''}` : b.seq !== null ? `the anchor at seq ${b.seq}` : 'the manifest';
+  console.error(`audit export BROKEN at ${where}: ${b.problem}: ${b.detail}`);
+  process.exitCode = 1;
+} else {
+  console.log(`audit export intact: ${result.rows} rows, ${result.caseEvents} events of case ${manifest.caseNumber} (${manifest.caseId})`);
+  if (result.anchoredUntil) console.log(`timestamped: events up to seq ${result.anchoredUntil.seq} existed by ${result.anchoredUntil.tsaTime} (TSA: ${result.anchoredUntil.tsa.replace(/\n/g, ', ')})`);
+  else console.log('not timestamped: no TSA anchor covers this export');
+}

@@ -1,0 +1,92 @@
+// RFC 3161 time-stamp client: asks the configured TSA to stamp the SHA-256 of some bytes and
+// returns the TimeStampToken (a CMS ContentInfo, DER). PKI.js builds the request and parses the
+// reply; the token is checked to answer this request (imprint and nonce) before it is used.
+import { createHash, randomBytes } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import { AlgorithmIdentifier, MessageImprint, TimeStampReq, TimeStampResp } from 'pkijs';
+import { readTimestampToken } from '../documents/timestamp-token';
+
+const SHA256 = '2.16.840.1.101.3.4.2.1';
+
+export class TimestampError extends Error {
+  override name = 'TimestampError';
+}
+
+/** Stamps `data` (its SHA-256 is sent, never the data) and returns the token's DER. */
+export type Timestamper = (data: Uint8Array) => Promise<Buffer>;
+
+export interface TimestampAuthorityOptions {
+  url: string;
+  /** Per request (default 10 s). */
+  timeoutMs?: number;
+  /** Further tries after a network error or an HTTP 5xx (default 2). */
+  retries?: number;
+}
+
+export function createTimestamper(options: TimestampAuthorityOptions): Timestamper {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const retries = options.retries ?? 2;
+  return async (data) => {
+    const digest = createHash('sha256').update(data).digest();
+    const nonce = randomBytes(8);
+    nonce[0] = nonce[0]! & 0x7f; // a positive INTEGER
+    const request = new TimeStampReq({
+      version: 1,
+      messageImprint: new MessageImprint({
+        hashAlgorithm: new AlgorithmIdentifier({ algorithmId: SHA256, algorithmParams: new asn1js.Null() }),
+        hashedMessage: new asn1js.OctetString({ valueHex: digest }),
+      }),
+      nonce: new asn1js.Integer({ valueHex: nonce }),
+      certReq: true,
+    });
+    const body = Buffer.from(request.toSchema().toBER(false));
+
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(options.url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/timestamp-query' },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        lastError = error;
+        continue;
+      }
+      if (response.status >= 500) {
+        lastError = new TimestampError(`the TSA answered HTTP ${response.status}`);
+        continue;
+      }
+      if (!response.ok) throw new TimestampError(`the TSA refused the request: HTTP ${response.status}`);
+      return tokenOf(Buffer.from(await response.arrayBuffer()), digest, nonce);
+    }
+    throw new TimestampError(`the TSA at ${options.url} could not be reached: ${(lastError as Error)?.message ?? lastError}`);
+  };
+}
+
+function tokenOf(reply: Buffer, digest: Buffer, nonce: Buffer): Buffer {
+  let parsed: TimeStampResp;
+  try {
+    parsed = TimeStampResp.fromBER(new Uint8Array(reply));
+  } catch (error) {
+    throw new TimestampError(`the TSA's reply is not a TimeStampResp: ${(error as Error).message}`);
+  }
+  // PKIStatus granted (0) or grantedWithMods (1).
+  if (parsed.status.status > 1 || !parsed.timeStampToken) {
+    throw new TimestampError(`the TSA refused to stamp (status ${parsed.status.status}${parsed.status.statusStrings?.length ? `: ${parsed.status.statusStrings.map((s) => s.valueBlock.value).join('; ')}` : ''})`);
+  }
+  const token = Buffer.from(parsed.timeStampToken.toSchema().toBER(false));
+  const read = readTimestampToken(token);
+  if (!read.imprint.equals(digest) || read.imprintAlgorithm !== SHA256) throw new TimestampError('the TSA stamped something else (message imprint mismatch)');
+  if (!read.nonce || !stripZeros(read.nonce).equals(stripZeros(nonce))) throw new TimestampError('the TSA reply does not answer this request (nonce mismatch)');
+  if (!read.intact) throw new TimestampError(`the TSA's token does not verify: ${read.problem}`);
+  return token;
+}
+
+function stripZeros(b: Buffer): Buffer {
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  return b.subarray(i);
+}

@@ -1,0 +1,154 @@
+/**
+ * Trusted time for the audit chain: its head is timestamped by a real TSA (openssl ts behind
+ * HTTP). A chain that was cut, or whose tail was rewritten consistently (every hash recomputed,
+ * so the chain walk alone finds nothing), no longer matches the TSA's tokens.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { asc, sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEvents } from '../../../../server/db/schema';
+import { anchorAuditHead, scheduleAnchoring } from '../../../../server/modules/audit/anchoring';
+import { hashOf } from '../../../../server/modules/audit/audit.repository';
+import { createTimestamper, type Timestamper } from '../../../../server/security/timestamp-authority';
+import { api, createTestWorld, json, sampleCase, type TestWorld } from '../../../helpers/test-app';
+import { startTestTsa, type TestTsa } from '../../../helpers/tsa';
+
+const run = promisify(execFile);
+let world: TestWorld;
+let tsa: TestTsa;
+let stamp: Timestamper;
+let superuser: postgres.Sql;
+
+const mediator = () => api(world.app, world.cookies.mediator);
+
+async function verify() {
+  const res = await api(world.app, world.cookies.admin).get('/api/admin/audit/verify');
+  expect(res.statusCode).toBe(200);
+  return json(res);
+}
+
+async function head() {
+  const rows = await world.database.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
+  return rows[rows.length - 1]!;
+}
+
+async function tamper(change: (tx: postgres.TransactionSql) => Promise<unknown>) {
+  await superuser.begin(async (tx) => {
+    await tx`alter table audit_events disable trigger audit_events_no_update_or_delete`;
+    await change(tx);
+    await tx`alter table audit_events enable trigger audit_events_no_update_or_delete`;
+  });
+}
+
+async function restore() {
+  await tamper(async (tx) => {
+    await tx`delete from audit_events`;
+    await tx`insert into audit_events select * from audit_backup`;
+  });
+  expect((await verify()).ok).toBe(true);
+}
+
+async function verifyCli() {
+  const env = { ...process.env, DATABASE_URL: world.database.url, HAIQIAO_MEDIA_WORKERS: '0', LOG_LEVEL: 'silent' };
+  try {
+    const { stdout, stderr } = await run('npx', ['tsx', 'server/modules/audit/verify-cli.ts'], { env, cwd: process.cwd(), timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout: string; stderr: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let anchoredSeq = 0;
+
+beforeAll(async () => {
+  tsa = await startTestTsa();
+  stamp = createTimestamper({ url: tsa.url });
+  world = await createTestWorld();
+  superuser = postgres(world.database.url, { max: 1, onnotice: () => {} });
+  const c = json(await mediator().post('/api/cases', sampleCase));
+  await mediator().post(`/api/cases/${c.id}/transitions`, { to: 'screening' });
+  await mediator().patch(`/api/cases/${c.id}`, { claimedAmountFen: 90_000_000 });
+  const anchor = await anchorAuditHead(world.database.db, stamp);
+  anchoredSeq = anchor!.seq;
+  // Events after the anchor: the tail that is not yet pinned.
+  await mediator().post(`/api/cases/${c.id}/parties`, { kind: 'person', name: '补充当事人' });
+  await mediator().post(`/api/cases/${c.id}/vessels`, { name: '闽霞渔0001', mmsi: '412000111' });
+  await superuser`create table audit_backup as select * from audit_events`;
+});
+afterAll(async () => {
+  await superuser?.end();
+  await world?.close();
+  await tsa?.close();
+});
+
+describe('anchoring the audit head', () => {
+  it('stamps the head once; the verification reports the anchor, its time and the TSA', async () => {
+    expect(anchoredSeq).toBeGreaterThan(10);
+    const result = await verify();
+    expect(result).toMatchObject({ ok: true, firstBroken: null, anchors: { checked: 1, firstBroken: null, latest: { seq: anchoredSeq } } });
+    expect(result.anchors.tsaSubjects[0]).toContain('Haiqiao test time-stamping authority');
+    expect(Math.abs(Date.parse(result.anchors.latest.tsaTime) - Date.now())).toBeLessThan(120_000);
+  });
+
+  it('the scheduler stamps a new head and leaves an unchanged one alone', async () => {
+    const served = tsa.served();
+    const scheduled = scheduleAnchoring(world.database.db, stamp, 200, { error: () => {} });
+    const deadline = Date.now() + 10_000;
+    while ((await verify()).anchors.checked < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 600)); // more ticks, same head
+    await scheduled.stop();
+    const result = await verify();
+    expect(result.anchors).toMatchObject({ checked: 2, firstBroken: null, latest: { seq: (await head()).seq } });
+    expect(tsa.served()).toBe(served + 1);
+    await superuser`delete from audit_anchors where seq <> ${anchoredSeq}`;
+  });
+
+  it('the CLI reports the anchors', async () => {
+    const cli = await verifyCli();
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`events up to seq ${anchoredSeq} existed by`);
+  });
+});
+
+describe('a cut or rewritten tail is detected', () => {
+  it('cut: the events from the anchored one on are gone; the chain walk alone finds nothing, the anchor does', async () => {
+    await tamper((tx) => tx`delete from audit_events where seq >= ${anchoredSeq - 1}`);
+    const result = await verify();
+    expect(result.firstBroken).toBeNull(); // a shorter chain is still a chain
+    expect(result).toMatchObject({ ok: false, anchors: { firstBroken: { seq: anchoredSeq, reason: 'anchored_event_missing' } } });
+    const cli = await verifyCli();
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain(`audit anchor BROKEN at seq ${anchoredSeq}: anchored_event_missing`);
+    await restore();
+  });
+
+  it('rewrite: one event before the anchor is changed and every later hash recomputed; the anchor no longer matches', async () => {
+    const events = await world.database.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
+    const from = anchoredSeq - 2;
+    let prevHash = events[from - 2]!.hash;
+    const forged = events.slice(from - 1).map((e, i) => {
+      const data = i === 0 ? { ...e.data, claimedAmountFen: 1 } : e.data;
+      const row = { ...e, data, prevHash };
+      const next = { ...row, hash: hashOf(row) };
+      prevHash = next.hash;
+      return next;
+    });
+    await tamper(async (tx) => {
+      for (const e of forged) await tx`update audit_events set data = ${tx.json(e.data as postgres.JSONValue)}, prev_hash = ${e.prevHash}, hash = ${e.hash} where seq = ${e.seq}`;
+    });
+    const result = await verify();
+    expect(result.firstBroken).toBeNull(); // consistently rewritten
+    expect(result).toMatchObject({ ok: false, anchors: { firstBroken: { seq: anchoredSeq, reason: 'anchored_hash_mismatch' } } });
+    await restore();
+  });
+
+  it('a forged anchor (its head hash changed to fit a rewrite) fails the TSA token', async () => {
+    await superuser`update audit_anchors set head_hash = ${'a'.repeat(64)} where seq = ${anchoredSeq}`;
+    expect((await verify()).anchors.firstBroken).toEqual({ seq: anchoredSeq, reason: 'anchor_token_invalid' });
+    await superuser`update audit_anchors set head_hash = (select hash from audit_events where seq = ${anchoredSeq}) where seq = ${anchoredSeq}`;
+    expect((await verify()).ok).toBe(true);
+  });
+});
