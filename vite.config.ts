@@ -62,8 +62,10 @@ function precompress(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   root: 'client',
+  // The browser tests' read-only handle on the room (window.__haiqiaoRoom): only in `--mode test` builds.
+  define: { __HAIQIAO_TEST_HANDLE__: JSON.stringify(mode === 'test') },
   plugins: [svelte(), slimMediasoupClient(), precompress()],
   resolve: {
     // mediasoup-client logs through `debug`; a tiny stand-in keeps the join page's download small.
@@ -82,4 +84,4 @@ export default defineConfig({
       '/docs': api,
     },
   },
-});
+}));

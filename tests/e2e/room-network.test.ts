@@ -3,7 +3,8 @@
  * DevTools offline emulation, the media path by dropping their packets in a UDP relay in front
  * of mediasoup) comes back into the room with media flowing, without a click, while the others
  * see 'reconnecting'; on a lossy downlink a participant drops to audio only by themselves; and a
- * server restart during the session brings everyone back by themselves.
+ * server restart during the session brings everyone back by themselves, with the mediator's
+ * caucus and mute as they were (the room is rebuilt from the database).
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +16,11 @@ import {
   connectionOf,
   createRoomFixture,
   expectFlowing,
+  flowFrom,
   inbound,
   localMediaPorts,
   mediatorEnters,
+  openCaucus,
   partyToLobby,
   type Person,
   poll,
@@ -25,6 +28,7 @@ import {
   residentIds,
   type RoomFixture,
   selfPeerId,
+  spaceOf,
 } from './room-support';
 
 describe('weak and broken links in the browser', () => {
@@ -112,19 +116,54 @@ describe('weak and broken links in the browser', () => {
     expect([...mediator.errors, ...fisherman.errors]).toEqual([]);
   }, 90_000);
 
-  it('a server restart during the session brings both browsers back into the room with media', async ({ onTestFailed }) => {
+  it('a server restart during the session brings both browsers back by themselves, with the caucus and the mute as the mediator left them', async ({ onTestFailed }) => {
     reportOnFailure(onTestFailed, 'room-restart', () => [mediator, fisherman]);
     await expectFlowing(mediator.page, ids.fisherman!);
+    const host = mediator.page;
+    const media = () => server.app.rooms.roomOf(fixture.sessionId)?.media;
+    // The fisherman is separated (背对背) and muted by the mediator, who stays in the joint room.
+    const caucus = await openCaucus(host, '渔民方');
+    await host.getByTestId(`host-move-${ids.fisherman}`).selectOption(caucus);
+    await expect.poll(() => spaceOf(fisherman.page), poll).toBe(caucus);
+    await host.getByTestId(`host-mute-audio-${ids.fisherman}`).click();
+    await fisherman.page.locator('[data-testid="room-notice"][data-key="room.notice.hostMutedAudio"]').waitFor();
+    await expect.poll(() => media()?.isHostMuted(ids.fisherman!, 'audio'), poll).toBe(true);
+
     const restartedAt = Date.now();
     await server.restart(); // sockets closed, media workers gone, a new process on the same port
     await expect.poll(() => connectionOf(fisherman.page), { timeout: 30_000, interval: 200 }).toBe('connected');
     await expect.poll(() => connectionOf(mediator.page), { timeout: 30_000, interval: 200 }).toBe('connected');
-    await Promise.all([expectFlowing(mediator.page, ids.fisherman!, { audio: true, video: true }, 30_000), expectFlowing(fisherman.page, ids.mediator!, { audio: true, video: true }, 30_000)]);
-    console.log(`media flowing again ${Date.now() - restartedAt} ms after the restart began`);
-    // Same people, same places: no device check or lobby again, and the same peer ids.
+    // Same people, same places: no device check or lobby again, the same peer ids, and the
+    // fisherman still in the caucus, not the joint room: nothing crosses between them.
     expect(await fisherman.page.getByTestId('room-view').count()).toBe(1);
     expect(await selfPeerId(fisherman.page)).toBe(ids.fisherman);
-    expect(await mediator.page.getByTestId(`tile-${ids.fisherman}`).getByTestId('badge-reconnecting').count()).toBe(0);
+    expect(await spaceOf(fisherman.page)).toBe(caucus);
+    expect(await spaceOf(host)).toBe('joint');
+    await expect.poll(() => media()?.spaceOf(ids.fisherman!), { timeout: 30_000, interval: 200 }).toBe(caucus);
+    expect(await bytesFrom(fisherman.page, ids.mediator!, 2_000)).toEqual({ consumers: 0, bytes: 0 });
+    expect(await bytesFrom(host, ids.fisherman!, 2_000)).toEqual({ consumers: 0, bytes: 0 });
+    // The mute holds: on the server, in the mediator's host panel and on the fisherman's own page.
+    expect(media()!.isHostMuted(ids.fisherman!, 'audio')).toBe(true);
+    await expect.poll(() => host.getByTestId(`host-mute-audio-${ids.fisherman}`).getAttribute('aria-pressed'), poll).toBe('true');
+    expect(await fisherman.page.getByTestId('mic-toggle').getAttribute('aria-pressed')).toBe('true');
+
+    // The mediator visits the caucus: media flows both ways, the fisherman's microphone still silent.
+    await host.getByTestId(`host-visit-${caucus}`).click();
+    await expect.poll(() => spaceOf(host), poll).toBe(caucus);
+    await Promise.all([expectFlowing(host, ids.fisherman!, { audio: false, video: true }, 30_000), expectFlowing(fisherman.page, ids.mediator!, { audio: true, video: true }, 30_000)]);
+    console.log(`media flowing again ${Date.now() - restartedAt} ms after the restart began`);
+    expect((await flowFrom(host, ids.fisherman!, 1_500)).audioBytes).toBe(0);
+    expect(await host.getByTestId(`tile-${ids.fisherman}`).getByTestId('badge-host-muted').count()).toBe(1);
+
+    // Lifted and joined again: everything flows as before.
+    await host.getByTestId(`host-mute-audio-${ids.fisherman}`).click();
+    await host.getByTestId('host-back-joint').click();
+    await host.getByTestId(`host-move-${ids.fisherman}`).selectOption('joint');
+    await expect.poll(() => spaceOf(fisherman.page), poll).toBe('joint');
+    await fisherman.page.locator('[data-testid="room-notice"][data-key="room.notice.hostUnmutedAudio"]').waitFor();
+    await fisherman.page.getByTestId('mic-toggle').click(); // the fisherman turns their microphone back on
+    await Promise.all([expectFlowing(host, ids.fisherman!, { audio: true, video: true }, 30_000), expectFlowing(fisherman.page, ids.mediator!, { audio: true, video: true }, 30_000)]);
+    expect(await host.getByTestId(`tile-${ids.fisherman}`).getByTestId('badge-reconnecting').count()).toBe(0);
     expect([...mediator.errors, ...fisherman.errors]).toEqual([]);
-  }, 90_000);
+  }, 150_000);
 });

@@ -21,9 +21,18 @@ import type { Timestamper } from '../../server/security/timestamp-authority';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const resultsDir = path.join(repo, 'test-results');
-const clientDir = path.join(repo, 'dist/client');
-/** Same stamp as scripts/setup.sh: touched when a build starts, so edits made during it count. */
-const buildStamp = path.join(repo, 'dist/.client-build-stamp');
+/**
+ * Two builds of the client: production (dist/client, what start.sh serves and the bundle-size
+ * test measures) and test (dist/client-test, `vite build --mode test`: the same code plus the
+ * read-only window.__haiqiaoRoom handle the browser tests read). The browser tests use the latter.
+ */
+export type ClientBuild = 'production' | 'test';
+const builds: Record<ClientBuild, { dir: string; stamp: string; mode: string }> = {
+  /** Same stamp as scripts/setup.sh: touched when a build starts, so edits made during it count. */
+  production: { dir: path.join(repo, 'dist/client'), stamp: path.join(repo, 'dist/.client-build-stamp'), mode: 'production' },
+  test: { dir: path.join(repo, 'dist/client-test'), stamp: path.join(repo, 'dist/.client-test-build-stamp'), mode: 'test' },
+};
+export const clientDirOf = (build: ClientBuild) => builds[build].dir;
 const buildLock = path.join(repo, 'dist/.client-build.lock');
 const clientSources = ['client', 'shared', 'vite.config.ts', 'package-lock.json', 'tsconfig.json'];
 
@@ -49,10 +58,11 @@ function newestSourceMtime(): number {
   return newest;
 }
 
-function clientIsFresh(): boolean {
-  const built = mtimeOf(path.join(clientDir, 'index.html'));
+function clientIsFresh(build: ClientBuild): boolean {
+  const { dir, stamp } = builds[build];
+  const built = mtimeOf(path.join(dir, 'index.html'));
   if (built === null) return false;
-  return newestSourceMtime() <= (mtimeOf(buildStamp) ?? built);
+  return newestSourceMtime() <= (mtimeOf(stamp) ?? built);
 }
 
 async function withBuildLock<T>(run: () => Promise<T>): Promise<T> {
@@ -78,19 +88,20 @@ async function withBuildLock<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Builds the client into dist/client (as scripts/setup.sh does) when it is missing or older
- * than its sources. The build goes to a scratch directory first and is then swapped in, so a
- * server already serving dist/client never sees it half written.
+ * Builds the client (production into dist/client, as scripts/setup.sh does; test into
+ * dist/client-test) when it is missing or older than its sources. The build goes to a scratch
+ * directory first and is then swapped in, so a server already serving it never sees it half written.
  */
-export async function ensureClientBuilt(): Promise<void> {
-  if (clientIsFresh()) return;
+export async function ensureClientBuilt(build: ClientBuild = 'production'): Promise<void> {
+  if (clientIsFresh(build)) return;
+  const { dir, stamp, mode } = builds[build];
   await withBuildLock(async () => {
-    if (clientIsFresh()) return; // built by someone else while we waited
+    if (clientIsFresh(build)) return; // built by someone else while we waited
     const scratch = path.join(repo, `dist/.client-build-${process.pid}-${randomBytes(3).toString('hex')}`);
-    const stampNew = `${buildStamp}.${process.pid}`;
+    const stampNew = `${stamp}.${process.pid}`;
     fs.writeFileSync(stampNew, '');
     try {
-      await promisify(execFile)('npx', ['--no', '--', 'vite', 'build', '--outDir', scratch, '--emptyOutDir', '--logLevel', 'warn'], {
+      await promisify(execFile)('npx', ['--no', '--', 'vite', 'build', '--mode', mode, '--outDir', scratch, '--emptyOutDir', '--logLevel', 'warn'], {
         cwd: repo,
         maxBuffer: 16 * 1024 * 1024,
       });
@@ -100,11 +111,11 @@ export async function ensureClientBuilt(): Promise<void> {
       const { stdout, stderr } = error as { stdout?: string; stderr?: string };
       throw new Error(`vite build failed:\n${stdout ?? ''}${stderr ?? ''}`);
     }
-    const old = `${clientDir}.old-${process.pid}`;
-    if (fs.existsSync(clientDir)) fs.renameSync(clientDir, old);
-    fs.renameSync(scratch, clientDir);
+    const old = `${dir}.old-${process.pid}`;
+    if (fs.existsSync(dir)) fs.renameSync(dir, old);
+    fs.renameSync(scratch, dir);
     fs.rmSync(old, { recursive: true, force: true });
-    fs.renameSync(stampNew, buildStamp);
+    fs.renameSync(stampNew, stamp);
   });
 }
 
@@ -231,7 +242,7 @@ async function startMedia(mode: boolean | 'relayed' | undefined): Promise<{ pool
  * database holding one mediation center and one mediator account.
  */
 export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2eServer> {
-  await ensureClientBuilt();
+  await ensureClientBuilt('test');
   const database = await createTestDatabase();
   const cipher = createIdNumberCipher(randomBytes(32));
   let pool: WorkerPool | null = null;
@@ -245,7 +256,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       loginRatePerMinute: 1000,
       ...(options.reconnectGraceMs !== undefined ? { reconnectGraceMs: options.reconnectGraceMs } : {}),
       ...(options.timestamper ? { timestamper: options.timestamper } : {}),
-      clientDir: undefined, // the default: dist/client
+      clientDir: clientDirOf('test'), // with the test handle (window.__haiqiaoRoom)
     });
   try {
     ({ pool, relay } = await startMedia(options.media));

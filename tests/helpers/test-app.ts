@@ -193,6 +193,8 @@ export const dataTables = [
   'case_number_counters',
   'attendances',
   'chat_messages',
+  'live_rooms',
+  'room_caucuses',
   'evidence',
   'appraisal_statements',
   'agreements',

@@ -32,8 +32,13 @@ export const attendances = pgTable(
     identityFailures: integer('identity_failures').notNull().default(0),
     oneTimeCodeHash: text('one_time_code_hash'),
     oneTimeCodeExpiresAt: timestamp('one_time_code_expires_at', { withTimezone: true }),
+    /** Wrong guesses at the current one-time code: at the cap the code is void. */
+    oneTimeCodeFailures: integer('one_time_code_failures').notNull().default(0),
     networkTest: jsonb('network_test').$type<StoredNetworkTest>(),
     canShareScreen: boolean('can_share_screen').notNull().default(false),
+    /** The host muted this person's microphone or camera: kept across drops and restarts. */
+    hostMutedAudio: boolean('host_muted_audio').notNull().default(false),
+    hostMutedVideo: boolean('host_muted_video').notNull().default(false),
     /** SHA-256 of the token a client presents to get back in after a drop or a restart. */
     resumeTokenHash: text('resume_token_hash').unique(),
     admittedAt: timestamp('admitted_at', { withTimezone: true }),
@@ -60,4 +65,29 @@ export const chatMessages = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('chat_messages_session_idx').on(t.sessionId)],
+);
+
+/**
+ * A live room's own host decisions (one row per session that went live): the lock and the
+ * spotlight. With the attendances (state, space, mutes, screen permission, codes) and the open
+ * caucuses, any server can rebuild the room from the database.
+ */
+export const liveRooms = pgTable('live_rooms', {
+  sessionId: uuid('session_id').primaryKey().references(() => sessions.id, { onDelete: 'cascade' }),
+  locked: boolean('locked').notNull().default(false),
+  spotlightAttendanceId: uuid('spotlight_attendance_id').references(() => attendances.id, { onDelete: 'set null' }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Caucuses (背对背) of a session; who is in one is `attendances.space`. Closed ones are kept for the record. */
+export const roomCaucuses = pgTable(
+  'room_caucuses',
+  {
+    id: text('id').primaryKey(),
+    sessionId: uuid('session_id').notNull().references(() => sessions.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+  },
+  (t) => [index('room_caucuses_session_idx').on(t.sessionId)],
 );

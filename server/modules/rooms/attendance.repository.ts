@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { AttendanceState } from '../../../shared/domain/attendance';
 import type { Db } from '../../db/client';
 import { attendances, chatMessages, invitations, participants } from '../../db/schema';
@@ -68,15 +68,6 @@ export async function updateAttendance(db: Db, id: string, values: Partial<typeo
 export async function moveAttendance(db: Db, id: string, from: AttendanceState, values: Partial<typeof attendances.$inferInsert> & { state: AttendanceState }) {
   const [row] = await db.update(attendances).set(values).where(and(eq(attendances.id, id), eq(attendances.state, from))).returning();
   return row;
-}
-
-export async function countIdentityFailure(db: Db, id: string) {
-  const [row] = await db
-    .update(attendances)
-    .set({ identityFailures: sql`${attendances.identityFailures} + 1` })
-    .where(eq(attendances.id, id))
-    .returning({ failures: attendances.identityFailures });
-  return row?.failures ?? 0;
 }
 
 export async function insertChatMessage(db: Db, values: typeof chatMessages.$inferInsert) {

@@ -5,6 +5,7 @@ import type { LinkQuality, PeerView, RoomState } from '../../../shared/realtime'
 import type { StoredNetworkTest } from '../../db/schema';
 import type { MediaRoom } from '../../media/media-room';
 import type { AttendanceRow } from './attendance.repository';
+import type { CaucusRow, LiveRoomRow } from './room-state.repository';
 
 export const jointSpace = 'joint';
 
@@ -39,7 +40,12 @@ export interface ShownEvidence {
   url: string;
 }
 
-/** The in-memory state of one session's room; persisted facts live in attendances. */
+/**
+ * The in-memory state of one session's room. Every host decision is in the database first
+ * (attendances, live_rooms, room_caucuses; see RoomRecord): this is the working copy one server
+ * holds, rebuilt from there after a restart. Only passing things live here alone: connections,
+ * raised hands, link quality, the active speaker, the evidence on screen.
+ */
 export class LiveRoom {
   readonly peers = new Map<string, RoomPeer>();
   readonly caucuses = new Map<string, string>();
@@ -60,6 +66,14 @@ export class LiveRoom {
     public status: SessionStatus,
   ) {}
 
+  /** The room-wide decisions as stored: open caucuses first, so that people land in theirs. */
+  restore(saved: LiveRoomRow | undefined, caucuses: CaucusRow[]) {
+    this.caucuses.clear();
+    for (const caucus of caucuses) this.caucuses.set(caucus.id, caucus.name);
+    this.locked = saved?.locked ?? false;
+    this.spotlightPeerId = saved?.spotlightAttendanceId ?? null;
+  }
+
   peerFromRow(row: AttendanceRow): RoomPeer {
     const existing = this.peers.get(row.id);
     const peer: RoomPeer = {
@@ -74,7 +88,7 @@ export class LiveRoom {
       socketId: existing?.socketId ?? null,
       viaInvitationId: existing?.viaInvitationId ?? null,
       handRaised: existing?.handRaised ?? false,
-      hostMuted: existing?.hostMuted ?? { audio: false, video: false },
+      hostMuted: { audio: row.hostMutedAudio, video: row.hostMutedVideo },
       audioOnly: existing?.audioOnly ?? false,
       canShareScreen: row.isHost || row.canShareScreen,
       identityVerified: row.identityVerifiedAt !== null,

@@ -1,0 +1,40 @@
+import type { RoomContext } from './room-context';
+import * as repo from './attendance.repository';
+import type { Connection } from './room-types';
+
+/** What everyone admitted does in the room: raise a hand, chat in their space, report their link. */
+export class RoomActivity {
+  constructor(private readonly ctx: RoomContext) {}
+
+  raiseHand(conn: Connection, { raised }: { raised: boolean }) {
+    const { room, peer } = this.ctx.registry.admittedOf(conn);
+    peer.handRaised = raised;
+    this.ctx.views.broadcast(room);
+    return {};
+  }
+
+  async sendChat(conn: Connection, { text }: { text: string }) {
+    const { room, peer } = this.ctx.registry.admittedOf(conn);
+    const row = await repo.insertChatMessage(this.ctx.deps.db, { sessionId: room.sessionId, caseId: room.caseId, attendanceId: peer.peerId, space: peer.space, text });
+    const message = { id: row.id, space: row.space, peerId: peer.peerId, displayName: peer.displayName, text: row.text, sentAt: row.sentAt.toISOString() };
+    for (const other of room.admittedIn(peer.space)) if (other.socketId) this.ctx.registry.tell(other, 'chat:message', message);
+    return message;
+  }
+
+  async chatHistory(conn: Connection) {
+    const { room, peer } = this.ctx.registry.admittedOf(conn);
+    const rows = await repo.listChat(this.ctx.deps.db, room.sessionId);
+    return {
+      messages: rows
+        .filter((r) => r.message.space === peer.space)
+        .map((r) => ({ id: r.message.id, space: r.message.space, peerId: r.message.attendanceId, displayName: r.displayName, text: r.message.text, sentAt: r.message.sentAt.toISOString() })),
+    };
+  }
+
+  reportStats(conn: Connection, request: { rttMs: number | null; lossPct: number | null; sendKbps: number | null; recvKbps: number | null }) {
+    const { room, peer } = this.ctx.registry.admittedOf(conn);
+    peer.linkQuality = { ...request, at: this.ctx.deps.now().toISOString() };
+    this.ctx.views.toHosts(room);
+    return {};
+  }
+}

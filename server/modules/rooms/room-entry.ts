@@ -1,0 +1,206 @@
+import { videoMinimumKbps } from '../../../shared/domain/attendance';
+import type { ClientAck, ClientRequest, EnterResult } from '../../../shared/realtime';
+import type { Db } from '../../db/client';
+import { AppError, conflict, forbidden, notFound } from '../../errors';
+import { constantTimeEqual, hashToken, newToken } from '../../security/tokens';
+import { findParty } from '../cases/cases.repository';
+import { findActiveParticipant, findSession } from '../sessions/sessions.repository';
+import { loadSession, moveSession } from '../sessions/sessions.service';
+import * as repo from './attendance.repository';
+import type { MediaSignalling } from './media-signalling';
+import type { RoomContext } from './room-context';
+import { actorOfRow, maxCodeGuesses, maxIdentityFailures } from './room-record';
+import type { Connection, SocketIdentity } from './room-types';
+
+/**
+ * Getting into a room: who the connection is (invitation, staff login or resume token), the
+ * device check, identity (last four of the ID number, or the mediator's one-time code; guesses
+ * counted in the database and capped), and the lobby.
+ */
+export class RoomEntry {
+  constructor(
+    private readonly ctx: RoomContext,
+    private readonly media: MediaSignalling,
+  ) {}
+
+  async enter(conn: Connection, request: ClientRequest<'session:enter'>): Promise<EnterResult> {
+    if (conn.peerId) throw conflict('already entered on this connection');
+    const { db, now, notifier } = this.ctx.deps;
+    let resumed = false;
+    let attendance: repo.AttendanceRow | undefined;
+    const resumeToken = request.resumeToken ?? conn.resumeToken;
+    if (resumeToken) {
+      attendance = await repo.findByResumeHash(db, hashToken(resumeToken));
+      if (attendance && !sameIdentity(conn.identity, attendance)) attendance = undefined;
+      resumed = attendance !== undefined;
+    }
+    if (!attendance) attendance = await this.#attendanceFor(conn.identity, request.sessionId);
+    if (attendance.state === 'refused' || attendance.state === 'removed') throw forbidden('you may no longer join this session');
+    // A resume token outlives no revocation: the participant must still be on the case and hold
+    // a link to this session that was not revoked.
+    if (resumed && attendance.participantId && !(await repo.hasUnrevokedInvitation(db, attendance.sessionId, attendance.participantId))) {
+      throw new AppError('INVITATION_REVOKED', 'this invitation is no longer valid');
+    }
+
+    const room = await this.ctx.registry.open(attendance.sessionId);
+    if (room.status === 'ended' || room.status === 'cancelled') throw conflict(`this session has ${room.status === 'ended' ? 'ended' : 'been cancelled'}`);
+
+    // A fresh token whenever identity was proven another way; the same one when it was used.
+    let token = resumeToken!;
+    if (!resumed) {
+      token = newToken();
+      attendance = await repo.updateAttendance(db, attendance.id, { resumeTokenHash: hashToken(token) });
+    }
+    // The host enters straight into the room; a returning host after leaving does too.
+    if (attendance.isHost && attendance.state !== 'admitted') {
+      attendance = await this.ctx.record.move(attendance, 'admitted', { admittedAt: now() }, 'attendance.admitted');
+    }
+    if (attendance.isHost && room.status === 'scheduled') {
+      const host = attendance;
+      room.status = (await db.transaction((tx) => moveSession(tx, room.sessionId, 'lobby', actorOfRow(host)))).status;
+    }
+
+    const peer = room.peerFromRow(attendance);
+    if (peer.socketId && peer.socketId !== conn.socketId) {
+      // Another tab or device of the same person: the old one is told, then let go.
+      const reason = 'this session was opened in another window or device';
+      notifier.emit(peer.socketId, 'session:replaced', { reason });
+      notifier.disconnect(peer.socketId, reason);
+    }
+    if (peer.graceTimer) clearTimeout(peer.graceTimer);
+    peer.graceTimer = null;
+    peer.socketId = conn.socketId;
+    peer.viaInvitationId = conn.identity.kind === 'participant' ? conn.identity.invitationId : null;
+    conn.sessionId = room.sessionId;
+    conn.peerId = peer.peerId;
+    // Whatever this socket was sent before, it gets the current view (before this ack, see beforeAck).
+    this.ctx.views.forgetSocket(conn.socketId);
+    // Someone not (yet) admitted is seen only by the hosts and themselves.
+    if (peer.state === 'admitted') this.ctx.views.broadcast(room);
+    else this.ctx.views.toHosts(room, peer);
+
+    return {
+      peerId: peer.peerId,
+      resumeToken: token,
+      self: { displayName: peer.displayName, role: peer.role, isHost: peer.isHost },
+      state: peer.state,
+      session: { id: room.sessionId, caseId: room.caseId, title: room.title, status: room.status, caseNumber: room.caseNumber },
+      identityMethod: peer.identityVerified ? null : await this.#identityMethodFor(attendance),
+      deviceCheckDone: peer.networkTest !== null,
+      mediaActive: room.media?.hasPeer(peer.peerId) ?? false,
+      routerRtpCapabilities: await this.media.routerCapabilities(room),
+    };
+  }
+
+  async reportDeviceCheck(conn: Connection, request: ClientRequest<'device-check:report'>) {
+    const { room, peer } = this.ctx.registry.peerOf(conn);
+    const networkTest = { ...request, at: this.ctx.deps.now().toISOString() };
+    await repo.updateAttendance(this.ctx.deps.db, peer.peerId, { networkTest });
+    peer.networkTest = networkTest;
+    this.ctx.views.toHosts(room);
+    return { audioOnlySuggested: !request.hasCamera || request.downKbps < videoMinimumKbps.down || request.upKbps < videoMinimumKbps.up };
+  }
+
+  async confirmIdentity(conn: Connection, request: ClientRequest<'identity:confirm'>): Promise<ClientAck<'identity:confirm'>> {
+    const { room, peer } = this.ctx.registry.peerOf(conn);
+    if (peer.identityVerified) return { verified: true };
+    const row = await repo.findAttendance(this.ctx.deps.db, peer.peerId);
+    if (!row) throw notFound('attendance');
+    const method = await this.#identityMethodFor(row);
+    if (request.method !== method) throw new AppError('IDENTITY_REJECTED', `confirm with ${method}`, 'method');
+    const outcome = await this.ctx.record.checkIdentity(peer.peerId, method, (locked, tx) =>
+      method === 'id_last4' ? this.#matchesIdNumber(tx, locked, request) : this.#matchesCode(locked, request),
+    );
+    if (!outcome.ok) {
+      if (method === 'one_time_code') {
+        throw new AppError(
+          'IDENTITY_REJECTED',
+          outcome.codeVoid ? 'too many wrong codes: this code no longer works; ask the mediator for a new one_time_code' : `wrong or expired code (${maxCodeGuesses - outcome.failures} attempts left)`,
+        );
+      }
+      const left = maxIdentityFailures - outcome.failures;
+      throw new AppError('IDENTITY_REJECTED', left > 0 ? `does not match our record (${left} attempts left)` : 'too many attempts: ask the mediator for a one-time code');
+    }
+    peer.identityVerified = true;
+    this.ctx.views.toHosts(room, peer);
+    return { verified: true };
+  }
+
+  async waitInLobby(conn: Connection) {
+    const { room, peer } = this.ctx.registry.peerOf(conn);
+    if (peer.state === 'lobby' || peer.state === 'admitted') return { state: peer.state };
+    if (!peer.identityVerified) throw new AppError('IDENTITY_REJECTED', 'confirm your identity first');
+    if (!peer.networkTest) throw conflict('finish the device check first');
+    if (room.locked) throw new AppError('ROOM_LOCKED', 'the mediator has locked this session; please wait and try again');
+    const row = await this.ctx.record.moveFromCurrent(peer, 'lobby', {}, 'attendance.lobby_entered');
+    room.peerFromRow(row);
+    this.ctx.views.toHosts(room, peer);
+    return { state: row.state };
+  }
+
+  async #attendanceFor(identity: SocketIdentity, sessionId: string | undefined): Promise<repo.AttendanceRow> {
+    const { db, now } = this.ctx.deps;
+    if (identity.kind === 'resume') throw new AppError('UNAUTHENTICATED', 'your place in this session has expired; open your invitation link again');
+    if (identity.kind === 'participant') {
+      if (sessionId && sessionId !== identity.sessionId) throw notFound('session');
+      const session = await findSession(db, identity.sessionId);
+      const participant = session && (await findActiveParticipant(db, session.caseId, identity.participantId));
+      if (!session || !participant) throw new AppError('INVITATION_REVOKED', 'this invitation is no longer valid');
+      return repo.insertAttendance(db, {
+        sessionId: session.id,
+        participantId: participant.id,
+        displayName: participant.displayName,
+        role: participant.role,
+        isHost: participant.role === 'mediator',
+      });
+    }
+    if (!sessionId) throw new AppError('VALIDATION_FAILED', 'sessionId: required for staff', 'sessionId');
+    const p = identity.principal;
+    const access = await loadSession(db, p, sessionId, 'read');
+    // The mediator hosts a mediation; the court's judge or clerk hosts a confirmation hearing.
+    const isHost =
+      access.session.kind === 'hearing' ? p.role === 'judge' || p.role === 'clerk' : p.role === 'mediator' && access.case.centerId === p.organisationId;
+    if (p.role !== 'mediator' && p.role !== 'clerk' && p.role !== 'judge') throw forbidden();
+    return repo.insertAttendance(db, {
+      sessionId,
+      staffUserId: p.staffUserId,
+      displayName: p.displayName,
+      role: p.role,
+      isHost,
+      identityMethod: 'staff_login',
+      identityVerifiedAt: now(),
+    });
+  }
+
+  async #identityMethodFor(row: repo.AttendanceRow): Promise<'id_last4' | 'one_time_code'> {
+    if (row.identityFailures >= maxIdentityFailures || !row.participantId) return 'one_time_code';
+    const { db } = this.ctx.deps;
+    const session = await findSession(db, row.sessionId);
+    const participant = session && (await findActiveParticipant(db, session.caseId, row.participantId));
+    const party = participant?.partyId ? await findParty(db, session!.caseId, participant.partyId) : undefined;
+    return party?.idNumberCiphertext ? 'id_last4' : 'one_time_code';
+  }
+
+  async #matchesIdNumber(db: Db, row: repo.AttendanceRow, request: ClientRequest<'identity:confirm'>) {
+    if (request.method !== 'id_last4' || !row.participantId) return false;
+    const session = await findSession(db, row.sessionId);
+    const participant = session && (await findActiveParticipant(db, session.caseId, row.participantId));
+    const party = participant?.partyId ? await findParty(db, session!.caseId, participant.partyId) : undefined;
+    if (!party?.idNumberCiphertext) return false;
+    const idNumber = this.ctx.deps.cipher.decrypt(party.idNumberCiphertext);
+    const normalise = (s: string) => s.replace(/\s+/g, '');
+    return constantTimeEqual(idNumber.slice(-4).toUpperCase(), request.last4.toUpperCase()) && normalise(party.name) === normalise(request.name);
+  }
+
+  #matchesCode(row: repo.AttendanceRow, request: ClientRequest<'identity:confirm'>) {
+    if (request.method !== 'one_time_code' || !row.oneTimeCodeHash || !row.oneTimeCodeExpiresAt) return false;
+    if (row.oneTimeCodeExpiresAt <= this.ctx.deps.now()) return false;
+    return constantTimeEqual(row.oneTimeCodeHash, hashToken(`${row.id}:${request.code}`));
+  }
+}
+
+function sameIdentity(identity: SocketIdentity, row: repo.AttendanceRow) {
+  if (identity.kind === 'resume') return true;
+  if (identity.kind === 'staff') return row.staffUserId === identity.principal.staffUserId;
+  return row.participantId === identity.participantId;
+}

@@ -1,0 +1,166 @@
+import { attendanceMachine, type AttendanceState } from '../../../shared/domain/attendance';
+import type { AuditActor, AuditEventType } from '../../../shared/domain/audit';
+import type { Db } from '../../db/client';
+import { conflict, notFound } from '../../errors';
+import { appendAuditEvent } from '../audit/audit.repository';
+import { findSession } from '../sessions/sessions.repository';
+import * as repo from './attendance.repository';
+import type { LiveRoom, RoomPeer } from './live-room';
+import * as state from './room-state.repository';
+
+export const maxIdentityFailures = 5;
+/** Wrong guesses one one-time code survives: then it is void and the mediator issues another. */
+export const maxCodeGuesses = 5;
+
+export function actorOfRow(row: repo.AttendanceRow): AuditActor {
+  return row.staffUserId ? { kind: 'staff', staffUserId: row.staffUserId } : { kind: 'participant', participantId: row.participantId! };
+}
+
+export function actorOfPeer(peer: RoomPeer): AuditActor {
+  return peer.staffUserId ? { kind: 'staff', staffUserId: peer.staffUserId } : { kind: 'participant', participantId: peer.participantId! };
+}
+
+export type IdentityOutcome = { ok: true } | { ok: false; failures: number; codeVoid: boolean };
+
+/**
+ * Every decision about a room or a person in it, written to the database in one transaction
+ * with its audit event, before the live room changes: what any server rebuilds a room from.
+ * Each write is conditional on the state it was decided from.
+ */
+export class RoomRecord {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date,
+  ) {}
+
+  /** An attendance state change along the attendance machine. */
+  async move(row: repo.AttendanceRow, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AuditEventType, data: Record<string, unknown> = {}) {
+    if (!attendanceMachine.canTransition(row.state, to)) throw conflict(`cannot go from ${row.state} to ${to}`);
+    return this.db.transaction(async (tx) => {
+      const moved = await repo.moveAttendance(tx, row.id, row.state, { ...values, state: to });
+      if (!moved) throw conflict('changed meanwhile; try again');
+      const session = await findSession(tx, row.sessionId);
+      await appendAuditEvent(tx, { type, caseId: session?.caseId ?? null, actor: actorOfRow(row), data: { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...data } });
+      return moved;
+    });
+  }
+
+  async moveFromCurrent(peer: RoomPeer, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AuditEventType, data?: Record<string, unknown>) {
+    const row = await repo.findAttendance(this.db, peer.peerId);
+    if (!row) throw notFound('attendance');
+    return this.move(row, to, values, type, data);
+  }
+
+  async setLocked(room: LiveRoom, host: RoomPeer, locked: boolean) {
+    await this.db.transaction(async (tx) => {
+      await state.saveLiveRoom(tx, room.sessionId, { locked }, this.now());
+      await this.#audit(tx, room, host, 'room.lock_changed', { locked });
+    });
+  }
+
+  async setSpotlight(room: LiveRoom, host: RoomPeer, peerId: string | null) {
+    await this.db.transaction(async (tx) => {
+      if (peerId !== null) {
+        const target = await state.lockAttendance(tx, peerId);
+        if (!target || target.sessionId !== room.sessionId || target.state !== 'admitted') throw conflict('only someone in the room can be spotlit');
+      }
+      await state.saveLiveRoom(tx, room.sessionId, { spotlightAttendanceId: peerId }, this.now());
+      await this.#audit(tx, room, host, 'room.spotlight_changed', { attendanceId: peerId });
+    });
+  }
+
+  async setHostMuted(room: LiveRoom, host: RoomPeer, target: RoomPeer, kind: 'audio' | 'video', muted: boolean) {
+    await this.db.transaction(async (tx) => {
+      await this.#updatePresent(tx, room, target, kind === 'audio' ? { hostMutedAudio: muted } : { hostMutedVideo: muted });
+      await this.#audit(tx, room, host, 'attendance.host_muted', { attendanceId: target.peerId, kind, muted });
+    });
+  }
+
+  async setScreenPermission(room: LiveRoom, host: RoomPeer, target: RoomPeer, allowed: boolean) {
+    await this.db.transaction(async (tx) => {
+      await this.#updatePresent(tx, room, target, { canShareScreen: allowed });
+      await this.#audit(tx, room, host, 'attendance.screen_permission_changed', { attendanceId: target.peerId, allowed });
+    });
+  }
+
+  /** A new one-time code (its hash): the ID-number route closes, the guess count starts again. */
+  async issueCode(room: LiveRoom, host: RoomPeer, target: RoomPeer, codeHash: string, expiresAt: Date) {
+    await this.db.transaction(async (tx) => {
+      await this.#updatePresent(tx, room, target, { oneTimeCodeHash: codeHash, oneTimeCodeExpiresAt: expiresAt, oneTimeCodeFailures: 0, identityFailures: maxIdentityFailures });
+      await this.#audit(tx, room, host, 'attendance.code_issued', { attendanceId: target.peerId, expiresAt: expiresAt.toISOString() });
+    });
+  }
+
+  async openCaucus(room: LiveRoom, host: RoomPeer, id: string, name: string) {
+    await this.db.transaction(async (tx) => {
+      await state.insertCaucus(tx, { id, sessionId: room.sessionId, name, openedAt: this.now() });
+      await this.#audit(tx, room, host, 'room.caucus_opened', { caucusId: id, name });
+    });
+  }
+
+  /** Closes the caucus and brings everyone in it back to the joint room; returns who came back. */
+  async closeCaucus(room: LiveRoom, host: RoomPeer, caucusId: string, jointSpace: string) {
+    return this.db.transaction(async (tx) => {
+      const closed = await state.closeCaucus(tx, room.sessionId, caucusId, this.now());
+      if (!closed) throw notFound('caucus');
+      const moved = await state.moveEveryone(tx, room.sessionId, caucusId, jointSpace);
+      await this.#audit(tx, room, host, 'room.caucus_closed', { caucusId, returned: moved });
+      return moved;
+    });
+  }
+
+  /** Someone admitted goes to the joint room or an open caucus. */
+  async moveToSpace(room: LiveRoom, host: RoomPeer, target: RoomPeer, space: string, jointSpace: string) {
+    await this.db.transaction(async (tx) => {
+      if (space !== jointSpace && !(await state.findOpenCaucus(tx, room.sessionId, space))) throw notFound('caucus');
+      const before = await state.lockAttendance(tx, target.peerId);
+      const moved = await state.moveAdmitted(tx, room.sessionId, target.peerId, space);
+      if (!moved || !before) throw conflict(`${target.displayName} is not in the room`);
+      await this.#audit(tx, room, host, 'attendance.moved', { attendanceId: target.peerId, from: before.space, to: space });
+    });
+  }
+
+  /**
+   * Checks an identity answer with the attendance locked, so guesses are counted one at a time:
+   * a match is recorded as confirmed; a miss is counted (ID-number misses up to
+   * maxIdentityFailures, then only a code is accepted; code misses up to maxCodeGuesses, then the
+   * code is void). Either way the outcome is committed with its audit event.
+   */
+  async checkIdentity(peerId: string, method: 'id_last4' | 'one_time_code', matches: (row: repo.AttendanceRow, db: Db) => Promise<boolean> | boolean): Promise<IdentityOutcome> {
+    return this.db.transaction(async (tx) => {
+      const row = await state.lockAttendance(tx, peerId);
+      if (!row) throw notFound('attendance');
+      const session = await findSession(tx, row.sessionId);
+      const audit = (type: AuditEventType, data: Record<string, unknown>) =>
+        appendAuditEvent(tx, { type, caseId: session?.caseId ?? null, actor: actorOfRow(row), data: { sessionId: row.sessionId, attendanceId: row.id, method, ...data } });
+      const codeSpent = method === 'one_time_code' && row.oneTimeCodeFailures >= maxCodeGuesses;
+      if (!codeSpent && (await matches(row, tx))) {
+        await repo.updateAttendance(tx, row.id, { identityMethod: method, identityVerifiedAt: this.now(), oneTimeCodeHash: null });
+        await audit('attendance.identity_confirmed', {});
+        return { ok: true };
+      }
+      if (method === 'one_time_code') {
+        const failures = Math.min(maxCodeGuesses, row.oneTimeCodeFailures + 1);
+        const codeVoid = failures >= maxCodeGuesses;
+        await repo.updateAttendance(tx, row.id, { oneTimeCodeFailures: failures, ...(codeVoid ? { oneTimeCodeHash: null, oneTimeCodeExpiresAt: null } : {}) });
+        if (!codeSpent) await audit('attendance.identity_failed', { failures, codeVoid });
+        return { ok: false, failures, codeVoid };
+      }
+      const failures = Math.min(maxIdentityFailures, row.identityFailures + 1);
+      await repo.updateAttendance(tx, row.id, { identityFailures: failures });
+      await audit('attendance.identity_failed', { failures });
+      return { ok: false, failures, codeVoid: false };
+    });
+  }
+
+  /** A host decision about someone still present in this session (not refused, removed or left). */
+  async #updatePresent(tx: Db, room: LiveRoom, target: RoomPeer, values: Partial<repo.AttendanceRow>) {
+    const row = await state.lockAttendance(tx, target.peerId);
+    if (!row || row.sessionId !== room.sessionId || !['joining', 'lobby', 'admitted'].includes(row.state)) throw conflict(`${target.displayName} is not in this session`);
+    return repo.updateAttendance(tx, row.id, values);
+  }
+
+  #audit(tx: Db, room: LiveRoom, host: RoomPeer, type: AuditEventType, data: Record<string, unknown>) {
+    return appendAuditEvent(tx, { type, caseId: room.caseId, actor: actorOfPeer(host), data: { sessionId: room.sessionId, ...data } });
+  }
+}

@@ -1,0 +1,110 @@
+import type { ServerEventName, ServerPayload } from '../../../shared/realtime';
+import { AppError, forbidden, notFound } from '../../errors';
+import { findCase } from '../cases/cases.repository';
+import { findSession } from '../sessions/sessions.repository';
+import { LiveRoom, type RoomPeer } from './live-room';
+import { type Connection, notInRoom, type RoomsDeps } from './room-types';
+import * as state from './room-state.repository';
+
+/**
+ * The live rooms this server holds, and the lookups every request starts with (who is this
+ * connection, in which room). A room not held yet is rebuilt from the database, as after a
+ * restart (or, later, on another node): the admitted set, caucuses and who is in them, mutes,
+ * screen permissions, the lock and the spotlight all come back as decided.
+ */
+export class RoomRegistry {
+  readonly #rooms = new Map<string, LiveRoom>();
+  readonly #loading = new Map<string, Promise<LiveRoom>>();
+  /** Shutting down: nothing more goes out. */
+  closing = false;
+  /** Called for everyone restored without a connection (set by the service: their grace period starts). */
+  onRestoredPeer: (room: LiveRoom, peer: RoomPeer) => void = () => undefined;
+
+  constructor(private readonly deps: RoomsDeps) {}
+
+  get(sessionId: string): LiveRoom | undefined {
+    return this.#rooms.get(sessionId);
+  }
+
+  /** Whether this room is still the one held for its session (not ended or replaced meanwhile). */
+  holds(room: LiveRoom): boolean {
+    return !this.closing && this.#rooms.get(room.sessionId) === room;
+  }
+
+  all(): IterableIterator<LiveRoom> {
+    return this.#rooms.values();
+  }
+
+  forget(room: LiveRoom) {
+    if (this.#rooms.get(room.sessionId) === room) this.#rooms.delete(room.sessionId);
+  }
+
+  async open(sessionId: string): Promise<LiveRoom> {
+    const existing = this.#rooms.get(sessionId);
+    if (existing) return existing;
+    let loading = this.#loading.get(sessionId);
+    if (!loading) {
+      loading = this.#load(sessionId).finally(() => this.#loading.delete(sessionId));
+      this.#loading.set(sessionId, loading);
+    }
+    return loading;
+  }
+
+  async #load(sessionId: string): Promise<LiveRoom> {
+    const { db } = this.deps;
+    const session = await findSession(db, sessionId);
+    if (!session) throw notFound('session');
+    const found = await findCase(db, session.caseId);
+    const [saved, caucuses, rows] = await Promise.all([
+      state.findLiveRoom(db, sessionId),
+      state.listOpenCaucuses(db, sessionId),
+      state.listInStates(db, sessionId, ['joining', 'lobby', 'admitted']),
+    ]);
+    const room = new LiveRoom(session.id, session.caseId, found!.case.number, session.title, session.status);
+    room.restore(saved, caucuses);
+    for (const row of rows) room.peerFromRow(row);
+    if (room.spotlightPeerId && room.peers.get(room.spotlightPeerId)?.state !== 'admitted') room.spotlightPeerId = null;
+    this.#rooms.set(sessionId, room);
+    for (const peer of room.peers.values()) this.onRestoredPeer(room, peer);
+    return room;
+  }
+
+  peerOf(conn: Connection): { room: LiveRoom; peer: RoomPeer } {
+    const room = conn.sessionId ? this.#rooms.get(conn.sessionId) : undefined;
+    const peer = conn.peerId ? room?.peers.get(conn.peerId) : undefined;
+    if (!room || !peer || peer.socketId !== conn.socketId) throw notInRoom();
+    return { room, peer };
+  }
+
+  admittedOf(conn: Connection) {
+    const found = this.peerOf(conn);
+    if (found.peer.state !== 'admitted') throw new AppError('NOT_ADMITTED', 'wait until the mediator admits you');
+    return found;
+  }
+
+  hostOf(conn: Connection) {
+    const found = this.admittedOf(conn);
+    if (!found.peer.isHost) throw forbidden('only the mediator can do this');
+    return found;
+  }
+
+  target(room: LiveRoom, peerId: string): RoomPeer {
+    const peer = room.peers.get(peerId);
+    if (!peer) throw notFound('participant in this room');
+    return peer;
+  }
+
+  tell<E extends ServerEventName>(peer: RoomPeer, event: E, payload: ServerPayload<E>) {
+    if (peer.socketId) this.deps.notifier.emit(peer.socketId, event, payload);
+  }
+
+  /** Shutting down: every place is kept in the database (clients come back after the restart). */
+  shutdown() {
+    this.closing = true;
+    for (const room of this.#rooms.values()) {
+      for (const peer of room.peers.values()) if (peer.graceTimer) clearTimeout(peer.graceTimer);
+      room.media?.close();
+    }
+    this.#rooms.clear();
+  }
+}

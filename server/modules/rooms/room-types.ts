@@ -1,0 +1,49 @@
+import type { ServerEventName, ServerPayload } from '../../../shared/realtime';
+import type { Db } from '../../db/client';
+import { AppError } from '../../errors';
+import type { WorkerPool } from '../../media/worker-pool';
+import type { IdNumberCipher } from '../../security/id-number-cipher';
+import type { Principal } from '../auth/principal';
+
+/** Who a socket is, as established at the handshake. */
+export type SocketIdentity =
+  | { kind: 'staff'; principal: Principal }
+  | { kind: 'participant'; participantId: string; sessionId: string; invitationId: string }
+  | { kind: 'resume' };
+
+/** Per-socket state kept by the transport layer and handed to every call. */
+export interface Connection {
+  socketId: string;
+  identity: SocketIdentity;
+  /** Resume token from the handshake, if any. */
+  resumeToken?: string | undefined;
+  sessionId?: string;
+  peerId?: string;
+}
+
+/** How the service reaches sockets; implemented by the socket.io plugin. */
+export interface RoomNotifier {
+  emit<E extends ServerEventName>(socketId: string, event: E, payload: ServerPayload<E>): void;
+  disconnect(socketId: string, reason: string): void;
+}
+
+export interface EvidenceLookup {
+  find(caseId: string, evidenceId: string): Promise<{ fileName: string; contentType: string } | undefined>;
+  url(evidenceId: string, page: number): string;
+  /** Custody: the item was shown to the joint room (who showed it, who saw it). */
+  recordShown(input: { caseId: string; evidenceId: string; page: number; sessionId: string; actor: { kind: 'staff'; staffUserId: string } | { kind: 'participant'; participantId: string }; audience: string[] }): Promise<void>;
+}
+
+export interface RoomsDeps {
+  db: Db;
+  cipher: IdNumberCipher;
+  now: () => Date;
+  pool: WorkerPool | null;
+  notifier: RoomNotifier;
+  evidence: EvidenceLookup | null;
+  /** For tests: a shorter grace period than the five minutes people get. */
+  graceMs?: number;
+  log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+}
+
+export const notInRoom = () => new AppError('NOT_ADMITTED', 'enter the session first');
