@@ -32,9 +32,13 @@ import { authPlugin } from './plugins/auth';
 import { errorsPlugin, sendError } from './plugins/errors';
 import type { WorkerPool } from './media/worker-pool';
 import { realtimePlugin } from './plugins/realtime';
+import { securityHeadersPlugin } from './plugins/security-headers';
 import { createFileStorage } from './modules/evidence/file-storage';
 import type { IdNumberCipher } from './security/id-number-cipher';
+import { createGuessingLimits, defaultGuessingLimits, type GuessingLimits, type GuessingLimitSettings } from './security/guessing-limits';
+import { createLimiterFactory, type LimiterFactory, type RateLimitStore } from './security/rate-limit-store';
 import { createUrlSigner } from './security/signed-urls';
+import { defaultSocketLimits, type SocketLimitSettings } from './plugins/socket-gate';
 
 export interface AppDeps {
   database: Database;
@@ -61,6 +65,11 @@ export interface AppDeps {
   certificate?: PlatformCertificate;
   /** Built client to serve (dist/client); null to serve none. */
   clientDir?: string | null;
+  /** Where rate-limit counters live: memory (default) for one process, redis for several. */
+  rateLimitStore?: RateLimitStore;
+  /** Guessing and socket budgets; the defaults are in force, tests shorten windows. */
+  guessingLimits?: Partial<GuessingLimitSettings>;
+  socketLimits?: Partial<SocketLimitSettings>;
 }
 
 const defaultClientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -84,6 +93,8 @@ export async function buildApp(deps: AppDeps) {
     urls: createUrlSigner(deps.urlSigningKey ?? randomBytes(32), deps.now ?? (() => new Date())),
   };
   app.decorate('ctx', ctx);
+  const limiter = createLimiterFactory(deps.rateLimitStore ?? { kind: 'memory' });
+  app.decorate('limits', { limiter, guessing: createGuessingLimits(limiter, { ...defaultGuessingLimits, ...deps.guessingLimits }) });
 
   await app.register(errorsPlugin);
   await app.register(rateLimit, { global: false });
@@ -97,13 +108,15 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('X-Frame-Options', 'DENY');
-  });
+  await app.register(securityHeadersPlugin, { publicUrl: deps.publicUrl });
 
-  await app.register(realtimePlugin, { pool: deps.media, evidence: evidenceLookup(ctx), graceMs: deps.reconnectGraceMs });
+  await app.register(realtimePlugin, {
+    pool: deps.media,
+    evidence: evidenceLookup(ctx),
+    graceMs: deps.reconnectGraceMs,
+    publicUrl: deps.publicUrl,
+    socketLimits: { ...defaultSocketLimits, ...deps.socketLimits },
+  });
 
   const certificate = deps.certificate ?? (await loadOrCreatePlatformCertificate({ dir: path.join(os.tmpdir(), 'haiqiao-test-platform-certificate') }));
   // After commit: tell live rooms of the case (co-review). A failure to tell is logged, never
@@ -172,5 +185,7 @@ export type App = Awaited<ReturnType<typeof buildApp>>;
 declare module 'fastify' {
   interface FastifyInstance {
     sealer: import('./modules/agreements/sealing').Sealer;
+    /** Rate-limit counters (one store for all) and the guessing limits built on them. */
+    limits: { limiter: LimiterFactory; guessing: GuessingLimits };
   }
 }
