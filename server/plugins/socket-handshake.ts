@@ -38,8 +38,10 @@ export async function identify(app: FastifyInstance, socket: Socket): Promise<So
       throw expiredPlace();
     }
     // Same rules as on entering: a refused, removed or withdrawn person has no place to resume.
-    const withdrawn = attendance.participantId && !(await hasUnrevokedInvitation(app.ctx.db, attendance.sessionId, attendance.participantId));
-    if (attendance.state === 'refused' || attendance.state === 'removed' || withdrawn) throw expiredPlace();
+    if (attendance.state === 'refused' || attendance.state === 'removed') throw new AppError('FORBIDDEN', 'you may no longer join this session');
+    if (attendance.participantId && !(await hasUnrevokedInvitation(app.ctx.db, attendance.sessionId, attendance.participantId))) {
+      throw new AppError('INVITATION_REVOKED', 'this invitation is no longer valid');
+    }
     return { kind: 'resume' };
   }
   throw new AppError('UNAUTHENTICATED', 'log in or open your invitation link');
