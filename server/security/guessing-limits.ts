@@ -43,7 +43,7 @@ export function createGuessingLimits(limiter: LimiterFactory, settings: Guessing
       const ms = await take(loginFailures, accountKey(username));
       if (ms !== null) throw locked(ms);
     },
-    loginSucceeded: (username: string) => loginFailures.delete(accountKey(username)),
+    clearLoginFailures: (username: string) => loginFailures.delete(accountKey(username)),
     /** Throws RATE_LIMITED while the address is refused for guessing tokens. */
     async assertTokenAllowed(address: string) {
       const ms = await refusedFor(tokenFailures, address);

@@ -212,6 +212,15 @@ describe('finding 7: guessing', () => {
     expect((await loginFrom('203.0.113.60', 'guess-again')).statusCode).toBe(401);
   });
 
+  it('an admin setting a new password lifts the lock at once', async () => {
+    const attempt = (password: string, address: string) => world.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'xiamenclerk', password }, remoteAddress: address });
+    for (let i = 1; i <= guessing.loginFailuresPerAccount; i++) expect((await attempt(`guess-${i}`, `203.0.113.${100 + i}`)).statusCode).toBe(401);
+    expect((await attempt(testPassword, '198.51.100.98')).statusCode).toBe(429);
+    const reset = await api(world.app, world.cookies.admin).patch(`/api/admin/staff-users/${world.staffIds.xiamenClerk}`, { password: 'a new password for the clerk' });
+    expect(reset.statusCode, reset.body).toBe(200);
+    expect((await attempt('a new password for the clerk', '198.51.100.98')).statusCode).toBe(200);
+  });
+
   it('unknown invitation tokens from one address, over Authorization: Invitation and /join/resolve, get that address refused; others are not', async () => {
     const address = '192.0.2.77';
     const madeUp = () => randomBytes(32).toString('base64url');

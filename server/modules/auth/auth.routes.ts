@@ -30,7 +30,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ loginRatePerMinute: number }> =
         if (error instanceof AppError && error.code === 'UNAUTHENTICATED') await app.limits.guessing.loginFailed(username);
         throw error;
       });
-      await app.limits.guessing.loginSucceeded(username);
+      await app.limits.guessing.clearLoginFailures(username);
       setSessionCookie(app, reply, session.token, session.expiresAt);
       return meOf(session.principal);
     },
