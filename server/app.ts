@@ -77,7 +77,15 @@ const defaultClientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url
 const bodyLimit = 256 * 1024;
 
 export async function buildApp(deps: AppDeps) {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit, trustProxy: deps.trustProxy ?? false }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit,
+    trustProxy: deps.trustProxy ?? false,
+    // Refused by the router before any route (bad percent-encoding, a path segment over 100
+    // characters): the same error envelope as everything else.
+    frameworkErrors: (error, _request, reply) =>
+      sendError(reply, { code: 'VALIDATION_FAILED', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'the URL is malformed' }),
+  }).withTypeProvider<ZodTypeProvider>();
   // Only JSON is accepted: text/plain bodies get 415 like any other type.
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
