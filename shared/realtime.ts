@@ -31,7 +31,7 @@ export const rtpCapabilitiesSchema = z.object({
         kind: z.enum(mediaKinds),
         mimeType: z.string().max(64).regex(/^(audio|video)\/[\w.+-]+$/i),
         preferredPayloadType: z.number().int().min(0).max(127).optional(),
-        clockRate: z.number().int().positive(),
+        clockRate: z.number().int().positive().max(10_000_000),
         channels: z.number().int().min(1).max(8).optional(),
         parameters: z.record(z.string().max(64), z.union([z.string().max(256), z.number()])).optional(),
         rtcpFeedback: z.array(z.object({ type: z.string().max(32), parameter: z.string().max(32).optional() })).max(16).optional(),

@@ -98,7 +98,7 @@ export function createSocketGate(limiter: LimiterFactory, settings: SocketLimitS
   for (const [event, points] of Object.entries(eventBudgets)) {
     const spec: LimiterSpec = { points: points * settings.budgetScale, seconds: settings.windowSeconds };
     perConnection.set(event, limiter(`socket-conn:${event}`, spec));
-    perPerson.set(event, limiter(`socket-person:${event}`, { ...spec, points: points * 2 }));
+    perPerson.set(event, limiter(`socket-person:${event}`, { ...spec, points: spec.points * 2 }));
   }
   const refusals = limiter('socket-refusals', { points: settings.refusalsBeforeDisconnect, seconds: settings.abuseWindowSeconds });
   const bytesPerConnection = limiter('net-bytes-conn', { points: settings.networkTestBytesPerMinute, seconds: 60 });
