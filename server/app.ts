@@ -36,9 +36,13 @@ import { authPlugin } from './plugins/auth';
 import { errorsPlugin, sendError } from './plugins/errors';
 import type { WorkerPool } from './media/worker-pool';
 import { realtimePlugin } from './plugins/realtime';
+import { securityHeadersPlugin } from './plugins/security-headers';
 import { createFileStorage } from './modules/evidence/file-storage';
 import type { IdNumberCipher } from './security/id-number-cipher';
+import { createGuessingLimits, defaultGuessingLimits, type GuessingLimits, type GuessingLimitSettings } from './security/guessing-limits';
+import { createLimiterFactory, type LimiterFactory, type RateLimitStore } from './security/rate-limit-store';
 import { createUrlSigner } from './security/signed-urls';
+import { defaultSocketLimits, type SocketLimitSettings } from './plugins/socket-gate';
 
 export interface AppDeps {
   database: Database;
@@ -72,6 +76,11 @@ export interface AppDeps {
   auditAnchorIntervalMs?: number;
   /** Built client to serve (dist/client); null to serve none. */
   clientDir?: string | null;
+  /** Where rate-limit counters live: memory (default) for one process, redis for several. */
+  rateLimitStore?: RateLimitStore;
+  /** Guessing and socket budgets; the defaults are in force, tests shorten windows. */
+  guessingLimits?: Partial<GuessingLimitSettings>;
+  socketLimits?: Partial<SocketLimitSettings>;
 }
 
 const defaultClientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -79,7 +88,15 @@ const defaultClientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url
 const bodyLimit = 256 * 1024;
 
 export async function buildApp(deps: AppDeps) {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit, trustProxy: deps.trustProxy ?? false }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit,
+    trustProxy: deps.trustProxy ?? false,
+    // Refused by the router before any route (bad percent-encoding, a path segment over 100
+    // characters): the same error envelope as everything else.
+    frameworkErrors: (error, _request, reply) =>
+      sendError(reply, { code: 'VALIDATION_FAILED', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'the URL is malformed' }),
+  }).withTypeProvider<ZodTypeProvider>();
   // Only JSON is accepted: text/plain bodies get 415 like any other type.
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
@@ -95,6 +112,8 @@ export async function buildApp(deps: AppDeps) {
     urls: createUrlSigner(deps.urlSigningKey ?? randomBytes(32), deps.now ?? (() => new Date())),
   };
   app.decorate('ctx', ctx);
+  const limiter = createLimiterFactory(deps.rateLimitStore ?? { kind: 'memory' });
+  app.decorate('limits', { limiter, guessing: createGuessingLimits(limiter, { ...defaultGuessingLimits, ...deps.guessingLimits }) });
 
   await app.register(errorsPlugin);
   await app.register(rateLimit, { global: false });
@@ -108,13 +127,15 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('X-Frame-Options', 'DENY');
-  });
+  await app.register(securityHeadersPlugin, { publicUrl: deps.publicUrl });
 
-  await app.register(realtimePlugin, { pool: deps.media, evidence: evidenceLookup(ctx), graceMs: deps.reconnectGraceMs });
+  await app.register(realtimePlugin, {
+    pool: deps.media,
+    evidence: evidenceLookup(ctx),
+    graceMs: deps.reconnectGraceMs,
+    publicUrl: deps.publicUrl,
+    socketLimits: { ...defaultSocketLimits, ...deps.socketLimits },
+  });
 
   const certificate = deps.certificate ?? (await loadOrCreatePlatformCertificate({ dir: path.join(os.tmpdir(), 'haiqiao-test-platform-certificate') }));
   // After commit: tell live rooms of the case (co-review). A failure to tell is logged, never
@@ -189,5 +210,7 @@ export type App = Awaited<ReturnType<typeof buildApp>>;
 declare module 'fastify' {
   interface FastifyInstance {
     sealer: import('./modules/agreements/sealing').Sealer;
+    /** Rate-limit counters (one store for all) and the guessing limits built on them. */
+    limits: { limiter: LimiterFactory; guessing: GuessingLimits };
   }
 }

@@ -16,6 +16,7 @@ export const errorCodes = [
   'NOT_ADMITTED',
   'IDENTITY_REJECTED',
   'MEDIA_ERROR',
+  'CANNOT_PREVIEW',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -35,6 +36,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   NOT_ADMITTED: 403,
   IDENTITY_REJECTED: 403,
   MEDIA_ERROR: 422,
+  /** A document page that cannot be drawn within the preview limits; the original can be downloaded. */
+  CANNOT_PREVIEW: 422,
   INTERNAL: 500,
 };
 

@@ -31,7 +31,7 @@ export const rtpCapabilitiesSchema = z.object({
         kind: z.enum(mediaKinds),
         mimeType: z.string().max(64).regex(/^(audio|video)\/[\w.+-]+$/i),
         preferredPayloadType: z.number().int().min(0).max(127).optional(),
-        clockRate: z.number().int().positive(),
+        clockRate: z.number().int().positive().max(10_000_000),
         channels: z.number().int().min(1).max(8).optional(),
         parameters: z.record(z.string().max(64), z.union([z.string().max(256), z.number()])).optional(),
         rtcpFeedback: z.array(z.object({ type: z.string().max(32), parameter: z.string().max(32).optional() })).max(16).optional(),
@@ -141,6 +141,9 @@ export type ConsumerParams = z.infer<typeof consumerParamsSchema>;
 
 const empty = z.object({}).strict();
 
+/** Largest network-test sample per call, either way (the client's largest is 200 kB). */
+export const networkTestMaxBytes = 1_000_000;
+
 export const enterResultSchema = z.object({
   peerId: z.string(),
   /** Present this on reconnection (even after a server restart) to get straight back in. */
@@ -174,8 +177,11 @@ export const clientEvents = {
   /** First call on every connection: identifies the caller (cookie or invitation) and their place. */
   'session:enter': { request: z.object({ sessionId: sessionIdSchema.optional(), resumeToken: z.string().max(100).optional() }), ack: enterResultSchema },
   'net:ping': { request: z.object({ sentAt: z.number() }), ack: z.object({ sentAt: z.number(), serverAt: z.number() }) },
-  'net:download': { request: z.object({ bytes: z.number().int().min(1).max(2_000_000) }), ack: z.object({ payload: z.instanceof(Uint8Array).or(z.instanceof(ArrayBuffer)) }) },
-  'net:upload': { request: z.object({ payload: z.instanceof(Uint8Array).or(z.instanceof(ArrayBuffer)) }), ack: z.object({ bytes: z.number().int() }) },
+  'net:download': { request: z.object({ bytes: z.number().int().min(1).max(networkTestMaxBytes) }), ack: z.object({ payload: z.instanceof(Uint8Array).or(z.instanceof(ArrayBuffer)) }) },
+  'net:upload': {
+    request: z.object({ payload: z.instanceof(Uint8Array).or(z.instanceof(ArrayBuffer)).refine((p) => p.byteLength <= networkTestMaxBytes, `at most ${networkTestMaxBytes} bytes`) }),
+    ack: z.object({ bytes: z.number().int() }),
+  },
   'device-check:report': { request: networkTestSchema, ack: z.object({ audioOnlySuggested: z.boolean() }) },
   'identity:confirm': {
     request: z.discriminatedUnion('method', [

@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
+import { AppError } from '../errors';
 import { principalForToken } from '../modules/auth/auth.service';
 import { type ParticipantPrincipal, participantForToken } from '../modules/invitations/invitations.service';
 
@@ -17,8 +18,13 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { secureCookies:
   app.addHook('onRequest', async (request) => {
     const invitation = /^Invitation ([A-Za-z0-9_-]{43})$/.exec(request.headers.authorization ?? '')?.[1];
     if (invitation) {
-      // An invalid link is the same as none: routes answer 401, the join page explains.
-      request.participant = await participantForToken(app.ctx, invitation).catch(() => null);
+      // An invalid link is the same as none: routes answer 401, the join page explains. Unknown
+      // tokens count against the sender's address, which is refused after too many.
+      await app.limits.guessing.assertTokenAllowed(request.ip);
+      request.participant = await participantForToken(app.ctx, invitation).catch(async (error: unknown) => {
+        if (error instanceof AppError && error.code === 'NOT_FOUND') await app.limits.guessing.tokenFailed(request.ip);
+        return null;
+      });
       return;
     }
     const token = request.cookies[sessionCookie];

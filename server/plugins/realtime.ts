@@ -2,20 +2,22 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
 import { fieldIssuesOf, type ErrorBody } from '../../shared/errors';
-import { clientEvents, type ClientEventName, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/realtime';
-import { AppError } from '../errors';
+import { clientEvents, type ClientEventName, networkTestMaxBytes, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/realtime';
 import type { WorkerPool } from '../media/worker-pool';
-import { principalForToken } from '../modules/auth/auth.service';
-import { participantForToken } from '../modules/invitations/invitations.service';
 import { roomHandlers } from '../modules/rooms/rooms.handlers';
-import { type Connection, type EvidenceLookup, RoomsService, type SocketIdentity } from '../modules/rooms/rooms.service';
-import { sessionCookie } from './auth';
+import { type Connection, type EvidenceLookup, RoomsService } from '../modules/rooms/rooms.service';
 import { knownErrorBody } from './errors';
+import { recordAbuse } from './socket-abuse';
+import { createSocketGate, type SocketLimitSettings } from './socket-gate';
+import { identify, originAllowed, resumeTokenOf } from './socket-handshake';
 
 export interface RealtimeOptions {
   pool: WorkerPool | null;
   evidence: EvidenceLookup | null;
   graceMs?: number | undefined;
+  /** Origin check for the handshake. */
+  publicUrl: string | undefined;
+  socketLimits?: SocketLimitSettings | undefined;
 }
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { conn: Connection }>;
@@ -35,7 +37,8 @@ declare module 'fastify' {
 export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOptions) => {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { conn: Connection }>(app.server, {
     serveClient: false,
-    maxHttpBufferSize: 3_000_000, // the network test's upload sample
+    maxHttpBufferSize: networkTestMaxBytes + 64 * 1024, // the network test's largest upload sample
+    allowRequest: originAllowed(opts.publicUrl),
     pingInterval: 10_000,
     pingTimeout: 10_000,
   });
@@ -60,9 +63,30 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
   app.decorate('rooms', rooms);
   app.decorate('io', io);
 
+  // Budgets per event kind; a refusal is an error ack, sustained abuse ends the connection (audited once).
+  const gate = createSocketGate(app.limits.limiter, opts.socketLimits);
+  const cutOff = new Set<string>();
+  const admitted = async (socket: AppSocket, event: string, payload: unknown, ack: ((response: unknown) => void) | undefined) => {
+    const verdict = await gate.check(socket.data.conn, event, payload).catch((err: unknown) => {
+      app.log.error({ err, event }, 'rate limit store failed');
+      return { allowed: false as const, error: { code: 'INTERNAL' as const, message: 'try again' }, disconnect: false };
+    });
+    if (verdict.allowed) return true;
+    ack?.({ ok: false, error: verdict.error });
+    if (verdict.disconnect && !cutOff.has(socket.id)) {
+      cutOff.add(socket.id);
+      await recordAbuse(app.ctx, socket.data.conn, { event, address: socket.handshake.address }).catch((err: unknown) => app.log.error({ err }, 'could not audit socket abuse'));
+      setTimeout(() => {
+        cutOff.delete(socket.id);
+        socket.disconnect(true);
+      }, 50);
+    }
+    return false;
+  };
+
   io.use(async (socket, next) => {
     try {
-      socket.data.conn = { socketId: socket.id, identity: await identify(app, socket), resumeToken: stringOrUndefined(socket.handshake.auth?.resumeToken) };
+      socket.data.conn = { socketId: socket.id, identity: await identify(app, socket), resumeToken: resumeTokenOf(socket) };
       next();
     } catch (error) {
       const body = knownErrorBody(error) ?? { code: 'INTERNAL' as const, message: 'could not authenticate' };
@@ -76,6 +100,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
     for (const event of Object.keys(roomHandlers) as ClientEventName[]) {
       socket.on(event, async (...args: unknown[]) => {
         const ack = typeof args.at(-1) === 'function' ? (args.pop() as (response: unknown) => void) : undefined;
+        if (!(await admitted(socket, event, args[0], ack))) return;
         const parsed = clientEvents[event].request.safeParse(args[0] ?? {});
         if (!parsed.success) {
           const issues = fieldIssuesOf(parsed.error);
@@ -95,13 +120,15 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
       });
     }
     // Events outside the contract get an error ack too (a client waiting on one never hangs).
-    socket.onAny((event: unknown, ...args: unknown[]) => {
+    socket.onAny(async (event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && Object.hasOwn(roomHandlers, event)) return;
-      const ack = args.at(-1);
-      if (typeof ack === 'function') ack({ ok: false, error: { code: 'NOT_FOUND', message: `unknown event ${String(event).slice(0, 40)}` } satisfies ErrorBody });
+      const ack = typeof args.at(-1) === 'function' ? (args.at(-1) as (response: unknown) => void) : undefined;
+      if (!(await admitted(socket, 'unknown', undefined, ack))) return;
+      ack?.({ ok: false, error: { code: 'NOT_FOUND', message: `unknown event ${String(event).slice(0, 40)}` } satisfies ErrorBody });
     });
     socket.on('disconnect', () => {
       sockets.delete(socket.id);
+      void gate.closed(socket.id);
       rooms.disconnected(conn);
     });
   });
@@ -113,23 +140,3 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
   });
 });
 
-async function identify(app: FastifyInstance, socket: Socket): Promise<SocketIdentity> {
-  const invitationToken = stringOrUndefined(socket.handshake.auth?.invitationToken);
-  if (invitationToken) {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(invitationToken)) throw new AppError('VALIDATION_FAILED', 'malformed invitation token', 'invitationToken');
-    const { participantId, sessionId, invitationId } = await participantForToken(app.ctx, invitationToken);
-    return { kind: 'participant', participantId, sessionId, invitationId };
-  }
-  const cookieHeader = socket.handshake.headers.cookie;
-  const token = cookieHeader ? app.parseCookie(cookieHeader)[sessionCookie] : undefined;
-  if (token) {
-    const principal = await principalForToken(app.ctx, token);
-    if (principal) return { kind: 'staff', principal };
-  }
-  if (stringOrUndefined(socket.handshake.auth?.resumeToken)) return { kind: 'resume' };
-  throw new AppError('UNAUTHENTICATED', 'log in or open your invitation link');
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 && value.length <= 200 ? value : undefined;
-}

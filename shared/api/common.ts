@@ -12,3 +12,7 @@ export const pageQuerySchema = z.object({
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
 export const okSchema = z.object({ ok: z.literal(true) });
+/** Largest value of a PostgreSQL integer column: any integer a request names stays within it. */
+export const int32Max = 2_147_483_647;
+/** An agreement version number in a query (?from=1&to=2). */
+export const versionNumberSchema = z.coerce.number().int().min(1).max(int32Max);

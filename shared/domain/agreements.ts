@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineMachine } from '../state-machine';
 import { textSchema } from '../text';
+import { maxAmountFen } from './cases';
 
 /**
  * A mediation agreement: drafted in immutable versions, sent for signature (one version is
@@ -45,7 +46,7 @@ export const confirmationMachine = defineMachine(confirmationStatuses, {
 export const templateIds = ['collision_injury', 'fishing_gear_damage', 'crew_wages', 'catch_sale', 'general'] as const;
 export type TemplateId = (typeof templateIds)[number];
 
-const fen = z.number().int().min(0).max(10_000_000_000_000);
+const fen = z.number().int().min(0).max(maxAmountFen);
 const line = (max: number) => textSchema.trim().min(1).max(max);
 export const isoDateSchema = z.iso.date();
 
@@ -57,6 +58,14 @@ export const obligationTermSchema = z.object({
   dueDate: isoDateSchema,
 });
 export type ObligationTerm = z.infer<typeof obligationTermSchema>;
+
+/**
+ * Every amount, line subtotal (quantity × unit price, weight × price) and the obligations' total
+ * stays within the legal maximum of a claim, and so far below 2^53 where fen stop being exact.
+ */
+const overLegalMaximum = `must not exceed ${maxAmountFen / 100} yuan in total`;
+const obligationsWithinMaximum = (t: { obligations: { amountFen?: number | undefined }[] }) => t.obligations.reduce((sum, o) => sum + (o.amountFen ?? 0), 0) <= maxAmountFen;
+const obligationsOverMaximum = { message: `the obligations must not exceed ${maxAmountFen / 100} yuan in total`, path: ['obligations'] };
 
 const commonTerms = {
   /** Side 甲 (usually the claimant) and side 乙, by party id. */
@@ -94,20 +103,34 @@ export const templateTermsSchemas = {
     persons: z.array(injuredPerson).max(20).default([]),
     vesselLossFen: fen.default(0),
     otherLossFen: fen.default(0),
-  }),
+  }).refine(obligationsWithinMaximum, obligationsOverMaximum),
   fishing_gear_damage: z.object({
     ...commonTerms,
-    gear: z.array(z.object({ kind: line(40), quantity: z.number().int().min(1).max(100_000), unitPriceFen: fen })).min(1).max(30),
-  }),
+    gear: z
+      .array(
+        z
+          .object({ kind: line(40), quantity: z.number().int().min(1).max(100_000), unitPriceFen: fen })
+          .refine((g) => g.quantity * g.unitPriceFen <= maxAmountFen, { message: overLegalMaximum, path: ['unitPriceFen'] }),
+      )
+      .min(1)
+      .max(30),
+  }).refine(obligationsWithinMaximum, obligationsOverMaximum),
   crew_wages: z.object({
     ...commonTerms,
     crew: z.array(z.object({ name: line(50), fromMonth: z.string().regex(/^\d{4}-\d{2}$/), toMonth: z.string().regex(/^\d{4}-\d{2}$/), unpaidFen: fen })).min(1).max(60),
-  }),
+  }).refine(obligationsWithinMaximum, obligationsOverMaximum),
   catch_sale: z.object({
     ...commonTerms,
-    catches: z.array(z.object({ species: line(40), weightKg: z.number().min(0).max(10_000_000), pricePerKgFen: fen })).min(1).max(30),
-  }),
-  general: z.object({ ...commonTerms }),
+    catches: z
+      .array(
+        z
+          .object({ species: line(40), weightKg: z.number().min(0).max(10_000_000), pricePerKgFen: fen })
+          .refine((c) => Math.round(c.weightKg * c.pricePerKgFen) <= maxAmountFen, { message: overLegalMaximum, path: ['pricePerKgFen'] }),
+      )
+      .min(1)
+      .max(30),
+  }).refine(obligationsWithinMaximum, obligationsOverMaximum),
+  general: z.object({ ...commonTerms }).refine(obligationsWithinMaximum, obligationsOverMaximum),
 } as const satisfies Record<TemplateId, z.ZodType>;
 
 export type TemplateTerms<T extends TemplateId = TemplateId> = z.output<(typeof templateTermsSchemas)[T]>;

@@ -58,6 +58,7 @@ export const auditEventTypes = [
   'case.enforceable',
   'obligation.fulfilled',
   'appraisal.statement_signed',
+  'realtime.abuse_disconnected',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

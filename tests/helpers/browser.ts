@@ -304,6 +304,10 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.stack ?? error.message}`));
+  // Anything the Content-Security-Policy blocked (a script, a style, an image, a frame) is an error too.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) errors.push(`${page.url()}: ${message.text()}`);
+  });
   return errors;
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
-import { type App, buildApp } from '../../server/app';
+import { type App, type AppDeps, buildApp } from '../../server/app';
 import type { Database } from '../../server/db/client';
 import type { WorkerPool } from '../../server/media/worker-pool';
 import type { StaffRole } from '../../shared/domain/organisations';
@@ -45,6 +45,9 @@ export interface TestWorldOptions {
   filesDir?: string;
   /** RFC 3161 client (e.g. over tests/helpers/tsa.ts) for seals and audit anchors. */
   timestamper?: Timestamper;
+  /** Shorter or smaller guessing and socket budgets than the defaults in force. */
+  guessingLimits?: AppDeps['guessingLimits'];
+  socketLimits?: AppDeps['socketLimits'];
 }
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
@@ -65,6 +68,8 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       clientDir: null,
       filesDir,
       ...(options.timestamper ? { timestamper: options.timestamper } : {}),
+      ...(options.guessingLimits ? { guessingLimits: options.guessingLimits } : {}),
+      ...(options.socketLimits ? { socketLimits: options.socketLimits } : {}),
     });
   let app = await build();
   await app.ready();

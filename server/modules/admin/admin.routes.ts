@@ -53,7 +53,12 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/admin/staff-users/:staffUserId',
     { schema: { tags, params: z.object({ staffUserId: staffUserIdSchema }), body: staffUserUpdateSchema, response: { 200: staffUserViewSchema } } },
-    (request) => service.updateStaffUser(app.ctx, requireStaff(request, admin), request.params.staffUserId, request.body),
+    async (request) => {
+      const view = await service.updateStaffUser(app.ctx, requireStaff(request, admin), request.params.staffUserId, request.body);
+      // A new password from an admin also lifts a lock from wrong guesses: the way back in without waiting.
+      if (request.body.password !== undefined) await app.limits.guessing.clearLoginFailures(view.username);
+      return view;
+    },
   );
 
   app.get('/admin/audit/verify', { schema: { tags, response: { 200: auditVerificationSchema } } }, async (request) => {

@@ -13,6 +13,7 @@ import {
   signingCodeSchema,
   signRequestSchema,
 } from '../../../shared/api/agreements';
+import { versionNumberSchema } from '../../../shared/api/common';
 import { caseIdSchema } from '../../../shared/ids';
 import { notFound } from '../../errors';
 import { requireStaff } from '../auth/principal';
@@ -48,7 +49,7 @@ export const agreementsRoutes: FastifyPluginAsyncZod<{ effects: service.Agreemen
 
   app.get(
     '/agreements/:agreementId/diff',
-    { schema: { tags, params: agreementParams, querystring: z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) }), response: { 200: diffSchema } } },
+    { schema: { tags, params: agreementParams, querystring: z.object({ from: versionNumberSchema, to: versionNumberSchema }), response: { 200: diffSchema } } },
     (request) => service.diffVersions(app.ctx, requireCaller(request), request.params.agreementId, request.query.from, request.query.to),
   );
 

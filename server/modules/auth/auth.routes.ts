@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { loginRequestSchema, meSchema } from '../../../shared/api/auth';
 import { okSchema } from '../../../shared/api/common';
+import { AppError } from '../../errors';
 import { clearSessionCookie, sessionCookie, setSessionCookie } from '../../plugins/auth';
 import { login, logout } from './auth.service';
 import { requireStaff, type Principal } from './principal';
@@ -23,7 +24,13 @@ export const authRoutes: FastifyPluginAsyncZod<{ loginRatePerMinute: number }> =
       config: { rateLimit: { max: opts.loginRatePerMinute, timeWindow: '1 minute' } },
     },
     async (request, reply) => {
-      const session = await login(app.ctx, request.body.username, request.body.password);
+      const { username, password } = request.body;
+      await app.limits.guessing.assertLoginAllowed(username);
+      const session = await login(app.ctx, username, password).catch(async (error: unknown) => {
+        if (error instanceof AppError && error.code === 'UNAUTHENTICATED') await app.limits.guessing.loginFailed(username);
+        throw error;
+      });
+      await app.limits.guessing.clearLoginFailures(username);
       setSessionCookie(app, reply, session.token, session.expiresAt);
       return meOf(session.principal);
     },

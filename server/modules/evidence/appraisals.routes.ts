@@ -7,7 +7,7 @@ import { caseIdSchema } from '../../../shared/ids';
 import { AppError, forbidden, invalid } from '../../errors';
 import { uploadAppraisal } from './appraisals';
 import { requireCaller } from './caller';
-import type { Upload } from './evidence.service';
+import { readUploadForm } from './upload-form';
 
 export const appraisalsRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(multipart, { limits: { fileSize: evidenceMaxBytes, files: 1, fields: 5, fieldSize: 500_000 } });
@@ -26,24 +26,7 @@ export const appraisalsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const caller = requireCaller(request);
-      if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send multipart/form-data', 'file');
-      // Every part is read, so the statement and signature count whether they come before or after the file.
-      const fields = new Map<string, string>();
-      let report: Upload | undefined;
-      try {
-        for await (const part of request.parts()) {
-          if (part.type === 'field') {
-            if (typeof part.value === 'string' && !fields.has(part.fieldname)) fields.set(part.fieldname, part.value);
-          } else if (part.fieldname === 'file' && !report) {
-            report = { bytes: await part.toBuffer(), fileName: part.filename, truncated: part.file.truncated };
-          } else {
-            await part.toBuffer(); // drained and ignored
-          }
-        }
-      } catch (error) {
-        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${evidenceMaxBytes / 1024 / 1024} MB`, 'file');
-        throw error;
-      }
+      const { file: report, fields } = await readUploadForm(request);
       if (!report) throw invalid('file', 'attach the report in a field named "file"');
       const signature = signaturePngSchema.safeParse(fields.get('signaturePng'));
       if (!signature.success) throw invalid('signaturePng', signature.error.issues[0]!.message);

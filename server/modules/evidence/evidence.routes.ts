@@ -7,6 +7,7 @@ import { textSchema } from '../../../shared/text';
 import { AppError, invalid } from '../../errors';
 import { requireCaller } from './caller';
 import * as service from './evidence.service';
+import { readUploadForm } from './upload-form';
 
 const evidenceParams = z.object({ evidenceId: z.uuid() });
 const signedQuery = z.object({ exp: z.string().optional(), sig: z.string().optional() });
@@ -28,24 +29,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const caller = requireCaller(request);
-      if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send multipart/form-data with a file field', 'file');
-      // Every part is read, so text fields count whether they come before or after the file.
-      const fields = new Map<string, string>();
-      let upload: service.Upload | undefined;
-      try {
-        for await (const part of request.parts()) {
-          if (part.type === 'field') {
-            if (typeof part.value === 'string' && !fields.has(part.fieldname)) fields.set(part.fieldname, part.value);
-          } else if (part.fieldname === 'file' && !upload) {
-            upload = { bytes: await part.toBuffer(), fileName: part.filename, truncated: part.file.truncated };
-          } else {
-            await part.toBuffer(); // drained and ignored
-          }
-        }
-      } catch (error) {
-        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${evidenceMaxBytes / 1024 / 1024} MB`, 'file');
-        throw error;
-      }
+      const { file: upload, fields } = await readUploadForm(request);
       if (!upload) throw invalid('file', 'attach the file in a field named "file"');
       const field = (name: string) => {
         const value = fields.get(name);

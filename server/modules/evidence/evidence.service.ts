@@ -3,7 +3,7 @@ import { evidenceContentTypes, evidenceMaxBytes, type CustodyEntry, type Evidenc
 import { caseMachine } from '../../../shared/domain/cases';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
-import { PdfPageOutOfRange, PdfUnreadable, renderPdfPage } from '../../documents/pdf-page-image';
+import { PdfPageOutOfRange, PdfTooCostly, PdfUnreadable, renderPdfPage } from '../../documents/pdf-page-image';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
@@ -179,15 +179,32 @@ export async function evidencePage(ctx: ServiceContext, row: repo.EvidenceRow, p
     if (page !== 1) throw notFound('page');
     return { bytes: await ctx.files.read(row.storageKey), contentType: row.contentType };
   }
+  // A page that could not be drawn is remembered, so asking again costs nothing.
+  const refusal = previewRefusals.get(`${row.storageKey}#${page}`);
+  if (refusal) throw refusal;
   try {
     const bytes = await ctx.files.readDerived(row.storageKey, `p${page}.png`, async () => renderPdfPage(await ctx.files.read(row.storageKey), page));
     return { bytes, contentType: 'image/png' };
   } catch (error) {
-    if (error instanceof PdfPageOutOfRange) throw notFound(`page ${page} (${error.message})`);
-    if (error instanceof PdfUnreadable) throw notFound(`page ${page} (the document cannot be read; download the original)`);
-    throw error;
+    const answer =
+      error instanceof PdfPageOutOfRange
+        ? notFound(`page ${page} (${error.message})`)
+        : error instanceof PdfUnreadable || error instanceof PdfTooCostly
+          ? new AppError('CANNOT_PREVIEW', `page ${page} cannot be previewed (${error.message}); download the original`)
+          : null;
+    if (!answer) throw error;
+    previewRefusals.set(`${row.storageKey}#${page}`, answer);
+    throw answer;
   }
 }
+
+/** Refused previews by file and page, oldest forgotten first. */
+const previewRefusals = new (class extends Map<string, AppError> {
+  override set(key: string, value: AppError) {
+    if (this.size >= 10_000) this.delete(this.keys().next().value!);
+    return super.set(key, value);
+  }
+})();
 
 export async function shareEvidence(ctx: ServiceContext, caller: Caller, id: string, sharedWith: string) {
   // Refused by role before any lookup, so the answer does not depend on whether the item exists.

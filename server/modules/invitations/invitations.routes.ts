@@ -9,6 +9,7 @@ import {
   joinResolveRequestSchema,
 } from '../../../shared/api/sessions';
 import { invitationIdSchema, sessionIdSchema } from '../../../shared/ids';
+import { AppError } from '../../errors';
 import { requireStaff } from '../auth/principal';
 import type { AccessEffects } from '../sessions/access-effects';
 import * as service from './invitations.service';
@@ -40,6 +41,12 @@ export const invitationsRoutes: FastifyPluginAsyncZod<{ effects: AccessEffects }
   app.post(
     '/join/resolve',
     { schema: { tags: ['join'], body: joinResolveRequestSchema, response: { 200: joinContextSchema } }, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } },
-    (request) => service.resolveInvitation(app.ctx, request.body.token),
+    async (request) => {
+      await app.limits.guessing.assertTokenAllowed(request.ip);
+      return service.resolveInvitation(app.ctx, request.body.token).catch(async (error: unknown) => {
+        if (error instanceof AppError && error.code === 'NOT_FOUND') await app.limits.guessing.tokenFailed(request.ip);
+        throw error;
+      });
+    },
   );
 };

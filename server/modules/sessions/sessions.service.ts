@@ -9,12 +9,12 @@ import { conflict, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
 import { assertWorksOnCases, type CaseAccess } from '../cases/case-access';
-import { findStaffUser } from '../admin/admin.repository';
 import * as casesRepo from '../cases/cases.repository';
 import { loadCase } from '../cases/cases.service';
 import type { AccessEffects } from './access-effects';
 import { participantView, sessionView } from './session-views';
 import * as repo from './sessions.repository';
+import { assertLinkableStaff } from './staff-link';
 
 const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
 
@@ -86,7 +86,7 @@ export async function addParticipant(ctx: ServiceContext, p: Principal, caseId: 
       const partyId = input[field];
       if (partyId && !(await casesRepo.findParty(tx, caseId, partyId))) throw invalid(field, 'not a party of this case');
     }
-    if (input.staffUserId && !(await findStaffUser(tx, input.staffUserId))?.active) throw invalid('staffUserId', 'no such active staff account');
+    if (input.staffUserId) await assertLinkableStaff(tx, found.case, input.staffUserId);
     const row = await repo.insertParticipant(tx, {
       caseId,
       role: input.role,

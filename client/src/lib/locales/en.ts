@@ -508,6 +508,7 @@ export const enEnums: EnumLabels = {
     'case.enforceable': 'Case enforceable',
     'obligation.fulfilled': 'Fulfilment recorded',
     'appraisal.statement_signed': 'Appraisal statement signed',
+    'realtime.abuse_disconnected': 'Connection cut for flooding',
   },
   errorCode: {
     VALIDATION_FAILED: 'Some entries are not valid',
@@ -524,6 +525,7 @@ export const enEnums: EnumLabels = {
     NOT_ADMITTED: 'Not admitted yet',
     IDENTITY_REJECTED: 'Identity not confirmed',
     MEDIA_ERROR: 'Audio/video connection error',
+    CANNOT_PREVIEW: 'This page cannot be previewed; download the original',
     INTERNAL: 'Server error; please try again later',
     NETWORK: 'Network error; check the connection and try again',
     BAD_RESPONSE: 'The server sent an unexpected answer',

@@ -493,6 +493,7 @@ export const zhEnums: EnumLabels = {
     'case.enforceable': '案件可申请执行',
     'obligation.fulfilled': '履行登记',
     'appraisal.statement_signed': '鉴定声明签署',
+    'realtime.abuse_disconnected': '连接因频繁请求被断开',
   },
   errorCode: {
     VALIDATION_FAILED: '填写内容有误，请检查',
@@ -509,6 +510,7 @@ export const zhEnums: EnumLabels = {
     NOT_ADMITTED: '尚未获准入会',
     IDENTITY_REJECTED: '身份核验未通过',
     MEDIA_ERROR: '音视频连接出错',
+    CANNOT_PREVIEW: '此页无法预览，请下载原件查看',
     INTERNAL: '服务器出错，请稍后重试',
     NETWORK: '网络连接失败，请检查网络后重试',
     BAD_RESPONSE: '服务器返回了无法识别的内容',

@@ -732,9 +732,9 @@ describe('pages', () => {
     const damaged = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from('垃圾数据'.repeat(200))]);
     const view = await expectStatus(await upload(staff('mediator'), { bytes: damaged, name: 'damaged.pdf' }), 201);
     const res = await get(pageUrl(view.id, 1), staff('mediator'));
-    // No image of it exists: 404 like a page past the end, with the reason, not a 500.
-    expect(res.statusCode, res.body).toBe(404);
-    expect(json(res).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('cannot be read') });
+    // No image of it can exist: "cannot preview" with the reason, not a 500.
+    expect(res.statusCode, res.body).toBe(422);
+    expect(json(res).error).toMatchObject({ code: 'CANNOT_PREVIEW', message: expect.stringContaining('cannot be previewed') });
     // Nothing was cached for it.
     const key = await storageKeyOf(view.id);
     expect((await storedFiles()).filter((f) => f.startsWith(key))).toEqual([key]);

@@ -351,10 +351,8 @@ describe('resume tokens', () => {
     expect(removed.statusCode).toBeLessThan(300);
 
     // Only the resume token (no invitation, which the handshake would refuse): the removal was
-    // answered after the token was voided, so it no longer names a place at all.
-    const back = open({ resumeToken: fisherman.resumeToken });
-    await connected(back);
-    expect(await back.call('session:enter', { resumeToken: fisherman.resumeToken })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    // answered after the token was voided, so it no longer names a place at all: the handshake refuses it.
+    await expect(connected(open({ resumeToken: fisherman.resumeToken }))).rejects.toMatchObject({ data: { code: 'UNAUTHENTICATED' } });
     expect(world.app.rooms.roomOf(f.sessionId)?.peers.has(fisherman.peerId) ?? false).toBe(false);
   });
 });
@@ -404,10 +402,8 @@ describe('access withdrawn while someone is in', () => {
     const audit = json(await api(world.app, world.cookies.mediator).get(`/api/cases/${f.caseId}/audit`)).items;
     expect(audit.find((e: { type: string; data: { attendanceId?: string } }) => e.type === 'attendance.left' && e.data.attendanceId === fisherman.peerId)?.data).toMatchObject({ cause: 'invitation_revoked', from: 'admitted' });
 
-    // Neither the resume token nor the link gets them back.
-    const back = open({ resumeToken: fisherman.resumeToken });
-    await connected(back);
-    expect(await back.call('session:enter', { resumeToken: fisherman.resumeToken })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    // Neither the resume token nor the link gets them back (both refused at the handshake).
+    await expect(connected(open({ resumeToken: fisherman.resumeToken }))).rejects.toMatchObject({ data: { code: 'UNAUTHENTICATED' } });
     await expect(connected(open({ invitationToken: f.fishermanToken, resumeToken: fisherman.resumeToken }))).rejects.toMatchObject({ data: { code: 'INVITATION_REVOKED' } });
   });
 
@@ -420,9 +416,7 @@ describe('access withdrawn while someone is in', () => {
     // Revoked behind the rooms' back (as if the server had stopped between commit and the hook).
     const participantId = await participantIdOf(f.caseId, '陈阿海');
     await world.database.db.execute(sql`update invitations set revoked_at = now() where participant_id = ${participantId}`);
-    const back = open({ resumeToken: fisherman.resumeToken });
-    await connected(back);
-    expect(await back.call('session:enter', { resumeToken: fisherman.resumeToken })).toMatchObject({ ok: false, error: { code: 'INVITATION_REVOKED' } });
+    await expect(connected(open({ resumeToken: fisherman.resumeToken }))).rejects.toMatchObject({ data: { code: 'INVITATION_REVOKED' } });
   });
 
   it('removing a participant waiting in the lobby from the case lets them go with that cause', async () => {

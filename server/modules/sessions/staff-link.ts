@@ -1,0 +1,29 @@
+import { eq } from 'drizzle-orm';
+import type { CourtCode } from '../../../shared/domain/courts';
+import { courtJurisdiction } from '../../../shared/domain/courts';
+import type { Db } from '../../db/client';
+import { confirmations } from '../../db/schema/agreements';
+import { organisations, staffUsers } from '../../db/schema/organisations';
+import { invalid } from '../../errors';
+
+/**
+ * A participant may stand for a staff account (their login then reaches the room as them) only if
+ * that account belongs to the case's own mediation center, or, once an application for judicial
+ * confirmation is filed, to the court it was filed with (or that court's parent). Anyone else's
+ * account would gain a case it has no business in.
+ */
+export async function assertLinkableStaff(db: Db, kase: { id: string; centerId: string }, staffUserId: string) {
+  const [staff] = await db
+    .select({ active: staffUsers.active, organisationId: staffUsers.organisationId, courtCode: organisations.courtCode })
+    .from(staffUsers)
+    .innerJoin(organisations, eq(organisations.id, staffUsers.organisationId))
+    .where(eq(staffUsers.id, staffUserId));
+  if (!staff?.active) throw invalid('staffUserId', 'no such active staff account');
+  if (staff.organisationId === kase.centerId) return;
+  if (staff.courtCode) {
+    const filedWith = await db.select({ courtCode: confirmations.courtCode }).from(confirmations).where(eq(confirmations.caseId, kase.id));
+    const reach = courtJurisdiction(staff.courtCode as CourtCode) as string[];
+    if (filedWith.some((c) => reach.includes(c.courtCode))) return;
+  }
+  throw invalid('staffUserId', 'not staff of this case’s mediation center or of the court its application was filed with');
+}
