@@ -8,7 +8,7 @@ import type { Db } from '../../db/client';
 import { conflict, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
-import { assertWorksOnCases, type CaseAccess } from '../cases/case-access';
+import { assertWorksOnCases, type CaseNeed } from '../cases/case-access';
 import { findStaffUser } from '../admin/admin.repository';
 import * as casesRepo from '../cases/cases.repository';
 import { loadCase } from '../cases/cases.service';
@@ -19,7 +19,7 @@ import * as repo from './sessions.repository';
 const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
 
 /** A session and its case, when the caller may see (or change) that case. */
-export async function loadSession(db: Db, p: Principal, sessionId: string, need: CaseAccess) {
+export async function loadSession(db: Db, p: Principal, sessionId: string, need: CaseNeed) {
   assertWorksOnCases(p);
   const session = await repo.findSession(db, sessionId);
   if (!session) throw notFound('session');
@@ -86,7 +86,12 @@ export async function addParticipant(ctx: ServiceContext, p: Principal, caseId: 
       const partyId = input[field];
       if (partyId && !(await casesRepo.findParty(tx, caseId, partyId))) throw invalid(field, 'not a party of this case');
     }
-    if (input.staffUserId && !(await findStaffUser(tx, input.staffUserId))?.active) throw invalid('staffUserId', 'no such active staff account');
+    if (input.staffUserId) {
+      const account = await findStaffUser(tx, input.staffUserId);
+      if (!account?.active) throw invalid('staffUserId', 'no such active staff account');
+      // A clerk or judge invited by account sees the case (not yet the whole file) as that court staff member.
+      if ((input.role === 'clerk' || input.role === 'judge') && account.role !== input.role) throw invalid('staffUserId', `the account is not a ${input.role}`);
+    }
     const row = await repo.insertParticipant(tx, {
       caseId,
       role: input.role,

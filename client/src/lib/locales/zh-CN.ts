@@ -71,6 +71,7 @@ export const zhMessages = {
   'caseForm.amount': '索赔金额（元）',
   'caseForm.amountHint': '最多两位小数，例如 12345.67',
   'caseForm.court': '管辖海事法院',
+  'caseForm.courtLocked': '已向该法院申请司法确认，管辖法院不能再更改。',
   'caseForm.partiesHeading': '当事人',
   'caseForm.vesselsHeading': '船舶',
   'caseForm.partyN': '当事人 {n}',
