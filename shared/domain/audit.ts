@@ -45,6 +45,7 @@ export const auditEventTypes = [
   'case.enforceable',
   'obligation.fulfilled',
   'appraisal.statement_signed',
+  'compensation.figures_added',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

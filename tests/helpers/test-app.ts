@@ -189,6 +189,7 @@ export const dataTables = [
   'documents',
   'confirmations',
   'obligations',
+  'compensation_figures',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

@@ -5,3 +5,4 @@ export * from './audit';
 export * from './attendance';
 export * from './evidence';
 export * from './agreements';
+export * from './compensation';

@@ -478,6 +478,7 @@ export const enEnums: EnumLabels = {
     'case.enforceable': 'Case enforceable',
     'obligation.fulfilled': 'Fulfilment recorded',
     'appraisal.statement_signed': 'Appraisal statement signed',
+    'compensation.figures_added': 'Compensation figures added',
   },
   errorCode: {
     VALIDATION_FAILED: 'Some entries are not valid',

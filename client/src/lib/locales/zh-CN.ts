@@ -463,6 +463,7 @@ export const zhEnums: EnumLabels = {
     'case.enforceable': '案件可申请执行',
     'obligation.fulfilled': '履行登记',
     'appraisal.statement_signed': '鉴定声明签署',
+    'compensation.figures_added': '赔偿计算统计数据新增',
   },
   errorCode: {
     VALIDATION_FAILED: '填写内容有误，请检查',
