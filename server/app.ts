@@ -12,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { ServiceContext } from './context';
 import type { Database } from './db/client';
 import { adminRoutes } from './modules/admin/admin.routes';
+import { compensationRoutes } from './modules/compensation/compensation.routes';
 import { auditRoutes } from './modules/audit/audit.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { casesRoutes } from './modules/cases/cases.routes';
@@ -183,6 +184,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(confirmationsRoutes, { effects: confirmationEffects });
       await api.register(followUpRoutes);
       await api.register(documentsRoutes, { certificate });
+      await api.register(compensationRoutes);
     },
     { prefix: '/api' },
   );

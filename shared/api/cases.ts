@@ -113,6 +113,8 @@ export const caseViewSchema = caseSummarySchema.extend({
   createdAt: z.string(),
   /** When a court's ruling confirmed the agreement (司法确认): the case is enforceable from then. */
   enforceableAt: z.string().nullable(),
+  /** An application for judicial confirmation has been filed: the competent court is fixed. */
+  applicationFiled: z.boolean(),
 });
 export type CaseView = z.infer<typeof caseViewSchema>;
 

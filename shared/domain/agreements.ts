@@ -90,6 +90,8 @@ const injuredPerson = z.object({
   outcome: z.enum(['death', 'injury']),
   medicalFen: fen.default(0),
   lostIncomeFen: fen.default(0),
+  /** Disability compensation (残疾赔偿金), for an injury that left a disability. */
+  disabilityCompensationFen: fen.default(0),
   funeralFen: fen.default(0),
   deathCompensationFen: fen.default(0),
   dependentsFen: fen.default(0),

@@ -59,6 +59,7 @@ export const auditEventTypes = [
   'obligation.fulfilled',
   'appraisal.statement_signed',
   'realtime.abuse_disconnected',
+  'compensation.figures_added',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

@@ -67,7 +67,7 @@ describe('draftFromValues', () => {
     const terms = parsed.terms as Extract<typeof parsed, { templateId: 'collision_injury' }>['terms'];
     expect(terms.collisionAt).toBe('2026-10-01T03:00:00+08:00');
     expect(terms.persons).toEqual([
-      { name: '陈阿海', outcome: 'injury', medicalFen: 12_000_000, lostIncomeFen: 4_000_050, funeralFen: 0, deathCompensationFen: 0, dependentsFen: 0, mentalDamageFen: 0 },
+      { name: '陈阿海', outcome: 'injury', medicalFen: 12_000_000, lostIncomeFen: 4_000_050, disabilityCompensationFen: 0, funeralFen: 0, deathCompensationFen: 0, dependentsFen: 0, mentalDamageFen: 0 },
     ]);
     expect(terms.vesselLossFen).toBe(70_000_000);
     expect(terms.otherLossFen).toBe(0);

@@ -212,6 +212,7 @@ export const dataTables = [
   'obligations',
   'organisation_seals',
   'audit_anchors',
+  'compensation_figures',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

@@ -1,11 +1,14 @@
 /**
  * Who may call which /api route, by role and by case. Every (route, role) pair is its own test.
  *
- * The fixture case belongs to the mediator's center and is filed with the Ningbo court's Wenzhou
- * tribunal, so: the mediator writes it; court staff of the tribunal (the Wenzhou judge and clerk)
- * and of its parent court (the Ningbo clerk and judge) read it and act on its confirmation
- * application (clerks accept, judges rule); the other center's mediator and the Xiamen court must
- * not learn it exists; the admin manages accounts, not cases.
+ * The fixture case belongs to the mediator's center and names the Ningbo court's Wenzhou tribunal,
+ * but nothing has been filed yet, so: the mediator writes it; the court does not see it (issue 11
+ * point 7), except a Xiamen judge the mediator invited to one of its sessions, who reads the case,
+ * its sessions and the evidence shared with everyone, not the drafts nor the audit trail. Cases
+ * with an application filed with the tribunal (`filed` rows) are read by court staff of the
+ * tribunal (the Wenzhou judge and clerk) and of its parent court (the Ningbo clerk and judge), who
+ * act on the application (clerks accept, judges rule); the other center's mediator and the
+ * Xiamen court must not learn they exist; the admin manages accounts, not cases.
  *
  * Routes that also accept an invitation (`Authorization: Invitation <token>`) are checked for
  * participants too: the party of the case, the lawyer acting for the other party, the appraiser,
@@ -34,10 +37,10 @@ import {
 import { api, createTestWorld, dataTables, json, login, sampleCase, tableCounts, testPassword, type TestWorld, worldState } from '../helpers/test-app';
 
 /** Court staff beyond the test world's accounts: the tribunal's clerk, the parent court's judge, a judge of the wrong court. */
-const extraStaff = { wenzhouClerk: 'clerk', ningboJudge: 'judge', xiamenJudge: 'judge' } as const;
+const extraStaff = { wenzhouClerk: 'clerk', ningboJudge: 'judge', xiamenJudge: 'judge', invitedJudge: 'judge' } as const;
 type StaffRole = 'anonymous' | keyof TestWorld['cookies'] | keyof typeof extraStaff;
-const staffRoles: StaffRole[] = ['anonymous', 'mediator', 'otherMediator', 'ningboClerk', 'wenzhouClerk', 'wenzhouJudge', 'ningboJudge', 'xiamenClerk', 'xiamenJudge', 'admin'];
-/** Court staff whose jurisdiction covers the fixture case (its tribunal and the parent court). */
+const staffRoles: StaffRole[] = ['anonymous', 'mediator', 'otherMediator', 'ningboClerk', 'wenzhouClerk', 'wenzhouJudge', 'ningboJudge', 'xiamenClerk', 'xiamenJudge', 'invitedJudge', 'admin'];
+/** Court staff whose jurisdiction covers the fixture cases (the tribunal and its parent court): they read the filed ones. */
 const courtOfTheCase: Role[] = ['ningboClerk', 'wenzhouClerk', 'wenzhouJudge', 'ningboJudge'];
 
 /** What a participant of the case does there; the matrix also tries a party of another case and a revoked link. */
@@ -110,6 +113,10 @@ interface RouteSpec {
   call: (c: { role: Role; allowed: boolean }) => Promise<Call>;
   /** Whether an allowed call appends to the audit trail. */
   audited?: boolean;
+  /** The call is about a case with an application filed with the tribunal: its court reads it. */
+  filed?: true;
+  /** Drafts, documents and the audit trail of the unfiled fixture case: hidden from the invited judge too. */
+  hiddenFromInvited?: true;
   /** Extra checks of an allowed answer. */
   check?: (res: LightMyRequestResponse, role: Role) => void | Promise<void>;
   /**
@@ -320,15 +327,48 @@ const routes: RouteSpec[] = [
   },
   {
     method: 'GET',
+    path: '/api/compensation/figures',
+    kind: 'staff',
+    ok: 200,
+    call: async () => ({ url: '/api/compensation/figures' }),
+    check: (res) => expect(json(res).items.filter((f: { province: string }) => f.province === 'zhejiang').length).toBeGreaterThanOrEqual(2),
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/compensation/figures',
+    kind: 'admin',
+    ok: 201,
+    audited: true,
+    call: async () => ({
+      url: '/api/admin/compensation/figures',
+      payload: {
+        province: 'fujian',
+        year: 2024,
+        urbanDisposableIncomeFen: 6_000_000,
+        urbanDisposableIncomeSource: '福建省2024年国民经济和社会发展统计公报',
+        urbanConsumptionFen: 3_800_000,
+        urbanConsumptionSource: '福建省2024年国民经济和社会发展统计公报',
+        averageWageFen: 11_000_000,
+        averageWageSource: '福建省统计局 2024年城镇非私营单位就业人员年平均工资',
+      },
+    }),
+    check: (res) => expect(json(res)).toMatchObject({ province: 'fujian', year: 2024, current: true }),
+  },
+  {
+    method: 'GET',
     path: '/api/cases',
     kind: 'caseList',
     ok: 200,
     call: async () => ({ url: '/api/cases?pageSize=100' }),
     check: (res, role) => {
       const ids = json(res).items.map((c: { id: string }) => c.id);
-      const seesIt = role === 'mediator' || courtOfTheCase.includes(role);
+      const seesIt = role === 'mediator' || role === 'invitedJudge';
       expect(ids.includes(base.caseId)).toBe(seesIt);
-      if (!seesIt) expect(res.body).not.toContain(base.caseTitle);
+      // (The filed fixture cases share its title: only callers who see none of them can be checked by title.)
+      if (!seesIt && !courtOfTheCase.includes(role)) expect(res.body).not.toContain(base.caseTitle);
+      if (!seesIt) expect(res.body).not.toContain(base.caseId);
+      // A case appears on the court's list once an application is filed with it.
+      expect(ids.includes(sealed.f.caseId)).toBe(role === 'mediator' || courtOfTheCase.includes(role));
     },
   },
   {
@@ -391,6 +431,7 @@ const routes: RouteSpec[] = [
     method: 'GET',
     path: '/api/cases/:caseId/audit',
     kind: 'caseRead',
+    hiddenFromInvited: true,
     ok: 200,
     call: async () => ({ url: `/api/cases/${base.caseId}/audit`, ghostUrl: `/api/cases/${ghost()}/audit` }),
     check: (res) => expect(json(res).items[0].type).toBe('case.created'),
@@ -571,6 +612,7 @@ const routes: RouteSpec[] = [
     path: '/api/sessions/:sessionId/invitations',
     variant: 'hearing',
     kind: 'caseRead',
+    filed: true,
     ok: 200,
     call: async () => ({ url: `/api/sessions/${hearing.sessionId}/invitations`, ghostUrl: `/api/sessions/${ghost()}/invitations` }),
     check: (res) => expect(json(res).items.map((i: { id: string; sessionId: string }) => [i.id, i.sessionId])).toContainEqual([hearing.invitationId, hearing.sessionId]),
@@ -717,12 +759,14 @@ const routes: RouteSpec[] = [
     participants: ['party', 'agent'],
     ok: 200,
     call: async () => ({ url: `/api/cases/${base.caseId}/agreements`, ghostUrl: `/api/cases/${ghost()}/agreements` }),
-    check: (res) => expect(json(res).items.map((a: { id: string }) => a.id)).toContain(shared.agreementId),
+    // A court only invited to a session is shown no drafts.
+    check: (res, role) => expect(json(res).items.map((a: { id: string }) => a.id).includes(shared.agreementId)).toBe(role !== 'invitedJudge'),
   },
   {
     method: 'GET',
     path: '/api/agreements/:agreementId',
     kind: 'caseRead',
+    hiddenFromInvited: true,
     participants: ['party', 'agent'],
     ok: 200,
     call: async () => ({ url: `/api/agreements/${shared.agreementId}`, ghostUrl: `/api/agreements/${ghost()}` }),
@@ -744,6 +788,7 @@ const routes: RouteSpec[] = [
     method: 'GET',
     path: '/api/agreements/:agreementId/diff',
     kind: 'caseRead',
+    hiddenFromInvited: true,
     participants: ['party', 'agent'],
     ok: 200,
     call: async () => ({ url: `/api/agreements/${shared.agreementId}/diff?from=1&to=2`, ghostUrl: `/api/agreements/${ghost()}/diff?from=1&to=2` }),
@@ -824,6 +869,7 @@ const routes: RouteSpec[] = [
     method: 'GET',
     path: '/api/agreements/:agreementId/signatures/:signatureId/image',
     kind: 'caseRead',
+    hiddenFromInvited: true,
     participants: ['party', 'agent'],
     ok: 200,
     call: async () => ({ url: `/api/agreements/${shared.agreementId}/signatures/${shared.signatureId}/image`, ghostUrl: `/api/agreements/${ghost()}/signatures/${ghost()}/image` }),
@@ -857,6 +903,7 @@ const routes: RouteSpec[] = [
     method: 'GET',
     path: '/api/confirmations/:confirmationId',
     kind: 'caseRead',
+    filed: true,
     ok: 200,
     call: async () => ({ url: `/api/confirmations/${sealed.confirmationId}`, ghostUrl: `/api/confirmations/${ghost()}` }),
     check: (res) => expect(json(res)).toMatchObject({ id: sealed.confirmationId, agreementId: sealed.agreementId, status: 'filed' }),
@@ -936,6 +983,7 @@ const routes: RouteSpec[] = [
     method: 'GET',
     path: '/api/cases/:caseId/obligations',
     kind: 'caseRead',
+    filed: true,
     ok: 200,
     call: async () => ({ url: `/api/cases/${sealed.f.caseId}/obligations`, ghostUrl: `/api/cases/${ghost()}/obligations` }),
     check: (res) => expect(json(res).items.map((o: { dueDate: string; overdue: boolean }) => [o.dueDate, o.overdue])).toEqual([['2026-11-01', true], ['2027-03-31', false]]),
@@ -965,6 +1013,7 @@ const routes: RouteSpec[] = [
     method: 'GET',
     path: '/api/cases/:caseId/documents',
     kind: 'caseRead',
+    filed: true,
     participants: ['party', 'agent'],
     ok: 200,
     call: async () => ({ url: `/api/cases/${sealed.f.caseId}/documents`, ghostUrl: `/api/cases/${ghost()}/documents`, people: sealed.people }),
@@ -974,6 +1023,7 @@ const routes: RouteSpec[] = [
     method: 'GET',
     path: '/api/documents/:documentId/pdf',
     kind: 'caseRead',
+    filed: true,
     participants: ['party', 'agent'],
     ok: 200,
     call: async () => ({ url: `/api/documents/${sealed.documentId}/pdf`, ghostUrl: `/api/documents/${ghost()}/pdf`, people: sealed.people }),
@@ -1007,7 +1057,9 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
     case 'caseCreate':
       return role === 'mediator' || role === 'otherMediator' ? route.ok : 403;
     case 'caseRead':
-      if (role === 'mediator' || courtOfTheCase.includes(role)) return route.ok;
+      if (role === 'mediator') return route.ok;
+      if (route.filed && courtOfTheCase.includes(role)) return route.ok;
+      if (role === 'invitedJudge' && !route.filed && !route.hiddenFromInvited) return route.ok;
       return role === 'admin' ? 403 : 404;
     case 'caseWrite':
       if (role === 'mediator') return route.ok;
@@ -1025,13 +1077,13 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
       return role === 'xiamenClerk' ? 404 : 403;
     case 'judgeAction':
       if (role === 'wenzhouJudge' || role === 'ningboJudge') return route.ok;
-      return role === 'xiamenJudge' ? 404 : 403;
+      return role === 'xiamenJudge' || role === 'invitedJudge' ? 404 : 403;
     case 'mediatorDesk':
       return role === 'mediator' || role === 'otherMediator' ? route.ok : 403;
     case 'sessionInvite':
       if (role === 'mediator') return route.ok;
-      // Court staff who read the case are refused by the session's kind; for anyone else it does not exist.
-      if (courtOfTheCase.includes(role)) return 403;
+      // The invited judge, who reads the case, is refused by the session's kind; for anyone else it does not exist.
+      if (role === 'invitedJudge') return 403;
       return role === 'admin' ? 403 : 404;
     case 'hearingInvite':
       if (role === 'mediator' || courtOfTheCase.includes(role)) return route.ok;
@@ -1044,7 +1096,7 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
  * may read a mediation session and its invitations, so a 403 for its kind tells them nothing they
  * do not know; an id that does not exist is plainly 404 for them.
  */
-const refusedAfterLookup = (route: RouteSpec, role: Role) => route.kind === 'sessionInvite' && courtOfTheCase.includes(role);
+const refusedAfterLookup = (route: RouteSpec, role: Role) => route.kind === 'sessionInvite' && role === 'invitedJudge';
 
 /** The answer a participant (by invitation) must get from a route. */
 function participantStatus(route: RouteSpec, role: ParticipantRole): number {
@@ -1083,11 +1135,12 @@ const auditCount = (s: Awaited<ReturnType<typeof state>>) => Number(s.tables.aud
 
 beforeAll(async () => {
   world = await createTestWorld();
-  const orgOf = { wenzhouClerk: world.orgs.wenzhouTribunal, ningboJudge: world.orgs.ningbo, xiamenJudge: world.orgs.xiamen };
+  const orgOf = { wenzhouClerk: world.orgs.wenzhouTribunal, ningboJudge: world.orgs.ningbo, xiamenJudge: world.orgs.xiamen, invitedJudge: world.orgs.xiamen };
+  const extraIds = {} as Record<keyof typeof extraStaff, string>;
   const extra = {} as Record<keyof typeof extraStaff, string>;
   for (const [index, [key, role]] of Object.entries(extraStaff).entries()) {
     const name = key as keyof typeof extraStaff;
-    await createStaffUser(world.database.db, null, { organisationId: orgOf[name] as OrganisationId, username: name.toLowerCase(), displayName: name, role, password: testPassword });
+    extraIds[name] = (await createStaffUser(world.database.db, null, { organisationId: orgOf[name] as OrganisationId, username: name.toLowerCase(), displayName: name, role, password: testPassword })).id;
     extra[name] = await login(world.app, name.toLowerCase(), testPassword, `198.51.100.${50 + index}`);
   }
   cookies = { ...world.cookies, ...extra };
@@ -1116,6 +1169,9 @@ beforeAll(async () => {
     token: issued.link.split('/j/')[1],
     evidenceId: (await freshEvidence(f.caseId)).id,
   };
+  // A Xiamen judge the mediator invites to the fixture case's session, by their account.
+  const invitedJudge = await expectStatus(await mediator().post(`/api/cases/${f.caseId}/participants`, { role: 'judge', displayName: '受邀法官', staffUserId: extraIds.invitedJudge }), 201);
+  await freshInvitation(session.id, invitedJudge.id);
 
   const agreementId = await draftAgreement();
   await expectStatus(await mediator().post(`/api/agreements/${agreementId}/versions`, collisionDraft(f, { facts: '第二稿：2026年10月1日凌晨，乙方货轮在南麂列岛海域与甲方渔船碰撞，甲方渔船倾覆。' })), 200);

@@ -250,11 +250,11 @@ describe('finding 7: guessing', () => {
   });
 });
 
-describe('finding 7: a participant stands only for staff of the case’s own center, or of the court it was filed with', () => {
+describe('finding 7: a participant stands only for staff of the case’s own center, or of its court in their court role', () => {
   const link = (caseId: string, staffKey: string) =>
     mediator().post(`/api/cases/${caseId}/participants`, { role: 'mediator', displayName: '协助调解员', staffUserId: world.staffIds[staffKey] });
 
-  it.each(['otherMediator', 'ningboClerk', 'wenzhouJudge', 'xiamenClerk'])('linking %s to a case not filed with their court → 400 staffUserId', async (staffKey) => {
+  it.each(['otherMediator', 'ningboClerk', 'wenzhouJudge', 'xiamenClerk'])('linking %s as a mediator → 400 staffUserId', async (staffKey) => {
     await refusedUnchanged(() => link(f.caseId, staffKey), { status: 400, code: 'VALIDATION_FAILED', field: 'staffUserId' });
   });
 
@@ -262,11 +262,16 @@ describe('finding 7: a participant stands only for staff of the case’s own cen
     expect((await link(f.caseId, 'admin')).statusCode).toBe(201);
   });
 
-  it('once the application is filed with the Wenzhou tribunal, its judge and the Ningbo court’s clerk can be; Xiamen’s still cannot', async () => {
+  it('the competent court’s judge and clerk, in their own roles, can be; once filed too; Xiamen’s never', async () => {
+    const asCourt = (caseId: string, staffKey: string, role: 'judge' | 'clerk') =>
+      mediator().post(`/api/cases/${caseId}/participants`, { role, displayName: '法院工作人员', staffUserId: world.staffIds[staffKey] });
+    expect((await asCourt(f.caseId, 'wenzhouJudge', 'judge')).statusCode).toBe(201);
+    await refusedUnchanged(() => asCourt(f.caseId, 'ningboClerk', 'judge'), { status: 400, code: 'VALIDATION_FAILED', field: 'staffUserId' });
     const { f: filedCase, agreement } = await sealedAgreement(world);
     await ok(await mediator().post(`/api/agreements/${agreement.id}/confirmation`, {}), 201);
-    expect((await link(filedCase.caseId, 'wenzhouJudge')).statusCode).toBe(201);
-    expect((await link(filedCase.caseId, 'ningboClerk')).statusCode).toBe(201);
+    expect((await asCourt(filedCase.caseId, 'wenzhouJudge', 'judge')).statusCode).toBe(201);
+    expect((await asCourt(filedCase.caseId, 'ningboClerk', 'clerk')).statusCode).toBe(201);
+    await refusedUnchanged(() => asCourt(filedCase.caseId, 'xiamenClerk', 'clerk'), { status: 400, code: 'VALIDATION_FAILED', field: 'staffUserId' });
     await refusedUnchanged(() => link(filedCase.caseId, 'xiamenClerk'), { status: 400, code: 'VALIDATION_FAILED', field: 'staffUserId' });
     await refusedUnchanged(() => link(filedCase.caseId, 'otherMediator'), { status: 400, code: 'VALIDATION_FAILED', field: 'staffUserId' });
   });

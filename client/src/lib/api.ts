@@ -28,6 +28,7 @@ import {
   type vesselInputSchema,
 } from '../../../shared/api/cases';
 import { okSchema } from '../../../shared/api/common';
+import { compensationFiguresListSchema, compensationFiguresViewSchema, type CompensationFiguresInput } from '../../../shared/api/compensation';
 import {
   invitationListSchema,
   invitationViewSchema,
@@ -239,3 +240,8 @@ export const listObligations = (caseId: string) => staff(request('GET', `/api/ca
 export const recordFulfilment = (obligationId: string, note: string) =>
   staff(request('POST', `/api/obligations/${id(obligationId)}/fulfil`, obligationListSchema, { body: { note } }));
 export const listOverdueObligations = () => staff(request('GET', '/api/follow-up/overdue', overdueListSchema));
+
+// Compensation calculator: the yearly figures (read by staff, added by admins).
+export const listCompensationFigures = () => staff(request('GET', '/api/compensation/figures', compensationFiguresListSchema));
+export const addCompensationFigures = (body: CompensationFiguresInput) =>
+  staff(request('POST', '/api/admin/compensation/figures', compensationFiguresViewSchema, { body }));

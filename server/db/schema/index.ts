@@ -6,3 +6,4 @@ export * from './attendance';
 export * from './evidence';
 export * from './agreements';
 export * from './seals';
+export * from './compensation';

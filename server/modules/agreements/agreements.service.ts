@@ -68,7 +68,8 @@ function assertRoleMay(caller: Caller, need: Need) {
 
 async function caseFor(ctx: ServiceContext, caller: Caller, caseId: string, need: Need) {
   assertRoleMay(caller, need);
-  if (caller.kind === 'staff') return (await loadCase(ctx.db, caller.principal, caseId, need === 'read' ? 'read' : 'write')).case;
+  // Drafts are not for a court that is only invited to a session: it needs the whole file (filed with it).
+  if (caller.kind === 'staff') return (await loadCase(ctx.db, caller.principal, caseId, need === 'read' ? 'full' : 'write')).case;
   // A participant sees their own case only: any other looks nonexistent.
   if (caller.participant.caseId !== caseId) throw notFound('case');
   return (await casesRepo.findCase(ctx.db, caseId))!.case;
@@ -238,6 +239,8 @@ export async function addComment(ctx: ServiceContext, effects: AgreementEffects,
 // ---- reading -----------------------------------------------------------------------------
 
 export async function listAgreements(ctx: ServiceContext, caller: Caller, caseId: string) {
+  assertRoleMay(caller, 'read');
+  if (caller.kind === 'staff' && (await loadCase(ctx.db, caller.principal, caseId, 'read')).access === 'invited') return { items: [] };
   await caseFor(ctx, caller, caseId, 'read');
   const rows = await repo.listForCase(ctx.db, caseId);
   const items = [];

@@ -108,6 +108,7 @@ function templateSpecific(draft: AgreementDraft, name: (id: string) => string): 
         const items: [string, number][] = [
           ['医疗费', p.medicalFen],
           ['误工费', p.lostIncomeFen],
+          ['残疾赔偿金', p.disabilityCompensationFen],
           ['丧葬费', p.funeralFen],
           ['死亡赔偿金', p.deathCompensationFen],
           ['被扶养人生活费', p.dependentsFen],

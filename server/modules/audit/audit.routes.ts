@@ -11,7 +11,7 @@ const params = z.object({ caseId: caseIdSchema });
 
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/cases/:caseId/audit', { schema: { tags: ['audit'], params, response: { 200: auditEventListSchema } } }, async (request) => {
-    await loadCase(app.ctx.db, requireStaff(request), request.params.caseId, 'read');
+    await loadCase(app.ctx.db, requireStaff(request), request.params.caseId, 'full');
     const rows = await listCaseEvents(app.ctx.db, request.params.caseId);
     return { items: rows.map((e) => ({ seq: e.seq, type: e.type, actor: e.actor, data: e.data, occurredAt: e.occurredAt.toISOString(), hash: e.hash })) };
   });
@@ -22,7 +22,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     '/cases/:caseId/audit/export/manifest.json',
     { schema: { tags: ['audit'], params, response: { 200: auditExportManifestSchema } } },
     async (request, reply) => {
-      const found = await loadCase(app.ctx.db, requireStaff(request), request.params.caseId, 'read');
+      const found = await loadCase(app.ctx.db, requireStaff(request), request.params.caseId, 'full');
       const { manifest } = await buildCaseExport(app.ctx.db, { caseId: request.params.caseId, caseNumber: found.case.number, now: app.ctx.now() });
       return reply.header('Content-Disposition', 'attachment; filename="manifest.json"').send(manifest);
     },
@@ -32,7 +32,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     '/cases/:caseId/audit/export/events.jsonl',
     { schema: { tags: ['audit'], params, querystring: z.object({ upToSeq: z.coerce.number().int().min(0).optional() }) } },
     async (request, reply) => {
-      const found = await loadCase(app.ctx.db, requireStaff(request), request.params.caseId, 'read');
+      const found = await loadCase(app.ctx.db, requireStaff(request), request.params.caseId, 'full');
       const { jsonl, manifest } = await buildCaseExport(app.ctx.db, {
         caseId: request.params.caseId,
         caseNumber: found.case.number,

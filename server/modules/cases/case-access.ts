@@ -1,16 +1,48 @@
-import { inArray, sql, type SQL } from 'drizzle-orm';
+import { eq, exists, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { courtJurisdiction } from '../../../shared/domain/courts';
-import { cases } from '../../db/schema';
+import { cases, confirmations, invitations, participants } from '../../db/schema';
+import type { Db } from '../../db/client';
 import { forbidden } from '../../errors';
 import type { Principal } from '../auth/principal';
 
 /**
+ * What a caller may do with a case:
+ * - write: the case's mediation center;
+ * - read: court staff once an application for confirmation has been filed with their court (a
+ *   court also covers its tribunals); the file then lies before the court;
+ * - invited: court staff invited to a session of the case before anything is filed (a court
+ *   attending a mediation): the case, its sessions and the evidence shared with everyone, but not
+ *   one side's evidence, the agreement drafts, the documents or the audit trail.
+ */
+export type CaseAccess = 'write' | 'read' | 'invited';
+/** What a call needs: `read` lets an invited court in, `full` needs the whole file, `write` the center. */
+export type CaseNeed = 'read' | 'full' | 'write';
+
+const isCourtStaff = (p: Principal) => (p.role === 'clerk' || p.role === 'judge') && p.courtCode !== null;
+
+/** An application filed with the caller's court (or one of its tribunals), in any state. */
+function filedWithCourtOf(p: Principal): SQL {
+  return exists(
+    sql`(select 1 from ${confirmations} where ${confirmations.caseId} = ${cases.id} and ${inArray(confirmations.courtCode, courtJurisdiction(p.courtCode!))})`,
+  );
+}
+
+/** The caller is a live participant of the case (as a clerk or judge) holding a link that was not withdrawn. */
+function invitedToSessionOf(p: Principal): SQL {
+  return exists(
+    sql`(select 1 from ${participants} join ${invitations} on ${invitations.participantId} = ${participants.id}
+         where ${participants.caseId} = ${cases.id} and ${participants.staffUserId} = ${p.staffUserId}
+           and ${participants.role} in ('clerk', 'judge') and ${participants.removedAt} is null and ${invitations.revokedAt} is null)`,
+  );
+}
+
+/**
  * Who sees which cases: a mediator the cases of their own center; clerks and judges the cases
- * filed with their court (a court also sees its tribunals'); admins manage accounts, not cases.
+ * filed with their court and those they are invited to; admins manage accounts, not cases.
  */
 export function visibleCasesFilter(p: Principal): SQL {
   if (p.role === 'mediator') return sql`${cases.centerId} = ${p.organisationId}`;
-  if ((p.role === 'clerk' || p.role === 'judge') && p.courtCode) return inArray(cases.competentCourt, courtJurisdiction(p.courtCode));
+  if (isCourtStaff(p)) return or(filedWithCourtOf(p), invitedToSessionOf(p))!;
   return sql`false`;
 }
 
@@ -19,10 +51,22 @@ export function assertWorksOnCases(p: Principal) {
   if (p.role === 'admin') throw forbidden('admins manage accounts, not cases');
 }
 
-export type CaseAccess = 'read' | 'write';
-
-export function accessTo(p: Principal, row: { centerId: string; competentCourt: string }): CaseAccess | null {
-  if (p.role === 'mediator' && row.centerId === p.organisationId) return 'write';
-  if ((p.role === 'clerk' || p.role === 'judge') && p.courtCode && (courtJurisdiction(p.courtCode) as string[]).includes(row.competentCourt)) return 'read';
-  return null;
+export async function accessTo(db: Db, p: Principal, row: { id: string; centerId: string }): Promise<CaseAccess | null> {
+  if (p.role === 'mediator') return row.centerId === p.organisationId ? 'write' : null;
+  if (!isCourtStaff(p)) return null;
+  const [found] = await db
+    .select({ filed: filedWithCourtOf(p), invited: invitedToSessionOf(p) })
+    .from(cases)
+    .where(eq(cases.id, row.id));
+  if (found?.filed) return 'read';
+  return found?.invited ? 'invited' : null;
 }
+
+export function satisfies(access: CaseAccess, need: CaseNeed): boolean {
+  if (need === 'write') return access === 'write';
+  if (need === 'full') return access !== 'invited';
+  return true;
+}
+
+// Kept for callers that only ask whether a row is of the caller's center.
+export const isOwnCenter = (p: Principal, row: { centerId: string }) => p.role === 'mediator' && row.centerId === p.organisationId;

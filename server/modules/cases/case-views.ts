@@ -43,7 +43,7 @@ export function caseSummary(row: CaseRow, centerName: string, partyNames: string
   };
 }
 
-export function caseView(row: CaseRow, centerName: string, parties: PartyRow[], vessels: VesselRow[]): CaseView {
+export function caseView(row: CaseRow, centerName: string, parties: PartyRow[], vessels: VesselRow[]): Omit<CaseView, 'applicationFiled'> {
   return {
     ...caseSummary(row, centerName, parties.map((p) => p.name)),
     incidentPosition: row.incidentLat === null || row.incidentLon === null ? null : { lat: row.incidentLat, lon: row.incidentLon },

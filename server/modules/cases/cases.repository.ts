@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, exists, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { caseNumberCounters, cases, organisations, parties, vessels } from '../../db/schema';
+import { caseNumberCounters, cases, confirmations, organisations, parties, vessels } from '../../db/schema';
 
 export type CaseRow = typeof cases.$inferSelect;
 export type PartyRow = typeof parties.$inferSelect;
@@ -13,6 +13,18 @@ export async function findCase(db: Db, id: string) {
     .innerJoin(organisations, eq(organisations.id, cases.centerId))
     .where(eq(cases.id, id));
   return row;
+}
+
+/** Takes the case row's lock until the transaction ends (filing and changing the court take it). */
+export async function lockCase(db: Db, id: string) {
+  const [row] = await db.select().from(cases).where(eq(cases.id, id)).for('update');
+  return row;
+}
+
+/** Whether an application for judicial confirmation was ever filed for the case. */
+export async function hasApplication(db: Db, caseId: string) {
+  const [row] = await db.select({ one: sql<number>`1` }).from(confirmations).where(eq(confirmations.caseId, caseId)).limit(1);
+  return row !== undefined;
 }
 
 export async function nextCaseSequence(db: Db, organisationId: string, year: number): Promise<number> {

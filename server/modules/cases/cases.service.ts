@@ -5,23 +5,27 @@ import type { PartyInput } from '../../../shared/domain/parties';
 import type { VesselInput } from '../../../shared/domain/vessels';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
-import { conflict, forbidden, invalid, notFound } from '../../errors';
+import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
-import { accessTo, assertWorksOnCases, type CaseAccess, visibleCasesFilter } from './case-access';
+import { accessTo, assertWorksOnCases, type CaseNeed, satisfies, visibleCasesFilter } from './case-access';
 import { caseSummary, caseView, partyView, vesselView } from './case-views';
 import * as repo from './cases.repository';
 
 const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
 
-/** Loads a case the caller may see; 404 when it is not theirs to see, 403 when read-only. */
-export async function loadCase(db: Db, p: Principal, caseId: string, need: CaseAccess) {
+/**
+ * Loads a case the caller may see, with their access; 404 when it is not theirs to see (and, for
+ * a court only invited to a session, when the call needs the whole file), 403 when read-only.
+ */
+export async function loadCase(db: Db, p: Principal, caseId: string, need: CaseNeed) {
   assertWorksOnCases(p);
   const found = await repo.findCase(db, caseId);
-  const access = found ? accessTo(p, found.case) : null;
+  const access = found ? await accessTo(db, p, found.case) : null;
   if (!found || !access) throw notFound('case');
   if (need === 'write' && access !== 'write') throw forbidden('only the case’s mediation center may change it');
-  return found;
+  if (!satisfies(access, need)) throw notFound('case');
+  return { ...found, access };
 }
 
 /** Edits are refused once a case has ended. */
@@ -42,8 +46,8 @@ export async function getCase(ctx: ServiceContext, p: Principal, caseId: string)
 }
 
 async function assembleView(db: Db, row: repo.CaseRow, centerName: string) {
-  const [parties, vessels] = await Promise.all([repo.listParties(db, row.id), repo.listVessels(db, row.id)]);
-  return caseView(row, centerName, parties, vessels);
+  const [parties, vessels, filed] = await Promise.all([repo.listParties(db, row.id), repo.listVessels(db, row.id), repo.hasApplication(db, row.id)]);
+  return { ...caseView(row, centerName, parties, vessels), applicationFiled: filed };
 }
 
 function partyColumns(ctx: ServiceContext, input: PartyInput) {
@@ -98,7 +102,7 @@ export async function createCase(ctx: ServiceContext, p: Principal, input: CaseC
       actor: staffActor(p),
       data: { number: row.number, disputeType: row.disputeType, parties: parties.map((x) => x.id), vessels: vessels.map((x) => x.id) },
     });
-    return caseView(row, p.organisationName, parties, vessels);
+    return { ...caseView(row, p.organisationName, parties, vessels), applicationFiled: false };
   });
 }
 
@@ -115,6 +119,11 @@ export async function updateCase(ctx: ServiceContext, p: Principal, caseId: stri
   return ctx.db.transaction(async (tx) => {
     const found = await loadCase(tx, p, caseId, 'write');
     assertEditable(found.case);
+    if (patch.competentCourt !== undefined && patch.competentCourt !== found.case.competentCourt) {
+      // The row lock orders this against a filing, which takes the same lock before it reads the court.
+      await repo.lockCase(tx, caseId);
+      if (await repo.hasApplication(tx, caseId)) throw new AppError('CONFLICT', 'competentCourt: an application for confirmation has been filed with this court; the court can no longer be changed', 'competentCourt');
+    }
     const { incidentPosition, incidentAt, ...rest } = patch;
     const values = {
       ...rest,

@@ -11,7 +11,7 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import * as agreementsRepo from '../agreements/agreements.repository';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
-import { accessTo } from '../cases/case-access';
+import { isOwnCenter } from '../cases/case-access';
 import * as casesRepo from '../cases/cases.repository';
 import { loadCase } from '../cases/cases.service';
 import { insertSession } from '../sessions/sessions.repository';
@@ -49,6 +49,8 @@ export async function fileApplication(ctx: ServiceContext, p: Principal, agreeme
   });
   const now = ctx.now();
   const id = await ctx.db.transaction(async (tx) => {
+    // The court is read under the case's lock: a change of court waits for the filing, then finds it.
+    const court = (await casesRepo.lockCase(tx, caseRow.id))!.competentCourt;
     const locked = (await agreementsRepo.lockAgreement(tx, agreementId))!;
     if (locked.status !== 'sealed') throw conflict('only a signed and sealed agreement can be filed');
     const version = (await agreementsRepo.findVersionById(tx, locked.currentVersionId!))!;
@@ -60,12 +62,12 @@ export async function fileApplication(ctx: ServiceContext, p: Principal, agreeme
     const row = await repo.insertConfirmation(tx, {
       agreementId,
       caseId: caseRow.id,
-      courtCode: caseRow.competentCourt,
+      courtCode: court,
       filedAt: now,
       filedBy: p.staffUserId,
       acceptBy: deadlineAfter(now, limits.acceptDays),
     });
-    await appendAuditEvent(tx, { type: 'confirmation.status_changed', caseId: caseRow.id, actor: staffActor(p), data: { confirmationId: row.id, agreementId, to: 'filed', court: caseRow.competentCourt } });
+    await appendAuditEvent(tx, { type: 'confirmation.status_changed', caseId: caseRow.id, actor: staffActor(p), data: { confirmationId: row.id, agreementId, to: 'filed', court } });
     return row.id;
   });
   return confirmationSummary(ctx, (await repo.findConfirmation(ctx.db, id))!);
@@ -92,7 +94,7 @@ export async function getConfirmation(ctx: ServiceContext, p: Principal, confirm
   // Court staff of that court, or the case's mediation center.
   const found = await casesRepo.findCase(ctx.db, row.caseId);
   const courtOk = (p.role === 'clerk' || p.role === 'judge') && p.courtCode && courtJurisdiction(p.courtCode).includes(row.courtCode);
-  if (!courtOk && !(found && accessTo(p, found.case) === 'write')) throw notFound('confirmation application');
+  if (!courtOk && !(found && isOwnCenter(p, found.case))) throw notFound('confirmation application');
   return { ...confirmationSummary(ctx, row), caseId: row.caseId, agreementId: row.agreementId };
 }
 

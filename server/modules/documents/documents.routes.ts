@@ -33,7 +33,7 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
   app.get('/cases/:caseId/documents', { schema: { tags: ['documents'], params: z.object({ caseId: caseIdSchema }), response: { 200: z.object({ items: z.array(documentView) }) } } }, async (request) => {
     const caller = requireCaller(request);
     assertMayReadDocuments(caller);
-    await caseForCaller(app.ctx, caller, request.params.caseId, 'read');
+    await caseForCaller(app.ctx, caller, request.params.caseId, 'full');
     const rows = await agreementsRepo.documentsOfCase(app.ctx.db, request.params.caseId);
     return { items: rows.map((d) => ({ id: d.id, kind: d.kind, sha256: d.sha256, byteSize: d.byteSize, createdAt: d.createdAt.toISOString(), url: app.ctx.urls.sign(`/api/documents/${d.id}/pdf`, 4 * 3600) })) };
   });
@@ -50,7 +50,7 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
       const document = await agreementsRepo.findDocument(app.ctx.db, documentId);
       if (!document) throw notFound('document');
       if (caller) {
-        await caseForCaller(app.ctx, caller, document.caseId, 'read').catch((error: unknown) => {
+        await caseForCaller(app.ctx, caller, document.caseId, 'full').catch((error: unknown) => {
           throw error instanceof AppError && error.code === 'UNAUTHENTICATED' ? error : notFound('document');
         });
       }

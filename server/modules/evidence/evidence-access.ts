@@ -18,11 +18,12 @@ export function defaultSharedWith(caller: Caller): string {
 }
 
 /**
- * Staff who can see the case, and a mediator participant, see everything; others see what is
+ * Staff who can see the case, and a mediator participant, see everything, except a court only
+ * invited to a session (`sharedOnly`), which sees what is shared with all; others see what is
  * shared with all, with their own side (a party and its agents), and what they uploaded.
  */
-export function mayView(caller: Caller, row: EvidenceRow): boolean {
-  if (caller.kind === 'staff') return true; // case access is checked before
+export function mayView(caller: Caller, row: EvidenceRow, sharedOnly = false): boolean {
+  if (caller.kind === 'staff') return !sharedOnly || row.sharedWith === 'all'; // case access is checked before
   const p = caller.participant;
   if (p.role === 'mediator' || row.uploadedByParticipantId === p.participantId || row.sharedWith === 'all') return true;
   return row.sharedWith === p.partyId || row.sharedWith === p.representsPartyId;

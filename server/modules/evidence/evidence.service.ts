@@ -8,7 +8,7 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
 import { findCase, findParty } from '../cases/cases.repository';
-import { assertWorksOnCases } from '../cases/case-access';
+import { assertWorksOnCases, type CaseNeed } from '../cases/case-access';
 import { loadCase } from '../cases/cases.service';
 import type { Caller } from './caller';
 import { defaultSharedWith, mayUpload, mayView } from './evidence-access';
@@ -30,10 +30,18 @@ const asEvidenceNotFound = (error: unknown) => {
 };
 
 /** The case, if the caller may see it (staff by center or court; a participant only their own case). */
-export async function caseForCaller(ctx: ServiceContext, caller: Caller, caseId: string, need: 'read' | 'write') {
-  if (caller.kind === 'staff') return (await loadCase(ctx.db, caller.principal, caseId, need)).case;
+export async function caseForCaller(ctx: ServiceContext, caller: Caller, caseId: string, need: CaseNeed) {
+  return (await caseAccessForCaller(ctx, caller, caseId, need)).case;
+}
+
+/** The case and whether the caller sees only what is shared with everyone (a court invited to a session). */
+async function caseAccessForCaller(ctx: ServiceContext, caller: Caller, caseId: string, need: CaseNeed) {
+  if (caller.kind === 'staff') {
+    const found = await loadCase(ctx.db, caller.principal, caseId, need);
+    return { case: found.case, sharedOnly: found.access === 'invited' };
+  }
   if (caller.participant.caseId !== caseId) throw notFound('case');
-  return (await findCase(ctx.db, caseId))!.case;
+  return { case: (await findCase(ctx.db, caseId))!.case, sharedOnly: false };
 }
 
 export function contentPath(id: string) {
@@ -151,9 +159,9 @@ export async function uploadEvidence(
 }
 
 export async function listEvidence(ctx: ServiceContext, caller: Caller, caseId: string) {
-  await caseForCaller(ctx, caller, caseId, 'read');
+  const { sharedOnly } = await caseAccessForCaller(ctx, caller, caseId, 'read');
   const rows = await repo.listForCase(ctx.db, caseId);
-  return { items: rows.filter((r) => mayView(caller, r.evidence)).map((r) => view(ctx, r, caller)) };
+  return { items: rows.filter((r) => mayView(caller, r.evidence, sharedOnly)).map((r) => view(ctx, r, caller)) };
 }
 
 /** The stored item, when the caller (or a valid signed link) may see it. */
@@ -164,8 +172,8 @@ export async function evidenceFor(ctx: ServiceContext, caller: Caller | null, id
   const row = await repo.findEvidence(ctx.db, id);
   if (!row) throw notFound('evidence');
   if (viewer) {
-    await caseForCaller(ctx, viewer, row.evidence.caseId, 'read').catch(asEvidenceNotFound);
-    if (!mayView(viewer, row.evidence)) throw notFound('evidence');
+    const { sharedOnly } = await caseAccessForCaller(ctx, viewer, row.evidence.caseId, 'read').catch(asEvidenceNotFound);
+    if (!mayView(viewer, row.evidence, sharedOnly)) throw notFound('evidence');
   }
   return row.evidence;
 }
@@ -269,7 +277,7 @@ export async function custodyOf(ctx: ServiceContext, caller: Caller, id: string)
   assertCaseWorker(caller);
   const row = await repo.findEvidence(ctx.db, id);
   if (!row) throw notFound('evidence');
-  await caseForCaller(ctx, caller, row.evidence.caseId, 'read').catch(asEvidenceNotFound);
+  await caseForCaller(ctx, caller, row.evidence.caseId, 'full').catch(asEvidenceNotFound);
   if (!mayView(caller, row.evidence)) throw notFound('evidence');
   const events = await repo.custodyEvents(ctx.db, row.evidence.caseId, id);
   return {

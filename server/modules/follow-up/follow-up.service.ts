@@ -31,7 +31,8 @@ function view(row: ObligationRow, obligorName: string, now: Date) {
 }
 
 export async function listObligations(ctx: ServiceContext, p: Principal, caseId: string) {
-  await loadCase(ctx.db, p, caseId, 'read');
+  // A court only invited to a session does not see the agreement, nor what it obliges.
+  if ((await loadCase(ctx.db, p, caseId, 'read')).access === 'invited') return { items: [] };
   const rows = await ctx.db
     .select({ o: obligations, name: parties.name })
     .from(obligations)

@@ -8,7 +8,7 @@ import type { Db } from '../../db/client';
 import { conflict, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
-import { assertWorksOnCases, type CaseAccess } from '../cases/case-access';
+import { assertWorksOnCases, type CaseNeed } from '../cases/case-access';
 import * as casesRepo from '../cases/cases.repository';
 import { loadCase } from '../cases/cases.service';
 import type { AccessEffects } from './access-effects';
@@ -19,7 +19,7 @@ import { assertLinkableStaff } from './staff-link';
 const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
 
 /** A session and its case, when the caller may see (or change) that case. */
-export async function loadSession(db: Db, p: Principal, sessionId: string, need: CaseAccess) {
+export async function loadSession(db: Db, p: Principal, sessionId: string, need: CaseNeed) {
   assertWorksOnCases(p);
   const session = await repo.findSession(db, sessionId);
   if (!session) throw notFound('session');
@@ -86,7 +86,7 @@ export async function addParticipant(ctx: ServiceContext, p: Principal, caseId: 
       const partyId = input[field];
       if (partyId && !(await casesRepo.findParty(tx, caseId, partyId))) throw invalid(field, 'not a party of this case');
     }
-    if (input.staffUserId) await assertLinkableStaff(tx, found.case, input.staffUserId);
+    if (input.staffUserId) await assertLinkableStaff(tx, found.case, input.staffUserId, input.role);
     const row = await repo.insertParticipant(tx, {
       caseId,
       role: input.role,

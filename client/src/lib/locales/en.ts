@@ -71,6 +71,7 @@ export const enMessages: Record<MessageKey, string> = {
   'caseForm.amount': 'Amount claimed (yuan)',
   'caseForm.amountHint': 'Up to two decimals, e.g. 12345.67',
   'caseForm.court': 'Competent maritime court',
+  'caseForm.courtLocked': 'An application for judicial confirmation has been filed with this court; the court can no longer be changed.',
   'caseForm.partiesHeading': 'Parties',
   'caseForm.vesselsHeading': 'Vessels',
   'caseForm.partyN': 'Party {n}',
@@ -509,6 +510,7 @@ export const enEnums: EnumLabels = {
     'obligation.fulfilled': 'Fulfilment recorded',
     'appraisal.statement_signed': 'Appraisal statement signed',
     'realtime.abuse_disconnected': 'Connection cut for flooding',
+    'compensation.figures_added': 'Compensation figures added',
   },
   errorCode: {
     VALIDATION_FAILED: 'Some entries are not valid',

@@ -71,6 +71,7 @@ export const zhMessages = {
   'caseForm.amount': '索赔金额（元）',
   'caseForm.amountHint': '最多两位小数，例如 12345.67',
   'caseForm.court': '管辖海事法院',
+  'caseForm.courtLocked': '已向该法院申请司法确认，管辖法院不能再更改。',
   'caseForm.partiesHeading': '当事人',
   'caseForm.vesselsHeading': '船舶',
   'caseForm.partyN': '当事人 {n}',
@@ -494,6 +495,7 @@ export const zhEnums: EnumLabels = {
     'obligation.fulfilled': '履行登记',
     'appraisal.statement_signed': '鉴定声明签署',
     'realtime.abuse_disconnected': '连接因频繁请求被断开',
+    'compensation.figures_added': '赔偿计算统计数据新增',
   },
   errorCode: {
     VALIDATION_FAILED: '填写内容有误，请检查',

@@ -29,6 +29,7 @@ export interface PersonValues {
   outcome: 'death' | 'injury';
   medicalYuan: string;
   lostIncomeYuan: string;
+  disabilityCompensationYuan: string;
   funeralYuan: string;
   deathCompensationYuan: string;
   dependentsYuan: string;
@@ -106,6 +107,7 @@ export const emptyPerson = (): PersonValues => ({
   outcome: 'injury',
   medicalYuan: '',
   lostIncomeYuan: '',
+  disabilityCompensationYuan: '',
   funeralYuan: '',
   deathCompensationYuan: '',
   dependentsYuan: '',
@@ -197,6 +199,7 @@ export function draftValuesFromTerms(templateId: TemplateId, rawTerms: unknown, 
         outcome: p.outcome,
         medicalYuan: yuanOrBlank(p.medicalFen),
         lostIncomeYuan: yuanOrBlank(p.lostIncomeFen),
+        disabilityCompensationYuan: yuanOrBlank(p.disabilityCompensationFen),
         funeralYuan: yuanOrBlank(p.funeralFen),
         deathCompensationYuan: yuanOrBlank(p.deathCompensationFen),
         dependentsYuan: yuanOrBlank(p.dependentsFen),
@@ -308,6 +311,7 @@ export function draftFromValues(v: DraftValues): Conversion {
           outcome: p.outcome,
           medicalFen: fen(p.medicalYuan, item(i, 'medicalFen'), 0),
           lostIncomeFen: fen(p.lostIncomeYuan, item(i, 'lostIncomeFen'), 0),
+          disabilityCompensationFen: fen(p.disabilityCompensationYuan, item(i, 'disabilityCompensationFen'), 0),
           funeralFen: fen(p.funeralYuan, item(i, 'funeralFen'), 0),
           deathCompensationFen: fen(p.deathCompensationYuan, item(i, 'deathCompensationFen'), 0),
           dependentsFen: fen(p.dependentsYuan, item(i, 'dependentsFen'), 0),

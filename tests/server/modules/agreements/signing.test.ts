@@ -534,11 +534,11 @@ describe('the mediator’s controls', () => {
     expect(await snapshot(agreementId)).toEqual(before);
   });
 
-  it('court staff read the draft but do not comment on it (403); the parties and the mediator do', async () => {
+  it('court staff neither see the draft before anything is filed (404) nor comment on it (403); the parties and the mediator do', async () => {
     const { f, agreementId } = await agreementInSigning();
     const before = await snapshot(agreementId);
     for (const cookie of [world.cookies.wenzhouJudge, world.cookies.ningboClerk]) {
-      expect((await api(world.app, cookie).get(`/api/agreements/${agreementId}`)).statusCode).toBe(200);
+      expect((await api(world.app, cookie).get(`/api/agreements/${agreementId}`)).statusCode).toBe(404);
       expect((await api(world.app, cookie).post(`/api/agreements/${agreementId}/comments`, { kind: 'comment', text: '法院的意见' })).statusCode).toBe(403);
     }
     expect(await snapshot(agreementId)).toEqual(before);

@@ -76,11 +76,12 @@ describe('filing a report', () => {
       await world.app.inject({ method: 'GET', url: `/api/cases/${f.caseId}/evidence`, headers: invitationHeader(f.fishermanToken) }),
       await world.app.inject({ method: 'GET', url: `/api/cases/${f.caseId}/evidence`, headers: invitationHeader(f.agentToken) }),
       await mediator().get(`/api/cases/${f.caseId}/evidence`),
-      await api(world.app, world.cookies.wenzhouJudge).get(`/api/cases/${f.caseId}/evidence`),
     ]) {
       const item = json(list).items.find((e: { id: string }) => e.id === reportId);
       expect(item).toMatchObject({ kind: 'appraisal_report', appraisalStatement: { text: appraisalStatementText } });
     }
+    // The court sees it once an application is filed with it, not before (issue 11, point 7).
+    expect((await api(world.app, world.cookies.wenzhouJudge).get(`/api/cases/${f.caseId}/evidence`)).statusCode).toBe(404);
     const created = await mediator().post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f, { citedEvidenceIds: [reportId] }));
     expect(created.statusCode, created.body).toBe(201);
     expect(json(created).currentVersion.text).toContain(`鉴定报告《船体损坏鉴定意见书.pdf》（SHA-256：${sha256(report)}）`);

@@ -342,7 +342,8 @@ describe('uploading', () => {
     expect(await visibleTo(invitation('agentA'), partyPhoto.id)).toBe(true);
     expect(await visibleTo(invitation('mediatorP'), partyPhoto.id)).toBe(true);
     expect(await visibleTo(staff('mediator'), partyPhoto.id)).toBe(true);
-    expect(await visibleTo(staff('wenzhouJudge'), partyPhoto.id)).toBe(true);
+    // Nothing is filed with the court yet: it does not see the case at all (issue 11, point 7).
+    expect((await get(`/api/cases/${caseId}/evidence`, staff('wenzhouJudge'))).statusCode).toBe(404);
     const own = await get(`/api/evidence/${partyPhoto.id}/content`, invitation('agentA'));
     expect(own.statusCode).toBe(200);
     expect(own.rawPayload.equals(png)).toBe(true);
@@ -373,7 +374,7 @@ describe('uploading', () => {
     expect(await visibleTo(invitation('agentA'), partyPhoto.id)).toBe(false);
     expect(await visibleTo(invitation('partyA'), partyPhoto.id)).toBe(true); // their own upload
     expect(await visibleTo(invitation('mediatorP'), partyPhoto.id)).toBe(true);
-    expect(await visibleTo(staff('ningboClerk'), partyPhoto.id)).toBe(true);
+    expect((await get(`/api/evidence/${partyPhoto.id}/content`, staff('ningboClerk'))).statusCode).toBe(404); // nothing filed with the court
   });
 
   it('only a mediator decides who sees evidence; a party id from another case is refused', async () => {
@@ -567,11 +568,8 @@ describe('reading content', () => {
     expect(String(res.headers['content-security-policy'])).toContain("default-src 'none'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(String(res.headers['content-disposition'])).toMatch(/^inline; /);
-    // Court staff who may read the case read its evidence.
-    const court = await get(`/api/evidence/${mediatorPdf.id}/content`, staff('ningboClerk'));
-    expect(court.statusCode).toBe(200);
-    expect(court.rawPayload.equals(pdf)).toBe(true);
-    for (const who of ['xiamenClerk', 'otherMediator'] as const) expect((await get(`/api/evidence/${mediatorPdf.id}/content`, staff(who))).statusCode).toBe(404);
+    // Court staff read a case's evidence once an application is filed with them (court-visibility.test.ts); not before.
+    for (const who of ['ningboClerk', 'xiamenClerk', 'otherMediator'] as const) expect((await get(`/api/evidence/${mediatorPdf.id}/content`, staff(who))).statusCode).toBe(404);
     expect((await get(`/api/evidence/${mediatorPdf.id}/content`, staff('admin'))).statusCode).toBe(403);
   });
 

@@ -53,7 +53,8 @@ describe('scheduling', () => {
 
     const list = await expectOk(await mediator().get(`/api/cases/${caseView.id}/sessions`), 200);
     expect(list.items.map((s: { id: string }) => s.id)).toEqual([first.id, later.id]);
-    expect(await expectOk(await api(world.app, world.cookies.wenzhouJudge).get(`/api/sessions/${first.id}`), 200)).toEqual(first);
+    // The court sees a session only once an application is filed with it, or when invited (issue 11, point 7).
+    expect((await api(world.app, world.cookies.wenzhouJudge).get(`/api/sessions/${first.id}`)).statusCode).toBe(404);
 
     const audit = await expectOk(await mediator().get(`/api/cases/${caseView.id}/audit`), 200);
     expect(audit.items.filter((e: { type: string }) => e.type === 'session.scheduled')).toHaveLength(2);
