@@ -35,6 +35,7 @@ import { realtimePlugin } from './plugins/realtime';
 import { createFileStorage } from './modules/evidence/file-storage';
 import type { IdNumberCipher } from './security/id-number-cipher';
 import { createUrlSigner } from './security/signed-urls';
+import type { TurnCredentials } from './security/turn-credentials';
 
 export interface AppDeps {
   database: Database;
@@ -59,6 +60,8 @@ export interface AppDeps {
   urlSigningKey?: Uint8Array;
   /** Signs sealed PDFs; main loads or creates it in the data dir (default: one shared by tests). */
   certificate?: PlatformCertificate;
+  /** TURN credentials handed to admitted participants with their transports; null: no TURN. */
+  turn?: TurnCredentials | null;
   /** Built client to serve (dist/client); null to serve none. */
   clientDir?: string | null;
 }
@@ -103,7 +106,7 @@ export async function buildApp(deps: AppDeps) {
     reply.header('X-Frame-Options', 'DENY');
   });
 
-  await app.register(realtimePlugin, { pool: deps.media, evidence: evidenceLookup(ctx), graceMs: deps.reconnectGraceMs });
+  await app.register(realtimePlugin, { pool: deps.media, evidence: evidenceLookup(ctx), graceMs: deps.reconnectGraceMs, turn: deps.turn ?? null });
 
   const certificate = deps.certificate ?? (await loadOrCreatePlatformCertificate({ dir: path.join(os.tmpdir(), 'haiqiao-test-platform-certificate') }));
   // After commit: tell live rooms of the case (co-review). A failure to tell is logged, never

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { TurnSettings } from './security/turn-credentials';
 
 const booleanish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -29,6 +30,11 @@ const envSchema = z.object({
   HAIQIAO_TRUSTED_PROXIES: z.string().optional(),
   /** A PKCS#12 to sign sealed documents with; unset → a self-signed one created in the data dir. */
   HAIQIAO_SIGNING_P12: z.string().optional(),
+  /** Shared with coturn (static-auth-secret): TURN credentials for admitted participants. Unset: no TURN. */
+  HAIQIAO_TURN_SECRET: z.string().min(16).optional(),
+  /** Comma-separated TURN URLs browsers get, e.g. turns:turn.example.cn:443?transport=tcp */
+  HAIQIAO_TURN_URLS: z.string().optional(),
+  HAIQIAO_TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   HAIQIAO_SIGNING_P12_PASSPHRASE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -48,6 +54,7 @@ export interface Config {
   secureCookies: boolean;
   trustedProxies: string[] | false;
   signingP12: { path: string; passphrase: string | undefined } | undefined;
+  turn: TurnSettings | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -58,6 +65,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const turnUrls = (e.HAIQIAO_TURN_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (Boolean(e.HAIQIAO_TURN_SECRET) !== turnUrls.length > 0) {
+    throw new Error('Invalid configuration:\n  HAIQIAO_TURN_SECRET and HAIQIAO_TURN_URLS go together: set both or neither');
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -73,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.HAIQIAO_SECURE_COOKIES ?? (e.PUBLIC_URL?.startsWith('https://') ?? false),
     trustedProxies: e.HAIQIAO_TRUSTED_PROXIES ? e.HAIQIAO_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter(Boolean) : false,
     signingP12: e.HAIQIAO_SIGNING_P12 ? { path: e.HAIQIAO_SIGNING_P12, passphrase: e.HAIQIAO_SIGNING_P12_PASSPHRASE } : undefined,
+    turn: e.HAIQIAO_TURN_SECRET ? { secret: e.HAIQIAO_TURN_SECRET, urls: turnUrls, ttlSeconds: e.HAIQIAO_TURN_TTL_SECONDS } : undefined,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -7,6 +7,7 @@ import { openDatabase } from './db/client';
 import { loadOrCreatePlatformCertificate } from './documents/platform-certificate';
 import { WorkerPool } from './media/worker-pool';
 import { createIdNumberCipher, resolveEncryptionKey } from './security/id-number-cipher';
+import { createTurnCredentials } from './security/turn-credentials';
 import { seedDemo } from './seed/demo';
 
 const config = loadConfig();
@@ -39,7 +40,9 @@ const app = await buildApp({
   certificate,
   urlSigningKey: new Uint8Array(hkdfSync('sha256', key, 'haiqiao', 'signed-file-urls', 32)),
   logger: { level: config.logLevel },
+  turn: config.turn ? createTurnCredentials(config.turn) : null,
 });
+say(config.turn ? `TURN: ${config.turn.urls.join(', ')} (credentials valid ${config.turn.ttlSeconds} s)` : 'TURN: none (HAIQIAO_TURN_SECRET unset): media needs UDP or TCP to the WebRTC port');
 
 const seeded = config.seedDemo ? await seedDemo(database.db) : null;
 void app.sealer.resumePending();

@@ -9,6 +9,7 @@ import { principalForToken } from '../modules/auth/auth.service';
 import { participantForToken } from '../modules/invitations/invitations.service';
 import { roomHandlers } from '../modules/rooms/rooms.handlers';
 import { type Connection, type EvidenceLookup, RoomsService, type SocketIdentity } from '../modules/rooms/rooms.service';
+import type { TurnCredentials } from '../security/turn-credentials';
 import { sessionCookie } from './auth';
 import { knownErrorBody } from './errors';
 
@@ -16,6 +17,7 @@ export interface RealtimeOptions {
   pool: WorkerPool | null;
   evidence: EvidenceLookup | null;
   graceMs?: number | undefined;
+  turn: TurnCredentials | null;
 }
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { conn: Connection }>;
@@ -47,6 +49,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
     pool: opts.pool,
     evidence: opts.evidence,
     graceMs: opts.graceMs,
+    turn: opts.turn,
     log: app.log,
     notifier: {
       emit: (socketId, event, payload) => {

@@ -10,6 +10,7 @@ import type { WorkerPool } from '../../server/media/worker-pool';
 import type { StaffRole } from '../../shared/domain/organisations';
 import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
 import { createIdNumberCipher } from '../../server/security/id-number-cipher';
+import { createTurnCredentials, type TurnSettings } from '../../server/security/turn-credentials';
 import type { OrganisationId } from '../../shared/ids';
 import { createTestDatabase } from './test-database';
 
@@ -40,6 +41,8 @@ export interface TestWorldOptions {
   listen?: boolean;
   /** Directory for uploaded files (default: a fresh temporary one, removed on close). */
   filesDir?: string;
+  /** TURN servers handed to admitted participants (credentials on the world's clock). */
+  turn?: TurnSettings;
 }
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
@@ -56,6 +59,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       publicUrl: 'https://haiqiao.test',
       loginRatePerMinute: options.loginRatePerMinute ?? 1000,
       ...(options.reconnectGraceMs !== undefined ? { reconnectGraceMs: options.reconnectGraceMs } : {}),
+      ...(options.turn ? { turn: createTurnCredentials(options.turn, () => clock.now) } : {}),
       now: () => clock.now,
       clientDir: null,
       filesDir,

@@ -18,6 +18,7 @@ import type { AccessWithdrawal } from '../sessions/access-effects';
 import { loadSession, moveSession } from '../sessions/sessions.service';
 import * as repo from './attendance.repository';
 import { jointSpace, LiveRoom, type RoomPeer } from './live-room';
+import type { TurnCredentials } from '../../security/turn-credentials';
 
 /** Who a socket is, as established at the handshake. */
 export type SocketIdentity =
@@ -55,6 +56,8 @@ export interface RoomsDeps {
   evidence: EvidenceLookup | null;
   /** For tests: a shorter grace period than the five minutes people get. */
   graceMs?: number;
+  /** TURN credentials given with media:start (admitted peers only); null: no TURN configured. */
+  turn?: TurnCredentials | null;
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
@@ -620,7 +623,8 @@ export class RoomsService {
     const { send, recv } = await this.#media(() => media.startPeer(peer.peerId));
     // The consumers go out before this ack: the client keeps them until its transports exist.
     if (rtpCapabilities) await this.#media(() => media.setRtpCapabilities(peer.peerId, rtpCapabilities as unknown as types.RtpCapabilities));
-    return { routerRtpCapabilities: media.rtpCapabilities as unknown as Record<string, unknown>, send: asRecord(send), recv: asRecord(recv) };
+    const iceServers = this.deps.turn?.iceServersFor(peer.peerId) ?? [];
+    return { routerRtpCapabilities: media.rtpCapabilities as unknown as Record<string, unknown>, send: asRecord(send), recv: asRecord(recv), iceServers };
   }
 
   mediaReady(conn: Connection, { rtpCapabilities }: ClientRequest<'media:ready'>) {
