@@ -10,11 +10,12 @@
  * so that a reload does not repeat the device check or the lobby.
  */
 import { Device, type types } from 'mediasoup-client';
-import type { ClientAck, ClientEventName, ClientRequest, ChatMessage, EnterResult, MediaSource, PeerView, RoomState, ServerPayload, TransportParams } from '../../../shared/realtime';
+import type { ClientAck, ClientEventName, ClientRequest, ChatMessage, EnterResult, IceServer, MediaSource, PeerView, RoomState, ServerPayload, TransportParams } from '../../../shared/realtime';
 import type { AttendanceState } from '../../../shared/domain/attendance';
 import { ApiError } from '../lib/http';
 import type { MessageKey } from '../lib/i18n.svelte';
 import { Realtime } from '../lib/realtime';
+import { IceFallback } from './ice-fallback';
 import { LocalMedia } from './local-media.svelte';
 import { countersOf, isWeak, layerForWidth, sampleOf, type Counters, type LinkSample } from './link-stats';
 import { clearResumeToken, loadResumeToken, saveResumeToken, type RoomMode } from './resume';
@@ -140,6 +141,9 @@ export class RoomSession {
   #mediaGen = 0;
   #mediaRun: Promise<void> = Promise.resolve();
   #iceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** TURN servers from the last media:start and whether the next transports use them only. */
+  #iceServers: IceServer[] = [];
+  readonly #ice = new IceFallback();
   #statsTimer: ReturnType<typeof setInterval> | null = null;
   #counters: Counters | null = null;
   #statsTick = 0;
@@ -593,10 +597,12 @@ export class RoomSession {
       if (!current()) return;
     }
     this.#device = device;
-    this.#recv = device.createRecvTransport(transportOptions(start.recv));
+    const ice = this.#ice.options(start.iceServers);
+    this.#iceServers = start.iceServers;
+    this.#recv = device.createRecvTransport({ ...transportOptions(start.recv), ...ice });
     this.#wire(this.#recv, 'recv', gen);
     if (device.canProduce('audio') || device.canProduce('video')) {
-      this.#send = device.createSendTransport(transportOptions(start.send));
+      this.#send = device.createSendTransport({ ...transportOptions(start.send), ...ice });
       this.#wire(this.#send, 'send', gen);
     }
     const early = this.#earlyConsumers.splice(0);
@@ -633,6 +639,7 @@ export class RoomSession {
         // A short blip often heals by itself; if not, new ICE credentials on the same transport.
         this.#iceTimers.set(transport.id, setTimeout(() => void this.#restartIce(transport, gen), iceRestartDelayMs));
       } else if (state === 'failed') {
+        this.#ice.transportFailed(this.#iceServers);
         if (this.#entered && this.phase === 'room') this.#restartMedia();
       }
     });
