@@ -63,6 +63,7 @@ mv -f "$conf.tmp" "$conf"
 args=(
   -c "$conf"
   --db "$conf_dir/turndb-$port"       # its own (unused) user database, not /var/lib/turn
+  --pidfile "$conf_dir/turnserver-$port.pid"
   --listening-ip "$listen_ip"
   --tls-listening-port "$port"
   --no-udp --no-tcp --no-dtls         # TLS over TCP only
