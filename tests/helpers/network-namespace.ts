@@ -46,10 +46,16 @@ function hookCleanup(): void {
   process.on('exit', () => {
     for (const ns of alive) ns.destroy();
   });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+  // A listener stays on each signal: a second signal (a wrapper such as tsx forwards one too)
+  // must not kill the process halfway through the cleanup.
+  let exiting = false;
+  const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+  for (const signal of Object.keys(codes) as (keyof typeof codes)[]) {
+    process.on(signal, () => {
+      if (exiting) return;
+      exiting = true;
       for (const ns of alive) ns.destroy();
-      process.kill(process.pid, signal); // the default action, now that the handler is gone
+      process.exit(codes[signal]);
     });
   }
 }
