@@ -30,12 +30,12 @@ const envSchema = z.object({
   HAIQIAO_TRUSTED_PROXIES: z.string().optional(),
   /** A PKCS#12 to sign sealed documents with; unset → a self-signed one created in the data dir. */
   HAIQIAO_SIGNING_P12: z.string().optional(),
+  HAIQIAO_SIGNING_P12_PASSPHRASE: z.string().optional(),
   /** Shared with coturn (static-auth-secret): TURN credentials for admitted participants. Unset: no TURN. */
   HAIQIAO_TURN_SECRET: z.string().min(16).optional(),
   /** Comma-separated TURN URLs browsers get, e.g. turns:turn.example.cn:443?transport=tcp */
   HAIQIAO_TURN_URLS: z.string().optional(),
   HAIQIAO_TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
-  HAIQIAO_SIGNING_P12_PASSPHRASE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
