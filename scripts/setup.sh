@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares this checkout to run and test Haiqiao on Debian 12 (bookworm):
 #   1. Debian packages (toolchain and libraries for the mediasoup worker, Chromium, poppler,
-#      CJK fonts; meson from bookworm-backports)
+#      CJK fonts, coturn for TURN over TLS, nftables and iproute2 for the network-namespace
+#      tests and bench; meson from bookworm-backports)
 #   1b. Node.js >= 22: the machine's if recent enough, else Node 24 LTS from the npm registry,
 #      cached in ~/.cache/haiqiao/node (scripts/node-env.sh; start.sh and test.sh use it too)
 #   2. npm dependencies (npm ci, only when node_modules is missing or stale)
@@ -28,8 +29,9 @@ as_root() {
 # 1. Debian packages
 # ---------------------------------------------------------------------------------------
 apt_packages=(build-essential pkg-config ninja-build python3 libuv1-dev libsrtp2-dev
-  libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler libssl-dev chromium
-  poppler-utils util-linux fonts-noto-cjk fonts-arphic-gbsn00lp fonts-droid-fallback ffmpeg)
+  libflatbuffers-dev flatbuffers-compiler libssl-dev chromium
+  poppler-utils util-linux fonts-noto-cjk fonts-arphic-gbsn00lp fonts-droid-fallback ffmpeg
+  coturn nftables iproute2)
 meson_min=1.1.0
 backports_file=/etc/apt/sources.list.d/bookworm-backports.sources
 
@@ -84,6 +86,15 @@ setup_apt() {
     meson_ok || die "meson $(meson --version 2>/dev/null || echo missing) is older than $meson_min"
   fi
   log "apt: done"
+}
+
+# Debian enables coturn's own service (default configuration, port 3478) where systemd runs;
+# Haiqiao runs coturn itself, configured, through scripts/turn-server.sh.
+disable_default_coturn() {
+  if [ -d /run/systemd/system ] && systemctl is-enabled --quiet coturn 2> /dev/null; then
+    log "apt: disabling Debian's default coturn service (scripts/turn-server.sh runs coturn)"
+    as_root systemctl disable --now coturn
+  fi
 }
 
 # ---------------------------------------------------------------------------------------
@@ -227,6 +238,7 @@ setup_client() {
 log "repo $repo"
 setup_apt
 setup_node
+disable_default_coturn
 setup_npm
 setup_worker
 setup_client

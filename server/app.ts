@@ -44,6 +44,7 @@ import { createGuessingLimits, defaultGuessingLimits, type GuessingLimits, type 
 import { createLimiterFactory, type LimiterFactory, type RateLimitStore } from './security/rate-limit-store';
 import { createUrlSigner } from './security/signed-urls';
 import { defaultSocketLimits, type SocketLimitSettings } from './plugins/socket-gate';
+import type { TurnCredentials } from './security/turn-credentials';
 
 export interface AppDeps {
   database: Database;
@@ -75,6 +76,8 @@ export interface AppDeps {
   timestamper?: Timestamper;
   /** How often the audit chain's head is timestamped (needs `timestamper`; 0 or unset: never). */
   auditAnchorIntervalMs?: number;
+  /** TURN credentials handed to admitted participants with their transports; null: no TURN. */
+  turn?: TurnCredentials | null;
   /** Built client to serve (dist/client); null to serve none. */
   clientDir?: string | null;
   /** Where rate-limit counters live: memory (default) for one process, redis for several. */
@@ -136,6 +139,7 @@ export async function buildApp(deps: AppDeps) {
     graceMs: deps.reconnectGraceMs,
     publicUrl: deps.publicUrl,
     socketLimits: { ...defaultSocketLimits, ...deps.socketLimits },
+    turn: deps.turn ?? null,
   });
 
   const certificate = deps.certificate ?? (await loadOrCreatePlatformCertificate({ dir: path.join(os.tmpdir(), 'haiqiao-test-platform-certificate') }));

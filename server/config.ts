@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { TurnSettings } from './security/turn-credentials';
 
 const booleanish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -34,6 +35,11 @@ const envSchema = z.object({
   HAIQIAO_TSA_URL: z.url().optional(),
   /** Minutes between timestamps of the audit chain's head (with a TSA). */
   HAIQIAO_AUDIT_ANCHOR_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  /** Shared with coturn (static-auth-secret): TURN credentials for admitted participants. Unset: no TURN. */
+  HAIQIAO_TURN_SECRET: z.string().min(16).optional(),
+  /** Comma-separated TURN URLs browsers get, e.g. turns:turn.example.cn:443?transport=tcp */
+  HAIQIAO_TURN_URLS: z.string().optional(),
+  HAIQIAO_TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -54,6 +60,7 @@ export interface Config {
   signingP12: { path: string; passphrase: string | undefined } | undefined;
   tsaUrl: string | undefined;
   auditAnchorMinutes: number;
+  turn: TurnSettings | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -64,6 +71,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const turnUrls = (e.HAIQIAO_TURN_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (Boolean(e.HAIQIAO_TURN_SECRET) !== turnUrls.length > 0) {
+    throw new Error('Invalid configuration:\n  HAIQIAO_TURN_SECRET and HAIQIAO_TURN_URLS go together: set both or neither');
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -81,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingP12: e.HAIQIAO_SIGNING_P12 ? { path: e.HAIQIAO_SIGNING_P12, passphrase: e.HAIQIAO_SIGNING_P12_PASSPHRASE } : undefined,
     tsaUrl: e.HAIQIAO_TSA_URL,
     auditAnchorMinutes: e.HAIQIAO_AUDIT_ANCHOR_MINUTES,
+    turn: e.HAIQIAO_TURN_SECRET ? { secret: e.HAIQIAO_TURN_SECRET, urls: turnUrls, ttlSeconds: e.HAIQIAO_TURN_TTL_SECONDS } : undefined,
     logLevel: e.LOG_LEVEL,
   };
 }

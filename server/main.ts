@@ -9,6 +9,7 @@ import { WorkerPool } from './media/worker-pool';
 import { createIdNumberCipher, resolveEncryptionKey } from './security/id-number-cipher';
 import { createTimestamper } from './security/timestamp-authority';
 import { ensureDefaultSeals } from './modules/seals/seals.service';
+import { createTurnCredentials } from './security/turn-credentials';
 import { seedDemo } from './seed/demo';
 
 const config = loadConfig();
@@ -44,7 +45,9 @@ const app = await buildApp({
   ...(timestamper ? { timestamper, auditAnchorIntervalMs: config.auditAnchorMinutes * 60_000 } : {}),
   urlSigningKey: new Uint8Array(hkdfSync('sha256', key, 'haiqiao', 'signed-file-urls', 32)),
   logger: { level: config.logLevel },
+  turn: config.turn ? createTurnCredentials(config.turn) : null,
 });
+say(config.turn ? `TURN: ${config.turn.urls.join(', ')} (credentials valid ${config.turn.ttlSeconds} s)` : 'TURN: none (HAIQIAO_TURN_SECRET unset): media needs UDP or TCP to the WebRTC port');
 
 const seeded = config.seedDemo ? await seedDemo(database.db) : null;
 const testSeals = await ensureDefaultSeals(app.ctx);

@@ -164,10 +164,15 @@ export const enterResultSchema = z.object({
 });
 export type EnterResult = z.infer<typeof enterResultSchema>;
 
+export const iceServerSchema = z.object({ urls: z.array(z.string()).min(1), username: z.string(), credential: z.string() });
+export type IceServer = z.infer<typeof iceServerSchema>;
+
 export const mediaStartSchema = z.object({
   routerRtpCapabilities: mediasoupObject,
   send: transportParamsSchema,
   recv: transportParamsSchema,
+  /** TURN servers with time-limited credentials for this participant (empty: none configured). */
+  iceServers: z.array(iceServerSchema).default([]),
 });
 export type MediaStart = z.infer<typeof mediaStartSchema>;
 

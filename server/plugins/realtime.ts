@@ -6,6 +6,7 @@ import { clientEvents, type ClientEventName, networkTestMaxBytes, type ClientToS
 import type { WorkerPool } from '../media/worker-pool';
 import { roomHandlers } from '../modules/rooms/rooms.handlers';
 import { type Connection, type EvidenceLookup, RoomsService } from '../modules/rooms/rooms.service';
+import type { TurnCredentials } from '../security/turn-credentials';
 import { knownErrorBody } from './errors';
 import { recordAbuse } from './socket-abuse';
 import { createSocketGate, type SocketLimitSettings } from './socket-gate';
@@ -18,6 +19,7 @@ export interface RealtimeOptions {
   /** Origin check for the handshake. */
   publicUrl: string | undefined;
   socketLimits?: SocketLimitSettings | undefined;
+  turn: TurnCredentials | null;
 }
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { conn: Connection }>;
@@ -50,6 +52,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
     pool: opts.pool,
     evidence: opts.evidence,
     graceMs: opts.graceMs,
+    turn: opts.turn,
     log: app.log,
     notifier: {
       emit: (socketId, event, payload) => {

@@ -14,6 +14,7 @@ import { type App, buildApp } from '../../server/app';
 import { WorkerPool } from '../../server/media/worker-pool';
 import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
 import { createIdNumberCipher } from '../../server/security/id-number-cipher';
+import { createTurnCredentials, type TurnSettings } from '../../server/security/turn-credentials';
 import type { OrganisationId } from '../../shared/ids';
 import { MediaRelay, relayAddress } from './media-relay';
 import { createTestDatabase } from './test-database';
@@ -134,12 +135,16 @@ export interface ChromiumOptions {
    * NotAllowedError for the rest).
    */
   prompts?: 'accept' | 'deny';
+  /** Another executable that runs Chromium (e.g. NetworkNamespace.chromiumWrapper()). */
+  executablePath?: string;
+  /** More command-line switches. */
+  args?: string[];
 }
 
 /** Headless Debian Chromium with fake camera and microphone; never a downloaded browser. */
 export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> {
   return chromium.launch({
-    executablePath: chromiumPath,
+    executablePath: options.executablePath ?? chromiumPath,
     headless: true,
     args: [
       '--no-sandbox',
@@ -149,6 +154,7 @@ export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> 
       // Without it, headless Chromium refuses permission prompts by itself.
       ...(options.prompts === 'deny' ? [] : ['--use-fake-ui-for-media-stream']),
       ...(options.fakeAudioFile ? [`--use-file-for-fake-audio-capture=${options.fakeAudioFile}`] : []),
+      ...(options.args ?? []),
     ],
   });
 }
@@ -212,20 +218,27 @@ export interface E2eServer {
 export interface E2eServerOptions {
   /**
    * Start one real mediasoup worker (its WebRtcServer on ports the OS picks); 'relayed' also
-   * puts a UDP relay in front of it, so a test can cut one browser's media path.
+   * puts a UDP relay in front of it, so a test can cut one browser's media path;
+   * `{ announcedAddress }`: the worker listens on 127.0.0.1 but announces that address (where
+   * the caller puts a relay of its own, e.g. tests/helpers/delay-relay.ts).
    */
-  media?: boolean | 'relayed';
+  media?: MediaMode;
   /** How long a dropped participant keeps their place (default five minutes). */
   reconnectGraceMs?: number;
   /** RFC 3161 client (tests/helpers/tsa.ts): seals carry a trusted timestamp. */
   timestamper?: Timestamper;
+  /** TURN servers (and their shared secret) handed to admitted participants. */
+  turn?: TurnSettings;
 }
 
-async function startMedia(mode: boolean | 'relayed' | undefined): Promise<{ pool: WorkerPool | null; relay: MediaRelay | null }> {
+type MediaMode = boolean | 'relayed' | { announcedAddress: string };
+
+async function startMedia(mode: MediaMode | undefined): Promise<{ pool: WorkerPool | null; relay: MediaRelay | null }> {
   if (!mode) return { pool: null, relay: null };
   const relayed = mode === 'relayed';
+  const announcedAddress = relayed ? relayAddress : typeof mode === 'object' ? mode.announcedAddress : undefined;
   // Port 0: the worker picks free ports, so parallel test files never collide.
-  const pool = await WorkerPool.start({ size: 1, webRtcServer: { listenIp: '127.0.0.1', firstPort: 0, ...(relayed ? { announcedAddress: relayAddress } : {}) } });
+  const pool = await WorkerPool.start({ size: 1, webRtcServer: { listenIp: '127.0.0.1', firstPort: 0, ...(announcedAddress ? { announcedAddress } : {}) } });
   if (!relayed) return { pool, relay: null };
   try {
     const worker = pool.workers[0]!;
@@ -257,6 +270,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       ...(options.reconnectGraceMs !== undefined ? { reconnectGraceMs: options.reconnectGraceMs } : {}),
       ...(options.timestamper ? { timestamper: options.timestamper } : {}),
       clientDir: clientDirOf('test'), // with the test handle (window.__haiqiaoRoom)
+      ...(options.turn ? { turn: createTurnCredentials(options.turn) } : {}),
     });
   try {
     ({ pool, relay } = await startMedia(options.media));

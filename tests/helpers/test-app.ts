@@ -11,6 +11,7 @@ import type { StaffRole } from '../../shared/domain/organisations';
 import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
 import { createIdNumberCipher } from '../../server/security/id-number-cipher';
 import type { Timestamper } from '../../server/security/timestamp-authority';
+import { createTurnCredentials, type TurnSettings } from '../../server/security/turn-credentials';
 import type { OrganisationId } from '../../shared/ids';
 import { createTestDatabase } from './test-database';
 
@@ -48,6 +49,8 @@ export interface TestWorldOptions {
   /** Shorter or smaller guessing and socket budgets than the defaults in force. */
   guessingLimits?: AppDeps['guessingLimits'];
   socketLimits?: AppDeps['socketLimits'];
+  /** TURN servers handed to admitted participants (credentials on the world's clock). */
+  turn?: TurnSettings;
 }
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
@@ -64,6 +67,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       publicUrl: 'https://haiqiao.test',
       loginRatePerMinute: options.loginRatePerMinute ?? 1000,
       ...(options.reconnectGraceMs !== undefined ? { reconnectGraceMs: options.reconnectGraceMs } : {}),
+      ...(options.turn ? { turn: createTurnCredentials(options.turn, () => clock.now) } : {}),
       now: () => clock.now,
       clientDir: null,
       filesDir,

@@ -6,7 +6,8 @@
  * replacement or a server restart.
  */
 import { Device, type types } from 'mediasoup-client';
-import type { ClientRequest, MediaSource, ServerPayload, TransportParams } from '../../../shared/realtime';
+import type { ClientRequest, IceServer, MediaSource, ServerPayload, TransportParams } from '../../../shared/realtime';
+import { IceFallback } from './ice-fallback';
 import type { LocalMedia } from './local-media.svelte';
 import { layerForWidth } from './link-stats';
 import type { RoomCall } from './room-connection.svelte';
@@ -74,6 +75,9 @@ export class MediaSession {
   #gen = 0;
   #run: Promise<void> = Promise.resolve();
   readonly #iceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** TURN servers from the last media:start and whether the next transports use them only. */
+  #iceServers: IceServer[] = [];
+  readonly #ice = new IceFallback();
   #retry: ReturnType<typeof setTimeout> | null = null;
   #cameraStarting: { send: types.Transport | null; done: Promise<void> } | null = null;
 
@@ -200,10 +204,12 @@ export class MediaSession {
       if (!current()) return;
     }
     this.#device = device;
-    this.#recv = device.createRecvTransport(transportOptions(start.recv));
+    const ice = this.#ice.options(start.iceServers);
+    this.#iceServers = start.iceServers;
+    this.#recv = device.createRecvTransport({ ...transportOptions(start.recv), ...ice });
     this.#wire(this.#recv, 'recv', gen);
     if (device.canProduce('audio') || device.canProduce('video')) {
-      this.#send = device.createSendTransport(transportOptions(start.send));
+      this.#send = device.createSendTransport({ ...transportOptions(start.send), ...ice });
       this.#wire(this.#send, 'send', gen);
     }
     const early = this.#earlyConsumers.splice(0);
@@ -244,6 +250,7 @@ export class MediaSession {
         // A short blip often heals by itself; if not, new ICE credentials on the same transport.
         this.#iceTimers.set(transport.id, setTimeout(() => void this.#restartIce(transport, gen), iceRestartDelayMs));
       } else if (state === 'failed') {
+        this.#ice.transportFailed(this.#iceServers);
         if (this.owner.inRoom()) this.restart();
       }
     });

@@ -36,7 +36,9 @@ export class MediaSignalling {
     const { send, recv } = await mediaCall(() => media.startPeer(peer.peerId));
     // The consumers go out before this ack: the client keeps them until its transports exist.
     if (rtpCapabilities) await mediaCall(() => media.setRtpCapabilities(peer.peerId, rtpCapabilities as unknown as types.RtpCapabilities));
-    return { routerRtpCapabilities: media.rtpCapabilities as unknown as Record<string, unknown>, send: asRecord(send), recv: asRecord(recv) };
+    // TURN (if configured) only for someone admitted: the credential is valid for this peer alone.
+    const iceServers = this.ctx.deps.turn?.iceServersFor(peer.peerId) ?? [];
+    return { routerRtpCapabilities: media.rtpCapabilities as unknown as Record<string, unknown>, send: asRecord(send), recv: asRecord(recv), iceServers };
   }
 
   mediaReady(conn: Connection, { rtpCapabilities }: ClientRequest<'media:ready'>) {

@@ -1,3 +1,4 @@
+import type { TurnCredentials } from '../../security/turn-credentials';
 import type { ServerEventName, ServerPayload } from '../../../shared/realtime';
 import type { Db } from '../../db/client';
 import { AppError } from '../../errors';
@@ -43,6 +44,8 @@ export interface RoomsDeps {
   evidence: EvidenceLookup | null;
   /** For tests: a shorter grace period than the five minutes people get. */
   graceMs?: number;
+  /** TURN credentials given with media:start (admitted peers only); null: no TURN configured. */
+  turn?: TurnCredentials | null;
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 

@@ -1,0 +1,341 @@
+/**
+ * Weak-link bench (issue "Reach at sea", point 1): a party on a phone whose link is impaired
+ * in its own network namespace, with the mediator on a clean link, and what each of them
+ * receives, from the receivers' getStats.
+ *
+ *   npx tsx bench/weak-link.ts [--scenarios A,B,C,D] [--seconds 60] [--offline-seconds 300] [--label before]
+ *
+ * Needs root (ip netns, tc, nft). The party's Chromium runs inside a namespace joined to the
+ * host by a veth pair; its link gets:
+ *   - rate: tbf on both ends of the pair;
+ *   - random loss: nftables `numgen random` in the namespace, both directions;
+ *   - delay: a user-space relay (tests/helpers/delay-relay.ts) on the host end, in front of
+ *     the web server and mediasoup's UDP and TCP port (this kernel has no netem).
+ * Scenarios:
+ *   A  300 kbit/s, 10 % loss, 600 ms RTT
+ *   B  48 kbit/s, 5 % loss, 800 ms RTT
+ *   C  the party's address changes mid-session: time until media flows both ways again
+ *   D  no network for --offline-seconds: place kept, back in the room with media, no click
+ * Conditions are applied once both are in the room with media flowing (joining itself is
+ * measured by bench/join-latency.ts). Everything made (namespace, veth, nft, processes) is
+ * removed at the end, on failure and on Ctrl-C. Results: a table on stdout and
+ * test-results/weak-link-<label>.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { type E2eServer, launchChromium, resultsDir, startE2eServer, writeSpeechLikeWav } from '../tests/helpers/browser';
+import { DelayRelay } from '../tests/helpers/delay-relay';
+import { type LinkConditions, NetworkNamespace } from '../tests/helpers/network-namespace';
+import { admit, closeAll, createRoomFixture, mediatorEnters, type Person, partyToLobby, residentIds, selfPeerId, until } from '../tests/e2e/room-support';
+import { directionFigures, from, kbps, mean, type PageSnapshot, snapshot } from './lib/room-stats';
+
+const { values: args } = parseArgs({
+  options: {
+    scenarios: { type: 'string', default: 'A,B,C,D' },
+    seconds: { type: 'string', default: '60' },
+    'offline-seconds': { type: 'string', default: '300' },
+    label: { type: 'string', default: 'run' },
+  },
+});
+const scenarios = args.scenarios.split(',').map((s) => s.trim().toUpperCase());
+const windowSeconds = Number(args.seconds);
+const offlineSeconds = Number(args['offline-seconds']);
+
+interface Impaired {
+  conditions: LinkConditions;
+  rttMs: number;
+}
+const impairments: Record<'A' | 'B', Impaired> = {
+  A: { conditions: { downKbit: 300, upKbit: 300, lossPct: 10 }, rttMs: 600 },
+  B: { conditions: { downKbit: 48, upKbit: 48, lossPct: 5 }, rttMs: 800 },
+};
+
+const log = (line: string) => process.stdout.write(`[weak-link] ${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Rig {
+  server: E2eServer;
+  ns: NetworkNamespace;
+  relay: DelayRelay;
+  hostBrowser: Browser;
+  nsBrowser: Browser;
+}
+
+interface InRoom {
+  mediator: Person;
+  party: Person;
+  ids: { mediator: string; party: string };
+}
+
+/** A new case and session; the mediator enters from the desk, the party joins from the namespace through its link. */
+async function enterRoom(rig: Rig, n: number): Promise<InRoom> {
+  const fixture = await createRoomFixture(rig.server, [{ name: '陈阿海', idNumber: residentIds[n % residentIds.length]! }], `浙苍渔0${1000 + n}号碰撞`);
+  const mediator = await mediatorEnters(rig.hostBrowser, rig.server, fixture);
+  const invitation = fixture.invitations[0]!;
+  // The party reaches the service through the namespace's link (the relay on the host end).
+  const link = new URL(invitation.link);
+  link.hostname = rig.ns.hostAddress;
+  const party = await partyToLobby(rig.nsBrowser, { ...invitation, link: link.toString() });
+  const ids = { party: await admit(mediator.page, party), mediator: await selfPeerId(mediator.page) };
+  await Promise.all([flowingBothWays(mediator.page, party.page, ids, 30_000)]);
+  return { mediator, party, ids };
+}
+
+function audioGrew(before: PageSnapshot, after: PageSnapshot, peerId: string): boolean {
+  const a = from(before, peerId, 'audio');
+  const b = from(after, peerId, 'audio');
+  return !!b && (!a || a.consumerId !== b.consumerId ? b.bytesReceived > 0 : b.bytesReceived > a.bytesReceived);
+}
+
+async function flowingBothWays(mediatorPage: Page, partyPage: Page, ids: InRoom['ids'], timeout: number): Promise<void> {
+  let last: [PageSnapshot, PageSnapshot] | null = null;
+  await until(
+    'audio both ways',
+    async () => {
+      const now: [PageSnapshot, PageSnapshot] = await Promise.all([snapshot(mediatorPage), snapshot(partyPage)]);
+      const ok = last !== null && audioGrew(last[0], now[0], ids.party) && audioGrew(last[1], now[1], ids.mediator);
+      last = now;
+      return ok;
+    },
+    (ok) => ok,
+    timeout,
+  );
+}
+
+/** Samples both pages about once a second for `seconds`; `onSample` sees each pair. */
+async function sample(room: InRoom, seconds: number, onSample?: (m: PageSnapshot, p: PageSnapshot) => void): Promise<{ mediator: PageSnapshot[]; party: PageSnapshot[] }> {
+  const out = { mediator: [] as PageSnapshot[], party: [] as PageSnapshot[] };
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() <= end) {
+    const next = Date.now() + 1000;
+    const [m, p] = await Promise.all([snapshot(room.mediator.page), snapshot(room.party.page)]);
+    out.mediator.push(m);
+    out.party.push(p);
+    onSample?.(m, p);
+    await sleep(Math.max(0, next - Date.now()));
+  }
+  return out;
+}
+
+interface Row {
+  scenario: string;
+  conditions: string;
+  [measure: string]: string | number | null | boolean;
+}
+
+const f1 = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '—' : `${v.toFixed(1)}${unit}`);
+const f0 = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '—' : `${Math.round(v)}${unit}`);
+
+async function impairedScenario(rig: Rig, name: 'A' | 'B', n: number): Promise<Row> {
+  const { conditions, rttMs } = impairments[name];
+  const room = await enterRoom(rig, n);
+  try {
+    await sleep(5_000); // settle on the clean link
+    log(`${name}: impairing the party's link: ${JSON.stringify(conditions)}, +${rttMs} ms RTT, for ${windowSeconds} s`);
+    const onset = Date.now();
+    rig.relay.setDelay((address) => (address === rig.ns.hostAddress || !address.startsWith(rig.ns.hostAddress.replace(/\d+$/, '')) ? 0 : rttMs / 2));
+    rig.ns.impair(conditions);
+    let partyAudioOnlyAt: number | null = null;
+    let mediatorAudioOnlyAt: number | null = null;
+    const samples = await sample(room, windowSeconds, (m, p) => {
+      if (p.audioOnly && partyAudioOnlyAt === null) partyAudioOnlyAt = p.at - onset;
+      if (m.audioOnly && mediatorAudioOnlyAt === null) mediatorAudioOnlyAt = m.at - onset;
+    });
+    const told = (await room.party.page.locator('[data-testid="room-notice"][data-key="room.notice.autoAudioOnly"]').count()) > 0;
+    const partyGets = directionFigures(samples.party, room.ids.mediator);
+    const mediatorGets = directionFigures(samples.mediator, room.ids.party);
+    const partyRtt = mean(samples.party.map((s) => s.rttMs));
+    const mediatorRtt = mean(samples.mediator.map((s) => s.rttMs));
+    // One way = half of each leg's round trip (party–SFU, SFU–mediator), plus the listener's
+    // jitter buffer and one 20 ms Opus frame of packetisation; capture and playout buffers are left out.
+    const oneWay = (jitterMs: number | null) => (partyRtt !== null && mediatorRtt !== null ? partyRtt / 2 + mediatorRtt / 2 + (jitterMs ?? 0) + 20 : null);
+    const row: Row = {
+      scenario: name,
+      conditions: `${conditions.downKbit} kbit/s, ${conditions.lossPct} % loss, +${rttMs} ms RTT`,
+      'audio concealed % (party gets / mediator gets)': `${f1(partyGets.concealedPct)} / ${f1(mediatorGets.concealedPct)}`,
+      's > 50 % concealed (party / mediator)': `${partyGets.secondsMostlyConcealed} / ${mediatorGets.secondsMostlyConcealed}`,
+      'video freezes (party / mediator)': `${partyGets.freezes} / ${mediatorGets.freezes}`,
+      'video ≥ 180p ≥ 5 fps after 10 s, % (party / mediator)': `${f0(partyGets.video180pHeldPct)} / ${f0(mediatorGets.video180pHeldPct)}`,
+      'time to audio-only (party)': partyAudioOnlyAt === null ? 'never' : `${((partyAudioOnlyAt as number) / 1000).toFixed(1)} s${told ? ', told' : ''}`,
+      'mediator (clean link) left video': mediatorAudioOnlyAt === null ? 'no' : `yes, after ${((mediatorAudioOnlyAt as number) / 1000).toFixed(1)} s`,
+      'RTT ms (party / mediator)': `${f0(partyRtt)} / ${f0(mediatorRtt)}`,
+      'mouth-to-ear estimate ms (party→mediator / mediator→party)': `${f0(oneWay(mediatorGets.jitterBufferMs))} / ${f0(oneWay(partyGets.jitterBufferMs))}`,
+      'party bitrate kbit/s (sent / received)': `${f0(kbps(samples.party, (s) => s.sentBytes))} / ${f0(kbps(samples.party, (s) => s.receivedBytes))}`,
+    };
+    log(`${name}: ${JSON.stringify(row)}`);
+    return row;
+  } finally {
+    rig.ns.impair({});
+    rig.relay.setDelay(() => 0);
+    await closeAll([room.mediator, room.party]);
+  }
+}
+
+/** C: the party's address changes; how long until audio flows both ways again. */
+async function addressChange(rig: Rig, n: number): Promise<Row> {
+  const room = await enterRoom(rig, n);
+  try {
+    await sleep(5_000);
+    let before: [PageSnapshot, PageSnapshot] = await Promise.all([snapshot(room.mediator.page), snapshot(room.party.page)]);
+    const { from: old, to } = rig.ns.changeAddress();
+    const changedAt = Date.now();
+    log(`C: the party's address changed ${old} → ${to}`);
+    // Per direction: when it stopped (first sample without new audio) and when it came back.
+    const gap = { mediator: false, party: false };
+    const back: { mediator: number | null; party: number | null } = { mediator: null, party: null };
+    while (Date.now() - changedAt < 60_000) {
+      await sleep(250);
+      const now: [PageSnapshot, PageSnapshot] = await Promise.all([snapshot(room.mediator.page), snapshot(room.party.page)]);
+      const gets = { mediator: audioGrew(before[0], now[0], room.ids.party), party: audioGrew(before[1], now[1], room.ids.mediator) };
+      before = now;
+      for (const who of ['mediator', 'party'] as const) {
+        if (!gets[who]) gap[who] = true;
+        else if (gap[who] && back[who] === null) back[who] = Date.now() - changedAt;
+      }
+      const settled = (who: 'mediator' | 'party') => back[who] !== null || (!gap[who] && Date.now() - changedAt > 10_000);
+      if (settled('mediator') && settled('party')) break;
+    }
+    const secs = (who: 'mediator' | 'party') => (!gap[who] ? 'never interrupted' : back[who] === null ? 'not within 60 s' : `${(back[who]! / 1000).toFixed(1)} s`);
+    const both = !gap.mediator && !gap.party ? 'never interrupted' : (gap.mediator && back.mediator === null) || (gap.party && back.party === null) ? 'not within 60 s' : `${(Math.max(back.mediator ?? 0, back.party ?? 0) / 1000).toFixed(1)} s`;
+    const end = await snapshot(room.party.page);
+    const row: Row = {
+      scenario: 'C',
+      conditions: `address ${old} → ${to} mid-session`,
+      'media back both ways after': both,
+      'mediator hears party again after': secs('mediator'),
+      'party hears mediator again after': secs('party'),
+      'party phase / connection at the end': `${end.phase} / ${end.connection}`,
+    };
+    log(`C: ${JSON.stringify(row)}`);
+    return row;
+  } finally {
+    await closeAll([room.mediator, room.party]);
+  }
+}
+
+/** D: no network at all for a long while, then back: place kept, back in the room with no click. */
+async function longOutage(rig: Rig, n: number): Promise<Row> {
+  const room = await enterRoom(rig, n);
+  try {
+    await sleep(5_000);
+    log(`D: the party's link is cut for ${offlineSeconds} s`);
+    rig.ns.blockAll();
+    const cutAt = Date.now();
+    const badge = room.mediator.page.getByTestId(`tile-${room.ids.party}`).getByTestId('badge-reconnecting');
+    let reconnectingShownAfter: number | null = null;
+    while (Date.now() - cutAt < offlineSeconds * 1000) {
+      if (reconnectingShownAfter === null && (await badge.count()) > 0) reconnectingShownAfter = Date.now() - cutAt;
+      await sleep(1_000);
+    }
+    const listedAtEnd = (await room.mediator.page.getByTestId(`tile-${room.ids.party}`).count()) > 0;
+    const dropped = rig.ns.droppedPackets();
+    rig.ns.unblock();
+    const restoredAt = Date.now();
+    log(`D: link back (${dropped} packets dropped during the cut)`);
+    let socketBack: number | null = null;
+    let mediaBack: number | null = null;
+    let phase = '';
+    try {
+      await until('the party connected again', async () => (await snapshot(room.party.page)).connection, (c) => c === 'connected', 120_000);
+      socketBack = Date.now() - restoredAt;
+      await flowingBothWays(room.mediator.page, room.party.page, room.ids, 120_000);
+      mediaBack = Date.now() - restoredAt;
+    } catch (error) {
+      log(`D: ${String(error)}`);
+    }
+    const end = await snapshot(room.party.page);
+    phase = `${end.phase} / ${end.connection}`;
+    const secs = (ms: number | null) => (ms === null ? 'not within 120 s' : `${(ms / 1000).toFixed(1)} s`);
+    const row: Row = {
+      scenario: 'D',
+      conditions: `no network for ${offlineSeconds} s`,
+      'mediator saw reconnecting after': secs(reconnectingShownAfter),
+      'place kept at the end of the cut (tile still shown)': listedAtEnd ? 'yes' : 'no',
+      'socket back after': secs(socketBack),
+      'media back both ways after': secs(mediaBack),
+      'same peer id, no click': end.peerId === room.ids.party && end.phase === 'room' ? 'yes' : `no (phase ${end.phase}, peer ${end.peerId === room.ids.party ? 'same' : 'changed'})`,
+      'party phase / connection at the end': phase,
+    };
+    log(`D: ${JSON.stringify(row)}`);
+    return row;
+  } finally {
+    rig.ns.unblock();
+    await closeAll([room.mediator, room.party]);
+  }
+}
+
+function markdown(rows: Row[]): string {
+  const out: string[] = [];
+  for (const row of rows) {
+    out.push(`**${row.scenario}** (${row.conditions})`, '', '| measure | value |', '|---|---|');
+    for (const [k, v] of Object.entries(row)) if (k !== 'scenario' && k !== 'conditions') out.push(`| ${k} | ${String(v)} |`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('run as root: the bench makes a network namespace, tc qdiscs and nftables rules');
+  const started = new Date();
+  const load0 = os.loadavg();
+  const rig: Partial<Rig> = {};
+  const rows: Row[] = [];
+  try {
+    rig.ns = NetworkNamespace.create();
+    log(`namespace ${rig.ns.name}: party at ${rig.ns.address}, host end ${rig.ns.hostAddress}`);
+    rig.server = await startE2eServer({ media: { announcedAddress: rig.ns.hostAddress } });
+    const httpPort = Number(new URL(rig.server.baseUrl).port);
+    const webRtc = await rig.server.pool!.webRtcServerOf(rig.server.pool!.workers[0]!)!.dump();
+    rig.relay = await DelayRelay.start({
+      listenAddress: rig.ns.hostAddress,
+      targetAddress: '127.0.0.1',
+      udpPorts: webRtc.udpSockets.map((s) => s.port),
+      tcpPorts: [httpPort, ...webRtc.tcpServers.map((s) => s.port)],
+    });
+    const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10);
+    rig.hostBrowser = await launchChromium({ fakeAudioFile: wav });
+    rig.nsBrowser = await launchChromium({
+      fakeAudioFile: wav,
+      executablePath: rig.ns.chromiumWrapper(),
+      // The service is plain http on the namespace's host end: let the page use camera and microphone there.
+      args: [`--unsafely-treat-insecure-origin-as-secure=http://${rig.ns.hostAddress}:${httpPort}`],
+    });
+    let n = 0;
+    for (const name of scenarios) {
+      n += 1;
+      log(`scenario ${name}`);
+      try {
+        if (name === 'A' || name === 'B') rows.push(await impairedScenario(rig as Rig, name, n));
+        else if (name === 'C') rows.push(await addressChange(rig as Rig, n));
+        else if (name === 'D') rows.push(await longOutage(rig as Rig, n));
+        else throw new Error(`unknown scenario ${name}`);
+      } catch (error) {
+        log(`scenario ${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        rows.push({ scenario: name, conditions: '', error: String(error) });
+      }
+    }
+  } finally {
+    await rig.nsBrowser?.close().catch(() => undefined);
+    await rig.hostBrowser?.close().catch(() => undefined);
+    rig.relay?.close();
+    await rig.server?.close().catch(() => undefined);
+    rig.ns?.destroy();
+  }
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${load0.map((l) => l.toFixed(2)).join(' ')} at the start, ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`;
+  const text = markdown(rows);
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `weak-link-${args.label}.json`);
+  fs.writeFileSync(file, JSON.stringify({ label: args.label, started: started.toISOString(), machine, windowSeconds, offlineSeconds, rows }, null, 2));
+  process.stdout.write(`\n${machine}\n\n${text}\nresults: ${file}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1); // the exit hook removes the namespace
+  },
+);
