@@ -4,7 +4,6 @@
  */
 import { courts, type CourtCode } from '../../../shared/domain/courts';
 import { beijingDayNumber, timeZone } from './datetime';
-import { enEnums, enMessages } from './locales/en';
 import { locales, type EnumLabels, type Locale } from './locales/types';
 import { zhEnums, zhMessages, zhSchemaMessages, type MessageKey } from './locales/zh-CN';
 import { formatFen } from './money';
@@ -30,11 +29,22 @@ function fill(template: string, params?: Params): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
+interface EnglishStrings {
+  messages: Record<MessageKey, string>;
+  enums: EnumLabels;
+}
+
 class I18n {
   locale = $state<Locale>(storedLocale());
+  /**
+   * English is fetched when first chosen: most people never switch, so its strings stay out of
+   * the join page's download (shown in Chinese for the moment it takes to arrive).
+   */
+  #en = $state<EnglishStrings | null>(null);
 
   constructor() {
     this.applyToDocument();
+    if (this.locale === 'en') void this.#loadEnglish();
   }
 
   setLocale(locale: Locale): void {
@@ -45,6 +55,18 @@ class I18n {
       // not persisted; still switched for this page
     }
     this.applyToDocument();
+    if (locale === 'en') void this.#loadEnglish();
+  }
+
+  async #loadEnglish(): Promise<void> {
+    if (this.#en) return;
+    const { enEnums, enMessages } = await import('./locales/en');
+    this.#en = { messages: enMessages, enums: enEnums };
+    this.applyToDocument();
+  }
+
+  get #english(): EnglishStrings | null {
+    return this.locale === 'en' ? this.#en : null;
   }
 
   private applyToDocument(): void {
@@ -54,7 +76,7 @@ class I18n {
 
   /** Message by key, with `{name}` placeholders filled from `params`. */
   t(key: MessageKey, params?: Params): string {
-    return fill((this.locale === 'en' ? enMessages : zhMessages)[key], params);
+    return fill((this.#english?.messages ?? zhMessages)[key], params);
   }
 
   /**
@@ -67,7 +89,7 @@ class I18n {
 
   /** Enum labels of the current locale, e.g. `i18n.enums.caseStatus[status]`. */
   get enums(): EnumLabels {
-    return this.locale === 'en' ? enEnums : zhEnums;
+    return this.#english?.enums ?? zhEnums;
   }
 
   court(code: CourtCode | string): string {
