@@ -61,11 +61,20 @@ describe('revoked links, removed participants and a second tab in the browser', 
   /** How many times this page's session entered (one per socket connection that got in). */
   const entersOf = (page: Page) => page.evaluate(() => ((window as any).__haiqiaoRoom?.requests ?? []).filter((r: { event: string; ackAt: number | null }) => r.event === 'session:enter' && r.ackAt !== null).length as number);
 
-  /** What the server answers a socket that presents only this resume token (a void token: no place to go back to). */
+  /**
+   * What the server answers a socket that presents only this resume token (a void token: no
+   * place to go back to). A void token is refused already at the handshake; that refusal is
+   * returned in the shape of an error ack.
+   */
   async function enterWithResumeToken(resumeToken: string) {
     const socket = connectSocket(server.baseUrl, { resumeToken });
     sockets.push(socket);
-    await connected(socket);
+    try {
+      await connected(socket);
+    } catch (error) {
+      const data = (error as { data?: { code?: string } }).data;
+      return { ok: false, error: { code: data?.code ?? 'UNKNOWN' } };
+    }
     return socket.call('session:enter', { resumeToken });
   }
 
