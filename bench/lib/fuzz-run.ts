@@ -79,9 +79,32 @@ export interface FuzzTally {
   callers: number;
   failures: FuzzFailure[];
   slowestMs: number;
+  /** Reads of evidence bytes that were served (2xx): each is rightly recorded as custody. */
+  evidenceReads: number;
 }
 
-const tally = (): FuzzTally => ({ sent: 0, byStatus: {}, byClass: {}, operations: 0, callers: 0, failures: [], slowestMs: 0 });
+const tally = (): FuzzTally => ({ sent: 0, byStatus: {}, byClass: {}, operations: 0, callers: 0, failures: [], slowestMs: 0, evidenceReads: 0 });
+
+/** The evidence routes that serve bytes and record who read them (custody). */
+const evidenceRead = /^\/api\/evidence\/[^/?]+\/(content|pages\/[^/?]+)(\?|$)/;
+
+/**
+ * The world's state as the fuzz invariant sees it: every row of every table and the stored
+ * files, except the custody records of evidence reads that were served (a hostile query string
+ * on a read the caller may make is ignored, and the read is rightly recorded); those are counted
+ * instead, so a run can check that each served read was recorded exactly once.
+ */
+export async function fuzzState(world: TestWorld) {
+  const { tables, files } = await worldState(world);
+  const { sql } = await import('drizzle-orm');
+  const other = rowsOf<{ n: number; d: string }>(
+    await world.database.db.execute(
+      sql.raw(`select count(*)::int as n, coalesce(md5(string_agg(md5(t::text), '' order by md5(t::text))), '') as d from audit_events t where type not in ('evidence.viewed', 'evidence.downloaded')`),
+    ),
+  )[0]!;
+  const reads = rowsOf<{ n: number }>(await world.database.db.execute(sql.raw(`select count(*)::int as n from audit_events where type in ('evidence.viewed', 'evidence.downloaded')`)))[0]!.n;
+  return { tables: { ...tables, audit_events: `${other.n}:${other.d}` }, files, evidenceReads: reads };
+}
 
 /** `perPair` payloads for every operation × caller. */
 export async function fuzzHttp(fw: FuzzWorld, seed: number, perPair: number, timeoutMs = 15_000): Promise<FuzzTally> {
@@ -98,6 +121,7 @@ export async function fuzzHttp(fw: FuzzWorld, seed: number, perPair: number, tim
         t.byStatus[result.status] = (t.byStatus[result.status] ?? 0) + 1;
         t.byClass[fuzzCase.payloadClass] = (t.byClass[fuzzCase.payloadClass] ?? 0) + 1;
         t.slowestMs = Math.max(t.slowestMs, result.ms);
+        if (fuzzCase.method === 'GET' && result.status >= 200 && result.status < 300 && evidenceRead.test(fuzzCase.url)) t.evidenceReads++;
         if (result.problem) {
           const shown = { ...fuzzCase, url: fuzzCase.url.slice(0, 300), payload: typeof fuzzCase.payload === 'string' ? fuzzCase.payload.slice(0, 300) : fuzzCase.payload?.subarray(0, 300) };
           t.failures.push({ case: shown, problem: result.problem.slice(0, 300) });
