@@ -98,7 +98,7 @@ export async function renderRulingPdf(input: RulingDocumentInput, options: Rende
 
   if (input.sealCertificate) {
     const cert = input.sealCertificate;
-    c.gap(18);
+    c.gap(6);
     c.paragraph(
       `本裁定书由${cert.holder}以其数字证书电子签章，证书指纹（SHA-256）${cert.fingerprintSha256.toLowerCase()}。` +
         (cert.test ? '该证书为测试证书（自签名，仅供试用，不作正式文书使用）TEST CERTIFICATE。' : ''),

@@ -141,6 +141,8 @@ export async function installSeal(ctx: ServiceContext, actor: Principal, organis
   }
   if (facts.notAfter.getTime() <= ctx.now().getTime()) throw invalid('p12Base64', 'the certificate has expired');
   return ctx.db.transaction(async (tx) => {
+    // One install per organisation at a time: the swap of the active seal is not interleaved.
+    await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).for('update');
     const [dup] = await tx.select({ id: organisationSeals.id }).from(organisationSeals).where(eq(organisationSeals.fingerprintSha256, facts.fingerprintSha256));
     if (dup) throw conflict('this certificate is already installed');
     await tx.update(organisationSeals).set({ active: false }).where(and(eq(organisationSeals.organisationId, organisationId), eq(organisationSeals.active, true)));
