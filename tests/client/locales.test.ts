@@ -10,7 +10,8 @@ import { participantRoles } from '../../shared/domain/participants';
 import { sessionStatuses } from '../../shared/domain/sessions';
 import { errorCodes } from '../../shared/errors';
 
-const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+// The set of placeholders: a language may say one of them twice ("超过 {cap}，按 {cap} 计").
+const placeholders = (text: string) => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
 
 /** Areas keep their own messages next to their views (`*.messages.ts`, exporting zh and en). */
 const scopedModules = (fs.readdirSync('client/src', { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => f.endsWith('.messages.ts')).map((f) => path.join('client/src', f));
