@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { agreementDraftSchema } from '../../../shared/domain/agreements';
 import { caseMachine } from '../../../shared/domain/cases';
 import { courts } from '../../../shared/domain/courts';
@@ -139,8 +139,12 @@ export async function createSealer(
         ? `申请人于${beijing(row.filedAt)}向本院申请司法确认，本院于${beijing(row.acceptedAt!)}受理。经审查，申请人在${centerName}主持下达成的调解协议（案号${caseRow.number}，协议版本摘要${version.sha256}）系自愿达成，内容不违反法律强制性规定，不损害国家利益、社会公共利益和他人合法权益。\n${row.reason ?? ''}\n依照《中华人民共和国民事诉讼法》第二百零五条、第二百零六条的规定，裁定如下：\n申请人达成的上述调解协议有效。当事人应当按照调解协议的约定自觉履行义务。一方当事人拒绝履行或者未全部履行的，对方当事人可以向人民法院申请强制执行。`
         : `申请人于${beijing(row.filedAt)}向本院申请司法确认。经审查：${row.reason ?? ''}\n依照《中华人民共和国民事诉讼法》第二百零六条的规定，裁定如下：\n驳回申请人的司法确认申请。当事人可以通过调解方式变更原调解协议或者达成新的调解协议，也可以向人民法院提起诉讼。`;
     const decidedAt = row.decidedAt!;
-    const [court] = await ctx.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.courtCode, row.courtCode));
-    if (!court) throw new Error(`no organisation holds court code ${row.courtCode}: the ruling cannot be sealed with the court's certificate`);
+    // The deciding tribunal's own seal if it has an organisation here, else its court's (a
+    // tribunal such as ningbo.wenzhou is part of the ningbo court, whose name its rulings carry).
+    const codes = row.courtCode.split('.').map((_, i, parts) => parts.slice(0, parts.length - i).join('.'));
+    const holders = await ctx.db.select({ id: organisations.id, courtCode: organisations.courtCode }).from(organisations).where(inArray(organisations.courtCode, codes));
+    const court = codes.map((code) => holders.find((h) => h.courtCode === code)).find(Boolean);
+    if (!court) throw new Error(`no organisation holds court code ${row.courtCode} or its court: the ruling cannot be sealed with the court's certificate`);
     const seal = await seals.sealOf(court.id);
     const sealOptions = { reason: '民事裁定书电子签章', location: courtName, name: seal.organisationName, signingTime: decidedAt, ...withTime };
     const unsealed = await renderRulingPdf(
