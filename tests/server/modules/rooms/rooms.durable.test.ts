@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomState } from '../../../../shared/realtime';
 import { WorkerPool } from '../../../../server/media/worker-pool';
 import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { api, createTestWorld, json, rowsOf, sampleResidentId, type TestWorld } from '../../../helpers/test-app';
+import { createTestWorld, rowsOf, sampleResidentId, type TestWorld } from '../../../helpers/test-app';
+import { type RoomFixture, roomFixture } from '../../../helpers/room-fixture';
 
 let world: TestWorld;
 let pool: WorkerPool;
@@ -22,42 +23,12 @@ function open(auth: Parameters<typeof connectSocket>[1]) {
   return socket;
 }
 
-const tokenOf = (link: string) => link.split('/j/')[1]!;
+const _tokenOf = (link: string) => link.split('/j/')[1]!;
 const deviceCheck = { rttMs: 40, downKbps: 2000, upKbps: 900, hasCamera: true, hasMicrophone: true };
 const fishermanId = { name: '陈阿海', last4: sampleResidentId.slice(-4) };
 
-interface Fixture {
-  caseId: string;
-  sessionId: string;
-  fishermanToken: string;
-  ownerToken: string;
-}
-
-/** A case with a fisherman (ID number on file) and a ship-owner's agent (none), a session, two links. */
-async function fixture(): Promise<Fixture> {
-  const mediator = api(world.app, world.cookies.mediator);
-  const created = json(
-    await mediator.post('/api/cases', {
-      title: '渔船碰撞',
-      disputeType: 'collision',
-      incidentAt: '2026-10-01T03:00:00+08:00',
-      seaArea: 'nanji_islands',
-      provinces: ['zhejiang', 'fujian'],
-      claimedAmountFen: 1_000_000,
-      competentCourt: 'ningbo.wenzhou',
-      parties: [
-        { kind: 'person', name: '陈阿海', idType: 'resident_id', idNumber: sampleResidentId },
-        { kind: 'organisation', name: '福鼎远洋运输有限公司' },
-      ],
-    }),
-  );
-  const fisherman = json(await mediator.post(`/api/cases/${created.id}/participants`, { role: 'party', displayName: '陈阿海', partyId: created.parties[0].id }));
-  const agent = json(await mediator.post(`/api/cases/${created.id}/participants`, { role: 'agent', displayName: '李律师', representsPartyId: created.parties[1].id }));
-  const session = json(await mediator.post(`/api/cases/${created.id}/sessions`, { title: '第一次调解', scheduledAt: '2026-11-25T06:00:00Z' }));
-  const a = json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId: fisherman.id }));
-  const b = json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId: agent.id }));
-  return { caseId: created.id, sessionId: session.id, fishermanToken: tokenOf(a.link), ownerToken: tokenOf(b.link) };
-}
+type Fixture = RoomFixture;
+const fixture = () => roomFixture(world);
 
 async function hostIn(f: Fixture) {
   const host = open({ cookie: world.cookies.mediator });

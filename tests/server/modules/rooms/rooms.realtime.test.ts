@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../../../server/media/worker-pool';
 import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { api, createTestWorld, json, sampleResidentId, type TestWorld } from '../../../helpers/test-app';
+import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app';
+import { type RoomFixture, roomFixture } from '../../../helpers/room-fixture';
 
 let world: TestWorld;
 let pool: WorkerPool;
@@ -16,39 +17,8 @@ function open(auth: Parameters<typeof connectSocket>[1]) {
 
 const tokenOf = (link: string) => link.split('/j/')[1]!;
 
-interface Fixture {
-  caseId: string;
-  sessionId: string;
-  fishermanToken: string;
-  ownerToken: string;
-  ownerInvitationId: string;
-}
-
-/** A case with a fisherman (ID number on file) and a ship-owner's agent, a session, two links. */
-async function fixture(): Promise<Fixture> {
-  const mediator = api(world.app, world.cookies.mediator);
-  const created = json(
-    await mediator.post('/api/cases', {
-      title: '渔船碰撞',
-      disputeType: 'collision',
-      incidentAt: '2026-10-01T03:00:00+08:00',
-      seaArea: 'nanji_islands',
-      provinces: ['zhejiang', 'fujian'],
-      claimedAmountFen: 1_000_000,
-      competentCourt: 'ningbo.wenzhou',
-      parties: [
-        { kind: 'person', name: '陈阿海', idType: 'resident_id', idNumber: sampleResidentId },
-        { kind: 'organisation', name: '福鼎远洋运输有限公司' },
-      ],
-    }),
-  );
-  const fisherman = json(await mediator.post(`/api/cases/${created.id}/participants`, { role: 'party', displayName: '陈阿海', partyId: created.parties[0].id }));
-  const agent = json(await mediator.post(`/api/cases/${created.id}/participants`, { role: 'agent', displayName: '李律师', representsPartyId: created.parties[1].id }));
-  const session = json(await mediator.post(`/api/cases/${created.id}/sessions`, { title: '第一次调解', scheduledAt: '2026-11-25T06:00:00Z' }));
-  const a = json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId: fisherman.id }));
-  const b = json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId: agent.id }));
-  return { caseId: created.id, sessionId: session.id, fishermanToken: tokenOf(a.link), ownerToken: tokenOf(b.link), ownerInvitationId: b.invitation.id };
-}
+type Fixture = RoomFixture;
+const fixture = () => roomFixture(world);
 
 const deviceCheck = { rttMs: 40, downKbps: 2000, upKbps: 900, hasCamera: true, hasMicrophone: true };
 

@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventBudgets, defaultSocketLimits } from '../../../../server/plugins/socket-gate';
 import { networkTestMaxBytes } from '../../../../shared/realtime';
 import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { api, createTestWorld, json, sampleResidentId, tableDigests, type TestWorld, worldState } from '../../../helpers/test-app';
+import { api, createTestWorld, json, tableDigests, type TestWorld, worldState } from '../../../helpers/test-app';
+import { type RoomFixture, roomFixture } from '../../../helpers/room-fixture';
 
 let world: TestWorld;
 const sockets: TestSocket[] = [];
@@ -21,34 +22,8 @@ function open(auth: Parameters<typeof connectSocket>[1]) {
   return socket;
 }
 
-interface Fixture {
-  caseId: string;
-  sessionId: string;
-  fishermanToken: string;
-}
-
-async function fixture(): Promise<Fixture> {
-  const mediator = api(world.app, world.cookies.mediator);
-  const created = json(
-    await mediator.post('/api/cases', {
-      title: '渔船碰撞',
-      disputeType: 'collision',
-      incidentAt: '2026-10-01T03:00:00+08:00',
-      seaArea: 'nanji_islands',
-      provinces: ['zhejiang', 'fujian'],
-      claimedAmountFen: 1_000_000,
-      competentCourt: 'ningbo.wenzhou',
-      parties: [
-        { kind: 'person', name: '陈阿海', idType: 'resident_id', idNumber: sampleResidentId },
-        { kind: 'organisation', name: '福鼎远洋运输有限公司' },
-      ],
-    }),
-  );
-  const fisherman = json(await mediator.post(`/api/cases/${created.id}/participants`, { role: 'party', displayName: '陈阿海', partyId: created.parties[0].id }));
-  const session = json(await mediator.post(`/api/cases/${created.id}/sessions`, { title: '第一次调解', scheduledAt: '2026-11-25T06:00:00Z' }));
-  const link = json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId: fisherman.id })).link as string;
-  return { caseId: created.id, sessionId: session.id, fishermanToken: link.split('/j/')[1]! };
-}
+type Fixture = RoomFixture;
+const fixture = () => roomFixture(world);
 
 /** The mediator in the room and the fisherman admitted: what a party's socket had when it flooded. */
 async function partyInRoom(f: Fixture) {
