@@ -122,5 +122,3 @@ export const caseListSchema = z.object({ items: z.array(caseSummarySchema), tota
 export type CaseList = z.infer<typeof caseListSchema>;
 
 export { partyInputSchema, vesselInputSchema };
-export const partyUpdateSchema = partyInputSchema;
-export const vesselUpdateSchema = vesselInputSchema;

@@ -133,10 +133,6 @@ export async function insertObligations(db: Db, values: (typeof obligations.$inf
   if (values.length) await db.insert(obligations).values(values);
 }
 
-export function obligationsOfCase(db: Db, caseId: string) {
-  return db.select().from(obligations).where(eq(obligations.caseId, caseId)).orderBy(asc(obligations.dueDate), asc(obligations.ordinal));
-}
-
 export async function insertDocument(db: Db, values: typeof documents.$inferInsert) {
   const [row] = await db.insert(documents).values(values).returning();
   return row!;

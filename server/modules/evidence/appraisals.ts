@@ -1,4 +1,3 @@
-import { eq } from 'drizzle-orm';
 import { fileTypeFromBuffer } from 'file-type';
 import { appraisalStatementText } from '../../../shared/api/agreements';
 import type { ServiceContext } from '../../context';
@@ -43,9 +42,4 @@ export async function uploadAppraisal(ctx: ServiceContext, caller: Caller, caseI
     await ctx.files.remove(imageKey);
     throw error;
   }
-}
-
-export async function appraisalStatementOf(ctx: ServiceContext, evidenceId: string) {
-  const [row] = await ctx.db.select().from(appraisalStatements).where(eq(appraisalStatements.evidenceId, evidenceId));
-  return row;
 }

@@ -55,10 +55,6 @@ export async function hasUnrevokedInvitation(db: Db, sessionId: string, particip
   return row !== undefined;
 }
 
-export function listForSession(db: Db, sessionId: string) {
-  return db.select().from(attendances).where(eq(attendances.sessionId, sessionId)).orderBy(asc(attendances.createdAt), asc(attendances.id));
-}
-
 export async function updateAttendance(db: Db, id: string, values: Partial<typeof attendances.$inferInsert>) {
   const [row] = await db.update(attendances).set(values).where(eq(attendances.id, id)).returning();
   return row!;
