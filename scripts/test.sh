@@ -31,6 +31,16 @@ else
   log "postgres: pg_isready not installed (tests needing PostgreSQL will fail)"
 fi
 
+# Redis for the tests of counters shared by several nodes (the machine normally runs one on 6379).
+if command -v redis-cli > /dev/null && ! redis-cli -h 127.0.0.1 -p 6379 ping > /dev/null 2>&1; then
+  if command -v redis-server > /dev/null; then
+    log "redis: starting one on 127.0.0.1:6379"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no > /dev/null || log "redis: start failed"
+    for _ in $(seq 1 20); do redis-cli -h 127.0.0.1 -p 6379 ping > /dev/null 2>&1 && break; sleep 0.5; done
+  fi
+fi
+redis-cli -h 127.0.0.1 -p 6379 ping > /dev/null 2>&1 && log "redis: ready" || log "redis: NOT available (tests needing it will fail)"
+
 mkdir -p test-results
 report=test-results/vitest.json
 rm -f "$report" test-results/summary.txt

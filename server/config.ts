@@ -40,6 +40,8 @@ const envSchema = z.object({
   /** Comma-separated TURN URLs browsers get, e.g. turns:turn.example.cn:443?transport=tcp */
   HAIQIAO_TURN_URLS: z.string().optional(),
   HAIQIAO_TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** Redis shared by several nodes: rate limits and guessing counters hold across them. Unset: in memory (one process). */
+  HAIQIAO_REDIS_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -61,6 +63,7 @@ export interface Config {
   tsaUrl: string | undefined;
   auditAnchorMinutes: number;
   turn: TurnSettings | undefined;
+  redisUrl: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -92,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingP12: e.HAIQIAO_SIGNING_P12 ? { path: e.HAIQIAO_SIGNING_P12, passphrase: e.HAIQIAO_SIGNING_P12_PASSPHRASE } : undefined,
     tsaUrl: e.HAIQIAO_TSA_URL,
     auditAnchorMinutes: e.HAIQIAO_AUDIT_ANCHOR_MINUTES,
+    redisUrl: e.HAIQIAO_REDIS_URL,
     turn: e.HAIQIAO_TURN_SECRET ? { secret: e.HAIQIAO_TURN_SECRET, urls: turnUrls, ttlSeconds: e.HAIQIAO_TURN_TTL_SECONDS } : undefined,
     logLevel: e.LOG_LEVEL,
   };

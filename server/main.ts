@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
+import { Redis } from 'ioredis';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { openDatabase } from './db/client';
@@ -31,8 +32,14 @@ say(timestamper ? `trusted time: seals and the audit head are timestamped by ${c
 const media = config.mediaWorkers > 0 ? await WorkerPool.start({ size: config.mediaWorkers, webRtcServer: config.rtc }) : null;
 say(media ? `media: ${media.status().workers} mediasoup worker(s) ${media.status().version}, WebRTC on ${config.rtc.listenIp} UDP+TCP ports ${config.rtc.firstPort}–${config.rtc.firstPort + media.status().workers - 1}` : 'media: disabled (HAIQIAO_MEDIA_WORKERS=0)');
 
+// Several nodes share their counters (rate limits, guessing locks) through Redis; one process keeps them in memory.
+const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, lazyConnect: true }) : null;
+if (redis) await redis.connect();
+say(redis ? `rate limits and guessing counters: shared in Redis at ${new URL(config.redisUrl!).host}` : 'rate limits and guessing counters: in memory (set HAIQIAO_REDIS_URL when running several nodes)');
+
 const app = await buildApp({
   database,
+  ...(redis ? { rateLimitStore: { kind: 'redis' as const, client: redis } } : {}),
   cipher: createIdNumberCipher(key),
   media,
   publicUrl: config.publicUrl,
@@ -59,6 +66,7 @@ closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   else app.log.info({ signal }, 'shutting down');
   await app.close();
   media?.close();
+  await redis?.quit();
   await database.close();
 });
 

@@ -5,7 +5,7 @@ import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimi
  * memory; several processes behind one address must share them, which is what `redis` is for:
  * pass a connected ioredis client and nothing else changes.
  */
-export type RateLimitStore = { kind: 'memory' } | { kind: 'redis'; client: unknown };
+export type RateLimitStore = { kind: 'memory' } | { kind: 'redis'; client: unknown; /** Key prefix (default `hq`): one per deployment sharing a Redis. */ namespace?: string };
 
 export interface LimiterSpec {
   /** Budget per window. */
@@ -20,7 +20,8 @@ export type Limiter = RateLimiterAbstract;
 
 export function createLimiterFactory(store: RateLimitStore) {
   return (name: string, spec: LimiterSpec): Limiter => {
-    const options = { keyPrefix: `hq:${name}`, points: spec.points, duration: spec.seconds, blockDuration: spec.blockSeconds ?? 0 };
+    const namespace = store.kind === 'redis' ? (store.namespace ?? 'hq') : 'hq';
+    const options = { keyPrefix: `${namespace}:${name}`, points: spec.points, duration: spec.seconds, blockDuration: spec.blockSeconds ?? 0 };
     return store.kind === 'redis' ? new RateLimiterRedis({ ...options, storeClient: store.client }) : new RateLimiterMemory(options);
   };
 }

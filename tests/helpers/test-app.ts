@@ -51,6 +51,8 @@ export interface TestWorldOptions {
   socketLimits?: AppDeps['socketLimits'];
   /** TURN servers handed to admitted participants (credentials on the world's clock). */
   turn?: TurnSettings;
+  /** Where counters live (default memory); a Redis store makes them shared by every node of the world. */
+  rateLimitStore?: AppDeps['rateLimitStore'];
 }
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
@@ -74,6 +76,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       ...(options.timestamper ? { timestamper: options.timestamper } : {}),
       ...(options.guessingLimits ? { guessingLimits: options.guessingLimits } : {}),
       ...(options.socketLimits ? { socketLimits: options.socketLimits } : {}),
+      ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
     });
   let app = await build();
   await app.ready();
