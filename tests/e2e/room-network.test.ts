@@ -112,7 +112,9 @@ describe('weak and broken links in the browser', () => {
     // The link recovers; the fisherman asks for video back with the notice's button.
     server.relay!.restore();
     await fisherman.page.getByTestId('notice-video-back').click();
-    await Promise.all([expectFlowing(fisherman.page, ids.mediator!), expectFlowing(mediator.page, ids.fisherman!)]);
+    // After a third of the packets were lost, the bandwidth estimate climbs back before video
+    // resumes: allow it as long as a reconnect gets.
+    await Promise.all([expectFlowing(fisherman.page, ids.mediator!, { audio: true, video: true }, 30_000), expectFlowing(mediator.page, ids.fisherman!, { audio: true, video: true }, 30_000)]);
     expect([...mediator.errors, ...fisherman.errors]).toEqual([]);
   }, 90_000);
 
