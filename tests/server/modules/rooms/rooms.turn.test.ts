@@ -6,7 +6,8 @@ import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../../../server/media/worker-pool';
 import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { api, createTestWorld, json, sampleResidentId, type TestWorld } from '../../../helpers/test-app';
+import { createTestWorld, sampleResidentId, type TestWorld } from '../../../helpers/test-app';
+import { roomFixture } from '../../../helpers/room-fixture';
 
 const turn = { secret: 'turn-secret-for-this-test-only', urls: ['turns:turn.haiqiao.test:443?transport=tcp'], ttlSeconds: 900 };
 let pool: WorkerPool;
@@ -31,24 +32,10 @@ afterAll(async () => {
   pool?.close();
 });
 
+/** The shared room fixture, as the fisherman's session, link and ID digits. */
 async function sessionWithFisherman() {
-  const mediator = api(world.app, world.cookies.mediator);
-  const created = json(
-    await mediator.post('/api/cases', {
-      title: '渔船碰撞',
-      disputeType: 'collision',
-      incidentAt: '2026-10-01T03:00:00+08:00',
-      seaArea: 'nanji_islands',
-      provinces: ['zhejiang', 'fujian'],
-      claimedAmountFen: 1_000_000,
-      competentCourt: 'ningbo.wenzhou',
-      parties: [{ kind: 'person', name: '陈阿海', idType: 'resident_id', idNumber: sampleResidentId }],
-    }),
-  );
-  const participant = json(await mediator.post(`/api/cases/${created.id}/participants`, { role: 'party', displayName: '陈阿海', partyId: created.parties[0].id }));
-  const session = json(await mediator.post(`/api/cases/${created.id}/sessions`, { title: '第一次调解', scheduledAt: '2026-11-25T06:00:00Z' }));
-  const invitation = json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId: participant.id }));
-  return { sessionId: session.id as string, token: (invitation.link as string).split('/j/')[1]!, last4: sampleResidentId.slice(-4) };
+  const f = await roomFixture(world);
+  return { sessionId: f.sessionId, token: f.fishermanToken, last4: sampleResidentId.slice(-4) };
 }
 
 describe('TURN credentials over the room socket', () => {
