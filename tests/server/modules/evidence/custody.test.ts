@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
+import { roomFixture } from '../../../helpers/room-fixture';
 import { api, createTestWorld, json, sampleResidentId, type TestWorld } from '../../../helpers/test-app';
 
 let world: TestWorld;
@@ -33,26 +34,7 @@ beforeAll(async () => {
   const image = new PNG({ width: 40, height: 30 });
   image.data.fill(200);
   png = PNG.sync.write(image);
-  const created = json(
-    await mediator().post('/api/cases', {
-      title: '渔网损坏',
-      disputeType: 'collision',
-      incidentAt: '2026-10-01T03:00:00+08:00',
-      seaArea: 'nanji_islands',
-      provinces: ['zhejiang', 'fujian'],
-      claimedAmountFen: 1_000_000,
-      competentCourt: 'ningbo.wenzhou',
-      parties: [
-        { kind: 'person', name: '陈阿海', idType: 'resident_id', idNumber: sampleResidentId },
-        { kind: 'organisation', name: '福鼎远洋运输有限公司' },
-      ],
-    }),
-  );
-  caseId = created.id;
-  const fisherman = json(await mediator().post(`/api/cases/${caseId}/participants`, { role: 'party', displayName: '陈阿海', partyId: created.parties[0].id }));
-  const session = json(await mediator().post(`/api/cases/${caseId}/sessions`, { title: '第一次调解', scheduledAt: '2026-11-25T06:00:00Z' }));
-  sessionId = session.id;
-  fishermanToken = json(await mediator().post(`/api/sessions/${sessionId}/invitations`, { participantId: fisherman.id })).link.split('/j/')[1];
+  ({ caseId, sessionId, fishermanToken } = await roomFixture(world));
   const body = new FormData();
   body.append('description', '渔网照片');
   body.append('sharedWith', 'all');
