@@ -16,8 +16,7 @@ import { createStaffUser } from '../../server/modules/admin/admin.service';
 import type { OrganisationId } from '../../shared/ids';
 import { agreementFixture } from '../helpers/agreement-fixture';
 import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { login, type TestWorld } from '../helpers/test-app';
-import { clickFor, desktopOptions, poll, signInThroughForm } from './steps/common';
+import { clickFor, desktopOptions, poll, signInThroughForm, mediatorWorld } from './steps/common';
 import { agreementPanel, saveFirstVersion, startCollisionDraft } from './steps/agreement-desk';
 
 describe('compensation calculator in a browser', () => {
@@ -31,8 +30,7 @@ describe('compensation calculator in a browser', () => {
     [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
     const [center] = await server.database.db.select().from(organisations).where(eq(organisations.name, server.centerName));
     await createStaffUser(server.database.db, null, { organisationId: center!.id as OrganisationId, username: adminAccount.username, displayName: '管理员', role: 'admin', password: adminAccount.password });
-    const mediatorCookie = await login(server.app, server.mediator.username, server.mediator.password, '198.51.100.61');
-    caseId = (await agreementFixture({ app: server.app, cookies: { mediator: mediatorCookie } } as unknown as TestWorld)).caseId;
+    caseId = (await agreementFixture(await mediatorWorld(server, '198.51.100.61'))).caseId;
     context = await browser.newContext(desktopOptions);
     context.setDefaultTimeout(15_000);
   }, 240_000);

@@ -21,20 +21,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirmations } from '../../server/db/schema';
 import { sealedAgreement, signaturePngBase64 } from '../helpers/agreement-fixture';
 import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json, login, type TestWorld } from '../helpers/test-app';
-import {
-  acceptDialogs,
-  answerTo,
-  beijingInput,
-  desktopOptions,
-  downloadFrom,
-  expectStatus,
-  pdfsig,
-  pdftext,
-  phoneOptions,
-  poll,
-  signInThroughForm,
-} from './steps/common';
+import { api, json, login } from '../helpers/test-app';
+import { acceptDialogs, answerTo, beijingInput, desktopOptions, downloadFrom, expectStatus, pdfsig, pdftext, phoneOptions, poll, signInThroughForm, mediatorWorld } from './steps/common';
 import { clerkAccepts, type CourtAccount, createNingboCourt, judgeConfirms, judgeStartsReview, openFromQueue } from './steps/court';
 
 const decisionReason = '经审查，双方当事人系自愿达成调解协议，协议内容不违反法律强制性规定。';
@@ -67,10 +55,9 @@ describe('court desk in a browser', () => {
     const db = server.database.db;
     // The case goes to the Wenzhou tribunal; the Ningbo court's staff cover its tribunals.
     ({ clerk, judge } = await createNingboCourt(server));
-    const mediatorCookie = await login(server.app, server.mediator.username, server.mediator.password, '198.51.100.31');
+    const world = await mediatorWorld(server, '198.51.100.31');
+    const { mediatorCookie } = world;
     judgeCookie = await login(server.app, judge.username, judge.password, '198.51.100.32');
-    // The agreement helpers need only the app and the mediator's session.
-    const world = { app: server.app, cookies: { mediator: mediatorCookie } } as unknown as TestWorld;
     const { agreement } = await sealedAgreement(world);
     caseNumber = agreement.caseNumber;
     // One piece of evidence on the case, for the court to open.

@@ -9,8 +9,8 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreementFixture, sealedAgreement } from '../helpers/agreement-fixture';
 import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json, login, type TestWorld } from '../helpers/test-app';
-import { desktopOptions, poll, signInThroughForm } from './steps/common';
+import { api, json, } from '../helpers/test-app';
+import { desktopOptions, poll, signInThroughForm, mediatorWorld } from './steps/common';
 import { type CourtAccount, createNingboCourt } from './steps/court';
 
 describe('court visibility in a browser', () => {
@@ -24,9 +24,8 @@ describe('court visibility in a browser', () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
     ({ clerk } = await createNingboCourt(server));
-    const mediatorCookie = await login(server.app, server.mediator.username, server.mediator.password, '198.51.100.41');
-    const world = { app: server.app, cookies: { mediator: mediatorCookie } } as unknown as TestWorld;
-    const mediator = api(server.app, mediatorCookie);
+    const world = await mediatorWorld(server, '198.51.100.41');
+    const mediator = api(server.app, world.mediatorCookie);
     const open = await agreementFixture(world);
     unfiled = { id: open.caseId, number: json(await mediator.get(`/api/cases/${open.caseId}`)).number };
     const { agreement } = await sealedAgreement(world);

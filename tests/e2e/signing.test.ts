@@ -18,8 +18,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreementFixture, collisionDraft, signaturePngBase64, type AgreementFixture } from '../helpers/agreement-fixture';
 import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json, login, type TestWorld } from '../helpers/test-app';
-import { downloadFrom, newActor, pdfsig, phoneOptions, poll } from './steps/common';
+import { api, json, type TestWorld } from '../helpers/test-app';
+import { downloadFrom, newActor, pdfsig, phoneOptions, poll, mediatorWorld } from './steps/common';
 import { drawWithFinger, fillSignForm, readToTheEnd, signOnPhone } from './steps/phone-signing';
 
 /** A speech engine with one Mandarin voice that records what it was asked to say. */
@@ -88,10 +88,8 @@ describe('signing on a phone', () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hq-signing-e2e-'));
-    const cookie = await login(server.app, server.mediator.username, server.mediator.password, '198.51.100.41');
-    // The agreement helpers need only the app and the mediator's session.
-    world = { app: server.app, cookies: { mediator: cookie } } as unknown as TestWorld;
-    mediator = api(server.app, cookie);
+    world = await mediatorWorld(server, '198.51.100.41');
+    mediator = api(server.app, world.cookies.mediator);
   }, 240_000);
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTimestamper } from '../../server/security/timestamp-authority';
 import { sealedAgreement } from '../helpers/agreement-fixture';
 import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { login, type TestWorld } from '../helpers/test-app';
+import { mediatorWorld } from './steps/common';
 import { startTestTsa, type TestTsa } from '../helpers/tsa';
 
 describe('/verify shows who sealed and when (trusted time)', () => {
@@ -20,8 +20,7 @@ describe('/verify shows who sealed and when (trusted time)', () => {
   beforeAll(async () => {
     tsa = await startTestTsa();
     [server, browser] = await Promise.all([startE2eServer({ timestamper: createTimestamper({ url: tsa.url }) }), launchChromium()]);
-    const cookie = await login(server.app, server.mediator.username, server.mediator.password, '198.51.100.41');
-    const { agreement } = await sealedAgreement({ app: server.app, cookies: { mediator: cookie } } as unknown as TestWorld);
+    const { agreement } = await sealedAgreement(await mediatorWorld(server, '198.51.100.41'));
     pdf = (await server.app.inject({ method: 'GET', url: agreement.sealedDocument.url })).rawPayload;
   }, 240_000);
   afterAll(async () => {

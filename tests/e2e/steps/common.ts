@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page, Response } from 'playwright-core';
-import { collectPageErrors } from '../../helpers/browser';
+import { collectPageErrors, type E2eServer } from '../../helpers/browser';
+import { login, type TestWorld } from '../../helpers/test-app';
 
 const run = promisify(execFile);
 
@@ -100,4 +101,14 @@ export async function pdfsig(file: string): Promise<string> {
 /** The PDF's text with all white space removed (CJK lines break anywhere). */
 export async function pdftext(file: string): Promise<string> {
   return (await run('pdftotext', ['-enc', 'UTF-8', file, '-'], { maxBuffer: 20e6 })).stdout.replace(/\s+/g, '');
+}
+
+/**
+ * The agreement fixtures (tests/helpers/agreement-fixture.ts) on an e2e server: they need only the
+ * app and the mediator's session, logged in here from `address` (each file its own, so login rate
+ * limits never meet).
+ */
+export async function mediatorWorld(server: E2eServer, address: string): Promise<TestWorld & { mediatorCookie: string }> {
+  const mediatorCookie = await login(server.app, server.mediator.username, server.mediator.password, address);
+  return Object.assign({ app: server.app, cookies: { mediator: mediatorCookie } } as unknown as TestWorld, { mediatorCookie });
 }
