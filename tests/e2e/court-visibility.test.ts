@@ -9,7 +9,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreementFixture, sealedAgreement } from '../helpers/agreement-fixture';
 import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json, } from '../helpers/test-app';
+import { api, json } from '../helpers/test-app';
 import { desktopOptions, poll, signInThroughForm, mediatorWorld } from './steps/common';
 import { type CourtAccount, createNingboCourt } from './steps/court';
 
