@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { asc, sql } from 'drizzle-orm';
+import { asc, } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../../../server/db/schema';
@@ -13,13 +13,15 @@ import { anchorAuditHead, scheduleAnchoring } from '../../../../server/modules/a
 import { hashOf } from '../../../../server/modules/audit/audit.repository';
 import { createTimestamper, type Timestamper } from '../../../../server/security/timestamp-authority';
 import { api, createTestWorld, json, sampleCase, type TestWorld } from '../../../helpers/test-app';
+import { auditTamperer, runAuditVerifyCli } from '../../../helpers/audit-tamperer';
 import { startTestTsa, type TestTsa } from '../../../helpers/tsa';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 let world: TestWorld;
 let tsa: TestTsa;
 let stamp: Timestamper;
 let superuser: postgres.Sql;
+let tamperer: ReturnType<typeof auditTamperer>;
 
 const mediator = () => api(world.app, world.cookies.mediator);
 
@@ -34,32 +36,12 @@ async function head() {
   return rows[rows.length - 1]!;
 }
 
-async function tamper(change: (tx: postgres.TransactionSql) => Promise<unknown>) {
-  await superuser.begin(async (tx) => {
-    await tx`alter table audit_events disable trigger audit_events_no_update_or_delete`;
-    await change(tx);
-    await tx`alter table audit_events enable trigger audit_events_no_update_or_delete`;
-  });
-}
-
 async function restore() {
-  await tamper(async (tx) => {
-    await tx`delete from audit_events`;
-    await tx`insert into audit_events select * from audit_backup`;
-  });
+  await tamperer.restore();
   expect((await verify()).ok).toBe(true);
 }
 
-async function verifyCli() {
-  const env = { ...process.env, DATABASE_URL: world.database.url, HAIQIAO_MEDIA_WORKERS: '0', LOG_LEVEL: 'silent' };
-  try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'server/modules/audit/verify-cli.ts'], { env, cwd: process.cwd(), timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout: string; stderr: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const verifyCli = () => runAuditVerifyCli(world.database.url);
 
 let anchoredSeq = 0;
 
@@ -67,7 +49,8 @@ beforeAll(async () => {
   tsa = await startTestTsa();
   stamp = createTimestamper({ url: tsa.url });
   world = await createTestWorld();
-  superuser = postgres(world.database.url, { max: 1, onnotice: () => {} });
+  tamperer = auditTamperer(world.database.url);
+  superuser = tamperer.superuser;
   const c = json(await mediator().post('/api/cases', sampleCase));
   await mediator().post(`/api/cases/${c.id}/transitions`, { to: 'screening' });
   await mediator().patch(`/api/cases/${c.id}`, { claimedAmountFen: 90_000_000 });
@@ -76,10 +59,10 @@ beforeAll(async () => {
   // Events after the anchor: the tail that is not yet pinned.
   await mediator().post(`/api/cases/${c.id}/parties`, { kind: 'person', name: '补充当事人' });
   await mediator().post(`/api/cases/${c.id}/vessels`, { name: '闽霞渔0001', mmsi: '412000111' });
-  await superuser`create table audit_backup as select * from audit_events`;
+  await tamperer.keep();
 });
 afterAll(async () => {
-  await superuser?.end();
+  await tamperer?.end();
   await world?.close();
   await tsa?.close();
 });
@@ -115,7 +98,7 @@ describe('anchoring the audit head', () => {
 
 describe('a cut or rewritten tail is detected', () => {
   it('cut: the events from the anchored one on are gone; the chain walk alone finds nothing, the anchor does', async () => {
-    await tamper((tx) => tx`delete from audit_events where seq >= ${anchoredSeq - 1}`);
+    await tamperer.tamper((tx) => tx`delete from audit_events where seq >= ${anchoredSeq - 1}`);
     const result = await verify();
     expect(result.firstBroken).toBeNull(); // a shorter chain is still a chain
     expect(result).toMatchObject({ ok: false, anchors: { firstBroken: { seq: anchoredSeq, reason: 'anchored_event_missing' } } });
@@ -136,7 +119,7 @@ describe('a cut or rewritten tail is detected', () => {
       prevHash = next.hash;
       return next;
     });
-    await tamper(async (tx) => {
+    await tamperer.tamper(async (tx) => {
       for (const e of forged) await tx`update audit_events set data = ${tx.json(e.data as postgres.JSONValue)}, prev_hash = ${e.prevHash}, hash = ${e.hash} where seq = ${e.seq}`;
     });
     const result = await verify();

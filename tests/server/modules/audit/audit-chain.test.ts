@@ -10,12 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../../../server/db/schema';
 import { hashOf } from '../../../../server/modules/audit/audit.repository';
 import { api, createTestWorld, json, sampleCase, testPassword, type TestWorld } from '../../../helpers/test-app';
+import { auditTamperer, runAuditVerifyCli } from '../../../helpers/audit-tamperer';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 
 let world: TestWorld;
 /** A second, superuser connection: the tamperer. */
-let superuser: postgres.Sql;
+let _superuser: postgres.Sql;
+let tamperer: ReturnType<typeof auditTamperer>;
 
 const mediator = () => api(world.app, world.cookies.mediator);
 
@@ -40,38 +42,17 @@ async function eventAt(seq: number) {
   return rows<{ id: string; seq: number }>(await world.database.db.execute(sql`select id, seq::int as seq from audit_events where seq = ${seq}`))[0]!;
 }
 
-/** Runs `change` with the append-only trigger disabled, as a superuser could. */
-async function tamper(change: (tx: postgres.TransactionSql) => Promise<unknown>) {
-  await superuser.begin(async (tx) => {
-    await tx`alter table audit_events disable trigger audit_events_no_update_or_delete`;
-    await change(tx);
-    await tx`alter table audit_events enable trigger audit_events_no_update_or_delete`;
-  });
-}
-
-/** Puts the chain back exactly as it was before the tampering. */
 async function restore() {
-  await tamper(async (tx) => {
-    await tx`delete from audit_events`;
-    await tx`insert into audit_events select * from audit_backup`;
-  });
+  await tamperer.restore();
   expect(await verify()).toMatchObject({ ok: true, firstBroken: null });
 }
 
-async function verifyCli() {
-  const env = { ...process.env, DATABASE_URL: world.database.url, HAIQIAO_MEDIA_WORKERS: '0', LOG_LEVEL: 'silent' };
-  try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'server/modules/audit/verify-cli.ts'], { env, cwd: process.cwd(), timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout: string; stderr: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const verifyCli = () => runAuditVerifyCli(world.database.url);
 
 beforeAll(async () => {
   world = await createTestWorld();
-  superuser = postgres(world.database.url, { max: 1, onnotice: () => {} });
+  tamperer = auditTamperer(world.database.url);
+  _superuser = tamperer.superuser;
 
   // A series of changes of many kinds, by staff and by a participant.
   const c = json(await mediator().post('/api/cases', sampleCase));
@@ -93,10 +74,10 @@ beforeAll(async () => {
     password: testPassword,
   });
 
-  await superuser`create table audit_backup as select * from audit_events`;
+  await tamperer.keep();
 });
 afterAll(async () => {
-  await superuser?.end();
+  await tamperer?.end();
   await world?.close();
 });
 
@@ -163,7 +144,7 @@ describe('tampering by someone who disables the trigger is detected', () => {
   it('(a) changed data → hash_mismatch at that event; the CLI exits 1 naming the seq', async () => {
     const n = await eventCount();
     const k = Math.floor(n / 2);
-    await tamper((tx) => tx`update audit_events set data = data || '{"claimedAmountFen": 1}'::jsonb where seq = ${k}`);
+    await tamperer.tamper((tx) => tx`update audit_events set data = data || '{"claimedAmountFen": 1}'::jsonb where seq = ${k}`);
     const result = await verify();
     expect(result).toEqual({ ok: false, checked: k - 1, firstBroken: { seq: k, eventId: (await eventAt(k)).id, reason: 'hash_mismatch' } });
 
@@ -176,14 +157,14 @@ describe('tampering by someone who disables the trigger is detected', () => {
 
   it('(b) changed prev_hash → previous_hash_mismatch at that event', async () => {
     const k = 5;
-    await tamper((tx) => tx`update audit_events set prev_hash = ${'f'.repeat(64)} where seq = ${k}`);
+    await tamperer.tamper((tx) => tx`update audit_events set prev_hash = ${'f'.repeat(64)} where seq = ${k}`);
     expect(await verify()).toEqual({ ok: false, checked: k - 1, firstBroken: { seq: k, eventId: (await eventAt(k)).id, reason: 'previous_hash_mismatch' } });
     await restore();
   });
 
   it('(c) a deleted middle event → sequence_gap at the event after it', async () => {
     const k = Math.floor((await eventCount()) / 2);
-    await tamper((tx) => tx`delete from audit_events where seq = ${k}`);
+    await tamperer.tamper((tx) => tx`delete from audit_events where seq = ${k}`);
     expect(await verify()).toEqual({ ok: false, checked: k - 1, firstBroken: { seq: k + 1, eventId: (await eventAt(k + 1)).id, reason: 'sequence_gap' } });
     const cli = await verifyCli();
     expect(cli.code).toBe(1);
@@ -196,7 +177,7 @@ describe('tampering by someone who disables the trigger is detected', () => {
     const [event] = await world.database.db.select().from(auditEvents).where(sql`${auditEvents.seq} = ${k}`);
     const forged = { ...event!, data: { ...event!.data, forged: true } };
     const forgedHash = hashOf(forged);
-    await tamper((tx) => tx`update audit_events set data = ${tx.json(forged.data as postgres.JSONValue)}, hash = ${forgedHash} where seq = ${k}`);
+    await tamperer.tamper((tx) => tx`update audit_events set data = ${tx.json(forged.data as postgres.JSONValue)}, hash = ${forgedHash} where seq = ${k}`);
     expect(await verify()).toEqual({ ok: false, checked: k, firstBroken: { seq: k + 1, eventId: (await eventAt(k + 1)).id, reason: 'previous_hash_mismatch' } });
     await restore();
   });
@@ -207,7 +188,7 @@ describe('tampering by someone who disables the trigger is detected', () => {
     ['a changed type', "type = 'case.updated'"],
   ])('(e) %s on the last event → hash_mismatch', async (_what, assignment) => {
     const n = await eventCount();
-    await tamper((tx) => tx.unsafe(`update audit_events set ${assignment} where seq = ${n}`));
+    await tamperer.tamper((tx) => tx.unsafe(`update audit_events set ${assignment} where seq = ${n}`));
     expect(await verify()).toEqual({ ok: false, checked: n - 1, firstBroken: { seq: n, eventId: (await eventAt(n)).id, reason: 'hash_mismatch' } });
     await restore();
   });
