@@ -16,6 +16,10 @@
 #   HAIQIAO_TURN_TLS_CERT, HAIQIAO_TURN_TLS_KEY
 #                             PEM certificate (chain) and key for the TURN host name; unset: a
 #                             self-signed pair is made once in $HAIQIAO_DATA_DIR/turn/
+#   HAIQIAO_TURN_PEER_IPS     comma-separated addresses relayed media may go to: mediasoup's
+#                             (default: HAIQIAO_RTC_ANNOUNCED_ADDRESS when it is an IP). Every
+#                             private, link-local and special range is refused otherwise, so a
+#                             participant's credential cannot reach into the server's networks
 #   HAIQIAO_TURN_ALLOW_LOOPBACK_PEERS
 #                             1: allow relaying to 127.x (mediasoup on loopback, one-machine setups)
 #   HAIQIAO_DATA_DIR          default ./data
@@ -79,6 +83,18 @@ args=(
   --log-file stdout --simple-log
 )
 [ -n "${HAIQIAO_TURN_RELAY_IP:-}" ] && args+=(--relay-ip "$HAIQIAO_TURN_RELAY_IP")
+# A TURN credential must not open a path into the networks behind this server (cloud metadata,
+# databases, other hosts): only mediasoup's own address is an allowed peer among these ranges.
+for range in 0.0.0.0-0.255.255.255 10.0.0.0-10.255.255.255 100.64.0.0-100.127.255.255 \
+  169.254.0.0-169.254.255.255 172.16.0.0-172.31.255.255 192.0.0.0-192.0.0.255 \
+  192.168.0.0-192.168.255.255 198.18.0.0-198.19.255.255 240.0.0.0-255.255.255.255 \
+  '::-::ffff:ffff:ffff' 'fc00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' 'fe80::-febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff'; do
+  args+=(--denied-peer-ip "$range")
+done
+peers=${HAIQIAO_TURN_PEER_IPS:-}
+if [ -z "$peers" ] && [[ "${HAIQIAO_RTC_ANNOUNCED_ADDRESS:-}" =~ ^[0-9.]+$|: ]]; then peers=$HAIQIAO_RTC_ANNOUNCED_ADDRESS; fi
+IFS=, read -ra peer_list <<< "$peers"
+for peer in "${peer_list[@]}"; do [ -n "$peer" ] && args+=(--allowed-peer-ip "$peer"); done
 [ "${HAIQIAO_TURN_ALLOW_LOOPBACK_PEERS:-0}" = 1 ] && args+=(--allow-loopback-peers)
 
 printf '[turn] coturn: TURN over TLS on %s:%s, realm %s\n' "$listen_ip" "$port" "$realm"

@@ -66,7 +66,9 @@ describe.skipIf(!runsAsRoot)('TURN over TLS when UDP is blocked', () => {
   beforeAll(async () => {
     ns = NetworkNamespace.create();
     // coturn listens on the namespace's host end and relays to mediasoup on the same address.
-    turn = await startTurnServer({ listenIp: ns.hostAddress, relayIp: ns.hostAddress });
+    // mediasoup listens on the host side of the namespace, a private address (10.231.x) that
+    // turn-server.sh denies like every private range unless named here: without peerIps no media flows.
+    turn = await startTurnServer({ listenIp: ns.hostAddress, relayIp: ns.hostAddress, peerIps: [ns.hostAddress] });
     server = await startE2eServer({ media: { announcedAddress: ns.hostAddress }, turn: { secret: turn.secret, urls: [turn.url], ttlSeconds: 600 } });
     httpPort = Number(new URL(server.baseUrl).port);
     // mediasoup and the web server are on loopback: a plain (no delay) relay makes them

@@ -43,7 +43,7 @@ async function accepting(host: string, port: number): Promise<boolean> {
   });
 }
 
-export async function startTurnServer(options: { listenIp: string; relayIp?: string; allowLoopbackPeers?: boolean }): Promise<TurnServer> {
+export async function startTurnServer(options: { listenIp: string; relayIp?: string; allowLoopbackPeers?: boolean; /** mediasoup's addresses: the only private ones relayed media may reach */ peerIps?: string[] }): Promise<TurnServer> {
   const secret = randomBytes(24).toString('base64url');
   const port = await freePort(options.listenIp);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-turn-'));
@@ -57,6 +57,7 @@ export async function startTurnServer(options: { listenIp: string; relayIp?: str
       HAIQIAO_DATA_DIR: dataDir,
       ...(options.relayIp ? { HAIQIAO_TURN_RELAY_IP: options.relayIp } : {}),
       ...(options.allowLoopbackPeers ? { HAIQIAO_TURN_ALLOW_LOOPBACK_PEERS: '1' } : {}),
+      HAIQIAO_TURN_PEER_IPS: (options.peerIps ?? []).join(','),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
