@@ -9,13 +9,20 @@ bash scripts/setup.sh
 . scripts/node-env.sh
 haiqiao_use_node
 if [ -z "${HAIQIAO_TURN_SECRET:-}" ] || [ "${HAIQIAO_TURN_START:-1}" = 0 ]; then
-  exec npx --no -- tsx server/main.ts "$@"
+  exec node_modules/.bin/tsx server/main.ts "$@"
 fi
 bash scripts/turn-server.sh &
 turn_pid=$!
-trap 'kill "$turn_pid" 2> /dev/null || true' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 sleep 1
 kill -0 "$turn_pid" 2> /dev/null || { echo "[start] coturn did not start (see above)" >&2; exit 1; }
-npx --no -- tsx server/main.ts "$@"
+node_modules/.bin/tsx server/main.ts "$@" &
+server_pid=$!
+# bash runs traps only between commands: wait in the background-and-wait form, and pass a stop
+# on to the server (which closes gracefully) and to coturn.
+trap 'kill -TERM "$server_pid" 2> /dev/null || true' INT TERM
+trap 'kill "$turn_pid" 2> /dev/null || true' EXIT
+status=0
+wait "$server_pid" || status=$?
+# A signal interrupts the first wait; wait again for the server to finish closing.
+kill -0 "$server_pid" 2> /dev/null && { wait "$server_pid" || status=$?; }
+exit "$status"

@@ -44,7 +44,7 @@ class I18n {
 
   constructor() {
     this.applyToDocument();
-    if (this.locale === 'en') void this.#loadEnglish();
+    if (this.locale === 'en') this.#loadEnglish();
   }
 
   setLocale(locale: Locale): void {
@@ -55,14 +55,20 @@ class I18n {
       // not persisted; still switched for this page
     }
     this.applyToDocument();
-    if (locale === 'en') void this.#loadEnglish();
+    if (locale === 'en') this.#loadEnglish();
   }
 
-  async #loadEnglish(): Promise<void> {
+  #loadEnglish(): void {
     if (this.#en) return;
-    const { enEnums, enMessages } = await import('./locales/en');
-    this.#en = { messages: enMessages, enums: enEnums };
-    this.applyToDocument();
+    import('./locales/en').then(
+      ({ enEnums, enMessages }) => {
+        this.#en = { messages: enMessages, enums: enEnums };
+        this.applyToDocument();
+      },
+      // The chunk did not arrive (offline, or a tab older than a deploy): stay in Chinese; the
+      // next switch to English tries again.
+      () => {},
+    );
   }
 
   get #english(): EnglishStrings | null {
