@@ -14,6 +14,9 @@ export interface AgreementFixture {
   agentToken: string;
   agentParticipantId: string;
   vesselId: string;
+  /** The mediation session both links are for, and the agent's invitation (to revoke it). */
+  sessionId: string;
+  agentInvitationId: string;
 }
 
 /** A collision case in mediation: a fisherman (ID on file) against a shipping company whose lawyer may sign. */
@@ -39,16 +42,19 @@ export async function agreementFixture(world: TestWorld): Promise<AgreementFixtu
   const fisherman = json(await mediator.post(`/api/cases/${created.id}/participants`, { role: 'party', displayName: '陈阿海', partyId: created.parties[0].id }));
   const agent = json(await mediator.post(`/api/cases/${created.id}/participants`, { role: 'agent', displayName: '李律师', representsPartyId: created.parties[1].id }));
   const session = json(await mediator.post(`/api/cases/${created.id}/sessions`, { title: '调解', scheduledAt: '2026-11-25T06:00:00Z' }));
-  const token = async (participantId: string) =>
-    json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId, expiresInHours: 720 })).link.split('/j/')[1] as string;
+  const invite = async (participantId: string) => json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId, expiresInHours: 720 }));
+  const fishermanInvitation = await invite(fisherman.id);
+  const agentInvitation = await invite(agent.id);
   return {
     caseId: created.id,
     fishermanPartyId: created.parties[0].id,
     companyPartyId: created.parties[1].id,
-    fishermanToken: await token(fisherman.id),
-    agentToken: await token(agent.id),
+    fishermanToken: fishermanInvitation.link.split('/j/')[1] as string,
+    agentToken: agentInvitation.link.split('/j/')[1] as string,
     agentParticipantId: agent.id,
     vesselId: created.vessels[0].id,
+    sessionId: session.id,
+    agentInvitationId: agentInvitation.invitation.id,
   };
 }
 
