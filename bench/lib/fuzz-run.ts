@@ -96,7 +96,6 @@ const evidenceRead = /^\/api\/evidence\/[^/?]+\/(content|pages\/[^/?]+)(\?|$)/;
  */
 export async function fuzzState(world: TestWorld) {
   const { tables, files } = await worldState(world);
-  const { sql } = await import('drizzle-orm');
   const other = rowsOf<{ n: number; d: string }>(
     await world.database.db.execute(
       sql.raw(`select count(*)::int as n, coalesce(md5(string_agg(md5(t::text), '' order by md5(t::text))), '') as d from audit_events t where type not in ('evidence.viewed', 'evidence.downloaded')`),
@@ -176,4 +175,3 @@ export async function fuzzSockets(fw: FuzzWorld, seed: number, perPair: number, 
   return t;
 }
 
-export { worldState };

@@ -109,7 +109,7 @@ function wrongTypeFor(schema: JsonSchema | undefined, pick: <T>(xs: readonly T[]
     ...(types.has('number') || types.has('integer') ? [] : [42, -1, 2 ** 63]),
     ...(types.has('integer') ? [1.5, 2 ** 53 + 2, -(2 ** 31) - 1, 2_147_483_648, 1e308] : []),
     ...(types.has('boolean') ? [] : [true]),
-    ...(types.has('object') ? [] : [{ $gt: '' }, { __proto__: { admin: true } }]),
+    ...(types.has('object') ? [] : [{ $gt: '' }, JSON.parse('{"__proto__":{"admin":true}}')]),
     ...(types.has('array') ? [] : [[1, 2, 3]]),
     ...(types.has('null') ? [] : [null]),
   ];

@@ -60,12 +60,12 @@ const RETRY_MAX_MS = 30_000;
  * resolveWorkerBinary()) are the same version. Every createWorker() is then given that binary
  * explicitly (`workerBin`, per worker since mediasoup 3.2x), so what runs is what was checked.
  */
-async function loadMediasoup(bin: WorkerBinary): Promise<{ ms: Mediasoup; bin: WorkerBinary }> {
+async function loadMediasoup(bin: WorkerBinary): Promise<Mediasoup> {
   const ms = await import('mediasoup');
   if (ms.version !== bin.version) {
     throw new Error(`mediasoup ${ms.version} is loaded but the worker binary is for ${bin.version}`);
   }
-  return { ms, bin };
+  return ms;
 }
 
 export class WorkerPool {
@@ -94,8 +94,8 @@ export class WorkerPool {
     if (!Number.isInteger(options.size) || options.size < 1) {
       throw new RangeError(`WorkerPool size must be a positive integer, got ${options.size}`);
     }
-    const { ms, bin } = await loadMediasoup(resolveWorkerBinary());
-    const pool = new WorkerPool(ms, bin.path, options);
+    const bin = resolveWorkerBinary();
+    const pool = new WorkerPool(await loadMediasoup(bin), bin.path, options);
     try {
       await Promise.all(Array.from({ length: options.size }, (_, slot) => pool.#spawn(slot)));
     } catch (error) {

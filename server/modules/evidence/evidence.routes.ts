@@ -55,7 +55,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
     service.shareEvidence(app.ctx, requireCaller(request), request.params.evidenceId, request.body.sharedWith),
   );
 
-  // Every use of the bytes is audited (custody) before they are served: by the caller when the
+  // Every use of the bytes is audited (custody) once they are read and before they are served: by the caller when the
   // request carries a login or invitation, else by whom the signed link was made for.
   app.get(
     '/evidence/:evidenceId/content',
@@ -67,8 +67,10 @@ export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
       const caller = signed ? null : requireCaller(request);
       const row = await service.evidenceFor(app.ctx, caller, evidenceId, signed);
       const actor = caller ? service.custodyActorOf(caller) : (service.actorOfViewerKey(request.query.by) ?? { kind: 'system' as const });
+      // Read first: a file that cannot be read was not viewed; recorded before a byte is sent.
+      const bytes = await service.evidenceBytes(app.ctx, row);
       await service.recordCustody(app.ctx, row, download ? 'evidence.downloaded' : 'evidence.viewed', actor, { via: caller ? 'login' : 'signed_link' });
-      return sendFile(reply, await service.evidenceBytes(app.ctx, row), row.contentType, row.fileName, download);
+      return sendFile(reply, bytes, row.contentType, row.fileName, download);
     },
   );
 

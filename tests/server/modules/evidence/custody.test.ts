@@ -102,12 +102,18 @@ describe('evidence custody', () => {
     expect((await party.call('lobby:wait', {})).ok).toBe(true);
     expect((await host.call('host:admit', { peerId: joined.data.peerId })).ok).toBe(true);
 
+    const onScreen = party.next('room:state', (s) => s.evidence?.evidenceId === evidenceId);
     const shown = await host.call('host:show-evidence', { evidenceId: evidenceId as never, page: 1 });
     expect(shown.ok, JSON.stringify(shown)).toBe(true);
-    const last = (await custody()).items.at(-1);
+    const history = (await custody()).items;
+    const last = history.at(-1);
     expect(last).toMatchObject({ type: 'evidence.shown', actor: { kind: 'staff', name: 'mediator' }, sha256: sha256(png), page: 1 });
     expect(last.audience).toEqual(expect.arrayContaining(['陈阿海']));
-    // The room's page link itself is not recorded again per viewer: the showing covers it.
+    // The room's page link, fetched by each person in the room, is not recorded again per viewer:
+    // the showing covers it.
+    const { url } = (await onScreen).evidence!;
+    expect((await get(url)).statusCode).toBe(200);
+    expect((await custody()).items.length).toBe(history.length);
   });
 
   it('the custody history is for staff who may see the item', async () => {
