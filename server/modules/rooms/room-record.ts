@@ -134,6 +134,9 @@ export class RoomRecord {
       const audit = (type: AuditEventType, data: Record<string, unknown>) =>
         appendAuditEvent(tx, { type, caseId: session?.caseId ?? null, actor: actorOfRow(row), data: { sessionId: row.sessionId, attendanceId: row.id, method, ...data } });
       const codeSpent = method === 'one_time_code' && row.oneTimeCodeFailures >= maxCodeGuesses;
+      // Decided on the locked row, not on the one the method was chosen from: guesses sent in
+      // parallel, or one in flight when the host issued a code, find the ID route closed here.
+      if (method === 'id_last4' && row.identityFailures >= maxIdentityFailures) return { ok: false, failures: row.identityFailures, codeVoid: false };
       if (!codeSpent && (await matches(row, tx))) {
         await repo.updateAttendance(tx, row.id, { identityMethod: method, identityVerifiedAt: this.now(), oneTimeCodeHash: null });
         await audit('attendance.identity_confirmed', {});

@@ -23,7 +23,6 @@ function open(auth: Parameters<typeof connectSocket>[1]) {
   return socket;
 }
 
-const _tokenOf = (link: string) => link.split('/j/')[1]!;
 const deviceCheck = { rttMs: 40, downKbps: 2000, upKbps: 900, hasCamera: true, hasMicrophone: true };
 const fishermanId = { name: '陈阿海', last4: sampleResidentId.slice(-4) };
 
@@ -280,6 +279,25 @@ describe('guesses are counted in the database and capped', () => {
     expect(await back.socket.call('identity:confirm', { method: 'id_last4', ...fishermanId })).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED', field: 'method' } });
     const [row] = await query<{ identity_failures: number }>(sql`select identity_failures from attendances where id = ${fisherman.peerId}`);
     expect(row!.identity_failures).toBe(5);
+  });
+
+  it('five wrong ID numbers at most, even sent all at once; then even the right digits are refused', async () => {
+    const f = await fixture();
+    await hostIn(f);
+    const fisherman = await enter(f.fishermanToken);
+    // Ten: as many as one connection may send before the socket gate steps in, so all reach the check.
+    const wrong = [...Array(10)].map((_, i) => String(1000 + i));
+    const answers = await Promise.all(wrong.map((last4) => fisherman.socket.call('identity:confirm', { method: 'id_last4', name: '陈阿海', last4 })));
+    expect(answers.every((a) => !a.ok && a.error.code === 'IDENTITY_REJECTED')).toBe(true);
+    const [row] = await query<{ identity_failures: number; identity_verified_at: Date | null }>(
+      sql`select identity_failures, identity_verified_at from attendances where id = ${fisherman.peerId}`,
+    );
+    expect(row).toEqual({ identity_failures: 5, identity_verified_at: null });
+    // Only five guesses were evaluated and counted: the rest found the route closed on the locked row.
+    expect((await auditTypes(f.sessionId)).filter((t) => t === 'attendance.identity_failed')).toHaveLength(5);
+    const again = await resume(fisherman.resumeToken, f.fishermanToken);
+    expect(await again.socket.call('identity:confirm', { method: 'id_last4', ...fishermanId })).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED' } });
+    expect((await auditTypes(f.sessionId)).filter((t) => t === 'attendance.identity_confirmed')).toHaveLength(0);
   });
 
   it('a one-time code survives five wrong guesses at most, even sent all at once; then the right code fails too until a new one is issued', async () => {
