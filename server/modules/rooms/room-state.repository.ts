@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import type { AttendanceState } from '../../../shared/domain/attendance';
 import type { Db } from '../../db/client';
 import { attendances, liveRooms, roomCaucuses } from '../../db/schema';
 
@@ -78,10 +79,10 @@ export async function lockAttendance(db: Db, id: string) {
 }
 
 /** Attendances of a session in the given states (a rebuilt room holds only those still present). */
-export function listInStates(db: Db, sessionId: string, states: (typeof attendances.$inferSelect)['state'][]) {
+export function listInStates(db: Db, sessionId: string, states: readonly AttendanceState[]) {
   return db
     .select()
     .from(attendances)
-    .where(and(eq(attendances.sessionId, sessionId), inArray(attendances.state, states)))
+    .where(and(eq(attendances.sessionId, sessionId), inArray(attendances.state, [...states])))
     .orderBy(asc(attendances.createdAt), asc(attendances.id));
 }
