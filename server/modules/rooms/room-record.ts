@@ -35,7 +35,14 @@ export class RoomRecord {
     return this.db.transaction(async (tx) => {
       const moved = await repo.moveAttendance(tx, row.id, row.state, { ...values, state: to });
       if (!moved) throw conflict('changed meanwhile; try again');
-      await appendAuditEvent(tx, { type, caseId, actor: actorOf(row), data: { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...data } });
+      // Out of the room is out of the spotlight, in the record too: else it returns with them.
+      const unspotlit = !isPresent(to) && (await state.clearSpotlightOf(tx, row.sessionId, row.id, this.now()));
+      await appendAuditEvent(tx, {
+        type,
+        caseId,
+        actor: actorOf(row),
+        data: { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...(unspotlit ? { spotlightCleared: true } : {}), ...data },
+      });
       return moved;
     });
   }

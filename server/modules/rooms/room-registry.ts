@@ -64,7 +64,6 @@ export class RoomRegistry {
     const room = new LiveRoom(session.id, session.caseId, found!.case.number, session.title, session.status);
     room.restore(saved, caucuses);
     for (const row of rows) room.peerFromRow(row);
-    if (room.spotlightPeerId && room.peers.get(room.spotlightPeerId)?.state !== 'admitted') room.spotlightPeerId = null;
     this.#rooms.set(sessionId, room);
     for (const peer of room.peers.values()) this.onRestoredPeer(room, peer);
     return room;

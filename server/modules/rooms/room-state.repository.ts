@@ -21,6 +21,16 @@ export async function saveLiveRoom(db: Db, sessionId: string, values: Partial<Pi
   return row!;
 }
 
+/** Takes the spotlight off someone no longer in the room; whether they had it. */
+export async function clearSpotlightOf(db: Db, sessionId: string, attendanceId: string, at: Date) {
+  const rows = await db
+    .update(liveRooms)
+    .set({ spotlightAttendanceId: null, updatedAt: at })
+    .where(and(eq(liveRooms.sessionId, sessionId), eq(liveRooms.spotlightAttendanceId, attendanceId)))
+    .returning({ sessionId: liveRooms.sessionId });
+  return rows.length > 0;
+}
+
 export function listOpenCaucuses(db: Db, sessionId: string) {
   return db
     .select()

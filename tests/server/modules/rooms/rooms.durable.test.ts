@@ -187,6 +187,26 @@ describe('host decisions survive a restart', () => {
     expect(await auditTypes(f.sessionId)).toContain('room.spotlight_changed');
   });
 
+  it('spotlight: someone spotlit who left and was admitted again is not spotlit after the restart', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await fishermanAdmitted(f, host.socket);
+    expect(await host.socket.call('host:spotlight', { peerId: fisherman.peerId })).toEqual({ ok: true, data: {} });
+    expect(await fisherman.socket.call('room:leave', {})).toEqual({ ok: true, data: {} });
+    const [saved] = await query<{ spotlight_attendance_id: string | null }>(sql`select spotlight_attendance_id from live_rooms where session_id = ${f.sessionId}`);
+    expect(saved!.spotlight_attendance_id).toBeNull();
+    // Back through the lobby (identity and device check are kept) and admitted again.
+    const again = await enter(f.fishermanToken);
+    expect(again.peerId).toBe(fisherman.peerId);
+    expect(await again.socket.call('lobby:wait', {})).toMatchObject({ ok: true, data: { state: 'lobby' } });
+    expect(await host.socket.call('host:admit', { peerId: fisherman.peerId })).toEqual({ ok: true, data: {} });
+
+    await restart();
+
+    expect((await resume(again.resumeToken)).view.spotlightPeerId).toBeNull();
+    expect((await hostBack(f)).view.spotlightPeerId).toBeNull();
+  });
+
   it('screen permission: granted stays granted, and the server accepts the share', async () => {
     const f = await fixture();
     const host = await hostIn(f);
