@@ -148,7 +148,7 @@ describe('host decisions survive a restart', () => {
     expect(peerIn(back.view, fisherman.peerId)!.hostMuted).toEqual({ audio: true, video: false });
     expect((await back.socket.call('media:start', {})).ok).toBe(true);
     expect(world.app.rooms.roomOf(f.sessionId)!.media!.isHostMuted(fisherman.peerId, 'audio')).toBe(true);
-    // Their own unpause cannot lift it: the server holds the mute.
+    // Only the host lifts it, and that is durable too.
     const hostAgain = (await hostBack(f)).socket;
     expect(await hostAgain.call('host:mute', { peerId: fisherman.peerId, kind: 'audio', muted: false })).toEqual({ ok: true, data: {} });
     await restart();
@@ -207,7 +207,7 @@ describe('host decisions survive a restart', () => {
     expect((await hostBack(f)).view.spotlightPeerId).toBeNull();
   });
 
-  it('screen permission: granted stays granted, and the server accepts the share', async () => {
+  it('screen permission: granted stays granted, in the view and in the live room', async () => {
     const f = await fixture();
     const host = await hostIn(f);
     const fisherman = await fishermanAdmitted(f, host.socket);
