@@ -18,6 +18,13 @@ export const attendanceMachine = defineMachine(attendanceStates, {
   left: ['lobby', 'admitted'],
 });
 
+/** Still in the session (the lobby included): not refused, removed or gone. */
+export const presentStates = ['joining', 'lobby', 'admitted'] as const satisfies readonly AttendanceState[];
+
+export function isPresent(state: AttendanceState): boolean {
+  return (presentStates as readonly AttendanceState[]).includes(state);
+}
+
 export const identityMethods = ['id_last4', 'one_time_code', 'staff_login'] as const;
 export type IdentityMethod = (typeof identityMethods)[number];
 

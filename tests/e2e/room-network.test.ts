@@ -31,6 +31,8 @@ import {
   spaceOf,
 } from './room-support';
 
+const mediaStateOf = (page: Person['page']) => page.evaluate(() => ((window as any).__haiqiaoRoom?.mediaState ?? null) as string | null);
+
 describe('weak and broken links in the browser', () => {
   let server: E2eServer;
   let browser: Browser;
@@ -117,6 +119,8 @@ describe('weak and broken links in the browser', () => {
     // alone: under investigation, see the stop's closing note.)
     await expect.poll(() => fisherman.page.getByTestId('audio-only-toggle').getAttribute('data-audio-only'), { timeout: 30_000, interval: 250 }).toBe('false');
     await expect.poll(() => server.app.rooms.roomOf(fixture.sessionId)!.media!.producersOf(ids.fisherman!).map((p) => p.kind).sort(), { timeout: 30_000, interval: 250 }).toEqual(['audio', 'video']);
+    // And the server sends them video again: their page has video consumers once more.
+    await expect.poll(async () => (await inbound(fisherman.page)).filter((c) => c.kind === 'video').length, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
     expect([...mediator.errors, ...fisherman.errors]).toEqual([]);
   }, 90_000);
 
@@ -144,6 +148,12 @@ describe('weak and broken links in the browser', () => {
     expect(await spaceOf(fisherman.page)).toBe(caucus);
     expect(await spaceOf(host)).toBe('joint');
     await expect.poll(() => media()?.spaceOf(ids.fisherman!), { timeout: 30_000, interval: 200 }).toBe(caucus);
+    // Zero below means separation only once media runs again on both pages and both send:
+    // before that it would hold for any room.
+    await expect.poll(() => mediaStateOf(fisherman.page), { timeout: 30_000, interval: 200 }).toBe('ready');
+    await expect.poll(() => mediaStateOf(host), { timeout: 30_000, interval: 200 }).toBe('ready');
+    await expect.poll(() => media()?.producersOf(ids.mediator!).map((p) => p.kind).sort(), { timeout: 30_000, interval: 200 }).toEqual(['audio', 'video']);
+    await expect.poll(() => media()?.producersOf(ids.fisherman!).map((p) => p.kind), { timeout: 30_000, interval: 200 }).toContain('video');
     expect(await bytesFrom(fisherman.page, ids.mediator!, 2_000)).toEqual({ consumers: 0, bytes: 0 });
     expect(await bytesFrom(host, ids.fisherman!, 2_000)).toEqual({ consumers: 0, bytes: 0 });
     // The mute holds: on the server, in the mediator's host panel and on the fisherman's own page.

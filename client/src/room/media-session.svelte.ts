@@ -139,7 +139,7 @@ export class MediaSession {
       if (gen !== this.#gen || !this.owner.inRoom()) return;
       console.warn('media start failed', error);
       this.state = 'failed';
-      if (this.owner.inRoom()) this.#retry = setTimeout(() => this.restart(), 5_000);
+      this.#retry = setTimeout(() => this.restart(), 5_000);
     });
   }
 
@@ -250,8 +250,12 @@ export class MediaSession {
         // A short blip often heals by itself; if not, new ICE credentials on the same transport.
         this.#iceTimers.set(transport.id, setTimeout(() => void this.#restartIce(transport, gen), iceRestartDelayMs));
       } else if (state === 'failed') {
-        this.#ice.transportFailed(this.#iceServers);
-        if (this.owner.inRoom()) this.restart();
+        // Only a failure while signalling is up says something about the media path; one during
+        // an outage must not push this client to relay-only for good.
+        if (this.owner.inRoom()) {
+          this.#ice.transportFailed(this.#iceServers);
+          this.restart();
+        }
       }
     });
   }

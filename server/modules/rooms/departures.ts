@@ -55,7 +55,7 @@ export class Departures {
 
   async markLeft(room: LiveRoom, peer: RoomPeer) {
     if (attendanceMachine.canTransition(peer.state, 'left')) {
-      room.peerFromRow(await this.ctx.record.moveFromCurrent(peer, 'left', { leftAt: this.ctx.deps.now() }, 'attendance.left'));
+      room.peerFromRow(await this.ctx.record.moveFromCurrent(room, peer, 'left', { leftAt: this.ctx.deps.now() }, 'attendance.left'));
     }
     room.media?.removePeer(peer.peerId);
     peer.handRaised = false;
@@ -84,7 +84,7 @@ export class Departures {
     this.ctx.views.drop(room);
     for (const peer of [...room.peers.values()]) {
       if (peer.graceTimer) clearTimeout(peer.graceTimer);
-      if (attendanceMachine.canTransition(peer.state, 'left')) await this.ctx.record.moveFromCurrent(peer, 'left', { leftAt: this.ctx.deps.now() }, 'attendance.left');
+      if (attendanceMachine.canTransition(peer.state, 'left')) await this.ctx.record.moveFromCurrent(room, peer, 'left', { leftAt: this.ctx.deps.now() }, 'attendance.left');
       if (peer.socketId) {
         this.ctx.registry.tell(peer, 'session:ended', { reason });
         this.ctx.deps.notifier.disconnect(peer.socketId, reason);
@@ -118,10 +118,10 @@ export class Departures {
       }
       let current: repo.AttendanceRow | undefined = row;
       if (attendanceMachine.canTransition(row.state, 'left')) {
-        current = await record.move(row, 'left', { leftAt: now() }, 'attendance.left', { cause: withdrawal.cause }).catch(async (err: unknown) => {
+        current = await record.move(row, 'left', { leftAt: now() }, 'attendance.left', withdrawal.caseId, { cause: withdrawal.cause }).catch(async (err: unknown) => {
           // Moved meanwhile (admitted, left): once more from where it is now.
           const fresh = await repo.findAttendance(db, row.id);
-          if (fresh && attendanceMachine.canTransition(fresh.state, 'left')) return record.move(fresh, 'left', { leftAt: now() }, 'attendance.left', { cause: withdrawal.cause });
+          if (fresh && attendanceMachine.canTransition(fresh.state, 'left')) return record.move(fresh, 'left', { leftAt: now() }, 'attendance.left', withdrawal.caseId, { cause: withdrawal.cause });
           if (fresh) return fresh;
           throw err;
         });

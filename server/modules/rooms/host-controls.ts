@@ -9,7 +9,7 @@ import type { Departures } from './departures';
 import { jointSpace, type LiveRoom, type RoomPeer } from './live-room';
 import { mediaCall } from './media-signalling';
 import type { RoomContext } from './room-context';
-import { actorOfPeer } from './room-record';
+import { actorOf } from './room-record';
 import type { Connection } from './room-types';
 
 const oneTimeCodeMinutes = 15;
@@ -28,7 +28,7 @@ export class HostControls {
     const { room } = this.ctx.registry.hostOf(conn);
     const target = this.ctx.registry.target(room, peerId);
     if (target.state !== 'lobby') throw conflict(`${target.displayName} is not waiting in the lobby`);
-    room.peerFromRow(await this.ctx.record.moveFromCurrent(target, 'admitted', { admittedAt: this.ctx.deps.now() }, 'attendance.admitted'));
+    room.peerFromRow(await this.ctx.record.moveFromCurrent(room, target, 'admitted', { admittedAt: this.ctx.deps.now() }, 'attendance.admitted'));
     this.ctx.registry.tell(target, 'attendance:changed', { state: 'admitted' });
     this.ctx.views.broadcast(room);
     return {};
@@ -38,7 +38,7 @@ export class HostControls {
     const { room } = this.ctx.registry.hostOf(conn);
     const target = this.ctx.registry.target(room, peerId);
     if (target.state !== 'lobby') throw conflict(`${target.displayName} is not waiting in the lobby`);
-    await this.ctx.record.moveFromCurrent(target, 'refused', { leftAt: this.ctx.deps.now() }, 'attendance.refused', { reason: reason ?? null });
+    await this.ctx.record.moveFromCurrent(room, target, 'refused', { leftAt: this.ctx.deps.now() }, 'attendance.refused', { reason: reason ?? null });
     this.departures.evict(room, target, 'refused', reason ?? 'the mediator did not admit you to this session');
     return {};
   }
@@ -49,7 +49,7 @@ export class HostControls {
     if (target.peerId === host.peerId) throw conflict('you cannot remove yourself');
     const to: AttendanceState = target.state === 'admitted' ? 'removed' : 'refused';
     if (!attendanceMachine.canTransition(target.state, to)) throw conflict(`${target.displayName} is not in the room`);
-    await this.ctx.record.moveFromCurrent(target, to, { leftAt: this.ctx.deps.now() }, to === 'removed' ? 'attendance.removed' : 'attendance.refused');
+    await this.ctx.record.moveFromCurrent(room, target, to, { leftAt: this.ctx.deps.now() }, to === 'removed' ? 'attendance.removed' : 'attendance.refused');
     this.departures.evict(room, target, to, 'the mediator removed you from this session');
     return {};
   }
@@ -105,7 +105,7 @@ export class HostControls {
 
   async changeSession(conn: Connection, { to }: { to: 'live' | 'paused' | 'ended' }) {
     const { room, peer } = this.ctx.registry.hostOf(conn);
-    const row = await this.ctx.deps.db.transaction((tx) => moveSession(tx, room.sessionId, to, actorOfPeer(peer)));
+    const row = await this.ctx.deps.db.transaction((tx) => moveSession(tx, room.sessionId, to, actorOf(peer)));
     room.status = row.status;
     if (row.status === 'ended') await this.departures.endRoom(room, 'the mediator ended the session');
     else this.ctx.views.broadcast(room);
@@ -154,7 +154,7 @@ export class HostControls {
       evidenceId,
       page,
       sessionId: room.sessionId,
-      actor: peer.staffUserId ? { kind: 'staff', staffUserId: peer.staffUserId } : { kind: 'participant', participantId: peer.participantId! },
+      actor: actorOf(peer),
       audience: room.admittedIn(jointSpace).map((p) => p.displayName),
     });
     room.evidence = { evidenceId, fileName: found.fileName, contentType: found.contentType, page, url: evidence!.url(evidenceId, page) };

@@ -1,4 +1,4 @@
-import type { AttendanceState } from '../../../shared/domain/attendance';
+import { type AttendanceState, isPresent } from '../../../shared/domain/attendance';
 import type { ParticipantRole } from '../../../shared/domain/participants';
 import type { SessionStatus } from '../../../shared/domain/sessions';
 import type { LinkQuality, PeerView, RoomState } from '../../../shared/realtime';
@@ -112,7 +112,7 @@ export class LiveRoom {
   viewFor(viewer: RoomPeer): RoomState {
     const sees = (p: RoomPeer) => {
       if (p.peerId === viewer.peerId) return true;
-      if (p.state === 'left' || p.state === 'refused' || p.state === 'removed') return false;
+      if (!isPresent(p.state)) return false;
       if (viewer.isHost) return true;
       return viewer.state === 'admitted' && p.state === 'admitted';
     };

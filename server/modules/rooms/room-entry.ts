@@ -9,7 +9,7 @@ import { loadSession, moveSession } from '../sessions/sessions.service';
 import * as repo from './attendance.repository';
 import type { MediaSignalling } from './media-signalling';
 import type { RoomContext } from './room-context';
-import { actorOfRow, maxCodeGuesses, maxIdentityFailures } from './room-record';
+import { actorOf, maxCodeGuesses, maxIdentityFailures } from './room-record';
 import type { Connection, SocketIdentity } from './room-types';
 
 /**
@@ -53,11 +53,11 @@ export class RoomEntry {
     }
     // The host enters straight into the room; a returning host after leaving does too.
     if (attendance.isHost && attendance.state !== 'admitted') {
-      attendance = await this.ctx.record.move(attendance, 'admitted', { admittedAt: now() }, 'attendance.admitted');
+      attendance = await this.ctx.record.move(attendance, 'admitted', { admittedAt: now() }, 'attendance.admitted', room.caseId);
     }
     if (attendance.isHost && room.status === 'scheduled') {
       const host = attendance;
-      room.status = (await db.transaction((tx) => moveSession(tx, room.sessionId, 'lobby', actorOfRow(host)))).status;
+      room.status = (await db.transaction((tx) => moveSession(tx, room.sessionId, 'lobby', actorOf(host)))).status;
     }
 
     const peer = room.peerFromRow(attendance);
@@ -85,7 +85,7 @@ export class RoomEntry {
       self: { displayName: peer.displayName, role: peer.role, isHost: peer.isHost },
       state: peer.state,
       session: { id: room.sessionId, caseId: room.caseId, title: room.title, status: room.status, caseNumber: room.caseNumber },
-      identityMethod: peer.identityVerified ? null : await this.#identityMethodFor(attendance),
+      identityMethod: peer.identityVerified ? null : await this.#identityMethodFor(attendance, room.caseId),
       deviceCheckDone: peer.networkTest !== null,
       mediaActive: room.media?.hasPeer(peer.peerId) ?? false,
       routerRtpCapabilities: await this.media.routerCapabilities(room),
@@ -106,10 +106,10 @@ export class RoomEntry {
     if (peer.identityVerified) return { verified: true };
     const row = await repo.findAttendance(this.ctx.deps.db, peer.peerId);
     if (!row) throw notFound('attendance');
-    const method = await this.#identityMethodFor(row);
+    const method = await this.#identityMethodFor(row, room.caseId);
     if (request.method !== method) throw new AppError('IDENTITY_REJECTED', `confirm with ${method}`, 'method');
-    const outcome = await this.ctx.record.checkIdentity(peer.peerId, method, (locked, tx) =>
-      method === 'id_last4' ? this.#matchesIdNumber(tx, locked, request) : this.#matchesCode(locked, request),
+    const outcome = await this.ctx.record.checkIdentity(room, peer.peerId, method, (locked, tx) =>
+      method === 'id_last4' ? this.#matchesIdNumber(tx, locked, room.caseId, request) : this.#matchesCode(locked, request),
     );
     if (!outcome.ok) {
       if (method === 'one_time_code') {
@@ -132,7 +132,7 @@ export class RoomEntry {
     if (!peer.identityVerified) throw new AppError('IDENTITY_REJECTED', 'confirm your identity first');
     if (!peer.networkTest) throw conflict('finish the device check first');
     if (room.locked) throw new AppError('ROOM_LOCKED', 'the mediator has locked this session; please wait and try again');
-    const row = await this.ctx.record.moveFromCurrent(peer, 'lobby', {}, 'attendance.lobby_entered');
+    const row = await this.ctx.record.moveFromCurrent(room, peer, 'lobby', {}, 'attendance.lobby_entered');
     room.peerFromRow(row);
     this.ctx.views.toHosts(room, peer);
     return { state: row.state };
@@ -172,20 +172,22 @@ export class RoomEntry {
     });
   }
 
-  async #identityMethodFor(row: repo.AttendanceRow): Promise<'id_last4' | 'one_time_code'> {
-    if (row.identityFailures >= maxIdentityFailures || !row.participantId) return 'one_time_code';
-    const { db } = this.ctx.deps;
-    const session = await findSession(db, row.sessionId);
-    const participant = session && (await findActiveParticipant(db, session.caseId, row.participantId));
-    const party = participant?.partyId ? await findParty(db, session!.caseId, participant.partyId) : undefined;
+  /** The party a participant's attendance speaks for (none for staff or a party-less role). */
+  async #partyOf(db: Db, row: repo.AttendanceRow, caseId: string) {
+    if (!row.participantId) return undefined;
+    const participant = await findActiveParticipant(db, caseId, row.participantId);
+    return participant?.partyId ? findParty(db, caseId, participant.partyId) : undefined;
+  }
+
+  async #identityMethodFor(row: repo.AttendanceRow, caseId: string): Promise<'id_last4' | 'one_time_code'> {
+    if (row.identityFailures >= maxIdentityFailures) return 'one_time_code';
+    const party = await this.#partyOf(this.ctx.deps.db, row, caseId);
     return party?.idNumberCiphertext ? 'id_last4' : 'one_time_code';
   }
 
-  async #matchesIdNumber(db: Db, row: repo.AttendanceRow, request: ClientRequest<'identity:confirm'>) {
-    if (request.method !== 'id_last4' || !row.participantId) return false;
-    const session = await findSession(db, row.sessionId);
-    const participant = session && (await findActiveParticipant(db, session.caseId, row.participantId));
-    const party = participant?.partyId ? await findParty(db, session!.caseId, participant.partyId) : undefined;
+  async #matchesIdNumber(db: Db, row: repo.AttendanceRow, caseId: string, request: ClientRequest<'identity:confirm'>) {
+    if (request.method !== 'id_last4') return false;
+    const party = await this.#partyOf(db, row, caseId);
     if (!party?.idNumberCiphertext) return false;
     const idNumber = this.ctx.deps.cipher.decrypt(party.idNumberCiphertext);
     const normalise = (s: string) => s.replace(/\s+/g, '');

@@ -1,9 +1,8 @@
-import { attendanceMachine, type AttendanceState } from '../../../shared/domain/attendance';
+import { attendanceMachine, type AttendanceState, isPresent } from '../../../shared/domain/attendance';
 import type { AuditActor, AuditEventType } from '../../../shared/domain/audit';
 import type { Db } from '../../db/client';
 import { conflict, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
-import { findSession } from '../sessions/sessions.repository';
 import * as repo from './attendance.repository';
 import type { LiveRoom, RoomPeer } from './live-room';
 import * as state from './room-state.repository';
@@ -12,12 +11,9 @@ export const maxIdentityFailures = 5;
 /** Wrong guesses one one-time code survives: then it is void and the mediator issues another. */
 export const maxCodeGuesses = 5;
 
-export function actorOfRow(row: repo.AttendanceRow): AuditActor {
-  return row.staffUserId ? { kind: 'staff', staffUserId: row.staffUserId } : { kind: 'participant', participantId: row.participantId! };
-}
-
-export function actorOfPeer(peer: RoomPeer): AuditActor {
-  return peer.staffUserId ? { kind: 'staff', staffUserId: peer.staffUserId } : { kind: 'participant', participantId: peer.participantId! };
+/** Who acted, for the audit trail: an attendance row or a peer (staff, or a participant). */
+export function actorOf({ staffUserId, participantId }: { staffUserId: string | null; participantId: string | null }): Extract<AuditActor, { kind: 'staff' | 'participant' }> {
+  return staffUserId ? { kind: 'staff', staffUserId } : { kind: 'participant', participantId: participantId! };
 }
 
 export type IdentityOutcome = { ok: true } | { ok: false; failures: number; codeVoid: boolean };
@@ -33,22 +29,28 @@ export class RoomRecord {
     private readonly now: () => Date,
   ) {}
 
-  /** An attendance state change along the attendance machine. */
-  async move(row: repo.AttendanceRow, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AuditEventType, data: Record<string, unknown> = {}) {
+  /** An attendance state change along the attendance machine (caseId: the session's, for the audit event). */
+  async move(row: repo.AttendanceRow, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AuditEventType, caseId: string, data: Record<string, unknown> = {}) {
     if (!attendanceMachine.canTransition(row.state, to)) throw conflict(`cannot go from ${row.state} to ${to}`);
     return this.db.transaction(async (tx) => {
       const moved = await repo.moveAttendance(tx, row.id, row.state, { ...values, state: to });
       if (!moved) throw conflict('changed meanwhile; try again');
-      const session = await findSession(tx, row.sessionId);
-      await appendAuditEvent(tx, { type, caseId: session?.caseId ?? null, actor: actorOfRow(row), data: { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...data } });
+      // Out of the room is out of the spotlight, in the record too: else it returns with them.
+      const unspotlit = !isPresent(to) && (await state.clearSpotlightOf(tx, row.sessionId, row.id, this.now()));
+      await appendAuditEvent(tx, {
+        type,
+        caseId,
+        actor: actorOf(row),
+        data: { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...(unspotlit ? { spotlightCleared: true } : {}), ...data },
+      });
       return moved;
     });
   }
 
-  async moveFromCurrent(peer: RoomPeer, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AuditEventType, data?: Record<string, unknown>) {
+  async moveFromCurrent(room: LiveRoom, peer: RoomPeer, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AuditEventType, data?: Record<string, unknown>) {
     const row = await repo.findAttendance(this.db, peer.peerId);
     if (!row) throw notFound('attendance');
-    return this.move(row, to, values, type, data);
+    return this.move(row, to, values, type, room.caseId, data);
   }
 
   async setLocked(room: LiveRoom, host: RoomPeer, locked: boolean) {
@@ -126,14 +128,16 @@ export class RoomRecord {
    * maxIdentityFailures, then only a code is accepted; code misses up to maxCodeGuesses, then the
    * code is void). Either way the outcome is committed with its audit event.
    */
-  async checkIdentity(peerId: string, method: 'id_last4' | 'one_time_code', matches: (row: repo.AttendanceRow, db: Db) => Promise<boolean> | boolean): Promise<IdentityOutcome> {
+  async checkIdentity(room: LiveRoom, peerId: string, method: 'id_last4' | 'one_time_code', matches: (row: repo.AttendanceRow, db: Db) => Promise<boolean> | boolean): Promise<IdentityOutcome> {
     return this.db.transaction(async (tx) => {
       const row = await state.lockAttendance(tx, peerId);
       if (!row) throw notFound('attendance');
-      const session = await findSession(tx, row.sessionId);
       const audit = (type: AuditEventType, data: Record<string, unknown>) =>
-        appendAuditEvent(tx, { type, caseId: session?.caseId ?? null, actor: actorOfRow(row), data: { sessionId: row.sessionId, attendanceId: row.id, method, ...data } });
+        appendAuditEvent(tx, { type, caseId: room.caseId, actor: actorOf(row), data: { sessionId: row.sessionId, attendanceId: row.id, method, ...data } });
       const codeSpent = method === 'one_time_code' && row.oneTimeCodeFailures >= maxCodeGuesses;
+      // Decided on the locked row, not on the one the method was chosen from: guesses sent in
+      // parallel, or one in flight when the host issued a code, find the ID route closed here.
+      if (method === 'id_last4' && row.identityFailures >= maxIdentityFailures) return { ok: false, failures: row.identityFailures, codeVoid: false };
       if (!codeSpent && (await matches(row, tx))) {
         await repo.updateAttendance(tx, row.id, { identityMethod: method, identityVerifiedAt: this.now(), oneTimeCodeHash: null });
         await audit('attendance.identity_confirmed', {});
@@ -156,11 +160,11 @@ export class RoomRecord {
   /** A host decision about someone still present in this session (not refused, removed or left). */
   async #updatePresent(tx: Db, room: LiveRoom, target: RoomPeer, values: Partial<repo.AttendanceRow>) {
     const row = await state.lockAttendance(tx, target.peerId);
-    if (!row || row.sessionId !== room.sessionId || !['joining', 'lobby', 'admitted'].includes(row.state)) throw conflict(`${target.displayName} is not in this session`);
+    if (!row || row.sessionId !== room.sessionId || !isPresent(row.state)) throw conflict(`${target.displayName} is not in this session`);
     return repo.updateAttendance(tx, row.id, values);
   }
 
   #audit(tx: Db, room: LiveRoom, host: RoomPeer, type: AuditEventType, data: Record<string, unknown>) {
-    return appendAuditEvent(tx, { type, caseId: room.caseId, actor: actorOfPeer(host), data: { sessionId: room.sessionId, ...data } });
+    return appendAuditEvent(tx, { type, caseId: room.caseId, actor: actorOf(host), data: { sessionId: room.sessionId, ...data } });
   }
 }

@@ -1,3 +1,4 @@
+import { presentStates } from '../../../shared/domain/attendance';
 import type { ServerEventName, ServerPayload } from '../../../shared/realtime';
 import { AppError, forbidden, notFound } from '../../errors';
 import { findCase } from '../cases/cases.repository';
@@ -58,12 +59,11 @@ export class RoomRegistry {
     const [saved, caucuses, rows] = await Promise.all([
       state.findLiveRoom(db, sessionId),
       state.listOpenCaucuses(db, sessionId),
-      state.listInStates(db, sessionId, ['joining', 'lobby', 'admitted']),
+      state.listInStates(db, sessionId, presentStates),
     ]);
     const room = new LiveRoom(session.id, session.caseId, found!.case.number, session.title, session.status);
     room.restore(saved, caucuses);
     for (const row of rows) room.peerFromRow(row);
-    if (room.spotlightPeerId && room.peers.get(room.spotlightPeerId)?.state !== 'admitted') room.spotlightPeerId = null;
     this.#rooms.set(sessionId, room);
     for (const peer of room.peers.values()) this.onRestoredPeer(room, peer);
     return room;

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import type { AttendanceState } from '../../../shared/domain/attendance';
 import type { Db } from '../../db/client';
 import { attendances, liveRooms, roomCaucuses } from '../../db/schema';
 
@@ -18,6 +19,16 @@ export async function saveLiveRoom(db: Db, sessionId: string, values: Partial<Pi
     .onConflictDoUpdate({ target: liveRooms.sessionId, set: { ...values, updatedAt: at } })
     .returning();
   return row!;
+}
+
+/** Takes the spotlight off someone no longer in the room; whether they had it. */
+export async function clearSpotlightOf(db: Db, sessionId: string, attendanceId: string, at: Date) {
+  const rows = await db
+    .update(liveRooms)
+    .set({ spotlightAttendanceId: null, updatedAt: at })
+    .where(and(eq(liveRooms.sessionId, sessionId), eq(liveRooms.spotlightAttendanceId, attendanceId)))
+    .returning({ sessionId: liveRooms.sessionId });
+  return rows.length > 0;
 }
 
 export function listOpenCaucuses(db: Db, sessionId: string) {
@@ -78,10 +89,10 @@ export async function lockAttendance(db: Db, id: string) {
 }
 
 /** Attendances of a session in the given states (a rebuilt room holds only those still present). */
-export function listInStates(db: Db, sessionId: string, states: (typeof attendances.$inferSelect)['state'][]) {
+export function listInStates(db: Db, sessionId: string, states: readonly AttendanceState[]) {
   return db
     .select()
     .from(attendances)
-    .where(and(eq(attendances.sessionId, sessionId), inArray(attendances.state, states)))
+    .where(and(eq(attendances.sessionId, sessionId), inArray(attendances.state, [...states])))
     .orderBy(asc(attendances.createdAt), asc(attendances.id));
 }

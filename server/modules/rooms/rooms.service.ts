@@ -42,10 +42,6 @@ export class RoomsService {
     this.registry.onRestoredPeer = (room, peer) => this.departures.holdPlace(room, peer);
   }
 
-  get graceMs() {
-    return this.departures.graceMs;
-  }
-
   /** For tests and diagnostics. */
   roomOf(sessionId: string): LiveRoom | undefined {
     return this.registry.get(sessionId);

@@ -23,7 +23,6 @@ function open(auth: Parameters<typeof connectSocket>[1]) {
   return socket;
 }
 
-const _tokenOf = (link: string) => link.split('/j/')[1]!;
 const deviceCheck = { rttMs: 40, downKbps: 2000, upKbps: 900, hasCamera: true, hasMicrophone: true };
 const fishermanId = { name: '陈阿海', last4: sampleResidentId.slice(-4) };
 
@@ -149,7 +148,7 @@ describe('host decisions survive a restart', () => {
     expect(peerIn(back.view, fisherman.peerId)!.hostMuted).toEqual({ audio: true, video: false });
     expect((await back.socket.call('media:start', {})).ok).toBe(true);
     expect(world.app.rooms.roomOf(f.sessionId)!.media!.isHostMuted(fisherman.peerId, 'audio')).toBe(true);
-    // Their own unpause cannot lift it: the server holds the mute.
+    // Only the host lifts it, and that is durable too.
     const hostAgain = (await hostBack(f)).socket;
     expect(await hostAgain.call('host:mute', { peerId: fisherman.peerId, kind: 'audio', muted: false })).toEqual({ ok: true, data: {} });
     await restart();
@@ -188,7 +187,27 @@ describe('host decisions survive a restart', () => {
     expect(await auditTypes(f.sessionId)).toContain('room.spotlight_changed');
   });
 
-  it('screen permission: granted stays granted, and the server accepts the share', async () => {
+  it('spotlight: someone spotlit who left and was admitted again is not spotlit after the restart', async () => {
+    const f = await fixture();
+    const host = await hostIn(f);
+    const fisherman = await fishermanAdmitted(f, host.socket);
+    expect(await host.socket.call('host:spotlight', { peerId: fisherman.peerId })).toEqual({ ok: true, data: {} });
+    expect(await fisherman.socket.call('room:leave', {})).toEqual({ ok: true, data: {} });
+    const [saved] = await query<{ spotlight_attendance_id: string | null }>(sql`select spotlight_attendance_id from live_rooms where session_id = ${f.sessionId}`);
+    expect(saved!.spotlight_attendance_id).toBeNull();
+    // Back through the lobby (identity and device check are kept) and admitted again.
+    const again = await enter(f.fishermanToken);
+    expect(again.peerId).toBe(fisherman.peerId);
+    expect(await again.socket.call('lobby:wait', {})).toMatchObject({ ok: true, data: { state: 'lobby' } });
+    expect(await host.socket.call('host:admit', { peerId: fisherman.peerId })).toEqual({ ok: true, data: {} });
+
+    await restart();
+
+    expect((await resume(again.resumeToken)).view.spotlightPeerId).toBeNull();
+    expect((await hostBack(f)).view.spotlightPeerId).toBeNull();
+  });
+
+  it('screen permission: granted stays granted, in the view and in the live room', async () => {
     const f = await fixture();
     const host = await hostIn(f);
     const fisherman = await fishermanAdmitted(f, host.socket);
@@ -280,6 +299,25 @@ describe('guesses are counted in the database and capped', () => {
     expect(await back.socket.call('identity:confirm', { method: 'id_last4', ...fishermanId })).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED', field: 'method' } });
     const [row] = await query<{ identity_failures: number }>(sql`select identity_failures from attendances where id = ${fisherman.peerId}`);
     expect(row!.identity_failures).toBe(5);
+  });
+
+  it('five wrong ID numbers at most, even sent all at once; then even the right digits are refused', async () => {
+    const f = await fixture();
+    await hostIn(f);
+    const fisherman = await enter(f.fishermanToken);
+    // Ten: as many as one connection may send before the socket gate steps in, so all reach the check.
+    const wrong = [...Array(10)].map((_, i) => String(1000 + i));
+    const answers = await Promise.all(wrong.map((last4) => fisherman.socket.call('identity:confirm', { method: 'id_last4', name: '陈阿海', last4 })));
+    expect(answers.every((a) => !a.ok && a.error.code === 'IDENTITY_REJECTED')).toBe(true);
+    const [row] = await query<{ identity_failures: number; identity_verified_at: Date | null }>(
+      sql`select identity_failures, identity_verified_at from attendances where id = ${fisherman.peerId}`,
+    );
+    expect(row).toEqual({ identity_failures: 5, identity_verified_at: null });
+    // Only five guesses were evaluated and counted: the rest found the route closed on the locked row.
+    expect((await auditTypes(f.sessionId)).filter((t) => t === 'attendance.identity_failed')).toHaveLength(5);
+    const again = await resume(fisherman.resumeToken, f.fishermanToken);
+    expect(await again.socket.call('identity:confirm', { method: 'id_last4', ...fishermanId })).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED' } });
+    expect((await auditTypes(f.sessionId)).filter((t) => t === 'attendance.identity_confirmed')).toHaveLength(0);
   });
 
   it('a one-time code survives five wrong guesses at most, even sent all at once; then the right code fails too until a new one is issued', async () => {
