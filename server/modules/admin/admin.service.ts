@@ -6,7 +6,7 @@ import type { Db } from '../../db/client';
 import { conflict, invalid, notFound } from '../../errors';
 import { hashPassword } from '../../security/passwords';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../access/principal';
 import * as repo from './admin.repository';
 
 const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });

@@ -4,27 +4,17 @@ import { verificationResultSchema } from '../../../shared/api/agreements';
 import { caseIdSchema } from '../../../shared/ids';
 import { inspectSignedPdf } from '../../documents/verify-pdf';
 import type { PlatformCertificate } from '../../documents/platform-certificate';
-import { AppError, forbidden, notFound } from '../../errors';
+import { AppError, notFound } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import * as agreementsRepo from '../agreements/agreements.repository';
-import { assertWorksOnCases } from '../cases/case-access';
+import { loadCaseForCaller } from '../../access/case-loading';
+import { assertMayReadDocuments } from '../../access/roles';
 import { findCase } from '../cases/cases.repository';
-import { caseForCaller } from '../evidence/evidence.service';
-import { type Caller, requireCaller } from '../evidence/caller';
-import { participantReadsAgreements } from '../agreements/agreements.service';
+import { requireCaller } from '../../access/caller';
 import { findSealOwner } from '../seals/seals.service';
 
 const maxPdfBytes = 30 * 1024 * 1024;
 
-/**
- * Sealed agreements and rulings are for those who take part in the agreement: staff who work on
- * cases (the case is checked next) and participants whose role reads the agreement. Refused by
- * role before any lookup, so the answer does not depend on whether the case or document exists.
- */
-function assertMayReadDocuments(caller: Caller) {
-  if (caller.kind === 'staff') assertWorksOnCases(caller.principal);
-  else if (!participantReadsAgreements(caller.participant.role)) throw forbidden('your role does not take part in the agreement');
-}
 const documentView = z.object({ id: z.string(), kind: z.enum(['sealed_agreement', 'ruling']), sha256: z.string(), byteSize: z.number().int(), createdAt: z.string(), url: z.string() });
 
 export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCertificate }> = async (app, { certificate }) => {
@@ -33,7 +23,7 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
   app.get('/cases/:caseId/documents', { schema: { tags: ['documents'], params: z.object({ caseId: caseIdSchema }), response: { 200: z.object({ items: z.array(documentView) }) } } }, async (request) => {
     const caller = requireCaller(request);
     assertMayReadDocuments(caller);
-    await caseForCaller(app.ctx, caller, request.params.caseId, 'full');
+    await loadCaseForCaller(app.ctx.db, caller, request.params.caseId, 'full');
     const rows = await agreementsRepo.documentsOfCase(app.ctx.db, request.params.caseId);
     return { items: rows.map((d) => ({ id: d.id, kind: d.kind, sha256: d.sha256, byteSize: d.byteSize, createdAt: d.createdAt.toISOString(), url: app.ctx.urls.sign(`/api/documents/${d.id}/pdf`, 4 * 3600) })) };
   });
@@ -50,7 +40,7 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
       const document = await agreementsRepo.findDocument(app.ctx.db, documentId);
       if (!document) throw notFound('document');
       if (caller) {
-        await caseForCaller(app.ctx, caller, document.caseId, 'full').catch((error: unknown) => {
+        await loadCaseForCaller(app.ctx.db, caller, document.caseId, 'full').catch((error: unknown) => {
           throw error instanceof AppError && error.code === 'UNAUTHENTICATED' ? error : notFound('document');
         });
       }

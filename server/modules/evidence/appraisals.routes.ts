@@ -6,7 +6,7 @@ import { signaturePngSchema } from '../../../shared/api/agreements';
 import { caseIdSchema } from '../../../shared/ids';
 import { AppError, forbidden, invalid } from '../../errors';
 import { uploadAppraisal } from './appraisals';
-import { requireCaller } from './caller';
+import { requireCaller } from '../../access/caller';
 import { readUploadForm } from './upload-form';
 
 export const appraisalsRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -5,7 +5,7 @@ import { appraisalStatements } from '../../db/schema';
 import { forbidden, invalid } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Caller } from './caller';
+import type { Caller } from '../../access/caller';
 import { type Upload, uploadEvidence } from './evidence.service';
 
 /**

@@ -5,7 +5,7 @@ import { custodyListSchema, evidenceListSchema, evidenceMaxBytes, evidenceShareS
 import { caseIdSchema } from '../../../shared/ids';
 import { textSchema } from '../../../shared/text';
 import { AppError, invalid } from '../../errors';
-import { requireCaller } from './caller';
+import { requireCaller } from '../../access/caller';
 import * as service from './evidence.service';
 import { readUploadForm } from './upload-form';
 

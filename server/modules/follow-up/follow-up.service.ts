@@ -7,9 +7,9 @@ import { agreements, cases, obligations, parties } from '../../db/schema';
 import { conflict, forbidden, notFound } from '../../errors';
 import type { ObligationRow } from '../agreements/agreements.repository';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../access/principal';
 import * as casesRepo from '../cases/cases.repository';
-import { loadCase } from '../cases/cases.service';
+import { asNotFound, loadCase } from '../../access/case-loading';
 
 /** Only a sealed agreement binds: instalments of one the court set aside are no longer tracked. */
 const inForce = and(eq(agreements.id, obligations.agreementId), eq(agreements.status, 'sealed'));
@@ -62,9 +62,7 @@ export async function overdueForCenter(ctx: ServiceContext, p: Principal) {
 export async function recordFulfilment(ctx: ServiceContext, p: Principal, obligationId: string, note: string) {
   const [found] = await ctx.db.select().from(obligations).where(eq(obligations.id, obligationId));
   if (!found) throw notFound('obligation');
-  await loadCase(ctx.db, p, found.caseId, 'write').catch(() => {
-    throw notFound('obligation');
-  });
+  await loadCase(ctx.db, p, found.caseId, 'write').catch(asNotFound('obligation'));
   await ctx.db.transaction(async (tx) => {
     const [agreement] = await tx.select({ status: agreements.status }).from(agreements).where(eq(agreements.id, found.agreementId)).for('update');
     if (agreement?.status !== 'sealed') throw conflict(`the agreement is ${agreement?.status ?? 'gone'}; its obligations are no longer tracked`);

@@ -11,7 +11,7 @@ import { p12Signer, type DocumentSigner } from '../../documents/document-signer'
 import { createSelfSignedP12, openP12, PlatformCertificateError } from '../../documents/platform-certificate';
 import { conflict, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../access/principal';
 
 export const TEST_CERTIFICATE_UNIT = '测试证书 TEST CERTIFICATE';
 
