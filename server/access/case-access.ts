@@ -68,6 +68,13 @@ export function satisfies(access: CaseAccess, need: CaseNeed): boolean {
   return true;
 }
 
+/**
+ * A confirmation hearing is the court's, where the application is filed (`read`): court staff
+ * only invited to a session of the case (`invited`, possibly of another court) neither host it nor
+ * hand out its links.
+ */
+export const runsHearings = (access: CaseAccess) => access === 'read';
+
 /** Court staff act on applications filed with their court (a court also covers its tribunals); anyone else is refused. */
 export function courtsServedBy(p: Principal): CourtCode[] {
   if (!isCourtStaff(p)) throw forbidden('for court staff');

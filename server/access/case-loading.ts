@@ -4,7 +4,7 @@ import { findCase } from '../modules/cases/cases.repository';
 import { findConfirmation } from '../modules/confirmations/confirmations.repository';
 import { findSession } from '../modules/sessions/sessions.repository';
 import type { Caller } from './caller';
-import { accessTo, assertWorksOnCases, type CaseNeed, courtsServedBy, satisfies } from './case-access';
+import { accessTo, assertWorksOnCases, type CaseNeed, courtsServedBy, runsHearings, satisfies } from './case-access';
 import type { Principal } from './principal';
 
 /**
@@ -51,20 +51,22 @@ export async function loadSession(db: Db, p: Principal, sessionId: string, need:
   const session = await findSession(db, sessionId);
   if (!session) throw notFound('session');
   const found = await loadCase(db, p, session.caseId, need).catch(asNotFound('session'));
-  return { session, case: found.case };
+  return { session, case: found.case, access: found.access };
 }
 
 /**
  * A session the caller may hand out links for. The case's mediation center invites to any of
  * its sessions (a mediator helps bring the parties to the court's hearing too); the clerks and
  * judges who may read the case (its competent court, or that court's parent) invite to the
- * court's own hearings only. Outside the caller's reach the session does not exist (404); court
+ * court's own hearings only (a court merely invited to a session of the case does not run
+ * another court's hearing). Outside the caller's reach the session does not exist (404); court
  * staff who can read a mediation session are refused by its kind (403).
  */
 export async function loadSessionToInvite(db: Db, p: Principal, sessionId: string) {
   if (p.role === 'clerk' || p.role === 'judge') {
     const found = await loadSession(db, p, sessionId, 'read');
     if (found.session.kind !== 'hearing') throw forbidden('the court invites to its own hearings; the mediator invites to mediation sessions');
+    if (!runsHearings(found.access)) throw forbidden('only the court the application is filed with invites to its hearing');
     return found;
   }
   return loadSession(db, p, sessionId, 'write');

@@ -1,6 +1,6 @@
 import { forbidden } from '../errors';
 import type { Caller } from './caller';
-import { assertWorksOnCases } from './case-access';
+import { assertWorksOnCases, type CaseAccess, runsHearings } from './case-access';
 import type { Principal } from './principal';
 
 /**
@@ -60,7 +60,11 @@ export function assertMayEnterRooms(p: Principal): asserts p is Principal & { ro
   if (p.role !== 'mediator' && p.role !== 'clerk' && p.role !== 'judge') throw forbidden();
 }
 
-/** The mediator of the case's center hosts a mediation; the court's judge or clerk hosts a confirmation hearing. */
-export function hostsSession(p: Principal, session: { kind: string }, kase: { centerId: string }) {
-  return session.kind === 'hearing' ? p.role === 'judge' || p.role === 'clerk' : p.role === 'mediator' && kase.centerId === p.organisationId;
+/**
+ * The mediator of the case's center hosts a mediation; the judge or clerk of the court the
+ * application is filed with hosts its confirmation hearing (not a court only invited to a session).
+ */
+export function hostsSession(p: Principal, found: { session: { kind: string }; case: { centerId: string }; access: CaseAccess }) {
+  if (found.session.kind === 'hearing') return (p.role === 'judge' || p.role === 'clerk') && runsHearings(found.access);
+  return p.role === 'mediator' && found.case.centerId === p.organisationId;
 }

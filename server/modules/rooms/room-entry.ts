@@ -160,7 +160,7 @@ export class RoomEntry {
     const p = identity.principal;
     const access = await loadSession(db, p, sessionId, 'read');
     assertMayEnterRooms(p);
-    const isHost = hostsSession(p, access.session, access.case);
+    const isHost = hostsSession(p, access);
     return repo.insertAttendance(db, {
       sessionId,
       staffUserId: p.staffUserId,
