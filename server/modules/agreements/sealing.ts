@@ -1,17 +1,17 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { agreementDraftSchema } from '../../../shared/domain/agreements';
 import { caseMachine } from '../../../shared/domain/cases';
 import { courts } from '../../../shared/domain/courts';
 import { disputeTypeLabels, seaAreaLabels } from '../../../shared/domain/labels';
 import type { ServiceContext } from '../../context';
-import { agreements, confirmations, organisations, staffUsers } from '../../db/schema';
 import { renderAgreementPdf } from '../../documents/agreement-pdf';
 import { renderRulingPdf } from '../../documents/ruling-pdf';
 import { sealPdf } from '../../documents/seal-pdf';
 import type { JobQueue } from '../../jobs/job-queue';
 import type { Timestamper } from '../../security/timestamp-authority';
 import { sha256Hex } from '../../security/tokens';
+import { findStaffUser } from '../admin/admin.repository';
 import type { SealRegistry } from '../seals/seals.service';
+import { organisationsOfCourts } from '../seals/seals.repository';
 import { appendAuditEvent } from '../audit/audit.repository';
 import * as casesRepo from '../cases/cases.repository';
 import * as confirmationsRepo from '../confirmations/confirmations.repository';
@@ -132,7 +132,7 @@ export async function createSealer(
     const terms = agreementDraftSchema.parse({ templateId: agreement.templateId, terms: version.terms }).terms;
     const parties = await casesRepo.listParties(ctx.db, caseRow.id);
     const applicants = [...terms.partiesA, ...terms.partiesB].map((id) => parties.find((p) => p.id === id)!).map((p) => ({ name: p.name, ...(p.idNumberMasked ? { description: `证件号码${p.idNumberMasked}` } : {}) }));
-    const staffName = async (id: string | null) => (id ? ((await ctx.db.select({ n: staffUsers.displayName }).from(staffUsers).where(eq(staffUsers.id, id)))[0]?.n ?? '') : '');
+    const staffName = async (id: string | null) => (id ? ((await findStaffUser(ctx.db, id))?.displayName ?? '') : '');
     const courtName = courts[row.courtCode].name;
     const decisionText =
       row.status === 'confirmed'
@@ -142,7 +142,7 @@ export async function createSealer(
     // The deciding tribunal's own seal if it has an organisation here, else its court's (a
     // tribunal such as ningbo.wenzhou is part of the ningbo court, whose name its rulings carry).
     const codes = row.courtCode.split('.').map((_, i, parts) => parts.slice(0, parts.length - i).join('.'));
-    const holders = await ctx.db.select({ id: organisations.id, courtCode: organisations.courtCode }).from(organisations).where(inArray(organisations.courtCode, codes));
+    const holders = await organisationsOfCourts(ctx.db, codes);
     const court = codes.map((code) => holders.find((h) => h.courtCode === code)).find(Boolean);
     if (!court) throw new Error(`no organisation holds court code ${row.courtCode} or its court: the ruling cannot be sealed with the court's certificate`);
     const seal = await seals.sealOf(court.id);
@@ -167,12 +167,7 @@ export async function createSealer(
     try {
       await ctx.db.transaction(async (tx) => {
         const document = await repo.insertDocument(tx, { caseId: caseRow.id, agreementId: agreement.id, kind: 'ruling', versionHash: version.sha256, sha256: sha256Hex(sealed), byteSize: sealed.length, storageKey });
-        const attached = await tx
-          .update(confirmations)
-          .set({ rulingDocumentId: document.id })
-          .where(and(eq(confirmations.id, confirmationId), isNull(confirmations.rulingDocumentId)))
-          .returning({ id: confirmations.id });
-        if (attached.length === 0) throw new Error('the ruling was issued meanwhile');
+        if (!(await confirmationsRepo.attachRulingDocument(tx, confirmationId, document.id))) throw new Error('the ruling was issued meanwhile');
         await appendAuditEvent(tx, { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { confirmationId, documentId: document.id, sha256: document.sha256, kind: 'ruling' } });
       });
     } catch (error) {
@@ -187,8 +182,8 @@ export async function createSealer(
 
   /** Queues every agreement waiting for its seal and every ruling waiting for its document. */
   async function sweep() {
-    for (const a of await ctx.db.select({ id: agreements.id }).from(agreements).where(eq(agreements.status, 'signed'))) await queue('seal-agreement', { agreementId: a.id }, a.id);
-    const rulings = await ctx.db.select({ id: confirmations.id, status: confirmations.status, rulingNumber: confirmations.rulingNumber }).from(confirmations).where(isNull(confirmations.rulingDocumentId));
+    for (const a of await repo.listSignedIds(ctx.db)) await queue('seal-agreement', { agreementId: a.id }, a.id);
+    const rulings = await confirmationsRepo.listWithoutRulingDocument(ctx.db);
     for (const c of rulings) if (c.rulingNumber && (c.status === 'confirmed' || c.status === 'rejected')) await queue('issue-ruling', { confirmationId: c.id }, c.id);
   }
 

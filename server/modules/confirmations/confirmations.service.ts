@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { ConfirmationDetail } from '../../../shared/api/agreements';
 import { confirmationMachine, type ConfirmationStatus } from '../../../shared/domain/agreements';
 import type { AuditActor } from '../../../shared/domain/audit';
@@ -208,6 +207,6 @@ export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, 
 async function nextRulingNumber(tx: Db, courtCode: CourtCode, now: Date) {
   const year = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(now));
   const prefix = courtCode.startsWith('ningbo') ? '浙72' : '闽72';
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`ruling:${courtCode}`}))`); // numbers are never shared
+  await repo.lockRulingNumbers(tx, courtCode);
   return `（${year}）${prefix}民特${(await repo.countRulings(tx, courtCode, year)) + 1}号`;
 }

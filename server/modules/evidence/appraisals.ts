@@ -1,11 +1,11 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { appraisalStatementText } from '../../../shared/api/agreements';
 import type { ServiceContext } from '../../context';
-import { appraisalStatements } from '../../db/schema';
 import { forbidden, invalid } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Caller } from '../../access/caller';
+import { insertAppraisalStatement } from './appraisals.repository';
 import { type Upload, uploadEvidence } from './evidence.service';
 
 /**
@@ -21,7 +21,7 @@ export async function uploadAppraisal(ctx: ServiceContext, caller: Caller, caseI
   try {
     // The report, its signed statement and both audit events commit together or not at all.
     return await uploadEvidence(ctx, caller, caseId, report, { kind: 'appraisal_report', sharedWith: 'all', description: appraisalStatementText }, async (tx, row) => {
-      await tx.insert(appraisalStatements).values({
+      await insertAppraisalStatement(tx, {
         evidenceId: row.id,
         appraiserParticipantId: caller.participant.participantId,
         statement: appraisalStatementText,
