@@ -3,6 +3,7 @@ import type { AuditActor, AuditEventType } from '../../../shared/domain/audit';
 import type { Db } from '../../db/client';
 import { conflict, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
+import { applyTransition } from '../transitions';
 import * as repo from './attendance.repository';
 import type { LiveRoom, RoomPeer } from './live-room';
 import * as state from './room-state.repository';
@@ -31,19 +32,26 @@ export class RoomRecord {
 
   /** An attendance state change along the attendance machine (caseId: the session's, for the audit event). */
   async move(row: repo.AttendanceRow, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AuditEventType, caseId: string, data: Record<string, unknown> = {}) {
-    if (!attendanceMachine.canTransition(row.state, to)) throw conflict(`cannot go from ${row.state} to ${to}`);
     return this.db.transaction(async (tx) => {
-      const moved = await repo.moveAttendance(tx, row.id, row.state, { ...values, state: to });
-      if (!moved) throw conflict('changed meanwhile; try again');
-      // Out of the room is out of the spotlight, in the record too: else it returns with them.
-      const unspotlit = !isPresent(to) && (await state.clearSpotlightOf(tx, row.sessionId, row.id, this.now()));
-      await appendAuditEvent(tx, {
-        type,
-        caseId,
-        actor: actorOf(row),
-        data: { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...(unspotlit ? { spotlightCleared: true } : {}), ...data },
+      let unspotlit = false;
+      return applyTransition(tx, {
+        subject: 'attendance',
+        machine: attendanceMachine,
+        from: row.state,
+        to,
+        update: async () => {
+          const moved = await repo.moveAttendance(tx, row.id, row.state, { ...values, state: to });
+          // Out of the room is out of the spotlight, in the record too: else it returns with them.
+          if (moved && !isPresent(to)) unspotlit = await state.clearSpotlightOf(tx, row.sessionId, row.id, this.now());
+          return moved;
+        },
+        event: () => ({
+          type,
+          caseId,
+          actor: actorOf(row),
+          data: { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...(unspotlit ? { spotlightCleared: true } : {}), ...data },
+        }),
       });
-      return moved;
     });
   }
 
