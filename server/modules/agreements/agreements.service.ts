@@ -4,7 +4,7 @@ import { diffLines } from 'diff';
 import { fileTypeFromBuffer } from 'file-type';
 import { consentText, type SignRequest, type AgreementView } from '../../../shared/api/agreements';
 import { agreementDraftSchema, agreementMachine, type AgreementDraft, type AgreementStatus } from '../../../shared/domain/agreements';
-import type { AuditActor } from '../../../shared/domain/audit';
+import type { AuditActor } from '../../../shared/audit-events';
 import { daysLeft, deadlineAfter, limits } from '../../../shared/domain/deadlines';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';

@@ -6,7 +6,7 @@ import type { VesselInput } from '../../../shared/domain/vessels';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
-import type { AuditActor } from '../../../shared/domain/audit';
+import type { AuditActor } from '../../../shared/audit-events';
 import { appendAuditEvent } from '../audit/audit.repository';
 import { applyTransition, applyTransitionIfAllowed, staleTransition } from '../transitions';
 import type { Principal } from '../auth/principal';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { ConfirmationDetail } from '../../../shared/api/agreements';
 import { confirmationMachine, type ConfirmationStatus } from '../../../shared/domain/agreements';
-import type { AuditActor } from '../../../shared/domain/audit';
+import type { AuditActor } from '../../../shared/audit-events';
 import { courtJurisdiction, type CourtCode } from '../../../shared/domain/courts';
 import { deadlineAfter, limits } from '../../../shared/domain/deadlines';
 import type { ServiceContext } from '../../context';

@@ -1,6 +1,6 @@
 import type { SessionCreate } from '../../../shared/api/sessions';
 import { caseMachine } from '../../../shared/domain/cases';
-import type { AuditActor } from '../../../shared/domain/audit';
+import type { AuditActor } from '../../../shared/audit-events';
 import type { ParticipantInput } from '../../../shared/domain/participants';
 import { sessionMachine, type SessionStatus } from '../../../shared/domain/sessions';
 import type { ServiceContext } from '../../context';
