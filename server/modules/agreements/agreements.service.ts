@@ -5,7 +5,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import { consentText, type SignRequest, type AgreementView } from '../../../shared/api/agreements';
 import { agreementDraftSchema, agreementMachine, type AgreementDraft, type AgreementStatus } from '../../../shared/domain/agreements';
 import type { AuditActor } from '../../../shared/audit-events';
-import { daysLeft, deadlineAfter, limits } from '../../../shared/domain/deadlines';
+import { daysLeft, deadlineAfter, limits } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';

@@ -5,6 +5,7 @@ import { disputeTypeLabels, seaAreaLabels } from '../../../shared/domain/labels'
 import type { ServiceContext } from '../../context';
 import { agreements, confirmations, organisations, staffUsers } from '../../db/schema';
 import { renderAgreementPdf } from '../../documents/agreement-pdf';
+import { beijingDate } from '../../documents/format';
 import { renderRulingPdf } from '../../documents/ruling-pdf';
 import { sealPdf } from '../../documents/seal-pdf';
 import type { JobQueue } from '../../jobs/job-queue';
@@ -213,8 +214,5 @@ export async function createSealer(
 
 export type Sealer = Awaited<ReturnType<typeof createSealer>>;
 
-function beijing(at: Date) {
-  const t = new Date(at.getTime() + 8 * 3_600_000);
-  return `${t.getUTCFullYear()}年${t.getUTCMonth() + 1}月${t.getUTCDate()}日`;
-}
+const beijing = (at: Date) => beijingDate(at.toISOString());
 

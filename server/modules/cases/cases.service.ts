@@ -7,6 +7,7 @@ import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import type { AuditActor } from '../../../shared/audit-events';
+import { beijingYear } from '../../../shared/beijing-time';
 import { appendAuditEvent } from '../audit/audit.repository';
 import { applyTransition, applyTransitionIfAllowed, staleTransition } from '../transitions';
 import type { Principal } from '../auth/principal';
@@ -64,8 +65,6 @@ function partyColumns(ctx: ServiceContext, input: PartyInput) {
   };
 }
 
-// Case numbers carry the year in Beijing time, whatever the server's own time zone.
-const beijingYear = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' });
 
 function caseNumber(prefix: string, year: number, seq: number) {
   return `（${year}）${prefix}字第${String(seq).padStart(4, '0')}号`;
@@ -74,7 +73,7 @@ function caseNumber(prefix: string, year: number, seq: number) {
 export async function createCase(ctx: ServiceContext, p: Principal, input: CaseCreateData) {
   if (p.role !== 'mediator' || p.organisationKind !== 'mediation_center') throw forbidden('only mediators register cases');
   return ctx.db.transaction(async (tx) => {
-    const year = Number(beijingYear.format(ctx.now()));
+    const year = beijingYear(ctx.now()); // in Beijing, whatever the server's own time zone
     const seq = await repo.nextCaseSequence(tx, p.organisationId, year);
     const row = await repo.insertCase(tx, {
       number: caseNumber(p.caseNumberPrefix ?? '海桥', year, seq),

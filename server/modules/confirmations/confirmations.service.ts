@@ -3,7 +3,7 @@ import type { ConfirmationDetail } from '../../../shared/api/agreements';
 import { confirmationMachine, type ConfirmationStatus } from '../../../shared/domain/agreements';
 import type { AuditActor } from '../../../shared/audit-events';
 import { courtJurisdiction, type CourtCode } from '../../../shared/domain/courts';
-import { deadlineAfter, limits } from '../../../shared/domain/deadlines';
+import { beijingYear, deadlineAfter, limits } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
@@ -227,7 +227,7 @@ export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, 
 
 /** （2026）浙72民特1号: the court's code (浙72 Ningbo, 闽72 Xiamen), 民特 for special procedure. */
 async function nextRulingNumber(tx: Db, courtCode: CourtCode, now: Date) {
-  const year = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(now));
+  const year = beijingYear(now);
   const prefix = courtCode.startsWith('ningbo') ? '浙72' : '闽72';
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`ruling:${courtCode}`}))`); // numbers are never shared
   return `（${year}）${prefix}民特${(await repo.countRulings(tx, courtCode, year)) + 1}号`;

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { isOverdue } from '../../../shared/domain/deadlines';
+import { isOverdue } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { agreements, cases, obligations, parties } from '../../db/schema';
