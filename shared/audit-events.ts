@@ -93,7 +93,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('evidence.shared', shape({ evidenceId: id, from: z.string(), to: z.string() })),
   event('evidence.viewed', custody),
   event('evidence.downloaded', custody),
-  event('evidence.shown', shape({ evidenceId: id, sha256, page: z.number().int(), sessionId: id, audience: z.array(id) })),
+  event('evidence.shown', shape({ evidenceId: id, sha256, page: z.number().int(), sessionId: id, /** Display names of those in the joint room. */ audience: z.array(z.string()) })),
   event('appraisal.statement_signed', shape({ evidenceId: id, reportSha256: sha256, signatureSha256: sha256 })),
 
   event('agreement.drafted', shape({ agreementId: id, templateId: z.enum(templateIds), versionHash: sha256 })),
