@@ -65,7 +65,6 @@ function partyColumns(ctx: ServiceContext, input: PartyInput) {
   };
 }
 
-
 function caseNumber(prefix: string, year: number, seq: number) {
   return `（${year}）${prefix}字第${String(seq).padStart(4, '0')}号`;
 }
