@@ -1,6 +1,5 @@
 // Use case: seal a mediation agreement signed by everyone (a job queued by sealing-jobs.ts).
-import { agreementDraftSchema } from '../../../shared/domain/agreements';
-import { caseMachine } from '../../../shared/domain/cases';
+import { agreementDraftSchema, agreementMachine } from '../../../shared/domain/agreements';
 import { courts } from '../../../shared/domain/courts';
 import { disputeTypeLabels, seaAreaLabels } from '../../../shared/domain/labels';
 import { renderAgreementPdf } from '../../documents/agreement-pdf';
@@ -9,9 +8,10 @@ import { sealPdf } from '../../documents/seal-pdf';
 import { sha256Hex } from '../../security/tokens';
 import * as repo from '../agreements/agreements.repository';
 import { templateTitles } from '../agreements/render-agreement-text';
-import { appendAuditEvent } from '../audit/audit.repository';
 import * as casesRepo from '../cases/cases.repository';
+import { moveCase } from '../cases/cases.service';
 import { listActiveParticipants } from '../sessions/sessions.repository';
+import { applyTransition } from '../transitions';
 import type { SealingDeps } from './sealing-deps';
 
 const identityLabels: Record<string, string> = {
@@ -78,9 +78,15 @@ export async function sealAgreement({ ctx, seals, timestamp, changed }: SealingD
   try {
     await ctx.db.transaction(async (tx) => {
       const document = await repo.insertDocument(tx, { caseId: caseRow.id, agreementId, kind: 'sealed_agreement', versionHash: version.sha256, sha256: sha256Hex(sealed), byteSize: sealed.length, storageKey });
-      const moved = await repo.updateAgreementWhereStatus(tx, agreementId, 'signed', { status: 'sealed', sealedDocumentId: document.id });
-      if (!moved) throw new Error('agreement left the signed state while sealing');
-      await appendAuditEvent(tx, { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { agreementId, documentId: document.id, sha256: document.sha256, versionHash: version.sha256 } });
+      // The sealed document is the move's record: document.sealed, not agreement.status_changed.
+      await applyTransition(tx, {
+        subject: 'agreement',
+        machine: agreementMachine,
+        from: 'signed',
+        to: 'sealed',
+        update: () => repo.updateAgreementWhereStatus(tx, agreementId, 'signed', { status: 'sealed', sealedDocumentId: document.id }),
+        event: { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { agreementId, documentId: document.id, sha256: document.sha256, versionHash: version.sha256 } },
+      });
       const terms = agreementDraftSchema.parse({ templateId: agreement.templateId, terms: version.terms }).terms;
       await repo.insertObligations(
         tx,
@@ -88,10 +94,7 @@ export async function sealAgreement({ ctx, seals, timestamp, changed }: SealingD
       );
       // Follow-up (回访) on fulfilment starts once the agreement is sealed.
       const current = (await casesRepo.findCase(tx, caseRow.id))!.case;
-      if (current.status === 'settled' && caseMachine.canTransition('settled', 'following_up')) {
-        const moved = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, 'settled', { status: 'following_up' });
-        if (moved) await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor: system, data: { from: 'settled', to: 'following_up', agreementId } });
-      }
+      if (current.status === 'settled') await moveCase(tx, current, 'following_up', system, { agreementId });
     });
   } catch (error) {
     await ctx.files.remove(storageKey);

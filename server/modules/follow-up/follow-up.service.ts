@@ -1,5 +1,4 @@
-import { caseMachine } from '../../../shared/domain/cases';
-import { isOverdue } from '../../../shared/domain/deadlines';
+import { isOverdue } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { conflict, forbidden, notFound } from '../../errors';
@@ -8,6 +7,7 @@ import type { ObligationRow } from '../agreements/agreements.repository';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../../access/principal';
 import * as casesRepo from '../cases/cases.repository';
+import { moveCaseIfAllowed } from '../cases/cases.service';
 import * as repo from './follow-up.repository';
 import { asNotFound, loadCase } from '../../access/case-loading';
 
@@ -60,12 +60,8 @@ export async function recordFulfilment(ctx: ServiceContext, p: Principal, obliga
 }
 
 async function closeCase(tx: Db, caseId: string, actor: { kind: 'staff'; staffUserId: string }) {
-  let status = (await casesRepo.findCase(tx, caseId))!.case.status;
+  let current = (await casesRepo.findCase(tx, caseId))!.case;
   for (const to of ['following_up', 'closed'] as const) {
-    if (!caseMachine.canTransition(status, to)) continue;
-    const moved = await casesRepo.updateCaseWhereStatus(tx, caseId, status, { status: to });
-    if (!moved) throw conflict('the case changed meanwhile; reload');
-    await appendAuditEvent(tx, { type: 'case.status_changed', caseId, actor, data: { from: status, to, reason: 'all obligations fulfilled' } });
-    status = to;
+    current = (await moveCaseIfAllowed(tx, current, to, actor, { reason: 'all obligations fulfilled' })) ?? current;
   }
 }
