@@ -29,3 +29,6 @@ export function requireStaff(request: FastifyRequest, roles?: readonly StaffRole
   if (roles && !roles.includes(principal.role)) throw forbidden();
   return principal;
 }
+
+/** The staff member as the actor of an audit event. */
+export const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });

@@ -11,13 +11,13 @@ import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { constantTimeEqual, hashToken, sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../../access/principal';
+import { type Principal, staffActor } from '../../access/principal';
 import { asNotFound, loadCase, loadCaseForCaller } from '../../access/case-loading';
 import { type AgreementNeed, assertAgreementRoleMay } from '../../access/roles';
 import * as casesRepo from '../cases/cases.repository';
 import { confirmationSummary } from '../confirmations/confirmation-views';
 import { latestConfirmation } from '../confirmations/confirmations.repository';
-import type { Caller } from '../../access/caller';
+import { actorOf, type Caller } from '../../access/caller';
 import { moveCaseIfAllowed } from '../cases/cases.service';
 import { listForCase as listEvidence } from '../evidence/evidence.repository';
 import { listActiveParticipants } from '../sessions/sessions.repository';
@@ -26,11 +26,6 @@ import * as repo from './agreements.repository';
 import { renderAgreementText, RenderReferenceError, templateTitles, type RenderContext } from './render-agreement-text';
 
 const signingCodeMinutes = 15;
-export const actorOf = (caller: Caller): AuditActor =>
-  caller.kind === 'staff' ? { kind: 'staff', staffUserId: caller.principal.staffUserId } : { kind: 'participant', participantId: caller.participant.participantId };
-
-const staffActor = (p: Principal): AuditActor => ({ kind: 'staff', staffUserId: p.staffUserId });
-
 /** Side effects that run after a commit: tell live rooms, start sealing. */
 export interface AgreementEffects {
   changed(caseId: string, agreementId: string): void;

@@ -10,13 +10,11 @@ import type { AuditActor } from '../../../shared/audit-events';
 import { beijingYear } from '../../../shared/beijing-time';
 import { appendAuditEvent } from '../audit/audit.repository';
 import { applyTransition, applyTransitionIfAllowed, staleTransition } from '../transitions';
-import type { Principal } from '../../access/principal';
+import { type Principal, staffActor } from '../../access/principal';
 import { assertWorksOnCases, visibleCasesFilter } from '../../access/case-access';
 import { loadCase } from '../../access/case-loading';
 import { caseSummary, caseView, partyView, vesselView } from './case-views';
 import * as repo from './cases.repository';
-
-const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
 
 /** Edits are refused once a case has ended. */
 function assertEditable(row: repo.CaseRow) {

@@ -1,6 +1,5 @@
 import type { ConfirmationDetail } from '../../../shared/api/agreements';
 import { confirmationMachine, type ConfirmationStatus } from '../../../shared/domain/agreements';
-import type { AuditActor } from '../../../shared/audit-events';
 import type { CourtCode } from '../../../shared/domain/courts';
 import { beijingYear, deadlineAfter, limits } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
@@ -9,7 +8,7 @@ import { conflict, forbidden, invalid, notFound } from '../../errors';
 import * as agreementsRepo from '../agreements/agreements.repository';
 import { moveAgreement } from '../agreements/agreements.service';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../../access/principal';
+import { type Principal, staffActor } from '../../access/principal';
 import { courtsServedBy, seesApplication } from '../../access/case-access';
 import * as casesRepo from '../cases/cases.repository';
 import { asNotFound, loadApplicationForCourt, loadCase } from '../../access/case-loading';
@@ -19,8 +18,6 @@ import { applyTransition } from '../transitions';
 import { confirmationSummary } from './confirmation-views';
 import * as repo from './confirmations.repository';
 import type { ConfirmationRow } from './confirmations.repository';
-
-const staffActor = (p: Principal): AuditActor => ({ kind: 'staff', staffUserId: p.staffUserId });
 
 /** After commit: the ruling document is generated and sealed by the sealing queue; live rooms hear of a set-aside agreement. */
 export interface ConfirmationEffects {

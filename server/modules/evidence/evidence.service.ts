@@ -10,14 +10,11 @@ import { appendAuditEvent } from '../audit/audit.repository';
 import { findParty } from '../cases/cases.repository';
 import { asNotFound, loadCaseForCaller } from '../../access/case-loading';
 import { assertCaseWorker, assertMayReadCustody } from '../../access/roles';
-import type { Caller } from '../../access/caller';
+import { actorOf, type Caller } from '../../access/caller';
 import { actsAsMediator, defaultSharedWith, mayUpload, mayView } from '../../access/evidence-access';
 import * as repo from './evidence.repository';
 
 const linkSeconds = 4 * 3600;
-
-const actorOf = (caller: Caller) =>
-  caller.kind === 'staff' ? { kind: 'staff' as const, staffUserId: caller.principal.staffUserId } : { kind: 'participant' as const, participantId: caller.participant.participantId };
 
 export function contentPath(id: string) {
   return `/api/evidence/${id}/content`;

@@ -5,13 +5,11 @@ import type { ServiceContext } from '../../context';
 import { AppError, conflict, invalid, notFound } from '../../errors';
 import { hashToken, newToken } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../../access/principal';
+import { type Principal, staffActor } from '../../access/principal';
 import * as sessionsRepo from '../sessions/sessions.repository';
 import { asNotFound, loadSession, loadSessionToInvite } from '../../access/case-loading';
 import { joinLink, qrSvg, smsText } from './invitation-message';
 import * as repo from './invitations.repository';
-
-const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
 
 function stateOf(row: repo.InvitationRow, now: Date): InvitationView['state'] {
   if (row.revokedAt) return 'revoked';

@@ -8,15 +8,13 @@ import type { Db } from '../../db/client';
 import { conflict, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
 import { applyTransition } from '../transitions';
-import type { Principal } from '../../access/principal';
+import { type Principal, staffActor } from '../../access/principal';
 import * as casesRepo from '../cases/cases.repository';
 import { loadCase, loadSession } from '../../access/case-loading';
 import type { AccessEffects } from './access-effects';
 import { participantView, sessionView } from './session-views';
 import * as repo from './sessions.repository';
 import { assertLinkableStaff } from './staff-link';
-
-const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
 
 export async function listSessions(ctx: ServiceContext, p: Principal, caseId: string) {
   await loadCase(ctx.db, p, caseId, 'read');
