@@ -51,6 +51,8 @@ export const auditEventTypes = [
   'signature.signed',
   'signature.declined',
   'signature.voided',
+  'signature.consent_recorded',
+  'signature.consent_played',
   'document.sealed',
   'confirmation.status_changed',
   'confirmation.extended',

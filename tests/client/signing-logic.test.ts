@@ -189,6 +189,7 @@ const signature = (id: string, signer: string, status: 'signed' | 'declined' = '
   at: '2026-11-30T03:00:00.000Z',
   declineReason: status === 'declined' ? '金额太低' : null,
   imageSha256: null,
+  consentRecording: null,
 });
 
 function withSignature(view: AgreementView, partyIndex: number, sig: ReturnType<typeof signature>): AgreementView {
