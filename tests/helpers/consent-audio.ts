@@ -27,7 +27,7 @@ export function consentAudio(spec: AudioSpec = {}): Buffer {
     const inputs = ['-f', 'lavfi', '-i', `sine=frequency=${frequency}:duration=${seconds}`];
     if (video) inputs.push('-f', 'lavfi', '-i', `color=c=blue:s=64x64:d=${seconds}`);
     const videoCodec = video ? ['-c:v', container === 'webm' ? 'libvpx' : 'libtheora'] : [];
-    bytes = execFileSync('ffmpeg', ['-v', 'error', ...inputs, '-c:a', codec, '-b:a', '24k', ...videoCodec, '-f', container, 'pipe:1'], { maxBuffer: 8 * 1024 * 1024 });
+    bytes = execFileSync('ffmpeg', ['-v', 'error', ...inputs, '-c:a', codec, ...(codec === 'libopus' ? ['-b:a', '24k'] : []), ...videoCodec, '-f', container, 'pipe:1'], { maxBuffer: 8 * 1024 * 1024 });
     made.set(key, bytes);
   }
   return bytes;
