@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consentRecordingContentTypes, consentRecordingLimits, consentRecordingParamsSchema, consentRecordingSchema } from '../../../shared/api/agreements';
 import { AppError } from '../../errors';
+import { requireStaff } from '../auth/principal';
 import { requireCaller } from '../evidence/caller';
 import * as service from './consent.service';
 
@@ -37,7 +38,9 @@ export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
     '/agreements/:agreementId/signatures/:signatureId/consent-recording',
     { schema: { tags, params: z.object({ agreementId: z.uuid(), signatureId: z.uuid() }) } },
     async (request, reply) => {
-      const { bytes, contentType } = await service.playConsentRecording(app.ctx, requireCaller(request), request.params.agreementId, request.params.signatureId);
+      // Staff only (an invitation is no credential here): the playback is audited as theirs.
+      const caller = { kind: 'staff' as const, principal: requireStaff(request) };
+      const { bytes, contentType } = await service.playConsentRecording(app.ctx, caller, request.params.agreementId, request.params.signatureId);
       return reply
         .header('Content-Type', contentType)
         .header('Content-Security-Policy', "sandbox; default-src 'none'")

@@ -187,7 +187,7 @@ describe('signing with the spoken consent', () => {
 });
 
 describe('playing the consent back', () => {
-  it('staff of the case play it, each playback audited with its hash; participants and other centers cannot', async () => {
+  it('staff of the case play it, each playback audited with its hash; the signer’s link and other centers cannot', async () => {
     const { f, agreementId, version } = await agreementInSigning();
     const audio = consentAudio({ frequency: 500 });
     await ok(await putConsent(world.app, f.fishermanToken, agreementId, audio), 201);
@@ -206,7 +206,7 @@ describe('playing the consent back', () => {
 
     const before = await state();
     const refusals: [string, Record<string, string>, number][] = [
-      ['the signer', invitationHeader(f.fishermanToken), 403],
+      ['the signer (an invitation is no credential here)', invitationHeader(f.fishermanToken), 401],
       ['another center’s mediator', { cookie: world.cookies.otherMediator }, 404],
       ['nobody', {}, 401],
     ];
