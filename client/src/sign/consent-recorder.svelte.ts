@@ -119,9 +119,9 @@ export class ConsentRecorder {
     this.uploadedSha256 = null;
   }
 
-  /** Uploads the recording, retrying with backoff until it arrives or the server refuses it. */
-  async use(caller: Caller, agreementId: string): Promise<void> {
-    if (this.state !== 'recorded' || !this.#blob) return;
+  /** Uploads the recording, retrying with backoff until it arrives or the server refuses it; answers the refusal, if any. */
+  async use(caller: Caller, agreementId: string): Promise<unknown> {
+    if (this.state !== 'recorded' || !this.#blob) return null;
     const blob = this.#blob;
     const generation = this.#generation;
     this.state = 'uploading';
@@ -133,18 +133,19 @@ export class ConsentRecorder {
         if (generation !== this.#generation) return;
         this.uploadedSha256 = sha256;
         this.state = 'uploaded';
-        return;
+        return null;
       } catch (error) {
-        if (generation !== this.#generation) return;
+        if (generation !== this.#generation) return null;
         if (!isRetryable(error)) {
           this.state = 'recorded';
           this.problem = 'refused';
           this.refusal = error instanceof ApiError ? error.message : String(error);
-          return;
+          return error;
         }
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs(this.attempts)));
       }
     }
+    return null;
   }
 
   dispose(): void {

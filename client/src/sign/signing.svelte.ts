@@ -226,6 +226,12 @@ export class SigningFlow {
 
   // ---- answering -----------------------------------------------------------------------------
 
+  /** Sends the spoken consent; a link that stopped working meanwhile is explained as on load. */
+  async useRecording(): Promise<void> {
+    const refusal = await this.recorder.use(this.caller, this.agreementId);
+    if (refusal instanceof ApiError && refusal.code === 'UNAUTHENTICATED') await this.#failedLoad(refusal);
+  }
+
   /** Checks the form; on success returns the identity to send. */
   #identity(): SignRequest['identity'] | null {
     const errors: typeof this.fieldErrors = {};
