@@ -7,6 +7,7 @@
  */
 import { consentRecordingLimits } from '../../../shared/api/agreements';
 import { ApiError } from '../lib/http';
+import { isRetryable, recordingMimeType, retryDelayMs } from './consent-upload';
 import { uploadConsentRecording, type Caller } from './participant-api';
 
 export type RecorderState = 'idle' | 'recording' | 'recorded' | 'uploading' | 'uploaded';
@@ -14,19 +15,6 @@ export type RecorderProblem = 'unsupported' | 'no_microphone' | 'denied' | 'too_
 
 /** The longest the page records before it stops by itself (the server accepts up to 30 s). */
 const autoStopMs = 20_000;
-const retry = { firstMs: 1000, maxMs: 30_000 } as const;
-
-/** The first container+codec this browser's MediaRecorder makes, audio only. */
-export function recordingMimeType(isSupported: (type: string) => boolean): string | null {
-  return ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus'].find((type) => isSupported(type)) ?? null;
-}
-
-/** Delay before retry `attempt` (1-based): 1 s, 2 s, 4 s … capped at 30 s. */
-export const retryDelayMs = (attempt: number) => Math.min(retry.maxMs, retry.firstMs * 2 ** (attempt - 1));
-
-/** Whether a failed upload is worth sending again (the link, the server's load), not a refusal of the recording. */
-export const isRetryable = (error: unknown) =>
-  !(error instanceof ApiError) || error.code === 'NETWORK' || error.code === 'RATE_LIMITED' || error.status === 0 || error.status === 408 || error.status >= 500;
 
 export class ConsentRecorder {
   state = $state<RecorderState>('idle');
