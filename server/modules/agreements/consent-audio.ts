@@ -47,10 +47,12 @@ async function ffprobe(input: string): Promise<ProbeOutput> {
   const limits = [`--as=${probeLimits.memoryBytes}`, `--cpu=${probeLimits.cpuSeconds}`, '--core=0'];
   const args = ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', '-show_entries', 'packet=stream_index,pts_time,duration_time', input];
   try {
-    const { stdout } = await run('prlimit', [...limits, 'ffprobe', ...args], { timeout: probeLimits.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run('prlimit', [...limits, 'ffprobe', ...args], { timeout: probeLimits.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 });
     return JSON.parse(stdout) as ProbeOutput;
   } catch (error) {
     const e = error as { code?: unknown; killed?: boolean; signal?: string | null };
+    // A few seconds of Opus is a few hundred packets: a report larger than the buffer is no such recording.
+    if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') throw new ConsentAudioRejected('not a short voice recording (far too many packets)');
     if (e.killed || e.signal) throw new ConsentAudioRejected('the file took too long to read');
     if (typeof e.code === 'number') throw new ConsentAudioRejected('not an audio recording (ffprobe cannot read it)');
     throw error;
