@@ -443,7 +443,7 @@ export class MediaSession {
   /** A tile reports how wide it is drawn; small tiles receive a lower simulcast layer. */
   setTileWidth(consumerId: string, cssWidth: number): void {
     const consumer = this.#consumers.get(consumerId);
-    if (!consumer || consumer.kind !== 'video' || consumer.appData.source !== 'camera' || cssWidth <= 0) return;
+    if (consumer?.kind !== 'video' || consumer.appData.source !== 'camera' || cssWidth <= 0) return;
     const layer = layerForWidth(cssWidth);
     if (this.#layers.get(consumerId) === layer) return;
     const pending = this.#layerTimers.get(consumerId);

@@ -18,9 +18,8 @@ import { RoomConnection, type EndReason } from './room-connection.svelte';
 import { RoomNotices } from './room-notices.svelte';
 
 export type { RoomMode } from './resume';
-export type { ConnectionState, EndReason } from './room-connection.svelte';
-export type { Feed, MediaState } from './media-session.svelte';
-export { cameraEncodings, microphoneCodecOptions } from './media-session.svelte';
+export type { EndReason } from './room-connection.svelte';
+export type { Feed } from './media-session.svelte';
 export type { Notice } from './room-notices.svelte';
 
 export type Phase = 'connecting' | 'device-check' | 'identity' | 'lobby' | 'room' | 'ended';

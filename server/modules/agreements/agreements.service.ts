@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import { diffLines } from 'diff';
 import { fileTypeFromBuffer } from 'file-type';
 import { consentText, type SignRequest, type AgreementView } from '../../../shared/api/agreements';
-import { agreementDraftSchema, agreementMachine, type AgreementDraft, type AgreementStatus } from '../../../shared/domain/agreements';
+import { agreementDraftSchema, agreementMachine, type AgreementDraft } from '../../../shared/domain/agreements';
 import type { AuditActor } from '../../../shared/domain/audit';
 import { caseMachine } from '../../../shared/domain/cases';
 import { daysLeft, deadlineAfter, limits } from '../../../shared/domain/deadlines';
@@ -508,4 +508,3 @@ export async function declineAgreement(ctx: ServiceContext, effects: AgreementEf
   return getAgreement(ctx, caller, agreementId);
 }
 
-export type { AgreementStatus };
