@@ -81,7 +81,11 @@ export class MediaSession {
   #retry: ReturnType<typeof setTimeout> | null = null;
   #cameraStarting: { send: types.Transport | null; done: Promise<void> } | null = null;
 
-  constructor(private readonly owner: MediaOwner) {}
+  private readonly owner: MediaOwner;
+
+  constructor(owner: MediaOwner) {
+    this.owner = owner;
+  }
 
   get device(): Device | null {
     return this.#device;

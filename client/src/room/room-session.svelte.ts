@@ -66,7 +66,10 @@ export class RoomSession {
   /** When each step of getting in first happened (performance.now()), for the join-latency benchmark. */
   readonly marks: Partial<Record<Mark, number>> = {};
 
-  constructor(readonly mode: RoomMode) {
+  readonly mode: RoomMode;
+
+  constructor(mode: RoomMode) {
+    this.mode = mode;
     this.connection = new RoomConnection(mode, {
       entered: (result, reconnect) => this.#entered(result, reconnect),
       lost: () => this.link.stop(),
