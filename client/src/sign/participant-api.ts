@@ -16,8 +16,6 @@ import { sessionViewSchema } from '../../../shared/api/sessions';
 import { ApiError, errorFrom, request } from '../lib/http';
 import { invitationHeaders } from '../lib/join-api';
 
-export { ApiError };
-
 /** A participant (invitation token) or a staff member (session cookie, no header). */
 export type Caller = { kind: 'participant'; token: string } | { kind: 'staff' };
 

@@ -528,4 +528,3 @@ export async function declineAgreement(ctx: ServiceContext, effects: AgreementEf
   return getAgreement(ctx, caller, agreementId);
 }
 
-export type { AgreementStatus };
