@@ -41,7 +41,10 @@ export class ConsentRecorder {
     if (this.state === 'recording' || this.state === 'uploading') return;
     this.redo();
     const mimeType = typeof MediaRecorder === 'undefined' ? null : recordingMimeType((t) => MediaRecorder.isTypeSupported(t));
-    if (!mimeType || !navigator.mediaDevices?.getUserMedia) return void (this.problem = 'unsupported');
+    if (!mimeType || !navigator.mediaDevices?.getUserMedia) {
+      this.problem = 'unsupported';
+      return;
+    }
     try {
       this.#stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: false });
     } catch (error) {
@@ -71,8 +74,7 @@ export class ConsentRecorder {
 
   #finished(mimeType: string): void {
     this.#clearTimers();
-    this.#stream?.getTracks().forEach((track) => track.stop());
-    this.#stream = null;
+    this.#stopMicrophone();
     this.#recorder = null;
     const duration = performance.now() - this.#startedAt;
     if (duration < consentRecordingLimits.minMs + 200) {
@@ -94,8 +96,7 @@ export class ConsentRecorder {
       this.#recorder.stop();
     }
     this.#clearTimers();
-    this.#stream?.getTracks().forEach((track) => track.stop());
-    this.#stream = null;
+    this.#stopMicrophone();
     this.#recorder = null;
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = null;
@@ -138,6 +139,11 @@ export class ConsentRecorder {
 
   dispose(): void {
     this.redo();
+  }
+
+  #stopMicrophone(): void {
+    for (const track of this.#stream?.getTracks() ?? []) track.stop();
+    this.#stream = null;
   }
 
   #clearTimers(): void {
