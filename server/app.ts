@@ -20,6 +20,7 @@ import { healthRoutes } from './modules/health/health.routes';
 import { invitationsRoutes } from './modules/invitations/invitations.routes';
 import { loadOrCreatePlatformCertificate, type PlatformCertificate } from './documents/platform-certificate';
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
+import { consentRoutes } from './modules/agreements/consent.routes';
 import { JobQueue } from './jobs/job-queue';
 import { createSealer } from './modules/agreements/sealing';
 import { scheduleAnchoring } from './modules/audit/anchoring';
@@ -185,6 +186,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(evidenceRoutes);
       await api.register(appraisalsRoutes);
       await api.register(agreementsRoutes, { effects: agreementEffects });
+      await api.register(consentRoutes);
       await api.register(confirmationsRoutes, { effects: confirmationEffects });
       await api.register(followUpRoutes);
       await api.register(documentsRoutes, { certificate });

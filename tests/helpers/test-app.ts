@@ -214,6 +214,7 @@ export const dataTables = [
   'agreement_comments',
   'signatures',
   'signing_codes',
+  'consent_recordings',
   'documents',
   'confirmations',
   'obligations',

@@ -502,6 +502,8 @@ export const enEnums: EnumLabels = {
     'signature.signed': 'Agreement signed',
     'signature.declined': 'Signature declined',
     'signature.voided': 'Signature voided',
+    'signature.consent_recorded': 'Spoken consent recorded',
+    'signature.consent_played': 'Spoken consent played',
     'document.sealed': 'Agreement sealed',
     'confirmation.status_changed': 'Confirmation status changed',
     'confirmation.extended': 'Review period extended',

@@ -487,6 +487,8 @@ export const zhEnums: EnumLabels = {
     'signature.signed': '签署协议',
     'signature.declined': '拒绝签署',
     'signature.voided': '签名作废',
+    'signature.consent_recorded': '口头同意已录音',
+    'signature.consent_played': '播放口头同意录音',
     'document.sealed': '协议封存',
     'confirmation.status_changed': '司法确认状态变更',
     'confirmation.extended': '审查期限延长',
