@@ -35,11 +35,11 @@ say(media ? `media: ${media.status().workers} mediasoup worker(s) ${media.status
 // Several nodes share their counters (rate limits, guessing locks) through Redis; one process keeps them in memory.
 const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, lazyConnect: true }) : null;
 if (redis) await redis.connect();
-say(redis ? `rate limits and guessing counters: shared in Redis at ${new URL(config.redisUrl!).host}` : 'rate limits and guessing counters: in memory (set HAIQIAO_REDIS_URL when running several nodes)');
+say(redis ? `rate limits, guessing counters and room events: shared in Redis at ${new URL(config.redisUrl!).host}` : 'rate limits and guessing counters: in memory (set HAIQIAO_REDIS_URL when running several nodes)');
 
 const app = await buildApp({
   database,
-  ...(redis ? { rateLimitStore: { kind: 'redis' as const, client: redis } } : {}),
+  ...(redis ? { rateLimitStore: { kind: 'redis' as const, client: redis }, redis } : {}),
   cipher: createIdNumberCipher(key),
   media,
   publicUrl: config.publicUrl,

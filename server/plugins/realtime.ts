@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import { fieldIssuesOf, type ErrorBody } from '../../shared/errors';
 import { clientEvents, type ClientEventName, networkTestMaxBytes, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/realtime';
@@ -7,6 +8,7 @@ import type { WorkerPool } from '../media/worker-pool';
 import { roomHandlers } from '../modules/rooms/rooms.handlers';
 import { type Connection, type EvidenceLookup, RoomsService } from '../modules/rooms/rooms.service';
 import type { TurnCredentials } from '../security/turn-credentials';
+import { type RoomEvents, roomEventsAcrossNodes } from './cross-node-events';
 import { knownErrorBody } from './errors';
 import { recordAbuse } from './socket-abuse';
 import { createSocketGate, type SocketLimitSettings } from './socket-gate';
@@ -20,6 +22,10 @@ export interface RealtimeOptions {
   publicUrl: string | undefined;
   socketLimits?: SocketLimitSettings | undefined;
   turn: TurnCredentials | null;
+  /** Several nodes: socket.io's Redis adapter carries room events between them. Null: one process. */
+  redis: Redis | null;
+  /** Key prefix in Redis, one per deployment sharing it. */
+  redisNamespace: string;
 }
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { conn: Connection }>;
@@ -27,6 +33,8 @@ type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<strin
 declare module 'fastify' {
   interface FastifyInstance {
     rooms: RoomsService;
+    /** Tells live rooms on every node (agreement changes, withdrawn access). */
+    roomEvents: RoomEvents;
     io: Server<ClientToServerEvents, ServerToClientEvents>;
   }
 }
@@ -65,6 +73,9 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
   });
   app.decorate('rooms', rooms);
   app.decorate('io', io);
+  const crossNode = await roomEventsAcrossNodes(io, rooms, opts.redis, opts.redisNamespace, app.log);
+  app.decorate('roomEvents', crossNode.events);
+  app.addHook('onClose', () => crossNode.close());
 
   // Budgets per event kind; a refusal is an error ack, sustained abuse ends the connection (audited once).
   const gate = createSocketGate(app.limits.limiter, opts.socketLimits);
