@@ -44,6 +44,7 @@ import type { IdNumberCipher } from './security/id-number-cipher';
 import { createGuessingLimits, defaultGuessingLimits, type GuessingLimits, type GuessingLimitSettings } from './security/guessing-limits';
 import { createLimiterFactory, type LimiterFactory, type RateLimitStore } from './security/rate-limit-store';
 import { createUrlSigner } from './security/signed-urls';
+import type { NodeSettings } from './modules/cluster/node-membership';
 import { defaultSocketLimits, type SocketLimitSettings } from './plugins/socket-gate';
 import type { TurnCredentials } from './security/turn-credentials';
 
@@ -93,6 +94,8 @@ export interface AppDeps {
   redis?: Redis;
   /** Key prefix for everything in Redis (default `hq`): one per deployment sharing a Redis. */
   redisNamespace?: string;
+  /** Several nodes: this process's id and addresses; rooms are placed per node (needs PostgreSQL and Redis). */
+  node?: NodeSettings;
 }
 
 const defaultClientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -151,6 +154,7 @@ export async function buildApp(deps: AppDeps) {
     turn: deps.turn ?? null,
     redis: deps.redis ?? null,
     redisNamespace,
+    node: deps.node ?? null,
   });
 
   const certificate = deps.certificate ?? (await loadOrCreatePlatformCertificate({ dir: path.join(os.tmpdir(), 'haiqiao-test-platform-certificate') }));

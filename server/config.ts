@@ -42,6 +42,10 @@ const envSchema = z.object({
   HAIQIAO_TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** Redis shared by several nodes: rate limits and guessing counters hold across them. Unset: in memory (one process). */
   HAIQIAO_REDIS_URL: z.url().optional(),
+  /** Cluster mode: this node's id (letters, digits, - and _). Needs DATABASE_URL and HAIQIAO_REDIS_URL. */
+  HAIQIAO_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - and _ (at most 40)').optional(),
+  /** Where the proxy reaches this node (default http://HOST:PORT). */
+  HAIQIAO_NODE_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -64,6 +68,7 @@ export interface Config {
   auditAnchorMinutes: number;
   turn: TurnSettings | undefined;
   redisUrl: string | undefined;
+  node: { id: string; httpUrl: string; rtcAddress: string } | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -78,6 +83,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.HAIQIAO_TURN_SECRET) !== turnUrls.length > 0) {
     throw new Error('Invalid configuration:\n  HAIQIAO_TURN_SECRET and HAIQIAO_TURN_URLS go together: set both or neither');
   }
+  if (e.HAIQIAO_NODE_ID && !(e.DATABASE_URL && e.HAIQIAO_REDIS_URL)) {
+    throw new Error('Invalid configuration:\n  HAIQIAO_NODE_ID (several nodes) needs DATABASE_URL (PostgreSQL) and HAIQIAO_REDIS_URL');
+  }
+  const rtcHost = e.HAIQIAO_RTC_ANNOUNCED_ADDRESS ?? e.HAIQIAO_RTC_LISTEN_IP;
   return {
     host: e.HOST,
     port: e.PORT,
@@ -96,6 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tsaUrl: e.HAIQIAO_TSA_URL,
     auditAnchorMinutes: e.HAIQIAO_AUDIT_ANCHOR_MINUTES,
     redisUrl: e.HAIQIAO_REDIS_URL,
+    node: e.HAIQIAO_NODE_ID
+      ? { id: e.HAIQIAO_NODE_ID, httpUrl: e.HAIQIAO_NODE_URL ?? `http://${e.HOST}:${e.PORT}`, rtcAddress: `${rtcHost}:${e.HAIQIAO_RTC_PORT}` }
+      : undefined,
     turn: e.HAIQIAO_TURN_SECRET ? { secret: e.HAIQIAO_TURN_SECRET, urls: turnUrls, ttlSeconds: e.HAIQIAO_TURN_TTL_SECONDS } : undefined,
     logLevel: e.LOG_LEVEL,
   };
