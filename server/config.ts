@@ -46,6 +46,8 @@ const envSchema = z.object({
   HAIQIAO_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - and _ (at most 40)').optional(),
   /** Where the proxy reaches this node (default http://HOST:PORT). */
   HAIQIAO_NODE_URL: z.url().optional(),
+  /** The built client to serve (default dist/client; tests use dist/client-test). */
+  HAIQIAO_CLIENT_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -69,6 +71,7 @@ export interface Config {
   turn: TurnSettings | undefined;
   redisUrl: string | undefined;
   node: { id: string; httpUrl: string; rtcAddress: string } | undefined;
+  clientDir: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -109,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { id: e.HAIQIAO_NODE_ID, httpUrl: e.HAIQIAO_NODE_URL ?? `http://${e.HOST}:${e.PORT}`, rtcAddress: `${rtcHost}:${e.HAIQIAO_RTC_PORT}` }
       : undefined,
     turn: e.HAIQIAO_TURN_SECRET ? { secret: e.HAIQIAO_TURN_SECRET, urls: turnUrls, ttlSeconds: e.HAIQIAO_TURN_TTL_SECONDS } : undefined,
+    clientDir: e.HAIQIAO_CLIENT_DIR ? path.resolve(e.HAIQIAO_CLIENT_DIR) : undefined,
     logLevel: e.LOG_LEVEL,
   };
 }

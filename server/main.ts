@@ -54,6 +54,7 @@ const app = await buildApp({
   logger: { level: config.logLevel },
   turn: config.turn ? createTurnCredentials(config.turn) : null,
   ...(config.node ? { node: config.node } : {}),
+  ...(config.clientDir ? { clientDir: config.clientDir } : {}),
 });
 say(config.node ? `cluster node ${config.node.id} (${config.node.httpUrl}, media ${config.node.rtcAddress}): rooms placed per node, heartbeat every second` : 'one node: every room in this process');
 say(config.turn ? `TURN: ${config.turn.urls.join(', ')} (credentials valid ${config.turn.ttlSeconds} s)` : 'TURN: none (HAIQIAO_TURN_SECRET unset): media needs UDP or TCP to the WebRTC port');

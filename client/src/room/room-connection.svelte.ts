@@ -1,6 +1,6 @@
 import type { ClientAck, ClientEventName, ClientRequest, EnterResult, ServerEventName, ServerPayload } from '../../../shared/realtime';
 import { ApiError } from '../lib/http';
-import { Realtime } from '../lib/realtime';
+import { Realtime, WrongNodeError } from '../lib/realtime';
 import { loadResumeToken, saveResumeToken, type RoomMode } from './resume';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'ended';
@@ -103,6 +103,10 @@ export class RoomConnection {
     try {
       result = await this.rt.request('session:enter', request);
     } catch (error) {
+      if (error instanceof WrongNodeError) {
+        this.#reconnectOn(error.node);
+        return;
+      }
       if (error instanceof ApiError && error.code !== 'NETWORK' && error.code !== 'INTERNAL' && error.code !== 'BAD_RESPONSE') {
         this.events.refused(this.#refusalReason(error), error);
       } else {
@@ -122,6 +126,20 @@ export class RoomConnection {
     this.#everEntered = true;
     this.state = 'connected';
     await this.events.entered(result, reconnect);
+  }
+
+  /**
+   * Another node holds the room: reconnect through the proxy to it. Soon when it is a new hint;
+   * after a second when asked again for the same node (it may be dying: once its heartbeat is
+   * stale the node answering places the room again, itself if least loaded).
+   */
+  #reconnectOn(node: string | undefined): void {
+    const again = node === undefined || node === this.rt.routedTo;
+    this.rt.routeTo(node);
+    this.rt.socket.disconnect();
+    setTimeout(() => {
+      if (!this.#over) this.rt.connect();
+    }, again ? 1_000 : 100);
   }
 
   #onDisconnect(reason: string): void {
