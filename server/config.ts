@@ -42,6 +42,8 @@ const envSchema = z.object({
   HAIQIAO_TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** Redis shared by several nodes: rate limits and guessing counters hold across them. Unset: in memory (one process). */
   HAIQIAO_REDIS_URL: z.url().optional(),
+  /** Key prefix in Redis: one per deployment sharing it. */
+  HAIQIAO_REDIS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('hq'),
   /** Cluster mode: this node's id (letters, digits, - and _). Needs DATABASE_URL and HAIQIAO_REDIS_URL. */
   HAIQIAO_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - and _ (at most 40)').optional(),
   /** Where the proxy reaches this node (default http://HOST:PORT). */
@@ -70,6 +72,7 @@ export interface Config {
   auditAnchorMinutes: number;
   turn: TurnSettings | undefined;
   redisUrl: string | undefined;
+  redisNamespace: string;
   node: { id: string; httpUrl: string; rtcAddress: string } | undefined;
   clientDir: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -108,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tsaUrl: e.HAIQIAO_TSA_URL,
     auditAnchorMinutes: e.HAIQIAO_AUDIT_ANCHOR_MINUTES,
     redisUrl: e.HAIQIAO_REDIS_URL,
+    redisNamespace: e.HAIQIAO_REDIS_NAMESPACE,
     node: e.HAIQIAO_NODE_ID
       ? { id: e.HAIQIAO_NODE_ID, httpUrl: e.HAIQIAO_NODE_URL ?? `http://${e.HOST}:${e.PORT}`, rtcAddress: `${rtcHost}:${e.HAIQIAO_RTC_PORT}` }
       : undefined,

@@ -39,7 +39,7 @@ say(redis ? `rate limits, guessing counters and room events: shared in Redis at 
 
 const app = await buildApp({
   database,
-  ...(redis ? { rateLimitStore: { kind: 'redis' as const, client: redis }, redis } : {}),
+  ...(redis ? { rateLimitStore: { kind: 'redis' as const, client: redis, namespace: config.redisNamespace }, redis, redisNamespace: config.redisNamespace } : {}),
   cipher: createIdNumberCipher(key),
   media,
   publicUrl: config.publicUrl,
