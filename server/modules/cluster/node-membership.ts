@@ -44,6 +44,8 @@ export class NodeMembership {
   #timer: NodeJS.Timeout | null = null;
   #tick: Promise<void> | null = null;
   #rooms: HeldRooms | null = null;
+  /** Nodes this one has seen dead (each logged once, when first seen). */
+  readonly #seenDead = new Set<string>();
 
   private constructor(
     private readonly db: Db,
@@ -86,10 +88,16 @@ export class NodeMembership {
       this.log.warn({ node: this.id }, 'node row gone (taken for shut down): joining again');
       await repo.registerNode(this.db, this.settings);
     }
+    const dead = await repo.listDeadNodes(this.db, this.staleMs);
+    for (const node of dead) {
+      if (this.#seenDead.has(node.id)) continue;
+      this.#seenDead.add(node.id);
+      this.log.info({ deadNode: node.id, lastHeartbeatAt: node.heartbeatAt, node: this.id, detectedAt: Date.now() }, 'failover: a node stopped beating');
+    }
+    for (const id of this.#seenDead) if (!dead.some((node) => node.id === id)) this.#seenDead.delete(id);
     for (const orphan of await repo.roomsOfDeadNodes(this.db, this.staleMs)) {
-      const detectedAt = Date.now();
       const owner = await this.claim(orphan.sessionId);
-      if (owner === this.id) this.log.info({ sessionId: orphan.sessionId, deadNode: orphan.nodeId, node: this.id, detectedAt }, 'failover: took over a room of a dead node');
+      if (owner === this.id) this.log.info({ sessionId: orphan.sessionId, deadNode: orphan.nodeId, node: this.id }, 'failover: took over a room of a dead node');
     }
     const placed = await repo.roomsPlacedOn(this.db, this.id);
     const held = rooms.held();

@@ -30,6 +30,11 @@ export function listLiveNodes(db: Db, staleMs: number) {
   return db.select().from(nodes).where(sql`${nodes.heartbeatAt} > ${freshSince(staleMs)}`).orderBy(nodes.load, nodes.id);
 }
 
+/** Nodes registered but silent for `staleMs`: dead (or cut off from the database). */
+export function listDeadNodes(db: Db, staleMs: number) {
+  return db.select({ id: nodes.id, heartbeatAt: nodes.heartbeatAt }).from(nodes).where(sql`${nodes.heartbeatAt} <= ${freshSince(staleMs)}`);
+}
+
 /**
  * Places a room: if no live node holds it, the least-loaded live node gets it, in one conditional
  * statement (two nodes claiming at once: the row lock makes the second see the first's choice).
