@@ -164,7 +164,8 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
   app.addHook('preClose', async () => {
     await membership?.stop().catch((err: unknown) => app.log.error({ err }, 'could not hand back this node\'s rooms'));
     rooms.shutdown();
-    io.disconnectSockets(true);
+    // This node's sockets only: with the Redis adapter a plain io.disconnectSockets() reaches every node.
+    io.local.disconnectSockets(true);
     io.engine.close();
   });
 });

@@ -71,6 +71,20 @@ describe('room events across nodes (socket.io Redis adapter)', () => {
   });
 });
 
+describe('a node shutting down', () => {
+  it('lets go of its own sockets only, not those of the other nodes', async () => {
+    const f = await roomFixture(world);
+    const socket = await participantOnA(f.fishermanToken);
+    let dropped = false;
+    socket.once('disconnect', () => (dropped = true));
+    const nodeC = await world.addNode();
+    await nodeC.close();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(dropped).toBe(false);
+    await expect(socket.call('net:ping', { sentAt: 1 })).resolves.toMatchObject({ ok: true });
+  });
+});
+
 describe('route limits across nodes (@fastify/rate-limit in Redis)', () => {
   it('logins spent on node A count on node B', async () => {
     const login = (app: App) =>
