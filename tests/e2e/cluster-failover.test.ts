@@ -214,6 +214,7 @@ describe('failover between two node processes behind haproxy', () => {
 
     // Everyone back without a click: connected, in the right space, the mute kept, media flowing.
     await until('all three connected again', () => Promise.all([host, fisherman.page, owner.page].map(connectionOf)), (s) => s.every((c) => c === 'connected'), detectionBudgetMs + 5_000);
+    const connectedAt = Date.now();
     await Promise.all([expectFlowing(host, ids.owner, { video: true }, detectionBudgetMs), expectFlowing(owner.page, ids.mediator, { audio: true, video: true }, detectionBudgetMs)]);
     const rejoinedAt = Date.now();
     expect(await spaceOf(fisherman.page)).toBe(caucus);
@@ -225,7 +226,7 @@ describe('failover between two node processes behind haproxy', () => {
 
     const sinceDetection = rejoinedAt - detectedAt;
     process.stdout.write(
-      `[cluster-failover] node ${nodeA} killed; detected after ${detectedAt - killedAt} ms; all three back on ${nodeB} with media flowing ${sinceDetection} ms after detection (${rejoinedAt - killedAt} ms after the kill)\n`,
+      `[cluster-failover] node ${nodeA} killed; detected after ${detectedAt - killedAt} ms; all three back on ${nodeB} with media flowing ${sinceDetection} ms after detection (connected after ${connectedAt - detectedAt} ms; ${rejoinedAt - killedAt} ms after the kill)\n`,
     );
     expect(sinceDetection).toBeLessThanOrEqual(detectionBudgetMs);
 

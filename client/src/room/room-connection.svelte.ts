@@ -130,8 +130,9 @@ export class RoomConnection {
 
   /**
    * Another node holds the room: reconnect through the proxy to it. Soon when it is a new hint;
-   * after a second when asked again for the same node (it may be dying: once its heartbeat is
-   * stale the node answering places the room again, itself if least loaded).
+   * after half a second when asked again for the same node (it may be dying: once its heartbeat
+   * is stale the node answering places the room again, itself if least loaded). That is at most
+   * about 8 tries in the 3 s a dead node takes to be noticed, within the socket budget (20/10 s).
    */
   #reconnectOn(node: string | undefined): void {
     const again = node === undefined || node === this.rt.routedTo;
@@ -139,7 +140,7 @@ export class RoomConnection {
     this.rt.socket.disconnect();
     setTimeout(() => {
       if (!this.#over) this.rt.connect();
-    }, again ? 1_000 : 100);
+    }, again ? 500 : 100);
   }
 
   #onDisconnect(reason: string): void {
