@@ -19,7 +19,6 @@ import {
 } from '../../../shared/realtime';
 import { ApiError } from './http';
 
-export { ApiError } from './http';
 
 /** Handshake credentials: an invitation token (participants), a resume token, or neither (staff cookie). */
 export interface RealtimeAuth {
@@ -45,11 +44,11 @@ type AckResult =
 
 /** The live room is held by another node of the service (`node`; unknown while it moves). */
 export class WrongNodeError extends ApiError {
-  constructor(
-    message: string,
-    readonly node: string | undefined,
-  ) {
+  readonly node: string | undefined;
+
+  constructor(message: string, node: string | undefined) {
     super('WRONG_NODE', message);
+    this.node = node;
   }
 }
 

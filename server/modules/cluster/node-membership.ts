@@ -47,11 +47,14 @@ export class NodeMembership {
   /** Nodes this one has seen dead (each logged once, when first seen). */
   readonly #seenDead = new Set<string>();
 
-  private constructor(
-    private readonly db: Db,
-    private readonly log: Log,
-    private readonly settings: NodeSettings,
-  ) {
+  readonly #db: Db;
+  readonly #log: Log;
+  readonly #settings: NodeSettings;
+
+  private constructor(db: Db, log: Log, settings: NodeSettings) {
+    this.#db = db;
+    this.#log = log;
+    this.#settings = settings;
     this.id = settings.id;
     this.heartbeatMs = settings.heartbeatMs ?? 1_000;
     this.staleMs = settings.staleMs ?? 3_000;
@@ -64,7 +67,7 @@ export class NodeMembership {
 
   /** The node a room is placed on, placing it now if no live node holds it. */
   claim(sessionId: string): Promise<string | null> {
-    return repo.claimRoom(this.db, sessionId, this.staleMs);
+    return repo.claimRoom(this.#db, sessionId, this.staleMs);
   }
 
   start(rooms: HeldRooms) {
@@ -76,7 +79,7 @@ export class NodeMembership {
   /** One heartbeat and failover pass (never two at once). */
   tick(): Promise<void> {
     this.#tick ??= this.#pass()
-      .catch((err: unknown) => this.log.error({ err, node: this.id }, 'node heartbeat failed'))
+      .catch((err: unknown) => this.#log.error({ err, node: this.id }, 'node heartbeat failed'))
       .finally(() => (this.#tick = null));
     return this.#tick;
   }
@@ -84,27 +87,27 @@ export class NodeMembership {
   async #pass() {
     const rooms = this.#rooms;
     if (!rooms) return;
-    if (!(await repo.heartbeat(this.db, this.id, rooms.load()))) {
-      this.log.warn({ node: this.id }, 'node row gone (taken for shut down): joining again');
-      await repo.registerNode(this.db, this.settings);
+    if (!(await repo.heartbeat(this.#db, this.id, rooms.load()))) {
+      this.#log.warn({ node: this.id }, 'node row gone (taken for shut down): joining again');
+      await repo.registerNode(this.#db, this.#settings);
     }
-    const dead = await repo.listDeadNodes(this.db, this.staleMs);
+    const dead = await repo.listDeadNodes(this.#db, this.staleMs);
     for (const node of dead) {
       if (this.#seenDead.has(node.id)) continue;
       this.#seenDead.add(node.id);
-      this.log.info({ deadNode: node.id, lastHeartbeatAt: node.heartbeatAt, node: this.id, detectedAt: Date.now() }, 'failover: a node stopped beating');
+      this.#log.info({ deadNode: node.id, lastHeartbeatAt: node.heartbeatAt, node: this.id, detectedAt: Date.now() }, 'failover: a node stopped beating');
     }
     for (const id of this.#seenDead) if (!dead.some((node) => node.id === id)) this.#seenDead.delete(id);
-    for (const orphan of await repo.roomsOfDeadNodes(this.db, this.staleMs)) {
+    for (const orphan of await repo.roomsOfDeadNodes(this.#db, this.staleMs)) {
       const owner = await this.claim(orphan.sessionId);
-      if (owner === this.id) this.log.info({ sessionId: orphan.sessionId, deadNode: orphan.nodeId, node: this.id }, 'failover: took over a room of a dead node');
+      if (owner === this.id) this.#log.info({ sessionId: orphan.sessionId, deadNode: orphan.nodeId, node: this.id }, 'failover: took over a room of a dead node');
     }
-    const placed = await repo.roomsPlacedOn(this.db, this.id);
+    const placed = await repo.roomsPlacedOn(this.#db, this.id);
     const held = rooms.held();
     for (const sessionId of held) if (!placed.has(sessionId)) rooms.release(sessionId);
     for (const sessionId of placed) {
       if (held.includes(sessionId)) continue;
-      await rooms.adopt(sessionId).catch((err: unknown) => this.log.error({ err, sessionId }, 'could not rebuild a room placed on this node'));
+      await rooms.adopt(sessionId).catch((err: unknown) => this.#log.error({ err, sessionId }, 'could not rebuild a room placed on this node'));
     }
   }
 
@@ -114,6 +117,6 @@ export class NodeMembership {
     this.#timer = null;
     await this.#tick;
     this.#rooms = null;
-    await repo.leave(this.db, this.id);
+    await repo.leave(this.#db, this.id);
   }
 }
