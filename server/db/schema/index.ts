@@ -8,3 +8,4 @@ export * from './agreements';
 export * from './seals';
 export * from './compensation';
 export * from './consent';
+export * from './nodes';

@@ -530,6 +530,7 @@ export const enEnums: EnumLabels = {
     IDENTITY_REJECTED: 'Identity not confirmed',
     MEDIA_ERROR: 'Audio/video connection error',
     CANNOT_PREVIEW: 'This page cannot be previewed; download the original',
+    WRONG_NODE: 'Moving you to the server of this session…',
     INTERNAL: 'Server error; please try again later',
     NETWORK: 'Network error; check the connection and try again',
     BAD_RESPONSE: 'The server sent an unexpected answer',

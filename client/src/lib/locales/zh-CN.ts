@@ -515,6 +515,7 @@ export const zhEnums: EnumLabels = {
     IDENTITY_REJECTED: '身份核验未通过',
     MEDIA_ERROR: '音视频连接出错',
     CANNOT_PREVIEW: '此页无法预览，请下载原件查看',
+    WRONG_NODE: '正在转到本场会议所在的服务器…',
     INTERNAL: '服务器出错，请稍后重试',
     NETWORK: '网络连接失败，请检查网络后重试',
     BAD_RESPONSE: '服务器返回了无法识别的内容',
