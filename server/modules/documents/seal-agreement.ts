@@ -31,7 +31,7 @@ const system = { kind: 'system' as const };
 export async function sealAgreement({ ctx, seals, timestamp, changed }: SealingDeps, agreementId: string) {
   const withTime = timestamp ? { timestamp } : {};
   const agreement = await repo.findAgreement(ctx.db, agreementId);
-  if (!agreement || agreement.status !== 'signed') return;
+  if (agreement?.status !== 'signed') return;
   const version = (await repo.findVersionById(ctx.db, agreement.currentVersionId!))!;
   const { case: caseRow, centerName } = (await casesRepo.findCase(ctx.db, agreement.caseId))!;
   const [parties, vessels, participants, live] = await Promise.all([
@@ -55,6 +55,7 @@ export async function sealAgreement({ ctx, seals, timestamp, changed }: SealingD
       versionHash: s.versionHash,
       imagePng: new Uint8Array(await ctx.files.read(s.imageStorageKey!)),
       imageSha256: s.imageSha256!,
+      consentRecordingSha256: s.consentRecordingSha256,
     });
   }
   const facts = [
