@@ -23,7 +23,7 @@ import { loadOrCreatePlatformCertificate, type PlatformCertificate } from './doc
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
 import { consentRoutes } from './modules/agreements/consent.routes';
 import { JobQueue } from './jobs/job-queue';
-import { createSealer } from './modules/agreements/sealing';
+import { createSealer } from './modules/documents/sealing-jobs';
 import { scheduleAnchoring } from './modules/audit/anchoring';
 import { createSealRegistry } from './modules/seals/seals.service';
 import type { Timestamper } from './security/timestamp-authority';
@@ -232,7 +232,7 @@ export type App = Awaited<ReturnType<typeof buildApp>>;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    sealer: import('./modules/agreements/sealing').Sealer;
+    sealer: import('./modules/documents/sealing-jobs').Sealer;
     /** Rate-limit counters (one store for all) and the guessing limits built on them. */
     limits: { limiter: LimiterFactory; guessing: GuessingLimits };
   }

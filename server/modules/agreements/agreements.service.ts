@@ -11,13 +11,14 @@ import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { constantTimeEqual, hashToken, sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
-import { assertWorksOnCases } from '../cases/case-access';
+import { type Principal, staffActor } from '../../access/principal';
+import { asNotFound, loadCase, loadCaseForCaller } from '../../access/case-loading';
+import { type AgreementNeed, assertAgreementRoleMay } from '../../access/roles';
 import * as casesRepo from '../cases/cases.repository';
 import { confirmationSummary } from '../confirmations/confirmation-views';
 import { latestConfirmation } from '../confirmations/confirmations.repository';
-import { loadCase, moveCaseIfAllowed } from '../cases/cases.service';
-import type { Caller } from '../evidence/caller';
+import { actorOf, type Caller } from '../../access/caller';
+import { moveCaseIfAllowed } from '../cases/cases.service';
 import { listForCase as listEvidence } from '../evidence/evidence.repository';
 import { listActiveParticipants } from '../sessions/sessions.repository';
 import { applyTransition, refusedTransition, staleTransition } from '../transitions';
@@ -26,63 +27,25 @@ import * as consentRepo from './consent.repository';
 import { renderAgreementText, RenderReferenceError, templateTitles, type RenderContext } from './render-agreement-text';
 
 const signingCodeMinutes = 15;
-/** Participant roles that may read an agreement (and its sealed PDF) and comment on it. */
-const readerRoles: ReadonlySet<string> = new Set(['mediator', 'party', 'agent', 'interpreter', 'clerk', 'judge']);
-
-/** Whether a participant of this role takes part in the agreement (reads it, comments, may sign). */
-export const participantReadsAgreements = (role: string) => readerRoles.has(role);
-
-export const actorOf = (caller: Caller): AuditActor =>
-  caller.kind === 'staff' ? { kind: 'staff', staffUserId: caller.principal.staffUserId } : { kind: 'participant', participantId: caller.participant.participantId };
-
-const staffActor = (p: Principal): AuditActor => ({ kind: 'staff', staffUserId: p.staffUserId });
-
 /** Side effects that run after a commit: tell live rooms, start sealing. */
 export interface AgreementEffects {
   changed(caseId: string, agreementId: string): void;
   signedByAll(agreementId: string): void;
 }
 
-// ---- access ------------------------------------------------------------------------------
+// ---- access (the rules are in server/access) --------------------------------------------
 
-/**
- * What a call needs: `read` the agreement; `comment` on it (participants who read it, and the
- * case's mediation center, not court staff, who only read the case); `write` (the mediator).
- */
-type Need = 'read' | 'comment' | 'write';
-
-/**
- * Refusals by role come before any lookup, so the answer does not depend on whether the case or
- * agreement exists (no existence oracle): admins work on accounts, only the mediator writes, and a
- * participant whose role takes no part in the agreement (appraiser, observer) is refused outright.
- */
-function assertRoleMay(caller: Caller, need: Need) {
-  if (caller.kind === 'staff') {
-    assertWorksOnCases(caller.principal);
-    if (need === 'write' && caller.principal.role !== 'mediator') throw forbidden('only the mediator drafts agreements');
-    if (need === 'comment' && caller.principal.role !== 'mediator') throw forbidden('court staff read the agreement; the parties and the mediator discuss it');
-    return;
-  }
-  if (!readerRoles.has(caller.participant.role)) throw forbidden('your role does not take part in the agreement');
-  if (need === 'write') throw forbidden('only the mediator drafts agreements');
+/** The case, for an agreement call (drafts are not for a court only invited to a session: it needs the whole file). */
+async function caseFor(ctx: ServiceContext, caller: Caller, caseId: string, need: AgreementNeed) {
+  assertAgreementRoleMay(caller, need);
+  return (await loadCaseForCaller(ctx.db, caller, caseId, need === 'read' ? 'full' : 'write')).case;
 }
 
-async function caseFor(ctx: ServiceContext, caller: Caller, caseId: string, need: Need) {
-  assertRoleMay(caller, need);
-  // Drafts are not for a court that is only invited to a session: it needs the whole file (filed with it).
-  if (caller.kind === 'staff') return (await loadCase(ctx.db, caller.principal, caseId, need === 'read' ? 'full' : 'write')).case;
-  // A participant sees their own case only: any other looks nonexistent.
-  if (caller.participant.caseId !== caseId) throw notFound('case');
-  return (await casesRepo.findCase(ctx.db, caseId))!.case;
-}
-
-export async function agreementFor(ctx: ServiceContext, caller: Caller, agreementId: string, need: Need) {
-  assertRoleMay(caller, need);
+export async function agreementFor(ctx: ServiceContext, caller: Caller, agreementId: string, need: AgreementNeed) {
+  assertAgreementRoleMay(caller, need);
   const agreement = await repo.findAgreement(ctx.db, agreementId);
   if (!agreement) throw notFound('agreement');
-  const caseRow = await caseFor(ctx, caller, agreement.caseId, need).catch((error: unknown) => {
-    throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('agreement') : error;
-  });
+  const caseRow = await caseFor(ctx, caller, agreement.caseId, need).catch(asNotFound('agreement'));
   return { agreement, caseRow };
 }
 
@@ -239,7 +202,7 @@ export async function addComment(ctx: ServiceContext, effects: AgreementEffects,
 // ---- reading -----------------------------------------------------------------------------
 
 export async function listAgreements(ctx: ServiceContext, caller: Caller, caseId: string) {
-  assertRoleMay(caller, 'read');
+  assertAgreementRoleMay(caller, 'read');
   if (caller.kind === 'staff' && (await loadCase(ctx.db, caller.principal, caseId, 'read')).access === 'invited') return { items: [] };
   await caseFor(ctx, caller, caseId, 'read');
   const rows = await repo.listForCase(ctx.db, caseId);

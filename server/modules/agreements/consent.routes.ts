@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consentRecordingContentTypes, consentRecordingLimits, consentRecordingParamsSchema, consentRecordingSchema } from '../../../shared/api/agreements';
 import { AppError } from '../../errors';
-import { requireStaff } from '../auth/principal';
-import { requireCaller } from '../evidence/caller';
+import { requireStaff } from '../../access/principal';
+import { requireCaller } from '../../access/caller';
 import * as service from './consent.service';
 
 const tags = ['agreements'];

@@ -12,9 +12,9 @@ import type { Db } from '../../db/client';
 import { conflict, forbidden, invalid, notFound } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Caller } from '../evidence/caller';
+import { actorOf, type Caller } from '../../access/caller';
 import * as repo from './agreements.repository';
-import { actorOf, agreementFor, partyToSignFor } from './agreements.service';
+import { agreementFor, partyToSignFor } from './agreements.service';
 import { ConsentAudioRejected, probeConsentAudio } from './consent-audio';
 import * as consentRepo from './consent.repository';
 

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client';
 import { AppError } from '../../errors';
 import type { WorkerPool } from '../../media/worker-pool';
 import type { IdNumberCipher } from '../../security/id-number-cipher';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../access/principal';
 
 /** Who a socket is, as established at the handshake. */
 export type SocketIdentity =
