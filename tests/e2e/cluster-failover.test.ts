@@ -178,7 +178,9 @@ describe('failover between two node processes behind haproxy', () => {
 
   it('all three browsers end up on the surviving node with the caucus and the mute kept and media flowing', async ({ onTestFailed }) => {
     reportOnFailure(onTestFailed, 'cluster-failover', () => Object.values(people));
-    onTestFailed(() => void (failed = true));
+    onTestFailed(() => {
+      failed = true;
+    });
     const { mediator, fisherman, owner } = people;
     const host = mediator.page;
     const nodeA = (await placedOn())!;

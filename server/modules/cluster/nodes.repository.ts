@@ -7,8 +7,6 @@ const freshSince = (staleMs: number) => sql`now() - ${staleMs} * interval '1 mil
 const liveNodeIds = (staleMs: number) => sql`select ${nodes.id} from ${nodes} where ${nodes.heartbeatAt} > ${freshSince(staleMs)}`;
 const leastLoadedLiveNode = (staleMs: number) => sql`(${liveNodeIds(staleMs)} order by ${nodes.load}, ${nodes.id} limit 1)`;
 
-export type NodeRow = typeof nodes.$inferSelect;
-
 /** A node starting (or restarting under the same id) announces itself. */
 export async function registerNode(db: Db, node: { id: string; httpUrl: string; rtcAddress: string }) {
   const at = sql`now()`;

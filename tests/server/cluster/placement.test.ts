@@ -126,7 +126,11 @@ describe('failover', () => {
 
     const deadline = Date.now() + timing.staleMs + 2_000;
     let owner: string | null | undefined;
-    while (Date.now() < deadline && !['a', 'b'].includes((owner = await placedOn(sessionId!)) ?? '')) await sleep(50);
+    while (Date.now() < deadline) {
+      owner = await placedOn(sessionId!);
+      if (['a', 'b'].includes(owner ?? '')) break;
+      await sleep(50);
+    }
     expect(['a', 'b']).toContain(owner);
     const survivor = owner === 'a' ? world.app : nodeB;
     await sleep(timing.heartbeatMs * 2); // the survivor rebuilds it on its next pass
