@@ -26,6 +26,7 @@ import { scheduleAnchoring } from './modules/audit/anchoring';
 import { createSealRegistry } from './modules/seals/seals.service';
 import type { Timestamper } from './security/timestamp-authority';
 import { confirmationsRoutes } from './modules/confirmations/confirmations.routes';
+import { dashboardRoutes } from './modules/dashboard/dashboard.routes';
 import { documentsRoutes } from './modules/documents/documents.routes';
 import { appraisalsRoutes } from './modules/evidence/appraisals.routes';
 import { evidenceRoutes } from './modules/evidence/evidence.routes';
@@ -189,6 +190,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(followUpRoutes);
       await api.register(documentsRoutes, { certificate });
       await api.register(compensationRoutes);
+      await api.register(dashboardRoutes);
     },
     { prefix: '/api' },
   );
