@@ -36,7 +36,7 @@ export const dashboardSchema = z.object({
   /** A case naming both provinces counts under each. */
   byProvince: tally(provinces),
   /** Level of the center holding the case; `unset` for centers without one. */
-  byLevel: tally([...organisationLevels, 'unset']),
+  byLevel: tally([...organisationLevels, 'unset'] as const),
   /** Applications for judicial confirmation filed in the period, by status. */
   confirmations: tally(confirmationStatuses),
   /** As of now, whatever the period: court decisions past their deadline, instalments past due. */

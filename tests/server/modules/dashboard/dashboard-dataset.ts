@@ -27,6 +27,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createOrganisation, createStaffUser } from '../../../../server/modules/admin/admin.service';
+import type { Db } from '../../../../server/db/client';
 import { agreements, cases, confirmations, obligations, organisations, parties } from '../../../../server/db/schema';
 import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases';
 import type { ConfirmationStatus } from '../../../../shared/domain/agreements';
@@ -45,16 +46,28 @@ interface CaseSpec {
 
 export const villageName = '霞关船老大调解室, "渔港"';
 
-export async function seedDashboardDataset(world: TestWorld) {
-  const db = world.database.db;
-  await db.update(organisations).set({ parentId: world.orgs.ningbo, level: 'county' }).where(eq(organisations.id, world.orgs.center));
-  await db.update(organisations).set({ parentId: world.orgs.xiamen }).where(eq(organisations.id, world.orgs.otherCenter));
-  const town = await createOrganisation(db, null, { kind: 'mediation_center', name: '霞关镇调解委员会', caseNumberPrefix: '霞关调', parentId: world.orgs.center, level: 'town' });
-  const village = await createOrganisation(db, null, { kind: 'mediation_center', name: villageName, caseNumberPrefix: '船老大调', parentId: town.id, level: 'village' });
-  await createStaffUser(db, null, { organisationId: village.id as OrganisationId, username: 'villagehead', displayName: '村调解室主任', role: 'admin', password: testPassword });
-  const villageHead = await login(world.app, 'villagehead', testPassword, '198.51.100.50');
+/** The organisations the dataset hangs under (those of the test world, or of an e2e server). */
+export interface DatasetOrgs {
+  center: string;
+  otherCenter: string;
+  ningbo: string;
+  xiamen: string;
+}
 
-  const holders: Record<string, string> = { center: world.orgs.center, town: town.id, village: village.id, other: world.orgs.otherCenter };
+/** In a test world, plus the village room's head logged in. */
+export async function seedDashboardDataset(world: TestWorld) {
+  const seeded = await seedDashboardCases(world.database.db, world.orgs);
+  await createStaffUser(world.database.db, null, { organisationId: seeded.villageId as OrganisationId, username: 'villagehead', displayName: '村调解室主任', role: 'admin', password: testPassword });
+  return { ...seeded, villageHead: await login(world.app, 'villagehead', testPassword, '198.51.100.50') };
+}
+
+export async function seedDashboardCases(db: Db, orgs: DatasetOrgs) {
+  await db.update(organisations).set({ parentId: orgs.ningbo, level: 'county' }).where(eq(organisations.id, orgs.center));
+  await db.update(organisations).set({ parentId: orgs.xiamen }).where(eq(organisations.id, orgs.otherCenter));
+  const town = await createOrganisation(db, null, { kind: 'mediation_center', name: '霞关镇调解委员会', caseNumberPrefix: '霞关调', parentId: orgs.center, level: 'town' });
+  const village = await createOrganisation(db, null, { kind: 'mediation_center', name: villageName, caseNumberPrefix: '船老大调', parentId: town.id, level: 'village' });
+
+  const holders: Record<string, string> = { center: orgs.center, town: town.id, village: village.id, other: orgs.otherCenter };
   const specs: Record<string, CaseSpec> = {
     A: { holder: 'center', createdAt: '2026-11-01T16:30:00Z', status: 'closed', disputeType: 'collision', seaArea: 'nanji_islands', provinces: ['zhejiang', 'fujian'], position: [27.45, 121.08] },
     B: { holder: 'center', createdAt: '2026-10-31T17:00:00Z', status: 'settled', disputeType: 'fishing_gear_damage', seaArea: 'qixing_islands', provinces: ['zhejiang'] },
@@ -141,5 +154,5 @@ export async function seedDashboardDataset(world: TestWorld) {
   await instalment('F', 1, '2026-11-21', 50_000);
   await instalment('D', 1, '2026-11-01', 900_000);
 
-  return { villageHead, townId: town.id, villageId: village.id };
+  return { townId: town.id, villageId: village.id };
 }
