@@ -64,6 +64,8 @@ describe('dashboard in a browser', () => {
     await signInThroughForm(page, server.baseUrl, head, '/', '/admin');
     await page.getByTestId('nav-dashboard').click();
     await page.waitForURL((url) => url.pathname === '/dashboard');
+    // The default period (12 weeks up to today) first, then the dataset's.
+    await expect.poll(() => page.getByTestId('dashboard-to').inputValue(), poll).not.toBe('');
     await page.getByTestId('dashboard-from').fill('2026-11-01');
     await page.getByTestId('dashboard-to').fill('2026-11-22');
     await page.getByTestId('dashboard-apply').click();
@@ -72,6 +74,7 @@ describe('dashboard in a browser', () => {
     await expect.poll(() => page.getByTestId('kpi-rate').textContent(), poll).toContain('60%');
     await expect.poll(() => page.getByTestId('kpi-median').textContent(), poll).toContain('8 天');
     for (const id of chartIds) await expect.poll(() => paintedPixels(page, id), poll).toBeGreaterThan(500);
+    await screenshot(page, 'dashboard');
 
     const link = page.getByTestId('dashboard-csv');
     expect(await link.getAttribute('href')).toBe('/api/dashboard/export.csv?from=2026-11-01&to=2026-11-22');

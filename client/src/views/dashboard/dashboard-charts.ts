@@ -47,6 +47,7 @@ export function mapOption(positions: Dashboard['positions'], labelOf: (type: Das
     geo: {
       map: coastMap,
       roam: true,
+      layoutSize: '100%',
       itemStyle: { borderColor: '#6b7c93', borderWidth: 1, areaColor: 'transparent' },
       emphasis: { disabled: true },
       silent: true,
