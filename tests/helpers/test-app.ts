@@ -53,6 +53,9 @@ export interface TestWorldOptions {
   turn?: TurnSettings;
   /** Where counters live (default memory); a Redis store makes them shared by every node of the world. */
   rateLimitStore?: AppDeps['rateLimitStore'];
+  /** Where SMS go and how often a failed one is retried (defaults: the outbox, production retries). */
+  smsProvider?: AppDeps['smsProvider'];
+  notificationRetry?: AppDeps['notificationRetry'];
 }
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
@@ -77,6 +80,8 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       ...(options.guessingLimits ? { guessingLimits: options.guessingLimits } : {}),
       ...(options.socketLimits ? { socketLimits: options.socketLimits } : {}),
       ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
+      ...(options.smsProvider ? { smsProvider: options.smsProvider } : {}),
+      ...(options.notificationRetry ? { notificationRetry: options.notificationRetry } : {}),
     });
   let app = await build();
   await app.ready();
@@ -220,6 +225,7 @@ export const dataTables = [
   'organisation_seals',
   'audit_anchors',
   'compensation_figures',
+  'notifications',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

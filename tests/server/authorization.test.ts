@@ -60,7 +60,8 @@ const isParticipant = (role: Role): role is ParticipantRole => (participantRoles
  * sessionInvite: invitations to a mediation session, the mediator's own (court staff who read the
  * case are refused by the session's kind, after the lookup); hearingInvite: invitations to the
  * court's confirmation hearing, by the court staff who read the case or by the center's mediator;
- * dashboard: center heads (admins) and court staff, each for their own organisation's subtree.
+ * dashboard: center heads (admins) and court staff, each for their own organisation's subtree;
+ * outbox: a center's mediators and admins, for their own center's messages.
  */
 type Kind =
   | 'public'
@@ -78,7 +79,8 @@ type Kind =
   | 'mediatorDesk'
   | 'sessionInvite'
   | 'hearingInvite'
-  | 'dashboard';
+  | 'dashboard'
+  | 'outbox';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The invitation tokens of one case's participants. */
@@ -334,6 +336,14 @@ const routes: RouteSpec[] = [
     ok: 200,
     call: async () => ({ url: '/api/compensation/figures' }),
     check: (res) => expect(json(res).items.filter((f: { province: string }) => f.province === 'zhejiang').length).toBeGreaterThanOrEqual(2),
+  },
+  {
+    method: 'GET',
+    path: '/api/notifications',
+    kind: 'outbox',
+    ok: 200,
+    call: async () => ({ url: '/api/notifications' }),
+    check: (res) => expect(Array.isArray(json(res).items)).toBe(true),
   },
   {
     method: 'GET',
@@ -1111,6 +1121,8 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
       return role === 'admin' ? 403 : 404;
     case 'dashboard':
       return role === 'admin' || isCourt ? route.ok : 403;
+    case 'outbox':
+      return isCourt ? 403 : route.ok;
   }
 }
 

@@ -1,0 +1,64 @@
+import { and, desc, eq, lte, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { cases, notifications, sessions } from '../../db/schema';
+
+export type NotificationRow = typeof notifications.$inferSelect;
+
+/** Inserts a message once per dedupe key; returns its id, or null when it already existed. */
+export async function insertNotification(db: Db, values: typeof notifications.$inferInsert) {
+  const [row] = await db.insert(notifications).values(values).onConflictDoNothing({ target: notifications.dedupeKey }).returning({ id: notifications.id });
+  return row?.id ?? null;
+}
+
+export async function findNotification(db: Db, id: string) {
+  const [row] = await db.select().from(notifications).where(eq(notifications.id, id));
+  return row;
+}
+
+/** Pending messages due by `now`, oldest first. */
+export async function duePending(db: Db, now: Date, limit = 500) {
+  const rows = await db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(and(eq(notifications.status, 'pending'), lte(notifications.sendAfter, now)))
+    .orderBy(notifications.sendAfter)
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/** The session a reminder is about, to check it still takes place when it was computed for. */
+export async function sessionOf(db: Db, sessionId: string) {
+  const [row] = await db.select({ status: sessions.status, scheduledAt: sessions.scheduledAt }).from(sessions).where(eq(sessions.id, sessionId));
+  return row;
+}
+
+/** Counts an attempt before the provider is called, so a crash mid-send still shows it. */
+export async function recordAttempt(db: Db, id: string) {
+  const [row] = await db
+    .update(notifications)
+    .set({ attempts: sql`${notifications.attempts} + 1` })
+    .where(and(eq(notifications.id, id), eq(notifications.status, 'pending')))
+    .returning({ attempts: notifications.attempts });
+  return row?.attempts ?? null;
+}
+
+export async function settle(db: Db, id: string, values: Partial<Pick<NotificationRow, 'status' | 'lastError' | 'provider' | 'providerMessageId' | 'sentAt'>>) {
+  const [row] = await db
+    .update(notifications)
+    .set(values)
+    .where(and(eq(notifications.id, id), eq(notifications.status, 'pending')))
+    .returning({ id: notifications.id });
+  return Boolean(row);
+}
+
+/** The outbox of a center: messages of its cases, newest first. */
+export function listForCenter(db: Db, centerId: string, limit = 200) {
+  return db
+    .select({ n: notifications, caseNumber: cases.number })
+    .from(notifications)
+    .innerJoin(cases, eq(cases.id, notifications.caseId))
+    .where(eq(cases.centerId, centerId))
+    .orderBy(desc(notifications.createdAt))
+    .limit(limit);
+}
+
