@@ -29,6 +29,7 @@ import {
 } from '../../../shared/api/cases';
 import { okSchema } from '../../../shared/api/common';
 import { dashboardSchema } from '../../../shared/api/dashboard';
+import { outboxListSchema } from '../../../shared/api/notifications';
 import { compensationFiguresListSchema, compensationFiguresViewSchema, type CompensationFiguresInput } from '../../../shared/api/compensation';
 import {
   invitationListSchema,
@@ -249,3 +250,6 @@ export const addCompensationFigures = (body: CompensationFiguresInput) =>
 
 // Dashboard (驾驶舱): center heads and court staff; an empty date means the server's default period.
 export const loadDashboard = (query: { from: string; to: string }) => staff(request('GET', '/api/dashboard', dashboardSchema, { query }));
+
+// The center's SMS outbox (mediators and admins).
+export const listOutbox = () => staff(request('GET', '/api/notifications', outboxListSchema));
