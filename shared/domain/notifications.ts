@@ -1,3 +1,5 @@
+import { beijingDate } from '../beijing-time';
+
 /** Messages to participants (SMS), kept in an outbox with their delivery status (issue 11 point 6). */
 export const notificationKinds = ['invitation', 'reminder_day_before', 'reminder_hour_before'] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
@@ -7,16 +9,15 @@ export const notificationStatuses = ['pending', 'sent', 'failed', 'cancelled'] a
 export type NotificationStatus = (typeof notificationStatuses)[number];
 
 const hourMs = 3_600_000;
-const beijingOffsetMs = 8 * hourMs;
 
 /**
  * When a session's reminders go out: 09:00 Beijing time the day before (a decent hour for an
  * SMS), and one hour before it starts. A reminder whose time has already passed is not sent.
  */
 export function reminderTimes(scheduledAt: Date): { kind: NotificationKind; sendAfter: Date }[] {
-  const beijingMidnight = Math.floor((scheduledAt.getTime() + beijingOffsetMs) / (24 * hourMs)) * 24 * hourMs - beijingOffsetMs;
+  const dayBefore = beijingDate(new Date(scheduledAt.getTime() - 24 * hourMs));
   return [
-    { kind: 'reminder_day_before', sendAfter: new Date(beijingMidnight - 24 * hourMs + 9 * hourMs) },
+    { kind: 'reminder_day_before', sendAfter: new Date(`${dayBefore}T09:00:00+08:00`) },
     { kind: 'reminder_hour_before', sendAfter: new Date(scheduledAt.getTime() - hourMs) },
   ];
 }

@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Dashboard, DashboardQuery } from '../../../shared/api/dashboard';
 import { confirmationStatuses } from '../../../shared/domain/agreements';
 import { type CaseStatus, caseStatuses, disputeTypes, provinces, seaAreas } from '../../../shared/domain/cases';
-import { beijingDate } from '../../../shared/domain/deadlines';
+import { beijingDate } from '../../../shared/beijing-time';
 import { organisationLevels, type StaffRole } from '../../../shared/domain/organisations';
 import type { ServiceContext } from '../../context';
 import { forbidden } from '../../errors';
