@@ -175,7 +175,7 @@ export async function buildApp(deps: AppDeps) {
     changed: agreementChanged,
     signedByAll: (agreementId: string) => void sealer.sealAgreement(agreementId),
   };
-  const confirmationEffects = { decided: (confirmationId: string) => void sealer.issueRuling(confirmationId), agreementChanged };
+  const confirmationEffects = { decided: (confirmationId: string) => void sealer.issueRuling(confirmationId), agreementChanged, notified: (ids: string[]) => notifier.queued(ids) };
   // After commit, before the answer: a revoked link or a participant removed from the case is let
   // go from live rooms (connections ended, resume tokens void). Logged, never an error for the request.
   const accessEffects: AccessEffects = {

@@ -14,6 +14,7 @@ import type { Principal } from '../auth/principal';
 import { isOwnCenter } from '../cases/case-access';
 import * as casesRepo from '../cases/cases.repository';
 import { loadCase, moveCaseIfAllowed } from '../cases/cases.service';
+import { queueCourtDecision } from '../notifications/notifications.service';
 import { insertSession } from '../sessions/sessions.repository';
 import { applyTransition } from '../transitions';
 import { confirmationSummary } from './confirmation-views';
@@ -26,6 +27,8 @@ const staffActor = (p: Principal): AuditActor => ({ kind: 'staff', staffUserId: 
 export interface ConfirmationEffects {
   decided(confirmationId: string): void;
   agreementChanged(caseId: string, agreementId: string): void;
+  /** SMS to the parties written with the decision, to deliver now. */
+  notified(notificationIds: string[]): void;
 }
 
 /** Court staff act on applications filed with their court (a court also covers its tribunals). */
@@ -207,21 +210,23 @@ export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, 
       },
     });
     const caseRow = (await casesRepo.findCase(tx, row.caseId))!.case;
+    const notices = await queueCourtDecision(tx, ctx, { confirmationId, caseId: row.caseId, caseNumber: caseRow.number, courtCode: row.courtCode, decision, rulingNumber });
     if (decision === 'confirmed') {
       const enforceable = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { enforceableAt: now });
       if (!enforceable) throw conflict('the case changed meanwhile; reload');
       await appendAuditEvent(tx, { type: 'case.enforceable', caseId: caseRow.id, actor: staffActor(p), data: { confirmationId, rulingNumber } });
-      return row;
+      return { row, notices };
     }
     // Rejected or returned: the agreement no longer binds and mediation reopens.
     const agreement = (await agreementsRepo.lockAgreement(tx, row.agreementId))!;
     if (agreement.status !== 'sealed') throw conflict(`the agreement is ${agreement.status}, not sealed`);
     await moveAgreement(tx, agreement, 'set_aside', staffActor(p), {}, { confirmationId });
     await moveCaseIfAllowed(tx, caseRow, 'mediating', staffActor(p), { confirmationId });
-    return row;
+    return { row, notices };
   });
   if (decision !== 'returned') effects.decided(confirmationId);
-  effects.agreementChanged(decided.caseId, decided.agreementId);
+  effects.agreementChanged(decided.row.caseId, decided.row.agreementId);
+  effects.notified(decided.notices);
   return getConfirmation(ctx, p, confirmationId);
 }
 

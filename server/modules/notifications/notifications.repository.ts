@@ -1,6 +1,6 @@
-import { and, desc, eq, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { cases, notifications, sessions } from '../../db/schema';
+import { cases, notifications, participants, sessions } from '../../db/schema';
 
 export type NotificationRow = typeof notifications.$inferSelect;
 
@@ -62,3 +62,12 @@ export function listForCenter(db: Db, centerId: string, limit = 200) {
     .limit(limit);
 }
 
+
+/** The parties of a case who can be reached by SMS (not removed, with a phone). */
+export function reachableParties(db: Db, caseId: string) {
+  return db
+    .select({ id: participants.id, displayName: participants.displayName, phone: participants.phone })
+    .from(participants)
+    .where(and(eq(participants.caseId, caseId), eq(participants.role, 'party'), isNull(participants.removedAt), isNotNull(participants.phone)))
+    .orderBy(participants.createdAt);
+}

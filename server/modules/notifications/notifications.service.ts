@@ -1,3 +1,4 @@
+import { courts, type CourtCode } from '../../../shared/domain/courts';
 import type { NotificationKind } from '../../../shared/domain/notifications';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
@@ -40,6 +41,24 @@ export function addToOutbox(
     sendAfter: message.sendAfter,
     forScheduledAt: message.forScheduledAt ?? null,
   });
+}
+
+const decisionText = { confirmed: '确认调解协议有效', rejected: '驳回司法确认申请', returned: '退回调解' } as const;
+
+/** Tells each party of the case (by SMS) what the court decided; in the decision's transaction. */
+export async function queueCourtDecision(
+  tx: Db,
+  ctx: ServiceContext,
+  d: { confirmationId: string; caseId: string; caseNumber: string; courtCode: CourtCode; decision: keyof typeof decisionText; rulingNumber: string | null },
+) {
+  const ids: string[] = [];
+  for (const party of await repo.reachableParties(tx, d.caseId)) {
+    const ruling = d.rulingNumber ? `（${d.rulingNumber}）` : '';
+    const body = `【海桥云调解】${party.displayName}您好：${courts[d.courtCode].name}对纠纷${d.caseNumber}的司法确认申请已作出决定：${decisionText[d.decision]}${ruling}。详情请联系调解员。`;
+    const id = await addToOutbox(tx, ctx, { caseId: d.caseId, participantId: party.id, kind: 'court_decision', to: party.phone!, body, dedupeKey: `court_decision:${d.confirmationId}:${party.id}`, sendAfter: ctx.now() });
+    if (id) ids.push(id);
+  }
+  return ids;
 }
 
 export interface Notifier extends NotificationEffects {

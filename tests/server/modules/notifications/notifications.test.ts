@@ -7,10 +7,11 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { notifications } from '../../../../server/db/schema';
+import { notifications, participants } from '../../../../server/db/schema';
 import type { SmsProvider } from '../../../../server/modules/notifications/sms-provider';
 import { reminderTimes } from '../../../../shared/domain/notifications';
-import { api, createTestWorld, json, sampleCase, type TestWorld } from '../../../helpers/test-app';
+import { sealedAgreement } from '../../../helpers/agreement-fixture';
+import { api, createTestWorld, json, ok, sampleCase, type TestWorld } from '../../../helpers/test-app';
 
 /** An SMS gateway that can be made to fail: the stand-in for a cloud SMS API's outages. */
 class GatewayUnderTest implements SmsProvider {
@@ -163,6 +164,29 @@ describe('provider failures', () => {
     expect(row.sentAt).toBeNull();
     gateway.failuresLeft = 0;
   }, 40_000);
+});
+
+describe('court decisions', () => {
+  it('tell each party of the case with a phone, once, after the decision commits', async () => {
+    const { f, agreement } = await sealedAgreement(world);
+    await world.database.db.update(participants).set({ phone: '13500135000' }).where(eq(participants.caseId, f.caseId));
+    const filed = await ok(await mediator().post(`/api/agreements/${agreement.id}/confirmation`, {}), 201);
+    await ok(await api(world.app, world.cookies.ningboClerk).post(`/api/confirmations/${filed.id}/accept`));
+    const judge = api(world.app, world.cookies.wenzhouJudge);
+    await ok(await judge.post(`/api/confirmations/${filed.id}/review`));
+    const decided = await ok(await judge.post(`/api/confirmations/${filed.id}/decide`, { decision: 'confirmed', reason: '符合法律规定。' }));
+    await world.app.notifier.idle();
+    const rows = await world.database.db.select().from(notifications).where(eq(notifications.caseId, f.caseId));
+    const parties = (await world.database.db.select().from(participants).where(eq(participants.caseId, f.caseId))).filter((p) => p.role === 'party' && !p.removedAt);
+    expect(parties.length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.kind === 'court_decision').map((r) => [r.participantId, r.status]).sort()).toEqual(parties.map((p) => [p.id, 'sent']).sort());
+    const texts = gateway.delivered.filter((m) => rows.some((r) => r.id === m.notificationId && r.kind === 'court_decision')).map((m) => m.body);
+    expect(texts).toHaveLength(parties.length);
+    for (const text of texts) {
+      expect(text).toContain('宁波海事法院温州法庭对纠纷');
+      expect(text).toContain(`确认调解协议有效（${decided.rulingNumber}）`);
+    }
+  }, 60_000);
 });
 
 describe('the outbox page', () => {
