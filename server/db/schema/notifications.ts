@@ -1,6 +1,7 @@
 import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { NotificationKind, NotificationStatus } from '../../../shared/domain/notifications';
 import { cases } from './cases';
+import { obligations } from './agreements';
 import { participants, sessions } from './sessions';
 
 /**
@@ -15,6 +16,8 @@ export const notifications = pgTable(
     caseId: uuid('case_id').notNull().references(() => cases.id, { onDelete: 'cascade' }),
     sessionId: uuid('session_id').references(() => sessions.id, { onDelete: 'cascade' }),
     participantId: uuid('participant_id').references(() => participants.id, { onDelete: 'cascade' }),
+    /** For instalment notices: cancelled if fulfilled (or no longer in force) before it is due. */
+    obligationId: uuid('obligation_id').references(() => obligations.id, { onDelete: 'cascade' }),
     kind: text('kind').$type<NotificationKind>().notNull(),
     channel: text('channel', { enum: ['sms'] }).notNull().default('sms'),
     recipient: text('recipient').notNull(),

@@ -1,6 +1,6 @@
-import { and, desc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { cases, notifications, participants, sessions } from '../../db/schema';
+import { agreements, cases, notifications, obligations, participants, sessions } from '../../db/schema';
 
 export type NotificationRow = typeof notifications.$inferSelect;
 
@@ -70,4 +70,23 @@ export function reachableParties(db: Db, caseId: string) {
     .from(participants)
     .where(and(eq(participants.caseId, caseId), eq(participants.role, 'party'), isNull(participants.removedAt), isNotNull(participants.phone)))
     .orderBy(participants.createdAt);
+}
+
+/** Participants acting for a party (the party itself or its agent) who can be reached by SMS. */
+export function reachableFor(db: Db, caseId: string, partyId: string) {
+  return db
+    .select({ id: participants.id, displayName: participants.displayName, phone: participants.phone })
+    .from(participants)
+    .where(and(eq(participants.caseId, caseId), or(eq(participants.partyId, partyId), eq(participants.representsPartyId, partyId)), isNull(participants.removedAt), isNotNull(participants.phone)))
+    .orderBy(participants.createdAt);
+}
+
+/** Whether an instalment is still owed under an agreement in force. */
+export async function instalmentOpen(db: Db, obligationId: string) {
+  const [row] = await db
+    .select({ id: obligations.id })
+    .from(obligations)
+    .innerJoin(agreements, and(eq(agreements.id, obligations.agreementId), eq(agreements.status, 'sealed')))
+    .where(and(eq(obligations.id, obligationId), isNull(obligations.fulfilledAt)));
+  return Boolean(row);
 }

@@ -1,9 +1,11 @@
 import { courts, type CourtCode } from '../../../shared/domain/courts';
-import type { NotificationKind } from '../../../shared/domain/notifications';
+import { instalmentNoticeTimes, type NotificationKind } from '../../../shared/domain/notifications';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { forbidden } from '../../errors';
 import type { JobLog, JobQueue } from '../../jobs/job-queue';
+import type { ObligationRow } from '../agreements/agreements.repository';
+import { amountFigures } from '../agreements/amount-in-words';
 import type { Principal } from '../auth/principal';
 import * as repo from './notifications.repository';
 import type { SmsProvider } from './sms-provider';
@@ -28,12 +30,13 @@ export interface NotificationEffects {
 export function addToOutbox(
   tx: Db,
   ctx: ServiceContext,
-  message: { caseId: string; sessionId?: string; participantId?: string; kind: NotificationKind; to: string; body: string; dedupeKey: string; sendAfter: Date; forScheduledAt?: Date },
+  message: { caseId: string; sessionId?: string; participantId?: string; obligationId?: string; kind: NotificationKind; to: string; body: string; dedupeKey: string; sendAfter: Date; forScheduledAt?: Date },
 ) {
   return repo.insertNotification(tx, {
     caseId: message.caseId,
     sessionId: message.sessionId ?? null,
     participantId: message.participantId ?? null,
+    obligationId: message.obligationId ?? null,
     kind: message.kind,
     recipient: message.to,
     bodyCiphertext: ctx.cipher.encrypt(message.body),
@@ -61,6 +64,23 @@ export async function queueCourtDecision(
   return ids;
 }
 
+/**
+ * Each instalment's notices to the obligor's side (the party or its agent, with a phone): due
+ * tomorrow, and overdue the day after; written when the agreement is sealed, delivered by the sweep.
+ */
+export async function queueInstalmentNotices(tx: Db, ctx: ServiceContext, caseNumber: string, instalments: ObligationRow[]) {
+  for (const o of instalments) {
+    const amount = o.amountFen === null ? '' : `人民币${amountFigures(o.amountFen)}元`;
+    for (const person of await repo.reachableFor(tx, o.caseId, o.obligorPartyId)) {
+      for (const { kind, sendAfter } of instalmentNoticeTimes(o.dueDate)) {
+        const what = kind === 'instalment_due' ? `应于${o.dueDate}履行` : `已于${o.dueDate}到期，尚未登记履行，请尽快履行`;
+        const body = `【海桥云调解】${person.displayName}您好：纠纷${caseNumber}调解协议第${o.ordinal}期（${o.description}${amount ? `，${amount}` : ''}）${what}。如已履行请告知调解员。`;
+        await addToOutbox(tx, ctx, { caseId: o.caseId, participantId: person.id, obligationId: o.id, kind, to: person.phone!, body, dedupeKey: `${kind}:${o.id}:${person.id}`, sendAfter });
+      }
+    }
+  }
+}
+
 export interface Notifier extends NotificationEffects {
   /** Queues delivery of every pending message that is due (the every-minute job; callable in tests). */
   sweep(): Promise<void>;
@@ -79,9 +99,11 @@ export async function createNotifier(ctx: ServiceContext, jobs: JobQueue, provid
     if (!found || found.status !== 'pending') return; // already settled by an earlier try
     if (found.sessionId && found.forScheduledAt) {
       const session = await repo.sessionOf(ctx.db, found.sessionId);
-      const moved = !session || session.scheduledAt.getTime() !== found.forScheduledAt.getTime() || session.status === 'ended' || session.status === 'cancelled';
+      // Moved, over, or (after an outage) already begun: a reminder then would only confuse.
+      const moved = !session || session.scheduledAt.getTime() !== found.forScheduledAt.getTime() || session.status === 'ended' || session.status === 'cancelled' || ctx.now() >= session.scheduledAt;
       if (moved) return void (await repo.settle(ctx.db, id, { status: 'cancelled' }));
     }
+    if (found.obligationId && !(await repo.instalmentOpen(ctx.db, found.obligationId))) return void (await repo.settle(ctx.db, id, { status: 'cancelled' }));
     const attempts = await repo.recordAttempt(ctx.db, id);
     if (attempts === null) return;
     try {

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { notifications, participants } from '../../../../server/db/schema';
 import type { SmsProvider } from '../../../../server/modules/notifications/sms-provider';
 import { reminderTimes } from '../../../../shared/domain/notifications';
-import { sealedAgreement } from '../../../helpers/agreement-fixture';
+import { agreementFixture, collisionDraft, sealedAgreement, signAs } from '../../../helpers/agreement-fixture';
 import { api, createTestWorld, json, ok, sampleCase, type TestWorld } from '../../../helpers/test-app';
 
 /** An SMS gateway that can be made to fail: the stand-in for a cloud SMS API's outages. */
@@ -186,6 +186,41 @@ describe('court decisions', () => {
       expect(text).toContain('宁波海事法院温州法庭对纠纷');
       expect(text).toContain(`确认调解协议有效（${decided.rulingNumber}）`);
     }
+  }, 60_000);
+});
+
+describe('instalment notices', () => {
+  it("go to the obligor's side the day before and, only if still unpaid, the day after", async () => {
+    const f = await agreementFixture(world);
+    await world.database.db.update(participants).set({ phone: '13400134000' }).where(eq(participants.caseId, f.caseId));
+    // Instalments due 2026-12-31 and 2027-03-31, owed by the company, whose agent is reachable.
+    const agreementId = (await created(await mediator().post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f)))).id;
+    await ok(await mediator().post(`/api/agreements/${agreementId}/transitions`, { to: 'signing' }));
+    for (const who of ['fisherman', 'agent'] as const) expect((await signAs(world, f, agreementId, who)).statusCode).toBe(200);
+    await world.app.sealer.idle();
+    const notices = async () =>
+      (await world.database.db.select().from(notifications).where(eq(notifications.caseId, f.caseId)))
+        .filter((r) => r.kind.startsWith('instalment'))
+        .map((r) => [r.kind, r.participantId, r.sendAfter.toISOString(), r.status])
+        .sort();
+    expect(await notices()).toEqual([
+      ['instalment_due', f.agentParticipantId, '2026-12-30T01:00:00.000Z', 'pending'],
+      ['instalment_due', f.agentParticipantId, '2027-03-30T01:00:00.000Z', 'pending'],
+      ['instalment_overdue', f.agentParticipantId, '2027-01-01T01:00:00.000Z', 'pending'],
+      ['instalment_overdue', f.agentParticipantId, '2027-04-01T01:00:00.000Z', 'pending'],
+    ]);
+    const sentBefore = gateway.delivered.length;
+    await sweepAt('2026-12-30T01:00:30Z');
+    // Only the first instalment's notice; the earlier tests' reminders, now past their sessions, are cancelled, not sent.
+    expect(gateway.delivered.slice(sentBefore).map((m) => m.body)).toEqual([expect.stringContaining('第1期（向甲方支付第一期赔偿款，人民币500,000.00元）应于2026-12-31履行')]);
+    expect((await world.database.db.select().from(notifications).where(eq(notifications.status, 'pending'))).every((r) => r.kind.startsWith('instalment'))).toBe(true);
+    // The first instalment is paid: its overdue notice is cancelled, the second's stays.
+    world.clock.now = new Date('2026-11-22T02:00:00Z');
+    const [first] = (await ok(await mediator().get(`/api/cases/${f.caseId}/obligations`))).items;
+    await ok(await mediator().post(`/api/obligations/${first.id}/fulfil`, { note: '已转账' }));
+    await sweepAt('2027-01-01T01:00:30Z');
+    expect(gateway.delivered).toHaveLength(sentBefore + 1);
+    expect((await notices()).map((n) => n[3])).toEqual(['sent', 'pending', 'cancelled', 'pending']);
   }, 60_000);
 });
 
