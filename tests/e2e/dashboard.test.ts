@@ -1,7 +1,8 @@
 /**
  * The dashboard (驾驶舱) in Debian's Chromium against the real server: the center's head signs
  * in, opens the dashboard (its own chunk, ECharts drawn on canvas, the coastline bundled), picks a
- * period, sees the figures of the hand-made dataset and downloads them as CSV.
+ * period, sees the figures of the hand-made dataset and downloads them as CSV. Then the center's
+ * mediator reads the SMS outbox (短信发件箱), delivered there by the job.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,8 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { organisations } from '../../server/db/schema';
+import { cases, organisations } from '../../server/db/schema';
+import { addToOutbox } from '../../server/modules/notifications/notifications.service';
 import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
 import type { OrganisationId } from '../../shared/ids';
 import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
@@ -19,6 +21,7 @@ import { signInThroughForm } from './steps/common';
 const head = { username: 'center.head', password: 'e2e-password-2026' };
 const chartIds = ['chart-status', 'chart-intake', 'chart-dispute-type', 'chart-sea-area', 'chart-province', 'chart-level', 'chart-confirmations', 'chart-map'];
 const poll = { timeout: 10_000, interval: 100 };
+const outboxText = '【海桥云调解】陈阿海您好：发件箱测试短信。';
 
 /** How many pixels of the chart's canvas are painted (not fully transparent). */
 function paintedPixels(page: Page, testid: string): Promise<number> {
@@ -46,6 +49,12 @@ describe('dashboard in a browser', () => {
     const xiamen = await createOrganisation(db, null, { kind: 'maritime_court', name: '厦门海事法院', courtCode: 'xiamen' });
     await seedDashboardCases(db, { center: center!.id, otherCenter: otherCenter.id, ningbo: ningbo.id, xiamen: xiamen.id });
     await createStaffUser(db, null, { organisationId: center!.id as OrganisationId, username: head.username, displayName: '中心主任', role: 'admin', password: head.password });
+    const [caseA] = await db.select({ id: cases.id }).from(cases).where(eq(cases.title, '案件 A'));
+    const id = await db.transaction((tx) =>
+      addToOutbox(tx, server.app.ctx, { caseId: caseA!.id, kind: 'invitation', to: '13800138000', body: outboxText, dedupeKey: 'e2e-outbox', sendAfter: new Date() }),
+    );
+    server.app.notifier.queued([id!]);
+    await server.app.notifier.idle();
   }, 240_000);
 
   afterAll(async () => {
@@ -92,4 +101,21 @@ describe('dashboard in a browser', () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);
+
+  it("shows the center's SMS outbox to its mediator", async () => {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await signInThroughForm(page, server.baseUrl, server.mediator);
+    await page.getByTestId('nav-outbox').click();
+    await page.waitForURL((url) => url.pathname === '/outbox');
+    const row = page.getByTestId('outbox-row');
+    await expect.poll(() => row.count(), poll).toBe(1);
+    expect(await row.getAttribute('data-status')).toBe('sent');
+    expect(await row.textContent()).toContain(outboxText);
+    expect(await row.textContent()).toContain('13800138000');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
 });
