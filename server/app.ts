@@ -28,6 +28,10 @@ import { scheduleAnchoring } from './modules/audit/anchoring';
 import { createSealRegistry } from './modules/seals/seals.service';
 import type { Timestamper } from './security/timestamp-authority';
 import { confirmationsRoutes } from './modules/confirmations/confirmations.routes';
+import { dashboardRoutes } from './modules/dashboard/dashboard.routes';
+import { notificationsRoutes } from './modules/notifications/notifications.routes';
+import { createNotifier, type NotificationRetry } from './modules/notifications/notifications.service';
+import { outboxSmsProvider, type SmsProvider } from './modules/notifications/sms-provider';
 import { documentsRoutes } from './modules/documents/documents.routes';
 import { appraisalsRoutes } from './modules/evidence/appraisals.routes';
 import { evidenceRoutes } from './modules/evidence/evidence.routes';
@@ -77,6 +81,10 @@ export interface AppDeps {
   certificate?: PlatformCertificate;
   /** RFC 3161 client for seals (PAdES B-T) and audit anchors; unset: no trusted time. */
   timestamper?: Timestamper;
+  /** Where SMS go (default: the outbox staff read); a cloud SMS API is one module implementing SmsProvider. */
+  smsProvider?: SmsProvider;
+  /** Retries of a failed SMS (default: 8, from 30 s doubling to an hour). */
+  notificationRetry?: NotificationRetry;
   /** How often the audit chain's head is timestamped (needs `timestamper`; 0 or unset: never). */
   auditAnchorIntervalMs?: number;
   /** TURN credentials handed to admitted participants with their transports; null: no TURN. */
@@ -176,12 +184,14 @@ export async function buildApp(deps: AppDeps) {
     app.addHook('onClose', () => anchoring.stop());
   }
   app.decorate('sealer', sealer);
+  const notifier = await createNotifier(ctx, jobs, deps.smsProvider ?? outboxSmsProvider, app.log, deps.notificationRetry);
+  app.decorate('notifier', notifier);
   // …and seal what was fully signed or ruled on.
   const agreementEffects = {
     changed: agreementChanged,
     signedByAll: (agreementId: string) => void sealer.sealAgreement(agreementId),
   };
-  const confirmationEffects = { decided: (confirmationId: string) => void sealer.issueRuling(confirmationId), agreementChanged };
+  const confirmationEffects = { decided: (confirmationId: string) => void sealer.issueRuling(confirmationId), agreementChanged, notified: (ids: string[]) => notifier.queued(ids) };
   // After commit, before the answer: a revoked link or a participant removed from the case is let
   // go from live rooms (connections ended, resume tokens void). Logged, never an error for the request.
   const accessEffects: AccessEffects = {
@@ -196,7 +206,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(adminRoutes);
       await api.register(casesRoutes);
       await api.register(sessionsRoutes, { effects: accessEffects });
-      await api.register(invitationsRoutes, { effects: accessEffects });
+      await api.register(invitationsRoutes, { effects: accessEffects, notifications: notifier });
       await api.register(auditRoutes);
       await api.register(evidenceRoutes);
       await api.register(appraisalsRoutes);
@@ -206,6 +216,8 @@ export async function buildApp(deps: AppDeps) {
       await api.register(followUpRoutes);
       await api.register(documentsRoutes, { certificate });
       await api.register(compensationRoutes);
+      await api.register(dashboardRoutes);
+      await api.register(notificationsRoutes);
     },
     { prefix: '/api' },
   );
@@ -233,6 +245,7 @@ export type App = Awaited<ReturnType<typeof buildApp>>;
 declare module 'fastify' {
   interface FastifyInstance {
     sealer: import('./modules/documents/sealing-jobs').Sealer;
+    notifier: import('./modules/notifications/notifications.service').Notifier;
     /** Rate-limit counters (one store for all) and the guessing limits built on them. */
     limits: { limiter: LimiterFactory; guessing: GuessingLimits };
   }

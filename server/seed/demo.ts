@@ -26,8 +26,11 @@ export function seedDemo(db: Db) {
 }
 
 async function seedInto(db: Db) {
-  const center = await createOrganisation(db, null, { kind: 'mediation_center', name: '浙闽海上矛盾纠纷联调中心（演示）', caseNumberPrefix: '浙闽联调' });
   const ningbo = await createOrganisation(db, null, { kind: 'maritime_court', name: '宁波海事法院', courtCode: 'ningbo' });
+  // The "136" levels under the court: county center → town → boat-owner mediation room.
+  const center = await createOrganisation(db, null, { kind: 'mediation_center', name: '浙闽海上矛盾纠纷联调中心（演示）', caseNumberPrefix: '浙闽联调', parentId: ningbo.id, level: 'county' });
+  const town = await createOrganisation(db, null, { kind: 'mediation_center', name: '霞关镇调解委员会（演示）', caseNumberPrefix: '霞关调', parentId: center.id, level: 'town' });
+  await createOrganisation(db, null, { kind: 'mediation_center', name: '霞关船老大调解室（演示）', caseNumberPrefix: '船老大调', parentId: town.id, level: 'village' });
   await createOrganisation(db, null, { kind: 'maritime_court', name: '厦门海事法院', courtCode: 'xiamen' });
   await createStaffUser(db, null, { organisationId: center.id as OrganisationId, username: demoLogins.mediator.username, displayName: '林调解员', role: 'mediator', password: demoLogins.mediator.password });
   await createStaffUser(db, null, { organisationId: ningbo.id as OrganisationId, username: demoLogins.clerk.username, displayName: '王书记员', role: 'clerk', password: demoLogins.clerk.password });

@@ -54,6 +54,9 @@ export interface TestWorldOptions {
   turn?: TurnSettings;
   /** Where counters live (default memory); a Redis store makes them shared by every node of the world. */
   rateLimitStore?: AppDeps['rateLimitStore'];
+  /** Where SMS go and how often a failed one is retried (defaults: the outbox, production retries). */
+  smsProvider?: AppDeps['smsProvider'];
+  notificationRetry?: AppDeps['notificationRetry'];
   /** Several nodes through Redis: socket.io's adapter and route limits (own namespace per test). */
   redis?: { client: NonNullable<AppDeps['redis']>; namespace: string };
   /** Cluster mode for the first node (each added node passes its own). */
@@ -83,6 +86,8 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       ...(options.guessingLimits ? { guessingLimits: options.guessingLimits } : {}),
       ...(options.socketLimits ? { socketLimits: options.socketLimits } : {}),
       ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
+      ...(options.smsProvider ? { smsProvider: options.smsProvider } : {}),
+      ...(options.notificationRetry ? { notificationRetry: options.notificationRetry } : {}),
       ...(options.redis ? { redis: options.redis.client, redisNamespace: options.redis.namespace } : {}),
     });
   let app = await build();
@@ -230,6 +235,7 @@ export const dataTables = [
   'organisation_seals',
   'audit_anchors',
   'compensation_figures',
+  'notifications',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

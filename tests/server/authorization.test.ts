@@ -60,7 +60,9 @@ const isParticipant = (role: Role): role is ParticipantRole => (participantRoles
  * judge of the competent court or its parent court; mediatorDesk: any mediator, for their center;
  * sessionInvite: invitations to a mediation session, the mediator's own (court staff who read the
  * case are refused by the session's kind, after the lookup); hearingInvite: invitations to the
- * court's confirmation hearing, by the court staff who read the case or by the center's mediator.
+ * court's confirmation hearing, by the court staff who read the case or by the center's mediator;
+ * dashboard: center heads (admins) and court staff, each for their own organisation's subtree;
+ * outbox: a center's mediators and admins, for their own center's messages.
  */
 type Kind =
   | 'public'
@@ -77,7 +79,9 @@ type Kind =
   | 'judgeAction'
   | 'mediatorDesk'
   | 'sessionInvite'
-  | 'hearingInvite';
+  | 'hearingInvite'
+  | 'dashboard'
+  | 'outbox';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The invitation tokens of one case's participants. */
@@ -337,6 +341,30 @@ const routes: RouteSpec[] = [
     ok: 200,
     call: async () => ({ url: '/api/compensation/figures' }),
     check: (res) => expect(json(res).items.filter((f: { province: string }) => f.province === 'zhejiang').length).toBeGreaterThanOrEqual(2),
+  },
+  {
+    method: 'GET',
+    path: '/api/notifications',
+    kind: 'outbox',
+    ok: 200,
+    call: async () => ({ url: '/api/notifications' }),
+    check: (res) => expect(Array.isArray(json(res).items)).toBe(true),
+  },
+  {
+    method: 'GET',
+    path: '/api/dashboard',
+    kind: 'dashboard',
+    ok: 200,
+    call: async () => ({ url: '/api/dashboard?from=2026-11-01&to=2026-11-22' }),
+    check: (res) => expect(json(res).period).toEqual({ from: '2026-11-01', to: '2026-11-22' }),
+  },
+  {
+    method: 'GET',
+    path: '/api/dashboard/export.csv',
+    kind: 'dashboard',
+    ok: 200,
+    call: async () => ({ url: '/api/dashboard/export.csv' }),
+    check: (res) => expect(res.body.startsWith('\uFEFFfigure,key,value\r\n')).toBe(true),
   },
   {
     method: 'POST',
@@ -1133,6 +1161,10 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
     case 'hearingInvite':
       if (role === 'mediator' || courtOfTheCase.includes(role)) return route.ok;
       return role === 'admin' ? 403 : 404;
+    case 'dashboard':
+      return role === 'admin' || isCourt ? route.ok : 403;
+    case 'outbox':
+      return isCourt ? 403 : route.ok;
   }
 }
 

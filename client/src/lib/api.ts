@@ -28,6 +28,8 @@ import {
   type vesselInputSchema,
 } from '../../../shared/api/cases';
 import { okSchema } from '../../../shared/api/common';
+import { dashboardSchema } from '../../../shared/api/dashboard';
+import { outboxListSchema } from '../../../shared/api/notifications';
 import { compensationFiguresListSchema, compensationFiguresViewSchema, type CompensationFiguresInput } from '../../../shared/api/compensation';
 import {
   invitationListSchema,
@@ -243,3 +245,9 @@ export const listOverdueObligations = () => staff(request('GET', '/api/follow-up
 export const listCompensationFigures = () => staff(request('GET', '/api/compensation/figures', compensationFiguresListSchema));
 export const addCompensationFigures = (body: CompensationFiguresInput) =>
   staff(request('POST', '/api/admin/compensation/figures', compensationFiguresViewSchema, { body }));
+
+// Dashboard (驾驶舱): center heads and court staff; an empty date means the server's default period.
+export const loadDashboard = (query: { from: string; to: string }) => staff(request('GET', '/api/dashboard', dashboardSchema, { query }));
+
+// The center's SMS outbox (mediators and admins).
+export const listOutbox = () => staff(request('GET', '/api/notifications', outboxListSchema));

@@ -9,6 +9,8 @@ export type Route =
   | { name: 'caseDetail'; caseId: string }
   | { name: 'caseEdit'; caseId: string }
   | { name: 'admin' }
+  | { name: 'dashboard' }
+  | { name: 'outbox' }
   | { name: 'join'; token: string; page?: JoinSubPage }
   | { name: 'room'; sessionId: string }
   | { name: 'courtQueue' }
@@ -31,6 +33,8 @@ export function matchRoute(path: string): Route {
   if (parts.length === 0) return { name: 'caseList' };
   if (first === 'login' && parts.length === 1) return { name: 'login' };
   if (first === 'admin' && parts.length === 1) return { name: 'admin' };
+  if (first === 'dashboard' && parts.length === 1) return { name: 'dashboard' };
+  if (first === 'outbox' && parts.length === 1) return { name: 'outbox' };
   if (first === 'j' && second && parts.length === 2) return { name: 'join', token: second };
   if (first === 'j' && second && third === 'sign' && parts[3] && parts.length === 4) return { name: 'join', token: second, page: { kind: 'sign', agreementId: parts[3] } };
   if (first === 'j' && second && third === 'evidence' && parts.length === 3) return { name: 'join', token: second, page: { kind: 'evidence' } };

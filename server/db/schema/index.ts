@@ -7,5 +7,6 @@ export * from './evidence';
 export * from './agreements';
 export * from './seals';
 export * from './compensation';
+export * from './notifications';
 export * from './consent';
 export * from './nodes';

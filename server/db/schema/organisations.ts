@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { OrganisationLevel } from '../../../shared/domain/organisations';
 
 export const organisations = pgTable(
   'organisations',
@@ -9,10 +10,16 @@ export const organisations = pgTable(
     name: text('name').notNull().unique(),
     caseNumberPrefix: text('case_number_prefix'),
     courtCode: text('court_code').unique(),
+    /** The organisation above this one (village room → town → county center → court); null at the top. */
+    parentId: uuid('parent_id').references((): AnyPgColumn => organisations.id),
+    /** A mediation center's level in the "136" pattern; null for courts and tribunals. */
+    level: text('level').$type<OrganisationLevel>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check('organisation_kind_fields', sql`(${t.kind} = 'mediation_center') = (${t.courtCode} is null)`),
+    check('organisation_level_only_centers', sql`${t.level} is null or ${t.kind} = 'mediation_center'`),
+    index('organisations_parent_idx').on(t.parentId),
   ],
 );
 

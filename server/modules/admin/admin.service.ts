@@ -31,11 +31,14 @@ export async function listOrganisations(ctx: ServiceContext) {
 
 export async function createOrganisation(db: Db, actor: Principal | null, input: OrganisationInput) {
   return db.transaction(async (tx) => {
+    if (input.parentId && !(await repo.findOrganisation(tx, input.parentId))) throw invalid('parentId', 'no such organisation');
     const row = await repo.insertOrganisation(tx, {
       kind: input.kind,
       name: input.name,
       caseNumberPrefix: input.caseNumberPrefix ?? null,
       courtCode: input.courtCode ?? null,
+      parentId: input.parentId ?? null,
+      level: input.level ?? null,
     });
     await appendAuditEvent(tx, {
       type: 'organisation.created',

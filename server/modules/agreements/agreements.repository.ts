@@ -130,7 +130,7 @@ export async function useSigningCode(db: Db, agreementId: string, participantId:
 }
 
 export async function insertObligations(db: Db, values: (typeof obligations.$inferInsert)[]) {
-  if (values.length) await db.insert(obligations).values(values);
+  return values.length ? db.insert(obligations).values(values).returning() : [];
 }
 
 export async function insertDocument(db: Db, values: typeof documents.$inferInsert) {

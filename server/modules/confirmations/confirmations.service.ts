@@ -13,6 +13,7 @@ import { courtsServedBy, seesApplication } from '../../access/case-access';
 import * as casesRepo from '../cases/cases.repository';
 import { asNotFound, loadApplicationForCourt, loadCase } from '../../access/case-loading';
 import { moveCaseIfAllowed } from '../cases/cases.service';
+import { queueCourtDecision } from '../notifications/notifications.service';
 import { insertSession } from '../sessions/sessions.repository';
 import { applyTransition } from '../transitions';
 import { confirmationSummary } from './confirmation-views';
@@ -23,6 +24,8 @@ import type { ConfirmationRow } from './confirmations.repository';
 export interface ConfirmationEffects {
   decided(confirmationId: string): void;
   agreementChanged(caseId: string, agreementId: string): void;
+  /** SMS to the parties written with the decision, to deliver now. */
+  notified(notificationIds: string[]): void;
 }
 
 /** The mediator files the parties' joint application (their consent is part of each signature). */
@@ -188,21 +191,23 @@ export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, 
       },
     });
     const caseRow = (await casesRepo.findCase(tx, row.caseId))!.case;
+    const notices = await queueCourtDecision(tx, ctx, { confirmationId, caseId: row.caseId, caseNumber: caseRow.number, courtCode: row.courtCode, decision, rulingNumber });
     if (decision === 'confirmed') {
       const enforceable = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { enforceableAt: now });
       if (!enforceable) throw conflict('the case changed meanwhile; reload');
       await appendAuditEvent(tx, { type: 'case.enforceable', caseId: caseRow.id, actor: staffActor(p), data: { confirmationId, rulingNumber } });
-      return row;
+      return { row, notices };
     }
     // Rejected or returned: the agreement no longer binds and mediation reopens.
     const agreement = (await agreementsRepo.lockAgreement(tx, row.agreementId))!;
     if (agreement.status !== 'sealed') throw conflict(`the agreement is ${agreement.status}, not sealed`);
     await moveAgreement(tx, agreement, 'set_aside', staffActor(p), {}, { confirmationId });
     await moveCaseIfAllowed(tx, caseRow, 'mediating', staffActor(p), { confirmationId });
-    return row;
+    return { row, notices };
   });
   if (decision !== 'returned') effects.decided(confirmationId);
-  effects.agreementChanged(decided.caseId, decided.agreementId);
+  effects.agreementChanged(decided.row.caseId, decided.row.agreementId);
+  effects.notified(decided.notices);
   return getConfirmation(ctx, p, confirmationId);
 }
 

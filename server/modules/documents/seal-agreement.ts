@@ -12,6 +12,7 @@ import * as casesRepo from '../cases/cases.repository';
 import { moveCase } from '../cases/cases.service';
 import { listActiveParticipants } from '../sessions/sessions.repository';
 import { applyTransition } from '../transitions';
+import { queueInstalmentNotices } from '../notifications/notifications.service';
 import type { SealingDeps } from './sealing-deps';
 
 const identityLabels: Record<string, string> = {
@@ -89,10 +90,11 @@ export async function sealAgreement({ ctx, seals, timestamp, changed }: SealingD
         event: { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { agreementId, documentId: document.id, sha256: document.sha256, versionHash: version.sha256 } },
       });
       const terms = agreementDraftSchema.parse({ templateId: agreement.templateId, terms: version.terms }).terms;
-      await repo.insertObligations(
+      const instalments = await repo.insertObligations(
         tx,
         terms.obligations.map((o, i) => ({ agreementId, caseId: caseRow.id, ordinal: i + 1, obligorPartyId: o.obligorPartyId, description: o.description, amountFen: o.amountFen ?? null, dueDate: o.dueDate })),
       );
+      await queueInstalmentNotices(tx, ctx, caseRow.number, instalments);
       // Follow-up (回访) on fulfilment starts once the agreement is sealed.
       const current = (await casesRepo.findCase(tx, caseRow.id))!.case;
       if (current.status === 'settled') await moveCase(tx, current, 'following_up', system, { agreementId });

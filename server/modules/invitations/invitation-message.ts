@@ -34,3 +34,8 @@ export function smsText(args: { name: string; caseNumber: string; scheduledAt: D
     `请用手机浏览器打开 ${args.link} 进入（${shanghaiTime.format(args.expiresAt)}前有效）。此链接仅供您本人使用，请勿转发。`
   );
 }
+
+/** A session reminder (the day before, an hour before), with the participant's own link again. */
+export function reminderText(args: { name: string; caseNumber: string; scheduledAt: Date; link: string }) {
+  return `【海桥云调解】${args.name}您好：您参与的纠纷${args.caseNumber}将于${shanghaiTime.format(args.scheduledAt)}在线进行，请届时用手机浏览器打开 ${args.link} 进入。`;
+}

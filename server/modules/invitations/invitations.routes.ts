@@ -12,13 +12,14 @@ import { invitationIdSchema, sessionIdSchema } from '../../../shared/ids';
 import { AppError } from '../../errors';
 import { requireStaff } from '../../access/principal';
 import type { AccessEffects } from '../sessions/access-effects';
+import type { NotificationEffects } from '../notifications/notifications.service';
 import * as service from './invitations.service';
 
 const tags = ['invitations'];
 /** Mediators for their center's sessions; clerks and judges for their court's hearings (the service decides by session). */
 const inviters = ['mediator', 'clerk', 'judge'] as const;
 
-export const invitationsRoutes: FastifyPluginAsyncZod<{ effects: AccessEffects }> = async (app, { effects }) => {
+export const invitationsRoutes: FastifyPluginAsyncZod<{ effects: AccessEffects; notifications: NotificationEffects }> = async (app, { effects, notifications }) => {
   app.get(
     '/sessions/:sessionId/invitations',
     { schema: { tags, params: z.object({ sessionId: sessionIdSchema }), response: { 200: invitationListSchema } } },
@@ -28,7 +29,7 @@ export const invitationsRoutes: FastifyPluginAsyncZod<{ effects: AccessEffects }
   app.post(
     '/sessions/:sessionId/invitations',
     { schema: { tags, params: z.object({ sessionId: sessionIdSchema }), body: invitationCreateSchema, response: { 201: issuedInvitationSchema } } },
-    async (request, reply) => reply.code(201).send(await service.issueInvitation(app.ctx, requireStaff(request, inviters), request.params.sessionId, request.body, `${request.protocol}://${request.host}`)),
+    async (request, reply) => reply.code(201).send(await service.issueInvitation(app.ctx, requireStaff(request, inviters), request.params.sessionId, request.body, `${request.protocol}://${request.host}`, notifications)),
   );
 
   app.post(

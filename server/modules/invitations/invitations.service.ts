@@ -2,13 +2,16 @@ import { hearingInviteeRoles, type InvitationView, type JoinContext } from '../.
 import type { AccessEffects } from '../sessions/access-effects';
 import type { ParticipantRow } from '../sessions/sessions.repository';
 import type { ServiceContext } from '../../context';
+import type { Db } from '../../db/client';
 import { AppError, conflict, invalid, notFound } from '../../errors';
 import { hashToken, newToken } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
 import { type Principal, staffActor } from '../../access/principal';
 import * as sessionsRepo from '../sessions/sessions.repository';
 import { asNotFound, loadSession, loadSessionToInvite } from '../../access/case-loading';
-import { joinLink, qrSvg, smsText } from './invitation-message';
+import { joinLink, qrSvg, reminderText, smsText } from './invitation-message';
+import { reminderTimes } from '../../../shared/domain/notifications';
+import { addToOutbox, type NotificationEffects } from '../notifications/notifications.service';
 import * as repo from './invitations.repository';
 
 function stateOf(row: repo.InvitationRow, now: Date): InvitationView['state'] {
@@ -44,10 +47,12 @@ export async function issueInvitation(
   sessionId: string,
   input: { participantId: string; expiresInHours: number },
   requestOrigin: string,
+  notifications: NotificationEffects,
 ) {
   const token = newToken();
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + input.expiresInHours * 3_600_000);
+  const link = joinLink(ctx.publicUrl ?? requestOrigin, token);
   const issued = await ctx.db.transaction(async (tx) => {
     const { session, case: caseRow } = await loadSessionToInvite(tx, p, sessionId);
     if (session.status === 'ended' || session.status === 'cancelled') throw conflict(`session is ${session.status}`);
@@ -61,23 +66,40 @@ export async function issueInvitation(
       actor: staffActor(p),
       data: { invitationId: row.id, sessionId, participantId: participant.id, expiresAt: expiresAt.toISOString() },
     });
-    return { row, participant, session, caseRow };
-  });
-  const link = joinLink(ctx.publicUrl ?? requestOrigin, token);
-  const { participant, session, caseRow } = issued;
-  return {
-    invitation: invitationView(issued.row, participant, now),
-    link,
-    qrSvg: await qrSvg(link),
-    smsText: smsText({
+    const text = smsText({
       name: participant.displayName,
       caseNumber: caseRow.number,
       scheduledAt: session.scheduledAt,
       link,
       expiresAt,
       ...(session.kind === 'hearing' ? { hearingCourt: caseRow.competentCourt } : {}),
-    }),
-  };
+    });
+    const queued = participant.phone ? await queueInvitationMessages(tx, ctx, { invitationId: row.id, participant: { ...participant, phone: participant.phone }, session, caseNumber: caseRow.number, link, text, expiresAt }) : [];
+    return { row, participant, text, queued };
+  });
+  notifications.queued(issued.queued);
+  return { invitation: invitationView(issued.row, issued.participant, now), link, qrSvg: await qrSvg(link), smsText: issued.text };
+}
+
+/**
+ * The invitation SMS, due now, and the session's reminders (the day before, an hour before)
+ * that are still ahead and fall while the link is valid; written in the invitation's transaction.
+ */
+async function queueInvitationMessages(
+  tx: Db,
+  ctx: ServiceContext,
+  m: { invitationId: string; participant: { id: string; displayName: string; phone: string }; session: { id: string; caseId: string; scheduledAt: Date }; caseNumber: string; link: string; text: string; expiresAt: Date },
+) {
+  const base = { caseId: m.session.caseId, sessionId: m.session.id, participantId: m.participant.id, to: m.participant.phone };
+  const ids = [await addToOutbox(tx, ctx, { ...base, kind: 'invitation', body: m.text, dedupeKey: `invitation:${m.invitationId}`, sendAfter: ctx.now() })];
+  const reminder = reminderText({ name: m.participant.displayName, caseNumber: m.caseNumber, scheduledAt: m.session.scheduledAt, link: m.link });
+  for (const { kind, sendAfter } of reminderTimes(m.session.scheduledAt)) {
+    if (sendAfter <= ctx.now() || sendAfter >= m.expiresAt) continue;
+    const dedupeKey = `${kind}:${m.session.id}:${m.participant.id}:${m.session.scheduledAt.toISOString()}`;
+    await addToOutbox(tx, ctx, { ...base, kind, body: reminder, dedupeKey, sendAfter, forScheduledAt: m.session.scheduledAt });
+  }
+  // Only the invitation is due now; reminders wait for the sweep.
+  return ids.filter((id): id is string => id !== null);
 }
 
 /** Revokes a link; after the commit, whoever is in the session through it is let go (effects). */

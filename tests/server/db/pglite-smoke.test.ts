@@ -89,7 +89,7 @@ describe('PGlite', () => {
     const verified = json(await api(app, admin).get('/api/admin/audit/verify'));
     expect(verified).toMatchObject({ ok: true, firstBroken: null });
     expect(verified.checked).toBeGreaterThanOrEqual(8); // 3 organisations, 4 accounts, 1 case
-  });
+  }, 60_000); // every migration, pg-boss's schema and queues, the seed: on PGlite that takes 20–30 s on a busy machine
 
   it('keeps the data across a restart, and does not seed twice', async () => {
     await stop();

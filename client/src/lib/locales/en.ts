@@ -27,6 +27,8 @@ export const enMessages: Record<MessageKey, string> = {
 
   'nav.cases': 'Cases',
   'nav.admin': 'Organisations & accounts',
+  'nav.dashboard': 'Dashboard',
+  'nav.outbox': 'SMS outbox',
   'nav.court': 'Court desk',
   'nav.verify': 'Verify PDF',
   'nav.logout': 'Sign out',

@@ -1,0 +1,158 @@
+/**
+ * A hand-made dataset for the dashboard with answers worked out by hand (see dashboard.test.ts).
+ * The clock of the test world is 2026-11-22 10:00 Beijing (a Sunday); the period counted is
+ * 2026-11-01 … 2026-11-22, whose weeks start on Mondays 10-26, 11-02, 11-09 and 11-16.
+ *
+ * Tree: Ningbo court ← center (county) ← town ← village room; Xiamen court ← other center.
+ *
+ * | case | holder  | registered (UTC → Beijing)      | status       | type               | sea area  | provinces | agreement in effect | position |
+ * |------|---------|----------------------------------|--------------|--------------------|-----------|-----------|---------------------|----------|
+ * | A    | center  | 11-01 16:30 → 11-02 00:30        | closed       | collision          | nanji     | zj, fj    | 11-10 (8 days)      | yes      |
+ * | B    | center  | 10-31 17:00 → 11-01 01:00        | settled      | fishing_gear       | qixing    | zj        | 11-05 (4 days)      | no       |
+ * | C    | center  | 10-31 15:00 → 10-31 23:00 (out)  | settled      | collision          | nanji     | zj        | 10-31               | no       |
+ * | D    | center  | 11-09                            | failed       | crew_wages         | nanji     | fj        | set aside           | no       |
+ * | E    | center  | 11-20                            | mediating    | collision          | wentai    | zj        | —                   | yes      |
+ * | F    | town    | 11-03                            | following_up | collision          | nanji     | zj        | 11-16 (13 days)     | yes      |
+ * | G    | village | 11-10                            | withdrawn    | other              | border    | fj        | —                   | no       |
+ * | H    | village | 11-22 01:00 → 09:00              | registered   | catch_price_sale   | mindong   | zj        | —                   | no       |
+ * | X    | other   | 11-05                            | settled      | collision          | mindong   | fj        | 11-06 (1 day)       | no       |
+ *
+ * Confirmations: A confirmed (filed 11-11), B filed 11-06 and not accepted by 11-09 (late),
+ * F under review since 11-17 with a ruling due 11-21 (late), C accepted 10-20 with a ruling due
+ * 11-10 (late, filed before the period), X filed 11-07 and not accepted by 11-10 (late).
+ * Instalments: A #1 due 11-15 (100 000 fen, late), A #2 due 11-22 (today: not late), A #3 due
+ * 11-01 but fulfilled; F #1 due 11-21 (50 000 fen, late); D's set-aside agreement: due 11-01, not
+ * tracked.
+ */
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { createOrganisation, createStaffUser } from '../../../../server/modules/admin/admin.service';
+import type { Db } from '../../../../server/db/client';
+import { agreements, cases, confirmations, obligations, organisations, parties } from '../../../../server/db/schema';
+import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases';
+import type { ConfirmationStatus } from '../../../../shared/domain/agreements';
+import type { OrganisationId } from '../../../../shared/ids';
+import { login, testPassword, type TestWorld } from '../../../helpers/test-app';
+
+interface CaseSpec {
+  holder: string;
+  createdAt: string;
+  status: CaseStatus;
+  disputeType: DisputeType;
+  seaArea: SeaArea;
+  provinces: Province[];
+  position?: [number, number];
+}
+
+export const villageName = '霞关船老大调解室, "渔港"';
+
+/** The organisations the dataset hangs under (those of the test world, or of an e2e server). */
+export interface DatasetOrgs {
+  center: string;
+  otherCenter: string;
+  ningbo: string;
+  xiamen: string;
+}
+
+/** In a test world, plus the village room's head logged in. */
+export async function seedDashboardDataset(world: TestWorld) {
+  const seeded = await seedDashboardCases(world.database.db, world.orgs);
+  await createStaffUser(world.database.db, null, { organisationId: seeded.villageId as OrganisationId, username: 'villagehead', displayName: '村调解室主任', role: 'admin', password: testPassword });
+  return { ...seeded, villageHead: await login(world.app, 'villagehead', testPassword, '198.51.100.50') };
+}
+
+export async function seedDashboardCases(db: Db, orgs: DatasetOrgs) {
+  await db.update(organisations).set({ parentId: orgs.ningbo, level: 'county' }).where(eq(organisations.id, orgs.center));
+  await db.update(organisations).set({ parentId: orgs.xiamen }).where(eq(organisations.id, orgs.otherCenter));
+  const town = await createOrganisation(db, null, { kind: 'mediation_center', name: '霞关镇调解委员会', caseNumberPrefix: '霞关调', parentId: orgs.center, level: 'town' });
+  const village = await createOrganisation(db, null, { kind: 'mediation_center', name: villageName, caseNumberPrefix: '船老大调', parentId: town.id, level: 'village' });
+
+  const holders: Record<string, string> = { center: orgs.center, town: town.id, village: village.id, other: orgs.otherCenter };
+  const specs: Record<string, CaseSpec> = {
+    A: { holder: 'center', createdAt: '2026-11-01T16:30:00Z', status: 'closed', disputeType: 'collision', seaArea: 'nanji_islands', provinces: ['zhejiang', 'fujian'], position: [27.45, 121.08] },
+    B: { holder: 'center', createdAt: '2026-10-31T17:00:00Z', status: 'settled', disputeType: 'fishing_gear_damage', seaArea: 'qixing_islands', provinces: ['zhejiang'] },
+    C: { holder: 'center', createdAt: '2026-10-31T15:00:00Z', status: 'settled', disputeType: 'collision', seaArea: 'nanji_islands', provinces: ['zhejiang'] },
+    D: { holder: 'center', createdAt: '2026-11-09T02:00:00Z', status: 'failed', disputeType: 'crew_wages', seaArea: 'nanji_islands', provinces: ['fujian'] },
+    E: { holder: 'center', createdAt: '2026-11-20T02:00:00Z', status: 'mediating', disputeType: 'collision', seaArea: 'wentai_fishing_ground', provinces: ['zhejiang'], position: [27.9, 121.5] },
+    F: { holder: 'town', createdAt: '2026-11-03T02:00:00Z', status: 'following_up', disputeType: 'collision', seaArea: 'nanji_islands', provinces: ['zhejiang'], position: [27.3, 120.9] },
+    G: { holder: 'village', createdAt: '2026-11-10T02:00:00Z', status: 'withdrawn', disputeType: 'other', seaArea: 'border_other', provinces: ['fujian'] },
+    H: { holder: 'village', createdAt: '2026-11-22T01:00:00Z', status: 'registered', disputeType: 'catch_price_sale', seaArea: 'mindong_fishing_ground', provinces: ['zhejiang'] },
+    X: { holder: 'other', createdAt: '2026-11-05T02:00:00Z', status: 'settled', disputeType: 'collision', seaArea: 'mindong_fishing_ground', provinces: ['fujian'] },
+  };
+  const ids: Record<string, { caseId: string; partyId: string }> = {};
+  for (const [key, s] of Object.entries(specs)) {
+    const [row] = await db
+      .insert(cases)
+      .values({
+        number: `（2026）测字第${key}号`,
+        centerId: holders[s.holder]!,
+        title: `案件 ${key}`,
+        status: s.status,
+        disputeType: s.disputeType,
+        incidentAt: new Date('2026-10-01T00:00:00Z'),
+        incidentLat: s.position?.[0] ?? null,
+        incidentLon: s.position?.[1] ?? null,
+        seaArea: s.seaArea,
+        provinces: s.provinces,
+        claimedAmountFen: 1_000_000,
+        competentCourt: s.holder === 'other' ? 'xiamen.ningde' : 'ningbo.wenzhou',
+        createdBy: randomUUID(),
+        createdAt: new Date(s.createdAt),
+      })
+      .returning();
+    const [party] = await db.insert(parties).values({ caseId: row!.id, kind: 'person', name: `当事人${key}` }).returning();
+    ids[key] = { caseId: row!.id, partyId: party!.id };
+  }
+
+  const agreement = async (key: string, status: 'sealed' | 'set_aside', effectiveAt: string) => {
+    const [row] = await db
+      .insert(agreements)
+      .values({ caseId: ids[key]!.caseId, templateId: 'collision_injury', status, effectiveAt: new Date(effectiveAt), createdBy: randomUUID() })
+      .returning();
+    return row!.id;
+  };
+  const agreementOf = {
+    A: await agreement('A', 'sealed', '2026-11-10T01:00:00Z'),
+    B: await agreement('B', 'sealed', '2026-11-05T02:00:00Z'),
+    C: await agreement('C', 'sealed', '2026-10-31T15:30:00Z'),
+    D: await agreement('D', 'set_aside', '2026-11-12T02:00:00Z'),
+    F: await agreement('F', 'sealed', '2026-11-16T02:00:00Z'),
+    X: await agreement('X', 'sealed', '2026-11-06T02:00:00Z'),
+  };
+
+  const confirmation = (key: keyof typeof agreementOf, status: ConfirmationStatus, filedAt: string, acceptBy: string, ruleBy: string | null) =>
+    db.insert(confirmations).values({
+      agreementId: agreementOf[key],
+      caseId: ids[key]!.caseId,
+      courtCode: key === 'X' ? 'xiamen.ningde' : 'ningbo.wenzhou',
+      status,
+      filedAt: new Date(filedAt),
+      filedBy: randomUUID(),
+      acceptBy: new Date(acceptBy),
+      ruleBy: ruleBy ? new Date(ruleBy) : null,
+    });
+  await confirmation('A', 'confirmed', '2026-11-11T02:00:00Z', '2026-11-16T15:59:59Z', '2026-12-01T15:59:59Z');
+  await confirmation('B', 'filed', '2026-11-06T02:00:00Z', '2026-11-09T15:59:59Z', null);
+  await confirmation('F', 'under_review', '2026-11-17T02:00:00Z', '2026-11-20T15:59:59Z', '2026-11-21T15:59:59Z');
+  await confirmation('C', 'accepted', '2026-10-20T02:00:00Z', '2026-10-23T15:59:59Z', '2026-11-10T15:59:59Z');
+  await confirmation('X', 'filed', '2026-11-07T02:00:00Z', '2026-11-10T15:59:59Z', null);
+
+  const instalment = (key: keyof typeof agreementOf, ordinal: number, dueDate: string, amountFen: number, fulfilled = false) =>
+    db.insert(obligations).values({
+      agreementId: agreementOf[key],
+      caseId: ids[key]!.caseId,
+      ordinal,
+      obligorPartyId: ids[key]!.partyId,
+      description: `第${ordinal}期`,
+      amountFen,
+      dueDate,
+      fulfilledAt: fulfilled ? new Date('2026-10-30T02:00:00Z') : null,
+    });
+  await instalment('A', 1, '2026-11-15', 100_000);
+  await instalment('A', 2, '2026-11-22', 70_000);
+  await instalment('A', 3, '2026-11-01', 30_000, true);
+  await instalment('F', 1, '2026-11-21', 50_000);
+  await instalment('D', 1, '2026-11-01', 900_000);
+
+  return { townId: town.id, villageId: village.id };
+}
