@@ -82,14 +82,29 @@ describe('plain-language, large-button mode on a phone', () => {
     await page.context().close();
   }, 90_000);
 
-  it('lobby and room: large targets, the step spoken, no serious axe violation', async ({ onTestFailed }) => {
-    const fisherman = await partyToLobby(browser, fixture.invitations[0]!, { initScript: observeSpeech });
+  it('device check, identity, lobby and room: large targets, the step spoken, no serious axe violation', async ({ onTestFailed }) => {
+    const fisherman = await partyToLobby(browser, fixture.invitations[0]!, {
+      initScript: observeSpeech,
+      atDeviceCheck: async (page) => {
+        await expectAccessible(page, 'device-check');
+        const next = (await page.getByTestId('device-check-continue').boundingBox())!;
+        expect(next.y + next.height, 'continue button visible without scrolling').toBeLessThanOrEqual(740);
+        await page.getByTestId('speak-step').click();
+        await expect.poll(() => spoken(page), poll).toEqual([expect.stringContaining('屏幕下方的大按钮')]);
+      },
+      atIdentity: async (page) => {
+        await expectAccessible(page, 'identity');
+        // The invitation's name is filled in: only the four ID characters are typed.
+        expect(await page.getByTestId('identity-name').inputValue()).toBe('陈阿海');
+        expect(await page.getByTestId('speak-step').count()).toBe(1);
+      },
+    });
     people.push(fisherman);
     reportOnFailure(onTestFailed, 'plain-room', () => [fisherman, mediator]);
     expect(await isPlain(fisherman.page)).toBe(true);
     await expectAccessible(fisherman.page, 'lobby');
     await fisherman.page.getByTestId('speak-step').click();
-    await expect.poll(() => spoken(fisherman.page), poll).toEqual([expect.stringContaining('等候室')]);
+    await expect.poll(() => spoken(fisherman.page), poll).toContainEqual(expect.stringContaining('等候室'));
 
     mediator = await mediatorEnters(browser, server, fixture);
     await admit(mediator.page, fisherman);

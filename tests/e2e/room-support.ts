@@ -159,6 +159,8 @@ export interface PartyJoin {
   initScript?: () => void;
   /** The browser's user agent (e.g. WeChat's in-app browser). */
   userAgent?: string;
+  /** Looks at the identity step before it is filled in. */
+  atIdentity?: (page: Page) => Promise<void>;
   /** Looks at the join page before "enter" is clicked. */
   beforeEnter?: (page: Page) => Promise<void>;
 }
@@ -182,6 +184,7 @@ export async function partyToLobby(browser: Browser, invitation: RoomFixture['in
   await join.atDeviceCheck?.(page);
   await page.getByTestId('device-check-continue').click();
   await page.getByTestId('identity').waitFor();
+  await join.atIdentity?.(page);
   await page.getByTestId('identity-name').fill(invitation.name);
   await page.getByTestId('identity-last4').fill(invitation.last4);
   await page.getByTestId('identity-submit').click();

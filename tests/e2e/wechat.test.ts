@@ -44,7 +44,7 @@ describe('WeChat in-app browser', () => {
     return foreign;
   }
 
-  it('on an iPhone: the guide with its picture, then entering still reaches the lobby', async () => {
+  it('on an iPhone: the guide with its picture, and entering still leads on to the device check', async () => {
     const { page, context, errors } = await newActor(browser, { ...phoneOptions, userAgent: wechatIphone });
     const foreign = foreignRequests(page);
     await page.goto(fixture.invitations[0]!.link);

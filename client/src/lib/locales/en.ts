@@ -236,6 +236,7 @@ export const enMessages: Record<MessageKey, string> = {
   'plain.problem.no_chinese_voice': 'This phone has no Chinese voice for reading aloud. Ask the mediator to explain.',
   'plain.problem.failed': 'Reading aloud did not work. Press again.',
   'plain.joinSpeech': 'Hello {name}. You are invited to the mediation session: {title}, at {time}. When you are ready, press “Enter mediation” at the bottom of the screen.',
+  'plain.checkSpeech': 'When the check is done, press the big button at the bottom of the screen.',
   'plain.lobbySpeech': 'Please wait. You are in the waiting room; the mediator will let you in soon. Do not close this page; there is nothing to press.',
   'plain.roomSpeech': 'You are in the mediation session. Just speak when you want to talk. Press “Mute” to turn your sound off, “Leave” to go.',
 

@@ -236,6 +236,7 @@ export const zhMessages = {
   'plain.problem.no_chinese_voice': '这台手机没有中文朗读语音。可以请调解员为您说明。',
   'plain.problem.failed': '朗读没有成功。请再按一次。',
   'plain.joinSpeech': '{name}，您好。您被邀请参加调解会议：{title}。时间是{time}。准备好后，请按屏幕下方的“进入调解”按钮。',
+  'plain.checkSpeech': '检查完成后，请按屏幕下方的大按钮继续。',
   'plain.lobbySpeech': '请稍候。您已进入等候室，调解员会很快请您进入会议。请不要关闭这个页面，什么都不用按。',
   'plain.roomSpeech': '您已进入调解会议。要说话时直接说就可以。按“静音”可以关掉自己的声音，按“离开”退出会议。',
 
