@@ -17,6 +17,7 @@ export const errorCodes = [
   'IDENTITY_REJECTED',
   'MEDIA_ERROR',
   'CANNOT_PREVIEW',
+  'WRONG_NODE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -38,6 +39,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   MEDIA_ERROR: 422,
   /** A document page that cannot be drawn within the preview limits; the original can be downloaded. */
   CANNOT_PREVIEW: 422,
+  /** Misdirected: the live room is held by another node (`node`); the client reconnects there. */
+  WRONG_NODE: 421,
   INTERNAL: 500,
 };
 
@@ -50,6 +53,8 @@ export const errorBodySchema = z.object({
   /** The first field at fault, for validation errors. */
   field: z.string().optional(),
   issues: z.array(fieldIssueSchema).optional(),
+  /** WRONG_NODE: the node holding the room, as the proxy routes it (`?node=`); absent while it moves. */
+  node: z.string().max(64).optional(),
 });
 export const errorEnvelopeSchema = z.object({ error: errorBodySchema });
 export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -80,6 +80,7 @@ export async function createSealer(
         versionHash: s.versionHash,
         imagePng: new Uint8Array(await ctx.files.read(s.imageStorageKey!)),
         imageSha256: s.imageSha256!,
+        consentRecordingSha256: s.consentRecordingSha256,
       });
     }
     const facts = [
