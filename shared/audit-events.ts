@@ -89,7 +89,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     shape({ event: z.string().max(40), address: z.string(), sessionId: id.nullable(), peerId: id.nullable() }),
   ),
 
-  event('evidence.uploaded', shape({ evidenceId: id, sha256, byteSize: z.number().int(), contentType: z.string(), kind: z.enum(['evidence', 'appraisal_report']) })),
+  event('evidence.uploaded', shape({ evidenceId: id, sha256, byteSize: z.number().int(), contentType: z.string(), kind: z.enum(['evidence', 'appraisal_report']), capturedAt: z.string().optional() })),
   event('evidence.shared', shape({ evidenceId: id, from: z.string(), to: z.string() })),
   event('evidence.viewed', custody),
   event('evidence.downloaded', custody),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { partyIdSchema } from '../ids';
+import { isoDateTimeSchema } from './common';
 
 /** What may be uploaded: sniffed from the bytes, not taken from the file name. */
 export const evidenceContentTypes = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'] as const;
@@ -7,6 +8,21 @@ export const evidenceMaxBytes = 25 * 1024 * 1024;
 
 /** 'all' participants, the 'mediator' side only, or one party's side (a party id). */
 export const sharedWithSchema = z.union([z.literal('all'), z.literal('mediator'), partyIdSchema]);
+
+/**
+ * An item captured on a phone before upload (store-and-forward, issue 12 point 6): when and where
+ * it was captured, and the SHA-256 taken then, which must be the uploaded bytes' own. Latitude
+ * and longitude come together or not at all (Geolocation may be refused).
+ */
+export const evidenceCaptureSchema = z
+  .object({
+    capturedAt: isoDateTimeSchema,
+    captureSha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex characters'),
+    latitude: z.coerce.number().min(-90).max(90).optional(),
+    longitude: z.coerce.number().min(-180).max(180).optional(),
+  })
+  .refine((c) => (c.latitude === undefined) === (c.longitude === undefined), { message: 'latitude and longitude come together', path: ['longitude'] });
+export type EvidenceCapture = z.infer<typeof evidenceCaptureSchema>;
 
 export const evidenceViewSchema = z.object({
   id: z.string(),
@@ -20,6 +36,8 @@ export const evidenceViewSchema = z.object({
   sharedWith: z.string(),
   uploadedBy: z.object({ kind: z.enum(['staff', 'participant']), name: z.string() }),
   uploadedAt: z.string(),
+  /** Captured on the phone before upload: capture time (against uploadedAt) and position when granted. */
+  capture: z.object({ capturedAt: z.string(), latitude: z.number().nullable(), longitude: z.number().nullable() }).nullable().optional(),
   /** Short-lived link to the bytes (works in <img> without a cookie); made for the caller, whose every use is audited (custody). */
   url: z.string(),
   /** The same, served as a download (audited as a download). */

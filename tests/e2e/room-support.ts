@@ -122,8 +122,8 @@ function keepConsole(page: Page, into: string[]): void {
 /** What a person's browser lets the page use; with `launchChromium({ prompts: 'deny' })` the rest is refused. */
 export type MediaGrant = ('camera' | 'microphone')[];
 
-export async function newPerson(browser: Browser, name: string, kind: 'phone' | 'desktop', grant?: MediaGrant): Promise<Person> {
-  const context = await browser.newContext(kind === 'phone' ? phone : desktop);
+export async function newPerson(browser: Browser, name: string, kind: 'phone' | 'desktop', grant?: MediaGrant, userAgent?: string): Promise<Person> {
+  const context = await browser.newContext({ ...(kind === 'phone' ? phone : desktop), ...(userAgent ? { userAgent } : {}) });
   context.setDefaultTimeout(15_000);
   if (grant?.length) await context.grantPermissions(grant);
   const page = await context.newPage();
@@ -157,6 +157,12 @@ export interface PartyJoin {
   atDeviceCheck?: (page: Page) => Promise<void>;
   /** Runs in the page before any of its own scripts (to observe browser APIs, never to replace them). */
   initScript?: () => void;
+  /** The browser's user agent (e.g. WeChat's in-app browser). */
+  userAgent?: string;
+  /** Looks at the identity step before it is filled in. */
+  atIdentity?: (page: Page) => Promise<void>;
+  /** Looks at the join page before "enter" is clicked. */
+  beforeEnter?: (page: Page) => Promise<void>;
 }
 
 /**
@@ -164,11 +170,12 @@ export interface PartyJoin {
  * check (waits for the network test), identity (name and last four of the ID), then the lobby.
  */
 export async function partyToLobby(browser: Browser, invitation: RoomFixture['invitations'][number], join: PartyJoin = {}): Promise<Person> {
-  const person = await newPerson(browser, invitation.name, 'phone', join.grant);
+  const person = await newPerson(browser, invitation.name, 'phone', join.grant, join.userAgent);
   const { page } = person;
   const devices = join.devices ?? { camera: 'ok', microphone: 'ok' };
   if (join.initScript) await page.addInitScript(join.initScript);
   await page.goto(invitation.link);
+  await join.beforeEnter?.(page);
   await page.getByTestId('join-enter').click();
   await page.getByTestId('device-check').waitFor();
   await until('the camera', () => page.getByTestId('camera-status').getAttribute('data-status'), (s) => s === devices.camera);
@@ -177,6 +184,7 @@ export async function partyToLobby(browser: Browser, invitation: RoomFixture['in
   await join.atDeviceCheck?.(page);
   await page.getByTestId('device-check-continue').click();
   await page.getByTestId('identity').waitFor();
+  await join.atIdentity?.(page);
   await page.getByTestId('identity-name').fill(invitation.name);
   await page.getByTestId('identity-last4').fill(invitation.last4);
   await page.getByTestId('identity-submit').click();

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, doublePrecision, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { cases } from './cases';
 import { staffUsers } from './organisations';
 import { participants } from './sessions';
@@ -23,6 +23,10 @@ export const evidence = pgTable(
     uploadedByStaffId: uuid('uploaded_by_staff_id').references(() => staffUsers.id),
     uploadedByParticipantId: uuid('uploaded_by_participant_id').references(() => participants.id),
     uploadedAt: timestamp('uploaded_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Store-and-forward: when and where the phone captured it (its hash then was `sha256`, checked at upload). */
+    capturedAt: timestamp('captured_at', { withTimezone: true }),
+    captureLatitude: doublePrecision('capture_latitude'),
+    captureLongitude: doublePrecision('capture_longitude'),
   },
   (t) => [index('evidence_case_idx').on(t.caseId)],
 );

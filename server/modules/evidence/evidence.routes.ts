@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { custodyListSchema, evidenceListSchema, evidenceMaxBytes, evidenceShareSchema, evidenceViewSchema, sharedWithSchema } from '../../../shared/api/evidence';
+import { custodyListSchema, type EvidenceCapture, evidenceCaptureSchema, evidenceListSchema, evidenceMaxBytes, evidenceShareSchema, evidenceViewSchema, sharedWithSchema } from '../../../shared/api/evidence';
 import { caseIdSchema } from '../../../shared/ids';
 import { textSchema } from '../../../shared/text';
 import { invalid } from '../../errors';
@@ -14,7 +14,7 @@ const signedQuery = z.object({ exp: z.string().optional(), sig: z.string().optio
 const tags = ['evidence'];
 
 export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
-  await app.register(multipart, { limits: { fileSize: evidenceMaxBytes, files: 1, fields: 5, fieldSize: 10_000 } });
+  await app.register(multipart, { limits: { fileSize: evidenceMaxBytes, files: 1, fields: 9, fieldSize: 10_000 } });
 
   app.post(
     '/cases/:caseId/evidence',
@@ -30,9 +30,18 @@ export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!description.success) throw invalid('description', description.error.issues[0]!.message);
       const sharedWith = sharedWithSchema.optional().safeParse(field('sharedWith'));
       if (!sharedWith.success) throw invalid('sharedWith', 'all, mediator or a party id');
+      // Capture fields (store-and-forward): all of capturedAt and captureSha256, or none.
+      const captureFields = ['capturedAt', 'captureSha256', 'latitude', 'longitude'].filter((name) => field(name) !== undefined);
+      let capture: EvidenceCapture | undefined;
+      if (captureFields.length) {
+        const parsed = evidenceCaptureSchema.safeParse(Object.fromEntries(captureFields.map((name) => [name, field(name)])));
+        if (!parsed.success) throw invalid(String(parsed.error.issues[0]!.path[0] ?? 'capturedAt'), parsed.error.issues[0]!.message);
+        capture = parsed.data;
+      }
       const view = await service.uploadEvidence(app.ctx, caller, request.params.caseId, upload, {
         description: description.data,
         sharedWith: sharedWith.data,
+        capture,
       });
       return reply.code(201).send(view);
     },

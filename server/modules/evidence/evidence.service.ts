@@ -1,5 +1,5 @@
 import { fileTypeFromBuffer } from 'file-type';
-import { evidenceContentTypes, evidenceMaxBytes, type CustodyEntry, type EvidenceView } from '../../../shared/api/evidence';
+import { evidenceContentTypes, evidenceMaxBytes, type CustodyEntry, type EvidenceCapture, type EvidenceView } from '../../../shared/api/evidence';
 import { caseMachine } from '../../../shared/domain/cases';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
@@ -15,6 +15,8 @@ import { actsAsMediator, defaultSharedWith, mayUpload, mayView } from '../../acc
 import * as repo from './evidence.repository';
 
 const linkSeconds = 4 * 3600;
+/** How far ahead of the server a phone's clock may run before its capture time counts as the future. */
+const captureClockSkewMs = 5 * 60_000;
 
 export function contentPath(id: string) {
   return `/api/evidence/${id}/content`;
@@ -56,6 +58,7 @@ function view(ctx: ServiceContext, row: Awaited<ReturnType<typeof repo.findEvide
     sharedWith: e.sharedWith,
     uploadedBy: e.uploadedByStaffId ? { kind: 'staff', name: row.staffName ?? '' } : { kind: 'participant', name: row.participantName ?? '' },
     uploadedAt: e.uploadedAt.toISOString(),
+    capture: e.capturedAt ? { capturedAt: e.capturedAt.toISOString(), latitude: e.captureLatitude, longitude: e.captureLongitude } : null,
     url: ctx.urls.sign(signedContentPath(e.id, by, false), linkSeconds),
     downloadUrl: ctx.urls.sign(signedContentPath(e.id, by, true), linkSeconds),
     appraisalStatement: row.statement?.text ? { text: row.statement.text, signedAt: row.statement.signedAt!.toISOString(), signatureSha256: row.statement.signatureSha256! } : null,
@@ -80,7 +83,7 @@ export async function uploadEvidence(
   caller: Caller,
   caseId: string,
   upload: Upload,
-  fields: { description?: string | undefined; sharedWith?: string | undefined; kind?: 'evidence' | 'appraisal_report' },
+  fields: { description?: string | undefined; sharedWith?: string | undefined; kind?: 'evidence' | 'appraisal_report'; capture?: EvidenceCapture | undefined },
   /** Writes that belong to the same upload (an appraiser's signed statement), in its transaction. */
   alongside?: (tx: Db, row: repo.EvidenceRow) => Promise<void>,
 ) {
@@ -93,6 +96,11 @@ export async function uploadEvidence(
   if (!sniffed || !(evidenceContentTypes as readonly string[]).includes(sniffed.mime)) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'upload a photo (JPEG, PNG, WebP) or a PDF', 'file');
   }
+  const sha256 = sha256Hex(upload.bytes);
+  const { capture } = fields;
+  // Store-and-forward: the bytes must be those hashed on the phone, and captured before now (a phone clock may run a little fast).
+  if (capture && capture.captureSha256 !== sha256) throw invalid('captureSha256', 'the file is not the one hashed at capture');
+  if (capture && new Date(capture.capturedAt).getTime() > Date.now() + captureClockSkewMs) throw invalid('capturedAt', 'the capture time is in the future');
   const ownSide = defaultSharedWith(caller);
   const sharedWith = fields.sharedWith ?? ownSide;
   if (sharedWith !== 'all' && sharedWith !== 'mediator' && !(await findParty(ctx.db, caseId, sharedWith))) throw invalid('sharedWith', 'not a party of this case');
@@ -107,8 +115,11 @@ export async function uploadEvidence(
         fileName: cleanFileName(upload.fileName),
         contentType: sniffed.mime,
         byteSize: upload.bytes.length,
-        sha256: sha256Hex(upload.bytes),
+        sha256,
         storageKey,
+        capturedAt: capture ? new Date(capture.capturedAt) : null,
+        captureLatitude: capture?.latitude ?? null,
+        captureLongitude: capture?.longitude ?? null,
         description: fields.description ?? '',
         sharedWith,
         uploadedByStaffId: caller.kind === 'staff' ? caller.principal.staffUserId : null,
@@ -118,7 +129,7 @@ export async function uploadEvidence(
         type: 'evidence.uploaded',
         caseId,
         actor: actorOf(caller),
-        data: { evidenceId: inserted.id, sha256: inserted.sha256, byteSize: inserted.byteSize, contentType: inserted.contentType, kind: inserted.kind },
+        data: { evidenceId: inserted.id, sha256: inserted.sha256, byteSize: inserted.byteSize, contentType: inserted.contentType, kind: inserted.kind, ...(inserted.capturedAt ? { capturedAt: inserted.capturedAt.toISOString() } : {}) },
       });
       await alongside?.(tx, inserted);
       return inserted;

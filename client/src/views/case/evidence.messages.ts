@@ -21,6 +21,8 @@ export const zh = {
   'uploader.participant': '参与人',
   uploadedBy: '上传：{name}（{kind}）',
   copyHash: '复制 SHA-256',
+  captured: '手机拍摄/录制：{at}（上传：{uploaded}）',
+  capturedPosition: '位置：纬度 {lat}，经度 {lon}',
   download: '下载',
   'custody.toggle': '保管记录',
   'custody.page': '第 {page} 页',
@@ -61,4 +63,6 @@ export const en: Record<keyof typeof zh, string> = {
   'custody.actor.participant': 'Participant',
   'custody.actor.system': 'System (an older link without identity)',
   copyHash: 'Copy SHA-256',
+  captured: 'Captured on the phone: {at} (uploaded: {uploaded})',
+  capturedPosition: 'Position: {lat}, {lon}',
 };

@@ -433,6 +433,38 @@ describe('uploading', () => {
     expect(view).toMatchObject({ description: '字段在文件之后', sharedWith: 'mediator' });
   });
 
+  it('store-and-forward: a photo taken offline keeps its capture time, position and capture-time hash', async () => {
+    const capturedAt = new Date(Date.now() - 3 * 3600_000).toISOString();
+    const view = await expectStatus(
+      await upload(invitation('partyA'), { bytes: png, name: 'hull.png' }, { capturedAt, captureSha256: sha256(png), latitude: '27.4512', longitude: '121.0833' }),
+      201,
+    );
+    expect(view.sha256).toBe(sha256(png));
+    expect(view.capture).toEqual({ capturedAt, latitude: 27.4512, longitude: 121.0833 });
+    expect(new Date(view.capture.capturedAt).getTime()).toBeLessThan(new Date(view.uploadedAt).getTime());
+    // The mediator sees the same capture time against the upload time, and the audit event carries it.
+    const seen = (await list(staff('mediator'))).find((e) => e.id === view.id) as unknown as { capture: unknown };
+    expect(seen.capture).toEqual(view.capture);
+    expect((await auditEvents('evidence.uploaded')).find((e) => e.data.evidenceId === view.id)!.data.capturedAt).toBe(capturedAt);
+    // Without a position (Geolocation refused): both null.
+    const noPosition = await expectStatus(await upload(invitation('partyA'), { bytes: png, name: 'net.png' }, { capturedAt, captureSha256: sha256(png) }), 201);
+    expect(noPosition.capture).toEqual({ capturedAt, latitude: null, longitude: null });
+    // An ordinary upload has none.
+    expect((await expectStatus(await upload(staff('mediator'), { bytes: png, name: 'plain.png' }), 201)).capture).toBeNull();
+  });
+
+  it('store-and-forward: other bytes than hashed, a future or missing capture time, or half a position → 400 naming the field, nothing stored', async () => {
+    const capturedAt = new Date(Date.now() - 60_000).toISOString();
+    const photo = { bytes: png, name: 'x.png' };
+    await expectRefused(() => upload(invitation('partyA'), photo, { capturedAt, captureSha256: sha256(jpeg) }), 400, 'VALIDATION_FAILED', 'captureSha256');
+    await expectRefused(() => upload(invitation('partyA'), photo, { capturedAt, captureSha256: 'ABC' }), 400, 'VALIDATION_FAILED', 'captureSha256');
+    await expectRefused(() => upload(invitation('partyA'), photo, { capturedAt: new Date(Date.now() + 3600_000).toISOString(), captureSha256: sha256(png) }), 400, 'VALIDATION_FAILED', 'capturedAt');
+    await expectRefused(() => upload(invitation('partyA'), photo, { capturedAt: 'yesterday', captureSha256: sha256(png) }), 400, 'VALIDATION_FAILED', 'capturedAt');
+    await expectRefused(() => upload(invitation('partyA'), photo, { captureSha256: sha256(png) }), 400, 'VALIDATION_FAILED', 'capturedAt');
+    await expectRefused(() => upload(invitation('partyA'), photo, { capturedAt, captureSha256: sha256(png), latitude: '27.45' }), 400, 'VALIDATION_FAILED', 'longitude');
+    await expectRefused(() => upload(invitation('partyA'), photo, { capturedAt, captureSha256: sha256(png), latitude: '91', longitude: '121' }), 400, 'VALIDATION_FAILED', 'latitude');
+  });
+
   it('an appraiser uploads; their report is for everyone in the case', async () => {
     const view = await expectStatus(await upload(invitation('appraiser'), { bytes: pdf, name: '鉴定意见书.pdf', type: 'application/pdf' }), 201);
     expect(view).toMatchObject({ contentType: 'application/pdf', sharedWith: 'all', uploadedBy: { kind: 'participant', name: '海损鉴定人' } });
@@ -510,7 +542,7 @@ describe('refused files', () => {
     twoFiles.append('file', new Blob([pdf as Uint8Array<ArrayBuffer>]), 'two.pdf');
     const res = await expectRefused(() => world.app.inject({ method: 'POST', url: `/api/cases/${caseId}/evidence`, payload: twoFiles, headers: staff('mediator') }), 400, 'VALIDATION_FAILED');
     expect(json(res).error.message).toMatch(/files limit/);
-    const manyFields = form({ bytes: png, name: 'one.png' }, Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`note${i}`, 'x'])));
+    const manyFields = form({ bytes: png, name: 'one.png' }, Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`note${i}`, 'x'])));
     await expectRefused(() => world.app.inject({ method: 'POST', url: `/api/cases/${caseId}/evidence`, payload: manyFields, headers: staff('mediator') }), 400, 'VALIDATION_FAILED');
   });
 
