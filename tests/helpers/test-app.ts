@@ -220,6 +220,10 @@ export const dataTables = [
   'organisation_seals',
   'audit_anchors',
   'compensation_figures',
+  'recordings',
+  'recording_segments',
+  'recording_gaps',
+  'recording_consents',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

@@ -7,3 +7,4 @@ export * from './evidence';
 export * from './agreements';
 export * from './seals';
 export * from './compensation';
+export * from './recordings';
