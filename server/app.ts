@@ -85,6 +85,8 @@ export interface AppDeps {
   /** Guessing and socket budgets; the defaults are in force, tests shorten windows. */
   guessingLimits?: Partial<GuessingLimitSettings>;
   socketLimits?: Partial<SocketLimitSettings>;
+  /** Session recording: segment length and the free space below which it refuses (defaults: 10 s, 256 MiB). */
+  recording?: { segmentSeconds?: number; minFreeBytes?: number };
 }
 
 const defaultClientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -106,13 +108,14 @@ export async function buildApp(deps: AppDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  const filesDir = deps.filesDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-files-'));
   const ctx: ServiceContext = {
     db: deps.database.db,
     cipher: deps.cipher,
     now: deps.now ?? (() => new Date()),
     publicUrl: deps.publicUrl,
     sessionHours: deps.sessionHours ?? 12,
-    files: createFileStorage(deps.filesDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-files-'))),
+    files: createFileStorage(filesDir),
     urls: createUrlSigner(deps.urlSigningKey ?? randomBytes(32), deps.now ?? (() => new Date())),
   };
   app.decorate('ctx', ctx);
@@ -140,6 +143,7 @@ export async function buildApp(deps: AppDeps) {
     publicUrl: deps.publicUrl,
     socketLimits: { ...defaultSocketLimits, ...deps.socketLimits },
     turn: deps.turn ?? null,
+    recording: { filesDir, ...deps.recording },
   });
 
   const certificate = deps.certificate ?? (await loadOrCreatePlatformCertificate({ dir: path.join(os.tmpdir(), 'haiqiao-test-platform-certificate') }));

@@ -17,6 +17,8 @@ export const errorCodes = [
   'IDENTITY_REJECTED',
   'MEDIA_ERROR',
   'CANNOT_PREVIEW',
+  'RECORDING_CONSENT_REQUIRED',
+  'STORAGE_FULL',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -38,6 +40,10 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   MEDIA_ERROR: 422,
   /** A document page that cannot be drawn within the preview limits; the original can be downloaded. */
   CANNOT_PREVIEW: 422,
+  /** The session is being recorded and this person has not yet confirmed the notice (recording:consent). */
+  RECORDING_CONSENT_REQUIRED: 428,
+  /** The recordings directory is (nearly) full: nothing more can be recorded until space is freed. */
+  STORAGE_FULL: 507,
   INTERNAL: 500,
 };
 

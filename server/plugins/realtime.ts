@@ -5,6 +5,7 @@ import { fieldIssuesOf, type ErrorBody } from '../../shared/errors';
 import { clientEvents, type ClientEventName, networkTestMaxBytes, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/realtime';
 import type { WorkerPool } from '../media/worker-pool';
 import { roomHandlers } from '../modules/rooms/rooms.handlers';
+import type { RecordingSettings } from '../modules/rooms/room-recording';
 import { type Connection, type EvidenceLookup, RoomsService } from '../modules/rooms/rooms.service';
 import type { TurnCredentials } from '../security/turn-credentials';
 import { knownErrorBody } from './errors';
@@ -20,6 +21,7 @@ export interface RealtimeOptions {
   publicUrl: string | undefined;
   socketLimits?: SocketLimitSettings | undefined;
   turn: TurnCredentials | null;
+  recording: RecordingSettings | null;
 }
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { conn: Connection }>;
@@ -53,6 +55,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
     evidence: opts.evidence,
     graceMs: opts.graceMs,
     turn: opts.turn,
+    recording: opts.recording,
     log: app.log,
     notifier: {
       emit: (socketId, event, payload) => {

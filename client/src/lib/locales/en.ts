@@ -536,6 +536,8 @@ export const enEnums: EnumLabels = {
     IDENTITY_REJECTED: 'Identity not confirmed',
     MEDIA_ERROR: 'Audio/video connection error',
     CANNOT_PREVIEW: 'This page cannot be previewed; download the original',
+    RECORDING_CONSENT_REQUIRED: 'This session is being recorded: please read and confirm the notice first',
+    STORAGE_FULL: 'The recording disk is full; ask the administrator to free space',
     INTERNAL: 'Server error; please try again later',
     NETWORK: 'Network error; check the connection and try again',
     BAD_RESPONSE: 'The server sent an unexpected answer',

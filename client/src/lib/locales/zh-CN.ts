@@ -521,6 +521,8 @@ export const zhEnums: EnumLabels = {
     IDENTITY_REJECTED: '身份核验未通过',
     MEDIA_ERROR: '音视频连接出错',
     CANNOT_PREVIEW: '此页无法预览，请下载原件查看',
+    RECORDING_CONSENT_REQUIRED: '本次调解正在录音录像，请先阅读并确认告知',
+    STORAGE_FULL: '录像存储空间已满，请联系管理员清理',
     INTERNAL: '服务器出错，请稍后重试',
     NETWORK: '网络连接失败，请检查网络后重试',
     BAD_RESPONSE: '服务器返回了无法识别的内容',
