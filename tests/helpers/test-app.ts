@@ -53,6 +53,8 @@ export interface TestWorldOptions {
   turn?: TurnSettings;
   /** Where counters live (default memory); a Redis store makes them shared by every node of the world. */
   rateLimitStore?: AppDeps['rateLimitStore'];
+  /** Session recording settings (e.g. short segments). */
+  recording?: AppDeps['recording'];
 }
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
@@ -77,6 +79,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       ...(options.guessingLimits ? { guessingLimits: options.guessingLimits } : {}),
       ...(options.socketLimits ? { socketLimits: options.socketLimits } : {}),
       ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
+      ...(options.recording ? { recording: options.recording } : {}),
     });
   let app = await build();
   await app.ready();
