@@ -4,7 +4,7 @@
 // or leaves the recorded spaces has its writer stopped. mediasoup and ffmpeg only: what a
 // segment means for the case is the owner's business (RecorderListener).
 import { randomBytes } from 'node:crypto';
-import { statfs } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { MediaRoom, ProducerInfo } from './media-room';
 import type { MediaTap } from './media-tap';
@@ -98,6 +98,7 @@ export class Recorder {
     const active: ActiveTrack = { track, tap: null, writer: null, stopping: null };
     this.#tracks.set(track.producerId, active);
     try {
+      await mkdir(this.#options.dir, { recursive: true });
       const free = await statfs(this.#options.dir).then((s) => s.bavail * s.bsize);
       if (free < this.#options.minFreeBytes) {
         this.#tracks.delete(track.producerId);
@@ -135,8 +136,8 @@ export class Recorder {
 
   #end(producerId: string, active: ActiveTrack): void {
     this.#tracks.delete(producerId);
-    active.tap?.close();
-    active.stopping ??= active.writer?.stop() ?? Promise.resolve();
+    // The writer first: ffmpeg closes its segment on the next packet, so the tap stays open till then.
+    active.stopping ??= (active.writer?.stop() ?? Promise.resolve()).finally(() => active.tap?.close());
     this.#ending.add(active.stopping);
     void active.stopping.finally(() => this.#ending.delete(active.stopping!));
   }

@@ -29,6 +29,7 @@ export interface TrackWriterEvents {
 }
 
 const gracefulStopMs = 5000;
+const idleStopMs = 2000;
 
 /** Two free consecutive UDP ports on loopback: ffmpeg's RTP port and the RTCP port next to it it also opens. */
 export async function freePortPair(): Promise<number> {
@@ -170,9 +171,14 @@ export class TrackWriter {
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#process.exitCode === null && this.#process.signalCode === null) {
+      // SIGINT ends ffmpeg at its next packet, closing and listing the segment in progress (so
+      // stop before the tap closes). With no packet coming (a muted producer, a dead worker) it
+      // waits in its read, which only a second signal interrupts: that segment is then lost.
       this.#process.kill('SIGINT');
+      const again = setTimeout(() => this.#process.kill('SIGINT'), idleStopMs);
       const timer = setTimeout(() => this.#process.kill('SIGKILL'), gracefulStopMs);
       await this.#exited;
+      clearTimeout(again);
       clearTimeout(timer);
     }
     await this.#pending;
