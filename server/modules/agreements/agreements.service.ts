@@ -4,9 +4,8 @@ import { diffLines } from 'diff';
 import { fileTypeFromBuffer } from 'file-type';
 import { consentText, type SignRequest, type AgreementView } from '../../../shared/api/agreements';
 import { agreementDraftSchema, agreementMachine, type AgreementDraft, type AgreementStatus } from '../../../shared/domain/agreements';
-import type { AuditActor } from '../../../shared/domain/audit';
-import { caseMachine } from '../../../shared/domain/cases';
-import { daysLeft, deadlineAfter, limits } from '../../../shared/domain/deadlines';
+import type { AuditActor } from '../../../shared/audit-events';
+import { daysLeft, deadlineAfter, limits } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
@@ -17,10 +16,11 @@ import { assertWorksOnCases } from '../cases/case-access';
 import * as casesRepo from '../cases/cases.repository';
 import { confirmationSummary } from '../confirmations/confirmation-views';
 import { latestConfirmation } from '../confirmations/confirmations.repository';
-import { loadCase } from '../cases/cases.service';
+import { loadCase, moveCaseIfAllowed } from '../cases/cases.service';
 import type { Caller } from '../evidence/caller';
 import { listForCase as listEvidence } from '../evidence/evidence.repository';
 import { listActiveParticipants } from '../sessions/sessions.repository';
+import { applyTransition, refusedTransition, staleTransition } from '../transitions';
 import * as repo from './agreements.repository';
 import { renderAgreementText, RenderReferenceError, templateTitles, type RenderContext } from './render-agreement-text';
 
@@ -178,8 +178,9 @@ export async function saveVersion(ctx: ServiceContext, effects: AgreementEffects
     for (const s of voided) {
       await appendAuditEvent(tx, { type: 'signature.voided', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, signatureId: s.id, partyId: s.partyId, was: s.status, byVersion: version.number } });
     }
+    // Signing goes back to drafting; drafting stays drafting (a new version is not a status change).
     const moved = await repo.updateAgreementWhereStatus(tx, agreementId, locked.status, { currentVersionId: version.id, status: 'drafting' });
-    if (!moved) throw conflict('the agreement changed meanwhile; reload');
+    if (!moved) throw staleTransition('agreement');
     await appendAuditEvent(tx, { type: 'agreement.version_saved', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, number: version.number, versionHash: sha256, voidedSignatures: voided.length } });
   });
   effects.changed(agreement.caseId, agreementId);
@@ -191,15 +192,13 @@ export async function transitionAgreement(ctx: ServiceContext, effects: Agreemen
   const { agreement } = await agreementFor(ctx, caller, agreementId, 'write');
   await ctx.db.transaction(async (tx) => {
     const locked = (await repo.lockAgreement(tx, agreementId))!;
-    if (!agreementMachine.canTransition(locked.status, to)) throw conflict(`an agreement cannot go from ${locked.status} to ${to}`);
+    if (!agreementMachine.canTransition(locked.status, to)) throw refusedTransition('agreement', locked.status, to);
     // Taken back for revision, or withdrawn: no signature of it stays live.
     if (to === 'drafting' || to === 'withdrawn') {
       const voided = await repo.voidLiveSignatures(tx, agreementId, ctx.now());
       for (const s of voided) await appendAuditEvent(tx, { type: 'signature.voided', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, signatureId: s.id, partyId: s.partyId, was: s.status } });
     }
-    const moved = await repo.updateAgreementWhereStatus(tx, agreementId, locked.status, { status: to });
-    if (!moved) throw conflict('the agreement changed meanwhile; reload');
-    await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, from: locked.status, to } });
+    await moveAgreement(tx, locked, to, staffActor(p));
   });
   effects.changed(agreement.caseId, agreementId);
   return getAgreement(ctx, caller, agreementId);
@@ -469,15 +468,22 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
 
 /** The last signature makes the agreement binding: it takes effect and the case is settled. */
 async function markSignedByAll(tx: Db, agreement: repo.AgreementRow, versionHash: string, at: Date, actor: AuditActor) {
-  const signed = await repo.updateAgreementWhereStatus(tx, agreement.id, 'signing', { status: 'signed', effectiveAt: at });
-  if (!signed) throw conflict('the agreement changed meanwhile; reload');
-  await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: agreement.caseId, actor, data: { agreementId: agreement.id, from: 'signing', to: 'signed', versionHash } });
+  await moveAgreement(tx, { id: agreement.id, caseId: agreement.caseId, status: 'signing' }, 'signed', actor, { effectiveAt: at }, { versionHash });
   const caseRow = (await casesRepo.findCase(tx, agreement.caseId))!.case;
-  if (caseMachine.canTransition(caseRow.status, 'settled')) {
-    const settled = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { status: 'settled' });
-    if (!settled) throw conflict('the case changed meanwhile; sign again');
-    await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor, data: { from: caseRow.status, to: 'settled', agreementId: agreement.id } });
-  }
+  await moveCaseIfAllowed(tx, caseRow, 'settled', actor, { agreementId: agreement.id });
+}
+
+/** The one place an agreement changes status: table check, conditional update, audit event. */
+export function moveAgreement(tx: Db, current: { id: string; caseId: string; status: AgreementStatus }, to: AgreementStatus, actor: AuditActor, values: Partial<repo.AgreementRow> = {}, why: { versionHash?: string; confirmationId?: string } = {}) {
+  const from = current.status;
+  return applyTransition(tx, {
+    subject: 'agreement',
+    machine: agreementMachine,
+    from,
+    to,
+    update: () => repo.updateAgreementWhereStatus(tx, current.id, from, { ...values, status: to }),
+    event: { type: 'agreement.status_changed', caseId: current.caseId, actor, data: { agreementId: current.id, from, to, ...why } },
+  });
 }
 
 export async function declineAgreement(ctx: ServiceContext, effects: AgreementEffects, caller: Caller, agreementId: string, request: { versionId: string; versionHash: string; reason: string }, meta: RequestMeta) {

@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { AuditActor } from '../../../shared/domain/audit';
+import type { AuditActor } from '../../../shared/audit-events';
 import { type RecordingAction, recordingActions, recordingMachine, recordingSegmentSeconds, type RecordingState } from '../../../shared/domain/recordings';
 import type { ClientRequest } from '../../../shared/realtime';
 import { AppError, conflict, notFound } from '../../errors';
@@ -24,6 +24,7 @@ export interface RecordingSettings {
 }
 
 const system: AuditActor = { kind: 'system' };
+const auditTypeOf = { start: 'recording.started', pause: 'recording.paused', resume: 'recording.resumed', stop: 'recording.stopped' } as const;
 
 /**
  * Recording of the session, decided here and written by server/media/recorder.ts. The host's
@@ -56,7 +57,7 @@ export class RoomRecording {
         ? await repo.moveRecording(tx, current.id, current.state, to, now())
         : await repo.insertRecording(tx, { sessionId: room.sessionId, caseId: room.caseId, state: 'running', startedAt: now(), updatedAt: now() });
       if (!moved) throw conflict('the recording changed meanwhile; try again');
-      await appendAuditEvent(tx, { type: `recording.${action === 'start' ? 'started' : action === 'stop' ? 'stopped' : action === 'pause' ? 'paused' : 'resumed'}`, caseId: room.caseId, actor: actorOf(host), data: { sessionId: room.sessionId, recordingId: moved.id } });
+      await appendAuditEvent(tx, { type: auditTypeOf[action], caseId: room.caseId, actor: actorOf(host), data: { sessionId: room.sessionId, recordingId: moved.id } });
       return moved;
     });
     if (row.state === 'stopped') room.recording = null;
