@@ -84,7 +84,7 @@ export class Departures {
   async endRoom(room: LiveRoom, reason: string) {
     // No room:state after session:ended (views still pending for it are dropped).
     room.ended = true;
-    await this.onEnding(room);
+    if (room.recording) await this.onEnding(room);
     this.ctx.views.drop(room);
     for (const peer of [...room.peers.values()]) {
       if (peer.graceTimer) clearTimeout(peer.graceTimer);
