@@ -2,13 +2,20 @@ import type { ErrorCode, FieldIssue } from '../shared/errors';
 
 /** A failure the client caused or may retry; mapped to the shared error envelope. */
 export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly field?: string;
+  readonly issues?: FieldIssue[];
+
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
-    readonly field?: string,
-    readonly issues?: FieldIssue[],
+    field?: string,
+    issues?: FieldIssue[],
   ) {
     super(message);
+    this.code = code;
+    this.field = field;
+    this.issues = issues;
     this.name = 'AppError';
   }
 }

@@ -58,7 +58,6 @@ export const errorBodySchema = z.object({
   issues: z.array(fieldIssueSchema).optional(),
 });
 export const errorEnvelopeSchema = z.object({ error: errorBodySchema });
-export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /** Turns zod issues into field paths like `parties.1.idNumber`. */

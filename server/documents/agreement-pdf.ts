@@ -162,7 +162,7 @@ function signatureBlock(c: Composer, input: AgreementDocumentInput): void {
         let y = top;
         const line = (text: string) => {
           const clean = c.m.clean(text);
-          if (clean) cell.push({ kind: 'text', x, y: c.baseline(y, small.size, small.lineHeight), size: small.size, text: fit(c, clean, cellWidth, small.size) });
+          if (clean) cell.push({ kind: 'text', x, y: c.baseline(y, small.size, small.lineHeight), size: small.size, text: fitLine(c, clean, cellWidth, small.size) });
           y -= small.lineHeight;
         };
         line(`${s.partyName}（${s.signerRole}）`);
@@ -180,11 +180,11 @@ function signatureBlock(c: Composer, input: AgreementDocumentInput): void {
 }
 
 /** Shortens a single line with "…" when it is wider than `width`. */
-function fit(c: Composer, text: string, width: number, size: number): string {
+function fitLine(c: Composer, text: string, width: number, size: number): string {
   if (c.m.width(text, size) <= width) return text;
   const chars = [...text];
-  while (chars.length > 1 && c.m.width(chars.join('') + '…', size) > width) chars.pop();
-  return chars.join('') + '…';
+  while (chars.length > 1 && c.m.width(`${chars.join('')}…`, size) > width) chars.pop();
+  return `${chars.join('')}…`;
 }
 
 /** Scales PNG dimensions (from its IHDR) to fit a box, keeping the aspect ratio. */

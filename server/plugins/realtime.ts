@@ -4,7 +4,7 @@ import { Server, type Socket } from 'socket.io';
 import { fieldIssuesOf, type ErrorBody } from '../../shared/errors';
 import { clientEvents, type ClientEventName, networkTestMaxBytes, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/realtime';
 import type { WorkerPool } from '../media/worker-pool';
-import { roomHandlers } from '../modules/rooms/rooms.handlers';
+import { handleRoomEvent, roomHandlers } from '../modules/rooms/rooms.handlers';
 import type { RecordingSettings } from '../modules/rooms/room-recording';
 import { type Connection, type EvidenceLookup, RoomsService } from '../modules/rooms/rooms.service';
 import type { TurnCredentials } from '../security/turn-credentials';
@@ -114,7 +114,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
           return;
         }
         try {
-          const data = await roomHandlers[event](rooms, conn, parsed.data);
+          const data = await handleRoomEvent(rooms, conn, event, parsed.data);
           rooms.viewBeforeAck(conn); // this change's room:state first (the others' follow shortly)
           ack?.({ ok: true, data });
         } catch (error) {

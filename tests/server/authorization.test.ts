@@ -209,7 +209,11 @@ async function agreementInSigning() {
 }
 let sharedSigning: Promise<{ id: string; version: { id: string; sha256: string } }> | undefined;
 /** A fresh agreement out for signature when the call will consume it, a shared one otherwise. */
-const signingFor = (allowed: boolean) => (allowed ? agreementInSigning() : (sharedSigning ??= agreementInSigning()));
+function signingFor(allowed: boolean) {
+  if (allowed) return agreementInSigning();
+  sharedSigning ??= agreementInSigning();
+  return sharedSigning;
+}
 
 async function filedConfirmation() {
   const { agreement } = await sealedAgreement(world);

@@ -19,7 +19,6 @@ import {
 } from '../../../shared/realtime';
 import { ApiError } from './http';
 
-export { ApiError } from './http';
 
 /** Handshake credentials: an invitation token (participants), a resume token, or neither (staff cookie). */
 export interface RealtimeAuth {

@@ -31,10 +31,15 @@ export class RoomConnection {
   #over = false;
   readonly #unsubscribe: (() => void)[] = [];
 
+  private readonly mode: RoomMode;
+  private readonly events: ConnectionEvents;
+
   constructor(
-    private readonly mode: RoomMode,
-    private readonly events: ConnectionEvents,
+    mode: RoomMode,
+    events: ConnectionEvents,
   ) {
+    this.mode = mode;
+    this.events = events;
     this.rt = new Realtime(this.#auth());
   }
 

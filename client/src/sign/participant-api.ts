@@ -12,10 +12,9 @@ import {
   type SignRequest,
 } from '../../../shared/api/agreements';
 import { sessionViewSchema } from '../../../shared/api/sessions';
-import { ApiError, request } from '../lib/http';
+import { request } from '../lib/http';
 import { invitationHeaders } from '../lib/join-api';
 
-export { ApiError };
 
 /** A participant (invitation token) or a staff member (session cookie, no header). */
 export type Caller = { kind: 'participant'; token: string } | { kind: 'staff' };

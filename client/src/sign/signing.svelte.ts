@@ -287,7 +287,10 @@ export class SigningFlow {
   }
 
   async #refused(error: unknown, method: IdentityMethod | null): Promise<void> {
-    if (!(error instanceof ApiError)) return void (this.failure = { kind: 'other', error });
+    if (!(error instanceof ApiError)) {
+      this.failure = { kind: 'other', error };
+      return;
+    }
     if (error.code === 'IDENTITY_REJECTED' && method) {
       const noIdOnFile = error.field === 'identity.method';
       if (noIdOnFile) this.identityMethod = 'one_time_code';
@@ -295,7 +298,10 @@ export class SigningFlow {
       this.failure = { kind: 'identity', method, attempts: this.failedAttempts, noIdOnFile };
       return;
     }
-    if (error.code === 'RATE_LIMITED') return void (this.failure = { kind: 'rate_limited' });
+    if (error.code === 'RATE_LIMITED') {
+      this.failure = { kind: 'rate_limited' };
+      return;
+    }
     if (error.code === 'UNAUTHENTICATED') return this.#failedLoad(error);
     if (error.code === 'CONFLICT') {
       // The truth changed under the person: reload and let #apply say what happened.

@@ -514,4 +514,3 @@ export async function declineAgreement(ctx: ServiceContext, effects: AgreementEf
   return getAgreement(ctx, caller, agreementId);
 }
 
-export type { AgreementStatus };

@@ -56,7 +56,7 @@ export async function createSealer(
 
   async function sealAgreement(agreementId: string) {
     const agreement = await repo.findAgreement(ctx.db, agreementId);
-    if (!agreement || agreement.status !== 'signed') return;
+    if (agreement?.status !== 'signed') return;
     const version = (await repo.findVersionById(ctx.db, agreement.currentVersionId!))!;
     const { case: caseRow, centerName } = (await casesRepo.findCase(ctx.db, agreement.caseId))!;
     const [parties, vessels, participants, live] = await Promise.all([

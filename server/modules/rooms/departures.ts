@@ -14,8 +14,11 @@ import type { Connection } from './room-types';
 export class Departures {
   /** Called first when a room ends (set by the service: the recording stops with the session). */
   onEnding: (room: LiveRoom) => Promise<void> = async () => undefined;
+  private readonly ctx: RoomContext;
 
-  constructor(private readonly ctx: RoomContext) {}
+  constructor(ctx: RoomContext) {
+    this.ctx = ctx;
+  }
 
   get graceMs() {
     return this.ctx.deps.graceMs ?? reconnectGraceMs;

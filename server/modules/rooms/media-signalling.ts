@@ -13,10 +13,13 @@ import type { Connection } from './room-types';
  * audio-only choices live on the peers and are applied again at every media:start.
  */
 export class MediaSignalling {
-  constructor(
-    private readonly ctx: RoomContext,
-    private readonly recording: RoomRecording,
-  ) {}
+  private readonly ctx: RoomContext;
+  private readonly recording: RoomRecording;
+
+  constructor(ctx: RoomContext, recording: RoomRecording) {
+    this.ctx = ctx;
+    this.recording = recording;
+  }
 
   /** The room's codecs for the device, or null without media (a worker problem must not stop entering). */
   async routerCapabilities(room: LiveRoom): Promise<Record<string, unknown> | null> {

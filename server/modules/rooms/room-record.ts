@@ -40,10 +40,16 @@ export type IdentityOutcome = { ok: true } | { ok: false; failures: number; code
  * Each write is conditional on the state it was decided from.
  */
 export class RoomRecord {
+  private readonly db: Db;
+  private readonly now: () => Date;
+
   constructor(
-    private readonly db: Db,
-    private readonly now: () => Date,
-  ) {}
+    db: Db,
+    now: () => Date,
+  ) {
+    this.db = db;
+    this.now = now;
+  }
 
   /** An attendance state change along the attendance machine (caseId: the session's, for the audit event). */
   async move(row: repo.AttendanceRow, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AttendanceMoveType, caseId: string, detail: AttendanceMoveDetail = {}) {

@@ -34,7 +34,11 @@ const auditTypeOf = { start: 'recording.started', pause: 'recording.paused', res
  * once the room's media is back.
  */
 export class RoomRecording {
-  constructor(private readonly ctx: RoomContext) {}
+  private readonly ctx: RoomContext;
+
+  constructor(ctx: RoomContext) {
+    this.ctx = ctx;
+  }
 
   get #settings(): RecordingSettings {
     const settings = this.ctx.deps.recording;

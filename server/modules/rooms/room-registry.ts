@@ -22,7 +22,11 @@ export class RoomRegistry {
   /** Called for everyone restored without a connection (set by the service: their grace period starts). */
   onRestoredPeer: (room: LiveRoom, peer: RoomPeer) => void = () => undefined;
 
-  constructor(private readonly deps: RoomsDeps) {}
+  private readonly deps: RoomsDeps;
+
+  constructor(deps: RoomsDeps) {
+    this.deps = deps;
+  }
 
   get(sessionId: string): LiveRoom | undefined {
     return this.#rooms.get(sessionId);
