@@ -14,6 +14,7 @@ import type { Database } from './db/client';
 import { adminRoutes } from './modules/admin/admin.routes';
 import { compensationRoutes } from './modules/compensation/compensation.routes';
 import { auditRoutes } from './modules/audit/audit.routes';
+import { recordingsRoutes } from './modules/recordings/recordings.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { casesRoutes } from './modules/cases/cases.routes';
 import { healthRoutes } from './modules/health/health.routes';
@@ -119,6 +120,7 @@ export async function buildApp(deps: AppDeps) {
     urls: createUrlSigner(deps.urlSigningKey ?? randomBytes(32), deps.now ?? (() => new Date())),
   };
   app.decorate('ctx', ctx);
+  app.decorate('filesDir', filesDir);
   const limiter = createLimiterFactory(deps.rateLimitStore ?? { kind: 'memory' });
   app.decorate('limits', { limiter, guessing: createGuessingLimits(limiter, { ...defaultGuessingLimits, ...deps.guessingLimits }) });
 
@@ -186,6 +188,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(sessionsRoutes, { effects: accessEffects });
       await api.register(invitationsRoutes, { effects: accessEffects });
       await api.register(auditRoutes);
+      await api.register(recordingsRoutes);
       await api.register(evidenceRoutes);
       await api.register(appraisalsRoutes);
       await api.register(agreementsRoutes, { effects: agreementEffects });
@@ -220,6 +223,8 @@ export type App = Awaited<ReturnType<typeof buildApp>>;
 declare module 'fastify' {
   interface FastifyInstance {
     sealer: import('./modules/agreements/sealing').Sealer;
+    /** The files directory (recordings live under recordings/ in it). */
+    filesDir: string;
     /** Rate-limit counters (one store for all) and the guessing limits built on them. */
     limits: { limiter: LimiterFactory; guessing: GuessingLimits };
   }

@@ -119,6 +119,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     }),
   ),
   event('recording.consented', shape({ ...inSession, recordingId: id, attendanceId: id })),
+  /** Custody: a staff member downloaded the recording's package. */
+  event('recording.downloaded', shape({ ...inSession, recordingId: id, segments: z.number().int() })),
   event(
     'realtime.abuse_disconnected',
     shape({ event: z.string().max(40), address: z.string(), sessionId: id.nullable(), peerId: id.nullable() }),

@@ -5,18 +5,23 @@
  * writes nothing; a restart leaves a gap row and recording goes on.
  */
 import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Capture } from '../../../bench/lib/rtp-source';
 import { WorkerPool } from '../../../server/media/worker-pool';
 import { verifyChain } from '../../../server/modules/audit/audit.repository';
+import { checkRecordingPackage } from '../../../server/modules/recordings/check-package';
 import { connected, connectSocket, type TestSocket } from '../../helpers/socket-client';
 import { createTestWorld, rowsOf, sampleResidentId, type TestWorld } from '../../helpers/test-app';
 import { type RoomFixture, roomFixture } from '../../helpers/room-fixture';
 import { probe, sleep, syntheticParticipant, testCapture } from './recording-helpers';
 
+const run = promisify(execFile);
 let world: TestWorld;
 let pool: WorkerPool;
 let capture: Capture;
@@ -123,7 +128,7 @@ describe('session recording', () => {
       expect(fs.readdirSync(path.join(world.filesDir, 'recordings', recording!.id), { recursive: true }).length).toBe(filesAfterPause);
 
       expect(await host.socket.call('host:recording', { action: 'resume' })).toEqual({ ok: true, data: { state: 'running' } });
-      await sleep(segmentSeconds * 1500);
+      await sleep(segmentSeconds * 2500);
       expect(await host.socket.call('host:recording', { action: 'stop' })).toEqual({ ok: true, data: { state: 'stopped' } });
     } finally {
       for (const s of senders) s.stop();
@@ -154,6 +159,43 @@ describe('session recording', () => {
     const types = (await query<{ type: string }>(sql`select type from audit_events where data->>'recordingId' = ${recording!.id} and type <> 'recording.segment_stored' order by seq`)).map((r) => r.type);
     expect(types).toEqual(['recording.started', 'recording.paused', 'recording.resumed', 'recording.stopped']);
     expect((await verifyChain(world.database.db)).firstBroken).toBeNull();
+
+    // The staff desk: the case lists the recording with its four tracks; the package checks itself.
+    const list = await world.app.inject({ method: 'GET', url: `/api/cases/${f.caseId}/recordings`, headers: { cookie: world.cookies.mediator } });
+    expect(list.statusCode).toBe(200);
+    const [listed] = list.json().items;
+    expect(listed).toMatchObject({ id: recording!.id, state: 'stopped' });
+    expect(listed.tracks).toHaveLength(4);
+    expect(listed.tracks.flatMap((t: { segments: unknown[] }) => t.segments)).toHaveLength(segments.length);
+    const pkg = await world.app.inject({ method: 'GET', url: `/api/cases/${f.caseId}/recordings/${recording!.id}/package`, headers: { cookie: world.cookies.mediator } });
+    expect(pkg.statusCode).toBe(200);
+    expect(pkg.headers['content-type']).toBe('application/x-tar');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-recording-package-test-'));
+    try {
+      const tarFile = path.join(dir, 'package.tar');
+      fs.writeFileSync(tarFile, pkg.rawPayload);
+      expect(await checkRecordingPackage(tarFile)).toEqual({ ok: true, files: segments.length, problems: [] });
+      // The documented check without Node: unpack, sha256sum -c.
+      fs.mkdirSync(path.join(dir, 'p'));
+      await run('tar', ['-xf', tarFile, '-C', path.join(dir, 'p')]);
+      const sums = await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: path.join(dir, 'p') });
+      expect(sums.stdout.trim().split('\n')).toHaveLength(segments.length);
+      // One byte changed in one segment: both checks name that file.
+      const bytes = fs.readFileSync(tarFile);
+      const victim = Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'p', 'manifest.json'), 'utf8')).files)[0]!;
+      // Its tar header: the name at the start of a 512-byte block (the name also appears in the text files).
+      let at = bytes.indexOf(Buffer.from(victim));
+      while (at !== -1 && at % 512 !== 0) at = bytes.indexOf(Buffer.from(victim), at + 1);
+      expect(at).toBeGreaterThan(-1);
+      bytes[at + 512 + 600] = bytes[at + 512 + 600]! ^ 0xff; // inside that file's data, after its 512-byte header
+      fs.writeFileSync(tarFile, bytes);
+      const broken = await checkRecordingPackage(tarFile);
+      expect(broken.ok).toBe(false);
+      expect(broken.problems).toEqual([expect.stringContaining(`${victim}: SHA-256`)]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(await query(sql`select 1 from audit_events where type = 'recording.downloaded' and data->>'recordingId' = ${recording!.id}`)).toHaveLength(1);
   }, 90_000);
 
   it('a restart while recording: the room comes back recording, and the time in between is stored as a gap', async () => {

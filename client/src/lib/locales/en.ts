@@ -504,6 +504,7 @@ export const enEnums: EnumLabels = {
     'recording.segment_stored': 'Recording segment stored',
     'recording.gap': 'Gap in the recording',
     'recording.consented': 'Recording notice confirmed',
+    'recording.downloaded': 'Recording downloaded',
     'evidence.uploaded': 'Evidence uploaded',
     'evidence.shared': 'Evidence visibility changed',
     'evidence.viewed': 'Evidence viewed',

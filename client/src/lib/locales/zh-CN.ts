@@ -489,6 +489,7 @@ export const zhEnums: EnumLabels = {
     'recording.segment_stored': '保存录像片段',
     'recording.gap': '录像中断',
     'recording.consented': '确认录音录像告知',
+    'recording.downloaded': '下载录像',
     'evidence.uploaded': '上传证据',
     'evidence.shared': '调整证据可见范围',
     'evidence.viewed': '查看证据',
