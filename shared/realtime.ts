@@ -106,7 +106,6 @@ export const recordingViewSchema = z.object({
   consentNeeded: z.boolean(),
   problem: z.string().nullable().optional(),
 });
-export type RecordingView = z.infer<typeof recordingViewSchema>;
 
 export const evidenceShownSchema = z.object({ evidenceId: z.string(), fileName: z.string(), contentType: z.string(), page: z.number().int().min(1), url: z.string() });
 

@@ -1,10 +1,8 @@
-import { and, desc, eq, isNull, max, ne } from 'drizzle-orm';
+import { and, eq, isNull, max, ne } from 'drizzle-orm';
 import type { RecordingState } from '../../../shared/domain/recordings';
 import type { Db } from '../../db/client';
 import { recordingConsents, recordingGaps, recordingSegments, recordings, roomCaucuses } from '../../db/schema';
 
-export type RecordingRow = typeof recordings.$inferSelect;
-export type SegmentRow = typeof recordingSegments.$inferSelect;
 export type GapRow = typeof recordingGaps.$inferSelect;
 
 /** The session's recording that is not stopped (at most one: a partial unique index). */
@@ -63,12 +61,4 @@ export async function insertConsent(db: Db, recordingId: string, attendanceId: s
 export async function listConsents(db: Db, recordingId: string): Promise<string[]> {
   const rows = await db.select({ attendanceId: recordingConsents.attendanceId }).from(recordingConsents).where(eq(recordingConsents.recordingId, recordingId));
   return rows.map((r) => r.attendanceId);
-}
-
-export function listSegments(db: Db, recordingId: string) {
-  return db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, recordingId)).orderBy(recordingSegments.startedAt, recordingSegments.id);
-}
-
-export function listGaps(db: Db, recordingId: string) {
-  return db.select().from(recordingGaps).where(eq(recordingGaps.recordingId, recordingId)).orderBy(desc(recordingGaps.fromAt));
 }
