@@ -99,6 +99,13 @@ export const enMessages: Record<MessageKey, string> = {
   'vessel.owner': 'Owner',
   'vessel.ownerUnknown': 'Not specified',
 
+  'detail.recordings': 'Recordings',
+  'detail.recordingsEmpty': 'No recordings in this case yet',
+  'detail.recordingsHint': 'Each person’s sound and picture are separate tracks of ~10 s segments; the package checks itself offline:',
+  'detail.recordingDownload': 'Download package',
+  'detail.recordingState': 'State: {state}',
+  'detail.recordingGap': 'Gap {from}–{to} ({reason})',
+  'detail.recordingSource': '{name} · {source}',
   'detail.auditExport': 'Audit trail export',
   'detail.auditExportRun': 'Export (verifiable offline)',
   'detail.auditExportHint': 'Exports every audit event of this case (events.jsonl) with a manifest (manifest.json). Whoever receives them can recompute each hash and check the links and the trusted timestamps without this platform:',

@@ -99,6 +99,13 @@ export const zhMessages = {
   'vessel.owner': '船舶所有人',
   'vessel.ownerUnknown': '未指定',
 
+  'detail.recordings': '录音录像',
+  'detail.recordingsEmpty': '本案还没有录像',
+  'detail.recordingsHint': '每人的声音和画面各为一条轨道，每段约 10 秒；下载包可离线核验：',
+  'detail.recordingDownload': '下载录像包',
+  'detail.recordingState': '状态：{state}',
+  'detail.recordingGap': '中断 {from}–{to}（{reason}）',
+  'detail.recordingSource': '{name} · {source}',
   'detail.auditExport': '审计记录导出',
   'detail.auditExportRun': '导出（可离线核验）',
   'detail.auditExportHint': '导出本案全部审计记录（events.jsonl）及清单（manifest.json）。收到的人可以在不连接本平台的情况下逐条重新计算哈希、核对前后衔接和可信时间戳，命令如下：',
