@@ -77,6 +77,18 @@ describe('recording notice and consent in the browser', () => {
       const bytes = fs.readFileSync(path.join(server.filesDir, segment.file_key));
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(segment.sha256);
     }
+    // The staff desk: the case page lists the recording with one time line per track, and its package.
+    const recordingId = rowsOf<{ id: string }>(await server.database.db.execute(sql`select id from recordings where session_id = ${fixture.sessionId}`))[0]!.id;
+    await mediator.page.goto(`${server.baseUrl}/cases/${fixture.caseId}`);
+    const listed = mediator.page.getByTestId(`recording-${recordingId}`);
+    await listed.waitFor();
+    // Mediator, fisherman and owner: each one's microphone and camera.
+    expect(await listed.locator('.tracks li').count()).toBe(6);
+    const href = await mediator.page.getByTestId(`recording-download-${recordingId}`).getAttribute('href');
+    const download = await mediator.page.request.get(`${server.baseUrl}${href}`);
+    expect(download.status()).toBe(200);
+    expect(download.headers()['content-type']).toBe('application/x-tar');
+    await screenshot(mediator.page, 'room-recording-staff-desk');
     expect([...mediator.errors, ...fisherman.errors, ...owner.errors]).toEqual([]);
   }, 180_000);
 });
