@@ -8,6 +8,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ServiceContext } from './context';
 import type { Database } from './db/client';
@@ -21,8 +22,9 @@ import { healthRoutes } from './modules/health/health.routes';
 import { invitationsRoutes } from './modules/invitations/invitations.routes';
 import { loadOrCreatePlatformCertificate, type PlatformCertificate } from './documents/platform-certificate';
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
+import { consentRoutes } from './modules/agreements/consent.routes';
 import { JobQueue } from './jobs/job-queue';
-import { createSealer } from './modules/agreements/sealing';
+import { createSealer } from './modules/documents/sealing-jobs';
 import { scheduleAnchoring } from './modules/audit/anchoring';
 import { createSealRegistry } from './modules/seals/seals.service';
 import type { Timestamper } from './security/timestamp-authority';
@@ -44,6 +46,7 @@ import type { IdNumberCipher } from './security/id-number-cipher';
 import { createGuessingLimits, defaultGuessingLimits, type GuessingLimits, type GuessingLimitSettings } from './security/guessing-limits';
 import { createLimiterFactory, type LimiterFactory, type RateLimitStore } from './security/rate-limit-store';
 import { createUrlSigner } from './security/signed-urls';
+import type { NodeSettings } from './modules/cluster/node-membership';
 import { defaultSocketLimits, type SocketLimitSettings } from './plugins/socket-gate';
 import type { TurnCredentials } from './security/turn-credentials';
 
@@ -88,6 +91,15 @@ export interface AppDeps {
   socketLimits?: Partial<SocketLimitSettings>;
   /** Session recording: segment length and the free space below which it refuses (defaults: 10 s, 256 MiB). */
   recording?: { segmentSeconds?: number; minFreeBytes?: number };
+  /**
+   * Several nodes: a connected ioredis client. socket.io's Redis adapter then carries room events
+   * between nodes and `@fastify/rate-limit` counts route limits there. Unset: one process.
+   */
+  redis?: Redis;
+  /** Key prefix for everything in Redis (default `hq`): one per deployment sharing a Redis. */
+  redisNamespace?: string;
+  /** Several nodes: this process's id and addresses; rooms are placed per node (needs PostgreSQL and Redis). */
+  node?: NodeSettings;
 }
 
 const defaultClientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -125,7 +137,8 @@ export async function buildApp(deps: AppDeps) {
   app.decorate('limits', { limiter, guessing: createGuessingLimits(limiter, { ...defaultGuessingLimits, ...deps.guessingLimits }) });
 
   await app.register(errorsPlugin);
-  await app.register(rateLimit, { global: false });
+  const redisNamespace = deps.redisNamespace ?? 'hq';
+  await app.register(rateLimit, { global: false, ...(deps.redis ? { redis: deps.redis, nameSpace: `${redisNamespace}:route-limit:` } : {}) });
   await app.register(authPlugin, { secureCookies: deps.secureCookies ?? false });
   await app.register(swagger, {
     openapi: {
@@ -146,6 +159,9 @@ export async function buildApp(deps: AppDeps) {
     socketLimits: { ...defaultSocketLimits, ...deps.socketLimits },
     turn: deps.turn ?? null,
     recording: { filesDir, ...deps.recording },
+    redis: deps.redis ?? null,
+    redisNamespace,
+    node: deps.node ?? null,
   });
 
   const certificate = deps.certificate ?? (await loadOrCreatePlatformCertificate({ dir: path.join(os.tmpdir(), 'haiqiao-test-platform-certificate') }));
@@ -153,7 +169,7 @@ export async function buildApp(deps: AppDeps) {
   // turned into an error for a change that is already committed.
   const agreementChanged = (caseId: string, agreementId: string) => {
     try {
-      app.rooms.notifyCase(caseId, 'agreement:updated', { agreementId });
+      app.roomEvents.notifyCase(caseId, 'agreement:updated', { agreementId });
     } catch (err) {
       app.log.error({ err, caseId, agreementId }, 'could not tell live rooms of an agreement change');
     }
@@ -176,7 +192,7 @@ export async function buildApp(deps: AppDeps) {
   // go from live rooms (connections ended, resume tokens void). Logged, never an error for the request.
   const accessEffects: AccessEffects = {
     withdrawn: (withdrawal) =>
-      app.rooms.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms')),
+      app.roomEvents.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms')),
   };
 
   await app.register(
@@ -192,6 +208,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(evidenceRoutes);
       await api.register(appraisalsRoutes);
       await api.register(agreementsRoutes, { effects: agreementEffects });
+      await api.register(consentRoutes);
       await api.register(confirmationsRoutes, { effects: confirmationEffects });
       await api.register(followUpRoutes);
       await api.register(documentsRoutes, { certificate });
@@ -222,7 +239,7 @@ export type App = Awaited<ReturnType<typeof buildApp>>;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    sealer: import('./modules/agreements/sealing').Sealer;
+    sealer: import('./modules/documents/sealing-jobs').Sealer;
     /** The files directory (recordings live under recordings/ in it). */
     filesDir: string;
     /** Rate-limit counters (one store for all) and the guessing limits built on them. */

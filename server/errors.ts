@@ -20,6 +20,16 @@ export class AppError extends Error {
   }
 }
 
+/** The live room is held by another node (or none is alive to hold it yet): reconnect there. */
+export class WrongNodeError extends AppError {
+  readonly node: string | null;
+
+  constructor(node: string | null) {
+    super('WRONG_NODE', node ? `this room is held by node ${node}: reconnect there` : 'this room is moving to another node: reconnect shortly');
+    this.node = node;
+  }
+}
+
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
 export const forbidden = (message = 'not allowed for your role') => new AppError('FORBIDDEN', message);
 export const conflict = (message: string) => new AppError('CONFLICT', message);

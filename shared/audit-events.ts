@@ -143,8 +143,23 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('agreement.signing_code_issued', shape({ agreementId: id, participantId: id })),
   event(
     'signature.signed',
-    shape({ agreementId: id, signatureId: id, partyId: id, versionHash: sha256, identityMethod: z.enum(identityMethods), imageSha256: sha256.nullable() }),
+    shape({
+      agreementId: id,
+      signatureId: id,
+      partyId: id,
+      versionHash: sha256,
+      identityMethod: z.enum(identityMethods),
+      imageSha256: sha256.nullable(),
+      /** The signer's spoken consent (consent_recordings) bound to this signature. */
+      consentRecordingSha256: sha256,
+    }),
   ),
+  event(
+    'signature.consent_recorded',
+    shape({ agreementId: id, versionHash: sha256, partyId: id, sha256, durationMs: z.number().int(), byteSize: z.number().int(), contentType: z.enum(['audio/webm', 'audio/ogg']) }),
+  ),
+  /** Custody: staff played the spoken consent back. */
+  event('signature.consent_played', shape({ agreementId: id, signatureId: id, sha256 })),
   event('signature.declined', shape({ agreementId: id, signatureId: id, partyId: id, versionHash: sha256 })),
   event('signature.voided', shape({ agreementId: id, signatureId: id, partyId: id, was: z.enum(signatureStatuses), byVersion: z.number().int().optional() })),
   event(

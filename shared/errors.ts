@@ -19,6 +19,7 @@ export const errorCodes = [
   'CANNOT_PREVIEW',
   'RECORDING_CONSENT_REQUIRED',
   'STORAGE_FULL',
+  'WRONG_NODE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -44,6 +45,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   RECORDING_CONSENT_REQUIRED: 428,
   /** The recordings directory is (nearly) full: nothing more can be recorded until space is freed. */
   STORAGE_FULL: 507,
+  /** Misdirected: the live room is held by another node (`node`); the client reconnects there. */
+  WRONG_NODE: 421,
   INTERNAL: 500,
 };
 
@@ -56,6 +59,8 @@ export const errorBodySchema = z.object({
   /** The first field at fault, for validation errors. */
   field: z.string().optional(),
   issues: z.array(fieldIssueSchema).optional(),
+  /** WRONG_NODE: the node holding the room, as the proxy routes it (`?node=`); absent while it moves. */
+  node: z.string().max(64).optional(),
 });
 export const errorEnvelopeSchema = z.object({ error: errorBodySchema });
 export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -110,6 +110,21 @@ describe('staff desk in a browser', () => {
     expect(vesselText).toContain(`MMSI ${vessel.mmsi}`);
     expect(vesselText).toContain(`船舶所有人：${person.name}`);
 
+    // --- A: the editable list (shared by parties and vessels): edit a row in place, add one, remove it after confirming.
+    await vesselRows.first().getByTestId('edit-vessel').click();
+    const vesselEditor = desk.getByTestId('vessel-form');
+    await vesselEditor.getByTestId('vessel-port').fill('霞关');
+    await expectStatus(await answerTo(desk, 'PUT', /\/vessels\/[^/]+$/, () => vesselEditor.getByTestId('vessel-form-submit').click()), 200);
+    await expect.poll(() => vesselRows.first().innerText(), poll).toContain('霞关');
+    await desk.getByTestId('add-vessel').click();
+    await desk.getByTestId('vessel-form').getByTestId('vessel-name').fill('闽福鼎货0088');
+    await expectStatus(await answerTo(desk, 'POST', /\/vessels$/, () => desk.getByTestId('vessel-form').getByTestId('vessel-form-submit').click()), 201);
+    await expect.poll(() => vesselRows.count(), poll).toBe(2);
+    const extraVessel = vesselRows.filter({ hasText: '闽福鼎货0088' });
+    await expectStatus(await answerTo(desk, 'DELETE', /\/vessels\/[^/]+$/, () => extraVessel.getByTestId('remove-vessel').click()), 204);
+    await expect.poll(() => vesselRows.count(), poll).toBe(1);
+    expect(confirmations.splice(0)).toEqual([expect.stringContaining('闽福鼎货0088')]);
+
     // --- A: add the first party as a participant (choosing the party fills in the name).
     await desk.getByTestId('add-participant').click();
     const participantForm = desk.getByTestId('participant-form');

@@ -6,9 +6,9 @@ const id = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
 const hash = 'ab'.repeat(32);
 
 describe('audit event union', () => {
-  it('holds each of the 69 event types once', () => {
-    expect(auditEventTypes).toHaveLength(69);
-    expect(new Set(auditEventTypes).size).toBe(69);
+  it('holds each of the 71 event types once', () => {
+    expect(auditEventTypes).toHaveLength(71);
+    expect(new Set(auditEventTypes).size).toBe(71);
     expect(auditEventTypes).toContain('case.status_changed');
     expect(auditEventTypes).toContain('realtime.abuse_disconnected');
     expect(auditEventTypes).toContain('recording.segment_stored');
@@ -20,6 +20,11 @@ describe('audit event union', () => {
     // document.sealed has two forms: an agreement's, a ruling's.
     expect(auditEventSchema.safeParse({ type: 'document.sealed', data: { agreementId: id, documentId: id, sha256: hash, versionHash: hash } }).success).toBe(true);
     expect(auditEventSchema.safeParse({ type: 'document.sealed', data: { confirmationId: id, documentId: id, sha256: hash, kind: 'ruling' } }).success).toBe(true);
+    // Spoken consent: recorded, bound to the signature, played back (custody).
+    expect(
+      auditEventSchema.safeParse({ type: 'signature.consent_recorded', data: { agreementId: id, versionHash: hash, partyId: id, sha256: hash, durationMs: 3008, byteSize: 9000, contentType: 'audio/webm' } }).success,
+    ).toBe(true);
+    expect(auditEventSchema.safeParse({ type: 'signature.consent_played', data: { agreementId: id, signatureId: id, sha256: hash } }).success).toBe(true);
   });
 
   it('refuses an unknown type, a missing or unknown field, a value outside its enum', () => {

@@ -8,3 +8,5 @@ export * from './agreements';
 export * from './seals';
 export * from './compensation';
 export * from './recordings';
+export * from './consent';
+export * from './nodes';

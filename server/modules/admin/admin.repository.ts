@@ -24,6 +24,16 @@ export async function findStaffUser(db: Db, id: string) {
   return row;
 }
 
+/** A staff account with its organisation's court code (null for a mediation center). */
+export async function findStaffWithCourt(db: Db, id: string) {
+  const [row] = await db
+    .select({ active: staffUsers.active, role: staffUsers.role, organisationId: staffUsers.organisationId, courtCode: organisations.courtCode })
+    .from(staffUsers)
+    .innerJoin(organisations, eq(organisations.id, staffUsers.organisationId))
+    .where(eq(staffUsers.id, id));
+  return row;
+}
+
 export async function insertStaffUser(db: Db, values: typeof staffUsers.$inferInsert) {
   const [row] = await db.insert(staffUsers).values(values).returning();
   return row!;

@@ -7,7 +7,7 @@ import { organisationIdSchema, staffUserIdSchema } from '../../../shared/ids';
 import { verifyChain } from '../audit/audit.repository';
 import { verifyAnchors } from '../audit/anchoring';
 import { ensureDefault, installSeal, listSeals } from '../seals/seals.service';
-import { requireStaff } from '../auth/principal';
+import { requireStaff } from '../../access/principal';
 import * as service from './admin.service';
 
 const tags = ['admin'];

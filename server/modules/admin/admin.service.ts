@@ -6,10 +6,8 @@ import type { Db } from '../../db/client';
 import { conflict, invalid, notFound } from '../../errors';
 import { hashPassword } from '../../security/passwords';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
+import { type Principal, staffActor } from '../../access/principal';
 import * as repo from './admin.repository';
-
-const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
 
 export function organisationView(row: repo.OrganisationRow): OrganisationView {
   return { id: row.id, kind: row.kind, name: row.name, caseNumberPrefix: row.caseNumberPrefix, courtCode: row.courtCode as OrganisationView['courtCode'] };

@@ -27,6 +27,9 @@ export function listForCase(db: Db, caseId: string) {
   return db.select().from(agreements).where(eq(agreements.caseId, caseId)).orderBy(asc(agreements.createdAt), asc(agreements.id));
 }
 
+/** Agreements signed by everyone and not yet sealed. */
+export const listSignedIds = (db: Db) => db.select({ id: agreements.id }).from(agreements).where(eq(agreements.status, 'signed'));
+
 export async function updateAgreementWhereStatus(db: Db, id: string, from: AgreementStatus, values: Partial<typeof agreements.$inferInsert>) {
   const [row] = await db
     .update(agreements)

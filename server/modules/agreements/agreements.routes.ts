@@ -16,9 +16,9 @@ import {
 import { versionNumberSchema } from '../../../shared/api/common';
 import { caseIdSchema } from '../../../shared/ids';
 import { notFound } from '../../errors';
-import { requireStaff } from '../auth/principal';
+import { requireStaff } from '../../access/principal';
 import { fileApplication } from '../confirmations/confirmations.service';
-import { requireCaller } from '../evidence/caller';
+import { requireCaller } from '../../access/caller';
 import * as repo from './agreements.repository';
 import * as service from './agreements.service';
 

@@ -11,77 +11,41 @@ import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { constantTimeEqual, hashToken, sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
-import { assertWorksOnCases } from '../cases/case-access';
+import { type Principal, staffActor } from '../../access/principal';
+import { asNotFound, loadCase, loadCaseForCaller } from '../../access/case-loading';
+import { type AgreementNeed, assertAgreementRoleMay } from '../../access/roles';
 import * as casesRepo from '../cases/cases.repository';
 import { confirmationSummary } from '../confirmations/confirmation-views';
 import { latestConfirmation } from '../confirmations/confirmations.repository';
-import { loadCase, moveCaseIfAllowed } from '../cases/cases.service';
-import type { Caller } from '../evidence/caller';
+import { actorOf, type Caller } from '../../access/caller';
+import { moveCaseIfAllowed } from '../cases/cases.service';
 import { listForCase as listEvidence } from '../evidence/evidence.repository';
 import { listActiveParticipants } from '../sessions/sessions.repository';
 import { applyTransition, refusedTransition, staleTransition } from '../transitions';
 import * as repo from './agreements.repository';
+import * as consentRepo from './consent.repository';
 import { renderAgreementText, RenderReferenceError, templateTitles, type RenderContext } from './render-agreement-text';
 
 const signingCodeMinutes = 15;
-/** Participant roles that may read an agreement (and its sealed PDF) and comment on it. */
-const readerRoles: ReadonlySet<string> = new Set(['mediator', 'party', 'agent', 'interpreter', 'clerk', 'judge']);
-
-/** Whether a participant of this role takes part in the agreement (reads it, comments, may sign). */
-export const participantReadsAgreements = (role: string) => readerRoles.has(role);
-
-export const actorOf = (caller: Caller): AuditActor =>
-  caller.kind === 'staff' ? { kind: 'staff', staffUserId: caller.principal.staffUserId } : { kind: 'participant', participantId: caller.participant.participantId };
-
-const staffActor = (p: Principal): AuditActor => ({ kind: 'staff', staffUserId: p.staffUserId });
-
 /** Side effects that run after a commit: tell live rooms, start sealing. */
 export interface AgreementEffects {
   changed(caseId: string, agreementId: string): void;
   signedByAll(agreementId: string): void;
 }
 
-// ---- access ------------------------------------------------------------------------------
+// ---- access (the rules are in server/access) --------------------------------------------
 
-/**
- * What a call needs: `read` the agreement; `comment` on it (participants who read it, and the
- * case's mediation center, not court staff, who only read the case); `write` (the mediator).
- */
-type Need = 'read' | 'comment' | 'write';
-
-/**
- * Refusals by role come before any lookup, so the answer does not depend on whether the case or
- * agreement exists (no existence oracle): admins work on accounts, only the mediator writes, and a
- * participant whose role takes no part in the agreement (appraiser, observer) is refused outright.
- */
-function assertRoleMay(caller: Caller, need: Need) {
-  if (caller.kind === 'staff') {
-    assertWorksOnCases(caller.principal);
-    if (need === 'write' && caller.principal.role !== 'mediator') throw forbidden('only the mediator drafts agreements');
-    if (need === 'comment' && caller.principal.role !== 'mediator') throw forbidden('court staff read the agreement; the parties and the mediator discuss it');
-    return;
-  }
-  if (!readerRoles.has(caller.participant.role)) throw forbidden('your role does not take part in the agreement');
-  if (need === 'write') throw forbidden('only the mediator drafts agreements');
+/** The case, for an agreement call (drafts are not for a court only invited to a session: it needs the whole file). */
+async function caseFor(ctx: ServiceContext, caller: Caller, caseId: string, need: AgreementNeed) {
+  assertAgreementRoleMay(caller, need);
+  return (await loadCaseForCaller(ctx.db, caller, caseId, need === 'read' ? 'full' : 'write')).case;
 }
 
-async function caseFor(ctx: ServiceContext, caller: Caller, caseId: string, need: Need) {
-  assertRoleMay(caller, need);
-  // Drafts are not for a court that is only invited to a session: it needs the whole file (filed with it).
-  if (caller.kind === 'staff') return (await loadCase(ctx.db, caller.principal, caseId, need === 'read' ? 'full' : 'write')).case;
-  // A participant sees their own case only: any other looks nonexistent.
-  if (caller.participant.caseId !== caseId) throw notFound('case');
-  return (await casesRepo.findCase(ctx.db, caseId))!.case;
-}
-
-async function agreementFor(ctx: ServiceContext, caller: Caller, agreementId: string, need: Need) {
-  assertRoleMay(caller, need);
+export async function agreementFor(ctx: ServiceContext, caller: Caller, agreementId: string, need: AgreementNeed) {
+  assertAgreementRoleMay(caller, need);
   const agreement = await repo.findAgreement(ctx.db, agreementId);
   if (!agreement) throw notFound('agreement');
-  const caseRow = await caseFor(ctx, caller, agreement.caseId, need).catch((error: unknown) => {
-    throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('agreement') : error;
-  });
+  const caseRow = await caseFor(ctx, caller, agreement.caseId, need).catch(asNotFound('agreement'));
   return { agreement, caseRow };
 }
 
@@ -238,7 +202,7 @@ export async function addComment(ctx: ServiceContext, effects: AgreementEffects,
 // ---- reading -----------------------------------------------------------------------------
 
 export async function listAgreements(ctx: ServiceContext, caller: Caller, caseId: string) {
-  assertRoleMay(caller, 'read');
+  assertAgreementRoleMay(caller, 'read');
   if (caller.kind === 'staff' && (await loadCase(ctx.db, caller.principal, caseId, 'read')).access === 'invited') return { items: [] };
   await caseFor(ctx, caller, caseId, 'read');
   const rows = await repo.listForCase(ctx.db, caseId);
@@ -271,7 +235,7 @@ async function requiredSigners(db: Db, caseId: string, terms: AgreementDraft['te
   });
 }
 
-function signatureView(s: repo.SignatureRow) {
+function signatureView(s: repo.SignatureRow, recordings: Map<string, { sha256: string; durationMs: number }>) {
   return {
     id: s.id,
     status: s.status,
@@ -282,26 +246,29 @@ function signatureView(s: repo.SignatureRow) {
     at: s.at.toISOString(),
     declineReason: s.declineReason,
     imageSha256: s.imageSha256,
+    consentRecording: recordings.get(s.id) ?? null,
   };
 }
 
 export async function getAgreement(ctx: ServiceContext, caller: Caller, agreementId: string): Promise<AgreementView> {
   const { agreement, caseRow } = await agreementFor(ctx, caller, agreementId, 'read');
   const db = ctx.db;
-  const [version, versions, comments, signatures, confirmation, sealed] = await Promise.all([
+  const [version, versions, comments, signatures, confirmation, sealed, consentRecordings] = await Promise.all([
     repo.findVersionById(db, agreement.currentVersionId!),
     repo.listVersions(db, agreementId),
     repo.listComments(db, agreementId),
     repo.allSignatures(db, agreementId),
     latestConfirmation(db, agreementId),
     agreement.sealedDocumentId ? repo.findDocument(db, agreement.sealedDocumentId) : Promise.resolve(undefined),
+    consentRepo.boundRecordingsOf(db, agreementId),
   ]);
+  const recordings = new Map(consentRecordings.flatMap((r) => (r.signatureId ? [[r.signatureId, { sha256: r.sha256, durationMs: r.durationMs }] as const] : [])));
   const terms = agreementDraftSchema.parse({ templateId: agreement.templateId, terms: version!.terms }).terms;
   const numberOf = new Map(versions.map((v) => [v.id, v.number]));
   const live = signatures.filter((s) => s.status !== 'voided' && s.versionId === version!.id);
   const signers = (await requiredSigners(db, agreement.caseId, terms)).map((r) => {
     const s = live.find((x) => x.partyId === r.partyId);
-    return { ...r, signature: s ? signatureView(s) : null };
+    return { ...r, signature: s ? signatureView(s, recordings) : null };
   });
   const now = ctx.now();
   const applyBy = agreement.effectiveAt ? deadlineAfter(agreement.effectiveAt, limits.applyForConfirmationDays) : null;
@@ -315,7 +282,7 @@ export async function getAgreement(ctx: ServiceContext, caller: Caller, agreemen
     currentVersion: { id: version!.id, number: version!.number, sha256: version!.sha256, text: version!.text, terms: version!.terms, createdAt: version!.createdAt.toISOString() },
     versions: versions.map((v) => ({ number: v.number, sha256: v.sha256, createdAt: v.createdAt.toISOString() })),
     requiredSigners: signers,
-    voidedSignatures: signatures.filter((s) => s.status === 'voided').map(signatureView),
+    voidedSignatures: signatures.filter((s) => s.status === 'voided').map((s) => signatureView(s, recordings)),
     comments: comments.map((c) => ({ id: c.id, versionNumber: numberOf.get(c.versionId) ?? 0, kind: c.kind, text: c.text, authorName: c.authorName, createdAt: c.createdAt.toISOString() })),
     effectiveAt: agreement.effectiveAt?.toISOString() ?? null,
     applyBy: applyBy ? { at: applyBy.toISOString(), daysLeft: daysLeft(applyBy, now) } : null,
@@ -348,7 +315,7 @@ interface RequestMeta {
 }
 
 /** The party a participant may sign for under these terms, or a 403. */
-function partyToSignFor(caller: Caller, terms: AgreementDraft['terms']): string {
+export function partyToSignFor(caller: Caller, terms: AgreementDraft['terms']): string {
   if (caller.kind !== 'participant') throw forbidden('parties sign for themselves; staff cannot sign');
   const p = caller.participant;
   const sides = [...terms.partiesA, ...terms.partiesB];
@@ -401,6 +368,13 @@ async function decodeSignatureImage(base64: string) {
   return bytes;
 }
 
+/** The signer's stored, unbound spoken consent with this hash for this version, or a 400 naming the field. */
+async function consentRecordingToBind(tx: Db, versionId: string, participantId: string, sha256: string) {
+  const row = await consentRepo.findRecording(tx, versionId, participantId, sha256);
+  if (!row || row.signatureId) throw invalid('consentRecordingSha256', 'no spoken consent with this SHA-256 was received from you for this version: record it and upload it first');
+  return row;
+}
+
 /** Reads the current version and checks the request is for it (signatures bind to a hash). */
 async function lockedForSigning(tx: Db, agreementId: string, versionId: string, versionHash: string) {
   const agreement = (await repo.lockAgreement(tx, agreementId))!;
@@ -426,6 +400,7 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
       const live = await repo.liveSignatures(tx, version.id);
       const existing = live.find((s) => s.partyId === partyId);
       if (existing) throw conflict(existing.status === 'signed' ? 'already signed for this party' : 'this party has declined; the mediator must revise the agreement');
+      const recording = await consentRecordingToBind(tx, version.id, caller.participant.participantId, request.consentRecordingSha256);
       await verifySigningIdentity(tx, ctx, agreement, caller, request.identity);
       const at = ctx.now();
       const signature = await repo.insertSignature(tx, {
@@ -440,6 +415,7 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
         consentText,
         imageStorageKey: imageKey,
         imageSha256: sha256Hex(image),
+        consentRecordingSha256: recording.sha256,
         ip: meta.ip,
         userAgent: meta.userAgent.slice(0, 500),
         at,
@@ -448,8 +424,9 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
         type: 'signature.signed',
         caseId: agreement.caseId,
         actor: actorOf(caller),
-        data: { agreementId, signatureId: signature.id, partyId, versionHash: version.sha256, identityMethod: request.identity.method, imageSha256: signature.imageSha256 },
+        data: { agreementId, signatureId: signature.id, partyId, versionHash: version.sha256, identityMethod: request.identity.method, imageSha256: signature.imageSha256, consentRecordingSha256: recording.sha256 },
       });
+      if (!(await consentRepo.bindRecording(tx, recording.id, signature.id))) throw conflict('the consent recording was used meanwhile; sign again');
       const required = await requiredSigners(tx, agreement.caseId, terms);
       const signedParties = new Set([...live.filter((s) => s.status === 'signed').map((s) => s.partyId), partyId]);
       if (required.every((r) => signedParties.has(r.partyId))) {

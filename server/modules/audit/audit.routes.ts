@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditEventListSchema, auditExportManifestSchema } from '../../../shared/api/admin';
 import { caseIdSchema } from '../../../shared/ids';
-import { requireStaff } from '../auth/principal';
-import { loadCase } from '../cases/cases.service';
+import { requireStaff } from '../../access/principal';
+import { loadCase } from '../../access/case-loading';
 import { buildCaseExport } from './audit-export';
 import { listCaseEvents } from './audit.repository';
 

@@ -4,7 +4,7 @@ import { okSchema } from '../../../shared/api/common';
 import { AppError } from '../../errors';
 import { clearSessionCookie, sessionCookie, setSessionCookie } from '../../plugins/auth';
 import { login, logout } from './auth.service';
-import { requireStaff, type Principal } from './principal';
+import { requireStaff, type Principal } from '../../access/principal';
 
 export function meOf(p: Principal) {
   return {

@@ -3,7 +3,7 @@ import { AppError } from '../../errors';
 import { dummyPasswordHash, verifyPassword } from '../../security/passwords';
 import { hashToken, newToken } from '../../security/tokens';
 import * as repo from './auth.repository';
-import type { Principal } from './principal';
+import type { Principal } from '../../access/principal';
 
 export interface AuthDeps {
   db: Db;

@@ -13,7 +13,7 @@ import {
   vesselViewSchema,
 } from '../../../shared/api/cases';
 import { caseIdSchema, partyIdSchema, vesselIdSchema } from '../../../shared/ids';
-import { requireStaff } from '../auth/principal';
+import { requireStaff } from '../../access/principal';
 import * as service from './cases.service';
 
 const caseParams = z.object({ caseId: caseIdSchema });

@@ -10,26 +10,11 @@ import type { AuditActor } from '../../../shared/audit-events';
 import { beijingYear } from '../../../shared/beijing-time';
 import { appendAuditEvent } from '../audit/audit.repository';
 import { applyTransition, applyTransitionIfAllowed, staleTransition } from '../transitions';
-import type { Principal } from '../auth/principal';
-import { accessTo, assertWorksOnCases, type CaseNeed, satisfies, visibleCasesFilter } from './case-access';
+import { type Principal, staffActor } from '../../access/principal';
+import { assertWorksOnCases, visibleCasesFilter } from '../../access/case-access';
+import { loadCase } from '../../access/case-loading';
 import { caseSummary, caseView, partyView, vesselView } from './case-views';
 import * as repo from './cases.repository';
-
-const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
-
-/**
- * Loads a case the caller may see, with their access; 404 when it is not theirs to see (and, for
- * a court only invited to a session, when the call needs the whole file), 403 when read-only.
- */
-export async function loadCase(db: Db, p: Principal, caseId: string, need: CaseNeed) {
-  assertWorksOnCases(p);
-  const found = await repo.findCase(db, caseId);
-  const access = found ? await accessTo(db, p, found.case) : null;
-  if (!found || !access) throw notFound('case');
-  if (need === 'write' && access !== 'write') throw forbidden('only the case’s mediation center may change it');
-  if (!satisfies(access, need)) throw notFound('case');
-  return { ...found, access };
-}
 
 /** Edits are refused once a case has ended. */
 function assertEditable(row: repo.CaseRow) {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { compensationFiguresInputSchema, compensationFiguresListSchema, compensationFiguresViewSchema } from '../../../shared/api/compensation';
-import { requireStaff } from '../auth/principal';
+import { requireStaff } from '../../access/principal';
 import * as service from './compensation.service';
 
 const tags = ['compensation'];

@@ -3,7 +3,7 @@ import type { CompensationFiguresInput, CompensationFiguresView } from '../../..
 import type { ServiceContext } from '../../context';
 import { forbidden } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../access/principal';
 import * as repo from './compensation.repository';
 
 function view(row: repo.CompensationFiguresRow, current: boolean): CompensationFiguresView {

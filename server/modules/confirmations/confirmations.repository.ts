@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { beijingTimeZone } from '../../../shared/beijing-time';
 import type { ConfirmationStatus } from '../../../shared/domain/agreements';
 import type { CourtCode } from '../../../shared/domain/courts';
@@ -68,4 +68,24 @@ export async function countRulings(db: Db, courtCode: CourtCode, year: number) {
     .from(confirmations)
     .where(and(eq(confirmations.courtCode, courtCode), sql`${confirmations.rulingNumber} is not null`, sql`extract(year from ${confirmations.decidedAt} at time zone ${beijingTimeZone}) = ${year}`));
   return row?.n ?? 0;
+}
+
+/** Holds the court's ruling numbers until the transaction ends: two rulings never share one. */
+export async function lockRulingNumbers(db: Db, courtCode: CourtCode) {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`ruling:${courtCode}`}))`);
+}
+
+/** Attaches the sealed ruling unless one already is; false when it was. */
+export async function attachRulingDocument(db: Db, id: string, documentId: string) {
+  const attached = await db
+    .update(confirmations)
+    .set({ rulingDocumentId: documentId })
+    .where(and(eq(confirmations.id, id), isNull(confirmations.rulingDocumentId)))
+    .returning({ id: confirmations.id });
+  return attached.length > 0;
+}
+
+/** Applications without a ruling document (the sweep picks those that were ruled on). */
+export function listWithoutRulingDocument(db: Db) {
+  return db.select({ id: confirmations.id, status: confirmations.status, rulingNumber: confirmations.rulingNumber }).from(confirmations).where(isNull(confirmations.rulingDocumentId));
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { confirmationDetailSchema, confirmationQueueSchema, courtDecisionSchema, courtReasonSchema, hearingRequestSchema } from '../../../shared/api/agreements';
 import { confirmationStatuses } from '../../../shared/domain/agreements';
-import { requireStaff } from '../auth/principal';
+import { requireStaff } from '../../access/principal';
 import * as service from './confirmations.service';
 
 const tags = ['court'];

@@ -1,26 +1,23 @@
-import { sql } from 'drizzle-orm';
 import type { ConfirmationDetail } from '../../../shared/api/agreements';
 import { confirmationMachine, type ConfirmationStatus } from '../../../shared/domain/agreements';
-import type { AuditActor } from '../../../shared/audit-events';
-import { courtJurisdiction, type CourtCode } from '../../../shared/domain/courts';
+import type { CourtCode } from '../../../shared/domain/courts';
 import { beijingYear, deadlineAfter, limits } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
-import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
+import { conflict, forbidden, invalid, notFound } from '../../errors';
 import * as agreementsRepo from '../agreements/agreements.repository';
 import { moveAgreement } from '../agreements/agreements.service';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
-import { isOwnCenter } from '../cases/case-access';
+import { type Principal, staffActor } from '../../access/principal';
+import { courtsServedBy, seesApplication } from '../../access/case-access';
 import * as casesRepo from '../cases/cases.repository';
-import { loadCase, moveCaseIfAllowed } from '../cases/cases.service';
+import { asNotFound, loadApplicationForCourt, loadCase } from '../../access/case-loading';
+import { moveCaseIfAllowed } from '../cases/cases.service';
 import { insertSession } from '../sessions/sessions.repository';
 import { applyTransition } from '../transitions';
 import { confirmationSummary } from './confirmation-views';
 import * as repo from './confirmations.repository';
 import type { ConfirmationRow } from './confirmations.repository';
-
-const staffActor = (p: Principal): AuditActor => ({ kind: 'staff', staffUserId: p.staffUserId });
 
 /** After commit: the ruling document is generated and sealed by the sealing queue; live rooms hear of a set-aside agreement. */
 export interface ConfirmationEffects {
@@ -28,26 +25,11 @@ export interface ConfirmationEffects {
   agreementChanged(caseId: string, agreementId: string): void;
 }
 
-/** Court staff act on applications filed with their court (a court also covers its tribunals). */
-function courtsOf(p: Principal): CourtCode[] {
-  if ((p.role !== 'clerk' && p.role !== 'judge') || !p.courtCode) throw forbidden('for court staff');
-  return courtJurisdiction(p.courtCode);
-}
-
-async function loadForCourt(db: Db, p: Principal, confirmationId: string) {
-  const courts = courtsOf(p);
-  const row = await repo.findConfirmation(db, confirmationId);
-  if (!row || !courts.includes(row.courtCode)) throw notFound('confirmation application');
-  return row;
-}
-
 /** The mediator files the parties' joint application (their consent is part of each signature). */
 export async function fileApplication(ctx: ServiceContext, p: Principal, agreementId: string) {
   const agreement = await agreementsRepo.findAgreement(ctx.db, agreementId);
   if (!agreement) throw notFound('agreement');
-  const { case: caseRow } = await loadCase(ctx.db, p, agreement.caseId, 'write').catch((error: unknown) => {
-    throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('agreement') : error;
-  });
+  const { case: caseRow } = await loadCase(ctx.db, p, agreement.caseId, 'write').catch(asNotFound('agreement'));
   const now = ctx.now();
   const id = await ctx.db.transaction(async (tx) => {
     // The court is read under the case's lock: a change of court waits for the filing, then finds it.
@@ -75,7 +57,7 @@ export async function fileApplication(ctx: ServiceContext, p: Principal, agreeme
 }
 
 export async function courtQueue(ctx: ServiceContext, p: Principal, status?: ConfirmationStatus) {
-  const rows = await repo.queueForCourts(ctx.db, courtsOf(p), status ? [status] : undefined);
+  const rows = await repo.queueForCourts(ctx.db, courtsServedBy(p), status ? [status] : undefined);
   const names = await casesRepo.partyNamesByCase(ctx.db, [...new Set(rows.map((r) => r.c.caseId))]);
   return {
     items: rows.map((r) => ({
@@ -94,8 +76,7 @@ export async function getConfirmation(ctx: ServiceContext, p: Principal, confirm
   if (!row) throw notFound('confirmation application');
   // Court staff of that court, or the case's mediation center.
   const found = await casesRepo.findCase(ctx.db, row.caseId);
-  const courtOk = (p.role === 'clerk' || p.role === 'judge') && p.courtCode && courtJurisdiction(p.courtCode).includes(row.courtCode);
-  if (!courtOk && !(found && isOwnCenter(p, found.case))) throw notFound('confirmation application');
+  if (!seesApplication(p, row, found?.case)) throw notFound('confirmation application');
   return { ...confirmationSummary(ctx, row), caseId: row.caseId, agreementId: row.agreementId };
 }
 
@@ -113,7 +94,7 @@ function deadlineOf(row: ConfirmationRow, to: ConfirmationStatus): Date | null {
 async function move(ctx: ServiceContext, p: Principal, confirmationId: string, to: ConfirmationStatus, values: Parameters<typeof repo.updateWhereStatus>[3], role: 'clerk' | 'judge', extra: Record<string, unknown> = {}) {
   if (p.role !== role) throw forbidden(role === 'clerk' ? 'the clerk decides on acceptance' : 'the judge reviews and rules');
   return ctx.db.transaction(async (tx) => {
-    const row = await loadForCourt(tx, p, confirmationId);
+    const row = await loadApplicationForCourt(tx, p, confirmationId);
     const deadline = deadlineOf(row, to);
     const late = deadline ? ctx.now() > deadline : false;
     const moved = await applyTransition(tx, {
@@ -151,7 +132,7 @@ export async function startReview(ctx: ServiceContext, p: Principal, confirmatio
 export async function extend(ctx: ServiceContext, p: Principal, confirmationId: string, reason: string) {
   if (p.role !== 'judge') throw forbidden('the judge reviews and rules');
   await ctx.db.transaction(async (tx) => {
-    const row = await loadForCourt(tx, p, confirmationId);
+    const row = await loadApplicationForCourt(tx, p, confirmationId);
     if (row.status !== 'under_review' && row.status !== 'accepted') throw conflict(`the application is ${row.status}`);
     if (row.extended) throw conflict('the review period has already been extended once');
     if (ctx.now() > row.ruleBy!) throw conflict(`the review period ended on ${row.ruleBy!.toISOString()}; it can only be extended while it runs`);
@@ -168,7 +149,7 @@ export async function extend(ctx: ServiceContext, p: Principal, confirmationId: 
 export async function scheduleHearing(ctx: ServiceContext, p: Principal, confirmationId: string, input: { scheduledAt: string; durationMinutes: number }) {
   if (p.role !== 'judge') throw forbidden('the judge reviews and rules');
   await ctx.db.transaction(async (tx) => {
-    const row = await loadForCourt(tx, p, confirmationId);
+    const row = await loadApplicationForCourt(tx, p, confirmationId);
     if (row.status !== 'under_review') throw conflict(row.status === 'accepted' ? 'start the review first' : `the application is ${row.status}`);
     const at = new Date(input.scheduledAt);
     if (at < ctx.now()) throw invalid('scheduledAt', 'the hearing must be in the future');
@@ -189,7 +170,7 @@ export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, 
   if (p.role !== 'judge') throw forbidden('the judge reviews and rules');
   const now = ctx.now();
   const decided = await ctx.db.transaction(async (tx) => {
-    const row = await loadForCourt(tx, p, confirmationId);
+    const row = await loadApplicationForCourt(tx, p, confirmationId);
     if (row.status !== 'under_review') throw conflict(row.status === 'accepted' ? 'start the review first' : `the application is ${row.status}`);
     const rulingNumber = decision === 'returned' ? null : await nextRulingNumber(tx, row.courtCode, now);
     const late = row.ruleBy !== null && now > row.ruleBy;
@@ -229,6 +210,6 @@ export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, 
 async function nextRulingNumber(tx: Db, courtCode: CourtCode, now: Date) {
   const year = beijingYear(now);
   const prefix = courtCode.startsWith('ningbo') ? '浙72' : '闽72';
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`ruling:${courtCode}`}))`); // numbers are never shared
+  await repo.lockRulingNumbers(tx, courtCode);
   return `（${year}）${prefix}民特${(await repo.countRulings(tx, courtCode, year)) + 1}号`;
 }

@@ -2,41 +2,22 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { verificationResultSchema } from '../../../shared/api/agreements';
 import { caseIdSchema } from '../../../shared/ids';
-import { inspectSignedPdf } from '../../documents/verify-pdf';
+import { requireCaller } from '../../access/caller';
 import type { PlatformCertificate } from '../../documents/platform-certificate';
-import { AppError, forbidden, notFound } from '../../errors';
-import { sha256Hex } from '../../security/tokens';
-import * as agreementsRepo from '../agreements/agreements.repository';
-import { assertWorksOnCases } from '../cases/case-access';
-import { findCase } from '../cases/cases.repository';
-import { caseForCaller } from '../evidence/evidence.service';
-import { type Caller, requireCaller } from '../evidence/caller';
-import { participantReadsAgreements } from '../agreements/agreements.service';
-import { findSealOwner } from '../seals/seals.service';
+import { AppError } from '../../errors';
+import { documentPath, listCaseDocuments, readDocument } from './read-documents';
+import { verifyDocument } from './verify-document';
 
 const maxPdfBytes = 30 * 1024 * 1024;
 
-/**
- * Sealed agreements and rulings are for those who take part in the agreement: staff who work on
- * cases (the case is checked next) and participants whose role reads the agreement. Refused by
- * role before any lookup, so the answer does not depend on whether the case or document exists.
- */
-function assertMayReadDocuments(caller: Caller) {
-  if (caller.kind === 'staff') assertWorksOnCases(caller.principal);
-  else if (!participantReadsAgreements(caller.participant.role)) throw forbidden('your role does not take part in the agreement');
-}
 const documentView = z.object({ id: z.string(), kind: z.enum(['sealed_agreement', 'ruling']), sha256: z.string(), byteSize: z.number().int(), createdAt: z.string(), url: z.string() });
 
 export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCertificate }> = async (app, { certificate }) => {
   app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: maxPdfBytes }, (_request, body, done) => done(null, body));
 
-  app.get('/cases/:caseId/documents', { schema: { tags: ['documents'], params: z.object({ caseId: caseIdSchema }), response: { 200: z.object({ items: z.array(documentView) }) } } }, async (request) => {
-    const caller = requireCaller(request);
-    assertMayReadDocuments(caller);
-    await caseForCaller(app.ctx, caller, request.params.caseId, 'full');
-    const rows = await agreementsRepo.documentsOfCase(app.ctx.db, request.params.caseId);
-    return { items: rows.map((d) => ({ id: d.id, kind: d.kind, sha256: d.sha256, byteSize: d.byteSize, createdAt: d.createdAt.toISOString(), url: app.ctx.urls.sign(`/api/documents/${d.id}/pdf`, 4 * 3600) })) };
-  });
+  app.get('/cases/:caseId/documents', { schema: { tags: ['documents'], params: z.object({ caseId: caseIdSchema }), response: { 200: z.object({ items: z.array(documentView) }) } } }, (request) =>
+    listCaseDocuments(app.ctx, requireCaller(request), request.params.caseId),
+  );
 
   app.get(
     '/documents/:documentId/pdf',
@@ -44,22 +25,13 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
     async (request, reply) => {
       const { documentId } = request.params;
       // Who is asking is settled before the lookup, so the answer does not depend on the id existing.
-      const signed = app.ctx.urls.verify(`/api/documents/${documentId}/pdf`, request.query.exp, request.query.sig);
-      const caller = signed ? null : requireCaller(request);
-      if (caller) assertMayReadDocuments(caller);
-      const document = await agreementsRepo.findDocument(app.ctx.db, documentId);
-      if (!document) throw notFound('document');
-      if (caller) {
-        await caseForCaller(app.ctx, caller, document.caseId, 'full').catch((error: unknown) => {
-          throw error instanceof AppError && error.code === 'UNAUTHENTICATED' ? error : notFound('document');
-        });
-      }
-      const name = document.kind === 'ruling' ? '民事裁定书.pdf' : '调解协议书.pdf';
+      const signed = app.ctx.urls.verify(documentPath(documentId), request.query.exp, request.query.sig);
+      const { fileName, bytes } = await readDocument(app.ctx, signed ? null : requireCaller(request), documentId);
       return reply
         .header('Content-Type', 'application/pdf')
-        .header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(name)}`)
+        .header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`)
         .header('Cache-Control', 'private, max-age=300')
-        .send(await app.ctx.files.read(document.storageKey));
+        .send(bytes);
     },
   );
 
@@ -71,25 +43,7 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
       const bytes = request.body as Buffer;
       if (!/^application\/pdf\s*(;|$)/i.test(request.headers['content-type'] ?? '')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the PDF itself as the request body (Content-Type: application/pdf)', 'body');
       if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw new AppError('VALIDATION_FAILED', 'send the PDF as the request body (Content-Type: application/pdf)', 'body');
-      const sha256 = sha256Hex(bytes);
-      const inspection = inspectSignedPdf(bytes);
-      const fingerprint = inspection.certificateFingerprintSha256;
-      const sealedBy = fingerprint ? await findSealOwner(app.ctx.db, fingerprint) : null;
-      const knownCertificate = Boolean(sealedBy) || (fingerprint !== undefined && fingerprint === certificate.fingerprintSha256);
-      const stored = await agreementsRepo.findDocumentBySha(app.ctx.db, sha256);
-      const caseRow = stored ? await findCase(app.ctx.db, stored.caseId) : undefined;
-      const stamp = inspection.timestamp;
-      return {
-        // A timestamp that is present must hold: a broken one is not a trusted time.
-        authentic: Boolean(stored) && inspection.intact && inspection.coversWholeFile && knownCertificate && (!stamp || stamp.intact),
-        signature: { signed: inspection.signed, intact: inspection.intact, coversWholeFile: inspection.coversWholeFile, knownCertificate },
-        sealedBy,
-        timestamp: stamp ? { time: stamp.time, tsa: stamp.tsaSubject ?? '', intact: stamp.intact } : null,
-        document: stored
-          ? { id: stored.id, kind: stored.kind, caseNumber: caseRow?.case.number ?? '', agreementId: stored.agreementId, versionHash: stored.versionHash, sealedAt: stored.createdAt.toISOString() }
-          : null,
-        sha256,
-      };
+      return verifyDocument(app.ctx, certificate, bytes);
     },
   );
 };

@@ -1,19 +1,24 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { appraisalStatementText } from '../../../shared/api/agreements';
 import type { ServiceContext } from '../../context';
-import { appraisalStatements } from '../../db/schema';
 import { forbidden, invalid } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Caller } from './caller';
+import type { Caller } from '../../access/caller';
+import { insertAppraisalStatement } from './appraisals.repository';
 import { type Upload, uploadEvidence } from './evidence.service';
+
+/** Only the appointed appraiser (by invitation) files an appraisal report. */
+export function assertAppraiser(caller: Caller): asserts caller is Extract<Caller, { kind: 'participant' }> {
+  if (caller.kind !== 'participant' || caller.participant.role !== 'appraiser') throw forbidden('only the appointed appraiser files an appraisal report');
+}
 
 /**
  * 云鉴定: an appraiser files a report with a signed statement of truthfulness. The report is
  * case evidence (kind appraisal_report, shared with all) that an agreement can cite by hash.
  */
 export async function uploadAppraisal(ctx: ServiceContext, caller: Caller, caseId: string, report: Upload, statement: { signaturePng: string; consent: boolean }, meta: { ip: string; userAgent: string }) {
-  if (caller.kind !== 'participant' || caller.participant.role !== 'appraiser') throw forbidden('only the appointed appraiser files an appraisal report');
+  assertAppraiser(caller);
   if (!statement.consent) throw invalid('consent', 'the appraiser must make the statement');
   const image = Buffer.from(statement.signaturePng, 'base64');
   if ((await fileTypeFromBuffer(image))?.mime !== 'image/png' || image.length < 100) throw invalid('signaturePng', 'a PNG of the handwritten signature');
@@ -21,7 +26,7 @@ export async function uploadAppraisal(ctx: ServiceContext, caller: Caller, caseI
   try {
     // The report, its signed statement and both audit events commit together or not at all.
     return await uploadEvidence(ctx, caller, caseId, report, { kind: 'appraisal_report', sharedWith: 'all', description: appraisalStatementText }, async (tx, row) => {
-      await tx.insert(appraisalStatements).values({
+      await insertAppraisalStatement(tx, {
         evidenceId: row.id,
         appraiserParticipantId: caller.participant.participantId,
         statement: appraisalStatementText,

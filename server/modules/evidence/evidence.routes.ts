@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { custodyListSchema, evidenceListSchema, evidenceMaxBytes, evidenceShareSchema, evidenceViewSchema, sharedWithSchema } from '../../../shared/api/evidence';
 import { caseIdSchema } from '../../../shared/ids';
 import { textSchema } from '../../../shared/text';
-import { AppError, invalid } from '../../errors';
-import { requireCaller } from './caller';
+import { invalid } from '../../errors';
+import { requireCaller } from '../../access/caller';
 import * as service from './evidence.service';
-import { readUploadForm } from './upload-form';
+import { readUploadWithFile, refuseBeforeBody, uploadBodyLimit } from './upload-form';
 
 const evidenceParams = z.object({ evidenceId: z.uuid() });
 const signedQuery = z.object({ exp: z.string().optional(), sig: z.string().optional() });
@@ -19,22 +19,13 @@ export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/cases/:caseId/evidence',
     {
-      bodyLimit: evidenceMaxBytes + 1024 * 1024,
-      // Refused before any body is read: the large limit above is for files, not for anonymous or JSON bodies.
-      onRequest: async (request) => {
-        requireCaller(request);
-        if (!/^multipart\/form-data\s*(;|$)/i.test(request.headers['content-type'] ?? '')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send multipart/form-data with a file field', 'file');
-      },
+      bodyLimit: uploadBodyLimit,
+      onRequest: refuseBeforeBody(requireCaller),
       schema: { tags, consumes: ['multipart/form-data'], params: z.object({ caseId: caseIdSchema }), response: { 201: evidenceViewSchema } },
     },
     async (request, reply) => {
       const caller = requireCaller(request);
-      const { file: upload, fields } = await readUploadForm(request);
-      if (!upload) throw invalid('file', 'attach the file in a field named "file"');
-      const field = (name: string) => {
-        const value = fields.get(name);
-        return value !== undefined && value !== '' ? value : undefined;
-      };
+      const { file: upload, field } = await readUploadWithFile(request, 'the file');
       const description = textSchema.max(500).optional().safeParse(field('description'));
       if (!description.success) throw invalid('description', description.error.issues[0]!.message);
       const sharedWith = sharedWithSchema.optional().safeParse(field('sharedWith'));

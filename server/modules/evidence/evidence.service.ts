@@ -7,42 +7,14 @@ import { PdfPageOutOfRange, PdfTooCostly, PdfUnreadable, renderPdfPage } from '.
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import { sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
-import { findCase, findParty } from '../cases/cases.repository';
-import { assertWorksOnCases, type CaseNeed } from '../cases/case-access';
-import { loadCase } from '../cases/cases.service';
-import type { Caller } from './caller';
-import { defaultSharedWith, mayUpload, mayView } from './evidence-access';
+import { findParty } from '../cases/cases.repository';
+import { asNotFound, loadCaseForCaller } from '../../access/case-loading';
+import { assertCaseWorker, assertMayReadCustody } from '../../access/roles';
+import { actorOf, type Caller } from '../../access/caller';
+import { actsAsMediator, defaultSharedWith, mayUpload, mayView } from '../../access/evidence-access';
 import * as repo from './evidence.repository';
 
 const linkSeconds = 4 * 3600;
-
-const actorOf = (caller: Caller) =>
-  caller.kind === 'staff' ? { kind: 'staff' as const, staffUserId: caller.principal.staffUserId } : { kind: 'participant' as const, participantId: caller.participant.participantId };
-
-/** Staff who do not work on cases (admins) are refused by role, before anything is looked up. */
-function assertCaseWorker(caller: Caller) {
-  if (caller.kind === 'staff') assertWorksOnCases(caller.principal);
-}
-
-/** A case the caller may not see makes the evidence in it look nonexistent; other failures stay as they are. */
-const asEvidenceNotFound = (error: unknown) => {
-  throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('evidence') : error;
-};
-
-/** The case, if the caller may see it (staff by center or court; a participant only their own case). */
-export async function caseForCaller(ctx: ServiceContext, caller: Caller, caseId: string, need: CaseNeed) {
-  return (await caseAccessForCaller(ctx, caller, caseId, need)).case;
-}
-
-/** The case and whether the caller sees only what is shared with everyone (a court invited to a session). */
-async function caseAccessForCaller(ctx: ServiceContext, caller: Caller, caseId: string, need: CaseNeed) {
-  if (caller.kind === 'staff') {
-    const found = await loadCase(ctx.db, caller.principal, caseId, need);
-    return { case: found.case, sharedOnly: found.access === 'invited' };
-  }
-  if (caller.participant.caseId !== caseId) throw notFound('case');
-  return { case: (await findCase(ctx.db, caseId))!.case, sharedOnly: false };
-}
 
 export function contentPath(id: string) {
   return `/api/evidence/${id}/content`;
@@ -113,7 +85,7 @@ export async function uploadEvidence(
   alongside?: (tx: Db, row: repo.EvidenceRow) => Promise<void>,
 ) {
   if (!mayUpload(caller)) throw forbidden('your role cannot upload evidence');
-  const caseRow = await caseForCaller(ctx, caller, caseId, 'write');
+  const caseRow = (await loadCaseForCaller(ctx.db, caller, caseId, 'write')).case;
   if (caseMachine.isTerminal(caseRow.status)) throw conflict(`the case is ${caseRow.status}; no new evidence`);
   if (upload.truncated || upload.bytes.length > evidenceMaxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${evidenceMaxBytes / 1024 / 1024} MB`, 'file');
   if (upload.bytes.length === 0) throw invalid('file', 'the file is empty');
@@ -125,7 +97,7 @@ export async function uploadEvidence(
   const sharedWith = fields.sharedWith ?? ownSide;
   if (sharedWith !== 'all' && sharedWith !== 'mediator' && !(await findParty(ctx.db, caseId, sharedWith))) throw invalid('sharedWith', 'not a party of this case');
   // Only the mediator decides who beyond one's own side sees material.
-  if (!isMediatorCaller(caller) && sharedWith !== ownSide && sharedWith !== 'mediator') throw forbidden('you can share with your own side or the mediator only');
+  if (!actsAsMediator(caller) && sharedWith !== ownSide && sharedWith !== 'mediator') throw forbidden('you can share with your own side or the mediator only');
   const storageKey = await ctx.files.put(upload.bytes);
   try {
     const row = await ctx.db.transaction(async (tx) => {
@@ -159,7 +131,7 @@ export async function uploadEvidence(
 }
 
 export async function listEvidence(ctx: ServiceContext, caller: Caller, caseId: string) {
-  const { sharedOnly } = await caseAccessForCaller(ctx, caller, caseId, 'read');
+  const { sharedOnly } = await loadCaseForCaller(ctx.db, caller, caseId, 'read');
   const rows = await repo.listForCase(ctx.db, caseId);
   return { items: rows.filter((r) => mayView(caller, r.evidence, sharedOnly)).map((r) => view(ctx, r, caller)) };
 }
@@ -172,7 +144,7 @@ export async function evidenceFor(ctx: ServiceContext, caller: Caller | null, id
   const row = await repo.findEvidence(ctx.db, id);
   if (!row) throw notFound('evidence');
   if (viewer) {
-    const { sharedOnly } = await caseAccessForCaller(ctx, viewer, row.evidence.caseId, 'read').catch(asEvidenceNotFound);
+    const { sharedOnly } = await loadCaseForCaller(ctx.db, viewer, row.evidence.caseId, 'read').catch(asNotFound('evidence'));
     if (!mayView(viewer, row.evidence, sharedOnly)) throw notFound('evidence');
   }
   return row.evidence;
@@ -216,11 +188,10 @@ const previewRefusals = new (class extends Map<string, AppError> {
 
 export async function shareEvidence(ctx: ServiceContext, caller: Caller, id: string, sharedWith: string) {
   // Refused by role before any lookup, so the answer does not depend on whether the item exists.
-  const isMediator = caller.kind === 'staff' ? caller.principal.role === 'mediator' : caller.participant.role === 'mediator';
-  if (!isMediator) throw forbidden('only the mediator decides who sees evidence');
+  if (!actsAsMediator(caller)) throw forbidden('only the mediator decides who sees evidence');
   const row = await repo.findEvidence(ctx.db, id);
   if (!row) throw notFound('evidence');
-  await caseForCaller(ctx, caller, row.evidence.caseId, 'write').catch(asEvidenceNotFound);
+  await loadCaseForCaller(ctx.db, caller, row.evidence.caseId, 'write').catch(asNotFound('evidence'));
   if (sharedWith !== 'all' && sharedWith !== 'mediator' && !(await findParty(ctx.db, row.evidence.caseId, sharedWith))) throw invalid('sharedWith', 'not a party of this case');
   await ctx.db.transaction(async (tx) => {
     await repo.setSharedWith(tx, row.evidence.caseId, id, sharedWith);
@@ -273,11 +244,10 @@ export function evidenceLookup(ctx: ServiceContext) {
 
 /** An item's chain of custody, from the audit trail (staff who may see the item only). */
 export async function custodyOf(ctx: ServiceContext, caller: Caller, id: string) {
-  if (caller.kind !== 'staff') throw forbidden('the custody history is for staff');
-  assertCaseWorker(caller);
+  assertMayReadCustody(caller);
   const row = await repo.findEvidence(ctx.db, id);
   if (!row) throw notFound('evidence');
-  await caseForCaller(ctx, caller, row.evidence.caseId, 'full').catch(asEvidenceNotFound);
+  await loadCaseForCaller(ctx.db, caller, row.evidence.caseId, 'full').catch(asNotFound('evidence'));
   if (!mayView(caller, row.evidence)) throw notFound('evidence');
   const events = await repo.custodyEvents(ctx.db, row.evidence.caseId, id);
   return {
@@ -295,6 +265,3 @@ export async function custodyOf(ctx: ServiceContext, caller: Caller, id: string)
   };
 }
 
-function isMediatorCaller(caller: Caller) {
-  return caller.kind === 'staff' ? caller.principal.role === 'mediator' : caller.participant.role === 'mediator';
-}

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fulfilRequestSchema, obligationListSchema, overdueListSchema } from '../../../shared/api/agreements';
 import { caseIdSchema } from '../../../shared/ids';
-import { requireStaff } from '../auth/principal';
+import { requireStaff } from '../../access/principal';
 import * as service from './follow-up.service';
 
 const tags = ['follow-up'];

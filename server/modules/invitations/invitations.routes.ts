@@ -10,7 +10,7 @@ import {
 } from '../../../shared/api/sessions';
 import { invitationIdSchema, sessionIdSchema } from '../../../shared/ids';
 import { AppError } from '../../errors';
-import { requireStaff } from '../auth/principal';
+import { requireStaff } from '../../access/principal';
 import type { AccessEffects } from '../sessions/access-effects';
 import * as service from './invitations.service';
 

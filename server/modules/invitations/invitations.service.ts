@@ -2,17 +2,14 @@ import { hearingInviteeRoles, type InvitationView, type JoinContext } from '../.
 import type { AccessEffects } from '../sessions/access-effects';
 import type { ParticipantRow } from '../sessions/sessions.repository';
 import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
+import { AppError, conflict, invalid, notFound } from '../../errors';
 import { hashToken, newToken } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
+import { type Principal, staffActor } from '../../access/principal';
 import * as sessionsRepo from '../sessions/sessions.repository';
-import { loadSession } from '../sessions/sessions.service';
+import { asNotFound, loadSession, loadSessionToInvite } from '../../access/case-loading';
 import { joinLink, qrSvg, smsText } from './invitation-message';
 import * as repo from './invitations.repository';
-
-const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
 
 function stateOf(row: repo.InvitationRow, now: Date): InvitationView['state'] {
   if (row.revokedAt) return 'revoked';
@@ -32,22 +29,6 @@ function invitationView(row: repo.InvitationRow, participant: ParticipantRow, no
     lastOpenedAt: row.lastOpenedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   };
-}
-
-/**
- * A session the caller may hand out links for. The case's mediation center invites to any of
- * its sessions (a mediator helps bring the parties to the court's hearing too); the clerks and
- * judges who may read the case (its competent court, or that court's parent) invite to the
- * court's own hearings only. Outside the caller's reach the session does not exist (404); court
- * staff who can read a mediation session are refused by its kind (403).
- */
-async function loadSessionToInvite(db: Db, p: Principal, sessionId: string) {
-  if (p.role === 'clerk' || p.role === 'judge') {
-    const found = await loadSession(db, p, sessionId, 'read');
-    if (found.session.kind !== 'hearing') throw forbidden('the court invites to its own hearings; the mediator invites to mediation sessions');
-    return found;
-  }
-  return loadSession(db, p, sessionId, 'write');
 }
 
 export async function listInvitations(ctx: ServiceContext, p: Principal, sessionId: string) {
@@ -104,9 +85,7 @@ export async function revokeInvitation(ctx: ServiceContext, effects: AccessEffec
   const { view, caseId, sessionId, participantId } = await ctx.db.transaction(async (tx) => {
     const found = await repo.findWithParticipant(tx, invitationId);
     if (!found) throw notFound('invitation');
-    const { session } = await loadSessionToInvite(tx, p, found.invitation.sessionId).catch((error: unknown) => {
-      throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('invitation') : error;
-    });
+    const { session } = await loadSessionToInvite(tx, p, found.invitation.sessionId).catch(asNotFound('invitation'));
     const row = await repo.revoke(tx, invitationId, ctx.now());
     if (!row) throw conflict('invitation is already revoked');
     await appendAuditEvent(tx, { type: 'invitation.revoked', caseId: session.caseId, actor: staffActor(p), data: { invitationId } });

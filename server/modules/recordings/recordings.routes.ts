@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordingListSchema } from '../../../shared/api/recordings';
 import { caseIdSchema } from '../../../shared/ids';
-import { requireStaff } from '../auth/principal';
+import { requireStaff } from '../../access/principal';
 import { packRecording } from './recording-package';
 import * as service from './recordings.service';
 

@@ -2,8 +2,8 @@ import type { RecordingManifest, RecordingView } from '../../../shared/api/recor
 import type { ServiceContext } from '../../context';
 import { notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
-import { loadCase } from '../cases/cases.service';
+import type { Principal } from '../../access/principal';
+import { loadCase } from '../../access/case-loading';
 import * as repo from './recordings.repository';
 
 type Row = NonNullable<Awaited<ReturnType<typeof repo.findCaseRecording>>>;

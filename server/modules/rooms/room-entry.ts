@@ -5,7 +5,9 @@ import { AppError, conflict, forbidden, notFound } from '../../errors';
 import { constantTimeEqual, hashToken, newToken } from '../../security/tokens';
 import { findParty } from '../cases/cases.repository';
 import { findActiveParticipant, findSession } from '../sessions/sessions.repository';
-import { loadSession, moveSession } from '../sessions/sessions.service';
+import { moveSession } from '../sessions/sessions.service';
+import { loadSession } from '../../access/case-loading';
+import { assertMayEnterRooms, hostsSession } from '../../access/roles';
 import * as repo from './attendance.repository';
 import type { MediaSignalling } from './media-signalling';
 import type { RoomContext } from './room-context';
@@ -163,10 +165,8 @@ export class RoomEntry {
     if (!sessionId) throw new AppError('VALIDATION_FAILED', 'sessionId: required for staff', 'sessionId');
     const p = identity.principal;
     const access = await loadSession(db, p, sessionId, 'read');
-    // The mediator hosts a mediation; the court's judge or clerk hosts a confirmation hearing.
-    const isHost =
-      access.session.kind === 'hearing' ? p.role === 'judge' || p.role === 'clerk' : p.role === 'mediator' && access.case.centerId === p.organisationId;
-    if (p.role !== 'mediator' && p.role !== 'clerk' && p.role !== 'judge') throw forbidden();
+    assertMayEnterRooms(p);
+    const isHost = hostsSession(p, access);
     return repo.insertAttendance(db, {
       sessionId,
       staffUserId: p.staffUserId,

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client';
 import { AppError } from '../../errors';
 import type { WorkerPool } from '../../media/worker-pool';
 import type { IdNumberCipher } from '../../security/id-number-cipher';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../access/principal';
 import type { RecordingSettings } from './room-recording';
 
 /** Who a socket is, as established at the handshake. */
@@ -50,6 +50,14 @@ export interface RoomsDeps {
   /** Where session recordings are written; null or absent: recording is not available. */
   recording?: RecordingSettings | null;
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  /** Several nodes: where each room is placed (one node per room). Null: this process holds every room. */
+  placement?: RoomPlacement | null;
+}
+
+export interface RoomPlacement {
+  nodeId: string;
+  /** The node holding the room, placing it now if no live node does (null: none alive). */
+  claim(sessionId: string): Promise<string | null>;
 }
 
 export const notInRoom = () => new AppError('NOT_ADMITTED', 'enter the session first');

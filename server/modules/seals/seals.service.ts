@@ -2,20 +2,17 @@
 // court its rulings. The PKCS#12 and passphrase are stored encrypted; on first use (or first
 // start) an organisation without one gets a self-signed test certificate, marked as such.
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import type { SealView } from '../../../shared/api/admin';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
-import { organisations, organisationSeals } from '../../db/schema';
 import { p12Signer, type DocumentSigner } from '../../documents/document-signer';
 import { createSelfSignedP12, openP12, PlatformCertificateError } from '../../documents/platform-certificate';
 import { conflict, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../access/principal';
+import * as repo from './seals.repository';
 
 export const TEST_CERTIFICATE_UNIT = '测试证书 TEST CERTIFICATE';
-
-type SealRow = typeof organisationSeals.$inferSelect;
 
 export interface OrganisationSeal {
   sealId: string;
@@ -26,7 +23,7 @@ export interface OrganisationSeal {
   signer: DocumentSigner;
 }
 
-export function sealView(row: SealRow): SealView {
+export function sealView(row: repo.SealRow): SealView {
   return {
     id: row.id,
     source: row.source,
@@ -45,25 +42,17 @@ function describeP12(p12: Buffer, passphrase: string) {
   return { fingerprintSha256: x509.fingerprint256.replace(/:/g, '').toLowerCase(), subject: x509.subject, notAfter: new Date(x509.validTo) };
 }
 
-const activeSeal = async (db: Db, organisationId: string) =>
-  (await db.select().from(organisationSeals).where(and(eq(organisationSeals.organisationId, organisationId), eq(organisationSeals.active, true))))[0];
-
 /** Gives the organisation a self-signed test certificate unless it has an active seal. */
 export async function ensureDefault(ctx: ServiceContext, organisationId: string): Promise<void> {
-  const [org] = await ctx.db.select().from(organisations).where(eq(organisations.id, organisationId));
-  if (!org) throw notFound('organisation');
-  if (await activeSeal(ctx.db, organisationId)) return;
+  const name = await repo.findOrganisationName(ctx.db, organisationId);
+  if (name === undefined) throw notFound('organisation');
+  if (await repo.findActiveSeal(ctx.db, organisationId)) return;
   const passphrase = randomBytes(32).toString('base64url');
-  const p12 = createSelfSignedP12(passphrase, { commonName: org.name, organization: org.name, organizationalUnit: TEST_CERTIFICATE_UNIT }, ctx.now());
+  const p12 = createSelfSignedP12(passphrase, { commonName: name, organization: name, organizationalUnit: TEST_CERTIFICATE_UNIT }, ctx.now());
   const facts = describeP12(p12, passphrase);
   await ctx.db.transaction(async (tx) => {
     // The partial unique index keeps one active seal: a concurrent first use loses quietly.
-    const inserted = await tx
-      .insert(organisationSeals)
-      .values({ organisationId, source: 'test', p12Encrypted: ctx.cipher.encrypt(p12.toString('base64')), passphraseEncrypted: ctx.cipher.encrypt(passphrase), ...facts, active: true })
-      .onConflictDoNothing()
-      .returning();
-    const row = inserted[0];
+    const row = await repo.insertFirstSeal(tx, { organisationId, source: 'test', p12Encrypted: ctx.cipher.encrypt(p12.toString('base64')), passphraseEncrypted: ctx.cipher.encrypt(passphrase), ...facts, active: true });
     if (row) await appendAuditEvent(tx, { type: 'organisation.seal_installed', actor: { kind: 'system' }, data: { organisationId, sealId: row.id, source: 'test', fingerprintSha256: row.fingerprintSha256 } });
   });
 }
@@ -71,8 +60,8 @@ export async function ensureDefault(ctx: ServiceContext, organisationId: string)
 /** On start: every organisation without a seal gets its test certificate. */
 export async function ensureDefaultSeals(ctx: ServiceContext): Promise<number> {
   let created = 0;
-  for (const org of await ctx.db.select({ id: organisations.id }).from(organisations)) {
-    if (await activeSeal(ctx.db, org.id)) continue;
+  for (const org of await repo.listOrganisationIds(ctx.db)) {
+    if (await repo.findActiveSeal(ctx.db, org.id)) continue;
     await ensureDefault(ctx, org.id);
     created += 1;
   }
@@ -85,18 +74,18 @@ export function createSealRegistry(ctx: ServiceContext) {
   return {
     /** The organisation's active seal, creating its test certificate the first time. */
     async sealOf(organisationId: string): Promise<OrganisationSeal> {
-      let row = await activeSeal(ctx.db, organisationId);
+      let row = await repo.findActiveSeal(ctx.db, organisationId);
       if (!row) {
         await ensureDefault(ctx, organisationId);
-        row = (await activeSeal(ctx.db, organisationId))!;
+        row = (await repo.findActiveSeal(ctx.db, organisationId))!;
       }
       let signer = opened.get(row.id);
       if (!signer) {
         signer = p12Signer(Buffer.from(ctx.cipher.decrypt(row.p12Encrypted), 'base64'), ctx.cipher.decrypt(row.passphraseEncrypted), `the seal of organisation ${organisationId}`);
         opened.set(row.id, signer);
       }
-      const [org] = await ctx.db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, organisationId));
-      return { sealId: row.id, organisationId, organisationName: org!.name, test: row.source === 'test', fingerprintSha256: row.fingerprintSha256, signer };
+      const organisationName = (await repo.findOrganisationName(ctx.db, organisationId))!;
+      return { sealId: row.id, organisationId, organisationName, test: row.source === 'test', fingerprintSha256: row.fingerprintSha256, signer };
     },
   };
 }
@@ -104,26 +93,20 @@ export type SealRegistry = ReturnType<typeof createSealRegistry>;
 
 /** Who sealed with this certificate (any seal ever installed, active or not). */
 export async function findSealOwner(db: Db, fingerprintSha256: string) {
-  const [row] = await db
-    .select({ organisationName: organisations.name, organisationKind: organisations.kind, source: organisationSeals.source })
-    .from(organisationSeals)
-    .innerJoin(organisations, eq(organisations.id, organisationSeals.organisationId))
-    .where(eq(organisationSeals.fingerprintSha256, fingerprintSha256));
+  const row = await repo.findSealOwnerRow(db, fingerprintSha256);
   return row ? { organisationName: row.organisationName, organisationKind: row.organisationKind, testCertificate: row.source === 'test' } : null;
 }
 
 /** Read-only: an organisation created since the last start has none until it first seals. */
 export async function listSeals(ctx: ServiceContext, organisationId: string) {
-  const [org] = await ctx.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId));
-  if (!org) throw notFound('organisation');
-  const rows = await ctx.db.select().from(organisationSeals).where(eq(organisationSeals.organisationId, organisationId)).orderBy(organisationSeals.createdAt);
+  if ((await repo.findOrganisationName(ctx.db, organisationId)) === undefined) throw notFound('organisation');
+  const rows = await repo.listForOrganisation(ctx.db, organisationId);
   return { items: rows.reverse().map(sealView) };
 }
 
 /** An admin installs the organisation's own PKCS#12; the previous seal stays on record, inactive. */
 export async function installSeal(ctx: ServiceContext, actor: Principal, organisationId: string, input: { p12Base64: string; passphrase: string }) {
-  const [org] = await ctx.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId));
-  if (!org) throw notFound('organisation');
+  if ((await repo.findOrganisationName(ctx.db, organisationId)) === undefined) throw notFound('organisation');
   const p12 = Buffer.from(input.p12Base64, 'base64');
   if (p12.length === 0) throw invalid('p12Base64', 'the PKCS#12 file is empty');
   let facts: ReturnType<typeof describeP12>;
@@ -142,15 +125,10 @@ export async function installSeal(ctx: ServiceContext, actor: Principal, organis
   if (facts.notAfter.getTime() <= ctx.now().getTime()) throw invalid('p12Base64', 'the certificate has expired');
   return ctx.db.transaction(async (tx) => {
     // One install per organisation at a time: the swap of the active seal is not interleaved.
-    await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).for('update');
-    const [dup] = await tx.select({ id: organisationSeals.id }).from(organisationSeals).where(eq(organisationSeals.fingerprintSha256, facts.fingerprintSha256));
-    if (dup) throw conflict('this certificate is already installed');
-    await tx.update(organisationSeals).set({ active: false }).where(and(eq(organisationSeals.organisationId, organisationId), eq(organisationSeals.active, true)));
-    const [row] = await tx
-      .insert(organisationSeals)
-      .values({ organisationId, source: 'uploaded', p12Encrypted: ctx.cipher.encrypt(p12.toString('base64')), passphraseEncrypted: ctx.cipher.encrypt(input.passphrase), ...facts, active: true, createdBy: actor.staffUserId })
-      .returning();
-    await appendAuditEvent(tx, { type: 'organisation.seal_installed', actor: { kind: 'staff', staffUserId: actor.staffUserId }, data: { organisationId, sealId: row!.id, source: 'uploaded', fingerprintSha256: row!.fingerprintSha256 } });
-    return sealView(row!);
+    await repo.lockOrganisation(tx, organisationId);
+    if (await repo.fingerprintInstalled(tx, facts.fingerprintSha256)) throw conflict('this certificate is already installed');
+    const row = await repo.replaceActiveSeal(tx, { organisationId, source: 'uploaded', p12Encrypted: ctx.cipher.encrypt(p12.toString('base64')), passphraseEncrypted: ctx.cipher.encrypt(input.passphrase), ...facts, createdBy: actor.staffUserId });
+    await appendAuditEvent(tx, { type: 'organisation.seal_installed', actor: { kind: 'staff', staffUserId: actor.staffUserId }, data: { organisationId, sealId: row.id, source: 'uploaded', fingerprintSha256: row.fingerprintSha256 } });
+    return sealView(row);
   });
 }

@@ -10,7 +10,7 @@ import {
   sessionViewSchema,
 } from '../../../shared/api/sessions';
 import { caseIdSchema, participantIdSchema, sessionIdSchema } from '../../../shared/ids';
-import { requireStaff } from '../auth/principal';
+import { requireStaff } from '../../access/principal';
 import type { AccessEffects } from './access-effects';
 import * as service from './sessions.service';
 

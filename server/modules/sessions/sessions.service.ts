@@ -8,27 +8,13 @@ import type { Db } from '../../db/client';
 import { conflict, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
 import { applyTransition } from '../transitions';
-import type { Principal } from '../auth/principal';
-import { assertWorksOnCases, type CaseNeed } from '../cases/case-access';
+import { type Principal, staffActor } from '../../access/principal';
 import * as casesRepo from '../cases/cases.repository';
-import { loadCase } from '../cases/cases.service';
+import { loadCase, loadSession } from '../../access/case-loading';
 import type { AccessEffects } from './access-effects';
 import { participantView, sessionView } from './session-views';
 import * as repo from './sessions.repository';
 import { assertLinkableStaff } from './staff-link';
-
-const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });
-
-/** A session and its case, when the caller may see (or change) that case. */
-export async function loadSession(db: Db, p: Principal, sessionId: string, need: CaseNeed) {
-  assertWorksOnCases(p);
-  const session = await repo.findSession(db, sessionId);
-  if (!session) throw notFound('session');
-  const found = await loadCase(db, p, session.caseId, need).catch((error: unknown) => {
-    throw error instanceof Error && 'code' in error && error.code === 'NOT_FOUND' ? notFound('session') : error;
-  });
-  return { session, case: found.case };
-}
 
 export async function listSessions(ctx: ServiceContext, p: Principal, caseId: string) {
   await loadCase(ctx.db, p, caseId, 'read');

@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { organisations, staffUsers } from '../../db/schema/organisations';
 import { invalid } from '../../errors';
+import { findStaffWithCourt } from '../admin/admin.repository';
 
 /**
  * A participant may stand for a staff account (their login then reaches the room as them) only if
@@ -12,11 +11,7 @@ import { invalid } from '../../errors';
  * case they have no business in.
  */
 export async function assertLinkableStaff(db: Db, kase: { centerId: string }, staffUserId: string, role: string) {
-  const [staff] = await db
-    .select({ active: staffUsers.active, role: staffUsers.role, organisationId: staffUsers.organisationId, courtCode: organisations.courtCode })
-    .from(staffUsers)
-    .innerJoin(organisations, eq(organisations.id, staffUsers.organisationId))
-    .where(eq(staffUsers.id, staffUserId));
+  const staff = await findStaffWithCourt(db, staffUserId);
   if (!staff?.active) throw invalid('staffUserId', 'no such active staff account');
   if (staff.organisationId === kase.centerId) return;
   if (staff.courtCode && (role === 'clerk' || role === 'judge')) {

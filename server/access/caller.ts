@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../errors';
-import type { Principal } from '../auth/principal';
-import type { ParticipantPrincipal } from '../invitations/invitations.service';
+import { AppError } from '../errors';
+import { type Principal, staffActor } from './principal';
+import type { ParticipantPrincipal } from '../modules/invitations/invitations.service';
 
 /** Someone acting on a case: a staff member (cookie) or a participant (invitation). */
 export type Caller = { kind: 'staff'; principal: Principal } | { kind: 'participant'; participant: ParticipantPrincipal };
@@ -11,3 +11,7 @@ export function requireCaller(request: FastifyRequest): Caller {
   if (request.principal) return { kind: 'staff', principal: request.principal };
   throw new AppError('UNAUTHENTICATED', 'log in or open your invitation link');
 }
+
+/** The caller as the actor of an audit event. */
+export const actorOf = (caller: Caller) =>
+  caller.kind === 'staff' ? staffActor(caller.principal) : { kind: 'participant' as const, participantId: caller.participant.participantId };

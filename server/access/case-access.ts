@@ -1,9 +1,9 @@
 import { eq, exists, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { courtJurisdiction } from '../../../shared/domain/courts';
-import { cases, confirmations, invitations, participants } from '../../db/schema';
-import type { Db } from '../../db/client';
-import { forbidden } from '../../errors';
-import type { Principal } from '../auth/principal';
+import { type CourtCode, courtJurisdiction } from '../../shared/domain/courts';
+import { cases, confirmations, invitations, participants } from '../db/schema';
+import type { Db } from '../db/client';
+import { forbidden } from '../errors';
+import type { Principal } from './principal';
 
 /**
  * What a caller may do with a case:
@@ -68,5 +68,21 @@ export function satisfies(access: CaseAccess, need: CaseNeed): boolean {
   return true;
 }
 
-// Kept for callers that only ask whether a row is of the caller's center.
-export const isOwnCenter = (p: Principal, row: { centerId: string }) => p.role === 'mediator' && row.centerId === p.organisationId;
+/**
+ * A confirmation hearing is the court's, where the application is filed (`read`): court staff
+ * only invited to a session of the case (`invited`, possibly of another court) neither host it nor
+ * hand out its links.
+ */
+export const runsHearings = (access: CaseAccess) => access === 'read';
+
+/** Court staff act on applications filed with their court (a court also covers its tribunals); anyone else is refused. */
+export function courtsServedBy(p: Principal): CourtCode[] {
+  if (!isCourtStaff(p)) throw forbidden('for court staff');
+  return courtJurisdiction(p.courtCode!);
+}
+
+/** An application for confirmation is seen by court staff of that court and by the case's mediation center. */
+export function seesApplication(p: Principal, application: { courtCode: CourtCode }, kase: { centerId: string } | undefined): boolean {
+  if (isCourtStaff(p) && courtJurisdiction(p.courtCode!).includes(application.courtCode)) return true;
+  return p.role === 'mediator' && kase?.centerId === p.organisationId;
+}

@@ -1,4 +1,4 @@
-import type { EvidenceRow } from './evidence.repository';
+import type { EvidenceRow } from '../modules/evidence/evidence.repository';
 import type { Caller } from './caller';
 
 /** Participant roles that may put material before the case. */
@@ -6,6 +6,11 @@ const uploaderRoles = new Set(['mediator', 'party', 'agent', 'appraiser']);
 
 export function mayUpload(caller: Caller): boolean {
   return caller.kind === 'staff' ? caller.principal.role === 'mediator' : uploaderRoles.has(caller.participant.role);
+}
+
+/** The mediator, by login or by invitation: decides who sees what. */
+export function actsAsMediator(caller: Caller): boolean {
+  return caller.kind === 'staff' ? caller.principal.role === 'mediator' : caller.participant.role === 'mediator';
 }
 
 /** The side a participant's uploads belong to by default. */

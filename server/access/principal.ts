@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { CourtCode } from '../../../shared/domain/courts';
-import type { OrganisationKind, StaffRole } from '../../../shared/domain/organisations';
-import { AppError, forbidden } from '../../errors';
+import type { CourtCode } from '../../shared/domain/courts';
+import type { OrganisationKind, StaffRole } from '../../shared/domain/organisations';
+import { AppError, forbidden } from '../errors';
 
 /** The authenticated staff member behind a request. */
 export interface Principal {
@@ -29,3 +29,6 @@ export function requireStaff(request: FastifyRequest, roles?: readonly StaffRole
   if (roles && !roles.includes(principal.role)) throw forbidden();
   return principal;
 }
+
+/** The staff member as the actor of an audit event. */
+export const staffActor = (p: Principal) => ({ kind: 'staff' as const, staffUserId: p.staffUserId });

@@ -1,0 +1,13 @@
+import type { ServiceContext } from '../../context';
+import type { Timestamper } from '../../security/timestamp-authority';
+import type { SealRegistry } from '../seals/seals.service';
+
+/** What sealing a document needs: the organisations' seals, the TSA if any, and whom to tell after the commit. */
+export interface SealingDeps {
+  ctx: ServiceContext;
+  seals: SealRegistry;
+  /** RFC 3161 client (PAdES B-T); unset: seals carry no trusted time. */
+  timestamp?: Timestamper | undefined;
+  /** After a commit that sealed an agreement or attached a ruling: tell live rooms (co-review). */
+  changed: (caseId: string, agreementId: string) => void;
+}

@@ -1,0 +1,8 @@
+import type { Db } from '../../db/client';
+import { appraisalStatements } from '../../db/schema';
+
+/** The appraiser's signed statement of truthfulness for a report (evidence row). */
+export async function insertAppraisalStatement(db: Db, values: typeof appraisalStatements.$inferInsert) {
+  const [row] = await db.insert(appraisalStatements).values(values).returning();
+  return row!;
+}
