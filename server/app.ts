@@ -15,6 +15,7 @@ import type { Database } from './db/client';
 import { adminRoutes } from './modules/admin/admin.routes';
 import { compensationRoutes } from './modules/compensation/compensation.routes';
 import { auditRoutes } from './modules/audit/audit.routes';
+import { recordingsRoutes } from './modules/recordings/recordings.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { casesRoutes } from './modules/cases/cases.routes';
 import { healthRoutes } from './modules/health/health.routes';
@@ -96,6 +97,8 @@ export interface AppDeps {
   /** Guessing and socket budgets; the defaults are in force, tests shorten windows. */
   guessingLimits?: Partial<GuessingLimitSettings>;
   socketLimits?: Partial<SocketLimitSettings>;
+  /** Session recording: segment length and the free space below which it refuses (defaults: 10 s, 256 MiB). */
+  recording?: { segmentSeconds?: number; minFreeBytes?: number };
   /**
    * Several nodes: a connected ioredis client. socket.io's Redis adapter then carries room events
    * between nodes and `@fastify/rate-limit` counts route limits there. Unset: one process.
@@ -126,16 +129,18 @@ export async function buildApp(deps: AppDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  const filesDir = deps.filesDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-files-'));
   const ctx: ServiceContext = {
     db: deps.database.db,
     cipher: deps.cipher,
     now: deps.now ?? (() => new Date()),
     publicUrl: deps.publicUrl,
     sessionHours: deps.sessionHours ?? 12,
-    files: createFileStorage(deps.filesDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-files-'))),
+    files: createFileStorage(filesDir),
     urls: createUrlSigner(deps.urlSigningKey ?? randomBytes(32), deps.now ?? (() => new Date())),
   };
   app.decorate('ctx', ctx);
+  app.decorate('filesDir', filesDir);
   const limiter = createLimiterFactory(deps.rateLimitStore ?? { kind: 'memory' });
   app.decorate('limits', { limiter, guessing: createGuessingLimits(limiter, { ...defaultGuessingLimits, ...deps.guessingLimits }) });
 
@@ -161,6 +166,7 @@ export async function buildApp(deps: AppDeps) {
     publicUrl: deps.publicUrl,
     socketLimits: { ...defaultSocketLimits, ...deps.socketLimits },
     turn: deps.turn ?? null,
+    recording: { filesDir, ...deps.recording },
     redis: deps.redis ?? null,
     redisNamespace,
     node: deps.node ?? null,
@@ -208,6 +214,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(sessionsRoutes, { effects: accessEffects });
       await api.register(invitationsRoutes, { effects: accessEffects, notifications: notifier });
       await api.register(auditRoutes);
+      await api.register(recordingsRoutes);
       await api.register(evidenceRoutes);
       await api.register(appraisalsRoutes);
       await api.register(agreementsRoutes, { effects: agreementEffects });
@@ -246,6 +253,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     sealer: import('./modules/documents/sealing-jobs').Sealer;
     notifier: import('./modules/notifications/notifications.service').Notifier;
+    /** The files directory (recordings live under recordings/ in it). */
+    filesDir: string;
     /** Rate-limit counters (one store for all) and the guessing limits built on them. */
     limits: { limiter: LimiterFactory; guessing: GuessingLimits };
   }

@@ -84,6 +84,43 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('room.spotlight_changed', shape({ ...inSession, attendanceId: id.nullable() })),
   event('room.caucus_opened', shape({ ...inSession, caucusId: id, name: z.string() })),
   event('room.caucus_closed', shape({ ...inSession, caucusId: id, returned: z.array(id) })),
+  event('room.caucus_recording_changed', shape({ ...inSession, caucusId: id, recorded: z.boolean() })),
+  event('recording.started', shape({ ...inSession, recordingId: id })),
+  event('recording.paused', shape({ ...inSession, recordingId: id })),
+  event('recording.resumed', shape({ ...inSession, recordingId: id })),
+  /** `cause`: set when the session's end stopped it (else the host did). */
+  event('recording.stopped', shape({ ...inSession, recordingId: id, cause: z.literal('session_ended').optional() })),
+  event(
+    'recording.segment_stored',
+    shape({
+      ...inSession,
+      recordingId: id,
+      segmentId: id,
+      attendanceId: id,
+      kind: z.enum(['audio', 'video']),
+      source: z.enum(['microphone', 'camera', 'screen']),
+      space: z.string(),
+      fileKey: z.string(),
+      bytes: z.number().int(),
+      sha256,
+    }),
+  ),
+  event(
+    'recording.gap',
+    shape({
+      ...inSession,
+      recordingId: id,
+      gapId: id,
+      reason: z.enum(['server_restart', 'worker_died', 'storage_full', 'writer_failed']),
+      from: instant,
+      to: instant.nullable(),
+      /** How many tracks it concerns (0: all). */
+      tracks: z.number().int(),
+    }),
+  ),
+  event('recording.consented', shape({ ...inSession, recordingId: id, attendanceId: id })),
+  /** Custody: a staff member downloaded the recording's package. */
+  event('recording.downloaded', shape({ ...inSession, recordingId: id, segments: z.number().int() })),
   event(
     'realtime.abuse_disconnected',
     shape({ event: z.string().max(40), address: z.string(), sessionId: id.nullable(), peerId: id.nullable() }),

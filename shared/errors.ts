@@ -17,6 +17,8 @@ export const errorCodes = [
   'IDENTITY_REJECTED',
   'MEDIA_ERROR',
   'CANNOT_PREVIEW',
+  'RECORDING_CONSENT_REQUIRED',
+  'STORAGE_FULL',
   'WRONG_NODE',
   'INTERNAL',
 ] as const;
@@ -39,6 +41,10 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   MEDIA_ERROR: 422,
   /** A document page that cannot be drawn within the preview limits; the original can be downloaded. */
   CANNOT_PREVIEW: 422,
+  /** The session is being recorded and this person has not yet confirmed the notice (recording:consent). */
+  RECORDING_CONSENT_REQUIRED: 428,
+  /** The recordings directory is (nearly) full: nothing more can be recorded until space is freed. */
+  STORAGE_FULL: 507,
   /** Misdirected: the live room is held by another node (`node`); the client reconnects there. */
   WRONG_NODE: 421,
   INTERNAL: 500,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { attendanceStates, identityMethods } from './domain/attendance';
 import { participantRoles } from './domain/participants';
+import { recordingActions, recordingStates } from './domain/recordings';
 import { sessionStatuses } from './domain/sessions';
 import { errorBodySchema } from './errors';
 import { sessionIdSchema } from './ids';
@@ -91,7 +92,20 @@ export const peerViewSchema = z.object({
 });
 export type PeerView = z.infer<typeof peerViewSchema>;
 
-export const caucusSchema = z.object({ id: z.string(), name: z.string() });
+/** `recorded`: only in the host's view (whether the mediator chose to record this caucus). */
+export const caucusSchema = z.object({ id: z.string(), name: z.string(), recorded: z.boolean().optional() });
+
+/**
+ * The session's recording as the viewer must know it (null: not recorded). `recordedHere`: the
+ * viewer's own space is being recorded now; `consentNeeded`: the viewer must confirm the notice
+ * (recording:consent) before sending media; `problem`: host only, why a track is not recorded.
+ */
+export const recordingViewSchema = z.object({
+  state: z.enum(recordingStates).exclude(['stopped']),
+  recordedHere: z.boolean(),
+  consentNeeded: z.boolean(),
+  problem: z.string().nullable().optional(),
+});
 
 export const evidenceShownSchema = z.object({ evidenceId: z.string(), fileName: z.string(), contentType: z.string(), page: z.number().int().min(1), url: z.string() });
 
@@ -103,6 +117,7 @@ export const roomStateSchema = z.object({
   activeSpeakerPeerId: z.string().nullable(),
   caucuses: z.array(caucusSchema),
   evidence: evidenceShownSchema.nullable(),
+  recording: recordingViewSchema.nullable(),
   /** Everyone the receiver may see: the host sees the lobby too. */
   peers: z.array(peerViewSchema),
   selfPeerId: z.string(),
@@ -211,6 +226,13 @@ export const clientEvents = {
   'host:move': { request: peerTarget.extend({ space: id }), ack: empty },
   'host:show-evidence': { request: z.object({ evidenceId: z.uuid(), page: z.number().int().min(1).max(10_000).default(1) }), ack: empty },
   'host:hide-evidence': { request: empty, ack: empty },
+  /** Start, pause, resume or stop recording the session (the joint room and the caucuses chosen). */
+  'host:recording': { request: z.object({ action: z.enum(Object.keys(recordingActions) as [keyof typeof recordingActions, ...(keyof typeof recordingActions)[]]) }), ack: z.object({ state: z.enum(recordingStates) }) },
+  /** Whether a caucus is recorded (while the session's recording runs); not recorded unless chosen. */
+  'host:caucus-recording': { request: z.object({ caucusId: id, recorded: z.boolean() }), ack: empty },
+
+  /** The plain-language recording notice was read and confirmed: media may start. */
+  'recording:consent': { request: empty, ack: empty },
 
   'hand:raise': { request: z.object({ raised: z.boolean() }), ack: empty },
   'chat:send': { request: z.object({ text: text.trim().min(1).max(2000) }), ack: chatMessageSchema },

@@ -2,6 +2,7 @@
 // producers and consumers, and the isolation of spaces (joint room, caucuses). mediasoup only:
 // no database, no sockets. The owner learns what to tell clients through MediaRoomListener.
 import type { types } from 'mediasoup';
+import { type MediaTap, openTap } from './media-tap';
 import type { WorkerPool } from './worker-pool';
 
 export type MediaSource = 'microphone' | 'camera' | 'screen';
@@ -45,6 +46,15 @@ export interface PlainPeerOptions {
   rtpCapabilities?: types.RtpCapabilities;
   /** Local address of the plain transports; defaults to the room's listenIp, else 127.0.0.1. */
   listenIp?: string;
+}
+
+/** A producer as a recorder sees it: whose, in which space, what. */
+export interface ProducerInfo {
+  producerId: string;
+  peerId: string;
+  space: string;
+  kind: MediaKind;
+  source: MediaSource;
 }
 
 export interface MediaRoomListener {
@@ -113,6 +123,8 @@ export class MediaRoom {
   readonly #listener: MediaRoomListener;
   readonly #options: MediaRoomOptions;
   readonly #peers = new Map<string, PeerMedia>();
+  /** Told whenever the set of producers or their spaces changes (recorders follow it). */
+  readonly #producerWatchers = new Set<() => void>();
   #closed = false;
   #closedByOwner = false;
 
@@ -281,7 +293,11 @@ export class MediaRoom {
     const producer = await peer.send.produce({ kind, rtpParameters, appData: { peerId, source } });
     const entry = { producer, source };
     peer.producers.set(producer.id, entry);
-    producer.observer.once('close', () => peer.producers.delete(producer.id));
+    producer.observer.once('close', () => {
+      peer.producers.delete(producer.id);
+      this.#producersChanged();
+    });
+    this.#producersChanged();
     // A host mute applies to media produced later too.
     if (peer.hostMuted[kind]) await producer.pause();
     if (kind === 'audio') await this.#speakers.addProducer({ producerId: producer.id }).catch(() => {});
@@ -366,11 +382,35 @@ export class MediaRoom {
         if (consumer.appData.producerPeerId === peer.id && other.space !== space) consumer.close();
       }
     }
+    this.#producersChanged();
     await this.#consumeSpace(peer);
     for (const other of this.#peers.values()) {
       if (other.id === peer.id || other.space !== space) continue;
       for (const entry of peer.producers.values()) await this.#consume(other, peer, entry);
     }
+  }
+
+  /** Every producer of the room, with its peer's space. */
+  allProducers(): ProducerInfo[] {
+    return [...this.#peers.values()].flatMap((peer) =>
+      [...peer.producers.values()].map(({ producer, source }) => ({ producerId: producer.id, peerId: peer.id, space: peer.space, kind: producer.kind, source })),
+    );
+  }
+
+  /** Calls `watcher` after each change of producers or spaces; returns the unsubscribe function. */
+  watchProducers(watcher: () => void): () => void {
+    this.#producerWatchers.add(watcher);
+    return () => this.#producerWatchers.delete(watcher);
+  }
+
+  /** A tap that will send one producer as plain RTP to a local receiver, paused until resumed (see media-tap.ts). */
+  async openTap(producerId: string): Promise<MediaTap> {
+    if (this.#closed) throw new MediaRequestError('the media room is closed');
+    return openTap(this.#router, producerId);
+  }
+
+  #producersChanged(): void {
+    for (const watcher of this.#producerWatchers) watcher();
   }
 
   spaceOf(peerId: string): string | undefined {
@@ -394,6 +434,7 @@ export class MediaRoom {
     if (!peer) return;
     this.#peers.delete(peerId);
     this.#closeTransports(peer);
+    this.#producersChanged();
   }
 
   close(): void {

@@ -7,6 +7,7 @@ import { clientEvents, type ClientEventName, networkTestMaxBytes, type ClientToS
 import type { WorkerPool } from '../media/worker-pool';
 import { NodeMembership, type NodeSettings } from '../modules/cluster/node-membership';
 import { handleRoomEvent, roomHandlers } from '../modules/rooms/rooms.handlers';
+import type { RecordingSettings } from '../modules/rooms/room-recording';
 import { type Connection, type EvidenceLookup, RoomsService } from '../modules/rooms/rooms.service';
 import type { TurnCredentials } from '../security/turn-credentials';
 import { type RoomEvents, roomEventsAcrossNodes } from './cross-node-events';
@@ -23,6 +24,7 @@ export interface RealtimeOptions {
   publicUrl: string | undefined;
   socketLimits?: SocketLimitSettings | undefined;
   turn: TurnCredentials | null;
+  recording: RecordingSettings | null;
   /** Several nodes: socket.io's Redis adapter carries room events between them. Null: one process. */
   redis: Redis | null;
   /** Key prefix in Redis, one per deployment sharing it. */
@@ -68,6 +70,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
     evidence: opts.evidence,
     graceMs: opts.graceMs,
     turn: opts.turn,
+    recording: opts.recording,
     log: app.log,
     notifier: {
       emit: (socketId, event, payload) => {

@@ -6,11 +6,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { type App, buildApp } from '../../server/app';
+import { type App, type AppDeps, buildApp } from '../../server/app';
 import { WorkerPool } from '../../server/media/worker-pool';
 import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
 import { createIdNumberCipher } from '../../server/security/id-number-cipher';
@@ -205,6 +206,8 @@ export interface E2eServer {
   pool: WorkerPool | null;
   /** The UDP relay all browser media goes through, when started with `media: 'relayed'`. */
   relay: MediaRelay | null;
+  /** Where the server keeps files (recordings under recordings/). */
+  filesDir: string;
   mediator: { username: string; password: string; displayName: string };
   centerName: string;
   /**
@@ -229,6 +232,8 @@ export interface E2eServerOptions {
   timestamper?: Timestamper;
   /** TURN servers (and their shared secret) handed to admitted participants. */
   turn?: TurnSettings;
+  /** Session recording settings (e.g. short segments). */
+  recording?: AppDeps['recording'];
 }
 
 type MediaMode = boolean | 'relayed' | { announcedAddress: string };
@@ -261,6 +266,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
   let pool: WorkerPool | null = null;
   let relay: MediaRelay | null = null;
   let app: App | null = null;
+  const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-e2e-files-'));
   const build = async () =>
     buildApp({
       database,
@@ -271,6 +277,8 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       ...(options.timestamper ? { timestamper: options.timestamper } : {}),
       clientDir: clientDirOf('test'), // with the test handle (window.__haiqiaoRoom)
       ...(options.turn ? { turn: createTurnCredentials(options.turn) } : {}),
+      ...(options.recording ? { recording: options.recording } : {}),
+      filesDir,
     });
   try {
     ({ pool, relay } = await startMedia(options.media));
@@ -286,6 +294,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       database,
       pool,
       relay,
+      filesDir,
       mediator,
       centerName,
       async restart() {
@@ -302,6 +311,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
         server.pool?.close();
         server.relay?.close();
         await database.drop();
+        fs.rmSync(filesDir, { recursive: true, force: true });
       },
     };
     return server;

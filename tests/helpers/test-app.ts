@@ -57,6 +57,8 @@ export interface TestWorldOptions {
   /** Where SMS go and how often a failed one is retried (defaults: the outbox, production retries). */
   smsProvider?: AppDeps['smsProvider'];
   notificationRetry?: AppDeps['notificationRetry'];
+  /** Session recording settings (e.g. short segments). */
+  recording?: AppDeps['recording'];
   /** Several nodes through Redis: socket.io's adapter and route limits (own namespace per test). */
   redis?: { client: NonNullable<AppDeps['redis']>; namespace: string };
   /** Cluster mode for the first node (each added node passes its own). */
@@ -88,6 +90,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
       ...(options.smsProvider ? { smsProvider: options.smsProvider } : {}),
       ...(options.notificationRetry ? { notificationRetry: options.notificationRetry } : {}),
+      ...(options.recording ? { recording: options.recording } : {}),
       ...(options.redis ? { redis: options.redis.client, redisNamespace: options.redis.namespace } : {}),
     });
   let app = await build();
@@ -236,6 +239,10 @@ export const dataTables = [
   'audit_anchors',
   'compensation_figures',
   'notifications',
+  'recordings',
+  'recording_segments',
+  'recording_gaps',
+  'recording_consents',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

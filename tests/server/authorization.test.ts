@@ -16,6 +16,7 @@
  * role before any lookup (403, whatever the id); a party of another case finds nothing (404)
  * wherever a party may act; a revoked invitation is no credential at all (401).
  */
+import { recordings } from '../../server/db/schema';
 import { createHash, randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
@@ -135,7 +136,7 @@ let world: TestWorld;
 let cookies: Record<Exclude<StaffRole, 'anonymous'>, string>;
 let f: AgreementFixture;
 let other: AgreementFixture;
-let base: { caseId: string; caseTitle: string; partyId: string; vesselId: string; participantId: string; sessionId: string; invitationId: string; token: string; evidenceId: string };
+let base: { caseId: string; caseTitle: string; partyId: string; vesselId: string; participantId: string; sessionId: string; invitationId: string; token: string; evidenceId: string; recordingId: string };
 let basePeople: People;
 /** A one-page PDF, uploaded as the fixture evidence and by the upload row. */
 let samplePdf: Buffer;
@@ -477,6 +478,25 @@ const routes: RouteSpec[] = [
     ok: 200,
     call: async () => ({ url: `/api/cases/${base.caseId}/audit/export/manifest.json`, ghostUrl: `/api/cases/${ghost()}/audit/export/manifest.json` }),
     check: (res) => expect(json(res)).toMatchObject({ format: 'haiqiao-audit-export/1', caseId: base.caseId }),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/recordings',
+    kind: 'caseRead',
+    hiddenFromInvited: true,
+    ok: 200,
+    call: async () => ({ url: `/api/cases/${base.caseId}/recordings`, ghostUrl: `/api/cases/${ghost()}/recordings` }),
+    check: (res) => expect(json(res).items.map((r: { id: string }) => r.id)).toEqual([base.recordingId]),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/recordings/:recordingId/package',
+    kind: 'caseRead',
+    hiddenFromInvited: true,
+    ok: 200,
+    audited: true,
+    call: async () => ({ url: `/api/cases/${base.caseId}/recordings/${base.recordingId}/package`, ghostUrl: `/api/cases/${base.caseId}/recordings/${ghost()}/package` }),
+    check: (res) => expect(res.headers['content-type']).toBe('application/x-tar'),
   },
   {
     method: 'GET',
@@ -1245,6 +1265,8 @@ beforeAll(async () => {
     invitationId: issued.invitation.id,
     token: issued.link.split('/j/')[1],
     evidenceId: (await freshEvidence(f.caseId)).id,
+    // A stopped recording of the session (no segments): what the staff desk lists and packs.
+    recordingId: (await world.database.db.insert(recordings).values({ sessionId: session.id, caseId: f.caseId, state: 'stopped', startedAt: new Date(), stoppedAt: new Date(), updatedAt: new Date() }).returning())[0]!.id,
   };
   // A Xiamen judge the mediator invites to the fixture case's session, by their account.
   const invitedJudge = await expectStatus(await mediator().post(`/api/cases/${f.caseId}/participants`, { role: 'judge', displayName: '受邀法官', staffUserId: extraIds.invitedJudge }), 201);

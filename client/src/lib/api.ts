@@ -58,6 +58,7 @@ import {
   type hearingRequestSchema,
 } from '../../../shared/api/agreements';
 import { custodyListSchema, evidenceListSchema } from '../../../shared/api/evidence';
+import { recordingListSchema } from '../../../shared/api/recordings';
 import type { ConfirmationStatus } from '../../../shared/domain/agreements';
 
 // Case page: agreements, evidence, follow-up.
@@ -207,6 +208,9 @@ export const decideConfirmation = (confirmationId: string, body: CourtDecision) 
   staff(request('POST', `/api/confirmations/${id(confirmationId)}/decide`, confirmationDetailSchema, { body }));
 /** The agreement with its signed version, signatures and sealed document (also readable by court staff). */
 export const getAgreement = (agreementId: string) => staff(request('GET', `/api/agreements/${id(agreementId)}`, agreementViewSchema));
+export const listRecordings = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/recordings`, recordingListSchema));
+/** Where the browser downloads a recording's self-checking package (same-origin, with the session cookie). */
+export const recordingPackageUrl = (caseId: string, recordingId: string) => `/api/cases/${id(caseId)}/recordings/${id(recordingId)}/package`;
 export const listEvidence = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/evidence`, evidenceListSchema));
 
 // Case page: agreement drafting and signing, evidence, follow-up (mediator's side).

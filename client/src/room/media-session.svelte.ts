@@ -50,6 +50,8 @@ export interface MediaOwner {
   transportsReplaced(): void;
   /** The screen share's track ended (the browser's own "stop sharing"). */
   screenEnded(): void;
+  /** False while the session is recorded and the person has not confirmed the notice: nothing is sent. */
+  mayProduce(): boolean;
 }
 
 export class MediaSession {
@@ -221,11 +223,17 @@ export class MediaSession {
     // Otherwise consumers follow media:ready as media:consumer-new events.
     if (!announced) await call('media:ready', { rtpCapabilities: recvCapabilities(device) });
     if (!current()) return;
+    await this.produceWanted(current);
+    if (current()) this.state = 'ready';
+  }
+
+  /** The microphone, and the camera unless the person chose otherwise (once they may send at all). */
+  async produceWanted(current: () => boolean = () => true): Promise<void> {
+    if (!this.owner.mayProduce()) return;
     await this.produceMicrophone();
     if (!current()) return;
-    wishes = this.owner.wishes();
+    const wishes = this.owner.wishes();
     if (!wishes.audioOnly && !wishes.cameraOff) await this.produceCamera();
-    if (current()) this.state = 'ready';
   }
 
   #wire(transport: types.Transport, direction: 'send' | 'recv', gen: number): void {
@@ -290,7 +298,7 @@ export class MediaSession {
   async produceMicrophone(): Promise<void> {
     const send = this.#send;
     const track = this.owner.local.audioTrack;
-    if (!send || send.closed || !track || this.#producers.has('microphone') || !this.#device?.canProduce('audio')) return;
+    if (!send || send.closed || !track || this.#producers.has('microphone') || !this.#device?.canProduce('audio') || !this.owner.mayProduce()) return;
     const producer = await send.produce({ track, codecOptions: microphoneCodecOptions, stopTracks: false, appData: { source: 'microphone' } });
     this.#keep('microphone', producer);
     const { micMuted, hostMutedAudio } = this.owner.wishes();
@@ -321,7 +329,7 @@ export class MediaSession {
   async #produceCameraNow(): Promise<void> {
     const send = this.#send;
     const { local } = this.owner;
-    if (!send || send.closed || this.#producers.has('camera') || !this.#device?.canProduce('video')) return;
+    if (!send || send.closed || this.#producers.has('camera') || !this.#device?.canProduce('video') || !this.owner.mayProduce()) return;
     // A camera refused before is asked for again only when the person presses the button.
     const track = local.videoTrack ?? (local.videoStatus === 'denied' ? null : await local.acquireVideo());
     const { audioOnly, cameraOff } = this.owner.wishes();
@@ -339,7 +347,7 @@ export class MediaSession {
   /** Shares a screen track (null when there is no send transport or a share already). */
   async produceScreen(track: MediaStreamTrack): Promise<types.Producer | null> {
     const send = this.#send;
-    if (!send || this.#producers.has('screen')) return null;
+    if (!send || this.#producers.has('screen') || !this.owner.mayProduce()) return null;
     const producer = await send.produce({ track, encodings: [{ maxBitrate: 800_000 }], stopTracks: true, appData: { source: 'screen' } });
     this.#keep('screen', producer);
     return producer;

@@ -58,6 +58,8 @@ export class RoomSession {
 
   self = $derived<PeerView | null>(this.room?.peers.find((p) => p.peerId === this.room?.selfPeerId) ?? null);
   isHost = $derived(this.entry?.self.isHost ?? false);
+  /** The session is recorded and this person must confirm the notice before anything is sent. */
+  recordingConsentNeeded = $derived(this.room?.recording?.consentNeeded ?? false);
   space = $derived(this.self?.space ?? 'joint');
 
   #disposed = false;
@@ -84,6 +86,7 @@ export class RoomSession {
       connected: (direction) => this.#mark(`${direction}-connected`),
       transportsReplaced: () => this.link.transportsReplaced(),
       screenEnded: () => void this.stopScreenShare(),
+      mayProduce: () => !this.recordingConsentNeeded,
     });
     this.chat = new RoomChat(call, () => ({ selfPeerId: this.room?.selfPeerId ?? null, space: this.space }), (error) => this.notices.failed(error));
     this.link = new LinkMonitor({
@@ -332,6 +335,12 @@ export class RoomSession {
 
   async toggleHand(): Promise<void> {
     await this.#act(() => this.call('hand:raise', { raised: !(this.self?.handRaised ?? false) }));
+  }
+
+  /** The recording notice was read and confirmed: the server takes this person's media from now on. */
+  async confirmRecording(): Promise<void> {
+    const done = await this.#act(() => this.call('recording:consent', {}));
+    if (done && this.phase === 'room' && this.media.state === 'ready') await this.#act(() => this.media.produceWanted());
   }
 
   /** Host controls; failures become a notice. */

@@ -91,6 +91,8 @@ export const roomCaucuses = pgTable(
     name: text('name').notNull(),
     openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
+    /** The mediator chose to record this caucus (only while the session's recording runs). */
+    recorded: boolean('recorded').notNull().default(false),
   },
   (t) => [index('room_caucuses_session_idx').on(t.sessionId)],
 );

@@ -8,5 +8,6 @@ export * from './agreements';
 export * from './seals';
 export * from './compensation';
 export * from './notifications';
+export * from './recordings';
 export * from './consent';
 export * from './nodes';

@@ -12,6 +12,8 @@ import type { Connection } from './room-types';
  * invitation, or because the session ended.
  */
 export class Departures {
+  /** Called first when a room ends (set by the service: the recording stops with the session). */
+  onEnding: (room: LiveRoom) => Promise<void> = async () => undefined;
   private readonly ctx: RoomContext;
 
   constructor(ctx: RoomContext) {
@@ -85,6 +87,7 @@ export class Departures {
   async endRoom(room: LiveRoom, reason: string) {
     // No room:state after session:ended (views still pending for it are dropped).
     room.ended = true;
+    if (room.recording) await this.onEnding(room);
     this.ctx.views.drop(room);
     for (const peer of [...room.peers.values()]) {
       if (peer.graceTimer) clearTimeout(peer.graceTimer);

@@ -4,6 +4,7 @@ import type { SessionStatus } from '../../../shared/domain/sessions';
 import type { LinkQuality, PeerView, RoomState } from '../../../shared/realtime';
 import type { StoredNetworkTest } from '../../db/schema';
 import type { MediaRoom } from '../../media/media-room';
+import type { Recorder } from '../../media/recorder';
 import type { AttendanceRow } from './attendance.repository';
 import type { CaucusRow, LiveRoomRow } from './room-state.repository';
 
@@ -40,6 +41,18 @@ export interface ShownEvidence {
   url: string;
 }
 
+/** The session's recording while it is running or paused (stopped: null). */
+export interface LiveRecording {
+  id: string;
+  state: 'running' | 'paused';
+  /** Who confirmed the notice (attendance ids); anyone else must before sending media. */
+  consented: Set<string>;
+  /** Set when recording must resume after a restart or a dead worker: the gap to store then. */
+  resumeGap: { reason: 'server_restart' | 'worker_died'; from: Date } | null;
+  /** Host only: why a track is not recorded (disk full, ffmpeg failed), until recording restarts. */
+  problem: string | null;
+}
+
 /**
  * The in-memory state of one session's room. Every host decision is in the database first
  * (attendances, live_rooms, room_caucuses; see RoomRecord): this is the working copy one server
@@ -54,6 +67,11 @@ export class LiveRoom {
   activeSpeakerPeerId: string | null = null;
   evidence: ShownEvidence | null = null;
   media: MediaRoom | null = null;
+  recording: LiveRecording | null = null;
+  /** Caucuses the mediator chose to record (the joint room always is, while recording runs). */
+  readonly recordedCaucuses = new Set<string>();
+  /** Writes the recording from the current media room (null: not recording now). */
+  recorder: Recorder | null = null;
   mediaStarting: Promise<MediaRoom> | null = null;
   /** The session ended: no more views go out for this room. */
   ended = false;
@@ -81,7 +99,11 @@ export class LiveRoom {
   /** The room-wide decisions as stored: open caucuses first, so that people land in theirs. */
   restore(saved: LiveRoomRow | undefined, caucuses: CaucusRow[]) {
     this.caucuses.clear();
-    for (const caucus of caucuses) this.caucuses.set(caucus.id, caucus.name);
+    this.recordedCaucuses.clear();
+    for (const caucus of caucuses) {
+      this.caucuses.set(caucus.id, caucus.name);
+      if (caucus.recorded) this.recordedCaucuses.add(caucus.id);
+    }
     this.locked = saved?.locked ?? false;
     this.spotlightPeerId = saved?.spotlightAttendanceId ?? null;
   }
@@ -112,6 +134,16 @@ export class LiveRoom {
     return peer;
   }
 
+  /** The spaces recorded while recording runs: the joint room and the caucuses chosen. */
+  recordedSpaces(): Set<string> {
+    return new Set([jointSpace, ...[...this.recordedCaucuses].filter((id) => this.caucuses.has(id))]);
+  }
+
+  /** Recording is on (running or paused) and this person has not confirmed the notice (the host started it). */
+  needsRecordingConsent(peer: RoomPeer): boolean {
+    return this.recording !== null && !peer.isHost && !this.recording.consented.has(peer.peerId);
+  }
+
   connectedPeers(): RoomPeer[] {
     return [...this.peers.values()].filter((p) => p.socketId !== null);
   }
@@ -138,10 +170,24 @@ export class LiveRoom {
       spotlightPeerId: admitted ? this.spotlightPeerId : null,
       activeSpeakerPeerId: admitted ? this.activeSpeakerPeerId : null,
       // The host manages every caucus; anyone else learns only the name of the one they are in.
-      caucuses: [...this.caucuses].filter(([id]) => viewer.isHost || (admitted && viewer.space === id)).map(([id, name]) => ({ id, name })),
+      caucuses: [...this.caucuses]
+        .filter(([id]) => viewer.isHost || (admitted && viewer.space === id))
+        .map(([id, name]) => ({ id, name, ...(viewer.isHost ? { recorded: this.recordedCaucuses.has(id) } : {}) })),
       evidence: admitted && viewer.space === jointSpace ? this.evidence : null,
+      recording: this.#recordingFor(viewer),
       peers: visible.map((p) => peerView(p, viewer.isHost)),
       selfPeerId: viewer.peerId,
+    };
+  }
+
+  #recordingFor(viewer: RoomPeer): RoomState['recording'] {
+    if (!this.recording) return null;
+    const { state, problem } = this.recording;
+    return {
+      state,
+      recordedHere: state === 'running' && viewer.state === 'admitted' && this.recordedSpaces().has(viewer.space),
+      consentNeeded: this.needsRecordingConsent(viewer),
+      ...(viewer.isHost ? { problem } : {}),
     };
   }
 }

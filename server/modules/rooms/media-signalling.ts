@@ -4,6 +4,7 @@ import { AppError, forbidden } from '../../errors';
 import { MediaRequestError, MediaRoom, type MediaRoomListener } from '../../media/media-room';
 import type { LiveRoom, RoomPeer } from './live-room';
 import type { RoomContext } from './room-context';
+import type { RoomRecording } from './room-recording';
 import type { Connection } from './room-types';
 
 /**
@@ -13,9 +14,11 @@ import type { Connection } from './room-types';
  */
 export class MediaSignalling {
   private readonly ctx: RoomContext;
+  private readonly recording: RoomRecording;
 
-  constructor(ctx: RoomContext) {
+  constructor(ctx: RoomContext, recording: RoomRecording) {
     this.ctx = ctx;
+    this.recording = recording;
   }
 
   /** The room's codecs for the device, or null without media (a worker problem must not stop entering). */
@@ -64,8 +67,11 @@ export class MediaSignalling {
   }
 
   produce(conn: Connection, request: ClientRequest<'media:produce'>) {
+    const { room } = this.ctx.registry.admittedOf(conn);
     return this.#withMedia(conn, async (media, peer) => {
       if (request.source === 'screen' && !peer.canShareScreen) throw forbidden('ask the mediator for permission to share your screen');
+      // While recording is on, nothing is sent before the person confirmed the notice.
+      this.recording.assertMayProduce(room, peer);
       const producerId = await media.produce(peer.peerId, request.transportId, request.kind, request.rtpParameters as unknown as types.RtpParameters, request.source);
       return { producerId };
     });
@@ -120,7 +126,12 @@ export class MediaSignalling {
     room.mediaStarting ??= MediaRoom.create(this.ctx.deps.pool, this.#listener(room)).finally(() => {
       room.mediaStarting = null;
     });
-    room.media = await room.mediaStarting;
+    const created = await room.mediaStarting;
+    if (room.media !== created) {
+      room.media = created;
+      // A recording that runs follows the new router (first media, restart, or a dead worker's replacement).
+      await this.recording.resume(room).catch((err) => this.ctx.deps.log.error({ err, sessionId: room.sessionId }, 'could not resume recording'));
+    }
     return room.media;
   }
 
@@ -142,6 +153,7 @@ export class MediaSignalling {
       },
       closed: (reason, cause) => {
         if (room.media?.closed) room.media = null;
+        if (cause === 'worker-died') this.recording.mediaLost(room);
         if (cause !== 'worker-died' || !registry.holds(room)) return;
         void this.#rebuild(room, reason);
       },

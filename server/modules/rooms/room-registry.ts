@@ -6,6 +6,7 @@ import { findSession } from '../sessions/sessions.repository';
 import { LiveRoom, type RoomPeer } from './live-room';
 import { type Connection, notInRoom, type RoomsDeps } from './room-types';
 import * as state from './room-state.repository';
+import * as recordings from './recording.repository';
 
 /**
  * The live rooms this server holds, and the lookups every request starts with (who is this
@@ -65,13 +66,26 @@ export class RoomRegistry {
       if (owner !== placement.nodeId) throw new WrongNodeError(owner);
     }
     const found = await findCase(db, session.caseId);
-    const [saved, caucuses, rows] = await Promise.all([
+    const [saved, caucuses, rows, recording] = await Promise.all([
       state.findLiveRoom(db, sessionId),
       state.listOpenCaucuses(db, sessionId),
       state.listInStates(db, sessionId, presentStates),
+      recordings.findOpenRecording(db, sessionId),
     ]);
     const room = new LiveRoom(session.id, session.caseId, found!.case.number, session.title, session.status);
     room.restore(saved, caucuses);
+    if (recording && recording.state !== 'stopped') {
+      // Running when this server took the room over (restart, or another node): it resumes with
+      // the room's media, and the time since its last stored segment is stored as a gap.
+      const from = recording.state === 'running' ? ((await recordings.lastSegmentEnd(db, recording.id)) ?? recording.updatedAt) : null;
+      room.recording = {
+        id: recording.id,
+        state: recording.state,
+        consented: new Set(await recordings.listConsents(db, recording.id)),
+        resumeGap: from ? { reason: 'server_restart', from } : null,
+        problem: null,
+      };
+    }
     for (const row of rows) room.peerFromRow(row);
     this.#rooms.set(sessionId, room);
     for (const peer of room.peers.values()) this.onRestoredPeer(room, peer);
@@ -134,6 +148,8 @@ export class RoomRegistry {
     this.closing = true;
     for (const room of this.#rooms.values()) {
       for (const peer of room.peers.values()) if (peer.graceTimer) clearTimeout(peer.graceTimer);
+      // As a crash would: segments in progress are lost; the next server stores the gap.
+      room.recorder?.abandon();
       room.media?.close();
     }
     this.#rooms.clear();

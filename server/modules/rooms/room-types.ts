@@ -5,6 +5,7 @@ import { AppError } from '../../errors';
 import type { WorkerPool } from '../../media/worker-pool';
 import type { IdNumberCipher } from '../../security/id-number-cipher';
 import type { Principal } from '../../access/principal';
+import type { RecordingSettings } from './room-recording';
 
 /** Who a socket is, as established at the handshake. */
 export type SocketIdentity =
@@ -46,6 +47,8 @@ export interface RoomsDeps {
   graceMs?: number;
   /** TURN credentials given with media:start (admitted peers only); null: no TURN configured. */
   turn?: TurnCredentials | null;
+  /** Where session recordings are written; null or absent: recording is not available. */
+  recording?: RecordingSettings | null;
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
   /** Several nodes: where each room is placed (one node per room). Null: this process holds every room. */
   placement?: RoomPlacement | null;

@@ -8,6 +8,7 @@ import { RoomActivity } from './room-activity';
 import type { RoomContext } from './room-context';
 import { RoomEntry } from './room-entry';
 import { RoomRecord } from './room-record';
+import { RoomRecording } from './room-recording';
 import { RoomRegistry } from './room-registry';
 import type { Connection, RoomsDeps } from './room-types';
 import { RoomViews } from './room-views';
@@ -28,13 +29,16 @@ export class RoomsService {
   readonly departures: Departures;
   readonly media: MediaSignalling;
   readonly activity: RoomActivity;
+  readonly recording: RoomRecording;
 
   constructor(deps: RoomsDeps) {
     this.registry = new RoomRegistry(deps);
     this.views = new RoomViews(this.registry, deps.notifier);
     const ctx: RoomContext = { deps, registry: this.registry, views: this.views, record: new RoomRecord(deps.db, deps.now) };
+    this.recording = new RoomRecording(ctx);
     this.departures = new Departures(ctx);
-    this.media = new MediaSignalling(ctx);
+    this.departures.onEnding = (room) => this.recording.sessionEnding(room);
+    this.media = new MediaSignalling(ctx, this.recording);
     this.entry = new RoomEntry(ctx, this.media);
     this.host = new HostControls(ctx, this.departures);
     this.activity = new RoomActivity(ctx);

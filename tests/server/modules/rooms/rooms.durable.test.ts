@@ -123,7 +123,8 @@ describe('host decisions survive a restart', () => {
     const media = world.app.rooms.roomOf(f.sessionId)!.media!;
     expect(media.spaceOf(fisherman.peerId)).toBe(caucusId); // never in the joint room's media
     const hostView = (await hostBack(f)).view;
-    expect(hostView.caucuses).toEqual([{ id: caucusId, name: '渔民方' }]);
+    // The host also learns whether each caucus is recorded.
+    expect(hostView.caucuses).toEqual([{ id: caucusId, name: '渔民方', recorded: false }]);
     expect(peerIn(hostView, fisherman.peerId)).toMatchObject({ space: caucusId, state: 'admitted' });
 
     // Closing it is durable too: everyone back in the joint room, the caucus gone, after another restart.

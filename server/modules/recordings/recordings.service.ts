@@ -1,0 +1,62 @@
+import type { RecordingManifest, RecordingView } from '../../../shared/api/recordings';
+import type { ServiceContext } from '../../context';
+import { notFound } from '../../errors';
+import { appendAuditEvent } from '../audit/audit.repository';
+import type { Principal } from '../../access/principal';
+import { loadCase } from '../../access/case-loading';
+import * as repo from './recordings.repository';
+
+type Row = NonNullable<Awaited<ReturnType<typeof repo.findCaseRecording>>>;
+
+/** Recordings are part of the full case record: the case's center and courts it was filed with, not invited courts. */
+export async function listRecordings(ctx: ServiceContext, principal: Principal, caseId: string): Promise<RecordingView[]> {
+  await loadCase(ctx.db, principal, caseId, 'full');
+  const rows = await repo.listCaseRecordings(ctx.db, caseId);
+  return Promise.all(rows.map((row) => viewOf(ctx, row)));
+}
+
+/** What a package holds: the view, each segment's path in the package and on disk, the manifest. */
+export async function packageOf(ctx: ServiceContext, principal: Principal, caseId: string, recordingId: string) {
+  const found = await loadCase(ctx.db, principal, caseId, 'full');
+  const row = await repo.findCaseRecording(ctx.db, caseId, recordingId);
+  if (!row) throw notFound('recording');
+  const view = await viewOf(ctx, row);
+  const segments = (await repo.segmentsWithNames(ctx.db, recordingId)).map(({ segment }) => ({ fileKey: segment.fileKey, path: `segments/${segment.fileKey.split('/').slice(-2).join('/')}`, sha256: segment.sha256 }));
+  const manifest: RecordingManifest = {
+    format: 'haiqiao-recording/1',
+    recording: view,
+    caseId,
+    caseNumber: found.case.number,
+    files: Object.fromEntries(segments.map((s) => [s.path, s.sha256])),
+    createdAt: ctx.now().toISOString(),
+  };
+  // Custody: who took a copy of the recording, before any byte goes out.
+  await ctx.db.transaction((tx) =>
+    appendAuditEvent(tx, { type: 'recording.downloaded', caseId, actor: { kind: 'staff', staffUserId: principal.staffUserId }, data: { sessionId: row.recording.sessionId, recordingId, segments: segments.length } }),
+  );
+  return { manifest, segments };
+}
+
+async function viewOf(ctx: ServiceContext, { recording, sessionTitle }: Row): Promise<RecordingView> {
+  const [segments, gaps] = await Promise.all([repo.segmentsWithNames(ctx.db, recording.id), repo.gapsOf(ctx.db, recording.id)]);
+  const tracks = new Map<string, RecordingView['tracks'][number]>();
+  for (const { segment, displayName } of segments) {
+    const key = `${segment.attendanceId}/${segment.source}/${segment.space}`;
+    let track = tracks.get(key);
+    if (!track) {
+      track = { attendanceId: segment.attendanceId, displayName: displayName ?? '', kind: segment.kind, source: segment.source, space: segment.space, segments: [] };
+      tracks.set(key, track);
+    }
+    track.segments.push({ id: segment.id, startedAt: segment.startedAt.toISOString(), endedAt: segment.endedAt.toISOString(), bytes: segment.bytes, sha256: segment.sha256 });
+  }
+  return {
+    id: recording.id,
+    sessionId: recording.sessionId,
+    sessionTitle,
+    state: recording.state,
+    startedAt: recording.startedAt.toISOString(),
+    stoppedAt: recording.stoppedAt?.toISOString() ?? null,
+    tracks: [...tracks.values()],
+    gaps: gaps.map((g) => ({ reason: g.reason, from: g.fromAt.toISOString(), to: g.toAt?.toISOString() ?? null, tracks: g.tracks })),
+  };
+}
