@@ -17,6 +17,8 @@ export const errorCodes = [
   'IDENTITY_REJECTED',
   'MEDIA_ERROR',
   'CANNOT_PREVIEW',
+  'STORAGE_FULL',
+  'UNAVAILABLE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -38,6 +40,10 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   MEDIA_ERROR: 422,
   /** A document page that cannot be drawn within the preview limits; the original can be downloaded. */
   CANNOT_PREVIEW: 422,
+  /** The file store has no room left: nothing was kept; an operator must free space. */
+  STORAGE_FULL: 507,
+  /** A part the service depends on (the database) is out of reach for a moment: retry. */
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

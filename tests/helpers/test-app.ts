@@ -53,11 +53,13 @@ export interface TestWorldOptions {
   turn?: TurnSettings;
   /** Where counters live (default memory); a Redis store makes them shared by every node of the world. */
   rateLimitStore?: AppDeps['rateLimitStore'];
+  /** Another PostgreSQL server than the shared one (tests/helpers/own-postgres.ts). */
+  databaseAdminUrl?: string;
 }
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
 export async function createTestWorld(options: TestWorldOptions = {}): Promise<TestWorld> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.databaseAdminUrl);
   const clock = { now: new Date('2026-11-22T02:00:00Z') };
   const cipher = createIdNumberCipher(randomBytes(32));
   const filesDir = options.filesDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-test-files-'));

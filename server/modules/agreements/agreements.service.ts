@@ -20,6 +20,7 @@ import { latestConfirmation } from '../confirmations/confirmations.repository';
 import { loadCase } from '../cases/cases.service';
 import type { Caller } from '../evidence/caller';
 import { listForCase as listEvidence } from '../evidence/evidence.repository';
+import { discardUnrecorded } from '../evidence/unclaimed-files';
 import { listActiveParticipants } from '../sessions/sessions.repository';
 import * as repo from './agreements.repository';
 import { renderAgreementText, RenderReferenceError, templateTitles, type RenderContext } from './render-agreement-text';
@@ -459,7 +460,7 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
       }
     });
   } catch (error) {
-    await ctx.files.remove(imageKey);
+    await discardUnrecorded(ctx, imageKey, error);
     throw error;
   }
   effects.changed(caseId, agreementId);

@@ -17,6 +17,7 @@ import * as casesRepo from '../cases/cases.repository';
 import * as confirmationsRepo from '../confirmations/confirmations.repository';
 import { listActiveParticipants } from '../sessions/sessions.repository';
 import * as repo from './agreements.repository';
+import { discardUnrecorded } from '../evidence/unclaimed-files';
 import { templateTitles } from './render-agreement-text';
 
 const identityLabels: Record<string, string> = {
@@ -117,7 +118,7 @@ export async function createSealer(
         }
       });
     } catch (error) {
-      await ctx.files.remove(storageKey);
+      await discardUnrecorded(ctx, storageKey, error);
       throw error;
     }
     changed(caseRow.id, agreementId);
@@ -176,7 +177,7 @@ export async function createSealer(
         await appendAuditEvent(tx, { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { confirmationId, documentId: document.id, sha256: document.sha256, kind: 'ruling' } });
       });
     } catch (error) {
-      await ctx.files.remove(storageKey);
+      await discardUnrecorded(ctx, storageKey, error);
       throw error;
     }
     changed(caseRow.id, agreement.id);

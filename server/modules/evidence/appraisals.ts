@@ -7,6 +7,7 @@ import { sha256Hex } from '../../security/tokens';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Caller } from './caller';
 import { type Upload, uploadEvidence } from './evidence.service';
+import { discardUnrecorded } from './unclaimed-files';
 
 /**
  * 云鉴定: an appraiser files a report with a signed statement of truthfulness. The report is
@@ -39,7 +40,7 @@ export async function uploadAppraisal(ctx: ServiceContext, caller: Caller, caseI
       });
     });
   } catch (error) {
-    await ctx.files.remove(imageKey);
+    await discardUnrecorded(ctx, imageKey, error);
     throw error;
   }
 }

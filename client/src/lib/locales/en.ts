@@ -528,6 +528,8 @@ export const enEnums: EnumLabels = {
     IDENTITY_REJECTED: 'Identity not confirmed',
     MEDIA_ERROR: 'Audio/video connection error',
     CANNOT_PREVIEW: 'This page cannot be previewed; download the original',
+    STORAGE_FULL: 'The server has no room to store files; nothing was saved, please tell the mediation center',
+    UNAVAILABLE: 'The service is briefly unavailable; please try again in a moment',
     INTERNAL: 'Server error; please try again later',
     NETWORK: 'Network error; check the connection and try again',
     BAD_RESPONSE: 'The server sent an unexpected answer',

@@ -513,6 +513,8 @@ export const zhEnums: EnumLabels = {
     IDENTITY_REJECTED: '身份核验未通过',
     MEDIA_ERROR: '音视频连接出错',
     CANNOT_PREVIEW: '此页无法预览，请下载原件查看',
+    STORAGE_FULL: '服务器存储空间已满，文件未保存，请联系调解中心',
+    UNAVAILABLE: '服务暂时不可用，请稍后重试',
     INTERNAL: '服务器出错，请稍后重试',
     NETWORK: '网络连接失败，请检查网络后重试',
     BAD_RESPONSE: '服务器返回了无法识别的内容',
