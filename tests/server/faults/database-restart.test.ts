@@ -97,31 +97,40 @@ it('an upload cut off mid-transaction: 503 UNAVAILABLE with Retry-After, no row 
 it('a signature during a PostgreSQL restart: 503 UNAVAILABLE, no signature or image kept, the first party’s signature kept; signing again works and the agreement is sealed once', async () => {
   const f = await agreementFixture(world);
   const mediator = api(world.app, world.cookies.mediator);
-  const agreementId = json(await mediator.post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f))).id as string;
-  expect((await mediator.post(`/api/agreements/${agreementId}/transitions`, { to: 'signing' })).statusCode).toBe(200);
+  const created = await mediator.post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f));
+  expect(created.statusCode, created.body).toBe(201);
+  const agreementId = json(created).id as string;
+  const toSigning = await mediator.post(`/api/agreements/${agreementId}/transitions`, { to: 'signing' });
+  expect(toSigning.statusCode, toSigning.body).toBe(200);
   expect((await signAs(world, f, agreementId, 'fisherman')).statusCode).toBe(200);
   const before = await settledState();
 
   const res = await interrupted('signatures', 'restart', () => signAs(world, f, agreementId, 'agent'));
   expect(res.statusCode).toBe(503);
   expect(json(res).error).toMatchObject({ code: 'UNAVAILABLE' });
-  // signAs asked for a one-time code before the fault: that row is the one change allowed.
+  // signAs issued the agent a one-time code (a row and its audit event) before the fault: that
+  // is the one change; no signature, no signature image, no status change.
   const after = await settledState();
   expect(after.files).toBe(before.files);
-  expect({ ...after.tables, signing_codes: null }).toEqual({ ...before.tables, signing_codes: null });
+  const signingCodeIssued = rowsOf<{ n: number }>(await world.database.db.execute(sql`select count(*)::int as n from audit_events where type = 'agreement.signing_code_issued' and case_id = ${f.caseId}`))[0]!.n;
+  expect(signingCodeIssued).toBe(1);
+  expect(after.tables.audit_events!.split(':')[0]).toBe(String(Number(before.tables.audit_events!.split(':')[0]) + 1));
+  expect({ ...after.tables, signing_codes: null, audit_events: null }).toEqual({ ...before.tables, signing_codes: null, audit_events: null });
+  expect(rowsOf<{ n: number }>(await world.database.db.execute(sql`select count(*)::int as n from signatures where agreement_id = ${agreementId}`))[0]!.n).toBe(1);
 
   expect((await signAs(world, f, agreementId, 'agent')).statusCode).toBe(200);
   await world.app.sealer.idle();
   const agreement = json(await mediator.get(`/api/agreements/${agreementId}`));
   expect(agreement.status).toBe('sealed');
-  expect(agreement.signatures.filter((s: { status: string }) => s.status === 'signed')).toHaveLength(2);
+  expect(rowsOf<{ n: number }>(await world.database.db.execute(sql`select count(*)::int as n from signatures where agreement_id = ${agreementId} and status = 'signed'`))[0]!.n).toBe(2);
 }, 180_000);
 
 it('a seal whose transaction is cut by a restart: the job is retried and the agreement is sealed exactly once, with one stored PDF', async () => {
   const f = await agreementFixture(world);
   const mediator = api(world.app, world.cookies.mediator);
   const agreementId = json(await mediator.post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f))).id as string;
-  expect((await mediator.post(`/api/agreements/${agreementId}/transitions`, { to: 'signing' })).statusCode).toBe(200);
+  const toSigning = await mediator.post(`/api/agreements/${agreementId}/transitions`, { to: 'signing' });
+  expect(toSigning.statusCode, toSigning.body).toBe(200);
   expect((await signAs(world, f, agreementId, 'fisherman')).statusCode).toBe(200);
   const filesBefore = countFiles(world.filesDir);
 
