@@ -121,6 +121,17 @@ function next<T>(socket: Socket, event: string, predicate: (payload: T) => boole
 }
 
 let ssrc = 10_000;
+/** Participants between asking for media and having left: each may hold two transports, two producers and two consumers of the other's. */
+let peersWithMedia = 0;
+
+/** Right after people left a room: mediasoup must not hold more than the people still there can use. */
+async function checkNothingLeftBehind() {
+  const before = peersWithMedia;
+  const objects = await mediaObjects();
+  // Others may have started media while the routers were dumped.
+  const bound = Math.max(before, peersWithMedia) * 2;
+  if (objects.transports > bound || objects.producers > bound) throw new Error(`mediasoup holds ${objects.transports} transports and ${objects.producers} producers for ${peersWithMedia} participants with media: left behind by those who left`);
+}
 const deviceCheck = { rttMs: 40, downKbps: 2000, upKbps: 900, hasCamera: true, hasMicrophone: true };
 
 /** One participant from the link to the room, with media started and both kinds produced. */
@@ -134,9 +145,11 @@ async function participantIn(world: TestWorld, host: Socket, token: string, iden
     await call(socket, 'identity:confirm', { method: 'one_time_code', code });
   }
   const admitted = next(socket, 'attendance:changed', (p: { state: string }) => p.state === 'admitted');
+  admitted.catch(() => {}); // awaited below unless the admission itself failed first
   await call(socket, 'lobby:wait', {});
   await call(host, 'host:admit', { peerId: entered.peerId });
   await admitted;
+  peersWithMedia++;
   const started = await call(socket, 'media:start', {});
   const parameters = senderRtpParameters({ audio: ssrc++, video: ssrc++ });
   await call(socket, 'media:produce', { transportId: started.send.id, kind: 'audio', rtpParameters: parameters.audio, source: 'microphone' });
@@ -152,17 +165,26 @@ async function roomCycle(world: TestWorld, caseId: string, participants: { fishe
   const token = async (participantId: string) => json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId, expiresInHours: 24 })).link.split('/j/')[1] as string;
   const host = await open(world.baseUrl, {}, participants.cookie);
   const sockets = [host];
+  let joined = 0;
   try {
     await call(host, 'session:enter', { sessionId: session.id });
     await call(host, 'host:session', { to: 'live' });
     const fisherman = await participantIn(world, host, await token(participants.fisherman), 'digits').catch((e: Error) => Promise.reject(new Error(`fisherman: ${e.message}`)));
     sockets.push(fisherman);
+    joined++;
     const agent = await participantIn(world, host, await token(participants.agent), 'code').catch((e: Error) => Promise.reject(new Error(`agent: ${e.message}`)));
     sockets.push(agent);
+    joined++;
     for (const s of [fisherman, agent]) await call(s, 'chat:send', { text: '你好，可以听到吗？' });
-    for (const s of [fisherman, agent]) await call(s, 'room:leave', {});
+    for (const s of [fisherman, agent]) {
+      await call(s, 'room:leave', {});
+      peersWithMedia--;
+    }
+    joined = 0;
+    await checkNothingLeftBehind();
     await call(host, 'host:session', { to: 'ended' });
   } catch (error) {
+    peersWithMedia -= joined;
     // A cycle that failed half-way still ends its session (through the API), so its room closes.
     const res = await mediator.post(`/api/sessions/${session.id}/transitions`, { to: 'ended' });
     if (res.statusCode !== 200) {
