@@ -254,7 +254,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           cycles++;
         } catch (error) {
           failures.push((error as Error).message);
-          if (failures.length > 50) return;
+          if (failures.length > 500) return;
         }
       }
     }),
