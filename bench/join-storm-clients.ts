@@ -55,7 +55,9 @@ class Tally {
   hostRoomStateEvents = 0;
   receivedChars = 0;
   record(name: string, ms: number) {
-    (this.latencies[name] ??= []).push(ms);
+    const list = this.latencies[name] ?? [];
+    list.push(ms);
+    this.latencies[name] = list;
   }
 }
 let current = new Tally();
@@ -201,7 +203,10 @@ async function main(request: StormRequest) {
   const baseline = await phase(async () => {
     const outcomes: boolean[] = [];
     for (const [i, token] of request.baselineTokens.entries()) {
-      outcomes.push(await join(request, token, issueCode, true).catch((error: Error) => (current.failures.push(`baseline client ${i}: ${error.message}`), false)));
+      outcomes.push(await join(request, token, issueCode, true).catch((error: Error) => {
+        current.failures.push(`baseline client ${i}: ${error.message}`);
+        return false;
+      }));
     }
     return outcomes;
   }, admissions);

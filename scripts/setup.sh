@@ -31,7 +31,7 @@ as_root() {
 apt_packages=(build-essential pkg-config ninja-build python3 libuv1-dev libsrtp2-dev
   libflatbuffers-dev flatbuffers-compiler libssl-dev chromium
   poppler-utils util-linux fonts-noto-cjk fonts-arphic-gbsn00lp fonts-droid-fallback ffmpeg openssl
-  coturn nftables iproute2 redis-server)
+  coturn nftables iproute2 redis-server haproxy postgresql-client)
 meson_min=1.1.0
 backports_file=/etc/apt/sources.list.d/bookworm-backports.sources
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Full check: setup, PostgreSQL, typecheck, vitest. The last line printed is always
-# "N passed, N failed" (a typecheck failure counts as one failed test); exits non-zero if
-# anything failed. The vitest JSON report is kept in test-results/vitest.json.
+# Full check: setup, PostgreSQL, typecheck, code health (Biome lint, knip), vitest. The last line
+# printed is always "N passed, N failed" (a typecheck failure and a code-health failure each count
+# as one failed test); exits non-zero if anything failed. The vitest JSON report is kept in test-results/vitest.json.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -54,6 +54,15 @@ else
   log "typecheck: FAILED"
 fi
 
+code_health_failed=0
+log "code health: biome lint, knip (scripts/code-health.sh)"
+if bash scripts/code-health.sh; then
+  log "code health: ok"
+else
+  code_health_failed=1
+  log "code health: FAILED"
+fi
+
 log "vitest"
 vitest_rc=0
 npx --no -- vitest run --reporter=default --reporter=json --outputFile="$report" || vitest_rc=$?
@@ -63,8 +72,8 @@ npx --no -- vitest run --reporter=default --reporter=json --outputFile="$report"
 # (no report, unhandled error).
 read -r passed failed < <(node -e '
   const fs = require("node:fs");
-  const [file, typecheckFailed, vitestRc] = process.argv.slice(1).map((v, i) => (i ? Number(v) : v));
-  let passed = 0, failed = typecheckFailed;
+  const [file, staticChecksFailed, vitestRc] = process.argv.slice(1).map((v, i) => (i ? Number(v) : v));
+  let passed = 0, failed = staticChecksFailed;
   let counted = 0;
   try {
     const r = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -77,7 +86,7 @@ read -r passed failed < <(node -e '
   } catch {}
   if (vitestRc !== 0 && counted === 0) counted = 1;
   console.log(passed, failed + counted);
-' "$report" "$typecheck_failed" "$vitest_rc")
+' "$report" "$((typecheck_failed + code_health_failed))" "$vitest_rc")
 
 echo "$passed passed, $failed failed" | tee test-results/summary.txt
 [ "$failed" -eq 0 ]

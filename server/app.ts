@@ -8,6 +8,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ServiceContext } from './context';
 import type { Database } from './db/client';
@@ -20,6 +21,7 @@ import { healthRoutes } from './modules/health/health.routes';
 import { invitationsRoutes } from './modules/invitations/invitations.routes';
 import { loadOrCreatePlatformCertificate, type PlatformCertificate } from './documents/platform-certificate';
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
+import { consentRoutes } from './modules/agreements/consent.routes';
 import { JobQueue } from './jobs/job-queue';
 import { createSealer } from './modules/agreements/sealing';
 import { scheduleAnchoring } from './modules/audit/anchoring';
@@ -43,6 +45,7 @@ import type { IdNumberCipher } from './security/id-number-cipher';
 import { createGuessingLimits, defaultGuessingLimits, type GuessingLimits, type GuessingLimitSettings } from './security/guessing-limits';
 import { createLimiterFactory, type LimiterFactory, type RateLimitStore } from './security/rate-limit-store';
 import { createUrlSigner } from './security/signed-urls';
+import type { NodeSettings } from './modules/cluster/node-membership';
 import { defaultSocketLimits, type SocketLimitSettings } from './plugins/socket-gate';
 import type { TurnCredentials } from './security/turn-credentials';
 
@@ -85,6 +88,15 @@ export interface AppDeps {
   /** Guessing and socket budgets; the defaults are in force, tests shorten windows. */
   guessingLimits?: Partial<GuessingLimitSettings>;
   socketLimits?: Partial<SocketLimitSettings>;
+  /**
+   * Several nodes: a connected ioredis client. socket.io's Redis adapter then carries room events
+   * between nodes and `@fastify/rate-limit` counts route limits there. Unset: one process.
+   */
+  redis?: Redis;
+  /** Key prefix for everything in Redis (default `hq`): one per deployment sharing a Redis. */
+  redisNamespace?: string;
+  /** Several nodes: this process's id and addresses; rooms are placed per node (needs PostgreSQL and Redis). */
+  node?: NodeSettings;
 }
 
 const defaultClientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -120,7 +132,8 @@ export async function buildApp(deps: AppDeps) {
   app.decorate('limits', { limiter, guessing: createGuessingLimits(limiter, { ...defaultGuessingLimits, ...deps.guessingLimits }) });
 
   await app.register(errorsPlugin);
-  await app.register(rateLimit, { global: false });
+  const redisNamespace = deps.redisNamespace ?? 'hq';
+  await app.register(rateLimit, { global: false, ...(deps.redis ? { redis: deps.redis, nameSpace: `${redisNamespace}:route-limit:` } : {}) });
   await app.register(authPlugin, { secureCookies: deps.secureCookies ?? false });
   await app.register(swagger, {
     openapi: {
@@ -140,6 +153,9 @@ export async function buildApp(deps: AppDeps) {
     publicUrl: deps.publicUrl,
     socketLimits: { ...defaultSocketLimits, ...deps.socketLimits },
     turn: deps.turn ?? null,
+    redis: deps.redis ?? null,
+    redisNamespace,
+    node: deps.node ?? null,
   });
 
   const certificate = deps.certificate ?? (await loadOrCreatePlatformCertificate({ dir: path.join(os.tmpdir(), 'haiqiao-test-platform-certificate') }));
@@ -147,7 +163,7 @@ export async function buildApp(deps: AppDeps) {
   // turned into an error for a change that is already committed.
   const agreementChanged = (caseId: string, agreementId: string) => {
     try {
-      app.rooms.notifyCase(caseId, 'agreement:updated', { agreementId });
+      app.roomEvents.notifyCase(caseId, 'agreement:updated', { agreementId });
     } catch (err) {
       app.log.error({ err, caseId, agreementId }, 'could not tell live rooms of an agreement change');
     }
@@ -170,8 +186,8 @@ export async function buildApp(deps: AppDeps) {
   // go from live rooms (connections ended, resume tokens void). Logged, never an error for the request.
   const accessEffects: AccessEffects = {
     withdrawn: (withdrawal) =>
-      app.rooms.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms')),
-    sessionClosed: (sessionId) => app.rooms.sessionClosed(sessionId).catch((err: unknown) => app.log.error({ err, sessionId }, 'could not end the live room of an ended session')),
+      app.roomEvents.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms')),
+    sessionClosed: (sessionId) => app.roomEvents.sessionClosed(sessionId).catch((err: unknown) => app.log.error({ err, sessionId }, 'could not end the live room of an ended session')),
   };
 
   await app.register(
@@ -186,6 +202,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(evidenceRoutes);
       await api.register(appraisalsRoutes);
       await api.register(agreementsRoutes, { effects: agreementEffects });
+      await api.register(consentRoutes);
       await api.register(confirmationsRoutes, { effects: confirmationEffects });
       await api.register(followUpRoutes);
       await api.register(documentsRoutes, { certificate });

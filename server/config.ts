@@ -42,6 +42,14 @@ const envSchema = z.object({
   HAIQIAO_TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** Redis shared by several nodes: rate limits and guessing counters hold across them. Unset: in memory (one process). */
   HAIQIAO_REDIS_URL: z.url().optional(),
+  /** Key prefix in Redis: one per deployment sharing it. */
+  HAIQIAO_REDIS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('hq'),
+  /** Cluster mode: this node's id (letters, digits, - and _). Needs DATABASE_URL and HAIQIAO_REDIS_URL. */
+  HAIQIAO_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - and _ (at most 40)').optional(),
+  /** Where the proxy reaches this node (default http://HOST:PORT). */
+  HAIQIAO_NODE_URL: z.url().optional(),
+  /** The built client to serve (default dist/client; tests use dist/client-test). */
+  HAIQIAO_CLIENT_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -64,6 +72,9 @@ export interface Config {
   auditAnchorMinutes: number;
   turn: TurnSettings | undefined;
   redisUrl: string | undefined;
+  redisNamespace: string;
+  node: { id: string; httpUrl: string; rtcAddress: string } | undefined;
+  clientDir: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -78,6 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.HAIQIAO_TURN_SECRET) !== turnUrls.length > 0) {
     throw new Error('Invalid configuration:\n  HAIQIAO_TURN_SECRET and HAIQIAO_TURN_URLS go together: set both or neither');
   }
+  if (e.HAIQIAO_NODE_ID && !(e.DATABASE_URL && e.HAIQIAO_REDIS_URL)) {
+    throw new Error('Invalid configuration:\n  HAIQIAO_NODE_ID (several nodes) needs DATABASE_URL (PostgreSQL) and HAIQIAO_REDIS_URL');
+  }
+  const rtcHost = e.HAIQIAO_RTC_ANNOUNCED_ADDRESS ?? e.HAIQIAO_RTC_LISTEN_IP;
   return {
     host: e.HOST,
     port: e.PORT,
@@ -96,7 +111,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tsaUrl: e.HAIQIAO_TSA_URL,
     auditAnchorMinutes: e.HAIQIAO_AUDIT_ANCHOR_MINUTES,
     redisUrl: e.HAIQIAO_REDIS_URL,
+    redisNamespace: e.HAIQIAO_REDIS_NAMESPACE,
+    node: e.HAIQIAO_NODE_ID
+      ? { id: e.HAIQIAO_NODE_ID, httpUrl: e.HAIQIAO_NODE_URL ?? `http://${e.HOST}:${e.PORT}`, rtcAddress: `${rtcHost}:${e.HAIQIAO_RTC_PORT}` }
+      : undefined,
     turn: e.HAIQIAO_TURN_SECRET ? { secret: e.HAIQIAO_TURN_SECRET, urls: turnUrls, ttlSeconds: e.HAIQIAO_TURN_TTL_SECONDS } : undefined,
+    clientDir: e.HAIQIAO_CLIENT_DIR ? path.resolve(e.HAIQIAO_CLIENT_DIR) : undefined,
     logLevel: e.LOG_LEVEL,
   };
 }

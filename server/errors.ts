@@ -2,14 +2,31 @@ import type { ErrorCode, FieldIssue } from '../shared/errors';
 
 /** A failure the client caused or may retry; mapped to the shared error envelope. */
 export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly field?: string;
+  readonly issues?: FieldIssue[];
+
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
-    readonly field?: string,
-    readonly issues?: FieldIssue[],
+    field?: string,
+    issues?: FieldIssue[],
   ) {
     super(message);
+    this.code = code;
+    this.field = field;
+    this.issues = issues;
     this.name = 'AppError';
+  }
+}
+
+/** The live room is held by another node (or none is alive to hold it yet): reconnect there. */
+export class WrongNodeError extends AppError {
+  readonly node: string | null;
+
+  constructor(node: string | null) {
+    super('WRONG_NODE', node ? `this room is held by node ${node}: reconnect there` : 'this room is moving to another node: reconnect shortly');
+    this.node = node;
   }
 }
 

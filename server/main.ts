@@ -35,11 +35,11 @@ say(media ? `media: ${media.status().workers} mediasoup worker(s) ${media.status
 // Several nodes share their counters (rate limits, guessing locks) through Redis; one process keeps them in memory.
 const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, lazyConnect: true }) : null;
 if (redis) await redis.connect();
-say(redis ? `rate limits and guessing counters: shared in Redis at ${new URL(config.redisUrl!).host}` : 'rate limits and guessing counters: in memory (set HAIQIAO_REDIS_URL when running several nodes)');
+say(redis ? `rate limits, guessing counters and room events: shared in Redis at ${new URL(config.redisUrl!).host}` : 'rate limits and guessing counters: in memory (set HAIQIAO_REDIS_URL when running several nodes)');
 
 const app = await buildApp({
   database,
-  ...(redis ? { rateLimitStore: { kind: 'redis' as const, client: redis } } : {}),
+  ...(redis ? { rateLimitStore: { kind: 'redis' as const, client: redis, namespace: config.redisNamespace }, redis, redisNamespace: config.redisNamespace } : {}),
   cipher: createIdNumberCipher(key),
   media,
   publicUrl: config.publicUrl,
@@ -53,7 +53,10 @@ const app = await buildApp({
   urlSigningKey: new Uint8Array(hkdfSync('sha256', key, 'haiqiao', 'signed-file-urls', 32)),
   logger: { level: config.logLevel },
   turn: config.turn ? createTurnCredentials(config.turn) : null,
+  ...(config.node ? { node: config.node } : {}),
+  ...(config.clientDir ? { clientDir: config.clientDir } : {}),
 });
+say(config.node ? `cluster node ${config.node.id} (${config.node.httpUrl}, media ${config.node.rtcAddress}): rooms placed per node, heartbeat every second` : 'one node: every room in this process');
 say(config.turn ? `TURN: ${config.turn.urls.join(', ')} (credentials valid ${config.turn.ttlSeconds} s)` : 'TURN: none (HAIQIAO_TURN_SECRET unset): media needs UDP or TCP to the WebRTC port');
 
 const seeded = config.seedDemo ? await seedDemo(database.db) : null;

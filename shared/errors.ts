@@ -19,6 +19,7 @@ export const errorCodes = [
   'CANNOT_PREVIEW',
   'STORAGE_FULL',
   'UNAVAILABLE',
+  'WRONG_NODE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -44,6 +45,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   STORAGE_FULL: 507,
   /** A part the service depends on (the database) is out of reach for a moment: retry. */
   UNAVAILABLE: 503,
+  /** Misdirected: the live room is held by another node (`node`); the client reconnects there. */
+  WRONG_NODE: 421,
   INTERNAL: 500,
 };
 
@@ -56,9 +59,10 @@ export const errorBodySchema = z.object({
   /** The first field at fault, for validation errors. */
   field: z.string().optional(),
   issues: z.array(fieldIssueSchema).optional(),
+  /** WRONG_NODE: the node holding the room, as the proxy routes it (`?node=`); absent while it moves. */
+  node: z.string().max(64).optional(),
 });
 export const errorEnvelopeSchema = z.object({ error: errorBodySchema });
-export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /** Turns zod issues into field paths like `parties.1.idNumber`. */

@@ -137,7 +137,6 @@ export const consumerParamsSchema = z.object({
   /** Whether the producer is paused (muted) right now. */
   producerPaused: z.boolean(),
 });
-export type ConsumerParams = z.infer<typeof consumerParamsSchema>;
 
 const empty = z.object({}).strict();
 
@@ -174,7 +173,6 @@ export const mediaStartSchema = z.object({
   /** TURN servers with time-limited credentials for this participant (empty: none configured). */
   iceServers: z.array(iceServerSchema).default([]),
 });
-export type MediaStart = z.infer<typeof mediaStartSchema>;
 
 const peerTarget = z.object({ peerId: id });
 

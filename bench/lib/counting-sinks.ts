@@ -24,11 +24,19 @@ sys.stdin.read()  # until the parent closes the pipe (or dies)
 `;
 
 export class CountingSinks {
+  readonly ports: number[];
+  readonly pid: number;
+  readonly child: ChildProcess;
+
   private constructor(
-    readonly ports: number[],
-    readonly pid: number,
-    readonly child: ChildProcess,
-  ) {}
+    ports: number[],
+    pid: number,
+    child: ChildProcess,
+  ) {
+    this.ports = ports;
+    this.pid = pid;
+    this.child = child;
+  }
 
   /** Opens `count` counting sockets (none for 0: no process is started). */
   static async open(count: number): Promise<CountingSinks> {

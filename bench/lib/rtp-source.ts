@@ -251,7 +251,10 @@ export class Sink {
   otherRtp = 0;
   rtcp = 0;
   readonly streams = new Map<number, StreamCount>();
-  private constructor(readonly socket: Socket) {
+  readonly socket: Socket;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
     socket.on('message', (packet) => {
       const payloadType = packet[1]! & 0x7f;
       if (payloadType === audioPayloadType || payloadType === videoPayloadType) {

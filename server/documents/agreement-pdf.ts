@@ -30,6 +30,8 @@ export interface AgreementSignatureEvidence {
   imagePng: Uint8Array;
   /** SHA-256 (hex) of imagePng; checked. */
   imageSha256: string;
+  /** SHA-256 (hex) of the signer's spoken consent recording, when there is one. */
+  consentRecordingSha256?: string | null | undefined;
 }
 
 export interface AgreementDocumentInput {
@@ -109,6 +111,7 @@ function validate(input: AgreementDocumentInput): void {
     if (s.versionHash.toLowerCase() !== input.versionHash.toLowerCase()) {
       throw new DocumentInputError(`signatures[${i}] is bound to version ${s.versionHash}, not to this version ${input.versionHash}`);
     }
+    if (s.consentRecordingSha256 && !/^[0-9a-f]{64}$/i.test(s.consentRecordingSha256)) throw new DocumentInputError(`signatures[${i}].consentRecordingSha256 must be a SHA-256 hex digest`);
     if (sha256Hex(s.imagePng) !== s.imageSha256.toLowerCase()) {
       throw new DocumentInputError(`signatures[${i}].imageSha256 does not match the image`);
     }
@@ -162,7 +165,7 @@ function signatureBlock(c: Composer, input: AgreementDocumentInput): void {
         let y = top;
         const line = (text: string) => {
           const clean = c.m.clean(text);
-          if (clean) cell.push({ kind: 'text', x, y: c.baseline(y, small.size, small.lineHeight), size: small.size, text: fit(c, clean, cellWidth, small.size) });
+          if (clean) cell.push({ kind: 'text', x, y: c.baseline(y, small.size, small.lineHeight), size: small.size, text: fitLine(c, clean, cellWidth, small.size) });
           y -= small.lineHeight;
         };
         line(`${s.partyName}（${s.signerRole}）`);
@@ -180,11 +183,11 @@ function signatureBlock(c: Composer, input: AgreementDocumentInput): void {
 }
 
 /** Shortens a single line with "…" when it is wider than `width`. */
-function fit(c: Composer, text: string, width: number, size: number): string {
+function fitLine(c: Composer, text: string, width: number, size: number): string {
   if (c.m.width(text, size) <= width) return text;
   const chars = [...text];
-  while (chars.length > 1 && c.m.width(chars.join('') + '…', size) > width) chars.pop();
-  return chars.join('') + '…';
+  while (chars.length > 1 && c.m.width(`${chars.join('')}…`, size) > width) chars.pop();
+  return `${chars.join('')}…`;
 }
 
 /** Scales PNG dimensions (from its IHDR) to fit a box, keeping the aspect ratio. */
@@ -226,7 +229,7 @@ function composeWithCertificate(input: AgreementDocumentInput, m: TextMeasurer, 
   );
   input.signatures.forEach((s, i) => {
     c.gap(6);
-    c.ensure(18 + 9 * (table.lineHeight + 6));
+    c.ensure(18 + 10 * (table.lineHeight + 6));
     c.paragraph(`签署记录 ${i + 1}／${input.signatures.length}`, { size: 10.5, lineHeight: 18, bold: true });
     const image = c.addImage(s.imagePng);
     c.table(
@@ -240,6 +243,7 @@ function composeWithCertificate(input: AgreementDocumentInput, m: TextMeasurer, 
         { label: '终端（User-Agent）', value: s.userAgent },
         { label: '所签协议版本摘要', value: s.versionHash.toLowerCase() },
         { label: '签名图像 SHA-256', value: s.imageSha256.toLowerCase(), image: { index: image, ...fitImage(s.imagePng, 80, 22) } },
+        ...(s.consentRecordingSha256 ? [{ label: '口头同意录音 SHA-256', value: s.consentRecordingSha256.toLowerCase() }] : []),
       ],
       table,
     );

@@ -43,13 +43,22 @@ export class FontFace {
   private readonly advances = new Map<number, number>();
   private readonly coverage = new Map<number, boolean>();
 
+  readonly role: FontRole;
+  readonly path: string;
+  /** The font file, normalised by `padTrueTypeGlyphs` so fontkit's subsetter handles it. */
+  readonly bytes: Uint8Array;
+  private readonly font: FontkitFont;
+
   constructor(
-    readonly role: FontRole,
-    readonly path: string,
-    /** The font file, normalised by `padTrueTypeGlyphs` so fontkit's subsetter handles it. */
-    readonly bytes: Uint8Array,
-    private readonly font: FontkitFont,
+    role: FontRole,
+    path: string,
+    bytes: Uint8Array,
+    font: FontkitFont,
   ) {
+    this.role = role;
+    this.path = path;
+    this.bytes = bytes;
+    this.font = font;
     this.postscriptName = font.postscriptName || role;
     this.unitsPerEm = font.unitsPerEm;
     this.ascent = font.ascent / font.unitsPerEm;

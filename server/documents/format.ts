@@ -1,5 +1,6 @@
 // Small formatting helpers for the documents: Beijing time, Chinese dates, digests.
 import { createHash } from 'node:crypto';
+import { beijingParts as partsAt } from '../../shared/beijing-time';
 
 /** Invalid document input (a caller bug, not a user error). */
 export class DocumentInputError extends Error {
@@ -18,17 +19,11 @@ export function parseInstant(iso: string, field: string): Date {
   return date;
 }
 
-const BEIJING_OFFSET_MS = 8 * 3600_000;
+const pad = (n: number) => String(n).padStart(2, '0');
 
 function beijingParts(iso: string, field: string) {
-  const d = new Date(parseInstant(iso, field).getTime() + BEIJING_OFFSET_MS);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    time: `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`,
-  };
+  const p = partsAt(parseInstant(iso, field));
+  return { ...p, time: `${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}` };
 }
 
 /** "2026年11月22日 20:34:05（北京时间）" — China has one time zone, UTC+8, no DST. */

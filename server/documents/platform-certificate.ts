@@ -2,7 +2,7 @@
 // created once in a data directory and reused on later starts.
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { chmod, type FileHandle, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import forge from 'node-forge';
 
@@ -62,7 +62,7 @@ export async function loadOrCreatePlatformCertificate(options: PlatformCertifica
   // Claim creation with an exclusive create of the passphrase file; a concurrent starter that
   // loses waits for the winner's PKCS#12.
   const passphrase = randomBytes(32).toString('base64url');
-  let claim;
+  let claim: FileHandle;
   try {
     claim = await open(passFile, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
   } catch (error) {

@@ -133,11 +133,16 @@ const OID = {
 } as const;
 
 class PadesSigner extends Signer {
+  private readonly signer: DocumentSigner;
+  private readonly timestamp: SealOptions['timestamp'];
+
   constructor(
-    private readonly signer: DocumentSigner,
-    private readonly timestamp: SealOptions['timestamp'],
+    signer: DocumentSigner,
+    timestamp: SealOptions['timestamp'],
   ) {
     super();
+    this.signer = signer;
+    this.timestamp = timestamp;
   }
 
   override async sign(content: Buffer): Promise<Buffer> {

@@ -37,7 +37,11 @@ export interface TextRun {
 }
 
 export class TextMeasurer {
-  constructor(readonly fonts: CjkFonts) {}
+  readonly fonts: CjkFonts;
+
+  constructor(fonts: CjkFonts) {
+    this.fonts = fonts;
+  }
 
   roleFor(codePoint: number): FontRole {
     if (codePoint === 0x20 || this.fonts.body.has(codePoint)) return 'body';
@@ -302,10 +306,15 @@ export class Composer {
   /** Top of the free space on the current page (PDF coordinates, from the bottom). */
   y: number;
 
+  readonly m: TextMeasurer;
+  readonly geometry: PageGeometry;
+
   constructor(
-    readonly m: TextMeasurer,
-    readonly geometry: PageGeometry = DEFAULT_GEOMETRY,
+    m: TextMeasurer,
+    geometry: PageGeometry = DEFAULT_GEOMETRY,
   ) {
+    this.m = m;
+    this.geometry = geometry;
     this.y = geometry.height - geometry.top;
   }
 

@@ -60,7 +60,7 @@ export function defaultWorkerBinaryPath(): string {
 export function resolveWorkerBinary(options: ResolveWorkerBinaryOptions = {}): WorkerBinary {
   const env = options.env ?? process.env;
   const expected = options.expectedVersion ?? installedMediasoupVersion();
-  const fromEnv = env['MEDIASOUP_WORKER_BIN'];
+  const fromEnv = env.MEDIASOUP_WORKER_BIN;
   const binPath = path.resolve(fromEnv ? fromEnv : defaultWorkerBinaryPath());
   const origin = fromEnv ? 'MEDIASOUP_WORKER_BIN' : "mediasoup's default path";
   const remedy = 'run `bash scripts/setup.sh` to install a worker built for this mediasoup version';

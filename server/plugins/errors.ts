@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { type ErrorBody, type ErrorCode, httpStatusOf } from '../../shared/errors';
-import { AppError } from '../errors';
+import { AppError, WrongNodeError } from '../errors';
 import { infrastructureErrorBody, unavailableRetryAfterSeconds } from '../infrastructure-errors';
 
 export function sendError(reply: FastifyReply, body: ErrorBody) {
@@ -27,6 +27,7 @@ const postgresCodes: Record<string, { code: ErrorCode; message: string }> = {
 
 /** The envelope body for an error a client caused (AppError, database race), else null. */
 export function knownErrorBody(error: unknown): ErrorBody | null {
+  if (error instanceof WrongNodeError) return { code: error.code, message: error.message, ...(error.node ? { node: error.node } : {}) };
   if (error instanceof AppError) return { code: error.code, message: error.message, field: error.field, issues: error.issues };
   const pgCode = postgresCodeOf(error);
   return pgCode && postgresCodes[pgCode] ? postgresCodes[pgCode] : infrastructureErrorBody(error);

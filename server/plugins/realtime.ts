@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import { fieldIssuesOf, type ErrorBody } from '../../shared/errors';
 import { clientEvents, type ClientEventName, networkTestMaxBytes, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/realtime';
 import type { WorkerPool } from '../media/worker-pool';
-import { roomHandlers } from '../modules/rooms/rooms.handlers';
+import { NodeMembership, type NodeSettings } from '../modules/cluster/node-membership';
+import { handleRoomEvent, roomHandlers } from '../modules/rooms/rooms.handlers';
 import { type Connection, type EvidenceLookup, RoomsService } from '../modules/rooms/rooms.service';
 import type { TurnCredentials } from '../security/turn-credentials';
+import { type RoomEvents, roomEventsAcrossNodes } from './cross-node-events';
 import { knownErrorBody } from './errors';
 import { recordAbuse } from './socket-abuse';
 import { createSocketGate, type SocketLimitSettings } from './socket-gate';
@@ -20,6 +23,12 @@ export interface RealtimeOptions {
   publicUrl: string | undefined;
   socketLimits?: SocketLimitSettings | undefined;
   turn: TurnCredentials | null;
+  /** Several nodes: socket.io's Redis adapter carries room events between them. Null: one process. */
+  redis: Redis | null;
+  /** Key prefix in Redis, one per deployment sharing it. */
+  redisNamespace: string;
+  /** Several nodes: this one's registration, heartbeat and room placement. Null: one process. */
+  node: NodeSettings | null;
 }
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { conn: Connection }>;
@@ -27,6 +36,10 @@ type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<strin
 declare module 'fastify' {
   interface FastifyInstance {
     rooms: RoomsService;
+    /** This node's membership of the cluster; null when one process serves everything. */
+    node: NodeMembership | null;
+    /** Tells live rooms on every node (agreement changes, withdrawn access). */
+    roomEvents: RoomEvents;
     io: Server<ClientToServerEvents, ServerToClientEvents>;
   }
 }
@@ -45,7 +58,9 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
     pingTimeout: 10_000,
   });
   const sockets = new Map<string, AppSocket>();
+  const membership = opts.node ? await NodeMembership.join(app.ctx.db, opts.node, app.log) : null;
   const rooms = new RoomsService({
+    placement: membership ? { nodeId: membership.id, claim: (sessionId) => membership.claim(sessionId) } : null,
     db: app.ctx.db,
     cipher: app.ctx.cipher,
     now: app.ctx.now,
@@ -65,6 +80,16 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
   });
   app.decorate('rooms', rooms);
   app.decorate('io', io);
+  app.decorate('node', membership);
+  membership?.start({
+    load: () => rooms.registry.load(),
+    held: () => [...rooms.registry.all()].map((room) => room.sessionId),
+    release: (sessionId) => rooms.registry.release(sessionId),
+    adopt: async (sessionId) => void (await rooms.registry.open(sessionId)),
+  });
+  const crossNode = await roomEventsAcrossNodes(io, rooms, opts.redis, opts.redisNamespace, app.log);
+  app.decorate('roomEvents', crossNode.events);
+  app.addHook('onClose', () => crossNode.close());
 
   // Budgets per event kind; a refusal is an error ack, sustained abuse ends the connection (audited once).
   const gate = createSocketGate(app.limits.limiter, opts.socketLimits);
@@ -111,7 +136,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
           return;
         }
         try {
-          const data = await roomHandlers[event](rooms, conn, parsed.data);
+          const data = await handleRoomEvent(rooms, conn, event, parsed.data);
           rooms.viewBeforeAck(conn); // this change's room:state first (the others' follow shortly)
           ack?.({ ok: true, data });
         } catch (error) {
@@ -137,8 +162,10 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
   });
 
   app.addHook('preClose', async () => {
+    await membership?.stop().catch((err: unknown) => app.log.error({ err }, 'could not hand back this node\'s rooms'));
     rooms.shutdown();
-    io.disconnectSockets(true);
+    // This node's sockets only: with the Redis adapter a plain io.disconnectSockets() reaches every node.
+    io.local.disconnectSockets(true);
     io.engine.close();
   });
 });

@@ -136,7 +136,6 @@ export function createSocketGate(limiter: LimiterFactory, settings: SocketLimitS
     },
   };
 }
-export type SocketGate = ReturnType<typeof createSocketGate>;
 
 /** Bytes a network-test call moves, counted before it is parsed (an oversized one is refused by the schema after). */
 function networkTestBytes(event: string, payload: unknown): number {

@@ -20,12 +20,31 @@ export const signingIdentitySchema = z.discriminatedUnion('method', [
 
 export const consentText = '本人已完整阅读本协议全部内容，确认系自愿签署，同意本协议对本人具有约束力，并同意各方共同申请司法确认。';
 
+const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex');
+
+/** What the signer is asked to say after the read-aloud; recorded as evidence of the signature. */
+export const spokenConsentPhrase = '我同意以上协议内容';
+
+/** A spoken consent recording: Opus audio in WebM or Ogg, a few seconds (checked with ffprobe). */
+export const consentRecordingLimits = { maxBytes: 1024 * 1024, minMs: 1000, maxMs: 30_000 } as const;
+export const consentRecordingContentTypes = ['audio/webm', 'audio/ogg'] as const;
+export const consentRecordingParamsSchema = z.object({ agreementId: z.uuid(), sha256: sha256HexSchema });
+export const consentRecordingSchema = z.object({
+  sha256: z.string(),
+  byteSize: z.number().int(),
+  durationMs: z.number().int(),
+  contentType: z.enum(consentRecordingContentTypes),
+});
+export type ConsentRecording = z.infer<typeof consentRecordingSchema>;
+
 export const signRequestSchema = z.object({
   versionId: z.uuid(),
   versionHash: z.string().regex(/^[0-9a-f]{64}$/),
   consent: z.literal(true, 'you must agree to sign'),
   identity: signingIdentitySchema,
   signaturePng: signaturePngSchema,
+  /** SHA-256 of the spoken consent the signer uploaded for this version (PUT …/consent-recordings/:sha256). */
+  consentRecordingSha256: sha256HexSchema,
 });
 export type SignRequest = z.infer<typeof signRequestSchema>;
 
@@ -50,6 +69,8 @@ export const signatureViewSchema = z.object({
   at: z.string(),
   declineReason: z.string().nullable(),
   imageSha256: z.string().nullable(),
+  /** The spoken consent bound to this signature (null for declines and older signatures). */
+  consentRecording: z.object({ sha256: z.string(), durationMs: z.number().int() }).nullable(),
 });
 
 export const requiredSignerSchema = z.object({

@@ -7,7 +7,6 @@ export const loginRequestSchema = z.object({
   username: textSchema.trim().min(1).max(64),
   password: z.string().min(1).max(256),
 });
-export type LoginRequest = z.infer<typeof loginRequestSchema>;
 
 export const organisationViewSchema = z.object({
   id: z.string(),

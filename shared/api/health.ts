@@ -5,4 +5,3 @@ export const healthSchema = z.object({
   database: z.object({ ok: z.boolean(), driver: z.enum(['postgres', 'pglite']) }),
   media: z.object({ ok: z.boolean(), workers: z.number().int(), alive: z.number().int(), version: z.string() }),
 });
-export type Health = z.infer<typeof healthSchema>;

@@ -57,7 +57,6 @@ export const obligationTermSchema = z.object({
   amountFen: fen.optional(),
   dueDate: isoDateSchema,
 });
-export type ObligationTerm = z.infer<typeof obligationTermSchema>;
 
 /**
  * Every amount, line subtotal (quantity × unit price, weight × price) and the obligations' total

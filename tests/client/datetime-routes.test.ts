@@ -1,32 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { beijingDayNumber, isoToLocalInput, localInputToIso } from '../../client/src/lib/datetime';
 import { matchRoute } from '../../client/src/lib/routes';
 import { homePath } from '../../client/src/lib/staff-paths';
 import { deadlineDate, deadlineTone, runningDeadline } from '../../client/src/views/court/court-format';
 import type { Me } from '../../shared/api/auth';
-
-describe('Beijing-time inputs', () => {
-  it('reads a datetime-local value as UTC+8', () => {
-    expect(localInputToIso('2026-05-01T09:30')).toBe('2026-05-01T09:30:00+08:00');
-    expect(new Date(localInputToIso('2026-05-01T09:30')!).toISOString()).toBe('2026-05-01T01:30:00.000Z');
-  });
-
-  it('shows an instant in Beijing time whatever the device zone', () => {
-    expect(isoToLocalInput('2026-05-01T01:30:00.000Z')).toBe('2026-05-01T09:30');
-    expect(isoToLocalInput('2026-04-30T20:00:00Z')).toBe('2026-05-01T04:00');
-  });
-
-  it('refuses incomplete values', () => {
-    expect(localInputToIso('')).toBeNull();
-    expect(localInputToIso('2026-05-01')).toBeNull();
-    expect(localInputToIso('2026-13-45T99:99')).toBeNull();
-  });
-
-  it('counts days in Beijing time', () => {
-    // 23:30 and 00:30 the next day in Beijing are one day apart although both are the same UTC date.
-    expect(beijingDayNumber(new Date('2026-05-01T00:30:00+08:00')) - beijingDayNumber(new Date('2026-04-30T23:30:00+08:00'))).toBe(1);
-  });
-});
 
 describe('matchRoute', () => {
   it('matches every route', () => {

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { AgreementView } from '../../shared/api/agreements';
 import { evidenceMaxBytes } from '../../shared/api/evidence';
 import { joinPath, matchRoute } from '../../client/src/lib/routes';
+import { ApiError } from '../../client/src/lib/http';
 import { isHeading, speechTextOf, splitClauses } from '../../client/src/sign/clauses';
+import { isRetryable, recordingMimeType, retryDelayMs } from '../../client/src/sign/consent-upload';
 import { exportBox, inkOf, minimumInk, pngBase64FromDataUrl, signatureProblem, type Stroke } from '../../client/src/sign/signature';
 import { changesBetween, identityMethodFor, isStaleVersionError, myStanding, signedCount } from '../../client/src/sign/signer-state';
 import { fileProblem } from '../../client/src/sign/upload-checks';
@@ -189,6 +191,7 @@ const signature = (id: string, signer: string, status: 'signed' | 'declined' = '
   at: '2026-11-30T03:00:00.000Z',
   declineReason: status === 'declined' ? '金额太低' : null,
   imageSha256: null,
+  consentRecording: null,
 });
 
 function withSignature(view: AgreementView, partyIndex: number, sig: ReturnType<typeof signature>): AgreementView {
@@ -277,5 +280,23 @@ describe('join sub-pages', () => {
     for (const page of [undefined, { kind: 'sign' as const, agreementId: 'a b' }, { kind: 'evidence' as const }]) {
       expect(matchRoute(joinPath('tok_en-1', page))).toEqual(page ? { name: 'join', token: 'tok_en-1', page } : { name: 'join', token: 'tok_en-1' });
     }
+  });
+});
+
+describe('spoken consent upload rules', () => {
+  it('records Opus in WebM where the browser can, else in Ogg, else not at all', () => {
+    expect(recordingMimeType(() => true)).toBe('audio/webm;codecs=opus');
+    expect(recordingMimeType((t) => t.startsWith('audio/ogg'))).toBe('audio/ogg;codecs=opus');
+    expect(recordingMimeType((t) => t === 'audio/mp4')).toBeNull();
+  });
+
+  it('retries with exponential backoff up to 30 s, only for the link or the server, never for a refused recording', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map(retryDelayMs)).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect(isRetryable(new ApiError('NETWORK', 'offline'))).toBe(true);
+    expect(isRetryable(new ApiError('INTERNAL', 'bad gateway', 502))).toBe(true);
+    expect(isRetryable(new ApiError('RATE_LIMITED', 'slow down', 429))).toBe(true);
+    expect(isRetryable(new ApiError('VALIDATION_FAILED', 'too long', 400, 'recording'))).toBe(false);
+    expect(isRetryable(new ApiError('UNAUTHENTICATED', 'revoked', 401))).toBe(false);
+    expect(isRetryable(new ApiError('CONFLICT', 'new version', 409))).toBe(false);
   });
 });

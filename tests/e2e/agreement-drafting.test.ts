@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signaturePngBase64 } from '../helpers/agreement-fixture';
+import { uploadConsent } from '../helpers/consent-audio';
 import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
 import { api, json, login } from '../helpers/test-app';
 import { signaturePng } from '../server/documents/fixtures';
@@ -233,12 +234,12 @@ describe('agreement drafting in a browser', () => {
     });
     const cookie = await login(server.app, server.mediator.username, server.mediator.password);
     const current = json(await api(server.app, cookie).get(`/api/agreements/${agreementId}`)).currentVersion;
-    const sign = (token: string, identity: object, seed: number) =>
+    const sign = async (token: string, identity: object, seed: number) =>
       server.app.inject({
         method: 'POST',
         url: `/api/agreements/${agreementId}/sign`,
         headers: { authorization: `Invitation ${token}`, 'user-agent': 'haiqiao-e2e' },
-        payload: { versionId: current.id, versionHash: current.sha256, consent: true, identity, signaturePng: signaturePngBase64(seed) },
+        payload: { versionId: current.id, versionHash: current.sha256, consent: true, identity, signaturePng: signaturePngBase64(seed), consentRecordingSha256: await uploadConsent(server.app, token, agreementId) },
       });
 
     // The lawyer signs with the code the page showed; the page shows it on reload.

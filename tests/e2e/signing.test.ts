@@ -20,7 +20,7 @@ import { agreementFixture, collisionDraft, signaturePngBase64, type AgreementFix
 import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
 import { api, json, type TestWorld } from '../helpers/test-app';
 import { downloadFrom, newActor, pdfsig, phoneOptions, poll, mediatorWorld } from './steps/common';
-import { drawWithFinger, fillSignForm, readToTheEnd, signOnPhone } from './steps/phone-signing';
+import { drawWithFinger, fillSignForm, readToTheEnd, recordConsent, signOnPhone } from './steps/phone-signing';
 
 /** A speech engine with one Mandarin voice that records what it was asked to say. */
 const fakeChineseSpeech = () => {
@@ -263,6 +263,7 @@ describe('signing on a phone', () => {
     await expect.poll(() => other.getByTestId('signing-view').getAttribute('data-standing'), poll).toBe('to_sign');
     await readToTheEnd(other);
     await other.getByTestId('to-sign').click();
+    await recordConsent(other); // before the link is revoked
     const sessionId = json(await mediator.get(`/api/cases/${f.caseId}/sessions`)).items[0].id as string;
     const invitation = json(await mediator.get(`/api/sessions/${sessionId}/invitations`)).items.find((i: { participantId: string }) => i.participantId === f.agentParticipantId);
     expect((await mediator.post(`/api/invitations/${invitation.id}/revoke`, {})).statusCode).toBe(200);

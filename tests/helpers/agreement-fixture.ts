@@ -1,4 +1,5 @@
 import { signaturePng } from '../server/documents/fixtures';
+import { consentAudio, uploadConsent } from './consent-audio';
 import { api, json, login, sampleResidentId, testPassword, type TestWorld } from './test-app';
 
 /** A handwriting-like stroke as PNG (the same image the document tests use), base64. */
@@ -96,12 +97,15 @@ export async function signAs(world: TestWorld, f: AgreementFixture, agreementId:
     who === 'fisherman'
       ? { method: 'id_last4', name: '陈阿海', last4: '002X' }
       : { method: 'one_time_code', code: json(await mediator.post(`/api/agreements/${agreementId}/signing-codes`, { participantId: f.agentParticipantId })).code };
+  const token = who === 'fisherman' ? f.fishermanToken : f.agentToken;
+  // The signer's spoken consent is uploaded first (a different tone per side, so the hashes differ).
+  const consentRecordingSha256 = await uploadConsent(world.app, token, agreementId, consentAudio({ frequency: who === 'fisherman' ? 440 : 660 }));
   return world.app.inject({
     method: 'POST',
     url: `/api/agreements/${agreementId}/sign`,
     remoteAddress: extra.remoteAddress ?? nextSignerIp(),
-    headers: { ...invitationHeader(who === 'fisherman' ? f.fishermanToken : f.agentToken), 'user-agent': extra.userAgent ?? `haiqiao-test/${who}` },
-    payload: { versionId: current.id, versionHash: current.sha256, consent: true, identity, signaturePng: signaturePngBase64(who === 'fisherman' ? 1 : 2) },
+    headers: { ...invitationHeader(token), 'user-agent': extra.userAgent ?? `haiqiao-test/${who}` },
+    payload: { versionId: current.id, versionHash: current.sha256, consent: true, identity, signaturePng: signaturePngBase64(who === 'fisherman' ? 1 : 2), consentRecordingSha256 },
   });
 }
 

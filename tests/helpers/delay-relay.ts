@@ -19,7 +19,11 @@ export interface DelayRelayOptions {
 /** Delivers each item `delayMs` after it arrived, never before the one ahead of it. */
 class DelayLine {
   #last = 0;
-  constructor(private readonly delayOf: () => number) {}
+  private readonly delayOf: () => number;
+
+  constructor(delayOf: () => number) {
+    this.delayOf = delayOf;
+  }
 
   push(deliver: () => void): void {
     const delay = this.delayOf();
@@ -39,7 +43,11 @@ export class DelayRelay {
   /** One-way delay in ms for packets from and to this client address. */
   #oneWay: (clientAddress: string) => number = () => 0;
 
-  private constructor(private readonly options: DelayRelayOptions) {}
+  private readonly options: DelayRelayOptions;
+
+  private constructor(options: DelayRelayOptions) {
+    this.options = options;
+  }
 
   static async start(options: DelayRelayOptions): Promise<DelayRelay> {
     const relay = new DelayRelay(options);

@@ -25,7 +25,11 @@ export class MediaRelay {
   /** Datagrams dropped while blocked (a test can check the cut was real). */
   dropped = 0;
 
-  private constructor(private readonly targetAddress: string) {}
+  private readonly targetAddress: string;
+
+  private constructor(targetAddress: string) {
+    this.targetAddress = targetAddress;
+  }
 
   /** Relays `relayAddress:port` → `targetAddress:port` for each UDP port. */
   static async start(ports: number[], targetAddress = '127.0.0.1'): Promise<MediaRelay> {

@@ -113,10 +113,15 @@ export class NetworkNamespace {
   #destroyed = false;
   #wrapper: string | null = null;
 
+  readonly name: string;
+  private readonly subnet: number;
+
   private constructor(
-    readonly name: string,
-    private readonly subnet: number,
+    name: string,
+    subnet: number,
   ) {
+    this.name = name;
+    this.subnet = subnet;
     this.hostAddress = `${addressBlock}.${subnet}.1`;
     this.#address = `${addressBlock}.${subnet}.2`;
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { type App, type AppDeps, buildApp } from '../../server/app';
+import type { NodeSettings } from '../../server/modules/cluster/node-membership';
 import type { Database } from '../../server/db/client';
 import type { WorkerPool } from '../../server/media/worker-pool';
 import type { StaffRole } from '../../shared/domain/organisations';
@@ -32,7 +33,7 @@ export interface TestWorld {
   /** Closes the app (as a server shutdown would) and starts a new one on the same database and port. */
   restart(): Promise<void>;
   /** Starts one more app on the same database and files, as a second node of a cluster; closed with the world. */
-  addNode(): Promise<App>;
+  addNode(options?: { node?: NodeSettings; listen?: boolean }): Promise<App & { baseUrl: string }>;
   close(): Promise<void>;
 }
 
@@ -55,6 +56,10 @@ export interface TestWorldOptions {
   rateLimitStore?: AppDeps['rateLimitStore'];
   /** Another PostgreSQL server than the shared one (tests/helpers/own-postgres.ts). */
   databaseAdminUrl?: string;
+  /** Several nodes through Redis: socket.io's adapter and route limits (own namespace per test). */
+  redis?: { client: NonNullable<AppDeps['redis']>; namespace: string };
+  /** Cluster mode for the first node (each added node passes its own). */
+  node?: NodeSettings;
 }
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
@@ -63,8 +68,9 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
   const clock = { now: new Date('2026-11-22T02:00:00Z') };
   const cipher = createIdNumberCipher(randomBytes(32));
   const filesDir = options.filesDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-test-files-'));
-  const build = () =>
+  const build = (node = options.node) =>
     buildApp({
+      ...(node ? { node } : {}),
       database,
       cipher,
       media: options.media ?? null,
@@ -79,6 +85,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       ...(options.guessingLimits ? { guessingLimits: options.guessingLimits } : {}),
       ...(options.socketLimits ? { socketLimits: options.socketLimits } : {}),
       ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
+      ...(options.redis ? { redis: options.redis.client, redisNamespace: options.redis.namespace } : {}),
     });
   let app = await build();
   await app.ready();
@@ -124,11 +131,12 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       if (options.listen) await app.listen({ host: '127.0.0.1', port: Number(new URL(baseUrl).port) });
       else await app.ready();
     },
-    async addNode() {
-      const node = await build();
+    async addNode(added: { node?: NodeSettings; listen?: boolean } = {}) {
+      const node = await build(added.node);
       await node.ready();
       extraNodes.push(node);
-      return node;
+      const nodeUrl = added.listen ? await node.listen({ host: '127.0.0.1', port: 0 }) : '';
+      return Object.assign(node, { baseUrl: nodeUrl });
     },
     async close() {
       for (const node of extraNodes) await node.close();
@@ -208,6 +216,7 @@ export const dataTables = [
   'attendances',
   'chat_messages',
   'live_rooms',
+  'nodes',
   'room_caucuses',
   'evidence',
   'appraisal_statements',
@@ -216,6 +225,7 @@ export const dataTables = [
   'agreement_comments',
   'signatures',
   'signing_codes',
+  'consent_recordings',
   'documents',
   'confirmations',
   'obligations',

@@ -34,6 +34,7 @@ import {
   signaturePngBase64,
   type AgreementFixture,
 } from '../helpers/agreement-fixture';
+import { consentAudio, sha256Of, uploadConsent } from '../helpers/consent-audio';
 import { api, createTestWorld, dataTables, json, login, sampleCase, tableCounts, testPassword, type TestWorld, worldState } from '../helpers/test-app';
 
 /** Court staff beyond the test world's accounts: the tribunal's clerk, the parent court's judge, a judge of the wrong court. */
@@ -209,7 +210,11 @@ async function agreementInSigning() {
 }
 let sharedSigning: Promise<{ id: string; version: { id: string; sha256: string } }> | undefined;
 /** A fresh agreement out for signature when the call will consume it, a shared one otherwise. */
-const signingFor = (allowed: boolean) => (allowed ? agreementInSigning() : (sharedSigning ??= agreementInSigning()));
+function signingFor(allowed: boolean) {
+  if (allowed) return agreementInSigning();
+  sharedSigning ??= agreementInSigning();
+  return sharedSigning;
+}
 
 async function filedConfirmation() {
   const { agreement } = await sealedAgreement(world);
@@ -842,9 +847,11 @@ const routes: RouteSpec[] = [
         role === 'agent'
           ? { method: 'one_time_code', code: (await expectStatus(await mediator().post(`/api/agreements/${id}/signing-codes`, { participantId: f.agentParticipantId }), 200)).code }
           : { method: 'id_last4', name: '陈阿海', last4: '002X' };
+      // An allowed signer has uploaded their spoken consent first; a refused call names any hash.
+      const consentRecordingSha256 = allowed ? await uploadConsent(world.app, basePeople[role as 'party' | 'agent'], id) : sha256Of(consentAudio());
       return {
         url: `/api/agreements/${id}/sign`,
-        payload: { versionId: version.id, versionHash: version.sha256, consent: true, identity, signaturePng: signaturePngBase64(3) },
+        payload: { versionId: version.id, versionHash: version.sha256, consent: true, identity, signaturePng: signaturePngBase64(3), consentRecordingSha256 },
         ghostUrl: `/api/agreements/${ghost()}/sign`,
       };
     },
@@ -853,6 +860,41 @@ const routes: RouteSpec[] = [
       const signer = json(res).requiredSigners.find((r: { partyId: string }) => r.partyId === party);
       expect(signer.signature).toMatchObject({ status: 'signed', identityMethod: role === 'agent' ? 'one_time_code' : 'id_last4' });
       expect(json(res).status).toBe('signing'); // the other side has not signed
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/api/agreements/:agreementId/consent-recordings/:sha256',
+    kind: 'participantOnly',
+    participants: ['party', 'agent'],
+    ok: 201,
+    audited: true,
+    call: async ({ allowed }) => {
+      const { id } = await signingFor(allowed);
+      const audio = consentAudio();
+      return {
+        url: `/api/agreements/${id}/consent-recordings/${sha256Of(audio)}`,
+        payload: audio,
+        headers: { 'content-type': 'audio/webm;codecs=opus' },
+        ghostUrl: `/api/agreements/${ghost()}/consent-recordings/${sha256Of(audio)}`,
+      };
+    },
+    check: (res) => expect(json(res)).toMatchObject({ sha256: sha256Of(consentAudio()), contentType: 'audio/webm' }),
+  },
+  {
+    method: 'GET',
+    path: '/api/agreements/:agreementId/signatures/:signatureId/consent-recording',
+    kind: 'caseRead',
+    hiddenFromInvited: true,
+    ok: 200,
+    audited: true,
+    call: async () => ({
+      url: `/api/agreements/${shared.agreementId}/signatures/${shared.signatureId}/consent-recording`,
+      ghostUrl: `/api/agreements/${ghost()}/signatures/${ghost()}/consent-recording`,
+    }),
+    check: (res) => {
+      expect(res.headers['content-type']).toBe('audio/webm');
+      expect(res.rawPayload.equals(consentAudio({ frequency: 440 }))).toBe(true);
     },
   },
   {

@@ -71,8 +71,6 @@ import {
 import { evidenceViewSchema } from '../../../shared/api/evidence';
 import type { AgreementDraftInput } from '../../../shared/domain/agreements';
 
-export { ApiError } from './http';
-
 export type LoginRequest = z.input<typeof loginRequestSchema>;
 export type OrganisationInput = z.input<typeof organisationInputSchema>;
 export type StaffUserCreate = z.input<typeof staffUserCreateSchema>;

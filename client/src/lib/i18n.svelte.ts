@@ -3,7 +3,7 @@
  * `locale`, a $state, so templates re-render when the language is switched.
  */
 import { courts, type CourtCode } from '../../../shared/domain/courts';
-import { beijingDayNumber, timeZone } from './datetime';
+import { beijingDayNumber, beijingTimeZone as timeZone } from '../../../shared/beijing-time';
 import { locales, type EnumLabels, type Locale } from './locales/types';
 import { zhEnums, zhMessages, zhSchemaMessages, type MessageKey } from './locales/zh-CN';
 import { formatFen } from './money';

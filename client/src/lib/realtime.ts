@@ -19,7 +19,6 @@ import {
 } from '../../../shared/realtime';
 import { ApiError } from './http';
 
-export { ApiError } from './http';
 
 /** Handshake credentials: an invitation token (participants), a resume token, or neither (staff cookie). */
 export interface RealtimeAuth {
@@ -39,7 +38,19 @@ function ackSchemaFor(event: ClientEventName): z.ZodType {
   return schema;
 }
 
-type AckResult = { ok: true; data: unknown } | { ok: false; error: { code: ApiError['code']; message: string; field?: string | undefined; issues?: { field: string; message: string }[] | undefined } };
+type AckResult =
+  | { ok: true; data: unknown }
+  | { ok: false; error: { code: ApiError['code']; message: string; field?: string | undefined; issues?: { field: string; message: string }[] | undefined; node?: string | undefined } };
+
+/** The live room is held by another node of the service (`node`; unknown while it moves). */
+export class WrongNodeError extends ApiError {
+  readonly node: string | undefined;
+
+  constructor(message: string, node: string | undefined) {
+    super('WRONG_NODE', message);
+    this.node = node;
+  }
+}
 
 /** One request and when its ack came (performance.now() times), for the join-latency benchmark. */
 export interface RequestTiming {
@@ -110,7 +121,8 @@ export class Realtime {
     }
     const ack = parsed.data as AckResult;
     if (!ack.ok) {
-      const { code, message, field, issues } = ack.error;
+      const { code, message, field, issues, node } = ack.error;
+      if (code === 'WRONG_NODE') throw new WrongNodeError(message, node);
       throw new ApiError(code, message, 0, field ?? issues?.[0]?.field, issues ?? []);
     }
     return ack.data as ClientAck<E>;
@@ -135,6 +147,20 @@ export class Realtime {
 
   connect(): void {
     this.socket.connect();
+  }
+
+  /**
+   * Which node the next connections ask the proxy for (`?node=`, honoured by haproxy while that
+   * node is up; otherwise any node answers and places the room again). The node hint only picks
+   * the route: every node checks where the room is placed.
+   */
+  routeTo(node: string | undefined): void {
+    this.socket.io.opts.query = node ? { node } : {};
+  }
+
+  /** The node the connection asks for, if any. */
+  get routedTo(): string | undefined {
+    return (this.socket.io.opts.query as Record<string, string> | undefined)?.node;
   }
 
   /**

@@ -1,7 +1,6 @@
 /** A tiny history router: the path is a $state, links are plain <a href> caught in main.ts. */
 import { matchRoute } from './routes';
 
-export type { Route } from './routes';
 
 class Router {
   path = $state(location.pathname);

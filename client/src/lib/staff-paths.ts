@@ -19,5 +19,5 @@ export function loginPath(next: string): string {
 /** The `next` query parameter, accepted only as a same-site path (no open redirect). */
 export function nextPathFrom(search: string): string | null {
   const next = new URLSearchParams(search).get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : null;
+  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : null;
 }

@@ -28,7 +28,11 @@ export class LinkMonitor {
   #weakSamples = 0;
   #manualVideoUntil = 0;
 
-  constructor(private readonly source: LinkMonitorSource) {}
+  private readonly source: LinkMonitorSource;
+
+  constructor(source: LinkMonitorSource) {
+    this.source = source;
+  }
 
   start(): void {
     if (this.#timer) return;

@@ -34,7 +34,9 @@ function num(value: unknown): number | null {
 
 function entries(report: RTCStatsReport | null): StatsRecord[] {
   const out: StatsRecord[] = [];
-  report?.forEach((value: StatsRecord) => out.push(value));
+  report?.forEach((value: StatsRecord) => {
+    out.push(value);
+  });
   return out;
 }
 

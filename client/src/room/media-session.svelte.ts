@@ -81,7 +81,11 @@ export class MediaSession {
   #retry: ReturnType<typeof setTimeout> | null = null;
   #cameraStarting: { send: types.Transport | null; done: Promise<void> } | null = null;
 
-  constructor(private readonly owner: MediaOwner) {}
+  private readonly owner: MediaOwner;
+
+  constructor(owner: MediaOwner) {
+    this.owner = owner;
+  }
 
   get device(): Device | null {
     return this.#device;
@@ -443,7 +447,7 @@ export class MediaSession {
   /** A tile reports how wide it is drawn; small tiles receive a lower simulcast layer. */
   setTileWidth(consumerId: string, cssWidth: number): void {
     const consumer = this.#consumers.get(consumerId);
-    if (!consumer || consumer.kind !== 'video' || consumer.appData.source !== 'camera' || cssWidth <= 0) return;
+    if (consumer?.kind !== 'video' || consumer.appData.source !== 'camera' || cssWidth <= 0) return;
     const layer = layerForWidth(cssWidth);
     if (this.#layers.get(consumerId) === layer) return;
     const pending = this.#layerTimers.get(consumerId);

@@ -8,11 +8,19 @@ export class RoomChat {
   unread = $state(0);
   open = $state(false);
 
+  private readonly call: RoomCall;
+  private readonly here: () => { selfPeerId: string | null; space: string };
+  private readonly failed: (error: unknown) => void;
+
   constructor(
-    private readonly call: RoomCall,
-    private readonly here: () => { selfPeerId: string | null; space: string },
-    private readonly failed: (error: unknown) => void,
-  ) {}
+    call: RoomCall,
+    here: () => { selfPeerId: string | null; space: string },
+    failed: (error: unknown) => void,
+  ) {
+    this.call = call;
+    this.here = here;
+    this.failed = failed;
+  }
 
   async load(): Promise<void> {
     const { messages } = await this.call('chat:history', {});

@@ -1,6 +1,6 @@
 import type { ClientAck, ClientEventName, ClientRequest, EnterResult, ServerEventName, ServerPayload } from '../../../shared/realtime';
 import { ApiError } from '../lib/http';
-import { Realtime } from '../lib/realtime';
+import { Realtime, WrongNodeError } from '../lib/realtime';
 import { loadResumeToken, saveResumeToken, type RoomMode } from './resume';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'ended';
@@ -31,10 +31,15 @@ export class RoomConnection {
   #over = false;
   readonly #unsubscribe: (() => void)[] = [];
 
+  private readonly mode: RoomMode;
+  private readonly events: ConnectionEvents;
+
   constructor(
-    private readonly mode: RoomMode,
-    private readonly events: ConnectionEvents,
+    mode: RoomMode,
+    events: ConnectionEvents,
   ) {
+    this.mode = mode;
+    this.events = events;
     this.rt = new Realtime(this.#auth());
   }
 
@@ -103,6 +108,10 @@ export class RoomConnection {
     try {
       result = await this.rt.request('session:enter', request);
     } catch (error) {
+      if (error instanceof WrongNodeError) {
+        this.#reconnectOn(error.node);
+        return;
+      }
       if (error instanceof ApiError && error.code !== 'NETWORK' && error.code !== 'INTERNAL' && error.code !== 'BAD_RESPONSE') {
         this.events.refused(this.#refusalReason(error), error);
       } else {
@@ -122,6 +131,21 @@ export class RoomConnection {
     this.#everEntered = true;
     this.state = 'connected';
     await this.events.entered(result, reconnect);
+  }
+
+  /**
+   * Another node holds the room: reconnect through the proxy to it. Soon when it is a new hint;
+   * after half a second when asked again for the same node (it may be dying: once its heartbeat
+   * is stale the node answering places the room again, itself if least loaded). That is at most
+   * about 8 tries in the 3 s a dead node takes to be noticed, within the socket budget (20/10 s).
+   */
+  #reconnectOn(node: string | undefined): void {
+    const again = node === undefined || node === this.rt.routedTo;
+    this.rt.routeTo(node);
+    this.rt.socket.disconnect();
+    setTimeout(() => {
+      if (!this.#over) this.rt.connect();
+    }, again ? 500 : 100);
   }
 
   #onDisconnect(reason: string): void {

@@ -18,9 +18,8 @@ import { RoomConnection, type EndReason } from './room-connection.svelte';
 import { RoomNotices } from './room-notices.svelte';
 
 export type { RoomMode } from './resume';
-export type { ConnectionState, EndReason } from './room-connection.svelte';
-export type { Feed, MediaState } from './media-session.svelte';
-export { cameraEncodings, microphoneCodecOptions } from './media-session.svelte';
+export type { EndReason } from './room-connection.svelte';
+export type { Feed } from './media-session.svelte';
 export type { Notice } from './room-notices.svelte';
 
 export type Phase = 'connecting' | 'device-check' | 'identity' | 'lobby' | 'room' | 'ended';
@@ -67,7 +66,10 @@ export class RoomSession {
   /** When each step of getting in first happened (performance.now()), for the join-latency benchmark. */
   readonly marks: Partial<Record<Mark, number>> = {};
 
-  constructor(readonly mode: RoomMode) {
+  readonly mode: RoomMode;
+
+  constructor(mode: RoomMode) {
+    this.mode = mode;
     this.connection = new RoomConnection(mode, {
       entered: (result, reconnect) => this.#entered(result, reconnect),
       lost: () => this.link.stop(),

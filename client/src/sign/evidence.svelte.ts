@@ -9,7 +9,6 @@ import { ApiError } from '../lib/http';
 import { listEvidence, uploadAppraisal, uploadEvidence } from './evidence-api';
 import type { Caller } from './participant-api';
 
-export { fileProblem, type FileProblem } from './upload-checks';
 
 export class EvidenceDesk {
   readonly caller: Caller;

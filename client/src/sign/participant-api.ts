@@ -7,15 +7,14 @@
 import {
   agreementListSchema,
   agreementViewSchema,
+  consentRecordingSchema,
   diffSchema,
   type AgreementView,
   type SignRequest,
 } from '../../../shared/api/agreements';
 import { sessionViewSchema } from '../../../shared/api/sessions';
-import { ApiError, request } from '../lib/http';
+import { ApiError, errorFrom, request } from '../lib/http';
 import { invitationHeaders } from '../lib/join-api';
-
-export { ApiError };
 
 /** A participant (invitation token) or a staff member (session cookie, no header). */
 export type Caller = { kind: 'participant'; token: string } | { kind: 'staff' };
@@ -42,3 +41,22 @@ export const declineAgreement = (caller: Caller, agreementId: string, body: { ve
 
 /** The case of a session, for staff in the room (participants know it from their invitation). */
 export const sessionCaseId = async (sessionId: string) => (await request('GET', `/api/sessions/${id(sessionId)}`, sessionViewSchema)).caseId;
+
+/** PUTs the spoken consent under its SHA-256 (idempotent: a retry of the same bytes is answered with the stored one). */
+export async function uploadConsentRecording(caller: Caller, agreementId: string, sha256: string, recording: Blob) {
+  let response: Response;
+  try {
+    response = await fetch(`/api/agreements/${id(agreementId)}/consent-recordings/${id(sha256)}`, {
+      method: 'PUT',
+      headers: { ...headersOf(caller), accept: 'application/json', 'content-type': recording.type },
+      body: recording,
+      credentials: 'same-origin',
+    });
+  } catch (cause) {
+    throw new ApiError('NETWORK', cause instanceof Error ? cause.message : 'network error');
+  }
+  if (!response.ok) throw await errorFrom(response);
+  const parsed = consentRecordingSchema.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success) throw new ApiError('BAD_RESPONSE', 'unexpected response from server', response.status);
+  return parsed.data;
+}

@@ -10,6 +10,7 @@ import { consentText, type AgreementView, type SignRequest } from '../../../shar
 import { ApiError } from '../lib/http';
 import { resolveJoin } from '../lib/join-api';
 import { splitClauses, type Clause } from './clauses';
+import { ConsentRecorder } from './consent-recorder.svelte';
 import { declineAgreement, getAgreement, signAgreement, type Caller } from './participant-api';
 import { identityMethodFor, isStaleVersionError, myStanding, type MyStanding } from './signer-state';
 
@@ -54,7 +55,9 @@ export class SigningFlow {
   failure = $state.raw<SignFailure | null>(null);
   failedAttempts = $state(0);
   /** Client-side checks before sending (message keys). */
-  fieldErrors = $state<Partial<Record<'name' | 'last4' | 'code' | 'consent' | 'signature' | 'reason', string>>>({});
+  fieldErrors = $state<Partial<Record<'name' | 'last4' | 'code' | 'consent' | 'recording' | 'signature' | 'reason', string>>>({});
+  /** The spoken consent, recorded after the read-aloud and uploaded before the signature. */
+  readonly recorder = new ConsentRecorder();
 
   clauses = $derived<Clause[]>(this.view ? splitClauses(this.view.currentVersion.text) : []);
   standing = $derived.by<MyStanding | null>(() => (this.view ? myStanding(this.view, this.participantId) : null));
@@ -79,6 +82,7 @@ export class SigningFlow {
 
   dispose(): void {
     this.#disposed = true;
+    this.recorder.dispose();
     if (this.#timer) clearTimeout(this.#timer);
     document.removeEventListener('visibilitychange', this.#onVisible);
   }
@@ -162,6 +166,7 @@ export class SigningFlow {
     this.index = 0;
     this.furthest = 0;
     this.consent = false;
+    this.recorder.redo(); // consent to an older text is not consent to this one
     this.failure = null;
     this.fieldErrors = {};
   }
@@ -221,6 +226,12 @@ export class SigningFlow {
 
   // ---- answering -----------------------------------------------------------------------------
 
+  /** Sends the spoken consent; a link that stopped working meanwhile is explained as on load. */
+  async useRecording(): Promise<void> {
+    const refusal = await this.recorder.use(this.caller, this.agreementId);
+    if (refusal instanceof ApiError && refusal.code === 'UNAUTHENTICATED') await this.#failedLoad(refusal);
+  }
+
   /** Checks the form; on success returns the identity to send. */
   #identity(): SignRequest['identity'] | null {
     const errors: typeof this.fieldErrors = {};
@@ -237,6 +248,7 @@ export class SigningFlow {
       identity = { method: 'one_time_code', code };
     }
     if (!this.consent) errors.consent = 'error.consentRequired';
+    if (!this.recorder.uploadedSha256) errors.recording = this.recorder.state === 'uploading' ? 'error.recordingUploading' : 'error.recordingRequired';
     this.fieldErrors = errors;
     return Object.keys(errors).length ? null : identity;
   }
@@ -249,9 +261,10 @@ export class SigningFlow {
     if ('problem' in signature) this.fieldErrors = { ...this.fieldErrors, signature: signature.problem === 'empty' ? 'error.signatureEmpty' : 'error.signatureTooSmall' };
     if (!identity || 'problem' in signature) return;
     const version = this.view.currentVersion;
+    const consentRecordingSha256 = this.recorder.uploadedSha256!;
     this.busy = true;
     try {
-      const view = await signAgreement(this.caller, this.agreementId, { versionId: version.id, versionHash: version.sha256, consent: true, identity, signaturePng: signature.png });
+      const view = await signAgreement(this.caller, this.agreementId, { versionId: version.id, versionHash: version.sha256, consent: true, identity, signaturePng: signature.png, consentRecordingSha256 });
       this.view = view;
       this.step = 'done';
       this.notice = { key: 'notice.signed' };
@@ -287,7 +300,10 @@ export class SigningFlow {
   }
 
   async #refused(error: unknown, method: IdentityMethod | null): Promise<void> {
-    if (!(error instanceof ApiError)) return void (this.failure = { kind: 'other', error });
+    if (!(error instanceof ApiError)) {
+      this.failure = { kind: 'other', error };
+      return;
+    }
     if (error.code === 'IDENTITY_REJECTED' && method) {
       const noIdOnFile = error.field === 'identity.method';
       if (noIdOnFile) this.identityMethod = 'one_time_code';
@@ -295,7 +311,10 @@ export class SigningFlow {
       this.failure = { kind: 'identity', method, attempts: this.failedAttempts, noIdOnFile };
       return;
     }
-    if (error.code === 'RATE_LIMITED') return void (this.failure = { kind: 'rate_limited' });
+    if (error.code === 'RATE_LIMITED') {
+      this.failure = { kind: 'rate_limited' };
+      return;
+    }
     if (error.code === 'UNAUTHENTICATED') return this.#failedLoad(error);
     if (error.code === 'CONFLICT') {
       // The truth changed under the person: reload and let #apply say what happened.
@@ -316,6 +335,12 @@ export class SigningFlow {
       } catch (reload) {
         this.failure = { kind: 'other', error: reload };
       }
+      return;
+    }
+    if (error.field === 'consentRecordingSha256') {
+      // The server does not hold this recording for this version: record and send it again.
+      this.recorder.redo();
+      this.fieldErrors = { recording: 'error.recordingLost' };
       return;
     }
     if (error.field === 'identity.last4' || error.field === 'identity.name' || error.field === 'identity.code') {

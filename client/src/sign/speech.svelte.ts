@@ -43,7 +43,10 @@ export class ReadAloud {
     if (this.speaking === index) return this.stop();
     this.stop();
     const synth = this.#synth;
-    if (!synth) return void (this.problem = 'unsupported');
+    if (!synth) {
+      this.problem = 'unsupported';
+      return;
+    }
     const generation = ++this.#generation;
     this.problem = null;
     this.speaking = index;

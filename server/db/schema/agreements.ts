@@ -77,6 +77,8 @@ export const signatures = pgTable(
     consentText: text('consent_text'),
     imageStorageKey: text('image_storage_key'),
     imageSha256: text('image_sha256'),
+    /** SHA-256 of the spoken consent recording (consent_recordings) bound to this signature. */
+    consentRecordingSha256: text('consent_recording_sha256'),
     declineReason: text('decline_reason'),
     ip: text('ip').notNull(),
     userAgent: text('user_agent').notNull(),

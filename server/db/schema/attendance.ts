@@ -2,6 +2,7 @@ import { boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uuid 
 import type { AttendanceState, IdentityMethod } from '../../../shared/domain/attendance';
 import type { ParticipantRole } from '../../../shared/domain/participants';
 import { cases } from './cases';
+import { nodes } from './nodes';
 import { staffUsers } from './organisations';
 import { participants, sessions } from './sessions';
 
@@ -76,6 +77,8 @@ export const liveRooms = pgTable('live_rooms', {
   sessionId: uuid('session_id').primaryKey().references(() => sessions.id, { onDelete: 'cascade' }),
   locked: boolean('locked').notNull().default(false),
   spotlightAttendanceId: uuid('spotlight_attendance_id').references(() => attendances.id, { onDelete: 'set null' }),
+  /** The node holding the room (cluster mode; null: none yet, or one process). Claimed conditionally. */
+  nodeId: text('node_id').references(() => nodes.id, { onDelete: 'set null' }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -1,5 +1,5 @@
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { AuditActor, AuditEventType } from '../../../shared/domain/audit';
+import type { AuditActor, AuditEventType } from '../../../shared/audit-events';
 
 /** Append-only, hash-chained: `hash` = SHA-256 over the canonical event including `prevHash`. */
 export const auditEvents = pgTable(

@@ -7,3 +7,5 @@ export * from './evidence';
 export * from './agreements';
 export * from './seals';
 export * from './compensation';
+export * from './consent';
+export * from './nodes';

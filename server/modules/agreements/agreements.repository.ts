@@ -4,11 +4,8 @@ import type { Db } from '../../db/client';
 import { agreementComments, agreements, agreementVersions, documents, obligations, signatures, signingCodes } from '../../db/schema';
 
 export type AgreementRow = typeof agreements.$inferSelect;
-export type VersionRow = typeof agreementVersions.$inferSelect;
 export type SignatureRow = typeof signatures.$inferSelect;
-export type CommentRow = typeof agreementComments.$inferSelect;
 export type ObligationRow = typeof obligations.$inferSelect;
-export type DocumentRow = typeof documents.$inferSelect;
 
 export async function insertAgreement(db: Db, values: typeof agreements.$inferInsert) {
   const [row] = await db.insert(agreements).values(values).returning();

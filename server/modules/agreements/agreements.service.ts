@@ -4,9 +4,8 @@ import { diffLines } from 'diff';
 import { fileTypeFromBuffer } from 'file-type';
 import { consentText, type SignRequest, type AgreementView } from '../../../shared/api/agreements';
 import { agreementDraftSchema, agreementMachine, type AgreementDraft, type AgreementStatus } from '../../../shared/domain/agreements';
-import type { AuditActor } from '../../../shared/domain/audit';
-import { caseMachine } from '../../../shared/domain/cases';
-import { daysLeft, deadlineAfter, limits } from '../../../shared/domain/deadlines';
+import type { AuditActor } from '../../../shared/audit-events';
+import { daysLeft, deadlineAfter, limits } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
@@ -17,12 +16,14 @@ import { assertWorksOnCases } from '../cases/case-access';
 import * as casesRepo from '../cases/cases.repository';
 import { confirmationSummary } from '../confirmations/confirmation-views';
 import { latestConfirmation } from '../confirmations/confirmations.repository';
-import { loadCase } from '../cases/cases.service';
+import { loadCase, moveCaseIfAllowed } from '../cases/cases.service';
 import type { Caller } from '../evidence/caller';
 import { listForCase as listEvidence } from '../evidence/evidence.repository';
 import { discardUnrecorded } from '../evidence/unclaimed-files';
 import { listActiveParticipants } from '../sessions/sessions.repository';
+import { applyTransition, refusedTransition, staleTransition } from '../transitions';
 import * as repo from './agreements.repository';
+import * as consentRepo from './consent.repository';
 import { renderAgreementText, RenderReferenceError, templateTitles, type RenderContext } from './render-agreement-text';
 
 const signingCodeMinutes = 15;
@@ -76,7 +77,7 @@ async function caseFor(ctx: ServiceContext, caller: Caller, caseId: string, need
   return (await casesRepo.findCase(ctx.db, caseId))!.case;
 }
 
-async function agreementFor(ctx: ServiceContext, caller: Caller, agreementId: string, need: Need) {
+export async function agreementFor(ctx: ServiceContext, caller: Caller, agreementId: string, need: Need) {
   assertRoleMay(caller, need);
   const agreement = await repo.findAgreement(ctx.db, agreementId);
   if (!agreement) throw notFound('agreement');
@@ -179,8 +180,9 @@ export async function saveVersion(ctx: ServiceContext, effects: AgreementEffects
     for (const s of voided) {
       await appendAuditEvent(tx, { type: 'signature.voided', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, signatureId: s.id, partyId: s.partyId, was: s.status, byVersion: version.number } });
     }
+    // Signing goes back to drafting; drafting stays drafting (a new version is not a status change).
     const moved = await repo.updateAgreementWhereStatus(tx, agreementId, locked.status, { currentVersionId: version.id, status: 'drafting' });
-    if (!moved) throw conflict('the agreement changed meanwhile; reload');
+    if (!moved) throw staleTransition('agreement');
     await appendAuditEvent(tx, { type: 'agreement.version_saved', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, number: version.number, versionHash: sha256, voidedSignatures: voided.length } });
   });
   effects.changed(agreement.caseId, agreementId);
@@ -192,15 +194,13 @@ export async function transitionAgreement(ctx: ServiceContext, effects: Agreemen
   const { agreement } = await agreementFor(ctx, caller, agreementId, 'write');
   await ctx.db.transaction(async (tx) => {
     const locked = (await repo.lockAgreement(tx, agreementId))!;
-    if (!agreementMachine.canTransition(locked.status, to)) throw conflict(`an agreement cannot go from ${locked.status} to ${to}`);
+    if (!agreementMachine.canTransition(locked.status, to)) throw refusedTransition('agreement', locked.status, to);
     // Taken back for revision, or withdrawn: no signature of it stays live.
     if (to === 'drafting' || to === 'withdrawn') {
       const voided = await repo.voidLiveSignatures(tx, agreementId, ctx.now());
       for (const s of voided) await appendAuditEvent(tx, { type: 'signature.voided', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, signatureId: s.id, partyId: s.partyId, was: s.status } });
     }
-    const moved = await repo.updateAgreementWhereStatus(tx, agreementId, locked.status, { status: to });
-    if (!moved) throw conflict('the agreement changed meanwhile; reload');
-    await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, from: locked.status, to } });
+    await moveAgreement(tx, locked, to, staffActor(p));
   });
   effects.changed(agreement.caseId, agreementId);
   return getAgreement(ctx, caller, agreementId);
@@ -273,7 +273,7 @@ async function requiredSigners(db: Db, caseId: string, terms: AgreementDraft['te
   });
 }
 
-function signatureView(s: repo.SignatureRow) {
+function signatureView(s: repo.SignatureRow, recordings: Map<string, { sha256: string; durationMs: number }>) {
   return {
     id: s.id,
     status: s.status,
@@ -284,26 +284,29 @@ function signatureView(s: repo.SignatureRow) {
     at: s.at.toISOString(),
     declineReason: s.declineReason,
     imageSha256: s.imageSha256,
+    consentRecording: recordings.get(s.id) ?? null,
   };
 }
 
 export async function getAgreement(ctx: ServiceContext, caller: Caller, agreementId: string): Promise<AgreementView> {
   const { agreement, caseRow } = await agreementFor(ctx, caller, agreementId, 'read');
   const db = ctx.db;
-  const [version, versions, comments, signatures, confirmation, sealed] = await Promise.all([
+  const [version, versions, comments, signatures, confirmation, sealed, consentRecordings] = await Promise.all([
     repo.findVersionById(db, agreement.currentVersionId!),
     repo.listVersions(db, agreementId),
     repo.listComments(db, agreementId),
     repo.allSignatures(db, agreementId),
     latestConfirmation(db, agreementId),
     agreement.sealedDocumentId ? repo.findDocument(db, agreement.sealedDocumentId) : Promise.resolve(undefined),
+    consentRepo.boundRecordingsOf(db, agreementId),
   ]);
+  const recordings = new Map(consentRecordings.flatMap((r) => (r.signatureId ? [[r.signatureId, { sha256: r.sha256, durationMs: r.durationMs }] as const] : [])));
   const terms = agreementDraftSchema.parse({ templateId: agreement.templateId, terms: version!.terms }).terms;
   const numberOf = new Map(versions.map((v) => [v.id, v.number]));
   const live = signatures.filter((s) => s.status !== 'voided' && s.versionId === version!.id);
   const signers = (await requiredSigners(db, agreement.caseId, terms)).map((r) => {
     const s = live.find((x) => x.partyId === r.partyId);
-    return { ...r, signature: s ? signatureView(s) : null };
+    return { ...r, signature: s ? signatureView(s, recordings) : null };
   });
   const now = ctx.now();
   const applyBy = agreement.effectiveAt ? deadlineAfter(agreement.effectiveAt, limits.applyForConfirmationDays) : null;
@@ -317,7 +320,7 @@ export async function getAgreement(ctx: ServiceContext, caller: Caller, agreemen
     currentVersion: { id: version!.id, number: version!.number, sha256: version!.sha256, text: version!.text, terms: version!.terms, createdAt: version!.createdAt.toISOString() },
     versions: versions.map((v) => ({ number: v.number, sha256: v.sha256, createdAt: v.createdAt.toISOString() })),
     requiredSigners: signers,
-    voidedSignatures: signatures.filter((s) => s.status === 'voided').map(signatureView),
+    voidedSignatures: signatures.filter((s) => s.status === 'voided').map((s) => signatureView(s, recordings)),
     comments: comments.map((c) => ({ id: c.id, versionNumber: numberOf.get(c.versionId) ?? 0, kind: c.kind, text: c.text, authorName: c.authorName, createdAt: c.createdAt.toISOString() })),
     effectiveAt: agreement.effectiveAt?.toISOString() ?? null,
     applyBy: applyBy ? { at: applyBy.toISOString(), daysLeft: daysLeft(applyBy, now) } : null,
@@ -350,7 +353,7 @@ interface RequestMeta {
 }
 
 /** The party a participant may sign for under these terms, or a 403. */
-function partyToSignFor(caller: Caller, terms: AgreementDraft['terms']): string {
+export function partyToSignFor(caller: Caller, terms: AgreementDraft['terms']): string {
   if (caller.kind !== 'participant') throw forbidden('parties sign for themselves; staff cannot sign');
   const p = caller.participant;
   const sides = [...terms.partiesA, ...terms.partiesB];
@@ -403,6 +406,13 @@ async function decodeSignatureImage(base64: string) {
   return bytes;
 }
 
+/** The signer's stored, unbound spoken consent with this hash for this version, or a 400 naming the field. */
+async function consentRecordingToBind(tx: Db, versionId: string, participantId: string, sha256: string) {
+  const row = await consentRepo.findRecording(tx, versionId, participantId, sha256);
+  if (!row || row.signatureId) throw invalid('consentRecordingSha256', 'no spoken consent with this SHA-256 was received from you for this version: record it and upload it first');
+  return row;
+}
+
 /** Reads the current version and checks the request is for it (signatures bind to a hash). */
 async function lockedForSigning(tx: Db, agreementId: string, versionId: string, versionHash: string) {
   const agreement = (await repo.lockAgreement(tx, agreementId))!;
@@ -428,6 +438,7 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
       const live = await repo.liveSignatures(tx, version.id);
       const existing = live.find((s) => s.partyId === partyId);
       if (existing) throw conflict(existing.status === 'signed' ? 'already signed for this party' : 'this party has declined; the mediator must revise the agreement');
+      const recording = await consentRecordingToBind(tx, version.id, caller.participant.participantId, request.consentRecordingSha256);
       await verifySigningIdentity(tx, ctx, agreement, caller, request.identity);
       const at = ctx.now();
       const signature = await repo.insertSignature(tx, {
@@ -442,6 +453,7 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
         consentText,
         imageStorageKey: imageKey,
         imageSha256: sha256Hex(image),
+        consentRecordingSha256: recording.sha256,
         ip: meta.ip,
         userAgent: meta.userAgent.slice(0, 500),
         at,
@@ -450,8 +462,9 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
         type: 'signature.signed',
         caseId: agreement.caseId,
         actor: actorOf(caller),
-        data: { agreementId, signatureId: signature.id, partyId, versionHash: version.sha256, identityMethod: request.identity.method, imageSha256: signature.imageSha256 },
+        data: { agreementId, signatureId: signature.id, partyId, versionHash: version.sha256, identityMethod: request.identity.method, imageSha256: signature.imageSha256, consentRecordingSha256: recording.sha256 },
       });
+      if (!(await consentRepo.bindRecording(tx, recording.id, signature.id))) throw conflict('the consent recording was used meanwhile; sign again');
       const required = await requiredSigners(tx, agreement.caseId, terms);
       const signedParties = new Set([...live.filter((s) => s.status === 'signed').map((s) => s.partyId), partyId]);
       if (required.every((r) => signedParties.has(r.partyId))) {
@@ -470,15 +483,22 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
 
 /** The last signature makes the agreement binding: it takes effect and the case is settled. */
 async function markSignedByAll(tx: Db, agreement: repo.AgreementRow, versionHash: string, at: Date, actor: AuditActor) {
-  const signed = await repo.updateAgreementWhereStatus(tx, agreement.id, 'signing', { status: 'signed', effectiveAt: at });
-  if (!signed) throw conflict('the agreement changed meanwhile; reload');
-  await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: agreement.caseId, actor, data: { agreementId: agreement.id, from: 'signing', to: 'signed', versionHash } });
+  await moveAgreement(tx, { id: agreement.id, caseId: agreement.caseId, status: 'signing' }, 'signed', actor, { effectiveAt: at }, { versionHash });
   const caseRow = (await casesRepo.findCase(tx, agreement.caseId))!.case;
-  if (caseMachine.canTransition(caseRow.status, 'settled')) {
-    const settled = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { status: 'settled' });
-    if (!settled) throw conflict('the case changed meanwhile; sign again');
-    await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor, data: { from: caseRow.status, to: 'settled', agreementId: agreement.id } });
-  }
+  await moveCaseIfAllowed(tx, caseRow, 'settled', actor, { agreementId: agreement.id });
+}
+
+/** The one place an agreement changes status: table check, conditional update, audit event. */
+export function moveAgreement(tx: Db, current: { id: string; caseId: string; status: AgreementStatus }, to: AgreementStatus, actor: AuditActor, values: Partial<repo.AgreementRow> = {}, why: { versionHash?: string; confirmationId?: string } = {}) {
+  const from = current.status;
+  return applyTransition(tx, {
+    subject: 'agreement',
+    machine: agreementMachine,
+    from,
+    to,
+    update: () => repo.updateAgreementWhereStatus(tx, current.id, from, { ...values, status: to }),
+    event: { type: 'agreement.status_changed', caseId: current.caseId, actor, data: { agreementId: current.id, from, to, ...why } },
+  });
 }
 
 export async function declineAgreement(ctx: ServiceContext, effects: AgreementEffects, caller: Caller, agreementId: string, request: { versionId: string; versionHash: string; reason: string }, meta: RequestMeta) {
@@ -509,4 +529,3 @@ export async function declineAgreement(ctx: ServiceContext, effects: AgreementEf
   return getAgreement(ctx, caller, agreementId);
 }
 
-export type { AgreementStatus };

@@ -1,4 +1,5 @@
 import { courts, type CourtCode } from '../../../shared/domain/courts';
+import { beijingParts } from '../../../shared/beijing-time';
 import type { AgreementDraft, TemplateTerms } from '../../../shared/domain/agreements';
 import { amountClause } from './amount-in-words';
 
@@ -29,9 +30,9 @@ function dateZh(isoDate: string): string {
 
 function dateTimeZh(iso: string): string {
   // Beijing time, formatted without the runtime's locale data so the text is the same everywhere.
-  const t = new Date(new Date(iso).getTime() + 8 * 3_600_000);
+  const t = beijingParts(new Date(iso));
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${t.getUTCFullYear()}年${t.getUTCMonth() + 1}月${t.getUTCDate()}日${pad(t.getUTCHours())}时${pad(t.getUTCMinutes())}分`;
+  return `${t.year}年${t.month}月${t.day}日${pad(t.hour)}时${pad(t.minute)}分`;
 }
 
 class Missing extends Error {}

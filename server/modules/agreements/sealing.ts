@@ -1,11 +1,11 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { agreementDraftSchema } from '../../../shared/domain/agreements';
-import { caseMachine } from '../../../shared/domain/cases';
+import { agreementDraftSchema, agreementMachine } from '../../../shared/domain/agreements';
 import { courts } from '../../../shared/domain/courts';
 import { disputeTypeLabels, seaAreaLabels } from '../../../shared/domain/labels';
 import type { ServiceContext } from '../../context';
 import { agreements, confirmations, organisations, staffUsers } from '../../db/schema';
 import { renderAgreementPdf } from '../../documents/agreement-pdf';
+import { beijingDate } from '../../documents/format';
 import { renderRulingPdf } from '../../documents/ruling-pdf';
 import { sealPdf } from '../../documents/seal-pdf';
 import type { JobQueue } from '../../jobs/job-queue';
@@ -14,8 +14,10 @@ import { sha256Hex } from '../../security/tokens';
 import type { SealRegistry } from '../seals/seals.service';
 import { appendAuditEvent } from '../audit/audit.repository';
 import * as casesRepo from '../cases/cases.repository';
+import { moveCase } from '../cases/cases.service';
 import * as confirmationsRepo from '../confirmations/confirmations.repository';
 import { listActiveParticipants } from '../sessions/sessions.repository';
+import { applyTransition } from '../transitions';
 import * as repo from './agreements.repository';
 import { discardUnrecorded } from '../evidence/unclaimed-files';
 import { templateTitles } from './render-agreement-text';
@@ -55,7 +57,7 @@ export async function createSealer(
 
   async function sealAgreement(agreementId: string) {
     const agreement = await repo.findAgreement(ctx.db, agreementId);
-    if (!agreement || agreement.status !== 'signed') return;
+    if (agreement?.status !== 'signed') return;
     const version = (await repo.findVersionById(ctx.db, agreement.currentVersionId!))!;
     const { case: caseRow, centerName } = (await casesRepo.findCase(ctx.db, agreement.caseId))!;
     const [parties, vessels, participants, live] = await Promise.all([
@@ -79,6 +81,7 @@ export async function createSealer(
         versionHash: s.versionHash,
         imagePng: new Uint8Array(await ctx.files.read(s.imageStorageKey!)),
         imageSha256: s.imageSha256!,
+        consentRecordingSha256: s.consentRecordingSha256,
       });
     }
     const facts = [
@@ -102,9 +105,15 @@ export async function createSealer(
     try {
       await ctx.db.transaction(async (tx) => {
         const document = await repo.insertDocument(tx, { caseId: caseRow.id, agreementId, kind: 'sealed_agreement', versionHash: version.sha256, sha256: sha256Hex(sealed), byteSize: sealed.length, storageKey });
-        const moved = await repo.updateAgreementWhereStatus(tx, agreementId, 'signed', { status: 'sealed', sealedDocumentId: document.id });
-        if (!moved) throw new Error('agreement left the signed state while sealing');
-        await appendAuditEvent(tx, { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { agreementId, documentId: document.id, sha256: document.sha256, versionHash: version.sha256 } });
+        // The sealed document is the move's record: document.sealed, not agreement.status_changed.
+        await applyTransition(tx, {
+          subject: 'agreement',
+          machine: agreementMachine,
+          from: 'signed',
+          to: 'sealed',
+          update: () => repo.updateAgreementWhereStatus(tx, agreementId, 'signed', { status: 'sealed', sealedDocumentId: document.id }),
+          event: { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { agreementId, documentId: document.id, sha256: document.sha256, versionHash: version.sha256 } },
+        });
         const terms = agreementDraftSchema.parse({ templateId: agreement.templateId, terms: version.terms }).terms;
         await repo.insertObligations(
           tx,
@@ -112,10 +121,7 @@ export async function createSealer(
         );
         // Follow-up (回访) on fulfilment starts once the agreement is sealed.
         const current = (await casesRepo.findCase(tx, caseRow.id))!.case;
-        if (current.status === 'settled' && caseMachine.canTransition('settled', 'following_up')) {
-          const moved = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, 'settled', { status: 'following_up' });
-          if (moved) await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor: system, data: { from: 'settled', to: 'following_up', agreementId } });
-        }
+        if (current.status === 'settled') await moveCase(tx, current, 'following_up', system, { agreementId });
       });
     } catch (error) {
       await discardUnrecorded(ctx, storageKey, error);
@@ -210,8 +216,5 @@ export async function createSealer(
 
 export type Sealer = Awaited<ReturnType<typeof createSealer>>;
 
-function beijing(at: Date) {
-  const t = new Date(at.getTime() + 8 * 3_600_000);
-  return `${t.getUTCFullYear()}年${t.getUTCMonth() + 1}月${t.getUTCDate()}日`;
-}
+const beijing = (at: Date) => beijingDate(at.toISOString());
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { auditAnchors, auditEvents } from '../../db/schema';
-import { readTimestampToken } from '../../documents/timestamp-token';
+import { readTimestampToken, type TimestampTokenFacts } from '../../documents/timestamp-token';
 import type { Timestamper } from '../../security/timestamp-authority';
 import { anchorMessage } from './anchor-message';
 
@@ -53,7 +53,7 @@ export async function verifyAnchors(db: Db): Promise<AnchorVerification> {
   let checked = 0;
   for (const anchor of anchors) {
     const broken = (reason: AnchorBreak['reason']) => ({ checked, firstBroken: { seq: anchor.seq, reason }, latest: null, tsaSubjects: [...subjects] });
-    let facts;
+    let facts: TimestampTokenFacts;
     try {
       facts = readTimestampToken(Buffer.from(anchor.token, 'base64'));
     } catch {

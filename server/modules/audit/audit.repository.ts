@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { asc, desc, eq, gt, sql } from 'drizzle-orm';
-import type { AuditActor, AuditEventType } from '../../../shared/domain/audit';
+import { type AuditActor, type AuditEventBody, auditEventSchema } from '../../../shared/audit-events';
 import type { Db } from '../../db/client';
 import { auditEvents } from '../../db/schema';
 import { genesisHash, hashOf } from './audit-hash';
@@ -10,17 +10,16 @@ export { genesisHash, hashOf };
 // Serialises appends so that each event links to exactly one predecessor.
 const chainLockKey = 0x68710001;
 
-export interface NewAuditEvent {
-  type: AuditEventType;
-  caseId?: string | null;
-  actor: AuditActor;
-  data?: Record<string, unknown>;
-}
+/** One member of the audit event union (shared/audit-events.ts), with its case and actor. */
+export type NewAuditEvent = AuditEventBody & { caseId?: string | null; actor: AuditActor };
 
 type StoredEvent = typeof auditEvents.$inferSelect;
 
 /** Must run inside the transaction that makes the state change it records. */
 export async function appendAuditEvent(tx: Db, event: NewAuditEvent): Promise<StoredEvent> {
+  // The compiler checks each call; this catches what it cannot see (spread data, casts).
+  const checked = auditEventSchema.safeParse({ type: event.type, data: event.data });
+  if (!checked.success) throw new Error(`audit event ${event.type} does not match its schema: ${checked.error.message}`);
   await tx.execute(sql`select pg_advisory_xact_lock(${chainLockKey})`);
   const [last] = await tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
   const row = {
@@ -29,7 +28,7 @@ export async function appendAuditEvent(tx: Db, event: NewAuditEvent): Promise<St
     type: event.type,
     caseId: event.caseId ?? null,
     actor: event.actor,
-    data: JSON.parse(JSON.stringify(event.data ?? {})) as Record<string, unknown>,
+    data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
     occurredAt: new Date(),
     prevHash: last?.hash ?? genesisHash,
   };

@@ -5,6 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { ExportManifest } from './audit-export-format';
 import { checkAuditExport } from './export-check';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
@@ -20,8 +21,9 @@ if (args.length === 1 && statSync(args[0]!, { throwIfNoEntry: false })?.isDirect
   process.exit(2);
 }
 
-let manifest;
-let events;
+// Shape-checked by checkAuditExport, which names a manifest that is not one.
+let manifest: ExportManifest;
+let events: string;
 try {
   manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
   events = readFileSync(eventsFile, 'utf8');

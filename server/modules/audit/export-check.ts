@@ -3,7 +3,7 @@
 // as the manifest says, and each RFC 3161 anchor's token valid for the head it names. Reports
 // the first failure with its line. Pure: no database, no network.
 import { createHash } from 'node:crypto';
-import { readTimestampToken } from '../../documents/timestamp-token';
+import { readTimestampToken, type TimestampTokenFacts } from '../../documents/timestamp-token';
 import { anchorMessage } from './anchor-message';
 import { hashOf } from './audit-hash';
 import { EXPORT_FORMAT, type ExportManifest } from './audit-export-format';
@@ -75,7 +75,7 @@ export function checkAuditExport(jsonl: string, manifest: ExportManifest): Expor
 
   for (const anchor of manifest.anchors) {
     if (hashBySeq.get(anchor.seq) !== anchor.headHash) return fail(0, anchor.seq, 'anchor_hash_mismatch', `the row at seq ${anchor.seq} is not the head the TSA timestamped`);
-    let facts;
+    let facts: TimestampTokenFacts;
     try {
       facts = readTimestampToken(Buffer.from(anchor.token, 'base64'));
     } catch (error) {

@@ -6,7 +6,10 @@ import type { VesselInput } from '../../../shared/domain/vessels';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
+import type { AuditActor } from '../../../shared/audit-events';
+import { beijingYear } from '../../../shared/beijing-time';
 import { appendAuditEvent } from '../audit/audit.repository';
+import { applyTransition, applyTransitionIfAllowed, staleTransition } from '../transitions';
 import type { Principal } from '../auth/principal';
 import { accessTo, assertWorksOnCases, type CaseNeed, satisfies, visibleCasesFilter } from './case-access';
 import { caseSummary, caseView, partyView, vesselView } from './case-views';
@@ -62,9 +65,6 @@ function partyColumns(ctx: ServiceContext, input: PartyInput) {
   };
 }
 
-// Case numbers carry the year in Beijing time, whatever the server's own time zone.
-const beijingYear = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' });
-
 function caseNumber(prefix: string, year: number, seq: number) {
   return `（${year}）${prefix}字第${String(seq).padStart(4, '0')}号`;
 }
@@ -72,7 +72,7 @@ function caseNumber(prefix: string, year: number, seq: number) {
 export async function createCase(ctx: ServiceContext, p: Principal, input: CaseCreateData) {
   if (p.role !== 'mediator' || p.organisationKind !== 'mediation_center') throw forbidden('only mediators register cases');
   return ctx.db.transaction(async (tx) => {
-    const year = Number(beijingYear.format(ctx.now()));
+    const year = beijingYear(ctx.now()); // in Beijing, whatever the server's own time zone
     const seq = await repo.nextCaseSequence(tx, p.organisationId, year);
     const row = await repo.insertCase(tx, {
       number: caseNumber(p.caseNumberPrefix ?? '海桥', year, seq),
@@ -131,7 +131,7 @@ export async function updateCase(ctx: ServiceContext, p: Principal, caseId: stri
       ...(incidentPosition !== undefined ? { incidentLat: incidentPosition?.lat ?? null, incidentLon: incidentPosition?.lon ?? null } : {}),
     };
     const row = await repo.updateCaseWhereStatus(tx, caseId, found.case.status, values);
-    if (!row) throw conflict('case changed meanwhile; reload and try again');
+    if (!row) throw staleTransition('case');
     await appendAuditEvent(tx, { type: 'case.updated', caseId, actor: staffActor(p), data: { fields: Object.keys(patch).sort() } });
     return assembleView(tx, row, found.centerName);
   });
@@ -140,13 +140,34 @@ export async function updateCase(ctx: ServiceContext, p: Principal, caseId: stri
 export async function transitionCase(ctx: ServiceContext, p: Principal, caseId: string, to: CaseStatus) {
   return ctx.db.transaction(async (tx) => {
     const found = await loadCase(tx, p, caseId, 'write');
-    const from = found.case.status;
-    if (!caseMachine.canTransition(from, to)) throw conflict(`a case cannot go from ${from} to ${to}`);
-    const row = await repo.updateCaseWhereStatus(tx, caseId, from, { status: to });
-    if (!row) throw conflict('case changed meanwhile; reload and try again');
-    await appendAuditEvent(tx, { type: 'case.status_changed', caseId, actor: staffActor(p), data: { from, to } });
+    const row = await moveCase(tx, found.case, to, staffActor(p));
     return assembleView(tx, row, found.centerName);
   });
+}
+
+/** What moved a case, recorded with its status change. */
+type CaseMoveCause = { agreementId?: string; confirmationId?: string; reason?: string };
+
+/** The one place a case changes status: table check, conditional update, audit event (`why` says what moved it). */
+export function moveCase(tx: Db, current: { id: string; status: CaseStatus }, to: CaseStatus, actor: AuditActor, why: CaseMoveCause = {}) {
+  return applyTransition(tx, caseMoveOf(tx, current, to, actor, why));
+}
+
+/** A case move that follows from another change: skipped when the table does not allow it from where the case is. */
+export function moveCaseIfAllowed(tx: Db, current: { id: string; status: CaseStatus }, to: CaseStatus, actor: AuditActor, why: CaseMoveCause = {}) {
+  return applyTransitionIfAllowed(tx, caseMoveOf(tx, current, to, actor, why));
+}
+
+function caseMoveOf(tx: Db, current: { id: string; status: CaseStatus }, to: CaseStatus, actor: AuditActor, why: CaseMoveCause) {
+  const from = current.status;
+  return {
+    subject: 'case' as const,
+    machine: caseMachine,
+    from,
+    to,
+    update: () => repo.updateCaseWhereStatus(tx, current.id, from, { status: to }),
+    event: { type: 'case.status_changed' as const, caseId: current.id, actor, data: { from, to, ...why } },
+  };
 }
 
 /** Runs a change to a case's parts (parties, vessels) with its access check and audit event. */

@@ -1,5 +1,5 @@
 import type { ConfirmationSummary } from '../../../shared/api/agreements';
-import { daysLeft } from '../../../shared/domain/deadlines';
+import { daysLeft } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
 import type { ConfirmationRow } from './confirmations.repository';
 

@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { beijingTimeZone } from '../../../shared/beijing-time';
 import type { ConfirmationStatus } from '../../../shared/domain/agreements';
 import type { CourtCode } from '../../../shared/domain/courts';
 import type { Db } from '../../db/client';
@@ -65,6 +66,6 @@ export async function countRulings(db: Db, courtCode: CourtCode, year: number) {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(confirmations)
-    .where(and(eq(confirmations.courtCode, courtCode), sql`${confirmations.rulingNumber} is not null`, sql`extract(year from ${confirmations.decidedAt} at time zone 'Asia/Shanghai') = ${year}`));
+    .where(and(eq(confirmations.courtCode, courtCode), sql`${confirmations.rulingNumber} is not null`, sql`extract(year from ${confirmations.decidedAt} at time zone ${beijingTimeZone}) = ${year}`));
   return row?.n ?? 0;
 }

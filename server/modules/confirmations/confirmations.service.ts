@@ -1,20 +1,21 @@
 import { sql } from 'drizzle-orm';
 import type { ConfirmationDetail } from '../../../shared/api/agreements';
 import { confirmationMachine, type ConfirmationStatus } from '../../../shared/domain/agreements';
-import type { AuditActor } from '../../../shared/domain/audit';
-import { caseMachine } from '../../../shared/domain/cases';
+import type { AuditActor } from '../../../shared/audit-events';
 import { courtJurisdiction, type CourtCode } from '../../../shared/domain/courts';
-import { deadlineAfter, limits } from '../../../shared/domain/deadlines';
+import { beijingYear, deadlineAfter, limits } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
 import * as agreementsRepo from '../agreements/agreements.repository';
+import { moveAgreement } from '../agreements/agreements.service';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
 import { isOwnCenter } from '../cases/case-access';
 import * as casesRepo from '../cases/cases.repository';
-import { loadCase } from '../cases/cases.service';
+import { loadCase, moveCaseIfAllowed } from '../cases/cases.service';
 import { insertSession } from '../sessions/sessions.repository';
+import { applyTransition } from '../transitions';
 import { confirmationSummary } from './confirmation-views';
 import * as repo from './confirmations.repository';
 import type { ConfirmationRow } from './confirmations.repository';
@@ -113,12 +114,16 @@ async function move(ctx: ServiceContext, p: Principal, confirmationId: string, t
   if (p.role !== role) throw forbidden(role === 'clerk' ? 'the clerk decides on acceptance' : 'the judge reviews and rules');
   return ctx.db.transaction(async (tx) => {
     const row = await loadForCourt(tx, p, confirmationId);
-    if (!confirmationMachine.canTransition(row.status, to)) throw conflict(`an application cannot go from ${row.status} to ${to}`);
-    const moved = await repo.updateWhereStatus(tx, confirmationId, row.status, { ...values, status: to });
-    if (!moved) throw conflict('the application changed meanwhile; reload');
     const deadline = deadlineOf(row, to);
     const late = deadline ? ctx.now() > deadline : false;
-    await appendAuditEvent(tx, { type: 'confirmation.status_changed', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, from: row.status, to, ...extra, ...(late ? { late: true, deadline: deadline!.toISOString() } : {}) } });
+    const moved = await applyTransition(tx, {
+      subject: 'application',
+      machine: confirmationMachine,
+      from: row.status,
+      to,
+      update: () => repo.updateWhereStatus(tx, confirmationId, row.status, { ...values, status: to }),
+      event: { type: 'confirmation.status_changed', caseId: row.caseId, actor: staffActor(p), data: { confirmationId, from: row.status, to, ...extra, ...(late ? { late: true, deadline: deadline!.toISOString() } : {}) } },
+    });
     return { before: row, after: moved };
   });
 }
@@ -187,14 +192,19 @@ export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, 
     const row = await loadForCourt(tx, p, confirmationId);
     if (row.status !== 'under_review') throw conflict(row.status === 'accepted' ? 'start the review first' : `the application is ${row.status}`);
     const rulingNumber = decision === 'returned' ? null : await nextRulingNumber(tx, row.courtCode, now);
-    const moved = await repo.updateWhereStatus(tx, confirmationId, 'under_review', { status: decision, decidedAt: now, reason, judgeId: p.staffUserId, rulingNumber });
-    if (!moved) throw conflict('the application changed meanwhile; reload');
     const late = row.ruleBy !== null && now > row.ruleBy;
-    await appendAuditEvent(tx, {
-      type: 'confirmation.status_changed',
-      caseId: row.caseId,
-      actor: staffActor(p),
-      data: { confirmationId, from: 'under_review', to: decision, reason, rulingNumber, ...(late ? { late: true, deadline: row.ruleBy!.toISOString() } : {}) },
+    await applyTransition(tx, {
+      subject: 'application',
+      machine: confirmationMachine,
+      from: 'under_review',
+      to: decision,
+      update: () => repo.updateWhereStatus(tx, confirmationId, 'under_review', { status: decision, decidedAt: now, reason, judgeId: p.staffUserId, rulingNumber }),
+      event: {
+        type: 'confirmation.status_changed',
+        caseId: row.caseId,
+        actor: staffActor(p),
+        data: { confirmationId, from: 'under_review', to: decision, reason, rulingNumber, ...(late ? { late: true, deadline: row.ruleBy!.toISOString() } : {}) },
+      },
     });
     const caseRow = (await casesRepo.findCase(tx, row.caseId))!.case;
     if (decision === 'confirmed') {
@@ -205,14 +215,9 @@ export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, 
     }
     // Rejected or returned: the agreement no longer binds and mediation reopens.
     const agreement = (await agreementsRepo.lockAgreement(tx, row.agreementId))!;
-    const setAside = await agreementsRepo.updateAgreementWhereStatus(tx, agreement.id, 'sealed', { status: 'set_aside' });
-    if (!setAside) throw conflict(`the agreement is ${agreement.status}, not sealed`);
-    await appendAuditEvent(tx, { type: 'agreement.status_changed', caseId: caseRow.id, actor: staffActor(p), data: { agreementId: agreement.id, from: 'sealed', to: 'set_aside', confirmationId } });
-    if (caseMachine.canTransition(caseRow.status, 'mediating')) {
-      const reopened = await casesRepo.updateCaseWhereStatus(tx, caseRow.id, caseRow.status, { status: 'mediating' });
-      if (!reopened) throw conflict('the case changed meanwhile; reload');
-      await appendAuditEvent(tx, { type: 'case.status_changed', caseId: caseRow.id, actor: staffActor(p), data: { from: caseRow.status, to: 'mediating', confirmationId } });
-    }
+    if (agreement.status !== 'sealed') throw conflict(`the agreement is ${agreement.status}, not sealed`);
+    await moveAgreement(tx, agreement, 'set_aside', staffActor(p), {}, { confirmationId });
+    await moveCaseIfAllowed(tx, caseRow, 'mediating', staffActor(p), { confirmationId });
     return row;
   });
   if (decision !== 'returned') effects.decided(confirmationId);
@@ -222,7 +227,7 @@ export async function decide(ctx: ServiceContext, effects: ConfirmationEffects, 
 
 /** （2026）浙72民特1号: the court's code (浙72 Ningbo, 闽72 Xiamen), 民特 for special procedure. */
 async function nextRulingNumber(tx: Db, courtCode: CourtCode, now: Date) {
-  const year = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(now));
+  const year = beijingYear(now);
   const prefix = courtCode.startsWith('ningbo') ? '浙72' : '闽72';
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`ruling:${courtCode}`}))`); // numbers are never shared
   return `（${year}）${prefix}民特${(await repo.countRulings(tx, courtCode, year)) + 1}号`;

@@ -1,6 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { caseMachine } from '../../../shared/domain/cases';
-import { isOverdue } from '../../../shared/domain/deadlines';
+import { isOverdue } from '../../../shared/beijing-time';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { agreements, cases, obligations, parties } from '../../db/schema';
@@ -9,7 +8,7 @@ import type { ObligationRow } from '../agreements/agreements.repository';
 import { appendAuditEvent } from '../audit/audit.repository';
 import type { Principal } from '../auth/principal';
 import * as casesRepo from '../cases/cases.repository';
-import { loadCase } from '../cases/cases.service';
+import { loadCase, moveCaseIfAllowed } from '../cases/cases.service';
 
 /** Only a sealed agreement binds: instalments of one the court set aside are no longer tracked. */
 const inForce = and(eq(agreements.id, obligations.agreementId), eq(agreements.status, 'sealed'));
@@ -83,12 +82,8 @@ export async function recordFulfilment(ctx: ServiceContext, p: Principal, obliga
 }
 
 async function closeCase(tx: Db, caseId: string, actor: { kind: 'staff'; staffUserId: string }) {
-  let status = (await casesRepo.findCase(tx, caseId))!.case.status;
+  let current = (await casesRepo.findCase(tx, caseId))!.case;
   for (const to of ['following_up', 'closed'] as const) {
-    if (!caseMachine.canTransition(status, to)) continue;
-    const moved = await casesRepo.updateCaseWhereStatus(tx, caseId, status, { status: to });
-    if (!moved) throw conflict('the case changed meanwhile; reload');
-    await appendAuditEvent(tx, { type: 'case.status_changed', caseId, actor, data: { from: status, to, reason: 'all obligations fulfilled' } });
-    status = to;
+    current = (await moveCaseIfAllowed(tx, current, to, actor, { reason: 'all obligations fulfilled' })) ?? current;
   }
 }

@@ -1,8 +1,9 @@
 import QRCode from 'qrcode';
+import { beijingTimeZone } from '../../../shared/beijing-time';
 import { courts, type CourtCode } from '../../../shared/domain/courts';
 
 const shanghaiTime = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai',
+  timeZone: beijingTimeZone,
   month: 'long',
   day: 'numeric',
   hour: '2-digit',

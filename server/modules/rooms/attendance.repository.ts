@@ -4,7 +4,6 @@ import type { Db } from '../../db/client';
 import { attendances, chatMessages, invitations, participants } from '../../db/schema';
 
 export type AttendanceRow = typeof attendances.$inferSelect;
-export type ChatMessageRow = typeof chatMessages.$inferSelect;
 
 export async function findAttendance(db: Db, id: string) {
   const [row] = await db.select().from(attendances).where(eq(attendances.id, id));

@@ -13,7 +13,11 @@ import type { Connection } from './room-types';
  * invitation, or because the session ended.
  */
 export class Departures {
-  constructor(private readonly ctx: RoomContext) {}
+  private readonly ctx: RoomContext;
+
+  constructor(ctx: RoomContext) {
+    this.ctx = ctx;
+  }
 
   get graceMs() {
     return this.ctx.deps.graceMs ?? reconnectGraceMs;

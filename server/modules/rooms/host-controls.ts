@@ -19,10 +19,16 @@ const oneTimeCodeMinutes = 15;
  * before the live room and its media follow it, so a restart or another server finds it there.
  */
 export class HostControls {
+  private readonly ctx: RoomContext;
+  private readonly departures: Departures;
+
   constructor(
-    private readonly ctx: RoomContext,
-    private readonly departures: Departures,
-  ) {}
+    ctx: RoomContext,
+    departures: Departures,
+  ) {
+    this.ctx = ctx;
+    this.departures = departures;
+  }
 
   async admit(conn: Connection, { peerId }: { peerId: string }) {
     const { room } = this.ctx.registry.hostOf(conn);

@@ -58,13 +58,25 @@ export class LiveRoom {
   /** The session ended: no more views go out for this room. */
   ended = false;
 
+  readonly sessionId: string;
+  readonly caseId: string;
+  readonly caseNumber: string;
+  readonly title: string;
+  public status: SessionStatus;
+
   constructor(
-    readonly sessionId: string,
-    readonly caseId: string,
-    readonly caseNumber: string,
-    readonly title: string,
-    public status: SessionStatus,
-  ) {}
+    sessionId: string,
+    caseId: string,
+    caseNumber: string,
+    title: string,
+    status: SessionStatus,
+  ) {
+    this.sessionId = sessionId;
+    this.caseId = caseId;
+    this.caseNumber = caseNumber;
+    this.title = title;
+    this.status = status;
+  }
 
   /** The room-wide decisions as stored: open caucuses first, so that people land in theirs. */
   restore(saved: LiveRoomRow | undefined, caucuses: CaucusRow[]) {

@@ -12,7 +12,11 @@ import type { Connection } from './room-types';
  * audio-only choices live on the peers and are applied again at every media:start.
  */
 export class MediaSignalling {
-  constructor(private readonly ctx: RoomContext) {}
+  private readonly ctx: RoomContext;
+
+  constructor(ctx: RoomContext) {
+    this.ctx = ctx;
+  }
 
   /** The room's codecs for the device, or null without media (a worker problem must not stop entering). */
   async routerCapabilities(room: LiveRoom): Promise<Record<string, unknown> | null> {

@@ -4,7 +4,11 @@ import type { Connection } from './room-types';
 
 /** What everyone admitted does in the room: raise a hand, chat in their space, report their link. */
 export class RoomActivity {
-  constructor(private readonly ctx: RoomContext) {}
+  private readonly ctx: RoomContext;
+
+  constructor(ctx: RoomContext) {
+    this.ctx = ctx;
+  }
 
   raiseHand(conn: Connection, { raised }: { raised: boolean }) {
     const { room, peer } = this.ctx.registry.admittedOf(conn);

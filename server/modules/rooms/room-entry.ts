@@ -18,10 +18,16 @@ import type { Connection, SocketIdentity } from './room-types';
  * counted in the database and capped), and the lobby.
  */
 export class RoomEntry {
+  private readonly ctx: RoomContext;
+  private readonly media: MediaSignalling;
+
   constructor(
-    private readonly ctx: RoomContext,
-    private readonly media: MediaSignalling,
-  ) {}
+    ctx: RoomContext,
+    media: MediaSignalling,
+  ) {
+    this.ctx = ctx;
+    this.media = media;
+  }
 
   async enter(conn: Connection, request: ClientRequest<'session:enter'>): Promise<EnterResult> {
     if (conn.peerId) throw conflict('already entered on this connection');

@@ -1,8 +1,10 @@
 import { attendanceMachine, type AttendanceState, isPresent } from '../../../shared/domain/attendance';
-import type { AuditActor, AuditEventType } from '../../../shared/domain/audit';
+import { type AuditActor, type AuditDataOf, auditEvent } from '../../../shared/audit-events';
+import type { AccessWithdrawnCause } from '../../../shared/realtime';
 import type { Db } from '../../db/client';
 import { conflict, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
+import { applyTransition } from '../transitions';
 import * as repo from './attendance.repository';
 import type { LiveRoom, RoomPeer } from './live-room';
 import * as state from './room-state.repository';
@@ -16,6 +18,20 @@ export function actorOf({ staffUserId, participantId }: { staffUserId: string | 
   return staffUserId ? { kind: 'staff', staffUserId } : { kind: 'participant', participantId: participantId! };
 }
 
+/** The audit event of each attendance move (shared/audit-events.ts: `attendanceMove`). */
+type AttendanceMoveType = 'attendance.lobby_entered' | 'attendance.admitted' | 'attendance.refused' | 'attendance.removed' | 'attendance.left';
+type AttendanceMoveDetail = { reason?: string | null; cause?: AccessWithdrawnCause };
+/** Host decisions recorded with the session they were taken in. */
+type RoomDecisionType =
+  | 'room.lock_changed'
+  | 'room.spotlight_changed'
+  | 'room.caucus_opened'
+  | 'room.caucus_closed'
+  | 'attendance.host_muted'
+  | 'attendance.screen_permission_changed'
+  | 'attendance.code_issued'
+  | 'attendance.moved';
+
 export type IdentityOutcome = { ok: true } | { ok: false; failures: number; codeVoid: boolean };
 
 /**
@@ -24,33 +40,45 @@ export type IdentityOutcome = { ok: true } | { ok: false; failures: number; code
  * Each write is conditional on the state it was decided from.
  */
 export class RoomRecord {
+  private readonly db: Db;
+  private readonly now: () => Date;
+
   constructor(
-    private readonly db: Db,
-    private readonly now: () => Date,
-  ) {}
+    db: Db,
+    now: () => Date,
+  ) {
+    this.db = db;
+    this.now = now;
+  }
 
   /** An attendance state change along the attendance machine (caseId: the session's, for the audit event). */
-  async move(row: repo.AttendanceRow, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AuditEventType, caseId: string, data: Record<string, unknown> = {}) {
-    if (!attendanceMachine.canTransition(row.state, to)) throw conflict(`cannot go from ${row.state} to ${to}`);
+  async move(row: repo.AttendanceRow, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AttendanceMoveType, caseId: string, detail: AttendanceMoveDetail = {}) {
     return this.db.transaction(async (tx) => {
-      const moved = await repo.moveAttendance(tx, row.id, row.state, { ...values, state: to });
-      if (!moved) throw conflict('changed meanwhile; try again');
-      // Out of the room is out of the spotlight, in the record too: else it returns with them.
-      const unspotlit = !isPresent(to) && (await state.clearSpotlightOf(tx, row.sessionId, row.id, this.now()));
-      await appendAuditEvent(tx, {
-        type,
-        caseId,
-        actor: actorOf(row),
-        data: { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...(unspotlit ? { spotlightCleared: true } : {}), ...data },
+      let unspotlit = false;
+      return applyTransition(tx, {
+        subject: 'attendance',
+        machine: attendanceMachine,
+        from: row.state,
+        to,
+        update: async () => {
+          const moved = await repo.moveAttendance(tx, row.id, row.state, { ...values, state: to });
+          // Out of the room is out of the spotlight, in the record too: else it returns with them.
+          if (moved && !isPresent(to)) unspotlit = await state.clearSpotlightOf(tx, row.sessionId, row.id, this.now());
+          return moved;
+        },
+        event: () => ({
+          ...auditEvent(type, { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...(unspotlit ? { spotlightCleared: true as const } : {}), ...detail }),
+          caseId,
+          actor: actorOf(row),
+        }),
       });
-      return moved;
     });
   }
 
-  async moveFromCurrent(room: LiveRoom, peer: RoomPeer, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AuditEventType, data?: Record<string, unknown>) {
+  async moveFromCurrent(room: LiveRoom, peer: RoomPeer, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AttendanceMoveType, detail?: AttendanceMoveDetail) {
     const row = await repo.findAttendance(this.db, peer.peerId);
     if (!row) throw notFound('attendance');
-    return this.move(row, to, values, type, room.caseId, data);
+    return this.move(row, to, values, type, room.caseId, detail);
   }
 
   async setLocked(room: LiveRoom, host: RoomPeer, locked: boolean) {
@@ -132,27 +160,27 @@ export class RoomRecord {
     return this.db.transaction(async (tx) => {
       const row = await state.lockAttendance(tx, peerId);
       if (!row) throw notFound('attendance');
-      const audit = (type: AuditEventType, data: Record<string, unknown>) =>
-        appendAuditEvent(tx, { type, caseId: room.caseId, actor: actorOf(row), data: { sessionId: row.sessionId, attendanceId: row.id, method, ...data } });
+      const base = { sessionId: row.sessionId, attendanceId: row.id, method };
+      const audit = (event: ReturnType<typeof auditEvent>) => appendAuditEvent(tx, { ...event, caseId: room.caseId, actor: actorOf(row) });
       const codeSpent = method === 'one_time_code' && row.oneTimeCodeFailures >= maxCodeGuesses;
       // Decided on the locked row, not on the one the method was chosen from: guesses sent in
       // parallel, or one in flight when the host issued a code, find the ID route closed here.
       if (method === 'id_last4' && row.identityFailures >= maxIdentityFailures) return { ok: false, failures: row.identityFailures, codeVoid: false };
       if (!codeSpent && (await matches(row, tx))) {
         await repo.updateAttendance(tx, row.id, { identityMethod: method, identityVerifiedAt: this.now(), oneTimeCodeHash: null });
-        await audit('attendance.identity_confirmed', {});
+        await audit(auditEvent('attendance.identity_confirmed', base));
         return { ok: true };
       }
       if (method === 'one_time_code') {
         const failures = Math.min(maxCodeGuesses, row.oneTimeCodeFailures + 1);
         const codeVoid = failures >= maxCodeGuesses;
         await repo.updateAttendance(tx, row.id, { oneTimeCodeFailures: failures, ...(codeVoid ? { oneTimeCodeHash: null, oneTimeCodeExpiresAt: null } : {}) });
-        if (!codeSpent) await audit('attendance.identity_failed', { failures, codeVoid });
+        if (!codeSpent) await audit(auditEvent('attendance.identity_failed', { ...base, failures, codeVoid }));
         return { ok: false, failures, codeVoid };
       }
       const failures = Math.min(maxIdentityFailures, row.identityFailures + 1);
       await repo.updateAttendance(tx, row.id, { identityFailures: failures });
-      await audit('attendance.identity_failed', { failures });
+      await audit(auditEvent('attendance.identity_failed', { ...base, failures }));
       return { ok: false, failures, codeVoid: false };
     });
   }
@@ -164,7 +192,8 @@ export class RoomRecord {
     return repo.updateAttendance(tx, row.id, values);
   }
 
-  #audit(tx: Db, room: LiveRoom, host: RoomPeer, type: AuditEventType, data: Record<string, unknown>) {
-    return appendAuditEvent(tx, { type, caseId: room.caseId, actor: actorOf(host), data: { sessionId: room.sessionId, ...data } });
+  #audit<T extends RoomDecisionType>(tx: Db, room: LiveRoom, host: RoomPeer, type: T, data: Omit<AuditDataOf<T>, 'sessionId'>) {
+    const event = auditEvent(type, { sessionId: room.sessionId, ...data } as AuditDataOf<T>);
+    return appendAuditEvent(tx, { ...event, caseId: room.caseId, actor: actorOf(host) });
   }
 }

@@ -1,6 +1,6 @@
 import { presentStates } from '../../../shared/domain/attendance';
 import type { ServerEventName, ServerPayload } from '../../../shared/realtime';
-import { AppError, forbidden, notFound } from '../../errors';
+import { AppError, forbidden, notFound, WrongNodeError } from '../../errors';
 import { findCase } from '../cases/cases.repository';
 import { findSession } from '../sessions/sessions.repository';
 import { LiveRoom, type RoomPeer } from './live-room';
@@ -21,7 +21,11 @@ export class RoomRegistry {
   /** Called for everyone restored without a connection (set by the service: their grace period starts). */
   onRestoredPeer: (room: LiveRoom, peer: RoomPeer) => void = () => undefined;
 
-  constructor(private readonly deps: RoomsDeps) {}
+  private readonly deps: RoomsDeps;
+
+  constructor(deps: RoomsDeps) {
+    this.deps = deps;
+  }
 
   get(sessionId: string): LiveRoom | undefined {
     return this.#rooms.get(sessionId);
@@ -52,9 +56,14 @@ export class RoomRegistry {
   }
 
   async #load(sessionId: string): Promise<LiveRoom> {
-    const { db } = this.deps;
+    const { db, placement } = this.deps;
     const session = await findSession(db, sessionId);
     if (!session) throw notFound('session');
+    if (placement) {
+      // One node per room: another live node holding it answers this person instead.
+      const owner = await placement.claim(sessionId);
+      if (owner !== placement.nodeId) throw new WrongNodeError(owner);
+    }
     const found = await findCase(db, session.caseId);
     const [saved, caucuses, rows] = await Promise.all([
       state.findLiveRoom(db, sessionId),
@@ -96,6 +105,28 @@ export class RoomRegistry {
 
   tell<E extends ServerEventName>(peer: RoomPeer, event: E, payload: ServerPayload<E>) {
     if (peer.socketId) this.deps.notifier.emit(peer.socketId, event, payload);
+  }
+
+  /** Rooms held plus connected peers: this node's load for placement. */
+  load(): number {
+    let load = 0;
+    for (const room of this.#rooms.values()) load += 1 + room.connectedPeers().length;
+    return load;
+  }
+
+  /**
+   * The room is placed on another node now (this one was taken for dead): its connections end
+   * (the clients reconnect and are sent there); every place is kept in the database.
+   */
+  release(sessionId: string) {
+    const room = this.#rooms.get(sessionId);
+    if (!room) return;
+    this.#rooms.delete(sessionId);
+    for (const peer of room.peers.values()) {
+      if (peer.graceTimer) clearTimeout(peer.graceTimer);
+      if (peer.socketId) this.deps.notifier.disconnect(peer.socketId, 'this session moved to another server');
+    }
+    room.media?.close();
   }
 
   /** Shutting down: every place is kept in the database (clients come back after the restart). */

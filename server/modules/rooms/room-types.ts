@@ -47,6 +47,14 @@ export interface RoomsDeps {
   /** TURN credentials given with media:start (admitted peers only); null: no TURN configured. */
   turn?: TurnCredentials | null;
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  /** Several nodes: where each room is placed (one node per room). Null: this process holds every room. */
+  placement?: RoomPlacement | null;
+}
+
+export interface RoomPlacement {
+  nodeId: string;
+  /** The node holding the room, placing it now if no live node does (null: none alive). */
+  claim(sessionId: string): Promise<string | null>;
 }
 
 export const notInRoom = () => new AppError('NOT_ADMITTED', 'enter the session first');

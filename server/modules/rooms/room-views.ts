@@ -32,10 +32,16 @@ export class RoomViews {
   /** The last `room:state` sent on each socket, serialised. */
   readonly #sent = new Map<string, string>();
 
+  private readonly registry: RoomRegistry;
+  private readonly notifier: RoomNotifier;
+
   constructor(
-    private readonly registry: RoomRegistry,
-    private readonly notifier: RoomNotifier,
-  ) {}
+    registry: RoomRegistry,
+    notifier: RoomNotifier,
+  ) {
+    this.registry = registry;
+    this.notifier = notifier;
+  }
 
   /** Everyone's view may have changed. */
   broadcast(room: LiveRoom) {

@@ -1,7 +1,10 @@
-import type { ClientAck, ClientEventName } from '../../../shared/realtime';
+import type { z } from 'zod';
+import type { ClientAck, ClientEventName, clientEvents } from '../../../shared/realtime';
 import type { Connection, RoomsService } from './rooms.service';
 
-type Handler<E extends ClientEventName> = (rooms: RoomsService, conn: Connection, request: any) => Promise<ClientAck<E>> | ClientAck<E>;
+/** A request as the contract's schema leaves it after parsing. */
+type Parsed<E extends ClientEventName> = z.output<(typeof clientEvents)[E]['request']>;
+type Handler<E extends ClientEventName> = (rooms: RoomsService, conn: Connection, request: Parsed<E>) => Promise<ClientAck<E>> | ClientAck<E>;
 
 /** Socket events → the room part that decides. Payloads arrive here already parsed with the contract's schema. */
 export const roomHandlers: { [E in ClientEventName]: Handler<E> } = {
@@ -43,3 +46,9 @@ export const roomHandlers: { [E in ClientEventName]: Handler<E> } = {
   'media:consumer-layers': (rooms, conn, r) => rooms.media.consumerLayers(conn, r),
   'media:audio-only': (rooms, conn, r) => rooms.media.audioOnly(conn, r),
 };
+
+/** Runs one event's handler on the request that event's schema parsed (the realtime plugin parses first). */
+export function handleRoomEvent<E extends ClientEventName>(rooms: RoomsService, conn: Connection, event: E, request: Parsed<E>) {
+  const handler: Handler<E> = roomHandlers[event];
+  return handler(rooms, conn, request);
+}

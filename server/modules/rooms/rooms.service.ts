@@ -12,7 +12,7 @@ import { RoomRegistry } from './room-registry';
 import type { Connection, RoomsDeps } from './room-types';
 import { RoomViews } from './room-views';
 
-export type { Connection, EvidenceLookup, RoomNotifier, RoomsDeps, SocketIdentity } from './room-types';
+export type { Connection, EvidenceLookup, RoomsDeps, SocketIdentity } from './room-types';
 
 /**
  * Live mediation rooms, put together from parts with one job each: the registry of rooms held

@@ -126,7 +126,7 @@ export async function installSeal(ctx: ServiceContext, actor: Principal, organis
   if (!org) throw notFound('organisation');
   const p12 = Buffer.from(input.p12Base64, 'base64');
   if (p12.length === 0) throw invalid('p12Base64', 'the PKCS#12 file is empty');
-  let facts;
+  let facts: ReturnType<typeof describeP12>;
   try {
     facts = describeP12(p12, input.passphrase);
   } catch (error) {

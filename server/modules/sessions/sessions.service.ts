@@ -1,12 +1,13 @@
 import type { SessionCreate } from '../../../shared/api/sessions';
 import { caseMachine } from '../../../shared/domain/cases';
-import type { AuditActor } from '../../../shared/domain/audit';
+import type { AuditActor } from '../../../shared/audit-events';
 import type { ParticipantInput } from '../../../shared/domain/participants';
 import { sessionMachine, type SessionStatus } from '../../../shared/domain/sessions';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { conflict, invalid, notFound } from '../../errors';
 import { appendAuditEvent } from '../audit/audit.repository';
+import { applyTransition } from '../transitions';
 import type { Principal } from '../auth/principal';
 import { assertWorksOnCases, type CaseNeed } from '../cases/case-access';
 import * as casesRepo from '../cases/cases.repository';
@@ -66,11 +67,14 @@ export async function moveSession(tx: Db, sessionId: string, to: SessionStatus, 
   const session = await repo.findSession(tx, sessionId);
   if (!session) throw notFound('session');
   const from = session.status;
-  if (!sessionMachine.canTransition(from, to)) throw conflict(`a session cannot go from ${from} to ${to}`);
-  const row = await repo.updateSessionStatus(tx, sessionId, from, to);
-  if (!row) throw conflict('session changed meanwhile; reload and try again');
-  await appendAuditEvent(tx, { type: 'session.status_changed', caseId: session.caseId, actor, data: { sessionId, from, to } });
-  return row;
+  return applyTransition(tx, {
+    subject: 'session',
+    machine: sessionMachine,
+    from,
+    to,
+    update: () => repo.updateSessionStatus(tx, sessionId, from, to),
+    event: { type: 'session.status_changed', caseId: session.caseId, actor, data: { sessionId, from, to } },
+  });
 }
 
 export async function listParticipants(ctx: ServiceContext, p: Principal, caseId: string) {

@@ -1,7 +1,8 @@
 /**
  * A signer's steps on the phone's signing page: page through the clauses, confirm identity (name
- * and the ID number's last four, or the mediator's one-time code), consent, draw a signature with
- * a finger (touch) or a mouse, and sign.
+ * and the ID number's last four, or the mediator's one-time code), say their consent (recorded
+ * from Chromium's fake microphone), consent, draw a signature with a finger (touch) or a mouse,
+ * and sign.
  */
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -61,9 +62,25 @@ export async function readToTheEnd(page: Page): Promise<number> {
 
 export type SignerIdentity = { method: 'id_last4'; name: string; last4: string } | { method: 'one_time_code'; code: string };
 
-/** On the open sign form: identity, consent and a drawn signature (not yet submitted). */
+/**
+ * On the open sign form: records about two seconds of spoken consent (Chromium's fake microphone
+ * is a real MediaStream) and presses "use"; waits until the server has it unless told otherwise.
+ */
+export async function recordConsent(page: Page, options: { waitUploaded?: boolean } = {}): Promise<void> {
+  const box = page.getByTestId('spoken-consent');
+  await page.getByTestId('consent-record').click();
+  await expect.poll(() => box.getAttribute('data-state'), poll).toBe('recording');
+  await page.waitForTimeout(1_800);
+  await page.getByTestId('consent-stop').click();
+  await expect.poll(() => box.getAttribute('data-state'), poll).toBe('recorded');
+  await page.getByTestId('consent-use').click();
+  if (options.waitUploaded !== false) await expect.poll(() => box.getAttribute('data-state'), { timeout: 30_000, interval: 100 }).toBe('uploaded');
+}
+
+/** On the open sign form: identity, spoken consent (unless already sent), consent and a drawn signature (not yet submitted). */
 export async function fillSignForm(page: Page, identity: SignerIdentity, draw: 'finger' | 'mouse'): Promise<void> {
   expect(await page.getByTestId('sign-form').getAttribute('data-method')).toBe(identity.method);
+  if ((await page.getByTestId('spoken-consent').getAttribute('data-state')) !== 'uploaded') await recordConsent(page);
   if (identity.method === 'id_last4') {
     await page.getByTestId('sign-name').fill(identity.name);
     await page.getByTestId('sign-last4').fill(identity.last4);

@@ -69,7 +69,9 @@ describe('CJK fonts', () => {
     const top = c.y;
     const chars = [...`${RARE}福鼎远洋运输`];
     // One line of fallback-only characters, one of mixed text: every cell must have ink.
-    chars.forEach((ch, i) => c.page.push({ kind: 'text', x: c.geometry.left + (i % 12) * size * 1.25, y: top - 40 - Math.floor(i / 12) * 50, size, text: ch }));
+    for (const [i, ch] of chars.entries()) {
+      c.page.push({ kind: 'text', x: c.geometry.left + (i % 12) * size * 1.25, y: top - 40 - Math.floor(i / 12) * 50, size, text: ch });
+    }
     const pdf = await renderComposedPdf(c.composed(), m, { metadata: { title: 't', author: 'a', subject: 's', date: new Date(0) }, running: {} });
     const { fonts: rows } = await pdffonts(pdf);
     expect(rows.length).toBeGreaterThan(0);

@@ -70,8 +70,8 @@ describe('a seal that fails the first time', () => {
     const jobs = rowsOf<{ state: string; retry_count: number }>(await world.database.db.execute(sql`select state, retry_count from pgboss.job where name = 'seal-agreement' and singleton_key = ${agreementId} order by created_on`));
     expect(jobs[0]).toEqual({ state: 'completed', retry_count: 1 });
     expect(jobs.every((j) => j.state === 'completed')).toBe(true);
-    // Two signature images and one sealed PDF: the failed try's file was removed.
-    expect(countFiles(world.filesDir)).toBe(filesBefore + 3);
+    // Two signature images, two spoken-consent recordings and one sealed PDF: the failed try's file was removed.
+    expect(countFiles(world.filesDir)).toBe(filesBefore + 5);
 
     const document = await one<{ storage_key: string }>(sql`select storage_key from documents where agreement_id = ${agreementId}`);
     const pdf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-sealed-')), 'agreement.pdf');

@@ -181,7 +181,13 @@ describe('MediaRoom on a real mediasoup worker', () => {
     expect(closes).toEqual(['closed']);
 
     let closedReason = '';
-    const room = await MediaRoom.create(pool, { ...listener, closed: (reason, cause) => ((closedReason = reason), closes.push(cause)) });
+    const room = await MediaRoom.create(pool, {
+      ...listener,
+      closed: (reason, cause) => {
+        closedReason = reason;
+        closes.push(cause);
+      },
+    });
     const pid = room.workerPid;
     expect(pool.workers.map((w) => w.pid)).toContain(pid);
     process.kill(pid, 'SIGKILL');

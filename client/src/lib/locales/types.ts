@@ -1,5 +1,5 @@
 import type { AuditVerification } from '../../../../shared/api/admin';
-import type { AuditEventType } from '../../../../shared/domain/audit';
+import type { AuditEventType } from '../../../../shared/audit-events';
 import type { invitationStates } from '../../../../shared/api/sessions';
 import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases';
 import type { IdType } from '../../../../shared/domain/id-numbers';

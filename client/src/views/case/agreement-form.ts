@@ -5,7 +5,7 @@
  * these values in a $state and binds the inputs to them.
  */
 import { templateIds, templateTermsSchemas, type TemplateId, type TemplateTerms } from '../../../../shared/domain/agreements';
-import { isoToLocalInput, localInputToIso } from '../../lib/datetime';
+import { fromBeijingInput, toBeijingInput } from '../../../../shared/beijing-time';
 import { fenToYuanInput, parseYuanToFen } from '../../lib/money';
 
 export { templateIds, type TemplateId };
@@ -144,7 +144,7 @@ export function newDraftValues(templateId: TemplateId, context: CaseContext): Dr
     citedEvidenceIds: [],
     applyForConfirmation: true,
     otherClauses: [],
-    collisionAt: isoToLocalInput(context.incidentAt),
+    collisionAt: toBeijingInput(context.incidentAt),
     persons: [],
     vesselLossYuan: '',
     otherLossYuan: '',
@@ -192,7 +192,7 @@ export function draftValuesFromTerms(templateId: TemplateId, rawTerms: unknown, 
   switch (templateId) {
     case 'collision_injury': {
       const c = t as TemplateTerms<'collision_injury'>;
-      values.collisionAt = isoToLocalInput(c.collisionAt);
+      values.collisionAt = toBeijingInput(c.collisionAt);
       values.persons = c.persons.map((p) => ({
         key: rowKey(),
         name: p.name,
@@ -299,7 +299,7 @@ export function draftFromValues(v: DraftValues): Conversion {
     case 'collision_injury': {
       let collisionAt: string | undefined;
       if (v.collisionAt.trim() !== '') {
-        collisionAt = localInputToIso(v.collisionAt) ?? undefined;
+        collisionAt = fromBeijingInput(v.collisionAt) ?? undefined;
         if (!collisionAt) errors['terms.collisionAt'] = 'validation.dateTime';
       }
       const item = (i: number, name: string) => `terms.persons.${i}.${name}`;

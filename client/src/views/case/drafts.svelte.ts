@@ -8,7 +8,7 @@ import type { CourtCode } from '../../../../shared/domain/courts';
 import type { IdType } from '../../../../shared/domain/id-numbers';
 import type { PartyKind } from '../../../../shared/domain/parties';
 import type { CaseCreate, CaseUpdate, NewCaseVessel, PartyInput, VesselInput } from '../../lib/api';
-import { isoToLocalInput, localInputToIso } from '../../lib/datetime';
+import { fromBeijingInput, toBeijingInput } from '../../../../shared/beijing-time';
 import type { FormState } from '../../lib/form.svelte';
 import { fenToYuanInput, parseYuanToFen } from '../../lib/money';
 
@@ -108,7 +108,7 @@ export class CaseDraft {
     const draft = new CaseDraft();
     draft.title = view.title;
     draft.disputeType = view.disputeType;
-    draft.incidentAt = isoToLocalInput(view.incidentAt);
+    draft.incidentAt = toBeijingInput(view.incidentAt);
     draft.lat = view.incidentPosition ? String(view.incidentPosition.lat) : '';
     draft.lon = view.incidentPosition ? String(view.incidentPosition.lon) : '';
     draft.seaArea = view.seaArea;
@@ -148,7 +148,7 @@ export class CaseDraft {
    * the shared schema so the messages match what the server would say.
    */
   facts(form: FormState): CaseFacts {
-    const incidentAt = localInputToIso(this.incidentAt);
+    const incidentAt = fromBeijingInput(this.incidentAt);
     if (incidentAt === null) form.setFieldError('incidentAt', 'validation.dateTime');
 
     let claimedAmountFen = parseYuanToFen(this.amountYuan);

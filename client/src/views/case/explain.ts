@@ -10,7 +10,7 @@ import { i18n } from '../../lib/i18n.svelte';
 import * as messages from './server-text.messages';
 
 const t = i18n.scoped(messages);
-type Key = keyof typeof messages.zh;
+type Key = Parameters<typeof t>[0];
 
 /** Server (and client-side twin) messages → our keys. Anchored, so an unrelated message never matches. */
 const known: [RegExp, Key][] = [

@@ -4,7 +4,7 @@
  */
 import type { ConfirmationSummary } from '../../../../shared/api/agreements';
 import type { ConfirmationStatus } from '../../../../shared/domain/agreements';
-import { timeZone } from '../../lib/datetime';
+import { beijingTimeZone as timeZone } from '../../../../shared/beijing-time';
 import type { Locale } from '../../lib/i18n.svelte';
 
 /** Applications the court still has to act on. */

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uploadConsent } from '../../../helpers/consent-audio';
 import { agreementFixture, collisionDraft, invitationHeader, signaturePngBase64 } from '../../../helpers/agreement-fixture';
 import { flipSignedByte } from '../../documents/fixtures';
 import { darkPixels, pdffonts, pdfsig, renderGray } from '../../documents/poppler';
@@ -33,14 +34,16 @@ describe('the agreement chain', () => {
     const { id: versionId, sha256: versionHash } = agreement.currentVersion;
     const png = signaturePngBase64();
 
+    const fishermanConsent = await uploadConsent(world.app, f.fishermanToken, agreement.id);
     const fishermanSigned = await as(f.fishermanToken).post(`/api/agreements/${agreement.id}/sign`, {
-      versionId, versionHash, consent: true, identity: { method: 'id_last4', name: '陈阿海', last4: '002X' }, signaturePng: png,
+      versionId, versionHash, consent: true, identity: { method: 'id_last4', name: '陈阿海', last4: '002X' }, signaturePng: png, consentRecordingSha256: fishermanConsent,
     });
     expect(fishermanSigned.statusCode, fishermanSigned.body).toBe(200);
 
     const code = json(await mediator.post(`/api/agreements/${agreement.id}/signing-codes`, { participantId: f.agentParticipantId })).code;
+    const agentConsent = await uploadConsent(world.app, f.agentToken, agreement.id);
     const agentSigned = await as(f.agentToken).post(`/api/agreements/${agreement.id}/sign`, {
-      versionId, versionHash, consent: true, identity: { method: 'one_time_code', code }, signaturePng: png,
+      versionId, versionHash, consent: true, identity: { method: 'one_time_code', code }, signaturePng: png, consentRecordingSha256: agentConsent,
     });
     expect(agentSigned.statusCode, agentSigned.body).toBe(200);
     expect(json(agentSigned).status).toBe('signed');

@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { uploadConsent } from '../../../helpers/consent-audio';
 import { agreementFixture, collisionDraft, invitationHeader, nextSignerIp, signAs, signaturePngBase64, type AgreementFixture } from '../../../helpers/agreement-fixture';
 import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
 import { api, createTestWorld, json, ok, rowsOf, type TestWorld } from '../../../helpers/test-app';
@@ -132,6 +133,7 @@ describe('agreement:updated goes out after each commit', () => {
     const created = await ok(await mediator().post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f)), 201);
     await ok(await mediator().post(`/api/agreements/${created.id}/transitions`, { to: 'signing' }));
     const version = (await ok(await mediator().get(`/api/agreements/${created.id}`))).currentVersion;
+    const consentRecordingSha256 = await uploadConsent(world.app, f.fishermanToken, created.id);
     const seen = watchNotices();
     expect((await mediator().post(`/api/agreements/${created.id}/versions`, collisionDraft(f))).statusCode).toBe(409); // nothing changed
     const wrongDigits = await asParticipant(f.fishermanToken).post(`/api/agreements/${created.id}/sign`, {
@@ -140,6 +142,7 @@ describe('agreement:updated goes out after each commit', () => {
       consent: true,
       identity: { method: 'id_last4', name: '陈阿海', last4: '1234' },
       signaturePng: signaturePngBase64(),
+      consentRecordingSha256,
     });
     expect(wrongDigits.statusCode).toBe(403);
     expect((await mediator().post(`/api/agreements/${created.id}/transitions`, { to: 'signing' })).statusCode).toBe(409);

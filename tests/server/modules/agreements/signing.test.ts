@@ -21,6 +21,7 @@ import {
   signaturePngBase64,
   type AgreementFixture,
 } from '../../../helpers/agreement-fixture';
+import { consentAudio, putConsent } from '../../../helpers/consent-audio';
 import { api, countFiles, createTestWorld, json, ok, rowsOf, type TestWorld } from '../../../helpers/test-app';
 
 let world: TestWorld;
@@ -54,10 +55,12 @@ function asParticipant(token: string, options: { ip?: string; userAgent?: string
 }
 
 function signBody(version: Version, identity: Identity, extra: Record<string, unknown> = {}) {
-  return { versionId: version.id, versionHash: version.sha256, consent: true, identity, signaturePng: signaturePngBase64(), ...extra };
+  return { versionId: version.id, versionHash: version.sha256, consent: true, identity, signaturePng: signaturePngBase64(), consentRecordingSha256: sha256(consentAudio()), ...extra };
 }
 
-function sign(token: string, agreementId: string, version: Version, identity: Identity, extra: Record<string, unknown> = {}, options: { ip?: string; userAgent?: string } = {}) {
+/** Uploads the signer's spoken consent (its own answer is left to the sign call to show), then signs. */
+async function sign(token: string, agreementId: string, version: Version, identity: Identity, extra: Record<string, unknown> = {}, options: { ip?: string; userAgent?: string } = {}) {
+  await putConsent(world.app, token, agreementId);
   return asParticipant(token, options).post(`/api/agreements/${agreementId}/sign`, signBody(version, identity, extra));
 }
 
@@ -76,6 +79,9 @@ async function agreementInSigning(overrides: Record<string, unknown> = {}) {
   const created = await ok(await mediator().post(`/api/cases/${f.caseId}/agreements`, collisionDraft(f, overrides)), 201);
   await ok(await mediator().post(`/api/agreements/${created.id}/transitions`, { to: 'signing' }));
   const agreement = await getAgreement(created.id);
+  // The signers' spoken consent is already stored, so a refused signature below leaves it as it was
+  // (an agent the terms do not authorise is refused here too).
+  for (const token of [f.fishermanToken, f.agentToken]) await putConsent(world.app, token, created.id);
   return { f, agreementId: created.id as string, version: agreement.currentVersion as Version };
 }
 
@@ -321,6 +327,7 @@ describe('identity at signing', () => {
     await ok(await sign(fresh.f.agentToken, fresh.agreementId, fresh.version, agentCode));
     const v2 = await ok(await saveVersion(fresh.agreementId, fresh.f, { facts: '第二稿事实陈述：双方船舶在南麂列岛海域发生碰撞。' }));
     await ok(await mediator().post(`/api/agreements/${fresh.agreementId}/transitions`, { to: 'signing' }));
+    await ok(await putConsent(world.app, fresh.f.agentToken, fresh.agreementId), 201); // consent to version 2
     const beforeUsed = await snapshot(fresh.agreementId);
     await expectRejected(await sign(fresh.f.agentToken, fresh.agreementId, v2.currentVersion, agentCode));
     expect(await snapshot(fresh.agreementId)).toEqual(beforeUsed);

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { asc, } from 'drizzle-orm';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../../../server/db/schema';
 import { anchorAuditHead, scheduleAnchoring } from '../../../../server/modules/audit/anchoring';

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { asc, sql, TransactionRollbackError } from 'drizzle-orm';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../../../server/db/schema';
 import { hashOf } from '../../../../server/modules/audit/audit.repository';

@@ -114,12 +114,12 @@ describe('per-case audit export', () => {
   it('a dropped row and a changed link are caught where they are', async () => {
     const { manifest, events } = await exportCase();
     const lines = events.trim().split('\n');
-    const dropped = [...lines.slice(0, 2), ...lines.slice(3)].join('\n') + '\n';
+    const dropped = `${[...lines.slice(0, 2), ...lines.slice(3)].join('\n')}\n`;
     expect(checkAuditExport(dropped, manifest).firstBroken).toMatchObject({ line: 3, problem: 'sequence_gap' });
     const linkAt = lines.findIndex((l) => l.includes('"link":true'));
     const link = JSON.parse(lines[linkAt]!);
     lines[linkAt] = JSON.stringify({ ...link, hash: 'f'.repeat(64) });
-    expect(checkAuditExport(lines.join('\n') + '\n', manifest).firstBroken).toMatchObject({ line: linkAt + 2, problem: 'previous_hash_mismatch' });
+    expect(checkAuditExport(`${lines.join('\n')}\n`, manifest).firstBroken).toMatchObject({ line: linkAt + 2, problem: 'previous_hash_mismatch' });
   });
 
   it('with a TSA anchor after the case’s last event, the manifest carries it and the check verifies it', async () => {

@@ -4,7 +4,8 @@
  * to Monday. Expected dates below were worked out by hand from a calendar.
  */
 import { describe, expect, it } from 'vitest';
-import { beijingDate, daysLeft, deadlineAfter, isOverdue, limits } from '../../../shared/domain/deadlines';
+import { beijingDate, beijingDayNumber, beijingParts, beijingYear, daysLeft, deadlineAfter, fromBeijingInput, isOverdue, limits, toBeijingInput } from '../../shared/beijing-time';
+import { beijingDateTime, chineseDate } from '../../server/documents/format';
 
 /** The end of a Beijing calendar day, as an instant. */
 const endOfBeijingDay = (date: string) => new Date(`${date}T15:59:59.999Z`);
@@ -123,5 +124,68 @@ describe('isOverdue around midnight Beijing', () => {
     expect(isOverdue('2027-02-28', new Date('2027-03-01T02:00:00Z'))).toBe(true);
     expect(isOverdue('2028-02-29', new Date('2028-02-29T15:00:00Z'))).toBe(false);
     expect(isOverdue('2026-09-30', new Date('2026-10-01T02:00:00Z'))).toBe(true);
+  });
+});
+
+describe('Beijing-time inputs', () => {
+  it('reads a datetime-local value as UTC+8', () => {
+    expect(fromBeijingInput('2026-05-01T09:30')).toBe('2026-05-01T09:30:00+08:00');
+    expect(new Date(fromBeijingInput('2026-05-01T09:30')!).toISOString()).toBe('2026-05-01T01:30:00.000Z');
+  });
+
+  it('shows an instant in Beijing time whatever the device zone', () => {
+    expect(toBeijingInput('2026-05-01T01:30:00.000Z')).toBe('2026-05-01T09:30');
+    expect(toBeijingInput('2026-04-30T20:00:00Z')).toBe('2026-05-01T04:00');
+  });
+
+  it('refuses incomplete values', () => {
+    expect(fromBeijingInput('')).toBeNull();
+    expect(fromBeijingInput('2026-05-01')).toBeNull();
+    expect(fromBeijingInput('2026-13-45T99:99')).toBeNull();
+  });
+
+  it('counts days in Beijing time', () => {
+    // 23:30 and 00:30 the next day in Beijing are one day apart although both are the same UTC date.
+    expect(beijingDayNumber(new Date('2026-05-01T00:30:00+08:00')) - beijingDayNumber(new Date('2026-04-30T23:30:00+08:00'))).toBe(1);
+  });
+});
+
+describe('the Beijing wall clock around midnight and month ends (worked out by hand: Beijing = UTC + 8 h)', () => {
+  it.each([
+    // [instant (UTC), Beijing reading]
+    ['2026-11-30T15:59:59Z', [2026, 11, 30, 23, 59, 59]], // last second of November in Beijing
+    ['2026-11-30T16:00:00Z', [2026, 12, 1, 0, 0, 0]], // already 1 December in Beijing, still 30 November in UTC
+    ['2026-12-31T16:00:00Z', [2027, 1, 1, 0, 0, 0]], // New Year in Beijing, New Year's Eve in UTC
+    ['2028-02-28T16:30:00Z', [2028, 2, 29, 0, 30, 0]], // leap day
+    ['2027-02-28T16:30:00Z', [2027, 3, 1, 0, 30, 0]], // no leap day in 2027
+    ['2026-05-01T00:00:00Z', [2026, 5, 1, 8, 0, 0]], // midnight UTC is 08:00 Beijing, same date
+  ] as const)('%s reads %j', (iso, [year, month, day, hour, minute, second]) => {
+    expect(beijingParts(new Date(iso))).toEqual({ year, month, day, hour, minute, second });
+  });
+
+  it('the year of case and ruling numbers turns at 16:00Z on 31 December', () => {
+    expect(beijingYear(new Date('2026-12-31T15:59:59.999Z'))).toBe(2026);
+    expect(beijingYear(new Date('2026-12-31T16:00:00Z'))).toBe(2027);
+  });
+
+  it('day numbers turn at 16:00Z, not at UTC midnight', () => {
+    const day = (iso: string) => beijingDayNumber(new Date(iso));
+    expect(day('2026-11-30T16:00:00Z') - day('2026-11-30T15:59:59.999Z')).toBe(1);
+    expect(day('2026-12-01T00:00:00Z') - day('2026-11-30T16:00:00Z')).toBe(0);
+    expect(day('1970-01-01T00:00:00Z')).toBe(0); // 08:00 on 1 January 1970 in Beijing
+    expect(day('1969-12-31T16:00:00Z')).toBe(0); // 00:00 on 1 January 1970 in Beijing
+  });
+
+  it('datetime-local values cross month and year ends in Beijing time', () => {
+    expect(fromBeijingInput('2027-01-01T00:15')).toBe('2027-01-01T00:15:00+08:00');
+    expect(new Date(fromBeijingInput('2027-01-01T00:15')!).toISOString()).toBe('2026-12-31T16:15:00.000Z');
+    expect(toBeijingInput('2026-11-30T16:00:00Z')).toBe('2026-12-01T00:00');
+    expect(toBeijingInput('not a time')).toBe('');
+  });
+
+  it('documents print the Beijing date and time of an instant', () => {
+    expect(beijingDateTime('2026-12-31T16:00:05Z')).toBe('2027年1月1日 00:00:05（北京时间）');
+    expect(beijingDateTime('2026-11-30T15:59:59Z')).toBe('2026年11月30日 23:59:59（北京时间）');
+    expect(chineseDate('2026-11-30T16:00:00Z')).toBe('二〇二六年十二月一日');
   });
 });

@@ -1,0 +1,52 @@
+import type { StateMachine } from '../../shared/state-machine';
+import type { Db } from '../db/client';
+import { conflict } from '../errors';
+import { appendAuditEvent, type NewAuditEvent } from './audit/audit.repository';
+
+/** What moves, as the refusal names it ("an application cannot go from …"). */
+const subjects = {
+  case: 'a case',
+  session: 'a session',
+  agreement: 'an agreement',
+  application: 'an application',
+  attendance: 'an attendance',
+} as const;
+export type TransitionSubject = keyof typeof subjects;
+
+export interface Transition<S extends string, R> {
+  subject: TransitionSubject;
+  machine: StateMachine<S>;
+  from: S;
+  to: S;
+  /** The conditional update (`WHERE status = from`): the row, or nothing when it was no longer in `from`. */
+  update: () => Promise<R | null | undefined>;
+  /** The audit event of the move, written after the update in the same transaction. */
+  event: NewAuditEvent | ((row: R) => NewAuditEvent);
+}
+
+/** Refused by the transition table: 409 CONFLICT "a case cannot go from closed to mediating". */
+export function refusedTransition(subject: TransitionSubject, from: string, to: string) {
+  return conflict(`${subjects[subject]} cannot go from ${from} to ${to}`);
+}
+
+/** The row left `from` between read and update: 409 CONFLICT, the caller reloads. */
+export function staleTransition(subject: TransitionSubject) {
+  return conflict(`the ${subject} changed meanwhile; reload and try again`);
+}
+
+/**
+ * The one way a state changes: check against the table, conditional update, audit event.
+ * Runs inside the caller's transaction `tx`, so the row and its event commit together.
+ */
+export async function applyTransition<S extends string, R>(tx: Db, t: Transition<S, R>): Promise<R> {
+  if (!t.machine.canTransition(t.from, t.to)) throw refusedTransition(t.subject, t.from, t.to);
+  const row = await t.update();
+  if (!row) throw staleTransition(t.subject);
+  await appendAuditEvent(tx, typeof t.event === 'function' ? t.event(row) : t.event);
+  return row;
+}
+
+/** A move that follows from another (the last signature settles the case): skipped, not refused, when the table does not allow it. */
+export async function applyTransitionIfAllowed<S extends string, R>(tx: Db, t: Transition<S, R>): Promise<R | null> {
+  return t.machine.canTransition(t.from, t.to) ? applyTransition(tx, t) : null;
+}
