@@ -184,13 +184,13 @@ async function roomCycle(world: TestWorld, caseId: string, participants: { fishe
     await checkNothingLeftBehind();
     await call(host, 'host:session', { to: 'ended' });
   } catch (error) {
-    peersWithMedia -= joined;
     // A cycle that failed half-way still ends its session (through the API), so its room closes.
     const res = await mediator.post(`/api/sessions/${session.id}/transitions`, { to: 'ended' });
     if (res.statusCode !== 200) {
       await mediator.post(`/api/sessions/${session.id}/transitions`, { to: 'live' });
       await mediator.post(`/api/sessions/${session.id}/transitions`, { to: 'ended' });
     }
+    peersWithMedia -= joined; // only now are their transports closed (with the router)
     throw error;
   } finally {
     for (const s of sockets) s.disconnect();
