@@ -10,6 +10,7 @@
  * callers × 70 ≈ 10^4 socket payloads. A failure prints its case; rerun with the same seed.
  */
 import { parseArgs } from 'node:util';
+import type { FuzzFailure } from './lib/fuzz';
 import { createFuzzWorld, type FuzzTally, fuzzHttp, fuzzSockets, fuzzState } from './lib/fuzz-run';
 
 const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, 'http-per-pair': { type: 'string', default: '160' }, 'socket-per-pair': { type: 'string', default: '70' } } });
@@ -23,6 +24,8 @@ function report(name: string, t: FuzzTally, seconds: number) {
   for (const f of t.failures.slice(0, 20)) console.log(' ', f.problem, JSON.stringify(f.case).slice(0, 400));
 }
 
+// Failures as they happen (a long run on a busy machine can be watched and cut short).
+const showFailure = (f: FuzzFailure) => console.error('failure:', f.problem, JSON.stringify(f.case).slice(0, 400));
 const fw = await createFuzzWorld();
 const crashes: unknown[] = [];
 process.on('uncaughtException', (error) => crashes.push(error));
@@ -30,10 +33,10 @@ process.on('unhandledRejection', (error) => crashes.push(error));
 try {
   const before = await fuzzState(fw.world);
   let started = performance.now();
-  const http = await fuzzHttp(fw, seed, Number(values['http-per-pair']));
+  const http = await fuzzHttp(fw, seed, Number(values['http-per-pair']), 15_000, showFailure, (done, t) => console.error(`progress: ${done} operations, ${t.sent} payloads, ${((performance.now() - started) / 1000).toFixed(0)} s`));
   report('HTTP', http, (performance.now() - started) / 1000);
   started = performance.now();
-  const sockets = await fuzzSockets(fw, seed, Number(values['socket-per-pair']));
+  const sockets = await fuzzSockets(fw, seed, Number(values['socket-per-pair']), 10_000, showFailure);
   report('sockets', sockets, (performance.now() - started) / 1000);
   // Unchanged but for one custody record per evidence read that was served.
   const unchanged = JSON.stringify(await fuzzState(fw.world)) === JSON.stringify({ ...before, evidenceReads: before.evidenceReads + http.evidenceReads });

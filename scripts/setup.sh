@@ -122,6 +122,13 @@ setup_npm() {
   fi
   if [ -d node_modules ] && [ -f node_modules/.package-lock.json ] \
     && ! [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    # Patches to dependencies (scripts/patches/, applied by patch-package at install) changed since.
+    if [ -n "$(find scripts/patches -newer node_modules/.package-lock.json -print -quit 2>/dev/null)" ]; then
+      log "npm: applying scripts/patches/ (patch-package)"
+      npx patch-package --patch-dir scripts/patches
+      touch node_modules/.package-lock.json
+      return
+    fi
     log "npm: node_modules is up to date (skipped)"
     return
   fi

@@ -203,6 +203,7 @@ export async function buildApp(deps: AppDeps) {
   const accessEffects: AccessEffects = {
     withdrawn: (withdrawal) =>
       app.roomEvents.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms')),
+    sessionClosed: (sessionId) => app.roomEvents.sessionClosed(sessionId).catch((err: unknown) => app.log.error({ err, sessionId }, 'could not end the live room of an ended session')),
   };
 
   await app.register(

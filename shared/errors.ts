@@ -19,6 +19,7 @@ export const errorCodes = [
   'CANNOT_PREVIEW',
   'RECORDING_CONSENT_REQUIRED',
   'STORAGE_FULL',
+  'UNAVAILABLE',
   'WRONG_NODE',
   'INTERNAL',
 ] as const;
@@ -43,8 +44,10 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   CANNOT_PREVIEW: 422,
   /** The session is being recorded and this person has not yet confirmed the notice (recording:consent). */
   RECORDING_CONSENT_REQUIRED: 428,
-  /** The recordings directory is (nearly) full: nothing more can be recorded until space is freed. */
+  /** The file store (uploads, recordings) has no room left: nothing was kept; an operator must free space. */
   STORAGE_FULL: 507,
+  /** A part the service depends on (the database) is out of reach for a moment: retry. */
+  UNAVAILABLE: 503,
   /** Misdirected: the live room is held by another node (`node`); the client reconnects there. */
   WRONG_NODE: 421,
   INTERNAL: 500,

@@ -106,7 +106,7 @@ export async function fuzzState(world: TestWorld) {
 }
 
 /** `perPair` payloads for every operation × caller. */
-export async function fuzzHttp(fw: FuzzWorld, seed: number, perPair: number, timeoutMs = 15_000): Promise<FuzzTally> {
+export async function fuzzHttp(fw: FuzzWorld, seed: number, perPair: number, timeoutMs = 15_000, onFailure?: (f: FuzzFailure) => void, onOperation?: (done: number, t: FuzzTally) => void): Promise<FuzzTally> {
   const t = tally();
   const operations = operationsOf(fw.world.app);
   const validate = schemaValidator();
@@ -124,15 +124,17 @@ export async function fuzzHttp(fw: FuzzWorld, seed: number, perPair: number, tim
         if (result.problem) {
           const shown = { ...fuzzCase, url: fuzzCase.url.slice(0, 300), payload: typeof fuzzCase.payload === 'string' ? fuzzCase.payload.slice(0, 300) : fuzzCase.payload?.subarray(0, 300) };
           t.failures.push({ case: shown, problem: result.problem.slice(0, 300) });
+          onFailure?.(t.failures.at(-1)!);
         }
       }
     }
+    onOperation?.(o + 1, t);
   }
   return t;
 }
 
 /** `perPair` payloads for every realtime event × socket caller; each must get a coded error ack. */
-export async function fuzzSockets(fw: FuzzWorld, seed: number, perPair: number, timeoutMs = 10_000): Promise<FuzzTally> {
+export async function fuzzSockets(fw: FuzzWorld, seed: number, perPair: number, timeoutMs = 10_000, onFailure?: (f: FuzzFailure) => void): Promise<FuzzTally> {
   const t = tally();
   const events = Object.keys(clientEvents) as ClientEventName[];
   t.operations = events.length;
@@ -159,6 +161,7 @@ export async function fuzzSockets(fw: FuzzWorld, seed: number, perPair: number, 
               t.byStatus[code] = (t.byStatus[code] ?? 0) + 1;
               if (code === 'INTERNAL' || code === 'no answer' || code === 'no code' || code === 'accepted') {
                 t.failures.push({ case: { operation: event, caller: caller.name, payloadClass, method: 'emit', url: '', headers: {}, payload: JSON.stringify(payload)?.slice(0, 300) }, problem: code });
+                onFailure?.(t.failures.at(-1)!);
               }
             }),
           );

@@ -9,6 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { withReadRetry } from './read-retry';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -41,7 +42,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let database: Database;
   if (options.databaseUrl) {
     const client = postgres(options.databaseUrl, { max: options.max ?? 10, onnotice: () => {} });
-    const db = drizzlePostgres(client, { schema });
+    const db = drizzlePostgres(withReadRetry(client), { schema });
     await migratePostgres(db, { migrationsFolder });
     database = { db: db as unknown as Db, driver: 'postgres', url: options.databaseUrl, ping: () => ping(db as unknown as Db), close: () => client.end({ timeout: 5 }) };
   } else {

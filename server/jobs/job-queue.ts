@@ -1,5 +1,6 @@
 import { fromPglite, PgBoss } from 'pg-boss';
 import type { Database } from '../db/client';
+import { isDatabaseUnavailable } from '../infrastructure-errors';
 
 /**
  * Background work (sealing, rulings, later reminders and recording post-processing) goes
@@ -71,10 +72,25 @@ export class JobQueue {
         await kind.run(job.data);
       } catch (err) {
         this.#log.warn({ err, job: kind.name, data: job.data, attempt: job.retryCount + 1 }, 'job failed; pg-boss retries it with backoff');
+        // A database outage: pg-boss can record the failure (and so the retry) only once it is
+        // back; otherwise the job would sit 'active' until it expires.
+        if (isDatabaseUnavailable(err)) await this.#databaseBack();
         throw err;
       }
     });
     this.#kinds.set(kind.name, workerId);
+  }
+
+  async #databaseBack(timeoutMs = 60_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#stopped && Date.now() < deadline) {
+      try {
+        await this.#boss.getDb().executeSql('select 1');
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   }
 
   /** Queues a job (once per key while one is pending) and wakes this node's worker for it. */
@@ -103,7 +119,11 @@ export class JobQueue {
       await Promise.allSettled([...this.#sending]);
       let busy = false;
       for (const name of this.#kinds.keys()) {
-        const jobs = await this.#boss.findJobs(name, { limit: 1000 });
+        // Right after a database outage a pooled connection may still be a dead one: ask again.
+        const jobs = await this.#boss.findJobs(name, { limit: 1000 }).catch((err: unknown) => {
+          if (isDatabaseUnavailable(err)) return [{ state: 'active', startAfter: new Date(0) }];
+          throw err;
+        });
         const now = Date.now();
         if (jobs.some((j) => activeStates.has(j.state) && (j.state === 'active' || new Date(j.startAfter).getTime() <= now))) busy = true;
       }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors';
 import { principalForToken } from '../modules/auth/auth.service';
+import { isDatabaseUnavailable } from '../infrastructure-errors';
 import { type ParticipantPrincipal, participantForToken } from '../modules/invitations/invitations.service';
 
 export const sessionCookie = 'hq_session';
@@ -22,6 +23,8 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { secureCookies:
       // tokens count against the sender's address, which is refused after too many.
       await app.limits.guessing.assertTokenAllowed(request.ip);
       request.participant = await participantForToken(app.ctx, invitation).catch(async (error: unknown) => {
+        // The database away is not an invalid link: 503, not 401 (the link works again once it is back).
+        if (isDatabaseUnavailable(error)) throw error;
         if (error instanceof AppError && error.code === 'NOT_FOUND') await app.limits.guessing.tokenFailed(request.ip);
         return null;
       });

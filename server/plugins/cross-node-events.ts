@@ -10,12 +10,15 @@ import type { AccessWithdrawal } from '../modules/sessions/access-effects';
 export interface InterNodeEvents {
   'rooms:notify-case': (caseId: string, event: ServerEventName, payload: unknown) => void;
   'rooms:withdraw-access': (withdrawal: AccessWithdrawal, done: (ok: boolean) => void) => void;
+  'rooms:session-closed': (sessionId: string, done: (ok: boolean) => void) => void;
 }
 
 /** What a change decided on any node tells the live rooms, wherever they are held. */
 export interface RoomEvents {
   notifyCase<E extends ServerEventName>(caseId: string, event: E, payload: ServerPayload<E>): void;
   withdrawAccess(withdrawal: AccessWithdrawal): Promise<void>;
+  /** A session ended or cancelled over HTTP: the node holding its live room ends it. */
+  sessionClosed(sessionId: string): Promise<void>;
 }
 
 // A node that does not answer within this long is dead or stuck; the change is committed anyway.
@@ -27,7 +30,7 @@ const peerAnswerMs = 3_000;
  * connection on A. Without Redis (one process) these are plain calls on this node's rooms.
  */
 export async function roomEventsAcrossNodes(io: Server, rooms: RoomsService, redis: Redis | null, namespace: string, log: FastifyBaseLogger) {
-  const local: RoomEvents = { notifyCase: (caseId, event, payload) => rooms.notifyCase(caseId, event, payload), withdrawAccess: (w) => rooms.withdrawAccess(w) };
+  const local: RoomEvents = { notifyCase: (caseId, event, payload) => rooms.notifyCase(caseId, event, payload), withdrawAccess: (w) => rooms.withdrawAccess(w), sessionClosed: (id) => rooms.sessionClosed(id) };
   if (!redis) return { events: local, close: async () => undefined };
 
   // The adapter needs its own two connections: one publishes, one is held in subscriber mode.
@@ -48,6 +51,16 @@ export async function roomEventsAcrossNodes(io: Server, rooms: RoomsService, red
     );
   });
 
+  nodes.on('rooms:session-closed', (sessionId, done) => {
+    local.sessionClosed(sessionId).then(
+      () => done(true),
+      (err: unknown) => {
+        log.error({ err }, 'could not end a live room for another node');
+        done(false);
+      },
+    );
+  });
+
   const events: RoomEvents = {
     notifyCase(caseId, event, payload) {
       local.notifyCase(caseId, event, payload);
@@ -59,6 +72,10 @@ export async function roomEventsAcrossNodes(io: Server, rooms: RoomsService, red
       await nodes
         .serverSideEmitWithAck('rooms:withdraw-access', withdrawal)
         .catch((err: unknown) => log.warn({ err }, 'a node did not confirm letting go of a participant'));
+    },
+    async sessionClosed(sessionId) {
+      await local.sessionClosed(sessionId);
+      await nodes.serverSideEmitWithAck('rooms:session-closed', sessionId).catch((err: unknown) => log.warn({ err }, 'a node did not confirm ending a live room'));
     },
   };
   return { events, close: async () => void (await Promise.allSettled([pub.quit(), sub.quit()])) };

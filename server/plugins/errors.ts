@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { type ErrorBody, type ErrorCode, httpStatusOf } from '../../shared/errors';
 import { AppError, WrongNodeError } from '../errors';
+import { infrastructureErrorBody, unavailableRetryAfterSeconds } from '../infrastructure-errors';
 
 export function sendError(reply: FastifyReply, body: ErrorBody) {
   return reply.code(httpStatusOf[body.code]).send({ error: body });
@@ -29,7 +30,7 @@ export function knownErrorBody(error: unknown): ErrorBody | null {
   if (error instanceof WrongNodeError) return { code: error.code, message: error.message, ...(error.node ? { node: error.node } : {}) };
   if (error instanceof AppError) return { code: error.code, message: error.message, field: error.field, issues: error.issues };
   const pgCode = postgresCodeOf(error);
-  return pgCode && postgresCodes[pgCode] ? postgresCodes[pgCode] : null;
+  return pgCode && postgresCodes[pgCode] ? postgresCodes[pgCode] : infrastructureErrorBody(error);
 }
 
 /** Maps every failure to the one error envelope; only genuine faults become 500. */
@@ -54,6 +55,12 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     if (known) return sendError(reply, known);
     const pgCode = postgresCodeOf(error);
     if (pgCode && postgresCodes[pgCode]) return sendError(reply, postgresCodes[pgCode]);
+    const infrastructure = infrastructureErrorBody(error);
+    if (infrastructure) {
+      request.log.warn({ err: error }, infrastructure.message);
+      if (infrastructure.code === 'UNAVAILABLE') reply.header('Retry-After', String(unavailableRetryAfterSeconds));
+      return sendError(reply, infrastructure);
+    }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
     } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {

@@ -59,6 +59,8 @@ export interface TestWorldOptions {
   notificationRetry?: AppDeps['notificationRetry'];
   /** Session recording settings (e.g. short segments). */
   recording?: AppDeps['recording'];
+  /** Another PostgreSQL server than the shared one (tests/helpers/own-postgres.ts). */
+  databaseAdminUrl?: string;
   /** Several nodes through Redis: socket.io's adapter and route limits (own namespace per test). */
   redis?: { client: NonNullable<AppDeps['redis']>; namespace: string };
   /** Cluster mode for the first node (each added node passes its own). */
@@ -67,7 +69,7 @@ export interface TestWorldOptions {
 
 /** Two centers, the two courts and a tribunal, one account of each kind, all logged in. */
 export async function createTestWorld(options: TestWorldOptions = {}): Promise<TestWorld> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.databaseAdminUrl);
   const clock = { now: new Date('2026-11-22T02:00:00Z') };
   const cipher = createIdNumberCipher(randomBytes(32));
   const filesDir = options.filesDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-test-files-'));

@@ -20,6 +20,7 @@ import { latestConfirmation } from '../confirmations/confirmations.repository';
 import { actorOf, type Caller } from '../../access/caller';
 import { moveCaseIfAllowed } from '../cases/cases.service';
 import { listForCase as listEvidence } from '../evidence/evidence.repository';
+import { discardUnrecorded } from '../evidence/unclaimed-files';
 import { listActiveParticipants } from '../sessions/sessions.repository';
 import { applyTransition, refusedTransition, staleTransition } from '../transitions';
 import * as repo from './agreements.repository';
@@ -435,7 +436,7 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
       }
     });
   } catch (error) {
-    await ctx.files.remove(imageKey);
+    await discardUnrecorded(ctx, imageKey, error);
     throw error;
   }
   effects.changed(caseId, agreementId);

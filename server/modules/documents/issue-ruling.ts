@@ -12,6 +12,7 @@ import { appendAuditEvent } from '../audit/audit.repository';
 import * as casesRepo from '../cases/cases.repository';
 import * as confirmationsRepo from '../confirmations/confirmations.repository';
 import { organisationsOfCourts } from '../seals/seals.repository';
+import { discardUnrecorded } from '../evidence/unclaimed-files';
 import type { SealingDeps } from './sealing-deps';
 
 const system = { kind: 'system' as const };
@@ -75,7 +76,7 @@ export async function issueRuling({ ctx, seals, timestamp, changed }: SealingDep
       await appendAuditEvent(tx, { type: 'document.sealed', caseId: caseRow.id, actor: system, data: { confirmationId, documentId: document.id, sha256: document.sha256, kind: 'ruling' } });
     });
   } catch (error) {
-    await ctx.files.remove(storageKey);
+    await discardUnrecorded(ctx, storageKey, error);
     throw error;
   }
   changed(caseRow.id, agreement.id);

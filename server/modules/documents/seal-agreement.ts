@@ -13,6 +13,7 @@ import { moveCase } from '../cases/cases.service';
 import { listActiveParticipants } from '../sessions/sessions.repository';
 import { applyTransition } from '../transitions';
 import { queueInstalmentNotices } from '../notifications/notifications.service';
+import { discardUnrecorded } from '../evidence/unclaimed-files';
 import type { SealingDeps } from './sealing-deps';
 
 const identityLabels: Record<string, string> = {
@@ -100,7 +101,7 @@ export async function sealAgreement({ ctx, seals, timestamp, changed }: SealingD
       if (current.status === 'settled') await moveCase(tx, current, 'following_up', system, { agreementId });
     });
   } catch (error) {
-    await ctx.files.remove(storageKey);
+    await discardUnrecorded(ctx, storageKey, error);
     throw error;
   }
   changed(caseRow.id, agreementId);

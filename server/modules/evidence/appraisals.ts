@@ -7,6 +7,7 @@ import { appendAuditEvent } from '../audit/audit.repository';
 import type { Caller } from '../../access/caller';
 import { insertAppraisalStatement } from './appraisals.repository';
 import { type Upload, uploadEvidence } from './evidence.service';
+import { discardUnrecorded } from './unclaimed-files';
 
 /** Only the appointed appraiser (by invitation) files an appraisal report. */
 export function assertAppraiser(caller: Caller): asserts caller is Extract<Caller, { kind: 'participant' }> {
@@ -44,7 +45,7 @@ export async function uploadAppraisal(ctx: ServiceContext, caller: Caller, caseI
       });
     });
   } catch (error) {
-    await ctx.files.remove(imageKey);
+    await discardUnrecorded(ctx, imageKey, error);
     throw error;
   }
 }

@@ -12,6 +12,7 @@ import { asNotFound, loadCaseForCaller } from '../../access/case-loading';
 import { assertCaseWorker, assertMayReadCustody } from '../../access/roles';
 import { actorOf, type Caller } from '../../access/caller';
 import { actsAsMediator, defaultSharedWith, mayUpload, mayView } from '../../access/evidence-access';
+import { discardUnrecorded } from './unclaimed-files';
 import * as repo from './evidence.repository';
 
 const linkSeconds = 4 * 3600;
@@ -107,8 +108,9 @@ export async function uploadEvidence(
   // Only the mediator decides who beyond one's own side sees material.
   if (!actsAsMediator(caller) && sharedWith !== ownSide && sharedWith !== 'mediator') throw forbidden('you can share with your own side or the mediator only');
   const storageKey = await ctx.files.put(upload.bytes);
+  let row: repo.EvidenceRow;
   try {
-    const row = await ctx.db.transaction(async (tx) => {
+    row = await ctx.db.transaction(async (tx) => {
       const inserted = await repo.insertEvidence(tx, {
         caseId,
         kind: fields.kind ?? 'evidence',
@@ -134,11 +136,12 @@ export async function uploadEvidence(
       await alongside?.(tx, inserted);
       return inserted;
     });
-    return view(ctx, (await repo.findEvidence(ctx.db, row.id))!, caller);
   } catch (error) {
-    await ctx.files.remove(storageKey); // nothing half-written: no file without its row
+    await discardUnrecorded(ctx, storageKey, error); // nothing half-written: no file without its row
     throw error;
   }
+  // After the commit: a failure reading it back must not take the file of a recorded upload.
+  return view(ctx, (await repo.findEvidence(ctx.db, row.id))!, caller);
 }
 
 export async function listEvidence(ctx: ServiceContext, caller: Caller, caseId: string) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isStorageFull, storageFull } from '../../infrastructure-errors';
 
 /** Files on local disk under one directory; keys are generated, never taken from users. */
 export interface FileStorage {
@@ -16,13 +17,19 @@ export function createFileStorage(root: string): FileStorage {
     if (!/^[0-9a-f]{2}\/[0-9a-f-]{36}(\.[a-z0-9.]+)?$/.test(key)) throw new Error('bad storage key');
     return path.join(root, key);
   };
-  // Written to a temporary name and renamed, so a crash never leaves a half-written file in place.
+  // Written to a temporary name and renamed, so a crash never leaves a half-written file in place;
+  // a failed write (a full disk) removes what it wrote and answers STORAGE_FULL.
   const writeAtomically = async (file: string, bytes: Uint8Array) => {
-    await mkdir(path.dirname(file), { recursive: true });
     // Unique per write: two requests rendering the same page at once must not share a temporary file.
     const temporary = `${file}.${randomUUID()}.tmp`;
-    await writeFile(temporary, bytes, { mode: 0o600 });
-    await rename(temporary, file);
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(temporary, bytes, { mode: 0o600 });
+      await rename(temporary, file);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw isStorageFull(error) ? storageFull() : error;
+    }
   };
   return {
     async put(bytes) {

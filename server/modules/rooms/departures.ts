@@ -4,6 +4,7 @@ import type { AccessWithdrawal } from '../sessions/access-effects';
 import * as repo from './attendance.repository';
 import type { LiveRoom, RoomPeer } from './live-room';
 import type { RoomContext } from './room-context';
+import { AppError } from '../../errors';
 import type { Connection } from './room-types';
 
 /**
@@ -89,16 +90,25 @@ export class Departures {
     room.ended = true;
     if (room.recording) await this.onEnding(room);
     this.ctx.views.drop(room);
-    for (const peer of [...room.peers.values()]) {
-      if (peer.graceTimer) clearTimeout(peer.graceTimer);
-      if (attendanceMachine.canTransition(peer.state, 'left')) await this.ctx.record.moveFromCurrent(room, peer, 'left', { leftAt: this.ctx.deps.now() }, 'attendance.left');
-      if (peer.socketId) {
-        this.ctx.registry.tell(peer, 'session:ended', { reason });
-        this.ctx.deps.notifier.disconnect(peer.socketId, reason);
+    try {
+      for (const peer of [...room.peers.values()]) {
+        if (peer.graceTimer) clearTimeout(peer.graceTimer);
+        if (attendanceMachine.canTransition(peer.state, 'left')) {
+          // Someone who left meanwhile (a grace period ran out) is already 'left': nothing to record.
+          await this.ctx.record.moveFromCurrent(room, peer, 'left', { leftAt: this.ctx.deps.now() }, 'attendance.left').catch((error: unknown) => {
+            if (!(error instanceof AppError && error.code === 'CONFLICT')) throw error;
+          });
+        }
+        if (peer.socketId) {
+          this.ctx.registry.tell(peer, 'session:ended', { reason });
+          this.ctx.deps.notifier.disconnect(peer.socketId, reason);
+        }
       }
+    } finally {
+      // Whatever happened above, the ended room lets go of its router (else it stays open for good).
+      room.media?.close();
+      this.ctx.registry.forget(room);
     }
-    room.media?.close();
-    this.ctx.registry.forget(room);
   }
 
   /**

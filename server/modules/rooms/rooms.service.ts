@@ -60,6 +60,12 @@ export class RoomsService {
     this.departures.disconnected(conn);
   }
 
+  /** A session ended or cancelled outside the room (HTTP): its live room, if open, ends as the host's end would. */
+  async sessionClosed(sessionId: string): Promise<void> {
+    const room = this.registry.get(sessionId);
+    if (room && !room.ended) await this.departures.endRoom(room, 'the mediator ended the session');
+  }
+
   withdrawAccess(withdrawal: AccessWithdrawal): Promise<void> {
     return this.departures.withdrawAccess(withdrawal);
   }

@@ -22,4 +22,6 @@ export interface AccessWithdrawal {
  */
 export interface AccessEffects {
   withdrawn(withdrawal: AccessWithdrawal): Promise<void>;
+  /** The session was ended or cancelled from the case page: its live room ends too (everyone out, router closed). */
+  sessionClosed(sessionId: string): Promise<void>;
 }

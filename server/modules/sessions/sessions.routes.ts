@@ -36,7 +36,12 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ effects: AccessEffects }> =
   app.post(
     '/sessions/:sessionId/transitions',
     { schema: { tags: ['sessions'], params: sessionParams, body: sessionTransitionSchema, response: { 200: sessionViewSchema } } },
-    (request) => service.transitionSession(app.ctx, requireStaff(request, ['mediator']), request.params.sessionId, request.body.to),
+    async (request) => {
+      const view = await service.transitionSession(app.ctx, requireStaff(request, ['mediator']), request.params.sessionId, request.body.to);
+      // After the commit: a live room of an ended session must not keep its router (and people) forever.
+      if (view.status === 'ended' || view.status === 'cancelled') await effects.sessionClosed(request.params.sessionId);
+      return view;
+    },
   );
 
   app.get('/cases/:caseId/participants', { schema: { tags: ['participants'], params: caseParams, response: { 200: participantListSchema } } }, (request) =>

@@ -1,0 +1,283 @@
+/**
+ * The soak engine (bench/soak.ts for an hour, tests/server/soak-short.test.ts for two minutes):
+ * N rooms churn on the real app (PostgreSQL, a real mediasoup worker, socket.io over TCP). Each
+ * room, over and over: a new session is scheduled with two invitations, the mediator enters,
+ * two synthetic clients (socket.io, no browser) enter, pass the device check and identity
+ * (ID digits; a one-time code from the mediator), wait in the lobby and are admitted, start
+ * media (WebRTC transports), produce Opus and VP8 with the parameters of bench/lib/rtp-source,
+ * get consumers, chat, leave; the mediator ends the session, which closes its router.
+ * Sampled meanwhile: RSS, heap, event-loop delay (monitorEventLoopDelay), mediasoup objects
+ * (routers, transports, producers, consumers, from router dumps) and the worker's RSS.
+ */
+import fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as mediasoup from 'mediasoup';
+import type { types } from 'mediasoup';
+import { io, type Socket } from 'socket.io-client';
+import type { WorkerPool } from '../../server/media/worker-pool';
+import type { ClientAck, ClientEventName, ClientRequest } from '../../shared/realtime';
+import { agreementFixture } from '../../tests/helpers/agreement-fixture';
+import { createStaffUser } from '../../server/modules/admin/admin.service';
+import type { OrganisationId } from '../../shared/ids';
+import { api, json, login, sampleResidentId, testPassword, type TestWorld } from '../../tests/helpers/test-app';
+import { receiverRtpCapabilities, senderRtpParameters } from './rtp-source';
+
+export interface MediaObjects {
+  routers: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+
+export interface SoakSample {
+  atSeconds: number;
+  rssMb: number;
+  heapMb: number;
+  workerRssMb: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  objects: MediaObjects;
+  cycles: number;
+}
+
+export interface SoakResult {
+  samples: SoakSample[];
+  cycles: number;
+  failures: string[];
+  /** Objects before the first room and once every room has ended. */
+  objectsAtStart: MediaObjects;
+  objectsAtEnd: MediaObjects;
+  /** First sample after warm-up and last sample. */
+  baseline: SoakSample;
+  end: SoakSample;
+  /** Least-squares slope of RSS after warm-up, MB per minute. */
+  rssSlopeMbPerMinute: number;
+  /** Largest deviation of RSS from the baseline after warm-up, percent. */
+  rssMaxDeviationPct: number;
+}
+
+/** Every router ever created, from mediasoup's observer; counted from their dumps. */
+const routers = new Set<types.Router>();
+mediasoup.observer.on('newworker', (worker) => {
+  worker.observer.on('newrouter', (router) => {
+    routers.add(router);
+    router.observer.on('close', () => routers.delete(router));
+  });
+});
+
+export async function mediaObjects(): Promise<MediaObjects> {
+  const counts: MediaObjects = { routers: 0, transports: 0, producers: 0, consumers: 0 };
+  for (const router of routers) {
+    if (router.closed) continue;
+    const dump = await router.dump().catch(() => null);
+    if (!dump) continue;
+    counts.routers++;
+    counts.transports += dump.transportIds.length;
+    counts.producers += dump.mapProducerIdConsumerIds.length;
+    counts.consumers += dump.mapConsumerIdProducerId.length;
+  }
+  return counts;
+}
+
+function workerRssMb(pool: WorkerPool): number {
+  let kb = 0;
+  for (const worker of pool.workers) {
+    const status = fs.readFileSync(`/proc/${worker.pid}/status`, 'utf8');
+    kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
+  return kb / 1024;
+}
+
+type Ack<E extends ClientEventName> = { ok: true; data: ClientAck<E> } | { ok: false; error: { code: string; message: string } };
+
+async function call<E extends ClientEventName>(socket: Socket, event: E, payload: ClientRequest<E> | Record<string, unknown>): Promise<ClientAck<E>> {
+  const response = (await socket.timeout(30_000).emitWithAck(event, payload)) as Ack<E>;
+  if (!response.ok) throw new Error(`${event}: ${response.error.code} ${response.error.message}`);
+  return response.data;
+}
+
+function open(baseUrl: string, auth: Record<string, string>, cookie?: string): Promise<Socket> {
+  const socket = io(baseUrl, { transports: ['websocket'], forceNew: true, reconnection: false, auth, ...(cookie ? { extraHeaders: { cookie } } : {}) });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error: Error & { data?: unknown }) => reject(new Error(`connect: ${JSON.stringify(error.data ?? error.message)}`)));
+  });
+}
+
+function next<T>(socket: Socket, event: string, predicate: (payload: T) => boolean = () => true, timeoutMs = 30_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler);
+      reject(new Error(`timed out waiting for ${event}`));
+    }, timeoutMs);
+    const handler = (payload: T) => {
+      if (!predicate(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, handler);
+      resolve(payload);
+    };
+    socket.on(event, handler);
+  });
+}
+
+let ssrc = 10_000;
+/** Participants between asking for media and having left: each may hold two transports, two producers and two consumers of the other's. */
+let peersWithMedia = 0;
+
+/** Right after people left a room: mediasoup must not hold more than the people still there can use. */
+async function checkNothingLeftBehind() {
+  const before = peersWithMedia;
+  const objects = await mediaObjects();
+  // Others may have started media while the routers were dumped; one room's worth (4) of slack
+  // for the race of counting against ten rooms at once. A leak per departure exceeds it fast.
+  const bound = Math.max(before, peersWithMedia) * 2 + 4;
+  if (objects.transports > bound || objects.producers > bound) throw new Error(`mediasoup holds ${objects.transports} transports and ${objects.producers} producers for ${peersWithMedia} participants with media: left behind by those who left`);
+}
+const deviceCheck = { rttMs: 40, downKbps: 2000, upKbps: 900, hasCamera: true, hasMicrophone: true };
+
+/** One participant from the link to the room, with media started and both kinds produced. */
+async function participantIn(world: TestWorld, host: Socket, token: string, identity: 'digits' | 'code') {
+  const socket = await open(world.baseUrl, { invitationToken: token });
+  const entered = await call(socket, 'session:enter', {});
+  await call(socket, 'device-check:report', deviceCheck);
+  if (identity === 'digits') await call(socket, 'identity:confirm', { method: 'id_last4', name: '陈阿海', last4: sampleResidentId.slice(-4) });
+  else {
+    const { code } = await call(host, 'host:issue-code', { peerId: entered.peerId });
+    await call(socket, 'identity:confirm', { method: 'one_time_code', code });
+  }
+  const admitted = next(socket, 'attendance:changed', (p: { state: string }) => p.state === 'admitted');
+  admitted.catch(() => {}); // awaited below unless the admission itself failed first
+  await call(socket, 'lobby:wait', {});
+  await call(host, 'host:admit', { peerId: entered.peerId });
+  await admitted;
+  peersWithMedia++;
+  const started = await call(socket, 'media:start', {});
+  const parameters = senderRtpParameters({ audio: ssrc++, video: ssrc++ });
+  await call(socket, 'media:produce', { transportId: started.send.id, kind: 'audio', rtpParameters: parameters.audio, source: 'microphone' });
+  await call(socket, 'media:produce', { transportId: started.send.id, kind: 'video', rtpParameters: parameters.video, source: 'camera' });
+  await call(socket, 'media:ready', { rtpCapabilities: receiverRtpCapabilities(started.routerRtpCapabilities as types.RtpCapabilities) });
+  return socket;
+}
+
+/** One room's life: scheduled, filled, talked in, emptied and ended. */
+async function roomCycle(world: TestWorld, caseId: string, participants: { fisherman: string; agent: string; cookie: string }) {
+  const mediator = api(world.app, participants.cookie);
+  const session = json(await mediator.post(`/api/cases/${caseId}/sessions`, { title: '调解', scheduledAt: '2026-11-25T06:00:00Z' }));
+  const token = async (participantId: string) => json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId, expiresInHours: 24 })).link.split('/j/')[1] as string;
+  const host = await open(world.baseUrl, {}, participants.cookie);
+  const sockets = [host];
+  let joined = 0;
+  try {
+    await call(host, 'session:enter', { sessionId: session.id });
+    await call(host, 'host:session', { to: 'live' });
+    const fisherman = await participantIn(world, host, await token(participants.fisherman), 'digits').catch((e: Error) => Promise.reject(new Error(`fisherman: ${e.message}`)));
+    sockets.push(fisherman);
+    joined++;
+    const agent = await participantIn(world, host, await token(participants.agent), 'code').catch((e: Error) => Promise.reject(new Error(`agent: ${e.message}`)));
+    sockets.push(agent);
+    joined++;
+    for (const s of [fisherman, agent]) await call(s, 'chat:send', { text: '你好，可以听到吗？' });
+    for (const s of [fisherman, agent]) {
+      await call(s, 'room:leave', {});
+      peersWithMedia--;
+    }
+    joined = 0;
+    await checkNothingLeftBehind();
+    await call(host, 'host:session', { to: 'ended' });
+  } catch (error) {
+    // A cycle that failed half-way still ends its session (through the API), so its room closes.
+    const res = await mediator.post(`/api/sessions/${session.id}/transitions`, { to: 'ended' });
+    if (res.statusCode !== 200) {
+      await mediator.post(`/api/sessions/${session.id}/transitions`, { to: 'live' });
+      await mediator.post(`/api/sessions/${session.id}/transitions`, { to: 'ended' });
+    }
+    peersWithMedia -= joined; // only now are their transports closed (with the router)
+    throw error;
+  } finally {
+    for (const s of sockets) s.disconnect();
+  }
+}
+
+export interface SoakOptions {
+  world: TestWorld;
+  pool: WorkerPool;
+  rooms: number;
+  durationMs: number;
+  warmupMs: number;
+  sampleEveryMs: number;
+  log?: (line: string) => void;
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakResult> {
+  const log = o.log ?? (() => {});
+  // The cases and their participants, made once; each cycle schedules a new session.
+  // A mediator of the center per room (one person hosts one room at a time).
+  const cases: { caseId: string; fisherman: string; agent: string; cookie: string }[] = [];
+  for (let i = 0; i < o.rooms; i++) {
+    const f = await agreementFixture(o.world);
+    const participants = json(await api(o.world.app, o.world.cookies.mediator).get(`/api/cases/${f.caseId}/participants`)).items as { id: string; role: string }[];
+    const username = `soak-mediator-${i}-${Date.now()}`;
+    await createStaffUser(o.world.database.db, null, { organisationId: o.world.orgs.center as OrganisationId, username, displayName: `调解员${i}`, role: 'mediator', password: testPassword });
+    const cookie = await login(o.world.app, username, testPassword, `198.51.100.${100 + i}`);
+    cases.push({ caseId: f.caseId, fisherman: participants.find((p) => p.role === 'party')!.id, agent: f.agentParticipantId, cookie });
+  }
+  const objectsAtStart = await mediaObjects();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const samples: SoakSample[] = [];
+  const failures: string[] = [];
+  let cycles = 0;
+  const started = performance.now();
+  const sample = async () => {
+    const memory = process.memoryUsage();
+    samples.push({
+      atSeconds: (performance.now() - started) / 1000,
+      rssMb: memory.rss / 1048576,
+      heapMb: memory.heapUsed / 1048576,
+      workerRssMb: workerRssMb(o.pool),
+      loopDelayP99Ms: loop.percentile(99) / 1e6,
+      loopDelayMaxMs: loop.max / 1e6,
+      objects: await mediaObjects(),
+      cycles,
+    });
+    loop.reset();
+    const s = samples.at(-1)!;
+    log(`${s.atSeconds.toFixed(0)} s: ${cycles} room cycles, rss ${s.rssMb.toFixed(0)} MB, heap ${s.heapMb.toFixed(0)} MB, worker ${s.workerRssMb.toFixed(0)} MB, loop p99 ${s.loopDelayP99Ms.toFixed(1)} ms, objects ${JSON.stringify(s.objects)}`);
+  };
+  const sampler = setInterval(() => void sample(), o.sampleEveryMs);
+  await sample();
+  const deadline = Date.now() + o.durationMs;
+  await Promise.all(
+    cases.map(async (c) => {
+      while (Date.now() < deadline) {
+        try {
+          await roomCycle(o.world, c.caseId, c);
+          cycles++;
+        } catch (error) {
+          failures.push((error as Error).message);
+          if (failures.length > 500) return;
+        }
+      }
+    }),
+  );
+  clearInterval(sampler);
+  // Let departures and closes settle, then count once more.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  global.gc?.();
+  await sample();
+  loop.disable();
+  const objectsAtEnd = samples.at(-1)!.objects;
+  const afterWarmup = samples.filter((s) => s.atSeconds >= o.warmupMs / 1000);
+  const baseline = afterWarmup[0] ?? samples[0]!;
+  const end = samples.at(-1)!;
+  return { samples, cycles, failures, objectsAtStart, objectsAtEnd, baseline, end, rssSlopeMbPerMinute: slope(afterWarmup.map((s) => [s.atSeconds / 60, s.rssMb])), rssMaxDeviationPct: Math.max(0, ...afterWarmup.map((s) => (Math.abs(s.rssMb - baseline.rssMb) / baseline.rssMb) * 100)) };
+}
+
+function slope(points: [number, number][]): number {
+  if (points.length < 2) return 0;
+  const mx = points.reduce((a, [x]) => a + x, 0) / points.length;
+  const my = points.reduce((a, [, y]) => a + y, 0) / points.length;
+  const num = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const den = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
+}

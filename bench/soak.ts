@@ -1,0 +1,48 @@
+/**
+ * Soak: 10 rooms churning on the real app for an hour (bench/lib/soak.ts says what a room does),
+ * sampling RSS, heap, event-loop delay and mediasoup object counts. Passes when, after warm-up,
+ * RSS stays within ±10 % of its baseline and every mediasoup object is gone at the end.
+ *
+ *   npx tsx bench/soak.ts [--rooms 10] [--minutes 60] [--warmup-minutes 5] [--sample-seconds 15] [--json soak.json]
+ *
+ * Needs PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_ADMIN_URL overrides) and the mediasoup worker.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { WorkerPool } from '../server/media/worker-pool';
+import { createTestWorld } from '../tests/helpers/test-app';
+import { runSoak } from './lib/soak';
+import { fmt } from './lib/stats';
+
+const { values } = parseArgs({
+  options: { rooms: { type: 'string', default: '10' }, minutes: { type: 'string', default: '60' }, 'warmup-minutes': { type: 'string', default: '5' }, 'sample-seconds': { type: 'string', default: '15' }, json: { type: 'string' } },
+});
+const minutes = Number(values.minutes);
+const pool = await WorkerPool.start({ size: 1 });
+const world = await createTestWorld({
+  media: pool,
+  listen: true,
+  reconnectGraceMs: 500,
+  guessingLimits: { tokenFailuresPerAddress: 1e9, loginFailuresPerAccount: 1e9 },
+  socketLimits: { budgetScale: 1e3, refusalsBeforeDisconnect: 1e9, networkTestBytesPerMinute: 1e12 },
+});
+try {
+  const started = Date.now();
+  const r = await runSoak({ world, pool, rooms: Number(values.rooms), durationMs: minutes * 60_000, warmupMs: Number(values['warmup-minutes']) * 60_000, sampleEveryMs: Number(values['sample-seconds']) * 1000, log: (line) => console.log(line) });
+  const loopP99 = Math.max(...r.samples.map((s) => s.loopDelayP99Ms));
+  console.log(`\n## soak: ${values.rooms} rooms, ${minutes} min (${((Date.now() - started) / 60_000).toFixed(1)} min wall), ${r.cycles} room cycles, ${r.failures.length} failed cycles`);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`);
+  console.log(`RSS baseline ${fmt(r.baseline.rssMb)} MB → end ${fmt(r.end.rssMb)} MB; max deviation after warm-up ${fmt(r.rssMaxDeviationPct)} %; slope ${fmt(r.rssSlopeMbPerMinute, 3)} MB/min`);
+  console.log(`heap baseline ${fmt(r.baseline.heapMb)} MB → end ${fmt(r.end.heapMb)} MB; worker RSS ${fmt(r.baseline.workerRssMb)} → ${fmt(r.end.workerRssMb)} MB; worst event-loop p99 ${fmt(loopP99)} ms`);
+  console.log(`mediasoup objects at start ${JSON.stringify(r.objectsAtStart)}, at end ${JSON.stringify(r.objectsAtEnd)}`);
+  console.log(`distinct failures: ${JSON.stringify([...new Set(r.failures)])}`);
+  if (values.json) fs.writeFileSync(values.json, JSON.stringify(r, null, 1));
+  const flat = r.rssMaxDeviationPct <= 10;
+  const released = JSON.stringify(r.objectsAtEnd) === JSON.stringify(r.objectsAtStart);
+  console.log(`RSS flat within ±10 %: ${flat}; objects back to baseline: ${released}`);
+  process.exitCode = flat && released ? 0 : 1;
+} finally {
+  await world.close();
+  pool.close();
+}

@@ -1,0 +1,46 @@
+/**
+ * Two minutes of bench/soak.ts in the suite: 10 rooms churn (session scheduled, mediator and two
+ * synthetic clients in, admitted, WebRTC transports, Opus and VP8 producers, consumers, chat,
+ * everyone out, session ended) on the real app with a real mediasoup worker. Afterwards every
+ * router, transport, producer and consumer is gone again, and memory has not run away.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mediaObjects, runSoak } from '../../bench/lib/soak';
+import { WorkerPool } from '../../server/media/worker-pool';
+import { createTestWorld, type TestWorld } from '../helpers/test-app';
+
+const durationMs = Number(process.env.HAIQIAO_SOAK_MS ?? 120_000);
+let pool: WorkerPool;
+let world: TestWorld;
+
+beforeAll(async () => {
+  pool = await WorkerPool.start({ size: 1 });
+  world = await createTestWorld({
+    media: pool,
+    listen: true,
+    reconnectGraceMs: 500,
+    guessingLimits: { tokenFailuresPerAddress: 1e9, loginFailuresPerAccount: 1e9 },
+    socketLimits: { budgetScale: 1e3, refusalsBeforeDisconnect: 1e9, networkTestBytesPerMinute: 1e12 },
+  });
+}, 120_000);
+afterAll(async () => {
+  await world?.close();
+  pool?.close();
+});
+
+it(`10 rooms churning for ${durationMs / 1000} s: every mediasoup object is released, RSS and heap stay bounded`, async () => {
+  const result = await runSoak({ world, pool, rooms: 10, durationMs, warmupMs: durationMs / 4, sampleEveryMs: 5_000 });
+  // A known race, not fixed yet (see docs/benchmarks.md): now and then a host event (admit, end) is
+  // refused NOT_ADMITTED "enter the session first" when ten rooms churn at once; such a cycle
+  // ends its session through the API (closing its room) and is counted here. Anything else fails.
+  expect(result.failures.filter((f) => !/host:[a-z-]+: NOT_ADMITTED enter the session first/.test(f))).toEqual([]);
+  expect(result.failures.length).toBeLessThanOrEqual(result.cycles / 10);
+  // Rooms really churned (2 cores shared: a few cycles per room at the least).
+  expect(result.cycles).toBeGreaterThanOrEqual(20);
+  expect(Math.max(...result.samples.map((s) => s.objects.producers))).toBeGreaterThan(0);
+  expect(result.objectsAtEnd).toEqual(result.objectsAtStart);
+  expect(await mediaObjects()).toEqual({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+  // Generous: a leak of one transport per cycle shows in the object counts above long before this.
+  expect(result.end.rssMb).toBeLessThan(result.baseline.rssMb * 1.5);
+  expect(result.end.heapMb).toBeLessThan(result.baseline.heapMb * 2 + 50);
+}, durationMs + 180_000);
