@@ -23,6 +23,7 @@ async function retried<T>(query: string, run: () => Promise<T>): Promise<T> {
 export function withReadRetry(client: postgres.Sql): postgres.Sql {
   const unsafe = client.unsafe.bind(client) as (query: string, params?: unknown[], options?: object) => postgres.PendingQuery<postgres.Row[]>;
   const retryingUnsafe = (query: string, params?: unknown[], options?: object) => ({
+    // biome-ignore lint/suspicious/noThenProperty: drizzle awaits the query object, so the retrying stand-in for postgres.js PendingQuery must be thenable
     then: <A, B>(ok?: (rows: postgres.Row[]) => A, fail?: (error: unknown) => B) => retried(query, async () => await unsafe(query, params, options)).then(ok, fail),
     values: () => retried(query, async () => await unsafe(query, params, options).values()),
   });
