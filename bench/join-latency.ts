@@ -4,7 +4,7 @@
 // behind a WebRtcServer), the built client and fake camera/microphone; a mediator in the room
 // (logged in through the desk) sends the video every joiner decodes.
 //
-//   npx tsx bench/join-latency.ts [--joins 20] [--json results.json]
+//   node bench/join-latency.ts [--joins 20] [--json results.json]
 //
 // Two scenarios, --joins times each, one join at a time:
 // - re-entry: a participant already verified and admitted (earlier, on another connection) opens

@@ -10,7 +10,7 @@
 // clients run in a child process (join-storm-clients.ts), so the event-loop delay measured here
 // is the server's.
 //
-//   npx tsx bench/join-storm.ts [--clients 100] [--baseline 10] [--warmup 3] [--json results.json] [--cpu-prof storm.cpuprofile]
+//   node bench/join-storm.ts [--clients 100] [--baseline 10] [--warmup 3] [--json results.json] [--cpu-prof storm.cpuprofile]
 //
 // --cpu-prof writes a V8 CPU profile of the server during the storm only (Chrome DevTools or
 // speedscope open it) and prints where the server's time went.

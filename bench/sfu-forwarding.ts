@@ -5,7 +5,7 @@
 // resumed through the listener, active-speaker observer), on the same mediasoup worker, step by
 // step, the order of (a) and (b) alternating from step to step and round to round, in rounds.
 //
-//   npx tsx bench/sfu-forwarding.ts [--steps 8x50,8x150,8x300,8x600] [--rounds 4] [--window 6]
+//   node bench/sfu-forwarding.ts [--steps 8x50,8x150,8x300,8x600] [--rounds 4] [--window 6]
 //                                   [--warmup 2] [--inspect 4] [--no-pin] [--nice] [--json out.json]
 //
 // Capacity = what one worker forwards at saturation. The last step offers more packets than one

@@ -3,7 +3,7 @@
  * in its own network namespace, with the mediator on a clean link, and what each of them
  * receives, from the receivers' getStats.
  *
- *   npx tsx bench/weak-link.ts [--scenarios A,B,C,D] [--seconds 60] [--offline-seconds 300] [--label before]
+ *   node bench/weak-link.ts [--scenarios A,B,C,D] [--seconds 60] [--offline-seconds 300] [--label before]
  *
  * Needs root (ip netns, tc, nft). The party's Chromium runs inside a namespace joined to the
  * host by a veth pair; its link gets:

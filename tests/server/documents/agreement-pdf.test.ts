@@ -153,7 +153,7 @@ describe('agreement PDF', () => {
 
   it('is deterministic across processes', async () => {
     const script = fileURLToPath(new URL('./render-sample-cli.ts', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 60_000 });
     const other = JSON.parse(stdout) as { agreement: string; ruling: string };
     expect(other.agreement).toBe(sha256(await renderAgreementPdf(agreementInput())));
   });
