@@ -4,14 +4,14 @@
  * Passes when no answer is a 5xx or outside the error envelope, nothing hangs, the process does
  * not crash, and the database and stored files are exactly as before.
  *
- *   npx tsx bench/fuzz.ts [--seed 1] [--http-per-pair 160] [--socket-per-pair 70]
+ *   node bench/fuzz.ts [--seed 1] [--http-per-pair 160] [--socket-per-pair 70]
  *
  * With the defaults: 66 operations × 10 callers × 160 ≈ 10^5 HTTP payloads and 38 events × 4
  * callers × 70 ≈ 10^4 socket payloads. A failure prints its case; rerun with the same seed.
  */
 import { parseArgs } from 'node:util';
-import type { FuzzFailure } from './lib/fuzz';
-import { createFuzzWorld, type FuzzTally, fuzzHttp, fuzzSockets, fuzzState } from './lib/fuzz-run';
+import type { FuzzFailure } from './lib/fuzz.ts';
+import { createFuzzWorld, type FuzzTally, fuzzHttp, fuzzSockets, fuzzState } from './lib/fuzz-run.ts';
 
 const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, 'http-per-pair': { type: 'string', default: '160' }, 'socket-per-pair': { type: 'string', default: '70' } } });
 const seed = Number(values.seed);

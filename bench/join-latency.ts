@@ -4,7 +4,7 @@
 // behind a WebRtcServer), the built client and fake camera/microphone; a mediator in the room
 // (logged in through the desk) sends the video every joiner decodes.
 //
-//   npx tsx bench/join-latency.ts [--joins 20] [--json results.json]
+//   node bench/join-latency.ts [--joins 20] [--json results.json]
 //
 // Two scenarios, --joins times each, one join at a time:
 // - re-entry: a participant already verified and admitted (earlier, on another connection) opens
@@ -31,10 +31,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { type E2eServer, launchChromium, resultsDir, startE2eServer, writeSpeechLikeWav } from '../tests/helpers/browser';
-import { connected, connectSocket } from '../tests/helpers/socket-client';
-import { admit, createRoomFixture, mediatorEnters, newPerson, partyToLobby, peerIdIn, type RoomFixture, until } from '../tests/e2e/room-support';
-import { fmt, summarize, table } from './lib/stats';
+import { type E2eServer, launchChromium, resultsDir, startE2eServer, writeSpeechLikeWav } from '../tests/helpers/browser.ts';
+import { connected, connectSocket } from '../tests/helpers/socket-client.ts';
+import { admit, createRoomFixture, mediatorEnters, newPerson, partyToLobby, peerIdIn, type RoomFixture, until } from '../tests/e2e/room-support.ts';
+import { fmt, summarize, table } from './lib/stats.ts';
 
 const { values: args } = parseArgs({ options: { joins: { type: 'string', default: '20' }, 'slow-ms': { type: 'string', default: '100' }, json: { type: 'string' } } });
 const joins = Number(args.joins);

@@ -4,7 +4,7 @@
 // opened at once. Every ack is timed here; the parent measures the server.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientAck, ClientEventName, ClientRequest, RoomState } from '../shared/realtime';
+import type { ClientAck, ClientEventName, ClientRequest, RoomState } from '../shared/realtime.ts';
 
 export interface StormRequest {
   baseUrl: string;

@@ -10,7 +10,7 @@
 // clients run in a child process (join-storm-clients.ts), so the event-loop delay measured here
 // is the server's.
 //
-//   npx tsx bench/join-storm.ts [--clients 100] [--baseline 10] [--warmup 3] [--json results.json] [--cpu-prof storm.cpuprofile]
+//   node bench/join-storm.ts [--clients 100] [--baseline 10] [--warmup 3] [--json results.json] [--cpu-prof storm.cpuprofile]
 //
 // --cpu-prof writes a V8 CPU profile of the server during the storm only (Chrome DevTools or
 // speedscope open it) and prints where the server's time went.
@@ -25,15 +25,15 @@ import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { type App, buildApp } from '../server/app';
-import { type Database, openDatabase } from '../server/db/client';
-import { WorkerPool } from '../server/media/worker-pool';
-import { createOrganisation, createStaffUser } from '../server/modules/admin/admin.service';
-import { createIdNumberCipher } from '../server/security/id-number-cipher';
-import type { OrganisationId } from '../shared/ids';
-import { api, json, login, testPassword } from '../tests/helpers/test-app';
-import { type ChildMessage, joinLabel, type ParentMessage, type PhaseResult, type StormRequest } from './join-storm-clients';
-import { cpuDelta, fmt, processCpuSeconds, summarize, table } from './lib/stats';
+import { type App, buildApp } from '../server/app.ts';
+import { type Database, openDatabase } from '../server/db/client.ts';
+import { WorkerPool } from '../server/media/worker-pool.ts';
+import { createOrganisation, createStaffUser } from '../server/modules/admin/admin.service.ts';
+import { createIdNumberCipher } from '../server/security/id-number-cipher.ts';
+import type { OrganisationId } from '../shared/ids.ts';
+import { api, json, login, testPassword } from '../tests/helpers/test-app.ts';
+import { type ChildMessage, joinLabel, type ParentMessage, type PhaseResult, type StormRequest } from './join-storm-clients.ts';
+import { cpuDelta, fmt, processCpuSeconds, summarize, table } from './lib/stats.ts';
 
 const { values: args } = parseArgs({
   options: { clients: { type: 'string', default: '100' }, baseline: { type: 'string', default: '10' }, warmup: { type: 'string', default: '3' }, json: { type: 'string' }, 'cpu-prof': { type: 'string' } },

@@ -5,7 +5,7 @@
 //   npx tsx bench/platform-compare-report.ts DIR PAIRS
 import fs from 'node:fs';
 import path from 'node:path';
-import { fmt, median, summarize, table } from './lib/stats';
+import { fmt, median, summarize, table } from './lib/stats.ts';
 
 const [dir, pairsArg] = process.argv.slice(2);
 if (!dir) throw new Error('usage: platform-compare-report.ts DIR PAIRS');

@@ -13,12 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { MediaRoom, type MediaRoomListener } from '../server/media/media-room';
-import { Recorder } from '../server/media/recorder';
-import { WorkerPool } from '../server/media/worker-pool';
-import { recordingSegmentSeconds } from '../shared/domain/recordings';
-import { loadCapture, receiverRtpCapabilities, senderRtpParameters, SyntheticSender } from './lib/rtp-source';
-import { fmt, median, processCpuSeconds, table } from './lib/stats';
+import { MediaRoom, type MediaRoomListener } from '../server/media/media-room.ts';
+import { Recorder } from '../server/media/recorder.ts';
+import { WorkerPool } from '../server/media/worker-pool.ts';
+import { recordingSegmentSeconds } from '../shared/domain/recordings.ts';
+import { loadCapture, receiverRtpCapabilities, senderRtpParameters, SyntheticSender } from './lib/rtp-source.ts';
+import { fmt, median, processCpuSeconds, table } from './lib/stats.ts';
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, window: { type: 'string', default: '30' }, json: { type: 'string' } } });
 const rounds = Number(args.rounds);

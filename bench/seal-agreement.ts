@@ -1,6 +1,6 @@
 // Benchmark: render and seal a 3-page mediation agreement (2 content pages + certificate page,
 // 2 signatures, CJK fonts subset-embedded), N times after a warm-up, in one process.
-//   npx tsx bench/seal-agreement.ts [--iterations 30] [--warmup 5] [--json out.json]
+//   node bench/seal-agreement.ts [--iterations 30] [--warmup 5] [--json out.json]
 // Prints a Markdown section for docs/benchmarks.md.
 // Targets: median render+seal under 150 ms, PDF under 300 KB.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,12 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
-import { renderAgreementPdf } from '../server/documents/agreement-pdf';
-import { loadOrCreatePlatformCertificate } from '../server/documents/platform-certificate';
-import { sealPdf, type SealOptions } from '../server/documents/seal-pdf';
-import { inspectSignedPdf } from '../server/documents/verify-pdf';
-import { agreementInput } from '../tests/server/documents/fixtures';
-import { fmt, summarize, table } from './lib/stats';
+import { renderAgreementPdf } from '../server/documents/agreement-pdf.ts';
+import { loadOrCreatePlatformCertificate } from '../server/documents/platform-certificate.ts';
+import { sealPdf, type SealOptions } from '../server/documents/seal-pdf.ts';
+import { inspectSignedPdf } from '../server/documents/verify-pdf.ts';
+import { agreementInput } from '../tests/server/documents/fixtures.ts';
+import { fmt, summarize, table } from './lib/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -93,7 +93,7 @@ try {
   const report = [
     `## Sealing a mediation agreement (bench/seal-agreement.ts)`,
     '',
-    `Command: \`npx tsx bench/seal-agreement.ts --iterations ${iterations} --warmup ${warmup}\``,
+    `Command: \`node bench/seal-agreement.ts --iterations ${iterations} --warmup ${warmup}\``,
     '',
     `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at the end ${load}.`,
     '',

@@ -5,7 +5,7 @@
 // resumed through the listener, active-speaker observer), on the same mediasoup worker, step by
 // step, the order of (a) and (b) alternating from step to step and round to round, in rounds.
 //
-//   npx tsx bench/sfu-forwarding.ts [--steps 8x50,8x150,8x300,8x600] [--rounds 4] [--window 6]
+//   node bench/sfu-forwarding.ts [--steps 8x50,8x150,8x300,8x600] [--rounds 4] [--window 6]
 //                                   [--warmup 2] [--inspect 4] [--no-pin] [--nice] [--json out.json]
 //
 // Capacity = what one worker forwards at saturation. The last step offers more packets than one
@@ -31,12 +31,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { types } from 'mediasoup';
-import { MediaRoom, type MediaRoomListener } from '../server/media/media-room';
-import { WorkerPool } from '../server/media/worker-pool';
-import { type Capture, loadCapture, receiverRtpCapabilities, senderRtpParameters, SyntheticSender } from './lib/rtp-source';
-import { CountingSinks, dropsOn, udpTable } from './lib/counting-sinks';
-import { type SinkSnapshot, SinkProcess } from './lib/sink-process';
-import { fmt, median, processCpuSeconds, table } from './lib/stats';
+import { MediaRoom, type MediaRoomListener } from '../server/media/media-room.ts';
+import { WorkerPool } from '../server/media/worker-pool.ts';
+import { type Capture, loadCapture, receiverRtpCapabilities, senderRtpParameters, SyntheticSender } from './lib/rtp-source.ts';
+import { CountingSinks, dropsOn, udpTable } from './lib/counting-sinks.ts';
+import { type SinkSnapshot, SinkProcess } from './lib/sink-process.ts';
+import { fmt, median, processCpuSeconds, table } from './lib/stats.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -10,10 +10,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { WorkerPool } from '../server/media/worker-pool';
-import { createTestWorld } from '../tests/helpers/test-app';
-import { runSoak } from './lib/soak';
-import { fmt } from './lib/stats';
+import { WorkerPool } from '../server/media/worker-pool.ts';
+import { createTestWorld } from '../tests/helpers/test-app.ts';
+import { runSoak } from './lib/soak.ts';
+import { fmt } from './lib/stats.ts';
 
 const { values } = parseArgs({
   options: { rooms: { type: 'string', default: '10' }, minutes: { type: 'string', default: '60' }, 'warmup-minutes': { type: 'string', default: '5' }, 'sample-seconds': { type: 'string', default: '15' }, json: { type: 'string' } },

@@ -3,7 +3,7 @@
  * in its own network namespace, with the mediator on a clean link, and what each of them
  * receives, from the receivers' getStats.
  *
- *   npx tsx bench/weak-link.ts [--scenarios A,B,C,D] [--seconds 60] [--offline-seconds 300] [--label before]
+ *   node bench/weak-link.ts [--scenarios A,B,C,D] [--seconds 60] [--offline-seconds 300] [--label before]
  *
  * Needs root (ip netns, tc, nft). The party's Chromium runs inside a namespace joined to the
  * host by a veth pair; its link gets:
@@ -26,11 +26,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { type E2eServer, launchChromium, resultsDir, startE2eServer, writeSpeechLikeWav } from '../tests/helpers/browser';
-import { DelayRelay } from '../tests/helpers/delay-relay';
-import { type LinkConditions, NetworkNamespace } from '../tests/helpers/network-namespace';
-import { admit, closeAll, createRoomFixture, mediatorEnters, type Person, partyToLobby, residentIds, selfPeerId, until } from '../tests/e2e/room-support';
-import { directionFigures, from, kbps, mean, type PageSnapshot, snapshot } from './lib/room-stats';
+import { type E2eServer, launchChromium, resultsDir, startE2eServer, writeSpeechLikeWav } from '../tests/helpers/browser.ts';
+import { DelayRelay } from '../tests/helpers/delay-relay.ts';
+import { type LinkConditions, NetworkNamespace } from '../tests/helpers/network-namespace.ts';
+import { admit, closeAll, createRoomFixture, mediatorEnters, type Person, partyToLobby, residentIds, selfPeerId, until } from '../tests/e2e/room-support.ts';
+import { directionFigures, from, kbps, mean, type PageSnapshot, snapshot } from './lib/room-stats.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -91,10 +91,10 @@ for i in $(seq 1 "$count"); do
   port=$((first_node_port + i - 1))
   seed=false
   [ "$i" = 1 ] && seed=${HAIQIAO_SEED_DEMO:-true}
-  # node --import tsx (not the tsx CLI): one process per node, so its pid is the node.
+  # Plain node (Node 24 strips the types): one process per node, so its pid is the node.
   HOST=127.0.0.1 PORT=$port HAIQIAO_NODE_ID=node$i HAIQIAO_NODE_URL=http://127.0.0.1:$port \
     HAIQIAO_RTC_PORT=$((first_rtc_port + (i - 1) * workers)) HAIQIAO_MEDIA_WORKERS=$workers HAIQIAO_SEED_DEMO=$seed \
-    node --import tsx server/main.ts > "$state_dir/node$i.log" 2>&1 &
+    node server/main.ts > "$state_dir/node$i.log" 2>&1 &
   pids+=($!)
   echo "$!" > "$state_dir/node$i.pid"
   wait_healthy "http://127.0.0.1:$port" "$!"

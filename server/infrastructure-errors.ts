@@ -1,8 +1,8 @@
 // Failures of the parts under the service rather than of the request: the database out of reach
 // (restart, cut connection) and a full disk. Both become coded answers (503 UNAVAILABLE with
 // Retry-After, 507 STORAGE_FULL) instead of a bare 500, over HTTP and in socket acks alike.
-import type { ErrorBody } from '../shared/errors';
-import { AppError } from './errors';
+import type { ErrorBody } from '../shared/errors.ts';
+import { AppError } from './errors.ts';
 
 /** postgres.js connection errors and node socket errors on the way to the database. */
 const unreachableCodes = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);

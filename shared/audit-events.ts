@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { agreementStatuses, confirmationStatuses, signatureStatuses, templateIds } from './domain/agreements';
-import { attendanceStates, identityMethods } from './domain/attendance';
-import { caseStatuses, disputeTypes } from './domain/cases';
-import { courtCodes } from './domain/courts';
-import { organisationKinds, staffRoles } from './domain/organisations';
-import { participantRoles } from './domain/participants';
-import { sessionStatuses } from './domain/sessions';
-import { accessWithdrawnCauses } from './realtime';
+import { agreementStatuses, confirmationStatuses, signatureStatuses, templateIds } from './domain/agreements.ts';
+import { attendanceStates, identityMethods } from './domain/attendance.ts';
+import { caseStatuses, disputeTypes } from './domain/cases.ts';
+import { courtCodes } from './domain/courts.ts';
+import { organisationKinds, staffRoles } from './domain/organisations.ts';
+import { participantRoles } from './domain/participants.ts';
+import { sessionStatuses } from './domain/sessions.ts';
+import { accessWithdrawnCauses } from './realtime.ts';
 
 /**
  * Every kind of audit event, one zod schema each: `type` and the exact shape of its `data`.

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { attendanceStates, identityMethods } from './domain/attendance';
-import { participantRoles } from './domain/participants';
-import { recordingActions, recordingStates } from './domain/recordings';
-import { sessionStatuses } from './domain/sessions';
-import { errorBodySchema } from './errors';
-import { sessionIdSchema } from './ids';
+import { attendanceStates, identityMethods } from './domain/attendance.ts';
+import { participantRoles } from './domain/participants.ts';
+import { recordingActions, recordingStates } from './domain/recordings.ts';
+import { sessionStatuses } from './domain/sessions.ts';
+import { errorBodySchema } from './errors.ts';
+import { sessionIdSchema } from './ids.ts';
 
 /**
  * The realtime contract: every client→server event with its request and ack schema, every

@@ -4,11 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { agreementFixture, collisionDraft, invitationHeader, sealedAgreement } from '../../tests/helpers/agreement-fixture';
-import { connected, connectSocket, type TestSocket } from '../../tests/helpers/socket-client';
-import { api, createTestWorld, json, ok, rowsOf, type TestWorld, worldState } from '../../tests/helpers/test-app';
-import { clientEvents, type ClientEventName } from '../../shared/realtime';
-import { casesFor, type FuzzCaller, type FuzzFailure, operationsOf, schemaValidator, sendCase, socketPayloadsFor } from './fuzz';
+import { agreementFixture, collisionDraft, invitationHeader, sealedAgreement } from '../../tests/helpers/agreement-fixture.ts';
+import { connected, connectSocket, type TestSocket } from '../../tests/helpers/socket-client.ts';
+import { api, createTestWorld, json, ok, rowsOf, type TestWorld, worldState } from '../../tests/helpers/test-app.ts';
+import { clientEvents, type ClientEventName } from '../../shared/realtime.ts';
+import { casesFor, type FuzzCaller, type FuzzFailure, operationsOf, schemaValidator, sendCase, socketPayloadsFor } from './fuzz.ts';
 
 export interface FuzzWorld {
   world: TestWorld;

@@ -12,9 +12,9 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
-import type { App } from '../../server/app';
-import { errorEnvelopeSchema } from '../../shared/errors';
-import { clientEvents, type ClientEventName } from '../../shared/realtime';
+import type { App } from '../../server/app.ts';
+import { errorEnvelopeSchema } from '../../shared/errors.ts';
+import { clientEvents, type ClientEventName } from '../../shared/realtime.ts';
 
 export interface FuzzCaller {
   name: string;

@@ -2,7 +2,7 @@
 // a second makes Node allocate a buffer per datagram and collect garbage often, and those
 // pauses must not hold up the senders' clock. The parent asks for snapshots over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
-import { Sink, type StreamCount } from './rtp-source';
+import { Sink, type StreamCount } from './rtp-source.ts';
 
 export interface SinkSnapshot {
   /** performance.now() in the sink process. */

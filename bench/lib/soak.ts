@@ -14,13 +14,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { io, type Socket } from 'socket.io-client';
-import type { WorkerPool } from '../../server/media/worker-pool';
-import type { ClientAck, ClientEventName, ClientRequest } from '../../shared/realtime';
-import { agreementFixture } from '../../tests/helpers/agreement-fixture';
-import { createStaffUser } from '../../server/modules/admin/admin.service';
-import type { OrganisationId } from '../../shared/ids';
-import { api, json, login, sampleResidentId, testPassword, type TestWorld } from '../../tests/helpers/test-app';
-import { receiverRtpCapabilities, senderRtpParameters } from './rtp-source';
+import type { WorkerPool } from '../../server/media/worker-pool.ts';
+import type { ClientAck, ClientEventName, ClientRequest } from '../../shared/realtime.ts';
+import { agreementFixture } from '../../tests/helpers/agreement-fixture.ts';
+import { createStaffUser } from '../../server/modules/admin/admin.service.ts';
+import type { OrganisationId } from '../../shared/ids.ts';
+import { api, json, login, sampleResidentId, testPassword, type TestWorld } from '../../tests/helpers/test-app.ts';
+import { receiverRtpCapabilities, senderRtpParameters } from './rtp-source.ts';
 
 export interface MediaObjects {
   routers: number;

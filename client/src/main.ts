@@ -1,6 +1,6 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { router } from './lib/router.svelte';
+import { router } from './lib/router.svelte.ts';
 import './app.css';
 
 router.interceptLinks();

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors';
-import { type Principal, staffActor } from './principal';
-import type { ParticipantPrincipal } from '../modules/invitations/invitations.service';
+import { AppError } from '../errors.ts';
+import { type Principal, staffActor } from './principal.ts';
+import type { ParticipantPrincipal } from '../modules/invitations/invitations.service.ts';
 
 /** Someone acting on a case: a staff member (cookie) or a participant (invitation). */
 export type Caller = { kind: 'staff'; principal: Principal } | { kind: 'participant'; participant: ParticipantPrincipal };

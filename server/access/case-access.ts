@@ -1,9 +1,9 @@
 import { eq, exists, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { type CourtCode, courtJurisdiction } from '../../shared/domain/courts';
-import { cases, confirmations, invitations, participants } from '../db/schema';
-import type { Db } from '../db/client';
-import { forbidden } from '../errors';
-import type { Principal } from './principal';
+import { type CourtCode, courtJurisdiction } from '../../shared/domain/courts.ts';
+import { cases, confirmations, invitations, participants } from '../db/schema/index.ts';
+import type { Db } from '../db/client.ts';
+import { forbidden } from '../errors.ts';
+import type { Principal } from './principal.ts';
 
 /**
  * What a caller may do with a case:

@@ -1,11 +1,11 @@
-import type { Db } from '../db/client';
-import { AppError, forbidden, notFound } from '../errors';
-import { findCase } from '../modules/cases/cases.repository';
-import { findConfirmation } from '../modules/confirmations/confirmations.repository';
-import { findSession } from '../modules/sessions/sessions.repository';
-import type { Caller } from './caller';
-import { accessTo, assertWorksOnCases, type CaseNeed, courtsServedBy, runsHearings, satisfies } from './case-access';
-import type { Principal } from './principal';
+import type { Db } from '../db/client.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import { findCase } from '../modules/cases/cases.repository.ts';
+import { findConfirmation } from '../modules/confirmations/confirmations.repository.ts';
+import { findSession } from '../modules/sessions/sessions.repository.ts';
+import type { Caller } from './caller.ts';
+import { accessTo, assertWorksOnCases, type CaseNeed, courtsServedBy, runsHearings, satisfies } from './case-access.ts';
+import type { Principal } from './principal.ts';
 
 /**
  * Turns "case not found" into "<entity> not found", so a record in a case the caller may not see

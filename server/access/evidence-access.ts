@@ -1,5 +1,5 @@
-import type { EvidenceRow } from '../modules/evidence/evidence.repository';
-import type { Caller } from './caller';
+import type { EvidenceRow } from '../modules/evidence/evidence.repository.ts';
+import type { Caller } from './caller.ts';
 
 /** Participant roles that may put material before the case. */
 const uploaderRoles = new Set(['mediator', 'party', 'agent', 'appraiser']);

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { CourtCode } from '../../shared/domain/courts';
-import type { OrganisationKind, StaffRole } from '../../shared/domain/organisations';
-import { AppError, forbidden } from '../errors';
+import type { CourtCode } from '../../shared/domain/courts.ts';
+import type { OrganisationKind, StaffRole } from '../../shared/domain/organisations.ts';
+import { AppError, forbidden } from '../errors.ts';
 
 /** The authenticated staff member behind a request. */
 export interface Principal {

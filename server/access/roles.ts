@@ -1,7 +1,7 @@
-import { forbidden } from '../errors';
-import type { Caller } from './caller';
-import { assertWorksOnCases, type CaseAccess, runsHearings } from './case-access';
-import type { Principal } from './principal';
+import { forbidden } from '../errors.ts';
+import type { Caller } from './caller.ts';
+import { assertWorksOnCases, type CaseAccess, runsHearings } from './case-access.ts';
+import type { Principal } from './principal.ts';
 
 /**
  * Refusals by role. Each runs before any lookup, so the answer does not depend on whether the

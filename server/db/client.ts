@@ -9,8 +9,8 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { withReadRetry } from './read-retry';
-import * as schema from './schema';
+import { withReadRetry } from './read-retry.ts';
+import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
 /** A database or a transaction: repositories accept either. */

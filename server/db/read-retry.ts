@@ -3,7 +3,7 @@
 // read outside a transaction never changed anything, so it is safely tried again on a fresh
 // connection; writes (in transactions) are not retried here: their callers get UNAVAILABLE.
 import type postgres from 'postgres';
-import { isDatabaseUnavailable } from '../infrastructure-errors';
+import { isDatabaseUnavailable } from '../infrastructure-errors.ts';
 
 const attempts = 3;
 const isRead = (query: string) => /^\s*(select|with\s[\s\S]*?\)\s*select)\s/i.test(query);

@@ -1,11 +1,11 @@
 // The mediation agreement (调解协议书) as a PDF: title, facts table, the agreement text, the
 // signature block, and a final certificate page (签署证明页) with every signature's evidence and
 // the document digests. Bytes in, bytes out.
-import { loadCjkFonts } from './fonts';
-import { beijingDate, beijingDateTime, DocumentInputError, parseInstant, sha256Hex } from './format';
-import { renderComposedPdf, type RenderPdfOptions } from './pdf-render';
-import { addSealPlaceholder, type SealCertificateFacts, type SealOptions } from './seal-pdf';
-import { Composer, type DrawOp, TextMeasurer } from './text-layout';
+import { loadCjkFonts } from './fonts.ts';
+import { beijingDate, beijingDateTime, DocumentInputError, parseInstant, sha256Hex } from './format.ts';
+import { renderComposedPdf, type RenderPdfOptions } from './pdf-render.ts';
+import { addSealPlaceholder, type SealCertificateFacts, type SealOptions } from './seal-pdf.ts';
+import { Composer, type DrawOp, TextMeasurer } from './text-layout.ts';
 
 export interface AgreementFact {
   label: string;

@@ -2,7 +2,7 @@
 // Today the key comes from a PKCS#12 held in memory; a hardware key (HSM over PKCS#11) would
 // implement the same interface and never hand its key out.
 import { sign as cryptoSign } from 'node:crypto';
-import { openP12 } from './platform-certificate';
+import { openP12 } from './platform-certificate.ts';
 
 export interface DocumentSigner {
   /** DER: the signing certificate first, then the rest of its chain. */

@@ -1,6 +1,6 @@
 // Small formatting helpers for the documents: Beijing time, Chinese dates, digests.
 import { createHash } from 'node:crypto';
-import { beijingParts as partsAt } from '../../shared/beijing-time';
+import { beijingParts as partsAt } from '../../shared/beijing-time.ts';
 
 /** Invalid document input (a caller bug, not a user error). */
 export class DocumentInputError extends Error {

@@ -15,8 +15,8 @@ import {
   setTextRenderingMode,
   TextRenderingMode,
 } from 'pdf-lib';
-import { cachingFontkit, type FontRole } from './fonts';
-import { charactersByRole, type ComposedDocument, type DrawOp, type PageGeometry, DEFAULT_GEOMETRY, type TextMeasurer } from './text-layout';
+import { cachingFontkit, type FontRole } from './fonts.ts';
+import { charactersByRole, type ComposedDocument, type DrawOp, type PageGeometry, DEFAULT_GEOMETRY, type TextMeasurer } from './text-layout.ts';
 
 export const PDF_PRODUCER = 'Haiqiao 海桥 documents (pdf-lib)';
 export const PDF_CREATOR = 'Haiqiao 海桥 云调解平台';

@@ -1,11 +1,11 @@
 // The civil ruling (民事裁定书) confirming or rejecting a mediation agreement, laid out like a
 // Chinese court document: court name, title, ruling number, applicants, a reference to the
 // agreement (case number and version digest), the decision text, judge, date and clerk.
-import { loadCjkFonts } from './fonts';
-import { chineseDate, DocumentInputError, parseInstant } from './format';
-import { renderComposedPdf } from './pdf-render';
-import { addSealPlaceholder, type SealCertificateFacts, type SealOptions } from './seal-pdf';
-import { Composer, TextMeasurer } from './text-layout';
+import { loadCjkFonts } from './fonts.ts';
+import { chineseDate, DocumentInputError, parseInstant } from './format.ts';
+import { renderComposedPdf } from './pdf-render.ts';
+import { addSealPlaceholder, type SealCertificateFacts, type SealOptions } from './seal-pdf.ts';
+import { Composer, TextMeasurer } from './text-layout.ts';
 
 export interface RulingApplicant {
   name: string;

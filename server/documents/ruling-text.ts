@@ -1,7 +1,7 @@
 // The legal wording of a civil ruling (民事裁定书) on an application for judicial confirmation of
 // a mediation agreement (民事诉讼法 第二百零五条、第二百零六条): the reasoning and the decision, as
 // paragraphs for ruling-pdf.ts. The court's reason is the judge's own text.
-import { beijingDate } from './format';
+import { beijingDate } from './format.ts';
 
 export interface RulingTextInput {
   decision: 'confirmed' | 'rejected';

@@ -11,10 +11,10 @@ import { PDFDocument } from 'pdf-lib';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { SignPdf } from '@signpdf/signpdf';
 import { findByteRange, Signer, SUBFILTER_ETSI_CADES_DETACHED } from '@signpdf/utils';
-import { PDF_CREATOR } from './pdf-render';
-import { p12Signer, type DocumentSigner } from './document-signer';
-import type { PlatformCertificate } from './platform-certificate';
-import { signatureTimestampAttribute } from './timestamp-token';
+import { PDF_CREATOR } from './pdf-render.ts';
+import { p12Signer, type DocumentSigner } from './document-signer.ts';
+import type { PlatformCertificate } from './platform-certificate.ts';
+import { signatureTimestampAttribute } from './timestamp-token.ts';
 
 export interface SealOptions {
   /** e.g. 调解协议确认签章 */

@@ -2,7 +2,7 @@
 // fallback font for characters it lacks), line breaking (anywhere between CJK characters, Latin
 // words kept together, simple kinsoku for punctuation), and composition into A4 pages of plain
 // drawing operations. Pure computation: pdf-render.ts turns the pages into a PDF.
-import type { CjkFonts, FontFace, FontRole } from './fonts';
+import type { CjkFonts, FontFace, FontRole } from './fonts.ts';
 
 // ---------------------------------------------------------------------------------------
 // Measuring and font runs

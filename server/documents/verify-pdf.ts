@@ -2,7 +2,7 @@
 // those bytes changed, and does it cover the whole file (nothing appended after signing)?
 // Independent of how the PDF was signed (any detached CMS / PAdES signature with RSA or ECDSA).
 import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
-import { OID_SIGNATURE_TIMESTAMP_TOKEN, readTimestampToken } from './timestamp-token';
+import { OID_SIGNATURE_TIMESTAMP_TOKEN, readTimestampToken } from './timestamp-token.ts';
 
 /** The RFC 3161 signature timestamp of a PAdES B-T signature. */
 export interface SignatureTimestamp {

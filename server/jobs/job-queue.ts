@@ -1,6 +1,6 @@
 import { fromPglite, PgBoss } from 'pg-boss';
-import type { Database } from '../db/client';
-import { isDatabaseUnavailable } from '../infrastructure-errors';
+import type { Database } from '../db/client.ts';
+import { isDatabaseUnavailable } from '../infrastructure-errors.ts';
 
 /**
  * Background work (sealing, rulings, later reminders and recording post-processing) goes

@@ -2,8 +2,8 @@
 // producers and consumers, and the isolation of spaces (joint room, caucuses). mediasoup only:
 // no database, no sockets. The owner learns what to tell clients through MediaRoomListener.
 import type { types } from 'mediasoup';
-import { type MediaTap, openTap } from './media-tap';
-import type { WorkerPool } from './worker-pool';
+import { type MediaTap, openTap } from './media-tap.ts';
+import type { WorkerPool } from './worker-pool.ts';
 
 export type MediaSource = 'microphone' | 'camera' | 'screen';
 export type MediaKind = 'audio' | 'video';

@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { MediaRoom, ProducerInfo } from './media-room';
-import type { MediaTap } from './media-tap';
-import { type FinishedSegment, TrackWriter, type WriterFailure } from './track-writer';
+import type { MediaRoom, ProducerInfo } from './media-room.ts';
+import type { MediaTap } from './media-tap.ts';
+import { type FinishedSegment, TrackWriter, type WriterFailure } from './track-writer.ts';
 
 export type RecordedTrack = ProducerInfo;
 

@@ -1,7 +1,7 @@
 // A fixed-size pool of mediasoup workers: one process per core, routers placed on the least
 // loaded worker, dead workers replaced. mediasoup only; no database, modules or Fastify here.
 import type { types } from 'mediasoup';
-import { resolveWorkerBinary, type WorkerBinary } from './worker-binary';
+import { resolveWorkerBinary, type WorkerBinary } from './worker-binary.ts';
 
 type Mediasoup = typeof import('mediasoup');
 

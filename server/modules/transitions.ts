@@ -1,7 +1,7 @@
-import type { StateMachine } from '../../shared/state-machine';
-import type { Db } from '../db/client';
-import { conflict } from '../errors';
-import { appendAuditEvent, type NewAuditEvent } from './audit/audit.repository';
+import type { StateMachine } from '../../shared/state-machine.ts';
+import type { Db } from '../db/client.ts';
+import { conflict } from '../errors.ts';
+import { appendAuditEvent, type NewAuditEvent } from './audit/audit.repository.ts';
 
 /** What moves, as the refusal names it ("an application cannot go from …"). */
 const subjects = {

@@ -1,10 +1,10 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError } from '../errors';
-import { principalForToken } from '../modules/auth/auth.service';
-import { isDatabaseUnavailable } from '../infrastructure-errors';
-import { type ParticipantPrincipal, participantForToken } from '../modules/invitations/invitations.service';
+import { AppError } from '../errors.ts';
+import { principalForToken } from '../modules/auth/auth.service.ts';
+import { isDatabaseUnavailable } from '../infrastructure-errors.ts';
+import { type ParticipantPrincipal, participantForToken } from '../modules/invitations/invitations.service.ts';
 
 export const sessionCookie = 'hq_session';
 

@@ -2,9 +2,9 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Server } from 'socket.io';
-import type { ServerEventName, ServerPayload } from '../../shared/realtime';
-import type { RoomsService } from '../modules/rooms/rooms.service';
-import type { AccessWithdrawal } from '../modules/sessions/access-effects';
+import type { ServerEventName, ServerPayload } from '../../shared/realtime.ts';
+import type { RoomsService } from '../modules/rooms/rooms.service.ts';
+import type { AccessWithdrawal } from '../modules/sessions/access-effects.ts';
 
 /** Events one node sends the others through the socket.io adapter (not seen by browsers). */
 export interface InterNodeEvents {

@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { type ErrorBody, type ErrorCode, httpStatusOf } from '../../shared/errors';
-import { AppError, WrongNodeError } from '../errors';
-import { infrastructureErrorBody, unavailableRetryAfterSeconds } from '../infrastructure-errors';
+import { type ErrorBody, type ErrorCode, httpStatusOf } from '../../shared/errors.ts';
+import { AppError, WrongNodeError } from '../errors.ts';
+import { infrastructureErrorBody, unavailableRetryAfterSeconds } from '../infrastructure-errors.ts';
 
 export function sendError(reply: FastifyReply, body: ErrorBody) {
   return reply.code(httpStatusOf[body.code]).send({ error: body });

@@ -1,7 +1,7 @@
-import type { ServiceContext } from '../context';
-import { appendAuditEvent } from '../modules/audit/audit.repository';
-import type { Connection } from '../modules/rooms/rooms.service';
-import { findSession } from '../modules/sessions/sessions.repository';
+import type { ServiceContext } from '../context.ts';
+import { appendAuditEvent } from '../modules/audit/audit.repository.ts';
+import type { Connection } from '../modules/rooms/rooms.service.ts';
+import { findSession } from '../modules/sessions/sessions.repository.ts';
 
 /** A connection cut for flooding events: one audit event naming who, from where and with what. */
 export async function recordAbuse(ctx: Pick<ServiceContext, 'db'>, conn: Connection, detail: { event: string; address: string }) {

@@ -1,7 +1,7 @@
-import { type ClientEventName, networkTestMaxBytes } from '../../shared/realtime';
-import type { ErrorBody } from '../../shared/errors';
-import type { Connection } from '../modules/rooms/rooms.service';
-import { type Limiter, type LimiterFactory, type LimiterSpec, take } from '../security/rate-limit-store';
+import { type ClientEventName, networkTestMaxBytes } from '../../shared/realtime.ts';
+import type { ErrorBody } from '../../shared/errors.ts';
+import type { Connection } from '../modules/rooms/rooms.service.ts';
+import { type Limiter, type LimiterFactory, type LimiterSpec, take } from '../security/rate-limit-store.ts';
 
 /**
  * What each kind of socket event may cost, per connection, per ten seconds. A person's budget

@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Socket } from 'socket.io';
-import { AppError } from '../errors';
-import { principalForToken } from '../modules/auth/auth.service';
-import { participantForToken } from '../modules/invitations/invitations.service';
-import { findByResumeHash, hasUnrevokedInvitation } from '../modules/rooms/attendance.repository';
-import type { SocketIdentity } from '../modules/rooms/rooms.service';
-import { hashToken } from '../security/tokens';
-import { sessionCookie } from './auth';
+import { AppError } from '../errors.ts';
+import { principalForToken } from '../modules/auth/auth.service.ts';
+import { participantForToken } from '../modules/invitations/invitations.service.ts';
+import { findByResumeHash, hasUnrevokedInvitation } from '../modules/rooms/attendance.repository.ts';
+import type { SocketIdentity } from '../modules/rooms/rooms.service.ts';
+import { hashToken } from '../security/tokens.ts';
+import { sessionCookie } from './auth.ts';
 
 /**
  * Who a socket is, decided once at the handshake: a staff login (cookie), an invitation token or

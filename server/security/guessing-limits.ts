@@ -1,5 +1,5 @@
-import { AppError } from '../errors';
-import { type LimiterFactory, refusedFor, take } from './rate-limit-store';
+import { AppError } from '../errors.ts';
+import { type LimiterFactory, refusedFor, take } from './rate-limit-store.ts';
 
 /** Budgets against guessing; the defaults are in force, tests shorten the windows. */
 export interface GuessingLimitSettings {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { constantTimeEqual } from './tokens';
+import { constantTimeEqual } from './tokens.ts';
 
 /**
  * Short-lived links to files (for <img src> in a participant's browser, which sends no

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { AlgorithmIdentifier, MessageImprint, TimeStampReq, TimeStampResp } from 'pkijs';
-import { readTimestampToken } from '../documents/timestamp-token';
+import { readTimestampToken } from '../documents/timestamp-token.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 

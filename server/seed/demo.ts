@@ -1,8 +1,8 @@
 import { count } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { staffUsers } from '../db/schema';
-import type { OrganisationId } from '../../shared/ids';
-import { createOrganisation, createStaffUser } from '../modules/admin/admin.service';
+import type { Db } from '../db/client.ts';
+import { staffUsers } from '../db/schema/index.ts';
+import type { OrganisationId } from '../../shared/ids.ts';
+import { createOrganisation, createStaffUser } from '../modules/admin/admin.service.ts';
 
 export const demoLogins = {
   mediator: { username: 'mediator', password: 'haiqiao-demo-2026' },

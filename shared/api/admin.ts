@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { textSchema } from '../text';
-import { organisationIdSchema } from '../ids';
-import { staffRoles } from '../domain/organisations';
-import { organisationViewSchema } from './auth';
+import { textSchema } from '../text.ts';
+import { organisationIdSchema } from '../ids.ts';
+import { staffRoles } from '../domain/organisations.ts';
+import { organisationViewSchema } from './auth.ts';
 
 export const usernameSchema = z
   .string()

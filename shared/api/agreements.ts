@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { agreementDraftSchema, agreementStatuses, confirmationStatuses, signatureStatuses, templateIds } from '../domain/agreements';
-import { identityMethods } from '../domain/attendance';
-import { courtCodes } from '../domain/courts';
-import { textSchema } from '../text';
-import { isoDateTimeSchema } from './common';
+import { agreementDraftSchema, agreementStatuses, confirmationStatuses, signatureStatuses, templateIds } from '../domain/agreements.ts';
+import { identityMethods } from '../domain/attendance.ts';
+import { courtCodes } from '../domain/courts.ts';
+import { textSchema } from '../text.ts';
+import { isoDateTimeSchema } from './common.ts';
 
 export { agreementDraftSchema };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { textSchema } from '../text';
-import { courtCodes } from '../domain/courts';
-import { organisationKinds, staffRoles } from '../domain/organisations';
+import { textSchema } from '../text.ts';
+import { courtCodes } from '../domain/courts.ts';
+import { organisationKinds, staffRoles } from '../domain/organisations.ts';
 
 export const loginRequestSchema = z.object({
   username: textSchema.trim().min(1).max(64),

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { textSchema } from '../text';
-import { caseStatuses, disputeTypes, maxAmountFen, provinces, seaAreas } from '../domain/cases';
-import { courtCodes } from '../domain/courts';
-import { idTypes } from '../domain/id-numbers';
-import { partyInputSchema, partyKinds } from '../domain/parties';
-import { vesselInputSchema } from '../domain/vessels';
-import { isoDateTimeSchema, pageQuerySchema } from './common';
+import { textSchema } from '../text.ts';
+import { caseStatuses, disputeTypes, maxAmountFen, provinces, seaAreas } from '../domain/cases.ts';
+import { courtCodes } from '../domain/courts.ts';
+import { idTypes } from '../domain/id-numbers.ts';
+import { partyInputSchema, partyKinds } from '../domain/parties.ts';
+import { vesselInputSchema } from '../domain/vessels.ts';
+import { isoDateTimeSchema, pageQuerySchema } from './common.ts';
 
 export const amountFenSchema = z.number().int().min(0).max(maxAmountFen);
 

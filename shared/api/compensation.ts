@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { compensationProvinces } from '../domain/compensation';
-import { textSchema } from '../text';
+import { compensationProvinces } from '../domain/compensation.ts';
+import { textSchema } from '../text.ts';
 
 const yearlyFen = z.number().int().min(100).max(10_000_000_000);
 const source = textSchema.trim().min(4).max(500);

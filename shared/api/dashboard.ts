@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { confirmationStatuses } from '../domain/agreements';
-import { caseStatuses, disputeTypes, provinces, seaAreas } from '../domain/cases';
-import { organisationLevels } from '../domain/organisations';
+import { confirmationStatuses } from '../domain/agreements.ts';
+import { caseStatuses, disputeTypes, provinces, seaAreas } from '../domain/cases.ts';
+import { organisationLevels } from '../domain/organisations.ts';
 
 /** A Beijing calendar date. */
 const beijingDateSchema = z.iso.date();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { partyIdSchema } from '../ids';
-import { isoDateTimeSchema } from './common';
+import { partyIdSchema } from '../ids.ts';
+import { isoDateTimeSchema } from './common.ts';
 
 /** What may be uploaded: sniffed from the bytes, not taken from the file name. */
 export const evidenceContentTypes = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'] as const;

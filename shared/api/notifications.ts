@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notificationKinds, notificationStatuses } from '../domain/notifications';
+import { notificationKinds, notificationStatuses } from '../domain/notifications.ts';
 
 export const outboxItemSchema = z.object({
   id: z.string(),

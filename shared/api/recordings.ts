@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordingStates } from '../domain/recordings';
+import { recordingStates } from '../domain/recordings.ts';
 
 export const recordingSegmentViewSchema = z.object({
   id: z.string(),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { textSchema } from '../text';
-import { participantInputSchema, participantRoles, type ParticipantRole } from '../domain/participants';
-import { sessionStatuses } from '../domain/sessions';
-import { participantIdSchema } from '../ids';
-import { isoDateTimeSchema } from './common';
+import { textSchema } from '../text.ts';
+import { participantInputSchema, participantRoles, type ParticipantRole } from '../domain/participants.ts';
+import { sessionStatuses } from '../domain/sessions.ts';
+import { participantIdSchema } from '../ids.ts';
+import { isoDateTimeSchema } from './common.ts';
 
 export const sessionCreateSchema = z.object({
   title: textSchema.trim().min(1).max(120),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineMachine } from '../state-machine';
-import { textSchema } from '../text';
-import { maxAmountFen } from './cases';
+import { defineMachine } from '../state-machine.ts';
+import { textSchema } from '../text.ts';
+import { maxAmountFen } from './cases.ts';
 
 /**
  * A mediation agreement: drafted in immutable versions, sent for signature (one version is

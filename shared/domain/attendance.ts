@@ -1,4 +1,4 @@
-import { defineMachine } from '../state-machine';
+import { defineMachine } from '../state-machine.ts';
 
 /**
  * One person's presence in one session: they check their devices and confirm who they are

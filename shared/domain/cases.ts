@@ -1,4 +1,4 @@
-import { defineMachine } from '../state-machine';
+import { defineMachine } from '../state-machine.ts';
 
 export const disputeTypes = [
   'collision',

@@ -1,4 +1,4 @@
-import type { DisputeType, SeaArea } from './cases';
+import type { DisputeType, SeaArea } from './cases.ts';
 
 /** Chinese names used in documents and in the zh-CN interface alike. */
 export const disputeTypeLabels: Record<DisputeType, string> = {

@@ -1,4 +1,4 @@
-import { beijingDate } from '../beijing-time';
+import { beijingDate } from '../beijing-time.ts';
 
 /** Messages to participants (SMS), kept in an outbox with their delivery status (issue 11 point 6). */
 export const notificationKinds = ['invitation', 'reminder_day_before', 'reminder_hour_before', 'court_decision', 'instalment_due', 'instalment_overdue'] as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { textSchema } from '../text';
-import { courtCodes } from './courts';
+import { textSchema } from '../text.ts';
+import { courtCodes } from './courts.ts';
 
 export const organisationKinds = ['mediation_center', 'maritime_court', 'tribunal'] as const;
 export type OrganisationKind = (typeof organisationKinds)[number];

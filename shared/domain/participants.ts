@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { textSchema } from '../text';
-import { partyIdSchema, staffUserIdSchema } from '../ids';
-import { chineseMobileSchema } from './parties';
+import { textSchema } from '../text.ts';
+import { partyIdSchema, staffUserIdSchema } from '../ids.ts';
+import { chineseMobileSchema } from './parties.ts';
 
 export const participantRoles = [
   'mediator',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { textSchema } from '../text';
-import { idTypes, isValidResidentId, isValidUnifiedSocialCreditCode, normaliseIdNumber } from './id-numbers';
+import { textSchema } from '../text.ts';
+import { idTypes, isValidResidentId, isValidUnifiedSocialCreditCode, normaliseIdNumber } from './id-numbers.ts';
 
 export const partyKinds = ['person', 'organisation'] as const;
 export type PartyKind = (typeof partyKinds)[number];

@@ -1,4 +1,4 @@
-import { defineMachine } from '../state-machine';
+import { defineMachine } from '../state-machine.ts';
 
 /** A session's recording: running ⇄ paused → stopped (the mediator decides each step). */
 export const recordingStates = ['running', 'paused', 'stopped'] as const;

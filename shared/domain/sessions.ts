@@ -1,4 +1,4 @@
-import { defineMachine } from '../state-machine';
+import { defineMachine } from '../state-machine.ts';
 
 /** Mediation session: scheduled → lobby → live ⇄ paused → ended | cancelled. */
 export const sessionStatuses = ['scheduled', 'lobby', 'live', 'paused', 'ended', 'cancelled'] as const;

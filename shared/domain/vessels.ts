@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { textSchema } from '../text';
-import { partyIdSchema } from '../ids';
+import { textSchema } from '../text.ts';
+import { partyIdSchema } from '../ids.ts';
 
 export const mmsiSchema = z.string().trim().regex(/^\d{9}$/, 'MMSI must be exactly 9 digits');
 

@@ -8,9 +8,9 @@ import {
   obligationsTotalFen,
   type CaseContext,
   type DraftValues,
-} from '../../client/src/views/case/agreement-form';
-import { agreementDraftSchema, templateIds } from '../../shared/domain/agreements';
-import { fieldIssuesOf } from '../../shared/errors';
+} from '../../client/src/views/case/agreement-form.ts';
+import { agreementDraftSchema, templateIds } from '../../shared/domain/agreements.ts';
+import { fieldIssuesOf } from '../../shared/errors.ts';
 
 const fisherman = '0b5d9a57-64a4-4f6e-9d0a-3f0e8d1c2a11';
 const company = '1c6e0b68-75b5-4a7f-8e1b-4a1f9e2d3b22';

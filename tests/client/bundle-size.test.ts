@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureClientBuilt } from '../helpers/browser';
+import { ensureClientBuilt } from '../helpers/browser.ts';
 
 const clientDir = path.resolve(import.meta.dirname, '../../dist/client');
 const budgetBytes = 150_000; // 150 kB, as Vite counts (1 kB = 1000 bytes)

@@ -1,8 +1,8 @@
 /** The calculator's form: typed text to the calculation, the first field to fix, and the person's row filled. */
 import { describe, expect, it } from 'vitest';
-import type { CompensationFiguresView } from '../../shared/api/compensation';
-import { emptyPerson } from '../../client/src/views/case/agreement-form';
-import { calculate, emptyCalculator, emptyDependant, fillPerson } from '../../client/src/views/case/compensation-form';
+import type { CompensationFiguresView } from '../../shared/api/compensation.ts';
+import { emptyPerson } from '../../client/src/views/case/agreement-form.ts';
+import { calculate, emptyCalculator, emptyDependant, fillPerson } from '../../client/src/views/case/compensation-form.ts';
 
 const zj2020: CompensationFiguresView = {
   id: 'f-2020',

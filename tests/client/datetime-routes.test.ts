@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { matchRoute } from '../../client/src/lib/routes';
-import { homePath } from '../../client/src/lib/staff-paths';
-import { deadlineDate, deadlineTone, runningDeadline } from '../../client/src/views/court/court-format';
-import type { Me } from '../../shared/api/auth';
+import { matchRoute } from '../../client/src/lib/routes.ts';
+import { homePath } from '../../client/src/lib/staff-paths.ts';
+import { deadlineDate, deadlineTone, runningDeadline } from '../../client/src/views/court/court-format.ts';
+import type { Me } from '../../shared/api/auth.ts';
 
 describe('matchRoute', () => {
   it('matches every route', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IceFallback } from '../../client/src/room/ice-fallback';
+import { IceFallback } from '../../client/src/room/ice-fallback.ts';
 
 const turn = [{ urls: ['turns:turn.example.cn:443?transport=tcp'], username: '1796000000:peer', credential: 'c2VjcmV0' }];
 

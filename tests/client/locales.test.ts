@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { enEnums, enMessages } from '../../client/src/lib/locales/en';
-import { zhEnums, zhMessages } from '../../client/src/lib/locales/zh-CN';
-import { caseStatuses, disputeTypes, provinces, seaAreas } from '../../shared/domain/cases';
-import { courtCodes, courts } from '../../shared/domain/courts';
-import { idTypes } from '../../shared/domain/id-numbers';
-import { participantRoles } from '../../shared/domain/participants';
-import { sessionStatuses } from '../../shared/domain/sessions';
-import { errorCodes } from '../../shared/errors';
+import { enEnums, enMessages } from '../../client/src/lib/locales/en.ts';
+import { zhEnums, zhMessages } from '../../client/src/lib/locales/zh-CN.ts';
+import { caseStatuses, disputeTypes, provinces, seaAreas } from '../../shared/domain/cases.ts';
+import { courtCodes, courts } from '../../shared/domain/courts.ts';
+import { idTypes } from '../../shared/domain/id-numbers.ts';
+import { participantRoles } from '../../shared/domain/participants.ts';
+import { sessionStatuses } from '../../shared/domain/sessions.ts';
+import { errorCodes } from '../../shared/errors.ts';
 
 // The set of placeholders: a language may say one of them twice ("超过 {cap}，按 {cap} 计").
 const placeholders = (text: string) => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();

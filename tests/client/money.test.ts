@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fenToYuanInput, formatFen, parseYuanToFen } from '../../client/src/lib/money';
-import { maxAmountFen } from '../../shared/domain/cases';
+import { fenToYuanInput, formatFen, parseYuanToFen } from '../../client/src/lib/money.ts';
+import { maxAmountFen } from '../../shared/domain/cases.ts';
 
 describe('formatFen', () => {
   it('formats with thousands separators and two decimals', () => {

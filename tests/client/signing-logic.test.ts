@@ -4,16 +4,16 @@
  * an agreement, what changed between two snapshots, file checks, and the join sub-routes.
  */
 import { describe, expect, it } from 'vitest';
-import type { AgreementView } from '../../shared/api/agreements';
-import { evidenceMaxBytes } from '../../shared/api/evidence';
-import { joinPath, matchRoute } from '../../client/src/lib/routes';
-import { ApiError } from '../../client/src/lib/http';
-import { isHeading, speechTextOf, splitClauses } from '../../client/src/sign/clauses';
-import { isRetryable, recordingMimeType, retryDelayMs } from '../../client/src/sign/consent-upload';
-import { exportBox, inkOf, minimumInk, pngBase64FromDataUrl, signatureProblem, type Stroke } from '../../client/src/sign/signature';
-import { changesBetween, identityMethodFor, isStaleVersionError, myStanding, signedCount } from '../../client/src/sign/signer-state';
-import { fileProblem } from '../../client/src/sign/upload-checks';
-import { chineseVoice } from '../../client/src/sign/voices';
+import type { AgreementView } from '../../shared/api/agreements.ts';
+import { evidenceMaxBytes } from '../../shared/api/evidence.ts';
+import { joinPath, matchRoute } from '../../client/src/lib/routes.ts';
+import { ApiError } from '../../client/src/lib/http.ts';
+import { isHeading, speechTextOf, splitClauses } from '../../client/src/sign/clauses.ts';
+import { isRetryable, recordingMimeType, retryDelayMs } from '../../client/src/sign/consent-upload.ts';
+import { exportBox, inkOf, minimumInk, pngBase64FromDataUrl, signatureProblem, type Stroke } from '../../client/src/sign/signature.ts';
+import { changesBetween, identityMethodFor, isStaleVersionError, myStanding, signedCount } from '../../client/src/sign/signer-state.ts';
+import { fileProblem } from '../../client/src/sign/upload-checks.ts';
+import { chineseVoice } from '../../client/src/sign/voices.ts';
 
 /** The shape the server renders (render-agreement-text.ts): preamble, then 一、… sections. */
 const rendered = [

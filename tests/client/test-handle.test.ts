@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clientDirOf, ensureClientBuilt } from '../helpers/browser';
+import { clientDirOf, ensureClientBuilt } from '../helpers/browser.ts';
 
 function builtCode(dir: string): string {
   const assets = path.join(dir, 'assets');

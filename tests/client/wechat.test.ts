@@ -1,6 +1,6 @@
 /** When the join page tells a WeChat user to open the phone's browser (pure detection rules). */
 import { describe, expect, it } from 'vitest';
-import { isWeChat, wechatBlocksMedia } from '../../client/src/plain/wechat';
+import { isWeChat, wechatBlocksMedia } from '../../client/src/plain/wechat.ts';
 
 const wechatIphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/4G Language/zh_CN';
 const wechatAndroid = 'Mozilla/5.0 (Linux; Android 13; V2203A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/111.0.5563.116 Mobile Safari/537.36 XWEB/1110017 MMWEBSDK/20231202 MMWEBID/2585 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/4G Language/zh_CN ABI/arm64';

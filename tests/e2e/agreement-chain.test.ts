@@ -16,8 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { admit, closeAll, mediatorEnters, partyToLobby, type Person } from './room-support';
+import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { admit, closeAll, mediatorEnters, partyToLobby, type Person } from './room-support.ts';
 import {
   agreementPanel,
   fileForConfirmation,
@@ -28,12 +28,12 @@ import {
   sendForSigning,
   startCollisionDraft,
   waitUntilSealed,
-} from './steps/agreement-desk';
-import { beijingDate, caseFacts, company, fisherman, setUpCollisionCase, type CollisionCase } from './steps/collision-case';
-import { acceptDialogs, type Actor, desktopOptions, downloadFrom, newActor, pdfsig, pdftext, phoneOptions, poll, signInThroughForm } from './steps/common';
-import { clerkAccepts, createNingboCourt, judgeConfirms, judgeStartsReview, openFromQueue, type CourtAccount } from './steps/court';
-import { signOnPhone } from './steps/phone-signing';
-import { askForChange, openAgreementPanel } from './steps/room-agreement';
+} from './steps/agreement-desk.ts';
+import { beijingDate, caseFacts, company, fisherman, setUpCollisionCase, type CollisionCase } from './steps/collision-case.ts';
+import { acceptDialogs, type Actor, desktopOptions, downloadFrom, newActor, pdfsig, pdftext, phoneOptions, poll, signInThroughForm } from './steps/common.ts';
+import { clerkAccepts, createNingboCourt, judgeConfirms, judgeStartsReview, openFromQueue, type CourtAccount } from './steps/court.ts';
+import { signOnPhone } from './steps/phone-signing.ts';
+import { askForChange, openAgreementPanel } from './steps/room-agreement.ts';
 
 const changeRequest = '请写明碰撞发生在凌晨3时';
 const facts = '乙方所属货轮在南麂列岛海域与甲方渔船发生碰撞，致甲方渔船倾覆、甲方受伤。';

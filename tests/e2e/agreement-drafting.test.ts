@@ -11,14 +11,14 @@
 import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signaturePngBase64 } from '../helpers/agreement-fixture';
-import { uploadConsent } from '../helpers/consent-audio';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json, login } from '../helpers/test-app';
-import { signaturePng } from '../server/documents/fixtures';
-import { fileForConfirmation, fillCollisionDraft, issueSigningCode, saveFirstVersion, saveNextVersion, sendForSigning, startCollisionDraft, waitUntilSealed } from './steps/agreement-desk';
-import { beijingDate, setUpCollisionCase, type CollisionCase } from './steps/collision-case';
-import { acceptDialogs, answerTo, desktopOptions, expectStatus, newActor, phoneOptions, poll, signInThroughForm } from './steps/common';
+import { signaturePngBase64 } from '../helpers/agreement-fixture.ts';
+import { uploadConsent } from '../helpers/consent-audio.ts';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { api, json, login } from '../helpers/test-app.ts';
+import { signaturePng } from '../server/documents/fixtures.ts';
+import { fileForConfirmation, fillCollisionDraft, issueSigningCode, saveFirstVersion, saveNextVersion, sendForSigning, startCollisionDraft, waitUntilSealed } from './steps/agreement-desk.ts';
+import { beijingDate, setUpCollisionCase, type CollisionCase } from './steps/collision-case.ts';
+import { acceptDialogs, answerTo, desktopOptions, expectStatus, newActor, phoneOptions, poll, signInThroughForm } from './steps/common.ts';
 
 /** Nothing on the page is wider than the viewport (no sideways scrolling on a phone). */
 async function horizontalOverflow(page: Page): Promise<number> {

@@ -15,13 +15,13 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../../server/app';
-import { liveRooms } from '../../server/db/schema';
-import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
-import { createIdNumberCipher } from '../../server/security/id-number-cipher';
-import type { OrganisationId } from '../../shared/ids';
-import { clientDirOf, type E2eServer, ensureClientBuilt, launchChromium, screenshot } from '../helpers/browser';
-import { createTestDatabase } from '../helpers/test-database';
+import { type App, buildApp } from '../../server/app.ts';
+import { liveRooms } from '../../server/db/schema/index.ts';
+import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service.ts';
+import { createIdNumberCipher } from '../../server/security/id-number-cipher.ts';
+import type { OrganisationId } from '../../shared/ids.ts';
+import { clientDirOf, type E2eServer, ensureClientBuilt, launchChromium, screenshot } from '../helpers/browser.ts';
+import { createTestDatabase } from '../helpers/test-database.ts';
 import {
   closeAll,
   connectionOf,
@@ -37,7 +37,7 @@ import {
   type RoomFixture,
   spaceOf,
   until,
-} from './room-support';
+} from './room-support.ts';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const detectionBudgetMs = 10_000;

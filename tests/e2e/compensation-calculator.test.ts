@@ -11,13 +11,13 @@
 import { eq } from 'drizzle-orm';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { organisations } from '../../server/db/schema';
-import { createStaffUser } from '../../server/modules/admin/admin.service';
-import type { OrganisationId } from '../../shared/ids';
-import { agreementFixture } from '../helpers/agreement-fixture';
-import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { clickFor, desktopOptions, poll, signInThroughForm, mediatorWorld } from './steps/common';
-import { agreementPanel, saveFirstVersion, startCollisionDraft } from './steps/agreement-desk';
+import { organisations } from '../../server/db/schema/index.ts';
+import { createStaffUser } from '../../server/modules/admin/admin.service.ts';
+import type { OrganisationId } from '../../shared/ids.ts';
+import { agreementFixture } from '../helpers/agreement-fixture.ts';
+import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { clickFor, desktopOptions, poll, signInThroughForm, mediatorWorld } from './steps/common.ts';
+import { agreementPanel, saveFirstVersion, startCollisionDraft } from './steps/agreement-desk.ts';
 
 describe('compensation calculator in a browser', () => {
   let server: E2eServer;

@@ -18,12 +18,12 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confirmations } from '../../server/db/schema';
-import { sealedAgreement, signaturePngBase64 } from '../helpers/agreement-fixture';
-import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json, login } from '../helpers/test-app';
-import { acceptDialogs, answerTo, beijingInput, desktopOptions, downloadFrom, expectStatus, pdfsig, pdftext, phoneOptions, poll, signInThroughForm, mediatorWorld } from './steps/common';
-import { clerkAccepts, type CourtAccount, createNingboCourt, judgeConfirms, judgeStartsReview, openFromQueue } from './steps/court';
+import { confirmations } from '../../server/db/schema/index.ts';
+import { sealedAgreement, signaturePngBase64 } from '../helpers/agreement-fixture.ts';
+import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { api, json, login } from '../helpers/test-app.ts';
+import { acceptDialogs, answerTo, beijingInput, desktopOptions, downloadFrom, expectStatus, pdfsig, pdftext, phoneOptions, poll, signInThroughForm, mediatorWorld } from './steps/common.ts';
+import { clerkAccepts, type CourtAccount, createNingboCourt, judgeConfirms, judgeStartsReview, openFromQueue } from './steps/court.ts';
 
 const decisionReason = '经审查，双方当事人系自愿达成调解协议，协议内容不违反法律强制性规定。';
 

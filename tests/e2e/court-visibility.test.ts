@@ -7,11 +7,11 @@
  */
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreementFixture, sealedAgreement } from '../helpers/agreement-fixture';
-import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json } from '../helpers/test-app';
-import { desktopOptions, poll, signInThroughForm, mediatorWorld } from './steps/common';
-import { type CourtAccount, createNingboCourt } from './steps/court';
+import { agreementFixture, sealedAgreement } from '../helpers/agreement-fixture.ts';
+import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { api, json } from '../helpers/test-app.ts';
+import { desktopOptions, poll, signInThroughForm, mediatorWorld } from './steps/common.ts';
+import { type CourtAccount, createNingboCourt } from './steps/court.ts';
 
 describe('court visibility in a browser', () => {
   let server: E2eServer;

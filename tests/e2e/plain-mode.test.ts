@@ -6,12 +6,12 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreementFixture, collisionDraft } from '../helpers/agreement-fixture';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json } from '../helpers/test-app';
-import { admit, closeAll, createRoomFixture, mediatorEnters, partyToLobby, type Person, poll, reportOnFailure, residentIds, type RoomFixture } from './room-support';
-import { seriousViolations, smallTargets } from './steps/accessibility';
-import { mediatorWorld, newActor, phoneOptions } from './steps/common';
+import { agreementFixture, collisionDraft } from '../helpers/agreement-fixture.ts';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { api, json } from '../helpers/test-app.ts';
+import { admit, closeAll, createRoomFixture, mediatorEnters, partyToLobby, type Person, poll, reportOnFailure, residentIds, type RoomFixture } from './room-support.ts';
+import { seriousViolations, smallTargets } from './steps/accessibility.ts';
+import { mediatorWorld, newActor, phoneOptions } from './steps/common.ts';
 
 /** Records what the page asks the real speech engine to say (the call still goes through). */
 const observeSpeech = () => {

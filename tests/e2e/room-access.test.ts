@@ -5,8 +5,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { closeAll, createRoomFixture, mediatorEnters, newPerson, partyToLobby, peerIdIn, type Person, poll, reportOnFailure, residentIds, type RoomFixture } from './room-support';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { closeAll, createRoomFixture, mediatorEnters, newPerson, partyToLobby, peerIdIn, type Person, poll, reportOnFailure, residentIds, type RoomFixture } from './room-support.ts';
 
 describe('refused and revoked invitations in the browser', () => {
   let server: E2eServer;

@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
 import {
   bytesFrom,
   closeAll,
@@ -20,7 +20,7 @@ import {
   reportOnFailure,
   type RoomFixture,
   spaceOf,
-} from './room-support';
+} from './room-support.ts';
 
 describe('caucus isolation in the browser', () => {
   let server: E2eServer;

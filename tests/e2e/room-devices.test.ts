@@ -12,7 +12,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
 import {
   admit,
   bytesFrom,
@@ -28,7 +28,7 @@ import {
   residentIds,
   type RoomFixture,
   selfPeerId,
-} from './room-support';
+} from './room-support.ts';
 
 type Who = 'mediator' | 'fisherman' | 'owner' | 'wife';
 

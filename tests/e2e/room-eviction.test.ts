@@ -8,8 +8,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { connected, connectSocket, type TestSocket } from '../helpers/socket-client';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { connected, connectSocket, type TestSocket } from '../helpers/socket-client.ts';
 import {
   admit,
   closeAll,
@@ -25,7 +25,7 @@ import {
   residentIds,
   type RoomFixture,
   selfPeerId,
-} from './room-support';
+} from './room-support.ts';
 
 describe('revoked links, removed participants and a second tab in the browser', () => {
   let server: E2eServer;

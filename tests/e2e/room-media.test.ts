@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, resultsDir, screenshot, startE2eServer, writeSpeechLikeWav } from '../helpers/browser';
+import { type E2eServer, launchChromium, resultsDir, screenshot, startE2eServer, writeSpeechLikeWav } from '../helpers/browser.ts';
 import {
   admit,
   closeAll,
@@ -25,7 +25,7 @@ import {
   residentIds,
   type RoomFixture,
   selfPeerId,
-} from './room-support';
+} from './room-support.ts';
 
 type Who = 'mediator' | 'fisherman' | 'owner';
 

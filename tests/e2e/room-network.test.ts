@@ -8,7 +8,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
 import {
   admit,
   bytesFrom,
@@ -29,7 +29,7 @@ import {
   type RoomFixture,
   selfPeerId,
   spaceOf,
-} from './room-support';
+} from './room-support.ts';
 
 const mediaStateOf = (page: Person['page']) => page.evaluate(() => ((window as any).__haiqiaoRoom?.mediaState ?? null) as string | null);
 

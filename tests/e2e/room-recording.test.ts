@@ -10,9 +10,9 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { rowsOf } from '../helpers/test-app';
-import { admit, closeAll, createRoomFixture, fishermanAndOwner, mediatorEnters, partyToLobby, type Person, poll, reportOnFailure, type RoomFixture, selfPeerId } from './room-support';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { rowsOf } from '../helpers/test-app.ts';
+import { admit, closeAll, createRoomFixture, fishermanAndOwner, mediatorEnters, partyToLobby, type Person, poll, reportOnFailure, type RoomFixture, selfPeerId } from './room-support.ts';
 
 describe('recording notice and consent in the browser', () => {
   let server: E2eServer;

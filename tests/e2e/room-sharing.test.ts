@@ -10,7 +10,7 @@ import { PDFDocument, rgb, StandardFonts } from 'pdf-lib';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
 import {
   closeAll,
   createRoomFixture,
@@ -24,7 +24,7 @@ import {
   reportOnFailure,
   type RoomFixture,
   spaceOf,
-} from './room-support';
+} from './room-support.ts';
 
 type Who = 'mediator' | 'fisherman' | 'owner';
 

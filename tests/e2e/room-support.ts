@@ -5,7 +5,7 @@
  * readers of WebRTC statistics through window.__haiqiaoRoom (read only).
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { collectPageErrors, type E2eServer, screenshot } from '../helpers/browser';
+import { collectPageErrors, type E2eServer, screenshot } from '../helpers/browser.ts';
 
 export const poll = { timeout: 20_000, interval: 200 };
 

@@ -7,12 +7,12 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, startE2eServer } from '../helpers/browser';
-import { createTurnCredentials, type IceServer } from '../../server/security/turn-credentials';
-import { DelayRelay } from '../helpers/delay-relay';
-import { NetworkNamespace } from '../helpers/network-namespace';
-import { startTurnServer, type TurnServer } from '../helpers/turn-server';
-import { admit, closeAll, createRoomFixture, expectFlowing, mediatorEnters, partyToLobby, type Person, reportOnFailure, residentIds, selfPeerId } from './room-support';
+import { type E2eServer, launchChromium, startE2eServer } from '../helpers/browser.ts';
+import { createTurnCredentials, type IceServer } from '../../server/security/turn-credentials.ts';
+import { DelayRelay } from '../helpers/delay-relay.ts';
+import { NetworkNamespace } from '../helpers/network-namespace.ts';
+import { startTurnServer, type TurnServer } from '../helpers/turn-server.ts';
+import { admit, closeAll, createRoomFixture, expectFlowing, mediatorEnters, partyToLobby, type Person, reportOnFailure, residentIds, selfPeerId } from './room-support.ts';
 
 /** The selected path of a page's send and receive transports, from getStats. */
 function selectedPaths(person: Person): Promise<{ localType: string; relayProtocol: string | null; remoteAddress: string }[]> {

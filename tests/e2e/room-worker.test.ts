@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
 import {
   bytesFrom,
   closeAll,
@@ -24,7 +24,7 @@ import {
   type RoomFixture,
   spaceOf,
   until,
-} from './room-support';
+} from './room-support.ts';
 
 type Who = 'mediator' | 'fisherman' | 'owner';
 

@@ -8,9 +8,9 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { admit, closeAll, createRoomFixture, mediatorEnters, partyToLobby, type Person, poll, residentIds, type RoomFixture } from './room-support';
-import { askForChange, openAgreementPanel } from './steps/room-agreement';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { admit, closeAll, createRoomFixture, mediatorEnters, partyToLobby, type Person, poll, residentIds, type RoomFixture } from './room-support.ts';
+import { askForChange, openAgreementPanel } from './steps/room-agreement.ts';
 
 describe('co-review in the live room', () => {
   let server: E2eServer;

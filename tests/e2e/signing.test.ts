@@ -16,11 +16,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreementFixture, collisionDraft, signaturePngBase64, type AgreementFixture } from '../helpers/agreement-fixture';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json, type TestWorld } from '../helpers/test-app';
-import { downloadFrom, newActor, pdfsig, phoneOptions, poll, mediatorWorld } from './steps/common';
-import { drawWithFinger, fillSignForm, readToTheEnd, recordConsent, signOnPhone } from './steps/phone-signing';
+import { agreementFixture, collisionDraft, signaturePngBase64, type AgreementFixture } from '../helpers/agreement-fixture.ts';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { api, json, type TestWorld } from '../helpers/test-app.ts';
+import { downloadFrom, newActor, pdfsig, phoneOptions, poll, mediatorWorld } from './steps/common.ts';
+import { drawWithFinger, fillSignForm, readToTheEnd, recordConsent, signOnPhone } from './steps/phone-signing.ts';
 
 /** A speech engine with one Mandarin voice that records what it was asked to say. */
 const fakeChineseSpeech = () => {

@@ -11,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreementFixture, collisionDraft, signAs } from '../helpers/agreement-fixture';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { api, json, type TestWorld } from '../helpers/test-app';
-import { desktopOptions, newActor, pdftext, phoneOptions, poll, mediatorWorld, signInThroughForm } from './steps/common';
-import { fillSignForm, readToTheEnd, recordConsent } from './steps/phone-signing';
+import { agreementFixture, collisionDraft, signAs } from '../helpers/agreement-fixture.ts';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { api, json, type TestWorld } from '../helpers/test-app.ts';
+import { desktopOptions, newActor, pdftext, phoneOptions, poll, mediatorWorld, signInThroughForm } from './steps/common.ts';
+import { fillSignForm, readToTheEnd, recordConsent } from './steps/phone-signing.ts';
 
 /** Whether the page's <audio> (by test id) has decoded enough of its recording to play. */
 const playable = (page: Page, testId: string) =>

@@ -6,8 +6,8 @@
  */
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { acceptDialogs, answerTo, beijingInput, expectStatus, signInThroughForm } from './steps/common';
+import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { acceptDialogs, answerTo, beijingInput, expectStatus, signInThroughForm } from './steps/common.ts';
 
 const residentId = '11010519491231002X';
 const person = { name: '陈阿海', phone: '13800138000' };

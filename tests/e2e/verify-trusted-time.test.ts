@@ -5,11 +5,11 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTimestamper } from '../../server/security/timestamp-authority';
-import { sealedAgreement } from '../helpers/agreement-fixture';
-import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { mediatorWorld } from './steps/common';
-import { startTestTsa, type TestTsa } from '../helpers/tsa';
+import { createTimestamper } from '../../server/security/timestamp-authority.ts';
+import { sealedAgreement } from '../helpers/agreement-fixture.ts';
+import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { mediatorWorld } from './steps/common.ts';
+import { startTestTsa, type TestTsa } from '../helpers/tsa.ts';
 
 describe('/verify shows who sealed and when (trusted time)', () => {
   let server: E2eServer;

@@ -6,10 +6,10 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser';
-import { closeAll, createRoomFixture, partyToLobby, type Person, poll, residentIds, type RoomFixture } from './room-support';
-import { seriousViolations } from './steps/accessibility';
-import { newActor, phoneOptions } from './steps/common';
+import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
+import { closeAll, createRoomFixture, partyToLobby, type Person, poll, residentIds, type RoomFixture } from './room-support.ts';
+import { seriousViolations } from './steps/accessibility.ts';
+import { newActor, phoneOptions } from './steps/common.ts';
 
 const wechatIphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/4G Language/zh_CN';
 const wechatAndroid = 'Mozilla/5.0 (Linux; Android 13; V2203A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/111.0.5563.116 Mobile Safari/537.36 XWEB/1110017 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/4G Language/zh_CN';

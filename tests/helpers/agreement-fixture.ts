@@ -1,6 +1,6 @@
-import { signaturePng } from '../server/documents/fixtures';
-import { consentAudio, uploadConsent } from './consent-audio';
-import { api, json, login, sampleResidentId, testPassword, type TestWorld } from './test-app';
+import { signaturePng } from '../server/documents/fixtures.ts';
+import { consentAudio, uploadConsent } from './consent-audio.ts';
+import { api, json, login, sampleResidentId, testPassword, type TestWorld } from './test-app.ts';
 
 /** A handwriting-like stroke as PNG (the same image the document tests use), base64. */
 export function signaturePngBase64(seed = 1): string {

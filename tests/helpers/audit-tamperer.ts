@@ -37,7 +37,7 @@ export function auditTamperer(databaseUrl: string) {
 export async function runAuditVerifyCli(databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { ...process.env, DATABASE_URL: databaseUrl, HAIQIAO_MEDIA_WORKERS: '0', LOG_LEVEL: 'silent' };
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'server/modules/audit/verify-cli.ts'], { env, cwd: process.cwd(), timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, ['server/modules/audit/verify-cli.ts'], { env, cwd: process.cwd(), timeout: 30_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout: string; stderr: string };

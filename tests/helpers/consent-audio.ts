@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import type { App } from '../../server/app';
+import type { App } from '../../server/app.ts';
 
 export interface AudioSpec {
   seconds?: number;

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromiumPath } from './browser';
+import { chromiumPath } from './browser.ts';
 
 /** Every namespace this module makes is named `${prefix}${pid}-${n}`. */
 const prefix = 'hq';

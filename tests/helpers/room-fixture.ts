@@ -1,5 +1,5 @@
-import { agreementFixture } from './agreement-fixture';
-import type { TestWorld } from './test-app';
+import { agreementFixture } from './agreement-fixture.ts';
+import type { TestWorld } from './test-app.ts';
 
 export interface RoomFixture {
   caseId: string;

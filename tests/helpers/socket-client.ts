@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientAck, ClientEventName, ClientRequest, ServerEventName, ServerPayload } from '../../shared/realtime';
+import type { ClientAck, ClientEventName, ClientRequest, ServerEventName, ServerPayload } from '../../shared/realtime.ts';
 
 export type TestSocket = Socket & {
   call<E extends ClientEventName>(event: E, payload?: ClientRequest<E>): Promise<{ ok: true; data: ClientAck<E> } | { ok: false; error: { code: string; message: string; field?: string } }>;

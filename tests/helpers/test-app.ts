@@ -4,17 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
-import { type App, type AppDeps, buildApp } from '../../server/app';
-import type { NodeSettings } from '../../server/modules/cluster/node-membership';
-import type { Database } from '../../server/db/client';
-import type { WorkerPool } from '../../server/media/worker-pool';
-import type { StaffRole } from '../../shared/domain/organisations';
-import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service';
-import { createIdNumberCipher } from '../../server/security/id-number-cipher';
-import type { Timestamper } from '../../server/security/timestamp-authority';
-import { createTurnCredentials, type TurnSettings } from '../../server/security/turn-credentials';
-import type { OrganisationId } from '../../shared/ids';
-import { createTestDatabase } from './test-database';
+import { type App, type AppDeps, buildApp } from '../../server/app.ts';
+import type { NodeSettings } from '../../server/modules/cluster/node-membership.ts';
+import type { Database } from '../../server/db/client.ts';
+import type { WorkerPool } from '../../server/media/worker-pool.ts';
+import type { StaffRole } from '../../shared/domain/organisations.ts';
+import { createOrganisation, createStaffUser } from '../../server/modules/admin/admin.service.ts';
+import { createIdNumberCipher } from '../../server/security/id-number-cipher.ts';
+import type { Timestamper } from '../../server/security/timestamp-authority.ts';
+import { createTurnCredentials, type TurnSettings } from '../../server/security/turn-credentials.ts';
+import type { OrganisationId } from '../../shared/ids.ts';
+import { createTestDatabase } from './test-database.ts';
 
 export const testPassword = 'correct horse battery staple';
 

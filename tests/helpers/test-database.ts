@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { type Database, openDatabase } from '../../server/db/client';
+import { type Database, openDatabase } from '../../server/db/client.ts';
 
 const defaultAdminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

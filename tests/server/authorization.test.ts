@@ -16,15 +16,15 @@
  * role before any lookup (403, whatever the id); a party of another case finds nothing (404)
  * wherever a party may act; a revoked invitation is no credential at all (401).
  */
-import { recordings } from '../../server/db/schema';
+import { recordings } from '../../server/db/schema/index.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedP12 } from '../../server/documents/platform-certificate';
-import { createStaffUser } from '../../server/modules/admin/admin.service';
-import type { OrganisationId } from '../../shared/ids';
+import { createSelfSignedP12 } from '../../server/documents/platform-certificate.ts';
+import { createStaffUser } from '../../server/modules/admin/admin.service.ts';
+import type { OrganisationId } from '../../shared/ids.ts';
 import {
   agreementFixture,
   collisionDraft,
@@ -34,9 +34,9 @@ import {
   signAs,
   signaturePngBase64,
   type AgreementFixture,
-} from '../helpers/agreement-fixture';
-import { consentAudio, sha256Of, uploadConsent } from '../helpers/consent-audio';
-import { api, createTestWorld, dataTables, json, login, sampleCase, tableCounts, testPassword, type TestWorld, worldState } from '../helpers/test-app';
+} from '../helpers/agreement-fixture.ts';
+import { consentAudio, sha256Of, uploadConsent } from '../helpers/consent-audio.ts';
+import { api, createTestWorld, dataTables, json, login, sampleCase, tableCounts, testPassword, type TestWorld, worldState } from '../helpers/test-app.ts';
 
 /** Court staff beyond the test world's accounts: the tribunal's clerk, the parent court's judge, a judge of the wrong court. */
 const extraStaff = { wenzhouClerk: 'clerk', ningboJudge: 'judge', xiamenJudge: 'judge', invitedJudge: 'judge' } as const;

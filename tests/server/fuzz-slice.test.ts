@@ -5,7 +5,7 @@
  * may hang, and the database and stored files must be exactly as before.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createFuzzWorld, type FuzzWorld, fuzzHttp, fuzzSockets, fuzzState } from '../../bench/lib/fuzz-run';
+import { createFuzzWorld, type FuzzWorld, fuzzHttp, fuzzSockets, fuzzState } from '../../bench/lib/fuzz-run.ts';
 
 const seed = Number(process.env.HAIQIAO_FUZZ_SEED ?? 20261206);
 let fw: FuzzWorld;

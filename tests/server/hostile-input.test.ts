@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestWorld, json, sampleCase, sampleResidentId, testPassword, type TestWorld, worldState } from '../helpers/test-app';
+import { api, createTestWorld, json, sampleCase, sampleResidentId, testPassword, type TestWorld, worldState } from '../helpers/test-app.ts';
 
 let world: TestWorld;
 let ownCase: { id: string; number: string; parties: { id: string }[] };

@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { PDFDocument, PDFName } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app';
-import { previewLimits } from '../../server/documents/pdf-page-image';
-import { createIdNumberCipher } from '../../server/security/id-number-cipher';
-import { agreementFixture, collisionDraft, invitationHeader, type AgreementFixture } from '../helpers/agreement-fixture';
-import { api, createTestWorld, json, ok, testPassword, type TestWorld, worldState } from '../helpers/test-app';
+import { buildApp } from '../../server/app.ts';
+import { previewLimits } from '../../server/documents/pdf-page-image.ts';
+import { createIdNumberCipher } from '../../server/security/id-number-cipher.ts';
+import { agreementFixture, collisionDraft, invitationHeader, type AgreementFixture } from '../helpers/agreement-fixture.ts';
+import { api, createTestWorld, json, ok, testPassword, type TestWorld, worldState } from '../helpers/test-app.ts';
 
 let world: TestWorld;
 let f: AgreementFixture;

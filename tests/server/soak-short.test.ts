@@ -5,9 +5,9 @@
  * router, transport, producer and consumer is gone again, and memory has not run away.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mediaObjects, runSoak } from '../../bench/lib/soak';
-import { WorkerPool } from '../../server/media/worker-pool';
-import { createTestWorld, type TestWorld } from '../helpers/test-app';
+import { mediaObjects, runSoak } from '../../bench/lib/soak.ts';
+import { WorkerPool } from '../../server/media/worker-pool.ts';
+import { createTestWorld, type TestWorld } from '../helpers/test-app.ts';
 
 const durationMs = Number(process.env.HAIQIAO_SOAK_MS ?? 120_000);
 let pool: WorkerPool;

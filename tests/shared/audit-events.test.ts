@@ -1,6 +1,6 @@
 /** The audit event union: one schema per type, nothing outside it accepted. */
 import { describe, expect, it } from 'vitest';
-import { auditEventSchema, auditEventTypes } from '../../shared/audit-events';
+import { auditEventSchema, auditEventTypes } from '../../shared/audit-events.ts';
 
 const id = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
 const hash = 'ab'.repeat(32);

@@ -4,8 +4,8 @@
  * to Monday. Expected dates below were worked out by hand from a calendar.
  */
 import { describe, expect, it } from 'vitest';
-import { beijingDate, beijingDayNumber, beijingParts, beijingYear, daysLeft, deadlineAfter, fromBeijingInput, isOverdue, limits, toBeijingInput } from '../../shared/beijing-time';
-import { beijingDateTime, chineseDate } from '../../server/documents/format';
+import { beijingDate, beijingDayNumber, beijingParts, beijingYear, daysLeft, deadlineAfter, fromBeijingInput, isOverdue, limits, toBeijingInput } from '../../shared/beijing-time.ts';
+import { beijingDateTime, chineseDate } from '../../server/documents/format.ts';
 
 /** The end of a Beijing calendar day, as an instant. */
 const endOfBeijingDay = (date: string) => new Date(`${date}T15:59:59.999Z`);

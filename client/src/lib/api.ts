@@ -14,8 +14,8 @@ import {
   sealListSchema,
   sealViewSchema,
   auditExportManifestSchema,
-} from '../../../shared/api/admin';
-import { meSchema, organisationViewSchema, type loginRequestSchema } from '../../../shared/api/auth';
+} from '../../../shared/api/admin.ts';
+import { meSchema, organisationViewSchema, type loginRequestSchema } from '../../../shared/api/auth.ts';
 import {
   caseListSchema,
   caseViewSchema,
@@ -26,11 +26,11 @@ import {
   type newCaseVesselSchema,
   type partyInputSchema,
   type vesselInputSchema,
-} from '../../../shared/api/cases';
-import { okSchema } from '../../../shared/api/common';
-import { dashboardSchema } from '../../../shared/api/dashboard';
-import { outboxListSchema } from '../../../shared/api/notifications';
-import { compensationFiguresListSchema, compensationFiguresViewSchema, type CompensationFiguresInput } from '../../../shared/api/compensation';
+} from '../../../shared/api/cases.ts';
+import { okSchema } from '../../../shared/api/common.ts';
+import { dashboardSchema } from '../../../shared/api/dashboard.ts';
+import { outboxListSchema } from '../../../shared/api/notifications.ts';
+import { compensationFiguresListSchema, compensationFiguresViewSchema, type CompensationFiguresInput } from '../../../shared/api/compensation.ts';
 import {
   invitationListSchema,
   invitationViewSchema,
@@ -42,11 +42,11 @@ import {
   type InvitationCreate,
   type participantInputSchema,
   type SessionCreate,
-} from '../../../shared/api/sessions';
-import type { organisationInputSchema } from '../../../shared/domain/organisations';
-import type { CaseStatus, DisputeType } from '../../../shared/domain/cases';
-import type { SessionStatus } from '../../../shared/domain/sessions';
-import { ApiError, request, requestNoContent } from './http';
+} from '../../../shared/api/sessions.ts';
+import type { organisationInputSchema } from '../../../shared/domain/organisations.ts';
+import type { CaseStatus, DisputeType } from '../../../shared/domain/cases.ts';
+import type { SessionStatus } from '../../../shared/domain/sessions.ts';
+import { ApiError, request, requestNoContent } from './http.ts';
 // Court desk.
 import {
   agreementViewSchema,
@@ -56,10 +56,10 @@ import {
   type ConfirmationDetail,
   type courtDecisionSchema,
   type hearingRequestSchema,
-} from '../../../shared/api/agreements';
-import { custodyListSchema, evidenceListSchema } from '../../../shared/api/evidence';
-import { recordingListSchema } from '../../../shared/api/recordings';
-import type { ConfirmationStatus } from '../../../shared/domain/agreements';
+} from '../../../shared/api/agreements.ts';
+import { custodyListSchema, evidenceListSchema } from '../../../shared/api/evidence.ts';
+import { recordingListSchema } from '../../../shared/api/recordings.ts';
+import type { ConfirmationStatus } from '../../../shared/domain/agreements.ts';
 
 // Case page: agreements, evidence, follow-up.
 import {
@@ -70,9 +70,9 @@ import {
   previewSchema,
   signingCodeSchema,
   type commentCreateSchema,
-} from '../../../shared/api/agreements';
-import { evidenceViewSchema } from '../../../shared/api/evidence';
-import type { AgreementDraftInput } from '../../../shared/domain/agreements';
+} from '../../../shared/api/agreements.ts';
+import { evidenceViewSchema } from '../../../shared/api/evidence.ts';
+import type { AgreementDraftInput } from '../../../shared/domain/agreements.ts';
 
 export type LoginRequest = z.input<typeof loginRequestSchema>;
 export type OrganisationInput = z.input<typeof organisationInputSchema>;

@@ -1,7 +1,7 @@
 /** Who is signed in, and what their role lets them do on the staff desk. */
-import type { Me } from '../../../shared/api/auth';
-import { fetchMe, logout } from './api';
-import { ApiError } from './http';
+import type { Me } from '../../../shared/api/auth.ts';
+import { fetchMe, logout } from './api.ts';
+import { ApiError } from './http.ts';
 
 class Auth {
   me = $state<Me | null>(null);

@@ -4,9 +4,9 @@
  * next to the input that caused it.
  */
 import type { z } from 'zod';
-import { fieldIssuesOf, type FieldIssue } from '../../../shared/errors';
-import { ApiError } from './http';
-import { i18n, type MessageKey } from './i18n.svelte';
+import { fieldIssuesOf, type FieldIssue } from '../../../shared/errors.ts';
+import { ApiError } from './http.ts';
+import { i18n, type MessageKey } from './i18n.svelte.ts';
 
 /** Marks a field error that is a message key of ours rather than text from a schema or the server. */
 const keyMark = '@';

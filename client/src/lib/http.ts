@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { errorEnvelopeSchema, type ErrorCode, type FieldIssue } from '../../../shared/errors';
+import { errorEnvelopeSchema, type ErrorCode, type FieldIssue } from '../../../shared/errors.ts';
 
 /** Codes the client adds for failures that never reached a well-formed server answer. */
 export type ClientErrorCode = 'NETWORK' | 'BAD_RESPONSE';

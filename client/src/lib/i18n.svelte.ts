@@ -2,11 +2,11 @@
  * zh-CN first, English second. The chosen locale lives in localStorage; every lookup reads
  * `locale`, a $state, so templates re-render when the language is switched.
  */
-import { courts, type CourtCode } from '../../../shared/domain/courts';
-import { beijingDayNumber, beijingTimeZone as timeZone } from '../../../shared/beijing-time';
-import { locales, type EnumLabels, type Locale } from './locales/types';
-import { zhEnums, zhMessages, zhSchemaMessages, type MessageKey } from './locales/zh-CN';
-import { formatFen } from './money';
+import { courts, type CourtCode } from '../../../shared/domain/courts.ts';
+import { beijingDayNumber, beijingTimeZone as timeZone } from '../../../shared/beijing-time.ts';
+import { locales, type EnumLabels, type Locale } from './locales/types.ts';
+import { zhEnums, zhMessages, zhSchemaMessages, type MessageKey } from './locales/zh-CN.ts';
+import { formatFen } from './money.ts';
 
 export { locales, type Locale, type MessageKey };
 
@@ -60,7 +60,7 @@ class I18n {
 
   #loadEnglish(): void {
     if (this.#en) return;
-    import('./locales/en').then(
+    import('./locales/en.ts').then(
       ({ enEnums, enMessages }) => {
         this.#en = { messages: enMessages, enums: enEnums };
         this.applyToDocument();

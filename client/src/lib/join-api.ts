@@ -3,10 +3,10 @@
  * page's bundle small. The calls of the signing and evidence views (which need the agreement and
  * evidence schemas) live in their own chunk: client/src/sign/participant-api.ts.
  */
-import { joinContextSchema, type JoinContext } from '../../../shared/api/sessions';
-import { request } from './http';
+import { joinContextSchema, type JoinContext } from '../../../shared/api/sessions.ts';
+import { request } from './http.ts';
 
-export { ApiError } from './http';
+export { ApiError } from './http.ts';
 
 /** The last context each invitation resolved to in this page (the room panel needs the case id). */
 const resolved = new Map<string, JoinContext>();

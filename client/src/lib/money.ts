@@ -1,4 +1,4 @@
-import { maxAmountFen } from '../../../shared/domain/cases';
+import { maxAmountFen } from '../../../shared/domain/cases.ts';
 
 /** Formats integer fen as "¥12,345.67" with integer arithmetic only (no float rounding). */
 export function formatFen(fen: number): string {

@@ -16,8 +16,8 @@ import {
   type ClientRequest,
   type ServerEventName,
   type ServerPayload,
-} from '../../../shared/realtime';
-import { ApiError } from './http';
+} from '../../../shared/realtime.ts';
+import { ApiError } from './http.ts';
 
 
 /** Handshake credentials: an invitation token (participants), a resume token, or neither (staff cookie). */

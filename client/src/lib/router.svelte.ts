@@ -1,5 +1,5 @@
 /** A tiny history router: the path is a $state, links are plain <a href> caught in main.ts. */
-import { matchRoute } from './routes';
+import { matchRoute } from './routes.ts';
 
 
 class Router {

@@ -1,4 +1,4 @@
-import type { Me } from '../../../shared/api/auth';
+import type { Me } from '../../../shared/api/auth.ts';
 
 /** Where a staff member lands: admins manage accounts, court staff the confirmation queue, mediators their cases. */
 export function homePath(me: Me | null): string {

@@ -5,7 +5,7 @@
  * fishermen), off for other roles; the person's own choice is remembered on this phone.
  * It is a class on <html>, so every page under the link (join, lobby, room, signing) follows it.
  */
-import type { ParticipantRole } from '../../../shared/domain/participants';
+import type { ParticipantRole } from '../../../shared/domain/participants.ts';
 
 const storageKey = 'haiqiao.plain';
 

@@ -4,9 +4,9 @@
  * and an upload sample timed for throughput. A small sample goes first; the larger one only when
  * the link is fast enough to finish it quickly, so a weak link is not tied up for long.
  */
-import type { NetworkTest } from '../../../shared/realtime';
-import { ApiError } from '../lib/http';
-import type { RoomSession } from './room-session.svelte';
+import type { NetworkTest } from '../../../shared/realtime.ts';
+import { ApiError } from '../lib/http.ts';
+import type { RoomSession } from './room-session.svelte.ts';
 
 export type NetworkStep = 'idle' | 'ping' | 'download' | 'upload' | 'done' | 'failed';
 export type NetworkVerdict = 'good' | 'fair' | 'poor';

@@ -1,4 +1,4 @@
-import { i18n } from '../lib/i18n.svelte';
+import { i18n } from '../lib/i18n.svelte.ts';
 
 /** 850 → "850 kbps", 2400 → "2.4 Mbps". */
 export function rate(kbps: number | null | undefined): string {

@@ -7,7 +7,7 @@
  * on networks that let a few UDP packets through), the next start uses the relay only.
  */
 import type { types } from 'mediasoup-client';
-import type { IceServer } from '../../../shared/realtime';
+import type { IceServer } from '../../../shared/realtime.ts';
 
 export class IceFallback {
   #relayOnly = false;

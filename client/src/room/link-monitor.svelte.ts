@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup-client';
-import { countersOf, isWeak, sampleOf, type Counters, type LinkSample } from './link-stats';
+import { countersOf, isWeak, sampleOf, type Counters, type LinkSample } from './link-stats.ts';
 
 const statsIntervalMs = 2_500;
 /** Bad samples in a row (≈10 s) before dropping to audio only. */

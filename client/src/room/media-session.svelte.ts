@@ -6,11 +6,11 @@
  * replacement or a server restart.
  */
 import { Device, type types } from 'mediasoup-client';
-import type { ClientRequest, IceServer, MediaSource, ServerPayload, TransportParams } from '../../../shared/realtime';
-import { IceFallback } from './ice-fallback';
-import type { LocalMedia } from './local-media.svelte';
-import { layerForWidth } from './link-stats';
-import type { RoomCall } from './room-connection.svelte';
+import type { ClientRequest, IceServer, MediaSource, ServerPayload, TransportParams } from '../../../shared/realtime.ts';
+import { IceFallback } from './ice-fallback.ts';
+import type { LocalMedia } from './local-media.svelte.ts';
+import { layerForWidth } from './link-stats.ts';
+import type { RoomCall } from './room-connection.svelte.ts';
 
 export type MediaState = 'idle' | 'starting' | 'ready' | 'failed';
 

@@ -1,5 +1,5 @@
-import type { ChatMessage } from '../../../shared/realtime';
-import type { RoomCall } from './room-connection.svelte';
+import type { ChatMessage } from '../../../shared/realtime.ts';
+import type { RoomCall } from './room-connection.svelte.ts';
 
 /** The chat of the space this person is in (the joint room or their caucus): history, new messages, unread count. */
 export class RoomChat {

@@ -1,7 +1,7 @@
-import type { ClientAck, ClientEventName, ClientRequest, EnterResult, ServerEventName, ServerPayload } from '../../../shared/realtime';
-import { ApiError } from '../lib/http';
-import { Realtime, WrongNodeError } from '../lib/realtime';
-import { loadResumeToken, saveResumeToken, type RoomMode } from './resume';
+import type { ClientAck, ClientEventName, ClientRequest, EnterResult, ServerEventName, ServerPayload } from '../../../shared/realtime.ts';
+import { ApiError } from '../lib/http.ts';
+import { Realtime, WrongNodeError } from '../lib/realtime.ts';
+import { loadResumeToken, saveResumeToken, type RoomMode } from './resume.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'ended';
 export type EndReason = 'left' | 'refused' | 'removed' | 'session-ended' | 'replaced' | 'revoked' | 'expired' | 'denied';

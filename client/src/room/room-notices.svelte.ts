@@ -1,4 +1,4 @@
-import type { MessageKey } from '../lib/i18n.svelte';
+import type { MessageKey } from '../lib/i18n.svelte.ts';
 
 export interface Notice {
   id: number;

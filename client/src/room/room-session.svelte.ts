@@ -5,22 +5,22 @@
  * their own: the socket (RoomConnection), the media (MediaSession, the twin of the server's
  * MediaRoom), the chat (RoomChat), the notices (RoomNotices) and the link monitor (LinkMonitor).
  */
-import type { AttendanceState } from '../../../shared/domain/attendance';
-import type { ClientAck, ClientEventName, ClientRequest, EnterResult, PeerView, RoomState } from '../../../shared/realtime';
-import { ApiError } from '../lib/http';
-import type { MessageKey } from '../lib/i18n.svelte';
-import { LinkMonitor } from './link-monitor.svelte';
-import { LocalMedia } from './local-media.svelte';
-import { MediaSession } from './media-session.svelte';
-import { clearResumeToken, type RoomMode } from './resume';
-import { RoomChat } from './room-chat.svelte';
-import { RoomConnection, type EndReason } from './room-connection.svelte';
-import { RoomNotices } from './room-notices.svelte';
+import type { AttendanceState } from '../../../shared/domain/attendance.ts';
+import type { ClientAck, ClientEventName, ClientRequest, EnterResult, PeerView, RoomState } from '../../../shared/realtime.ts';
+import { ApiError } from '../lib/http.ts';
+import type { MessageKey } from '../lib/i18n.svelte.ts';
+import { LinkMonitor } from './link-monitor.svelte.ts';
+import { LocalMedia } from './local-media.svelte.ts';
+import { MediaSession } from './media-session.svelte.ts';
+import { clearResumeToken, type RoomMode } from './resume.ts';
+import { RoomChat } from './room-chat.svelte.ts';
+import { RoomConnection, type EndReason } from './room-connection.svelte.ts';
+import { RoomNotices } from './room-notices.svelte.ts';
 
-export type { RoomMode } from './resume';
-export type { EndReason } from './room-connection.svelte';
-export type { Feed } from './media-session.svelte';
-export type { Notice } from './room-notices.svelte';
+export type { RoomMode } from './resume.ts';
+export type { EndReason } from './room-connection.svelte.ts';
+export type { Feed } from './media-session.svelte.ts';
+export type { Notice } from './room-notices.svelte.ts';
 
 export type Phase = 'connecting' | 'device-check' | 'identity' | 'lobby' | 'room' | 'ended';
 export type AudioOnlyReason = 'user' | 'network' | 'device-check';

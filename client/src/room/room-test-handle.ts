@@ -1,5 +1,5 @@
-import type { MediaSource } from '../../../shared/realtime';
-import type { RoomSession } from './room-session.svelte';
+import type { MediaSource } from '../../../shared/realtime.ts';
+import type { RoomSession } from './room-session.svelte.ts';
 
 /**
  * Read-only handles on a session for the browser tests (window.__haiqiaoRoom). Only test builds

@@ -3,10 +3,10 @@
  * says it changed ('agreement:updated'), with a short notice of what changed (new version — and
  * the lines that changed —, comments, signatures) and a way to comment or ask for a change.
  */
-import type { AgreementView } from '../../../shared/api/agreements';
-import { ApiError } from '../lib/http';
-import { addComment, diffVersions, getAgreement, listAgreements, type Caller } from './participant-api';
-import { changesBetween, type AgreementChange } from './signer-state';
+import type { AgreementView } from '../../../shared/api/agreements.ts';
+import { ApiError } from '../lib/http.ts';
+import { addComment, diffVersions, getAgreement, listAgreements, type Caller } from './participant-api.ts';
+import { changesBetween, type AgreementChange } from './signer-state.ts';
 
 type Diff = Awaited<ReturnType<typeof diffVersions>>;
 

@@ -5,10 +5,10 @@
  * backoff, for a weak audio-only link) is the same idempotent PUT. The signature can only be sent
  * once `uploadedSha256` is set.
  */
-import { consentRecordingLimits } from '../../../shared/api/agreements';
-import { ApiError } from '../lib/http';
-import { isRetryable, recordingMimeType, retryDelayMs } from './consent-upload';
-import { uploadConsentRecording, type Caller } from './participant-api';
+import { consentRecordingLimits } from '../../../shared/api/agreements.ts';
+import { ApiError } from '../lib/http.ts';
+import { isRetryable, recordingMimeType, retryDelayMs } from './consent-upload.ts';
+import { uploadConsentRecording, type Caller } from './participant-api.ts';
 
 export type RecorderState = 'idle' | 'recording' | 'recorded' | 'uploading' | 'uploaded';
 export type RecorderProblem = 'unsupported' | 'no_microphone' | 'denied' | 'too_short' | 'refused';

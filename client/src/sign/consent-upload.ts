@@ -1,5 +1,5 @@
 /** Pure rules of the spoken-consent recording and its upload (tested in tests/client/signing-logic.test.ts). */
-import { ApiError } from '../lib/http';
+import { ApiError } from '../lib/http.ts';
 
 const retry = { firstMs: 1000, maxMs: 30_000 } as const;
 

@@ -4,9 +4,9 @@
  * parsed with the shared evidence schemas.
  */
 import type { z } from 'zod';
-import { evidenceListSchema, evidenceViewSchema, type EvidenceView } from '../../../shared/api/evidence';
-import { ApiError, errorFrom, request } from '../lib/http';
-import { headersOf, type Caller } from './participant-api';
+import { evidenceListSchema, evidenceViewSchema, type EvidenceView } from '../../../shared/api/evidence.ts';
+import { ApiError, errorFrom, request } from '../lib/http.ts';
+import { headersOf, type Caller } from './participant-api.ts';
 
 const id = encodeURIComponent;
 

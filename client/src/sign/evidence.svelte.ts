@@ -4,10 +4,10 @@
  * appraiser's report with a signed statement. Limits are checked before a long upload starts;
  * the server still sniffs the content and has the last word.
  */
-import type { EvidenceView } from '../../../shared/api/evidence';
-import { ApiError } from '../lib/http';
-import { listEvidence, uploadAppraisal, uploadEvidence } from './evidence-api';
-import type { Caller } from './participant-api';
+import type { EvidenceView } from '../../../shared/api/evidence.ts';
+import { ApiError } from '../lib/http.ts';
+import { listEvidence, uploadAppraisal, uploadEvidence } from './evidence-api.ts';
+import type { Caller } from './participant-api.ts';
 
 
 export class EvidenceDesk {

@@ -11,10 +11,10 @@ import {
   diffSchema,
   type AgreementView,
   type SignRequest,
-} from '../../../shared/api/agreements';
-import { sessionViewSchema } from '../../../shared/api/sessions';
-import { ApiError, errorFrom, request } from '../lib/http';
-import { invitationHeaders } from '../lib/join-api';
+} from '../../../shared/api/agreements.ts';
+import { sessionViewSchema } from '../../../shared/api/sessions.ts';
+import { ApiError, errorFrom, request } from '../lib/http.ts';
+import { invitationHeaders } from '../lib/join-api.ts';
 
 /** A participant (invitation token) or a staff member (session cookie, no header). */
 export type Caller = { kind: 'participant'; token: string } | { kind: 'staff' };

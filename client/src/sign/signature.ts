@@ -3,7 +3,7 @@
  * an empty or accidental pad, and the PNG export the server expects (base64, no data: prefix).
  * Pure apart from `renderStrokes`, which draws on any 2D canvas context.
  */
-import { signaturePngSchema } from '../../../shared/api/agreements';
+import { signaturePngSchema } from '../../../shared/api/agreements.ts';
 
 export interface Point {
   x: number;

@@ -3,7 +3,7 @@
  * done), and what changed between two snapshots of an agreement (for the "updated" notice in the
  * room). Pure functions over the shared agreement view.
  */
-import type { AgreementView } from '../../../shared/api/agreements';
+import type { AgreementView } from '../../../shared/api/agreements.ts';
 
 type Signer = AgreementView['requiredSigners'][number];
 

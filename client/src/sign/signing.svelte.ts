@@ -6,13 +6,13 @@
  * now. While the page is open the agreement is re-read now and then, so a new version or the
  * other side's signature and the sealed PDF appear without a reload.
  */
-import { consentText, type AgreementView, type SignRequest } from '../../../shared/api/agreements';
-import { ApiError } from '../lib/http';
-import { resolveJoin } from '../lib/join-api';
-import { splitClauses, type Clause } from './clauses';
-import { ConsentRecorder } from './consent-recorder.svelte';
-import { declineAgreement, getAgreement, signAgreement, type Caller } from './participant-api';
-import { identityMethodFor, isStaleVersionError, myStanding, type MyStanding } from './signer-state';
+import { consentText, type AgreementView, type SignRequest } from '../../../shared/api/agreements.ts';
+import { ApiError } from '../lib/http.ts';
+import { resolveJoin } from '../lib/join-api.ts';
+import { splitClauses, type Clause } from './clauses.ts';
+import { ConsentRecorder } from './consent-recorder.svelte.ts';
+import { declineAgreement, getAgreement, signAgreement, type Caller } from './participant-api.ts';
+import { identityMethodFor, isStaleVersionError, myStanding, type MyStanding } from './signer-state.ts';
 
 export type Step = 'read' | 'confirm' | 'decline' | 'done';
 export type IdentityMethod = 'id_last4' | 'one_time_code';

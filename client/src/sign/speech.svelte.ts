@@ -4,7 +4,7 @@
  * browsers have no Chinese voice, or no speech at all: `problem` then says which, and the view
  * shows a plain fallback message instead of failing silently.
  */
-import { chineseVoice } from './voices';
+import { chineseVoice } from './voices.ts';
 
 export type SpeechProblem = 'unsupported' | 'no_chinese_voice' | 'failed';
 

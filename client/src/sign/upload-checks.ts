@@ -1,5 +1,5 @@
 /** Checks on a chosen file before a long upload from a boat starts (pure, for tests). */
-import { evidenceContentTypes, evidenceMaxBytes } from '../../../shared/api/evidence';
+import { evidenceContentTypes, evidenceMaxBytes } from '../../../shared/api/evidence.ts';
 
 export type FileProblem = 'too_large' | 'wrong_type' | 'empty';
 

@@ -1,8 +1,8 @@
 /** Search, filter and paging of the case list; mirrored in the query string so Back keeps them. */
-import type { CaseList } from '../../../shared/api/cases';
-import { caseStatuses, type CaseStatus } from '../../../shared/domain/cases';
-import { listCases } from '../lib/api';
-import { router } from '../lib/router.svelte';
+import type { CaseList } from '../../../shared/api/cases.ts';
+import { caseStatuses, type CaseStatus } from '../../../shared/domain/cases.ts';
+import { listCases } from '../lib/api.ts';
+import { router } from '../lib/router.svelte.ts';
 
 export const pageSize = 20;
 

@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import type { AgreementStatus, ConfirmationStatus, SignatureStatus, TemplateId } from '../../../shared/domain/agreements';
-import type { CourtCode } from '../../../shared/domain/courts';
-import type { IdentityMethod } from '../../../shared/domain/attendance';
-import { cases, parties } from './cases';
-import { staffUsers } from './organisations';
-import { participants, sessions } from './sessions';
+import type { AgreementStatus, ConfirmationStatus, SignatureStatus, TemplateId } from '../../../shared/domain/agreements.ts';
+import type { CourtCode } from '../../../shared/domain/courts.ts';
+import type { IdentityMethod } from '../../../shared/domain/attendance.ts';
+import { cases, parties } from './cases.ts';
+import { staffUsers } from './organisations.ts';
+import { participants, sessions } from './sessions.ts';
 
 export const agreements = pgTable(
   'agreements',

@@ -1,10 +1,10 @@
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import type { AttendanceState, IdentityMethod } from '../../../shared/domain/attendance';
-import type { ParticipantRole } from '../../../shared/domain/participants';
-import { cases } from './cases';
-import { nodes } from './nodes';
-import { staffUsers } from './organisations';
-import { participants, sessions } from './sessions';
+import type { AttendanceState, IdentityMethod } from '../../../shared/domain/attendance.ts';
+import type { ParticipantRole } from '../../../shared/domain/participants.ts';
+import { cases } from './cases.ts';
+import { nodes } from './nodes.ts';
+import { staffUsers } from './organisations.ts';
+import { participants, sessions } from './sessions.ts';
 
 export interface StoredNetworkTest {
   rttMs: number;

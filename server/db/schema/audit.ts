@@ -1,5 +1,5 @@
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { AuditActor, AuditEventType } from '../../../shared/audit-events';
+import type { AuditActor, AuditEventType } from '../../../shared/audit-events.ts';
 
 /** Append-only, hash-chained: `hash` = SHA-256 over the canonical event including `prevHash`. */
 export const auditEvents = pgTable(

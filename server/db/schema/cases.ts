@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, doublePrecision, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../shared/domain/cases';
-import type { CourtCode } from '../../../shared/domain/courts';
-import type { IdType } from '../../../shared/domain/id-numbers';
-import { organisations } from './organisations';
+import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../shared/domain/cases.ts';
+import type { CourtCode } from '../../../shared/domain/courts.ts';
+import type { IdType } from '../../../shared/domain/id-numbers.ts';
+import { organisations } from './organisations.ts';
 
 export const cases = pgTable(
   'cases',

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import type { CompensationProvince } from '../../../shared/domain/compensation';
-import { staffUsers } from './organisations';
+import type { CompensationProvince } from '../../../shared/domain/compensation.ts';
+import { staffUsers } from './organisations.ts';
 
 /**
  * A province's yearly statistics for personal-injury compensation, each figure with its source.

@@ -1,7 +1,7 @@
 import { bigint, index, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import { agreements, agreementVersions, signatures } from './agreements';
-import { cases } from './cases';
-import { participants } from './sessions';
+import { agreements, agreementVersions, signatures } from './agreements.ts';
+import { cases } from './cases.ts';
+import { participants } from './sessions.ts';
 
 /**
  * A signer's spoken consent (e.g. "我同意以上协议内容"), recorded on the signing page after the

@@ -1,7 +1,7 @@
 import { bigint, doublePrecision, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { cases } from './cases';
-import { staffUsers } from './organisations';
-import { participants } from './sessions';
+import { cases } from './cases.ts';
+import { staffUsers } from './organisations.ts';
+import { participants } from './sessions.ts';
 
 /**
  * A file put before the case: its bytes live in storage under `storageKey`, its SHA-256 is

@@ -1,8 +1,8 @@
 import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { NotificationKind, NotificationStatus } from '../../../shared/domain/notifications';
-import { cases } from './cases';
-import { obligations } from './agreements';
-import { participants, sessions } from './sessions';
+import type { NotificationKind, NotificationStatus } from '../../../shared/domain/notifications.ts';
+import { cases } from './cases.ts';
+import { obligations } from './agreements.ts';
+import { participants, sessions } from './sessions.ts';
 
 /**
  * The outbox: one row per message, written in the transaction that causes it, delivered after

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type AnyPgColumn, boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { OrganisationLevel } from '../../../shared/domain/organisations';
+import type { OrganisationLevel } from '../../../shared/domain/organisations.ts';
 
 export const organisations = pgTable(
   'organisations',

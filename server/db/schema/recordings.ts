@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import type { RecordingState } from '../../../shared/domain/recordings';
-import { cases } from './cases';
-import { sessions } from './sessions';
+import type { RecordingState } from '../../../shared/domain/recordings.ts';
+import { cases } from './cases.ts';
+import { sessions } from './sessions.ts';
 
 /**
  * A session's recording, from the mediator's start to their stop. While `state` is running the

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { organisations, staffUsers } from './organisations';
+import { organisations, staffUsers } from './organisations.ts';
 
 /**
  * Each organisation's sealing certificates: the mediation center seals its agreements, a court

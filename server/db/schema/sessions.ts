@@ -1,8 +1,8 @@
 import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { ParticipantRole } from '../../../shared/domain/participants';
-import type { SessionStatus } from '../../../shared/domain/sessions';
-import { cases, parties } from './cases';
-import { staffUsers } from './organisations';
+import type { ParticipantRole } from '../../../shared/domain/participants.ts';
+import type { SessionStatus } from '../../../shared/domain/sessions.ts';
+import { cases, parties } from './cases.ts';
+import { staffUsers } from './organisations.ts';
 
 export const participants = pgTable(
   'participants',

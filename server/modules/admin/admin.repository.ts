@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { organisations, staffUsers } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { organisations, staffUsers } from '../../db/schema/index.ts';
 
 export type OrganisationRow = typeof organisations.$inferSelect;
 export type StaffUserRow = typeof staffUsers.$inferSelect;

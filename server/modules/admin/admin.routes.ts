@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditVerificationSchema, organisationListSchema, sealInstallSchema, sealListSchema, sealViewSchema, staffUserCreateSchema, staffUserListSchema, staffUserUpdateSchema, staffUserViewSchema } from '../../../shared/api/admin';
-import { organisationViewSchema } from '../../../shared/api/auth';
-import { organisationInputSchema } from '../../../shared/domain/organisations';
-import { organisationIdSchema, staffUserIdSchema } from '../../../shared/ids';
-import { verifyChain } from '../audit/audit.repository';
-import { verifyAnchors } from '../audit/anchoring';
-import { ensureDefault, installSeal, listSeals } from '../seals/seals.service';
-import { requireStaff } from '../../access/principal';
-import * as service from './admin.service';
+import { auditVerificationSchema, organisationListSchema, sealInstallSchema, sealListSchema, sealViewSchema, staffUserCreateSchema, staffUserListSchema, staffUserUpdateSchema, staffUserViewSchema } from '../../../shared/api/admin.ts';
+import { organisationViewSchema } from '../../../shared/api/auth.ts';
+import { organisationInputSchema } from '../../../shared/domain/organisations.ts';
+import { organisationIdSchema, staffUserIdSchema } from '../../../shared/ids.ts';
+import { verifyChain } from '../audit/audit.repository.ts';
+import { verifyAnchors } from '../audit/anchoring.ts';
+import { ensureDefault, installSeal, listSeals } from '../seals/seals.service.ts';
+import { requireStaff } from '../../access/principal.ts';
+import * as service from './admin.service.ts';
 
 const tags = ['admin'];
 const admin = ['admin'] as const;

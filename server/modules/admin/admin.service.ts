@@ -1,13 +1,13 @@
-import type { StaffUserCreate, StaffUserUpdate, StaffUserView } from '../../../shared/api/admin';
-import type { OrganisationView } from '../../../shared/api/auth';
-import { rolesForOrganisation, type OrganisationInput } from '../../../shared/domain/organisations';
-import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { conflict, invalid, notFound } from '../../errors';
-import { hashPassword } from '../../security/passwords';
-import { appendAuditEvent } from '../audit/audit.repository';
-import { type Principal, staffActor } from '../../access/principal';
-import * as repo from './admin.repository';
+import type { StaffUserCreate, StaffUserUpdate, StaffUserView } from '../../../shared/api/admin.ts';
+import type { OrganisationView } from '../../../shared/api/auth.ts';
+import { rolesForOrganisation, type OrganisationInput } from '../../../shared/domain/organisations.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../db/client.ts';
+import { conflict, invalid, notFound } from '../../errors.ts';
+import { hashPassword } from '../../security/passwords.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import { type Principal, staffActor } from '../../access/principal.ts';
+import * as repo from './admin.repository.ts';
 
 export function organisationView(row: repo.OrganisationRow): OrganisationView {
   return { id: row.id, kind: row.kind, name: row.name, caseNumberPrefix: row.caseNumberPrefix, courtCode: row.courtCode as OrganisationView['courtCode'] };

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
-import type { AgreementStatus } from '../../../shared/domain/agreements';
-import type { Db } from '../../db/client';
-import { agreementComments, agreements, agreementVersions, documents, obligations, signatures, signingCodes } from '../../db/schema';
+import type { AgreementStatus } from '../../../shared/domain/agreements.ts';
+import type { Db } from '../../db/client.ts';
+import { agreementComments, agreements, agreementVersions, documents, obligations, signatures, signingCodes } from '../../db/schema/index.ts';
 
 export type AgreementRow = typeof agreements.$inferSelect;
 export type SignatureRow = typeof signatures.$inferSelect;

@@ -12,15 +12,15 @@ import {
   signingCodeRequestSchema,
   signingCodeSchema,
   signRequestSchema,
-} from '../../../shared/api/agreements';
-import { versionNumberSchema } from '../../../shared/api/common';
-import { caseIdSchema } from '../../../shared/ids';
-import { notFound } from '../../errors';
-import { requireStaff } from '../../access/principal';
-import { fileApplication } from '../confirmations/confirmations.service';
-import { requireCaller } from '../../access/caller';
-import * as repo from './agreements.repository';
-import * as service from './agreements.service';
+} from '../../../shared/api/agreements.ts';
+import { versionNumberSchema } from '../../../shared/api/common.ts';
+import { caseIdSchema } from '../../../shared/ids.ts';
+import { notFound } from '../../errors.ts';
+import { requireStaff } from '../../access/principal.ts';
+import { fileApplication } from '../confirmations/confirmations.service.ts';
+import { requireCaller } from '../../access/caller.ts';
+import * as repo from './agreements.repository.ts';
+import * as service from './agreements.service.ts';
 
 const tags = ['agreements'];
 const agreementParams = z.object({ agreementId: z.uuid() });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
-import { consentRecordingLimits } from '../../../shared/api/agreements';
+import { consentRecordingLimits } from '../../../shared/api/agreements.ts';
 
 const run = promisify(execFile);
 /** ffprobe on a hostile file is a bounded job: time, CPU and memory limits, two at a time. */

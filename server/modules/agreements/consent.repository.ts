@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { consentRecordings } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { consentRecordings } from '../../db/schema/index.ts';
 
 export type ConsentRecordingRow = typeof consentRecordings.$inferSelect;
 

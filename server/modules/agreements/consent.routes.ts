@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { consentRecordingContentTypes, consentRecordingLimits, consentRecordingParamsSchema, consentRecordingSchema } from '../../../shared/api/agreements';
-import { AppError } from '../../errors';
-import { requireStaff } from '../../access/principal';
-import { requireCaller } from '../../access/caller';
-import * as service from './consent.service';
+import { consentRecordingContentTypes, consentRecordingLimits, consentRecordingParamsSchema, consentRecordingSchema } from '../../../shared/api/agreements.ts';
+import { AppError } from '../../errors.ts';
+import { requireStaff } from '../../access/principal.ts';
+import { requireCaller } from '../../access/caller.ts';
+import * as service from './consent.service.ts';
 
 const tags = ['agreements'];
 /** MediaRecorder's types, with or without `;codecs=opus`. */

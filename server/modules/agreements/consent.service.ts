@@ -5,18 +5,18 @@
  * unbound recording of that signer for that version whose hash it names, and binds the two.
  * Staff of the case play it back; every playback is a custody event.
  */
-import type { ConsentRecording } from '../../../shared/api/agreements';
-import { agreementDraftSchema } from '../../../shared/domain/agreements';
-import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { conflict, forbidden, invalid, notFound } from '../../errors';
-import { sha256Hex } from '../../security/tokens';
-import { appendAuditEvent } from '../audit/audit.repository';
-import { actorOf, type Caller } from '../../access/caller';
-import * as repo from './agreements.repository';
-import { agreementFor, partyToSignFor } from './agreements.service';
-import { ConsentAudioRejected, probeConsentAudio } from './consent-audio';
-import * as consentRepo from './consent.repository';
+import type { ConsentRecording } from '../../../shared/api/agreements.ts';
+import { agreementDraftSchema } from '../../../shared/domain/agreements.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../db/client.ts';
+import { conflict, forbidden, invalid, notFound } from '../../errors.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import { actorOf, type Caller } from '../../access/caller.ts';
+import * as repo from './agreements.repository.ts';
+import { agreementFor, partyToSignFor } from './agreements.service.ts';
+import { ConsentAudioRejected, probeConsentAudio } from './consent-audio.ts';
+import * as consentRepo from './consent.repository.ts';
 
 type ParticipantCaller = Caller & { kind: 'participant' };
 

@@ -1,7 +1,7 @@
-import { courts, type CourtCode } from '../../../shared/domain/courts';
-import { beijingParts } from '../../../shared/beijing-time';
-import type { AgreementDraft, TemplateTerms } from '../../../shared/domain/agreements';
-import { amountClause } from './amount-in-words';
+import { courts, type CourtCode } from '../../../shared/domain/courts.ts';
+import { beijingParts } from '../../../shared/beijing-time.ts';
+import type { AgreementDraft, TemplateTerms } from '../../../shared/domain/agreements.ts';
+import { amountClause } from './amount-in-words.ts';
 
 /** Facts of the case the text refers to, looked up by the service; nothing here reads a clock. */
 export interface RenderContext {

@@ -4,11 +4,11 @@
 // longer matches a token that nobody but the TSA could have made.
 import { createHash } from 'node:crypto';
 import { asc, desc, eq } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { auditAnchors, auditEvents } from '../../db/schema';
-import { readTimestampToken, type TimestampTokenFacts } from '../../documents/timestamp-token';
-import type { Timestamper } from '../../security/timestamp-authority';
-import { anchorMessage } from './anchor-message';
+import type { Db } from '../../db/client.ts';
+import { auditAnchors, auditEvents } from '../../db/schema/index.ts';
+import { readTimestampToken, type TimestampTokenFacts } from '../../documents/timestamp-token.ts';
+import type { Timestamper } from '../../security/timestamp-authority.ts';
+import { anchorMessage } from './anchor-message.ts';
 
 export { anchorMessage };
 

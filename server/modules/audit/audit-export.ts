@@ -5,9 +5,9 @@
 // head at or after the case's last event, whose RFC 3161 token is in the manifest.
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { auditAnchors, auditEvents } from '../../db/schema';
-import { EXPORT_FORMAT, type ExportManifest, type ExportRow } from './audit-export-format';
+import type { Db } from '../../db/client.ts';
+import { auditAnchors, auditEvents } from '../../db/schema/index.ts';
+import { EXPORT_FORMAT, type ExportManifest, type ExportRow } from './audit-export-format.ts';
 
 export async function buildCaseExport(db: Db, input: { caseId: string; caseNumber: string; upToSeq?: number; now: Date }) {
   const [head] = await db.select({ seq: auditEvents.seq }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { asc, desc, eq, gt, sql } from 'drizzle-orm';
-import { type AuditActor, type AuditEventBody, auditEventSchema } from '../../../shared/audit-events';
-import type { Db } from '../../db/client';
-import { auditEvents } from '../../db/schema';
-import { genesisHash, hashOf } from './audit-hash';
+import { type AuditActor, type AuditEventBody, auditEventSchema } from '../../../shared/audit-events.ts';
+import type { Db } from '../../db/client.ts';
+import { auditEvents } from '../../db/schema/index.ts';
+import { genesisHash, hashOf } from './audit-hash.ts';
 
 export { genesisHash, hashOf };
 

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditEventListSchema, auditExportManifestSchema } from '../../../shared/api/admin';
-import { caseIdSchema } from '../../../shared/ids';
-import { requireStaff } from '../../access/principal';
-import { loadCase } from '../../access/case-loading';
-import { buildCaseExport } from './audit-export';
-import { listCaseEvents } from './audit.repository';
+import { auditEventListSchema, auditExportManifestSchema } from '../../../shared/api/admin.ts';
+import { caseIdSchema } from '../../../shared/ids.ts';
+import { requireStaff } from '../../access/principal.ts';
+import { loadCase } from '../../access/case-loading.ts';
+import { buildCaseExport } from './audit-export.ts';
+import { listCaseEvents } from './audit.repository.ts';
 
 const params = z.object({ caseId: caseIdSchema });
 

@@ -5,8 +5,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ExportManifest } from './audit-export-format';
-import { checkAuditExport } from './export-check';
+import type { ExportManifest } from './audit-export-format.ts';
+import { checkAuditExport } from './export-check.ts';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 let manifestFile: string;

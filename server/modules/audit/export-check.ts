@@ -3,10 +3,10 @@
 // as the manifest says, and each RFC 3161 anchor's token valid for the head it names. Reports
 // the first failure with its line. Pure: no database, no network.
 import { createHash } from 'node:crypto';
-import { readTimestampToken, type TimestampTokenFacts } from '../../documents/timestamp-token';
-import { anchorMessage } from './anchor-message';
-import { hashOf } from './audit-hash';
-import { EXPORT_FORMAT, type ExportManifest } from './audit-export-format';
+import { readTimestampToken, type TimestampTokenFacts } from '../../documents/timestamp-token.ts';
+import { anchorMessage } from './anchor-message.ts';
+import { hashOf } from './audit-hash.ts';
+import { EXPORT_FORMAT, type ExportManifest } from './audit-export-format.ts';
 
 export type ExportProblem =
   | 'not_json'

@@ -2,10 +2,10 @@
  * `npm run audit:verify`: walks the audit hash chain of the configured database, then checks the
  * RFC 3161 anchors of its head (a cut or rewritten tail below an anchor shows there).
  */
-import { loadConfig } from '../../config';
-import { openDatabase } from '../../db/client';
-import { verifyAnchors } from './anchoring';
-import { verifyChain } from './audit.repository';
+import { loadConfig } from '../../config.ts';
+import { openDatabase } from '../../db/client.ts';
+import { verifyAnchors } from './anchoring.ts';
+import { verifyChain } from './audit.repository.ts';
 
 const config = loadConfig();
 const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max: 1 });

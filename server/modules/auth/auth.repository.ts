@@ -1,7 +1,7 @@
 import { and, eq, gt, lt } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { organisations, staffSessions, staffUsers } from '../../db/schema';
-import type { Principal } from '../../access/principal';
+import type { Db } from '../../db/client.ts';
+import { organisations, staffSessions, staffUsers } from '../../db/schema/index.ts';
+import type { Principal } from '../../access/principal.ts';
 
 const principalColumns = {
   staffUserId: staffUsers.id,

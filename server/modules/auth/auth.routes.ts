@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { loginRequestSchema, meSchema } from '../../../shared/api/auth';
-import { okSchema } from '../../../shared/api/common';
-import { AppError } from '../../errors';
-import { clearSessionCookie, sessionCookie, setSessionCookie } from '../../plugins/auth';
-import { login, logout } from './auth.service';
-import { requireStaff, type Principal } from '../../access/principal';
+import { loginRequestSchema, meSchema } from '../../../shared/api/auth.ts';
+import { okSchema } from '../../../shared/api/common.ts';
+import { AppError } from '../../errors.ts';
+import { clearSessionCookie, sessionCookie, setSessionCookie } from '../../plugins/auth.ts';
+import { login, logout } from './auth.service.ts';
+import { requireStaff, type Principal } from '../../access/principal.ts';
 
 export function meOf(p: Principal) {
   return {

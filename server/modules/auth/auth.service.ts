@@ -1,9 +1,9 @@
-import type { Db } from '../../db/client';
-import { AppError } from '../../errors';
-import { dummyPasswordHash, verifyPassword } from '../../security/passwords';
-import { hashToken, newToken } from '../../security/tokens';
-import * as repo from './auth.repository';
-import type { Principal } from '../../access/principal';
+import type { Db } from '../../db/client.ts';
+import { AppError } from '../../errors.ts';
+import { dummyPasswordHash, verifyPassword } from '../../security/passwords.ts';
+import { hashToken, newToken } from '../../security/tokens.ts';
+import * as repo from './auth.repository.ts';
+import type { Principal } from '../../access/principal.ts';
 
 export interface AuthDeps {
   db: Db;

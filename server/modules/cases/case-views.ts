@@ -1,6 +1,6 @@
-import type { CaseSummary, CaseView, PartyView, VesselView } from '../../../shared/api/cases';
-import { caseMachine } from '../../../shared/domain/cases';
-import type { CaseRow, PartyRow, VesselRow } from './cases.repository';
+import type { CaseSummary, CaseView, PartyView, VesselView } from '../../../shared/api/cases.ts';
+import { caseMachine } from '../../../shared/domain/cases.ts';
+import type { CaseRow, PartyRow, VesselRow } from './cases.repository.ts';
 
 export function partyView(row: PartyRow): PartyView {
   return {

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, exists, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { caseNumberCounters, cases, confirmations, organisations, parties, vessels } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { caseNumberCounters, cases, confirmations, organisations, parties, vessels } from '../../db/schema/index.ts';
 
 export type CaseRow = typeof cases.$inferSelect;
 export type PartyRow = typeof parties.$inferSelect;

@@ -11,10 +11,10 @@ import {
   partyViewSchema,
   vesselInputSchema,
   vesselViewSchema,
-} from '../../../shared/api/cases';
-import { caseIdSchema, partyIdSchema, vesselIdSchema } from '../../../shared/ids';
-import { requireStaff } from '../../access/principal';
-import * as service from './cases.service';
+} from '../../../shared/api/cases.ts';
+import { caseIdSchema, partyIdSchema, vesselIdSchema } from '../../../shared/ids.ts';
+import { requireStaff } from '../../access/principal.ts';
+import * as service from './cases.service.ts';
 
 const caseParams = z.object({ caseId: caseIdSchema });
 const partyParams = caseParams.extend({ partyId: partyIdSchema });

@@ -1,20 +1,20 @@
-import type { CaseCreateData, CaseListQuery, CaseUpdate } from '../../../shared/api/cases';
-import { caseMachine, type CaseStatus } from '../../../shared/domain/cases';
-import { maskIdNumber } from '../../../shared/domain/id-numbers';
-import type { PartyInput } from '../../../shared/domain/parties';
-import type { VesselInput } from '../../../shared/domain/vessels';
-import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
-import type { AuditActor } from '../../../shared/audit-events';
-import { beijingYear } from '../../../shared/beijing-time';
-import { appendAuditEvent } from '../audit/audit.repository';
-import { applyTransition, applyTransitionIfAllowed, staleTransition } from '../transitions';
-import { type Principal, staffActor } from '../../access/principal';
-import { assertWorksOnCases, visibleCasesFilter } from '../../access/case-access';
-import { loadCase } from '../../access/case-loading';
-import { caseSummary, caseView, partyView, vesselView } from './case-views';
-import * as repo from './cases.repository';
+import type { CaseCreateData, CaseListQuery, CaseUpdate } from '../../../shared/api/cases.ts';
+import { caseMachine, type CaseStatus } from '../../../shared/domain/cases.ts';
+import { maskIdNumber } from '../../../shared/domain/id-numbers.ts';
+import type { PartyInput } from '../../../shared/domain/parties.ts';
+import type { VesselInput } from '../../../shared/domain/vessels.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../db/client.ts';
+import { AppError, conflict, forbidden, invalid, notFound } from '../../errors.ts';
+import type { AuditActor } from '../../../shared/audit-events.ts';
+import { beijingYear } from '../../../shared/beijing-time.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import { applyTransition, applyTransitionIfAllowed, staleTransition } from '../transitions.ts';
+import { type Principal, staffActor } from '../../access/principal.ts';
+import { assertWorksOnCases, visibleCasesFilter } from '../../access/case-access.ts';
+import { loadCase } from '../../access/case-loading.ts';
+import { caseSummary, caseView, partyView, vesselView } from './case-views.ts';
+import * as repo from './cases.repository.ts';
 
 /** Edits are refused once a case has ended. */
 function assertEditable(row: repo.CaseRow) {

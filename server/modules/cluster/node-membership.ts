@@ -1,5 +1,5 @@
-import type { Db } from '../../db/client';
-import * as repo from './nodes.repository';
+import type { Db } from '../../db/client.ts';
+import * as repo from './nodes.repository.ts';
 
 /** This process as one node of a cluster (HAIQIAO_NODE_ID). */
 export interface NodeSettings {

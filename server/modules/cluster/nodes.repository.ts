@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, notInArray, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { liveRooms, nodes, sessions } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { liveRooms, nodes, sessions } from '../../db/schema/index.ts';
 
 /** Times are the database's own (`now()`), so nodes with skewed clocks still agree on who is alive. */
 const freshSince = (staleMs: number) => sql`now() - ${staleMs} * interval '1 millisecond'`;

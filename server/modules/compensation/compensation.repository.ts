@@ -1,6 +1,6 @@
 import { asc, desc, eq, and, max } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { compensationFigures } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { compensationFigures } from '../../db/schema/index.ts';
 
 export type CompensationFiguresRow = typeof compensationFigures.$inferSelect;
 

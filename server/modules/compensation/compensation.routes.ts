@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { compensationFiguresInputSchema, compensationFiguresListSchema, compensationFiguresViewSchema } from '../../../shared/api/compensation';
-import { requireStaff } from '../../access/principal';
-import * as service from './compensation.service';
+import { compensationFiguresInputSchema, compensationFiguresListSchema, compensationFiguresViewSchema } from '../../../shared/api/compensation.ts';
+import { requireStaff } from '../../access/principal.ts';
+import * as service from './compensation.service.ts';
 
 const tags = ['compensation'];
 

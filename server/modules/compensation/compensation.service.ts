@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
-import type { CompensationFiguresInput, CompensationFiguresView } from '../../../shared/api/compensation';
-import type { ServiceContext } from '../../context';
-import { forbidden } from '../../errors';
-import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../../access/principal';
-import * as repo from './compensation.repository';
+import type { CompensationFiguresInput, CompensationFiguresView } from '../../../shared/api/compensation.ts';
+import type { ServiceContext } from '../../context.ts';
+import { forbidden } from '../../errors.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import type { Principal } from '../../access/principal.ts';
+import * as repo from './compensation.repository.ts';
 
 function view(row: repo.CompensationFiguresRow, current: boolean): CompensationFiguresView {
   return {

@@ -1,7 +1,7 @@
-import type { ConfirmationSummary } from '../../../shared/api/agreements';
-import { daysLeft } from '../../../shared/beijing-time';
-import type { ServiceContext } from '../../context';
-import type { ConfirmationRow } from './confirmations.repository';
+import type { ConfirmationSummary } from '../../../shared/api/agreements.ts';
+import { daysLeft } from '../../../shared/beijing-time.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { ConfirmationRow } from './confirmations.repository.ts';
 
 export function confirmationSummary(ctx: Pick<ServiceContext, 'now' | 'urls'>, row: ConfirmationRow): ConfirmationSummary {
   const now = ctx.now();

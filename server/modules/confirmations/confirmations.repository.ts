@@ -1,9 +1,9 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { beijingTimeZone } from '../../../shared/beijing-time';
-import type { ConfirmationStatus } from '../../../shared/domain/agreements';
-import type { CourtCode } from '../../../shared/domain/courts';
-import type { Db } from '../../db/client';
-import { cases, confirmations, documents } from '../../db/schema';
+import { beijingTimeZone } from '../../../shared/beijing-time.ts';
+import type { ConfirmationStatus } from '../../../shared/domain/agreements.ts';
+import type { CourtCode } from '../../../shared/domain/courts.ts';
+import type { Db } from '../../db/client.ts';
+import { cases, confirmations, documents } from '../../db/schema/index.ts';
 
 export type ConfirmationRow = typeof confirmations.$inferSelect & { rulingDocument?: { id: string; sha256: string } | null };
 

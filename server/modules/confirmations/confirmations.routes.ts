@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { confirmationDetailSchema, confirmationQueueSchema, courtDecisionSchema, courtReasonSchema, hearingRequestSchema } from '../../../shared/api/agreements';
-import { confirmationStatuses } from '../../../shared/domain/agreements';
-import { requireStaff } from '../../access/principal';
-import * as service from './confirmations.service';
+import { confirmationDetailSchema, confirmationQueueSchema, courtDecisionSchema, courtReasonSchema, hearingRequestSchema } from '../../../shared/api/agreements.ts';
+import { confirmationStatuses } from '../../../shared/domain/agreements.ts';
+import { requireStaff } from '../../access/principal.ts';
+import * as service from './confirmations.service.ts';
 
 const tags = ['court'];
 const params = z.object({ confirmationId: z.uuid() });

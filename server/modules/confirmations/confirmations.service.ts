@@ -1,24 +1,24 @@
-import type { ConfirmationDetail } from '../../../shared/api/agreements';
-import { confirmationMachine, type ConfirmationStatus } from '../../../shared/domain/agreements';
-import type { CourtCode } from '../../../shared/domain/courts';
-import { beijingYear, deadlineAfter, limits } from '../../../shared/beijing-time';
-import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { conflict, forbidden, invalid, notFound } from '../../errors';
-import * as agreementsRepo from '../agreements/agreements.repository';
-import { moveAgreement } from '../agreements/agreements.service';
-import { appendAuditEvent } from '../audit/audit.repository';
-import { type Principal, staffActor } from '../../access/principal';
-import { courtsServedBy, seesApplication } from '../../access/case-access';
-import * as casesRepo from '../cases/cases.repository';
-import { asNotFound, loadApplicationForCourt, loadCase } from '../../access/case-loading';
-import { moveCaseIfAllowed } from '../cases/cases.service';
-import { queueCourtDecision } from '../notifications/notifications.service';
-import { insertSession } from '../sessions/sessions.repository';
-import { applyTransition } from '../transitions';
-import { confirmationSummary } from './confirmation-views';
-import * as repo from './confirmations.repository';
-import type { ConfirmationRow } from './confirmations.repository';
+import type { ConfirmationDetail } from '../../../shared/api/agreements.ts';
+import { confirmationMachine, type ConfirmationStatus } from '../../../shared/domain/agreements.ts';
+import type { CourtCode } from '../../../shared/domain/courts.ts';
+import { beijingYear, deadlineAfter, limits } from '../../../shared/beijing-time.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../db/client.ts';
+import { conflict, forbidden, invalid, notFound } from '../../errors.ts';
+import * as agreementsRepo from '../agreements/agreements.repository.ts';
+import { moveAgreement } from '../agreements/agreements.service.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import { type Principal, staffActor } from '../../access/principal.ts';
+import { courtsServedBy, seesApplication } from '../../access/case-access.ts';
+import * as casesRepo from '../cases/cases.repository.ts';
+import { asNotFound, loadApplicationForCourt, loadCase } from '../../access/case-loading.ts';
+import { moveCaseIfAllowed } from '../cases/cases.service.ts';
+import { queueCourtDecision } from '../notifications/notifications.service.ts';
+import { insertSession } from '../sessions/sessions.repository.ts';
+import { applyTransition } from '../transitions.ts';
+import { confirmationSummary } from './confirmation-views.ts';
+import * as repo from './confirmations.repository.ts';
+import type { ConfirmationRow } from './confirmations.repository.ts';
 
 /** After commit: the ruling document is generated and sealed by the sealing queue; live rooms hear of a set-aside agreement. */
 export interface ConfirmationEffects {

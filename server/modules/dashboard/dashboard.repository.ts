@@ -1,7 +1,7 @@
 import { and, count, eq, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Province } from '../../../shared/domain/cases';
-import type { Db } from '../../db/client';
-import { agreements, cases, confirmations, obligations, organisations } from '../../db/schema';
+import type { Province } from '../../../shared/domain/cases.ts';
+import type { Db } from '../../db/client.ts';
+import { agreements, cases, confirmations, obligations, organisations } from '../../db/schema/index.ts';
 
 /** Whose cases and which registrations are counted: an organisation's subtree, a half-open period. */
 export interface DashboardScope {

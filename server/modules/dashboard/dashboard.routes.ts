@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { dashboardQuerySchema, dashboardSchema } from '../../../shared/api/dashboard';
-import { requireStaff } from '../../access/principal';
-import * as service from './dashboard.service';
+import { dashboardQuerySchema, dashboardSchema } from '../../../shared/api/dashboard.ts';
+import { requireStaff } from '../../access/principal.ts';
+import * as service from './dashboard.service.ts';
 
 const tags = ['dashboard'];
 

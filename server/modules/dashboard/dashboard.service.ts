@@ -1,13 +1,13 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Dashboard, DashboardQuery } from '../../../shared/api/dashboard';
-import { confirmationStatuses } from '../../../shared/domain/agreements';
-import { type CaseStatus, caseStatuses, disputeTypes, provinces, seaAreas } from '../../../shared/domain/cases';
-import { beijingDate } from '../../../shared/beijing-time';
-import { organisationLevels, type StaffRole } from '../../../shared/domain/organisations';
-import type { ServiceContext } from '../../context';
-import { forbidden } from '../../errors';
-import type { Principal } from '../../access/principal';
-import * as repo from './dashboard.repository';
+import type { Dashboard, DashboardQuery } from '../../../shared/api/dashboard.ts';
+import { confirmationStatuses } from '../../../shared/domain/agreements.ts';
+import { type CaseStatus, caseStatuses, disputeTypes, provinces, seaAreas } from '../../../shared/domain/cases.ts';
+import { beijingDate } from '../../../shared/beijing-time.ts';
+import { organisationLevels, type StaffRole } from '../../../shared/domain/organisations.ts';
+import type { ServiceContext } from '../../context.ts';
+import { forbidden } from '../../errors.ts';
+import type { Principal } from '../../access/principal.ts';
+import * as repo from './dashboard.repository.ts';
 
 /** Center heads (a center's admin) and court staff; mediators work cases, they do not watch the cockpit. */
 export const dashboardRoles: readonly StaffRole[] = ['admin', 'clerk', 'judge'];

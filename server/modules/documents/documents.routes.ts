@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { verificationResultSchema } from '../../../shared/api/agreements';
-import { caseIdSchema } from '../../../shared/ids';
-import { requireCaller } from '../../access/caller';
-import type { PlatformCertificate } from '../../documents/platform-certificate';
-import { AppError } from '../../errors';
-import { documentPath, listCaseDocuments, readDocument } from './read-documents';
-import { verifyDocument } from './verify-document';
+import { verificationResultSchema } from '../../../shared/api/agreements.ts';
+import { caseIdSchema } from '../../../shared/ids.ts';
+import { requireCaller } from '../../access/caller.ts';
+import type { PlatformCertificate } from '../../documents/platform-certificate.ts';
+import { AppError } from '../../errors.ts';
+import { documentPath, listCaseDocuments, readDocument } from './read-documents.ts';
+import { verifyDocument } from './verify-document.ts';
 
 const maxPdfBytes = 30 * 1024 * 1024;
 

@@ -1,19 +1,19 @@
 // Use case: issue the court's ruling (民事裁定书) on a decided application (a job queued by sealing-jobs.ts).
-import { agreementDraftSchema } from '../../../shared/domain/agreements';
-import { courts } from '../../../shared/domain/courts';
-import { renderRulingPdf } from '../../documents/ruling-pdf';
-import { rulingDecisionText } from '../../documents/ruling-text';
-import { sealPdf } from '../../documents/seal-pdf';
-import { sha256Hex } from '../../security/tokens';
-import { findStaffUser } from '../admin/admin.repository';
-import * as repo from '../agreements/agreements.repository';
-import { templateTitles } from '../agreements/render-agreement-text';
-import { appendAuditEvent } from '../audit/audit.repository';
-import * as casesRepo from '../cases/cases.repository';
-import * as confirmationsRepo from '../confirmations/confirmations.repository';
-import { organisationsOfCourts } from '../seals/seals.repository';
-import { discardUnrecorded } from '../evidence/unclaimed-files';
-import type { SealingDeps } from './sealing-deps';
+import { agreementDraftSchema } from '../../../shared/domain/agreements.ts';
+import { courts } from '../../../shared/domain/courts.ts';
+import { renderRulingPdf } from '../../documents/ruling-pdf.ts';
+import { rulingDecisionText } from '../../documents/ruling-text.ts';
+import { sealPdf } from '../../documents/seal-pdf.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import { findStaffUser } from '../admin/admin.repository.ts';
+import * as repo from '../agreements/agreements.repository.ts';
+import { templateTitles } from '../agreements/render-agreement-text.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import * as casesRepo from '../cases/cases.repository.ts';
+import * as confirmationsRepo from '../confirmations/confirmations.repository.ts';
+import { organisationsOfCourts } from '../seals/seals.repository.ts';
+import { discardUnrecorded } from '../evidence/unclaimed-files.ts';
+import type { SealingDeps } from './sealing-deps.ts';
 
 const system = { kind: 'system' as const };
 

@@ -1,10 +1,10 @@
 // Use cases: list a case's sealed documents, and read one (by login or invitation, or by a signed link).
-import type { ServiceContext } from '../../context';
-import { AppError, notFound } from '../../errors';
-import type { Caller } from '../../access/caller';
-import { loadCaseForCaller } from '../../access/case-loading';
-import { assertMayReadDocuments } from '../../access/roles';
-import * as agreementsRepo from '../agreements/agreements.repository';
+import type { ServiceContext } from '../../context.ts';
+import { AppError, notFound } from '../../errors.ts';
+import type { Caller } from '../../access/caller.ts';
+import { loadCaseForCaller } from '../../access/case-loading.ts';
+import { assertMayReadDocuments } from '../../access/roles.ts';
+import * as agreementsRepo from '../agreements/agreements.repository.ts';
 
 const linkSeconds = 4 * 3600;
 

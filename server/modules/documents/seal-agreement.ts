@@ -1,20 +1,20 @@
 // Use case: seal a mediation agreement signed by everyone (a job queued by sealing-jobs.ts).
-import { agreementDraftSchema, agreementMachine } from '../../../shared/domain/agreements';
-import { courts } from '../../../shared/domain/courts';
-import { disputeTypeLabels, seaAreaLabels } from '../../../shared/domain/labels';
-import { renderAgreementPdf } from '../../documents/agreement-pdf';
-import { beijingDate } from '../../documents/format';
-import { sealPdf } from '../../documents/seal-pdf';
-import { sha256Hex } from '../../security/tokens';
-import * as repo from '../agreements/agreements.repository';
-import { templateTitles } from '../agreements/render-agreement-text';
-import * as casesRepo from '../cases/cases.repository';
-import { moveCase } from '../cases/cases.service';
-import { listActiveParticipants } from '../sessions/sessions.repository';
-import { applyTransition } from '../transitions';
-import { queueInstalmentNotices } from '../notifications/notifications.service';
-import { discardUnrecorded } from '../evidence/unclaimed-files';
-import type { SealingDeps } from './sealing-deps';
+import { agreementDraftSchema, agreementMachine } from '../../../shared/domain/agreements.ts';
+import { courts } from '../../../shared/domain/courts.ts';
+import { disputeTypeLabels, seaAreaLabels } from '../../../shared/domain/labels.ts';
+import { renderAgreementPdf } from '../../documents/agreement-pdf.ts';
+import { beijingDate } from '../../documents/format.ts';
+import { sealPdf } from '../../documents/seal-pdf.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import * as repo from '../agreements/agreements.repository.ts';
+import { templateTitles } from '../agreements/render-agreement-text.ts';
+import * as casesRepo from '../cases/cases.repository.ts';
+import { moveCase } from '../cases/cases.service.ts';
+import { listActiveParticipants } from '../sessions/sessions.repository.ts';
+import { applyTransition } from '../transitions.ts';
+import { queueInstalmentNotices } from '../notifications/notifications.service.ts';
+import { discardUnrecorded } from '../evidence/unclaimed-files.ts';
+import type { SealingDeps } from './sealing-deps.ts';
 
 const identityLabels: Record<string, string> = {
   id_last4: '身份证号后四位及姓名核验',

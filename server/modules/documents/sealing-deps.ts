@@ -1,6 +1,6 @@
-import type { ServiceContext } from '../../context';
-import type { Timestamper } from '../../security/timestamp-authority';
-import type { SealRegistry } from '../seals/seals.service';
+import type { ServiceContext } from '../../context.ts';
+import type { Timestamper } from '../../security/timestamp-authority.ts';
+import type { SealRegistry } from '../seals/seals.service.ts';
 
 /** What sealing a document needs: the organisations' seals, the TSA if any, and whom to tell after the commit. */
 export interface SealingDeps {

@@ -1,11 +1,11 @@
-import type { ServiceContext } from '../../context';
-import type { JobQueue } from '../../jobs/job-queue';
-import type { Timestamper } from '../../security/timestamp-authority';
-import * as agreementsRepo from '../agreements/agreements.repository';
-import * as confirmationsRepo from '../confirmations/confirmations.repository';
-import type { SealRegistry } from '../seals/seals.service';
-import { issueRuling } from './issue-ruling';
-import { sealAgreement } from './seal-agreement';
+import type { ServiceContext } from '../../context.ts';
+import type { JobQueue } from '../../jobs/job-queue.ts';
+import type { Timestamper } from '../../security/timestamp-authority.ts';
+import * as agreementsRepo from '../agreements/agreements.repository.ts';
+import * as confirmationsRepo from '../confirmations/confirmations.repository.ts';
+import type { SealRegistry } from '../seals/seals.service.ts';
+import { issueRuling } from './issue-ruling.ts';
+import { sealAgreement } from './seal-agreement.ts';
 
 /** A seal that fails (a full disk, the database restarting) is tried again after 5 s, 10 s, 20 s … up to 10 min, 20 times. */
 const sealRetry = { retryLimit: 20, retryDelaySeconds: 5, retryDelayMaxSeconds: 600, expireInSeconds: 300 };

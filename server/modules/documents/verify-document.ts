@@ -1,11 +1,11 @@
 // Use case: anyone holding a PDF asks whether it is an unaltered document Haiqiao issued.
-import type { ServiceContext } from '../../context';
-import type { PlatformCertificate } from '../../documents/platform-certificate';
-import { inspectSignedPdf } from '../../documents/verify-pdf';
-import { sha256Hex } from '../../security/tokens';
-import * as agreementsRepo from '../agreements/agreements.repository';
-import { findCase } from '../cases/cases.repository';
-import { findSealOwner } from '../seals/seals.service';
+import type { ServiceContext } from '../../context.ts';
+import type { PlatformCertificate } from '../../documents/platform-certificate.ts';
+import { inspectSignedPdf } from '../../documents/verify-pdf.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import * as agreementsRepo from '../agreements/agreements.repository.ts';
+import { findCase } from '../cases/cases.repository.ts';
+import { findSealOwner } from '../seals/seals.service.ts';
 
 /**
  * Authentic: a stored document (by SHA-256), its signature intact and covering the whole file,

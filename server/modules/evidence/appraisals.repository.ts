@@ -1,5 +1,5 @@
-import type { Db } from '../../db/client';
-import { appraisalStatements } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { appraisalStatements } from '../../db/schema/index.ts';
 
 /** The appraiser's signed statement of truthfulness for a report (evidence row). */
 export async function insertAppraisalStatement(db: Db, values: typeof appraisalStatements.$inferInsert) {

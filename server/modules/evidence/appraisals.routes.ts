@@ -1,13 +1,13 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { evidenceMaxBytes, evidenceViewSchema } from '../../../shared/api/evidence';
-import { signaturePngSchema } from '../../../shared/api/agreements';
-import { caseIdSchema } from '../../../shared/ids';
-import { invalid } from '../../errors';
-import { assertAppraiser, uploadAppraisal } from './appraisals';
-import { requireCaller } from '../../access/caller';
-import { readUploadWithFile, refuseBeforeBody, uploadBodyLimit } from './upload-form';
+import { evidenceMaxBytes, evidenceViewSchema } from '../../../shared/api/evidence.ts';
+import { signaturePngSchema } from '../../../shared/api/agreements.ts';
+import { caseIdSchema } from '../../../shared/ids.ts';
+import { invalid } from '../../errors.ts';
+import { assertAppraiser, uploadAppraisal } from './appraisals.ts';
+import { requireCaller } from '../../access/caller.ts';
+import { readUploadWithFile, refuseBeforeBody, uploadBodyLimit } from './upload-form.ts';
 
 export const appraisalsRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(multipart, { limits: { fileSize: evidenceMaxBytes, files: 1, fields: 5, fieldSize: 500_000 } });

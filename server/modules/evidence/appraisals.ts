@@ -1,13 +1,13 @@
 import { fileTypeFromBuffer } from 'file-type';
-import { appraisalStatementText } from '../../../shared/api/agreements';
-import type { ServiceContext } from '../../context';
-import { forbidden, invalid } from '../../errors';
-import { sha256Hex } from '../../security/tokens';
-import { appendAuditEvent } from '../audit/audit.repository';
-import type { Caller } from '../../access/caller';
-import { insertAppraisalStatement } from './appraisals.repository';
-import { type Upload, uploadEvidence } from './evidence.service';
-import { discardUnrecorded } from './unclaimed-files';
+import { appraisalStatementText } from '../../../shared/api/agreements.ts';
+import type { ServiceContext } from '../../context.ts';
+import { forbidden, invalid } from '../../errors.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import type { Caller } from '../../access/caller.ts';
+import { insertAppraisalStatement } from './appraisals.repository.ts';
+import { type Upload, uploadEvidence } from './evidence.service.ts';
+import { discardUnrecorded } from './unclaimed-files.ts';
 
 /** Only the appointed appraiser (by invitation) files an appraisal report. */
 export function assertAppraiser(caller: Caller): asserts caller is Extract<Caller, { kind: 'participant' }> {

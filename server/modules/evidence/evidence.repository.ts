@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { appraisalStatements, auditEvents, evidence, participants, staffUsers } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { appraisalStatements, auditEvents, evidence, participants, staffUsers } from '../../db/schema/index.ts';
 
 export type EvidenceRow = typeof evidence.$inferSelect;
 

@@ -1,13 +1,13 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { custodyListSchema, type EvidenceCapture, evidenceCaptureSchema, evidenceListSchema, evidenceMaxBytes, evidenceShareSchema, evidenceViewSchema, sharedWithSchema } from '../../../shared/api/evidence';
-import { caseIdSchema } from '../../../shared/ids';
-import { textSchema } from '../../../shared/text';
-import { invalid } from '../../errors';
-import { requireCaller } from '../../access/caller';
-import * as service from './evidence.service';
-import { readUploadWithFile, refuseBeforeBody, uploadBodyLimit } from './upload-form';
+import { custodyListSchema, type EvidenceCapture, evidenceCaptureSchema, evidenceListSchema, evidenceMaxBytes, evidenceShareSchema, evidenceViewSchema, sharedWithSchema } from '../../../shared/api/evidence.ts';
+import { caseIdSchema } from '../../../shared/ids.ts';
+import { textSchema } from '../../../shared/text.ts';
+import { invalid } from '../../errors.ts';
+import { requireCaller } from '../../access/caller.ts';
+import * as service from './evidence.service.ts';
+import { readUploadWithFile, refuseBeforeBody, uploadBodyLimit } from './upload-form.ts';
 
 const evidenceParams = z.object({ evidenceId: z.uuid() });
 const signedQuery = z.object({ exp: z.string().optional(), sig: z.string().optional() });

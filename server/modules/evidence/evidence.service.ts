@@ -1,19 +1,19 @@
 import { fileTypeFromBuffer } from 'file-type';
-import { evidenceContentTypes, evidenceMaxBytes, type CustodyEntry, type EvidenceCapture, type EvidenceView } from '../../../shared/api/evidence';
-import { caseMachine } from '../../../shared/domain/cases';
-import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { PdfPageOutOfRange, PdfTooCostly, PdfUnreadable, renderPdfPage } from '../../documents/pdf-page-image';
-import { AppError, conflict, forbidden, invalid, notFound } from '../../errors';
-import { sha256Hex } from '../../security/tokens';
-import { appendAuditEvent } from '../audit/audit.repository';
-import { findParty } from '../cases/cases.repository';
-import { asNotFound, loadCaseForCaller } from '../../access/case-loading';
-import { assertCaseWorker, assertMayReadCustody } from '../../access/roles';
-import { actorOf, type Caller } from '../../access/caller';
-import { actsAsMediator, defaultSharedWith, mayUpload, mayView } from '../../access/evidence-access';
-import { discardUnrecorded } from './unclaimed-files';
-import * as repo from './evidence.repository';
+import { evidenceContentTypes, evidenceMaxBytes, type CustodyEntry, type EvidenceCapture, type EvidenceView } from '../../../shared/api/evidence.ts';
+import { caseMachine } from '../../../shared/domain/cases.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../db/client.ts';
+import { PdfPageOutOfRange, PdfTooCostly, PdfUnreadable, renderPdfPage } from '../../documents/pdf-page-image.ts';
+import { AppError, conflict, forbidden, invalid, notFound } from '../../errors.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import { findParty } from '../cases/cases.repository.ts';
+import { asNotFound, loadCaseForCaller } from '../../access/case-loading.ts';
+import { assertCaseWorker, assertMayReadCustody } from '../../access/roles.ts';
+import { actorOf, type Caller } from '../../access/caller.ts';
+import { actsAsMediator, defaultSharedWith, mayUpload, mayView } from '../../access/evidence-access.ts';
+import { discardUnrecorded } from './unclaimed-files.ts';
+import * as repo from './evidence.repository.ts';
 
 const linkSeconds = 4 * 3600;
 /** How far ahead of the server a phone's clock may run before its capture time counts as the future. */

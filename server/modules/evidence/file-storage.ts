@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isStorageFull, storageFull } from '../../infrastructure-errors';
+import { isStorageFull, storageFull } from '../../infrastructure-errors.ts';
 
 /** Files on local disk under one directory; keys are generated, never taken from users. */
 export interface FileStorage {

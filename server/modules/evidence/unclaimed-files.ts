@@ -3,9 +3,9 @@
 // mid-commit, whether the row exists is unknown until it answers again: the file is kept until
 // then and removed only if no row claims it (an accepted write never loses its bytes).
 import { eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
-import { appraisalStatements, documents, evidence, signatures } from '../../db/schema';
-import { isDatabaseUnavailable } from '../../infrastructure-errors';
+import type { ServiceContext } from '../../context.ts';
+import { appraisalStatements, documents, evidence, signatures } from '../../db/schema/index.ts';
+import { isDatabaseUnavailable } from '../../infrastructure-errors.ts';
 
 /** Every column that holds a storage key. */
 async function isClaimed(ctx: ServiceContext, key: string) {

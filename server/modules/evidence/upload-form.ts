@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { evidenceMaxBytes } from '../../../shared/api/evidence';
-import { AppError, invalid } from '../../errors';
-import type { Upload } from './evidence.service';
+import { evidenceMaxBytes } from '../../../shared/api/evidence.ts';
+import { AppError, invalid } from '../../errors.ts';
+import type { Upload } from './evidence.service.ts';
 
 /** One multipart upload form: the first part named "file" and the first value of each text field. */
 interface UploadForm {

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { agreements, cases, obligations, parties } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { agreements, cases, obligations, parties } from '../../db/schema/index.ts';
 
 /** Only a sealed agreement binds: instalments of one the court set aside are no longer tracked. */
 const inForce = and(eq(agreements.id, obligations.agreementId), eq(agreements.status, 'sealed'));

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { fulfilRequestSchema, obligationListSchema, overdueListSchema } from '../../../shared/api/agreements';
-import { caseIdSchema } from '../../../shared/ids';
-import { requireStaff } from '../../access/principal';
-import * as service from './follow-up.service';
+import { fulfilRequestSchema, obligationListSchema, overdueListSchema } from '../../../shared/api/agreements.ts';
+import { caseIdSchema } from '../../../shared/ids.ts';
+import { requireStaff } from '../../access/principal.ts';
+import * as service from './follow-up.service.ts';
 
 const tags = ['follow-up'];
 

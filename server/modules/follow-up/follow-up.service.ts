@@ -1,15 +1,15 @@
-import { isOverdue } from '../../../shared/beijing-time';
-import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { conflict, forbidden, notFound } from '../../errors';
-import * as agreementsRepo from '../agreements/agreements.repository';
-import type { ObligationRow } from '../agreements/agreements.repository';
-import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../../access/principal';
-import * as casesRepo from '../cases/cases.repository';
-import { moveCaseIfAllowed } from '../cases/cases.service';
-import * as repo from './follow-up.repository';
-import { asNotFound, loadCase } from '../../access/case-loading';
+import { isOverdue } from '../../../shared/beijing-time.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../db/client.ts';
+import { conflict, forbidden, notFound } from '../../errors.ts';
+import * as agreementsRepo from '../agreements/agreements.repository.ts';
+import type { ObligationRow } from '../agreements/agreements.repository.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import type { Principal } from '../../access/principal.ts';
+import * as casesRepo from '../cases/cases.repository.ts';
+import { moveCaseIfAllowed } from '../cases/cases.service.ts';
+import * as repo from './follow-up.repository.ts';
+import { asNotFound, loadCase } from '../../access/case-loading.ts';
 
 function view(row: ObligationRow, obligorName: string, now: Date) {
   return {

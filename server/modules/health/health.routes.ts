@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { healthSchema } from '../../../shared/api/health';
+import { healthSchema } from '../../../shared/api/health.ts';
 
 export interface MediaStatus {
   status(): { workers: number; alive: number; version: string };

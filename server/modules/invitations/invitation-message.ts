@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
-import { beijingTimeZone } from '../../../shared/beijing-time';
-import { courts, type CourtCode } from '../../../shared/domain/courts';
+import { beijingTimeZone } from '../../../shared/beijing-time.ts';
+import { courts, type CourtCode } from '../../../shared/domain/courts.ts';
 
 const shanghaiTime = new Intl.DateTimeFormat('zh-CN', {
   timeZone: beijingTimeZone,

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { cases, invitations, participants, sessions } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { cases, invitations, participants, sessions } from '../../db/schema/index.ts';
 
 export type InvitationRow = typeof invitations.$inferSelect;
 

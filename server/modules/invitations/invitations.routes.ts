@@ -7,13 +7,13 @@ import {
   issuedInvitationSchema,
   joinContextSchema,
   joinResolveRequestSchema,
-} from '../../../shared/api/sessions';
-import { invitationIdSchema, sessionIdSchema } from '../../../shared/ids';
-import { AppError } from '../../errors';
-import { requireStaff } from '../../access/principal';
-import type { AccessEffects } from '../sessions/access-effects';
-import type { NotificationEffects } from '../notifications/notifications.service';
-import * as service from './invitations.service';
+} from '../../../shared/api/sessions.ts';
+import { invitationIdSchema, sessionIdSchema } from '../../../shared/ids.ts';
+import { AppError } from '../../errors.ts';
+import { requireStaff } from '../../access/principal.ts';
+import type { AccessEffects } from '../sessions/access-effects.ts';
+import type { NotificationEffects } from '../notifications/notifications.service.ts';
+import * as service from './invitations.service.ts';
 
 const tags = ['invitations'];
 /** Mediators for their center's sessions; clerks and judges for their court's hearings (the service decides by session). */

@@ -1,18 +1,18 @@
-import { hearingInviteeRoles, type InvitationView, type JoinContext } from '../../../shared/api/sessions';
-import type { AccessEffects } from '../sessions/access-effects';
-import type { ParticipantRow } from '../sessions/sessions.repository';
-import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { AppError, conflict, invalid, notFound } from '../../errors';
-import { hashToken, newToken } from '../../security/tokens';
-import { appendAuditEvent } from '../audit/audit.repository';
-import { type Principal, staffActor } from '../../access/principal';
-import * as sessionsRepo from '../sessions/sessions.repository';
-import { asNotFound, loadSession, loadSessionToInvite } from '../../access/case-loading';
-import { joinLink, qrSvg, reminderText, smsText } from './invitation-message';
-import { reminderTimes } from '../../../shared/domain/notifications';
-import { addToOutbox, type NotificationEffects } from '../notifications/notifications.service';
-import * as repo from './invitations.repository';
+import { hearingInviteeRoles, type InvitationView, type JoinContext } from '../../../shared/api/sessions.ts';
+import type { AccessEffects } from '../sessions/access-effects.ts';
+import type { ParticipantRow } from '../sessions/sessions.repository.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../db/client.ts';
+import { AppError, conflict, invalid, notFound } from '../../errors.ts';
+import { hashToken, newToken } from '../../security/tokens.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import { type Principal, staffActor } from '../../access/principal.ts';
+import * as sessionsRepo from '../sessions/sessions.repository.ts';
+import { asNotFound, loadSession, loadSessionToInvite } from '../../access/case-loading.ts';
+import { joinLink, qrSvg, reminderText, smsText } from './invitation-message.ts';
+import { reminderTimes } from '../../../shared/domain/notifications.ts';
+import { addToOutbox, type NotificationEffects } from '../notifications/notifications.service.ts';
+import * as repo from './invitations.repository.ts';
 
 function stateOf(row: repo.InvitationRow, now: Date): InvitationView['state'] {
   if (row.revokedAt) return 'revoked';

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { agreements, cases, notifications, obligations, participants, sessions } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { agreements, cases, notifications, obligations, participants, sessions } from '../../db/schema/index.ts';
 
 export type NotificationRow = typeof notifications.$inferSelect;
 

@@ -1,14 +1,14 @@
-import { courts, type CourtCode } from '../../../shared/domain/courts';
-import { instalmentNoticeTimes, type NotificationKind } from '../../../shared/domain/notifications';
-import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { forbidden } from '../../errors';
-import type { JobLog, JobQueue } from '../../jobs/job-queue';
-import type { ObligationRow } from '../agreements/agreements.repository';
-import { amountFigures } from '../agreements/amount-in-words';
-import type { Principal } from '../../access/principal';
-import * as repo from './notifications.repository';
-import type { SmsProvider } from './sms-provider';
+import { courts, type CourtCode } from '../../../shared/domain/courts.ts';
+import { instalmentNoticeTimes, type NotificationKind } from '../../../shared/domain/notifications.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../db/client.ts';
+import { forbidden } from '../../errors.ts';
+import type { JobLog, JobQueue } from '../../jobs/job-queue.ts';
+import type { ObligationRow } from '../agreements/agreements.repository.ts';
+import { amountFigures } from '../agreements/amount-in-words.ts';
+import type { Principal } from '../../access/principal.ts';
+import * as repo from './notifications.repository.ts';
+import type { SmsProvider } from './sms-provider.ts';
 
 const deliverJob = 'deliver-notification';
 const sweepJob = 'notifications-sweep';

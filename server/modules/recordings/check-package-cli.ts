@@ -1,5 +1,5 @@
 // npm run recording:check-package -- package.tar   (exit 0: every segment matches; 1: a problem)
-import { checkRecordingPackage } from './check-package';
+import { checkRecordingPackage } from './check-package.ts';
 
 const file = process.argv[2];
 if (!file) {

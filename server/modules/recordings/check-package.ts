@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as tar from 'tar';
-import { recordingManifestSchema } from '../../../shared/api/recordings';
+import { recordingManifestSchema } from '../../../shared/api/recordings.ts';
 
 export interface PackageCheck {
   ok: boolean;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar';
-import type { RecordingManifest } from '../../../shared/api/recordings';
+import type { RecordingManifest } from '../../../shared/api/recordings.ts';
 
 export async function packRecording(filesDir: string, manifest: RecordingManifest, segments: { fileKey: string; path: string; sha256: string }[]): Promise<Readable> {
   const staging = await mkdtemp(path.join(os.tmpdir(), 'haiqiao-recording-package-'));

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { attendances, recordingGaps, recordingSegments, recordings, sessions } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { attendances, recordingGaps, recordingSegments, recordings, sessions } from '../../db/schema/index.ts';
 
 /** A case's recordings, newest first, with their session's title. */
 export function listCaseRecordings(db: Db, caseId: string) {

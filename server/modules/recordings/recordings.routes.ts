@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordingListSchema } from '../../../shared/api/recordings';
-import { caseIdSchema } from '../../../shared/ids';
-import { requireStaff } from '../../access/principal';
-import { packRecording } from './recording-package';
-import * as service from './recordings.service';
+import { recordingListSchema } from '../../../shared/api/recordings.ts';
+import { caseIdSchema } from '../../../shared/ids.ts';
+import { requireStaff } from '../../access/principal.ts';
+import { packRecording } from './recording-package.ts';
+import * as service from './recordings.service.ts';
 
 const tags = ['recordings'];
 const caseParams = z.object({ caseId: caseIdSchema });

@@ -1,10 +1,10 @@
-import type { RecordingManifest, RecordingView } from '../../../shared/api/recordings';
-import type { ServiceContext } from '../../context';
-import { notFound } from '../../errors';
-import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../../access/principal';
-import { loadCase } from '../../access/case-loading';
-import * as repo from './recordings.repository';
+import type { RecordingManifest, RecordingView } from '../../../shared/api/recordings.ts';
+import type { ServiceContext } from '../../context.ts';
+import { notFound } from '../../errors.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import type { Principal } from '../../access/principal.ts';
+import { loadCase } from '../../access/case-loading.ts';
+import * as repo from './recordings.repository.ts';
 
 type Row = NonNullable<Awaited<ReturnType<typeof repo.findCaseRecording>>>;
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { AttendanceState } from '../../../shared/domain/attendance';
-import type { Db } from '../../db/client';
-import { attendances, chatMessages, invitations, participants } from '../../db/schema';
+import type { AttendanceState } from '../../../shared/domain/attendance.ts';
+import type { Db } from '../../db/client.ts';
+import { attendances, chatMessages, invitations, participants } from '../../db/schema/index.ts';
 
 export type AttendanceRow = typeof attendances.$inferSelect;
 

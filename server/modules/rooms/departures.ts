@@ -1,11 +1,11 @@
-import { attendanceMachine, reconnectGraceMs, type AttendanceState } from '../../../shared/domain/attendance';
-import type { AccessWithdrawnCause } from '../../../shared/realtime';
-import type { AccessWithdrawal } from '../sessions/access-effects';
-import * as repo from './attendance.repository';
-import type { LiveRoom, RoomPeer } from './live-room';
-import type { RoomContext } from './room-context';
-import { AppError } from '../../errors';
-import type { Connection } from './room-types';
+import { attendanceMachine, reconnectGraceMs, type AttendanceState } from '../../../shared/domain/attendance.ts';
+import type { AccessWithdrawnCause } from '../../../shared/realtime.ts';
+import type { AccessWithdrawal } from '../sessions/access-effects.ts';
+import * as repo from './attendance.repository.ts';
+import type { LiveRoom, RoomPeer } from './live-room.ts';
+import type { RoomContext } from './room-context.ts';
+import { AppError } from '../../errors.ts';
+import type { Connection } from './room-types.ts';
 
 /**
  * How people leave a room: by choice, by a dropped connection (their place is kept for the

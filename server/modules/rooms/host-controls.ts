@@ -1,16 +1,16 @@
 import { randomInt } from 'node:crypto';
-import { attendanceMachine, type AttendanceState } from '../../../shared/domain/attendance';
-import type { SessionStatus } from '../../../shared/domain/sessions';
-import type { ClientRequest } from '../../../shared/realtime';
-import { conflict, notFound } from '../../errors';
-import { hashToken, newToken } from '../../security/tokens';
-import { moveSession } from '../sessions/sessions.service';
-import type { Departures } from './departures';
-import { jointSpace, type LiveRoom, type RoomPeer } from './live-room';
-import { mediaCall } from './media-signalling';
-import type { RoomContext } from './room-context';
-import { actorOf } from './room-record';
-import type { Connection } from './room-types';
+import { attendanceMachine, type AttendanceState } from '../../../shared/domain/attendance.ts';
+import type { SessionStatus } from '../../../shared/domain/sessions.ts';
+import type { ClientRequest } from '../../../shared/realtime.ts';
+import { conflict, notFound } from '../../errors.ts';
+import { hashToken, newToken } from '../../security/tokens.ts';
+import { moveSession } from '../sessions/sessions.service.ts';
+import type { Departures } from './departures.ts';
+import { jointSpace, type LiveRoom, type RoomPeer } from './live-room.ts';
+import { mediaCall } from './media-signalling.ts';
+import type { RoomContext } from './room-context.ts';
+import { actorOf } from './room-record.ts';
+import type { Connection } from './room-types.ts';
 
 const oneTimeCodeMinutes = 15;
 

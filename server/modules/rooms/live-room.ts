@@ -1,12 +1,12 @@
-import { type AttendanceState, isPresent } from '../../../shared/domain/attendance';
-import type { ParticipantRole } from '../../../shared/domain/participants';
-import type { SessionStatus } from '../../../shared/domain/sessions';
-import type { LinkQuality, PeerView, RoomState } from '../../../shared/realtime';
-import type { StoredNetworkTest } from '../../db/schema';
-import type { MediaRoom } from '../../media/media-room';
-import type { Recorder } from '../../media/recorder';
-import type { AttendanceRow } from './attendance.repository';
-import type { CaucusRow, LiveRoomRow } from './room-state.repository';
+import { type AttendanceState, isPresent } from '../../../shared/domain/attendance.ts';
+import type { ParticipantRole } from '../../../shared/domain/participants.ts';
+import type { SessionStatus } from '../../../shared/domain/sessions.ts';
+import type { LinkQuality, PeerView, RoomState } from '../../../shared/realtime.ts';
+import type { StoredNetworkTest } from '../../db/schema/index.ts';
+import type { MediaRoom } from '../../media/media-room.ts';
+import type { Recorder } from '../../media/recorder.ts';
+import type { AttendanceRow } from './attendance.repository.ts';
+import type { CaucusRow, LiveRoomRow } from './room-state.repository.ts';
 
 export const jointSpace = 'joint';
 

@@ -1,11 +1,11 @@
 import type { types } from 'mediasoup';
-import type { ClientRequest } from '../../../shared/realtime';
-import { AppError, forbidden } from '../../errors';
-import { MediaRequestError, MediaRoom, type MediaRoomListener } from '../../media/media-room';
-import type { LiveRoom, RoomPeer } from './live-room';
-import type { RoomContext } from './room-context';
-import type { RoomRecording } from './room-recording';
-import type { Connection } from './room-types';
+import type { ClientRequest } from '../../../shared/realtime.ts';
+import { AppError, forbidden } from '../../errors.ts';
+import { MediaRequestError, MediaRoom, type MediaRoomListener } from '../../media/media-room.ts';
+import type { LiveRoom, RoomPeer } from './live-room.ts';
+import type { RoomContext } from './room-context.ts';
+import type { RoomRecording } from './room-recording.ts';
+import type { Connection } from './room-types.ts';
 
 /**
  * The mediasoup signalling of admitted peers: a room's router (made on first use, remade on a

@@ -1,7 +1,7 @@
 import { and, eq, isNull, max, ne } from 'drizzle-orm';
-import type { RecordingState } from '../../../shared/domain/recordings';
-import type { Db } from '../../db/client';
-import { recordingConsents, recordingGaps, recordingSegments, recordings, roomCaucuses } from '../../db/schema';
+import type { RecordingState } from '../../../shared/domain/recordings.ts';
+import type { Db } from '../../db/client.ts';
+import { recordingConsents, recordingGaps, recordingSegments, recordings, roomCaucuses } from '../../db/schema/index.ts';
 
 export type GapRow = typeof recordingGaps.$inferSelect;
 

@@ -1,6 +1,6 @@
-import type { RoomContext } from './room-context';
-import * as repo from './attendance.repository';
-import type { Connection } from './room-types';
+import type { RoomContext } from './room-context.ts';
+import * as repo from './attendance.repository.ts';
+import type { Connection } from './room-types.ts';
 
 /** What everyone admitted does in the room: raise a hand, chat in their space, report their link. */
 export class RoomActivity {

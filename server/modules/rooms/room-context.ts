@@ -1,7 +1,7 @@
-import type { RoomRecord } from './room-record';
-import type { RoomRegistry } from './room-registry';
-import type { RoomsDeps } from './room-types';
-import type { RoomViews } from './room-views';
+import type { RoomRecord } from './room-record.ts';
+import type { RoomRegistry } from './room-registry.ts';
+import type { RoomsDeps } from './room-types.ts';
+import type { RoomViews } from './room-views.ts';
 
 /** What every part of the room service shares: its dependencies, the rooms held, their views and the record. */
 export interface RoomContext {

@@ -1,18 +1,18 @@
-import { videoMinimumKbps } from '../../../shared/domain/attendance';
-import type { ClientAck, ClientRequest, EnterResult } from '../../../shared/realtime';
-import type { Db } from '../../db/client';
-import { AppError, conflict, forbidden, notFound } from '../../errors';
-import { constantTimeEqual, hashToken, newToken } from '../../security/tokens';
-import { findParty } from '../cases/cases.repository';
-import { findActiveParticipant, findSession } from '../sessions/sessions.repository';
-import { moveSession } from '../sessions/sessions.service';
-import { loadSession } from '../../access/case-loading';
-import { assertMayEnterRooms, hostsSession } from '../../access/roles';
-import * as repo from './attendance.repository';
-import type { MediaSignalling } from './media-signalling';
-import type { RoomContext } from './room-context';
-import { actorOf, maxCodeGuesses, maxIdentityFailures } from './room-record';
-import type { Connection, SocketIdentity } from './room-types';
+import { videoMinimumKbps } from '../../../shared/domain/attendance.ts';
+import type { ClientAck, ClientRequest, EnterResult } from '../../../shared/realtime.ts';
+import type { Db } from '../../db/client.ts';
+import { AppError, conflict, forbidden, notFound } from '../../errors.ts';
+import { constantTimeEqual, hashToken, newToken } from '../../security/tokens.ts';
+import { findParty } from '../cases/cases.repository.ts';
+import { findActiveParticipant, findSession } from '../sessions/sessions.repository.ts';
+import { moveSession } from '../sessions/sessions.service.ts';
+import { loadSession } from '../../access/case-loading.ts';
+import { assertMayEnterRooms, hostsSession } from '../../access/roles.ts';
+import * as repo from './attendance.repository.ts';
+import type { MediaSignalling } from './media-signalling.ts';
+import type { RoomContext } from './room-context.ts';
+import { actorOf, maxCodeGuesses, maxIdentityFailures } from './room-record.ts';
+import type { Connection, SocketIdentity } from './room-types.ts';
 
 /**
  * Getting into a room: who the connection is (invitation, staff login or resume token), the

@@ -1,13 +1,13 @@
-import { attendanceMachine, type AttendanceState, isPresent } from '../../../shared/domain/attendance';
-import { type AuditActor, type AuditDataOf, auditEvent } from '../../../shared/audit-events';
-import type { AccessWithdrawnCause } from '../../../shared/realtime';
-import type { Db } from '../../db/client';
-import { conflict, notFound } from '../../errors';
-import { appendAuditEvent } from '../audit/audit.repository';
-import { applyTransition } from '../transitions';
-import * as repo from './attendance.repository';
-import type { LiveRoom, RoomPeer } from './live-room';
-import * as state from './room-state.repository';
+import { attendanceMachine, type AttendanceState, isPresent } from '../../../shared/domain/attendance.ts';
+import { type AuditActor, type AuditDataOf, auditEvent } from '../../../shared/audit-events.ts';
+import type { AccessWithdrawnCause } from '../../../shared/realtime.ts';
+import type { Db } from '../../db/client.ts';
+import { conflict, notFound } from '../../errors.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import { applyTransition } from '../transitions.ts';
+import * as repo from './attendance.repository.ts';
+import type { LiveRoom, RoomPeer } from './live-room.ts';
+import * as state from './room-state.repository.ts';
 
 export const maxIdentityFailures = 5;
 /** Wrong guesses one one-time code survives: then it is void and the mediator issues another. */

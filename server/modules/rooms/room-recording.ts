@@ -1,18 +1,18 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { AuditActor } from '../../../shared/audit-events';
-import { type RecordingAction, recordingActions, recordingMachine, recordingSegmentSeconds, type RecordingState } from '../../../shared/domain/recordings';
-import type { ClientRequest } from '../../../shared/realtime';
-import { AppError, conflict, notFound } from '../../errors';
-import type { MediaRoom } from '../../media/media-room';
-import { Recorder, type RecordedTrack } from '../../media/recorder';
-import type { FinishedSegment, WriterFailure } from '../../media/track-writer';
-import { appendAuditEvent } from '../audit/audit.repository';
-import type { LiveRoom, RoomPeer } from './live-room';
-import * as repo from './recording.repository';
-import type { RoomContext } from './room-context';
-import { actorOf } from './room-record';
-import type { Connection } from './room-types';
+import type { AuditActor } from '../../../shared/audit-events.ts';
+import { type RecordingAction, recordingActions, recordingMachine, recordingSegmentSeconds, type RecordingState } from '../../../shared/domain/recordings.ts';
+import type { ClientRequest } from '../../../shared/realtime.ts';
+import { AppError, conflict, notFound } from '../../errors.ts';
+import type { MediaRoom } from '../../media/media-room.ts';
+import { Recorder, type RecordedTrack } from '../../media/recorder.ts';
+import type { FinishedSegment, WriterFailure } from '../../media/track-writer.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import type { LiveRoom, RoomPeer } from './live-room.ts';
+import * as repo from './recording.repository.ts';
+import type { RoomContext } from './room-context.ts';
+import { actorOf } from './room-record.ts';
+import type { Connection } from './room-types.ts';
 
 /** Where and how recordings are written (RoomsDeps.recording). */
 export interface RecordingSettings {

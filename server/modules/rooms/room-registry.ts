@@ -1,12 +1,12 @@
-import { presentStates } from '../../../shared/domain/attendance';
-import type { ServerEventName, ServerPayload } from '../../../shared/realtime';
-import { AppError, forbidden, notFound, WrongNodeError } from '../../errors';
-import { findCase } from '../cases/cases.repository';
-import { findSession } from '../sessions/sessions.repository';
-import { LiveRoom, type RoomPeer } from './live-room';
-import { type Connection, notInRoom, type RoomsDeps } from './room-types';
-import * as state from './room-state.repository';
-import * as recordings from './recording.repository';
+import { presentStates } from '../../../shared/domain/attendance.ts';
+import type { ServerEventName, ServerPayload } from '../../../shared/realtime.ts';
+import { AppError, forbidden, notFound, WrongNodeError } from '../../errors.ts';
+import { findCase } from '../cases/cases.repository.ts';
+import { findSession } from '../sessions/sessions.repository.ts';
+import { LiveRoom, type RoomPeer } from './live-room.ts';
+import { type Connection, notInRoom, type RoomsDeps } from './room-types.ts';
+import * as state from './room-state.repository.ts';
+import * as recordings from './recording.repository.ts';
 
 /**
  * The live rooms this server holds, and the lookups every request starts with (who is this

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
-import type { AttendanceState } from '../../../shared/domain/attendance';
-import type { Db } from '../../db/client';
-import { attendances, liveRooms, roomCaucuses } from '../../db/schema';
+import type { AttendanceState } from '../../../shared/domain/attendance.ts';
+import type { Db } from '../../db/client.ts';
+import { attendances, liveRooms, roomCaucuses } from '../../db/schema/index.ts';
 
 export type LiveRoomRow = typeof liveRooms.$inferSelect;
 export type CaucusRow = typeof roomCaucuses.$inferSelect;

@@ -1,11 +1,11 @@
-import type { TurnCredentials } from '../../security/turn-credentials';
-import type { ServerEventName, ServerPayload } from '../../../shared/realtime';
-import type { Db } from '../../db/client';
-import { AppError } from '../../errors';
-import type { WorkerPool } from '../../media/worker-pool';
-import type { IdNumberCipher } from '../../security/id-number-cipher';
-import type { Principal } from '../../access/principal';
-import type { RecordingSettings } from './room-recording';
+import type { TurnCredentials } from '../../security/turn-credentials.ts';
+import type { ServerEventName, ServerPayload } from '../../../shared/realtime.ts';
+import type { Db } from '../../db/client.ts';
+import { AppError } from '../../errors.ts';
+import type { WorkerPool } from '../../media/worker-pool.ts';
+import type { IdNumberCipher } from '../../security/id-number-cipher.ts';
+import type { Principal } from '../../access/principal.ts';
+import type { RecordingSettings } from './room-recording.ts';
 
 /** Who a socket is, as established at the handshake. */
 export type SocketIdentity =

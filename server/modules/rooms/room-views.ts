@@ -1,6 +1,6 @@
-import type { LiveRoom, RoomPeer } from './live-room';
-import type { RoomRegistry } from './room-registry';
-import type { Connection, RoomNotifier } from './room-types';
+import type { LiveRoom, RoomPeer } from './live-room.ts';
+import type { RoomRegistry } from './room-registry.ts';
+import type { Connection, RoomNotifier } from './room-types.ts';
 
 /**
  * How often a room's views may go out, in a burst of changes: a flush costs about one view per

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { ClientAck, ClientEventName, clientEvents } from '../../../shared/realtime';
-import type { Connection, RoomsService } from './rooms.service';
+import type { ClientAck, ClientEventName, clientEvents } from '../../../shared/realtime.ts';
+import type { Connection, RoomsService } from './rooms.service.ts';
 
 /** A request as the contract's schema leaves it after parsing. */
 type Parsed<E extends ClientEventName> = z.output<(typeof clientEvents)[E]['request']>;

@@ -1,19 +1,19 @@
-import type { ServerEventName, ServerPayload } from '../../../shared/realtime';
-import type { AccessWithdrawal } from '../sessions/access-effects';
-import { Departures } from './departures';
-import { HostControls } from './host-controls';
-import type { LiveRoom } from './live-room';
-import { MediaSignalling } from './media-signalling';
-import { RoomActivity } from './room-activity';
-import type { RoomContext } from './room-context';
-import { RoomEntry } from './room-entry';
-import { RoomRecord } from './room-record';
-import { RoomRecording } from './room-recording';
-import { RoomRegistry } from './room-registry';
-import type { Connection, RoomsDeps } from './room-types';
-import { RoomViews } from './room-views';
+import type { ServerEventName, ServerPayload } from '../../../shared/realtime.ts';
+import type { AccessWithdrawal } from '../sessions/access-effects.ts';
+import { Departures } from './departures.ts';
+import { HostControls } from './host-controls.ts';
+import type { LiveRoom } from './live-room.ts';
+import { MediaSignalling } from './media-signalling.ts';
+import { RoomActivity } from './room-activity.ts';
+import type { RoomContext } from './room-context.ts';
+import { RoomEntry } from './room-entry.ts';
+import { RoomRecord } from './room-record.ts';
+import { RoomRecording } from './room-recording.ts';
+import { RoomRegistry } from './room-registry.ts';
+import type { Connection, RoomsDeps } from './room-types.ts';
+import { RoomViews } from './room-views.ts';
 
-export type { Connection, EvidenceLookup, RoomsDeps, SocketIdentity } from './room-types';
+export type { Connection, EvidenceLookup, RoomsDeps, SocketIdentity } from './room-types.ts';
 
 /**
  * Live mediation rooms, put together from parts with one job each: the registry of rooms held

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { organisations, organisationSeals } from '../../db/schema';
+import type { Db } from '../../db/client.ts';
+import { organisations, organisationSeals } from '../../db/schema/index.ts';
 
 export type SealRow = typeof organisationSeals.$inferSelect;
 type SealValues = typeof organisationSeals.$inferInsert;

@@ -2,15 +2,15 @@
 // court its rulings. The PKCS#12 and passphrase are stored encrypted; on first use (or first
 // start) an organisation without one gets a self-signed test certificate, marked as such.
 import { randomBytes, X509Certificate } from 'node:crypto';
-import type { SealView } from '../../../shared/api/admin';
-import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { p12Signer, type DocumentSigner } from '../../documents/document-signer';
-import { createSelfSignedP12, openP12, PlatformCertificateError } from '../../documents/platform-certificate';
-import { conflict, invalid, notFound } from '../../errors';
-import { appendAuditEvent } from '../audit/audit.repository';
-import type { Principal } from '../../access/principal';
-import * as repo from './seals.repository';
+import type { SealView } from '../../../shared/api/admin.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../db/client.ts';
+import { p12Signer, type DocumentSigner } from '../../documents/document-signer.ts';
+import { createSelfSignedP12, openP12, PlatformCertificateError } from '../../documents/platform-certificate.ts';
+import { conflict, invalid, notFound } from '../../errors.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import type { Principal } from '../../access/principal.ts';
+import * as repo from './seals.repository.ts';
 
 export const TEST_CERTIFICATE_UNIT = '测试证书 TEST CERTIFICATE';
 

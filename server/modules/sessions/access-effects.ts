@@ -1,4 +1,4 @@
-import type { AccessWithdrawnCause } from '../../../shared/realtime';
+import type { AccessWithdrawnCause } from '../../../shared/realtime.ts';
 
 /**
  * Someone lost the right to be in a session: their invitation was revoked (that session), or

@@ -1,6 +1,6 @@
-import type { ParticipantView, SessionView } from '../../../shared/api/sessions';
-import { sessionMachine } from '../../../shared/domain/sessions';
-import type { ParticipantRow, SessionRow } from './sessions.repository';
+import type { ParticipantView, SessionView } from '../../../shared/api/sessions.ts';
+import { sessionMachine } from '../../../shared/domain/sessions.ts';
+import type { ParticipantRow, SessionRow } from './sessions.repository.ts';
 
 export function sessionView(row: SessionRow): SessionView {
   return {

@@ -8,11 +8,11 @@ import {
   sessionListSchema,
   sessionTransitionSchema,
   sessionViewSchema,
-} from '../../../shared/api/sessions';
-import { caseIdSchema, participantIdSchema, sessionIdSchema } from '../../../shared/ids';
-import { requireStaff } from '../../access/principal';
-import type { AccessEffects } from './access-effects';
-import * as service from './sessions.service';
+} from '../../../shared/api/sessions.ts';
+import { caseIdSchema, participantIdSchema, sessionIdSchema } from '../../../shared/ids.ts';
+import { requireStaff } from '../../access/principal.ts';
+import type { AccessEffects } from './access-effects.ts';
+import * as service from './sessions.service.ts';
 
 const caseParams = z.object({ caseId: caseIdSchema });
 const participantParams = caseParams.extend({ participantId: participantIdSchema });

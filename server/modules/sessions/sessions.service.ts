@@ -1,20 +1,20 @@
-import type { SessionCreate } from '../../../shared/api/sessions';
-import { caseMachine } from '../../../shared/domain/cases';
-import type { AuditActor } from '../../../shared/audit-events';
-import type { ParticipantInput } from '../../../shared/domain/participants';
-import { sessionMachine, type SessionStatus } from '../../../shared/domain/sessions';
-import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
-import { conflict, invalid, notFound } from '../../errors';
-import { appendAuditEvent } from '../audit/audit.repository';
-import { applyTransition } from '../transitions';
-import { type Principal, staffActor } from '../../access/principal';
-import * as casesRepo from '../cases/cases.repository';
-import { loadCase, loadSession } from '../../access/case-loading';
-import type { AccessEffects } from './access-effects';
-import { participantView, sessionView } from './session-views';
-import * as repo from './sessions.repository';
-import { assertLinkableStaff } from './staff-link';
+import type { SessionCreate } from '../../../shared/api/sessions.ts';
+import { caseMachine } from '../../../shared/domain/cases.ts';
+import type { AuditActor } from '../../../shared/audit-events.ts';
+import type { ParticipantInput } from '../../../shared/domain/participants.ts';
+import { sessionMachine, type SessionStatus } from '../../../shared/domain/sessions.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../db/client.ts';
+import { conflict, invalid, notFound } from '../../errors.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
+import { applyTransition } from '../transitions.ts';
+import { type Principal, staffActor } from '../../access/principal.ts';
+import * as casesRepo from '../cases/cases.repository.ts';
+import { loadCase, loadSession } from '../../access/case-loading.ts';
+import type { AccessEffects } from './access-effects.ts';
+import { participantView, sessionView } from './session-views.ts';
+import * as repo from './sessions.repository.ts';
+import { assertLinkableStaff } from './staff-link.ts';
 
 export async function listSessions(ctx: ServiceContext, p: Principal, caseId: string) {
   await loadCase(ctx.db, p, caseId, 'read');

@@ -1,6 +1,6 @@
-import type { Db } from '../../db/client';
-import { invalid } from '../../errors';
-import { findStaffWithCourt } from '../admin/admin.repository';
+import type { Db } from '../../db/client.ts';
+import { invalid } from '../../errors.ts';
+import { findStaffWithCourt } from '../admin/admin.repository.ts';
 
 /**
  * A participant may stand for a staff account (their login then reaches the room as them) only if

@@ -5,7 +5,7 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { clickFor, poll } from './common';
+import { clickFor, poll } from './common.ts';
 
 export interface CollisionTermsInput {
   facts: string;

@@ -4,8 +4,8 @@
  * may sign for it — with a session and an invitation link for each.
  */
 import { expect } from 'vitest';
-import type { E2eServer } from '../../helpers/browser';
-import { api, json, login, sampleResidentId } from '../../helpers/test-app';
+import type { E2eServer } from '../../helpers/browser.ts';
+import { api, json, login, sampleResidentId } from '../../helpers/test-app.ts';
 
 const dayMs = 86_400_000;
 /** A Beijing calendar date, `days` from today. */

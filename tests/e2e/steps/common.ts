@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page, Response } from 'playwright-core';
-import { collectPageErrors, type E2eServer } from '../../helpers/browser';
-import { login, type TestWorld } from '../../helpers/test-app';
+import { collectPageErrors, type E2eServer } from '../../helpers/browser.ts';
+import { login, type TestWorld } from '../../helpers/test-app.ts';
 
 const run = promisify(execFile);
 

@@ -5,10 +5,10 @@
  */
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { createOrganisation, createStaffUser } from '../../../server/modules/admin/admin.service';
-import type { OrganisationId } from '../../../shared/ids';
-import type { E2eServer } from '../../helpers/browser';
-import { clickFor, poll } from './common';
+import { createOrganisation, createStaffUser } from '../../../server/modules/admin/admin.service.ts';
+import type { OrganisationId } from '../../../shared/ids.ts';
+import type { E2eServer } from '../../helpers/browser.ts';
+import { clickFor, poll } from './common.ts';
 
 export interface CourtAccount {
   username: string;

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { poll } from './common';
+import { poll } from './common.ts';
 
 /** A handwriting-like path inside the pad: a wave across, then a down stroke (pad-relative 0..1). */
 const strokes = [

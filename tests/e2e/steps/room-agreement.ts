@@ -1,7 +1,7 @@
 /** A participant's steps in the live room's agreement panel (co-review). */
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { poll } from './common';
+import { poll } from './common.ts';
 
 /** Opens the agreement panel and waits until it shows version `n` of the case's agreement. */
 export async function openAgreementPanel(page: Page, n: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../server/config';
+import { loadConfig } from '../../../server/config.ts';
 
 const cluster = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/hq', HAIQIAO_REDIS_URL: 'redis://127.0.0.1:6379' };
 

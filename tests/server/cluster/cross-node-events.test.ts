@@ -6,10 +6,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../server/app';
-import { roomFixture } from '../../helpers/room-fixture';
-import { connected, connectSocket, type TestSocket } from '../../helpers/socket-client';
-import { api, createTestWorld, type TestWorld, testPassword } from '../../helpers/test-app';
+import type { App } from '../../../server/app.ts';
+import { roomFixture } from '../../helpers/room-fixture.ts';
+import { connected, connectSocket, type TestSocket } from '../../helpers/socket-client.ts';
+import { api, createTestWorld, type TestWorld, testPassword } from '../../helpers/test-app.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const namespace = `hq-test-${randomBytes(6).toString('hex')}`;

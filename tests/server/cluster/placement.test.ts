@@ -7,12 +7,12 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../server/app';
-import { liveRooms } from '../../../server/db/schema';
-import * as nodesRepo from '../../../server/modules/cluster/nodes.repository';
-import { roomFixture } from '../../helpers/room-fixture';
-import { connected, connectSocket, type TestSocket } from '../../helpers/socket-client';
-import { api, createTestWorld, json, type TestWorld } from '../../helpers/test-app';
+import type { App } from '../../../server/app.ts';
+import { liveRooms } from '../../../server/db/schema/index.ts';
+import * as nodesRepo from '../../../server/modules/cluster/nodes.repository.ts';
+import { roomFixture } from '../../helpers/room-fixture.ts';
+import { connected, connectSocket, type TestSocket } from '../../helpers/socket-client.ts';
+import { api, createTestWorld, json, type TestWorld } from '../../helpers/test-app.ts';
 
 const timing = { heartbeatMs: 150, staleMs: 600 };
 const nodeSettings = (id: string) => ({ id, httpUrl: `http://127.0.0.1/${id}`, rtcAddress: '127.0.0.1', ...timing });

@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../../../server/app';
-import { type Database, openDatabase } from '../../../server/db/client';
-import { createIdNumberCipher } from '../../../server/security/id-number-cipher';
-import { demoLogins, seedDemo } from '../../../server/seed/demo';
-import { api, json, sampleCase, sampleResidentId } from '../../helpers/test-app';
+import { type App, buildApp } from '../../../server/app.ts';
+import { type Database, openDatabase } from '../../../server/db/client.ts';
+import { createIdNumberCipher } from '../../../server/security/id-number-cipher.ts';
+import { demoLogins, seedDemo } from '../../../server/seed/demo.ts';
+import { api, json, sampleCase, sampleResidentId } from '../../helpers/test-app.ts';
 
 let dataDir: string;
 const key = randomBytes(32);

@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderAgreementPdf } from '../../../server/documents/agreement-pdf';
-import { DocumentInputError } from '../../../server/documents/format';
-import { PDF_CREATOR, PDF_PRODUCER } from '../../../server/documents/pdf-render';
-import { loadOrCreatePlatformCertificate, type PlatformCertificate } from '../../../server/documents/platform-certificate';
-import { sealPdf, type SealOptions } from '../../../server/documents/seal-pdf';
-import { inspectSignedPdf } from '../../../server/documents/verify-pdf';
-import { agreementInput, flipSignedByte, RARE_NAME, sha256, VERSION_HASH } from './fixtures';
-import { darkPixels, pageCount, pdffonts, pdfsig, pdftotext, renderGray } from './poppler';
+import { renderAgreementPdf } from '../../../server/documents/agreement-pdf.ts';
+import { DocumentInputError } from '../../../server/documents/format.ts';
+import { PDF_CREATOR, PDF_PRODUCER } from '../../../server/documents/pdf-render.ts';
+import { loadOrCreatePlatformCertificate, type PlatformCertificate } from '../../../server/documents/platform-certificate.ts';
+import { sealPdf, type SealOptions } from '../../../server/documents/seal-pdf.ts';
+import { inspectSignedPdf } from '../../../server/documents/verify-pdf.ts';
+import { agreementInput, flipSignedByte, RARE_NAME, sha256, VERSION_HASH } from './fixtures.ts';
+import { darkPixels, pageCount, pdffonts, pdfsig, pdftotext, renderGray } from './poppler.ts';
 
 const seal: SealOptions = {
   reason: '调解协议电子签章',
@@ -153,7 +153,7 @@ describe('agreement PDF', () => {
 
   it('is deterministic across processes', async () => {
     const script = fileURLToPath(new URL('./render-sample-cli.ts', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 60_000 });
     const other = JSON.parse(stdout) as { agreement: string; ruling: string };
     expect(other.agreement).toBe(sha256(await renderAgreementPdf(agreementInput())));
   });

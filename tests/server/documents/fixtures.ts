@@ -1,8 +1,8 @@
 // Sample documents for the document tests and the sealing benchmark.
 import { createHash } from 'node:crypto';
 import { PNG } from 'pngjs';
-import type { AgreementDocumentInput } from '../../../server/documents/agreement-pdf';
-import type { RulingDocumentInput } from '../../../server/documents/ruling-pdf';
+import type { AgreementDocumentInput } from '../../../server/documents/agreement-pdf.ts';
+import type { RulingDocumentInput } from '../../../server/documents/ruling-pdf.ts';
 
 /** A handwriting-like stroke on a transparent background, as a PNG (deterministic per seed). */
 export function signaturePng(seed: number, width = 240, height = 80): Uint8Array {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import fontkit from '@pdf-lib/fontkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FONT_CANDIDATES, loadCjkFonts, locateFont, MissingFontError, padTrueTypeGlyphs, type CjkFonts } from '../../../server/documents/fonts';
-import { renderComposedPdf } from '../../../server/documents/pdf-render';
-import { breakLines, Composer, TextMeasurer } from '../../../server/documents/text-layout';
-import { darkPixels, pdffonts, pdftotext, renderGray } from './poppler';
+import { FONT_CANDIDATES, loadCjkFonts, locateFont, MissingFontError, padTrueTypeGlyphs, type CjkFonts } from '../../../server/documents/fonts.ts';
+import { renderComposedPdf } from '../../../server/documents/pdf-render.ts';
+import { breakLines, Composer, TextMeasurer } from '../../../server/documents/text-layout.ts';
+import { darkPixels, pdffonts, pdftotext, renderGray } from './poppler.ts';
 
 let fonts: CjkFonts;
 let m: TextMeasurer;

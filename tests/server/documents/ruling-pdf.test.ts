@@ -2,13 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chineseDate } from '../../../server/documents/format';
-import { loadOrCreatePlatformCertificate, type PlatformCertificate } from '../../../server/documents/platform-certificate';
-import { renderRulingPdf } from '../../../server/documents/ruling-pdf';
-import { sealPdf, type SealOptions } from '../../../server/documents/seal-pdf';
-import { inspectSignedPdf } from '../../../server/documents/verify-pdf';
-import { flipSignedByte, RARE_NAME, rulingInput, VERSION_HASH } from './fixtures';
-import { darkPixels, pdffonts, pdfsig, pdftotext, renderGray } from './poppler';
+import { chineseDate } from '../../../server/documents/format.ts';
+import { loadOrCreatePlatformCertificate, type PlatformCertificate } from '../../../server/documents/platform-certificate.ts';
+import { renderRulingPdf } from '../../../server/documents/ruling-pdf.ts';
+import { sealPdf, type SealOptions } from '../../../server/documents/seal-pdf.ts';
+import { inspectSignedPdf } from '../../../server/documents/verify-pdf.ts';
+import { flipSignedByte, RARE_NAME, rulingInput, VERSION_HASH } from './fixtures.ts';
+import { darkPixels, pdffonts, pdfsig, pdftotext, renderGray } from './poppler.ts';
 
 const seal: SealOptions = {
   reason: '民事裁定书电子签章',

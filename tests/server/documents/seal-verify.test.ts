@@ -11,11 +11,11 @@ import {
   openP12,
   PlatformCertificateError,
   type PlatformCertificate,
-} from '../../../server/documents/platform-certificate';
-import { pdfTextLiteral, SealError, sealPdf, type SealOptions } from '../../../server/documents/seal-pdf';
-import { inspectSignedPdf } from '../../../server/documents/verify-pdf';
-import { flipSignedByte } from './fixtures';
-import { pdfsig } from './poppler';
+} from '../../../server/documents/platform-certificate.ts';
+import { pdfTextLiteral, SealError, sealPdf, type SealOptions } from '../../../server/documents/seal-pdf.ts';
+import { inspectSignedPdf } from '../../../server/documents/verify-pdf.ts';
+import { flipSignedByte } from './fixtures.ts';
+import { pdfsig } from './poppler.ts';
 
 const seal: SealOptions = {
   reason: '电子签章测试',

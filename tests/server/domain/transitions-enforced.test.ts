@@ -6,9 +6,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caseMachine, caseStatuses } from '../../../shared/domain/cases';
-import { sessionMachine, sessionStatuses } from '../../../shared/domain/sessions';
-import { api, createTestWorld, ok, rowsOf, sampleCase, type TestWorld, worldState } from '../../helpers/test-app';
+import { caseMachine, caseStatuses } from '../../../shared/domain/cases.ts';
+import { sessionMachine, sessionStatuses } from '../../../shared/domain/sessions.ts';
+import { api, createTestWorld, ok, rowsOf, sampleCase, type TestWorld, worldState } from '../../helpers/test-app.ts';
 
 let world: TestWorld;
 let caseId: string;

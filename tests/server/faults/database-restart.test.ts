@@ -10,12 +10,12 @@
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { unclaimedFilesSettled } from '../../../server/modules/evidence/unclaimed-files';
-import { agreementFixture, collisionDraft, invitationHeader, nextSignerIp, signaturePngBase64, signAs } from '../../helpers/agreement-fixture';
-import { consentAudio, uploadConsent } from '../../helpers/consent-audio';
-import { type OwnPostgres, startOwnPostgres } from '../../helpers/own-postgres';
-import { connected, connectSocket, type TestSocket } from '../../helpers/socket-client';
-import { api, countFiles, createTestWorld, json, rowsOf, sampleResidentId, type TestWorld, worldState } from '../../helpers/test-app';
+import { unclaimedFilesSettled } from '../../../server/modules/evidence/unclaimed-files.ts';
+import { agreementFixture, collisionDraft, invitationHeader, nextSignerIp, signaturePngBase64, signAs } from '../../helpers/agreement-fixture.ts';
+import { consentAudio, uploadConsent } from '../../helpers/consent-audio.ts';
+import { type OwnPostgres, startOwnPostgres } from '../../helpers/own-postgres.ts';
+import { connected, connectSocket, type TestSocket } from '../../helpers/socket-client.ts';
+import { api, countFiles, createTestWorld, json, rowsOf, sampleResidentId, type TestWorld, worldState } from '../../helpers/test-app.ts';
 
 let pg: OwnPostgres;
 let world: TestWorld;

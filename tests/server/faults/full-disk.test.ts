@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { agreementFixture } from '../../helpers/agreement-fixture';
-import { countFiles, createTestWorld, json, type TestWorld, worldState } from '../../helpers/test-app';
+import { agreementFixture } from '../../helpers/agreement-fixture.ts';
+import { countFiles, createTestWorld, json, type TestWorld, worldState } from '../../helpers/test-app.ts';
 
 let world: TestWorld;
 let filesDir: string;

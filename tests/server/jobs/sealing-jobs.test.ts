@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreementFixture, collisionDraft, signAs } from '../../helpers/agreement-fixture';
-import { api, countFiles, createTestWorld, ok, rowsOf, type TestWorld } from '../../helpers/test-app';
-import type { App } from '../../../server/app';
+import { agreementFixture, collisionDraft, signAs } from '../../helpers/agreement-fixture.ts';
+import { api, countFiles, createTestWorld, ok, rowsOf, type TestWorld } from '../../helpers/test-app.ts';
+import type { App } from '../../../server/app.ts';
 
 let world: TestWorld;
 let nodeB: App;

@@ -1,8 +1,8 @@
 import { createSocket } from 'node:dgram';
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsumerInfo, MediaRoom, type MediaRoomListener } from '../../../server/media/media-room';
-import { WorkerPool } from '../../../server/media/worker-pool';
+import { type ConsumerInfo, MediaRoom, type MediaRoomListener } from '../../../server/media/media-room.ts';
+import { WorkerPool } from '../../../server/media/worker-pool.ts';
 
 let pool: WorkerPool;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import {
   defaultWorkerBinaryPath,
   installedMediasoupVersion,
   resolveWorkerBinary,
-} from '../../../server/media/worker-binary';
+} from '../../../server/media/worker-binary.ts';
 
 describe('resolveWorkerBinary', () => {
   let dir: string;

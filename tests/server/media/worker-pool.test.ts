@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { types } from 'mediasoup';
-import { WorkerPool } from '../../../server/media/worker-pool';
+import { WorkerPool } from '../../../server/media/worker-pool.ts';
 
 const mediaCodecs: types.RouterRtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },

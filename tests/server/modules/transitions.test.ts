@@ -4,10 +4,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caseMachine } from '../../../shared/domain/cases';
-import { AppError } from '../../../server/errors';
-import { applyTransition, applyTransitionIfAllowed } from '../../../server/modules/transitions';
-import { createTestDatabase } from '../../helpers/test-database';
+import { caseMachine } from '../../../shared/domain/cases.ts';
+import { AppError } from '../../../server/errors.ts';
+import { applyTransition, applyTransitionIfAllowed } from '../../../server/modules/transitions.ts';
+import { createTestDatabase } from '../../helpers/test-database.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 const caseId = '0b9a8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';

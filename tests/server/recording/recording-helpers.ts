@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { type Capture, loadCapture, senderRtpParameters, SyntheticSender } from '../../../bench/lib/rtp-source';
-import type { MediaRoom } from '../../../server/media/media-room';
+import { type Capture, loadCapture, senderRtpParameters, SyntheticSender } from '../../../bench/lib/rtp-source.ts';
+import type { MediaRoom } from '../../../server/media/media-room.ts';
 
 const run = promisify(execFile);
 

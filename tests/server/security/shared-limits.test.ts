@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../server/app';
-import { createTestWorld, type TestWorld, testPassword } from '../../helpers/test-app';
+import type { App } from '../../../server/app.ts';
+import { createTestWorld, type TestWorld, testPassword } from '../../helpers/test-app.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const namespace = `hq-test-${randomBytes(6).toString('hex')}`;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../server/config';
-import { createTurnCredentials } from '../../../server/security/turn-credentials';
+import { loadConfig } from '../../../server/config.ts';
+import { createTurnCredentials } from '../../../server/security/turn-credentials.ts';
 
 const secret = 'a-shared-secret-of-32-characters';
 

@@ -13,7 +13,7 @@ import {
   type AgreementStatus,
   type ConfirmationStatus,
   type SignatureStatus,
-} from '../../../shared/domain/agreements';
+} from '../../../shared/domain/agreements.ts';
 
 function pairs<S extends string>(states: readonly S[]) {
   return states.flatMap((from) => states.map((to) => [from, to] as const));

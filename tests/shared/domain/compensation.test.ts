@@ -4,7 +4,7 @@
  * Zhejiang 2020: 62 699, 36 197, 108 645.
  */
 import { describe, expect, it } from 'vitest';
-import { calculateCompensation, compensationInputSchema, type CompensationFigures, disabilityPercent, mulDivRound, yearsForAge } from '../../../shared/domain/compensation';
+import { calculateCompensation, compensationInputSchema, type CompensationFigures, disabilityPercent, mulDivRound, yearsForAge } from '../../../shared/domain/compensation.ts';
 
 const zj2022: CompensationFigures = { province: 'zhejiang', year: 2022, urbanDisposableIncomeFen: 7_126_800, urbanConsumptionFen: 4_451_100, averageWageFen: 12_230_900 };
 const zj2020: CompensationFigures = { province: 'zhejiang', year: 2020, urbanDisposableIncomeFen: 6_269_900, urbanConsumptionFen: 3_619_700, averageWageFen: 10_864_500 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isValidResidentId, isValidUnifiedSocialCreditCode, maskIdNumber } from '../../../shared/domain/id-numbers';
-import { partyInputSchema } from '../../../shared/domain/parties';
-import { mmsiSchema } from '../../../shared/domain/vessels';
+import { isValidResidentId, isValidUnifiedSocialCreditCode, maskIdNumber } from '../../../shared/domain/id-numbers.ts';
+import { partyInputSchema } from '../../../shared/domain/parties.ts';
+import { mmsiSchema } from '../../../shared/domain/vessels.ts';
 
 describe('identity numbers', () => {
   it('accepts a resident ID with the right check digit and refuses a wrong one', () => {

@@ -5,11 +5,11 @@
  * nowhere (a state to itself).
  */
 import { describe, expect, it } from 'vitest';
-import { agreementMachine, confirmationMachine, signatureMachine } from '../../../shared/domain/agreements';
-import { attendanceMachine } from '../../../shared/domain/attendance';
-import { caseMachine } from '../../../shared/domain/cases';
-import { sessionMachine } from '../../../shared/domain/sessions';
-import type { StateMachine } from '../../../shared/state-machine';
+import { agreementMachine, confirmationMachine, signatureMachine } from '../../../shared/domain/agreements.ts';
+import { attendanceMachine } from '../../../shared/domain/attendance.ts';
+import { caseMachine } from '../../../shared/domain/cases.ts';
+import { sessionMachine } from '../../../shared/domain/sessions.ts';
+import type { StateMachine } from '../../../shared/state-machine.ts';
 
 const machines: { name: string; machine: StateMachine<string>; initial: string[] }[] = [
   { name: 'case', machine: caseMachine, initial: ['registered'] },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { attendanceMachine, attendanceStates, type AttendanceState } from '../../../shared/domain/attendance';
-import { caseMachine, caseStatuses, type CaseStatus } from '../../../shared/domain/cases';
-import { sessionMachine, sessionStatuses, type SessionStatus } from '../../../shared/domain/sessions';
+import { attendanceMachine, attendanceStates, type AttendanceState } from '../../../shared/domain/attendance.ts';
+import { caseMachine, caseStatuses, type CaseStatus } from '../../../shared/domain/cases.ts';
+import { sessionMachine, sessionStatuses, type SessionStatus } from '../../../shared/domain/sessions.ts';
 
 // The expected tables written out independently of the implementation: every pair is checked.
 const expectedSession: Record<SessionStatus, SessionStatus[]> = {

@@ -1,5 +1,5 @@
-import type { EnumLabels } from './types';
-import type { MessageKey } from './zh-CN';
+import type { EnumLabels } from './types.ts';
+import type { MessageKey } from './zh-CN.ts';
 
 /** English: typed against the zh-CN keys, so a missing or extra key fails the type check. */
 export const enMessages: Record<MessageKey, string> = {

@@ -1,14 +1,14 @@
-import type { AuditVerification } from '../../../../shared/api/admin';
-import type { AuditEventType } from '../../../../shared/audit-events';
-import type { invitationStates } from '../../../../shared/api/sessions';
-import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases';
-import type { IdType } from '../../../../shared/domain/id-numbers';
-import type { OrganisationKind, StaffRole } from '../../../../shared/domain/organisations';
-import type { ParticipantRole } from '../../../../shared/domain/participants';
-import type { PartyKind } from '../../../../shared/domain/parties';
-import type { SessionStatus } from '../../../../shared/domain/sessions';
-import type { ErrorCode } from '../../../../shared/errors';
-import type { ClientErrorCode } from '../http';
+import type { AuditVerification } from '../../../../shared/api/admin.ts';
+import type { AuditEventType } from '../../../../shared/audit-events.ts';
+import type { invitationStates } from '../../../../shared/api/sessions.ts';
+import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases.ts';
+import type { IdType } from '../../../../shared/domain/id-numbers.ts';
+import type { OrganisationKind, StaffRole } from '../../../../shared/domain/organisations.ts';
+import type { ParticipantRole } from '../../../../shared/domain/participants.ts';
+import type { PartyKind } from '../../../../shared/domain/parties.ts';
+import type { SessionStatus } from '../../../../shared/domain/sessions.ts';
+import type { ErrorCode } from '../../../../shared/errors.ts';
+import type { ClientErrorCode } from '../http.ts';
 
 export const locales = ['zh-CN', 'en'] as const;
 export type Locale = (typeof locales)[number];

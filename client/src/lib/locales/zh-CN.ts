@@ -1,5 +1,5 @@
-import type { EnumLabels } from './types';
-import { disputeTypeLabels, seaAreaLabels } from '../../../../shared/domain/labels';
+import type { EnumLabels } from './types.ts';
+import { disputeTypeLabels, seaAreaLabels } from '../../../../shared/domain/labels.ts';
 
 /** The reference dictionary: every key used in the UI is declared here first; en.ts must match it. */
 export const zhMessages = {

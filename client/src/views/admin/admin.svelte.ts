@@ -1,7 +1,7 @@
 /** Organisations and staff accounts, as the admin page shows and changes them. */
-import type { StaffUserView } from '../../../../shared/api/admin';
-import type { OrganisationView } from '../../../../shared/api/auth';
-import { listOrganisations, listStaffUsers } from '../../lib/api';
+import type { StaffUserView } from '../../../../shared/api/admin.ts';
+import type { OrganisationView } from '../../../../shared/api/auth.ts';
+import { listOrganisations, listStaffUsers } from '../../lib/api.ts';
 
 export class AdminState {
   organisations = $state<OrganisationView[]>([]);

@@ -3,13 +3,13 @@
  * fields), a live preview of the rendered text from the server, and saving as a new version.
  */
 import type { z } from 'zod';
-import { agreementDraftSchema, type AgreementView, type previewSchema } from '../../../../shared/api/agreements';
-import type { AgreementDraft } from '../../../../shared/domain/agreements';
-import { createAgreement, previewAgreement, saveAgreementVersion } from '../../lib/api';
-import { FormState } from '../../lib/form.svelte';
-import { i18n } from '../../lib/i18n.svelte';
-import { draftFromValues, type DraftValues } from './agreement-form';
-import { runForm } from './explain';
+import { agreementDraftSchema, type AgreementView, type previewSchema } from '../../../../shared/api/agreements.ts';
+import type { AgreementDraft } from '../../../../shared/domain/agreements.ts';
+import { createAgreement, previewAgreement, saveAgreementVersion } from '../../lib/api.ts';
+import { FormState } from '../../lib/form.svelte.ts';
+import { i18n } from '../../lib/i18n.svelte.ts';
+import { draftFromValues, type DraftValues } from './agreement-form.ts';
+import { runForm } from './explain.ts';
 
 export type Preview = z.infer<typeof previewSchema>;
 

@@ -4,9 +4,9 @@
  * empty → "not given". Pure (no runes, no DOM), so it is unit-tested on its own; the editor keeps
  * these values in a $state and binds the inputs to them.
  */
-import { templateIds, templateTermsSchemas, type TemplateId, type TemplateTerms } from '../../../../shared/domain/agreements';
-import { fromBeijingInput, toBeijingInput } from '../../../../shared/beijing-time';
-import { fenToYuanInput, parseYuanToFen } from '../../lib/money';
+import { templateIds, templateTermsSchemas, type TemplateId, type TemplateTerms } from '../../../../shared/domain/agreements.ts';
+import { fromBeijingInput, toBeijingInput } from '../../../../shared/beijing-time.ts';
+import { fenToYuanInput, parseYuanToFen } from '../../lib/money.ts';
 
 export { templateIds, type TemplateId };
 

@@ -4,8 +4,8 @@
  * agreement, which replaces what is shown.
  */
 import type { z } from 'zod';
-import type { AgreementView, diffSchema, signingCodeSchema } from '../../../../shared/api/agreements';
-import { commentOnAgreement, diffAgreementVersions, fileConfirmation, getAgreement, issueSigningCode, transitionAgreement } from '../../lib/api';
+import type { AgreementView, diffSchema, signingCodeSchema } from '../../../../shared/api/agreements.ts';
+import { commentOnAgreement, diffAgreementVersions, fileConfirmation, getAgreement, issueSigningCode, transitionAgreement } from '../../lib/api.ts';
 
 export type VersionDiff = z.infer<typeof diffSchema>;
 export type SigningCode = z.infer<typeof signingCodeSchema>;

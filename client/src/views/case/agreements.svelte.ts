@@ -1,9 +1,9 @@
 /** The agreements of a case, and which one the page has open (or a new draft). */
 import type { z } from 'zod';
-import type { agreementListSchema, AgreementView } from '../../../../shared/api/agreements';
-import type { TemplateId } from '../../../../shared/domain/agreements';
-import { listAgreements } from '../../lib/api';
-import { CaseItems } from './case-items.svelte';
+import type { agreementListSchema, AgreementView } from '../../../../shared/api/agreements.ts';
+import type { TemplateId } from '../../../../shared/domain/agreements.ts';
+import { listAgreements } from '../../lib/api.ts';
+import { CaseItems } from './case-items.svelte.ts';
 
 export type AgreementListItem = z.infer<typeof agreementListSchema>['items'][number];
 

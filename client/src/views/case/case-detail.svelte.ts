@@ -1,7 +1,7 @@
 /** Everything the case page shows: the case, its participants and sessions, loaded together. */
-import type { CaseView, PartyView, VesselView } from '../../../../shared/api/cases';
-import type { ParticipantView, SessionView } from '../../../../shared/api/sessions';
-import { getCase, listParticipants, listSessions } from '../../lib/api';
+import type { CaseView, PartyView, VesselView } from '../../../../shared/api/cases.ts';
+import type { ParticipantView, SessionView } from '../../../../shared/api/sessions.ts';
+import { getCase, listParticipants, listSessions } from '../../lib/api.ts';
 
 export class CaseDetail {
   readonly caseId: string;

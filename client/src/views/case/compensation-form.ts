@@ -2,10 +2,10 @@
  * The calculator's form: what the mediator types (strings, yuan) to the calculation's input
  * (integer fen), and the result into an injured person's row of the agreement form.
  */
-import type { CompensationFiguresView } from '../../../../shared/api/compensation';
-import { calculateCompensation, compensationInputSchema, type CompensationResult, type Dependant } from '../../../../shared/domain/compensation';
-import { fenToYuanInput, parseYuanToFen } from '../../lib/money';
-import type { PersonValues } from './agreement-form';
+import type { CompensationFiguresView } from '../../../../shared/api/compensation.ts';
+import { calculateCompensation, compensationInputSchema, type CompensationResult, type Dependant } from '../../../../shared/domain/compensation.ts';
+import { fenToYuanInput, parseYuanToFen } from '../../lib/money.ts';
+import type { PersonValues } from './agreement-form.ts';
 
 export interface DependantValues {
   key: number;

@@ -2,15 +2,15 @@
  * Editable drafts of a case, its parties and vessels. Inputs hold strings exactly as typed; the
  * conversion to API bodies (fen, ISO time, omitted empties) happens in one place, here.
  */
-import type { CaseView, PartyView, VesselView } from '../../../../shared/api/cases';
-import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases';
-import type { CourtCode } from '../../../../shared/domain/courts';
-import type { IdType } from '../../../../shared/domain/id-numbers';
-import type { PartyKind } from '../../../../shared/domain/parties';
-import type { CaseCreate, CaseUpdate, NewCaseVessel, PartyInput, VesselInput } from '../../lib/api';
-import { fromBeijingInput, toBeijingInput } from '../../../../shared/beijing-time';
-import type { FormState } from '../../lib/form.svelte';
-import { fenToYuanInput, parseYuanToFen } from '../../lib/money';
+import type { CaseView, PartyView, VesselView } from '../../../../shared/api/cases.ts';
+import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases.ts';
+import type { CourtCode } from '../../../../shared/domain/courts.ts';
+import type { IdType } from '../../../../shared/domain/id-numbers.ts';
+import type { PartyKind } from '../../../../shared/domain/parties.ts';
+import type { CaseCreate, CaseUpdate, NewCaseVessel, PartyInput, VesselInput } from '../../lib/api.ts';
+import { fromBeijingInput, toBeijingInput } from '../../../../shared/beijing-time.ts';
+import type { FormState } from '../../lib/form.svelte.ts';
+import { fenToYuanInput, parseYuanToFen } from '../../lib/money.ts';
 
 let nextKey = 1;
 /** Stable keys for {#each} over drafts that have no server id yet. */

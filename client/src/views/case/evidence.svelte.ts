@@ -1,7 +1,7 @@
 /** The case's evidence: loaded once for the evidence section and the agreement form (cited evidence). */
-import type { EvidenceView } from '../../../../shared/api/evidence';
-import { listEvidence } from '../../lib/api';
-import { CaseItems } from './case-items.svelte';
+import type { EvidenceView } from '../../../../shared/api/evidence.ts';
+import { listEvidence } from '../../lib/api.ts';
+import { CaseItems } from './case-items.svelte.ts';
 
 export class CaseEvidence extends CaseItems<EvidenceView> {
   constructor(caseId: string) {

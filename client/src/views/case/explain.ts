@@ -3,11 +3,11 @@
  * messages for these routes are translated here (the generic ones by i18n.schemaMessage), and
  * field errors are placed by the path the schema and the server both use.
  */
-import { evidenceMaxBytes } from '../../../../shared/api/evidence';
-import { errorText, type FormState } from '../../lib/form.svelte';
-import { ApiError } from '../../lib/http';
-import { i18n } from '../../lib/i18n.svelte';
-import * as messages from './server-text.messages';
+import { evidenceMaxBytes } from '../../../../shared/api/evidence.ts';
+import { errorText, type FormState } from '../../lib/form.svelte.ts';
+import { ApiError } from '../../lib/http.ts';
+import { i18n } from '../../lib/i18n.svelte.ts';
+import * as messages from './server-text.messages.ts';
 
 const t = i18n.scoped(messages);
 type Key = Parameters<typeof t>[0];

@@ -1,8 +1,8 @@
 /** The obligations of the case's agreement in force, and recording their fulfilment. */
 import type { z } from 'zod';
-import type { obligationViewSchema } from '../../../../shared/api/agreements';
-import { listObligations, recordFulfilment } from '../../lib/api';
-import { CaseItems } from './case-items.svelte';
+import type { obligationViewSchema } from '../../../../shared/api/agreements.ts';
+import { listObligations, recordFulfilment } from '../../lib/api.ts';
+import { CaseItems } from './case-items.svelte.ts';
 
 export type ObligationView = z.infer<typeof obligationViewSchema>;
 

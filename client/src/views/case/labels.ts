@@ -1,6 +1,6 @@
 /** Tones of the agreement-chain statuses (the words are in agreement.messages.ts). */
-import type { AgreementStatus, ConfirmationStatus, SignatureStatus } from '../../../../shared/domain/agreements';
-import type { Tone } from '../../components/pill-tone';
+import type { AgreementStatus, ConfirmationStatus, SignatureStatus } from '../../../../shared/domain/agreements.ts';
+import type { Tone } from '../../components/pill-tone.ts';
 
 export const agreementTone: Record<AgreementStatus, Tone> = {
   drafting: 'info',

@@ -1,7 +1,7 @@
 /** Overdue obligations across the mediator's center, for the desk's home page and its case rows. */
 import type { z } from 'zod';
-import type { overdueListSchema } from '../../../../shared/api/agreements';
-import { listOverdueObligations } from '../../lib/api';
+import type { overdueListSchema } from '../../../../shared/api/agreements.ts';
+import { listOverdueObligations } from '../../lib/api.ts';
 
 export type OverdueItem = z.infer<typeof overdueListSchema>['items'][number];
 

@@ -3,14 +3,14 @@
  * signatures, sealed PDF), the case and its evidence, a scheduled hearing with the people the
  * court may invite to it, and the court's steps.
  */
-import type { AgreementView } from '../../../../shared/api/agreements';
-import type { CaseView } from '../../../../shared/api/cases';
-import type { EvidenceView } from '../../../../shared/api/evidence';
-import { hearingInviteeRoles, type ParticipantView, type SessionView } from '../../../../shared/api/sessions';
-import { getAgreement, getCase, getConfirmation, getSession, listEvidence, listParticipants, type ConfirmationDetail } from '../../lib/api';
-import type { FormState } from '../../lib/form.svelte';
-import { ApiError } from '../../lib/http';
-import { courtErrorText } from './court-errors';
+import type { AgreementView } from '../../../../shared/api/agreements.ts';
+import type { CaseView } from '../../../../shared/api/cases.ts';
+import type { EvidenceView } from '../../../../shared/api/evidence.ts';
+import { hearingInviteeRoles, type ParticipantView, type SessionView } from '../../../../shared/api/sessions.ts';
+import { getAgreement, getCase, getConfirmation, getSession, listEvidence, listParticipants, type ConfirmationDetail } from '../../lib/api.ts';
+import type { FormState } from '../../lib/form.svelte.ts';
+import { ApiError } from '../../lib/http.ts';
+import { courtErrorText } from './court-errors.ts';
 
 /** The sealing queue issues the ruling PDF shortly after the decision; we look again for this long. */
 const rulingPollMs = 1000;

@@ -2,11 +2,11 @@
  * Failures of a court action in words a clerk or judge understands: a 409 from the wrong state
  * says which state the application is in; a 400 names the field at fault.
  */
-import { confirmationStatuses, type ConfirmationStatus } from '../../../../shared/domain/agreements';
-import { ApiError } from '../../lib/http';
-import { errorText } from '../../lib/form.svelte';
-import { i18n } from '../../lib/i18n.svelte';
-import * as messages from './court.messages';
+import { confirmationStatuses, type ConfirmationStatus } from '../../../../shared/domain/agreements.ts';
+import { ApiError } from '../../lib/http.ts';
+import { errorText } from '../../lib/form.svelte.ts';
+import { i18n } from '../../lib/i18n.svelte.ts';
+import * as messages from './court.messages.ts';
 
 const t = i18n.scoped(messages);
 

@@ -2,10 +2,10 @@
  * How the court desk shows an application's deadlines: which one is running, how close it is,
  * and the date in Beijing time. The server computes the deadlines and the days left.
  */
-import type { ConfirmationSummary } from '../../../../shared/api/agreements';
-import type { ConfirmationStatus } from '../../../../shared/domain/agreements';
-import { beijingTimeZone as timeZone } from '../../../../shared/beijing-time';
-import type { Locale } from '../../lib/i18n.svelte';
+import type { ConfirmationSummary } from '../../../../shared/api/agreements.ts';
+import type { ConfirmationStatus } from '../../../../shared/domain/agreements.ts';
+import { beijingTimeZone as timeZone } from '../../../../shared/beijing-time.ts';
+import type { Locale } from '../../lib/i18n.svelte.ts';
 
 /** Applications the court still has to act on. */
 export const openStatuses: readonly ConfirmationStatus[] = ['filed', 'accepted', 'under_review'];

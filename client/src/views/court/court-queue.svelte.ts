@@ -1,10 +1,10 @@
 /** The court's queue of confirmation applications, filtered by status (kept in the query string). */
 import type { z } from 'zod';
-import type { confirmationQueueItemSchema } from '../../../../shared/api/agreements';
-import { confirmationStatuses, type ConfirmationStatus } from '../../../../shared/domain/agreements';
-import { getCourtQueue } from '../../lib/api';
-import { router } from '../../lib/router.svelte';
-import { isOpen, queueOrder } from './court-format';
+import type { confirmationQueueItemSchema } from '../../../../shared/api/agreements.ts';
+import { confirmationStatuses, type ConfirmationStatus } from '../../../../shared/domain/agreements.ts';
+import { getCourtQueue } from '../../lib/api.ts';
+import { router } from '../../lib/router.svelte.ts';
+import { isOpen, queueOrder } from './court-format.ts';
 
 export type QueueItem = z.infer<typeof confirmationQueueItemSchema>;
 /** `open`: everything the court still has to act on (the default); `all`; or one status. */

@@ -3,9 +3,9 @@
  * lib/api.ts so that the public verify page does not carry the staff desk's schemas.
  */
 import type { z } from 'zod';
-import { verificationResultSchema } from '../../../../shared/api/agreements';
-import { errorEnvelopeSchema } from '../../../../shared/errors';
-import { ApiError } from '../../lib/http';
+import { verificationResultSchema } from '../../../../shared/api/agreements.ts';
+import { errorEnvelopeSchema } from '../../../../shared/errors.ts';
+import { ApiError } from '../../lib/http.ts';
 
 export type VerificationResult = z.infer<typeof verificationResultSchema>;
 

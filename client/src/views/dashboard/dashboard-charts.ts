@@ -1,6 +1,6 @@
 /** ECharts options for the dashboard's figures: plain data in, options out (no DOM). */
-import type { Dashboard } from '../../../../shared/api/dashboard';
-import { coastMap, type ChartOption } from './echarts-setup';
+import type { Dashboard } from '../../../../shared/api/dashboard.ts';
+import { coastMap, type ChartOption } from './echarts-setup.ts';
 
 interface Slice {
   name: string;

@@ -2,8 +2,8 @@
  * The participant's first step: exchange the invitation token for who they are and which
  * session they are invited to. Every failure maps to a friendly, specific page.
  */
-import { joinResolveRequestSchema, type JoinContext } from '../../../../shared/api/sessions';
-import { ApiError, resolveJoin } from '../../lib/join-api';
+import { joinResolveRequestSchema, type JoinContext } from '../../../../shared/api/sessions.ts';
+import { ApiError, resolveJoin } from '../../lib/join-api.ts';
 
 export type JoinFailure = 'revoked' | 'expired' | 'invalid' | 'network' | 'unknown';
 

@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadConsent } from '../../../helpers/consent-audio';
-import { agreementFixture, collisionDraft, invitationHeader, signaturePngBase64 } from '../../../helpers/agreement-fixture';
-import { flipSignedByte } from '../../documents/fixtures';
-import { darkPixels, pdffonts, pdfsig, renderGray } from '../../documents/poppler';
-import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app';
+import { uploadConsent } from '../../../helpers/consent-audio.ts';
+import { agreementFixture, collisionDraft, invitationHeader, signaturePngBase64 } from '../../../helpers/agreement-fixture.ts';
+import { flipSignedByte } from '../../documents/fixtures.ts';
+import { darkPixels, pdffonts, pdfsig, renderGray } from '../../documents/poppler.ts';
+import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 beforeAll(async () => {

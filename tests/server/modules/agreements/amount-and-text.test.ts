@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreementDraftSchema, templateIds, type TemplateId } from '../../../../shared/domain/agreements';
-import { amountClause, amountFigures, amountInCapitals } from '../../../../server/modules/agreements/amount-in-words';
-import { agreementFixture, collisionDraft, invitationHeader, relogin, type AgreementFixture } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app';
+import { agreementDraftSchema, templateIds, type TemplateId } from '../../../../shared/domain/agreements.ts';
+import { amountClause, amountFigures, amountInCapitals } from '../../../../server/modules/agreements/amount-in-words.ts';
+import { agreementFixture, collisionDraft, invitationHeader, relogin, type AgreementFixture } from '../../../helpers/agreement-fixture.ts';
+import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 let f: AgreementFixture;

@@ -6,10 +6,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { uploadConsent } from '../../../helpers/consent-audio';
-import { agreementFixture, collisionDraft, invitationHeader, nextSignerIp, signAs, signaturePngBase64, type AgreementFixture } from '../../../helpers/agreement-fixture';
-import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { api, createTestWorld, json, ok, rowsOf, type TestWorld } from '../../../helpers/test-app';
+import { uploadConsent } from '../../../helpers/consent-audio.ts';
+import { agreementFixture, collisionDraft, invitationHeader, nextSignerIp, signAs, signaturePngBase64, type AgreementFixture } from '../../../helpers/agreement-fixture.ts';
+import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client.ts';
+import { api, createTestWorld, json, ok, rowsOf, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 const sockets: TestSocket[] = [];

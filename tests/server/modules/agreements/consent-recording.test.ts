@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreementFixture, collisionDraft, invitationHeader, nextSignerIp, signaturePngBase64, type AgreementFixture } from '../../../helpers/agreement-fixture';
-import { consentAudio, putConsent, sha256Of } from '../../../helpers/consent-audio';
-import { api, countFiles, createTestWorld, json, ok, rowsOf, tableDigests, type TestWorld } from '../../../helpers/test-app';
+import { agreementFixture, collisionDraft, invitationHeader, nextSignerIp, signaturePngBase64, type AgreementFixture } from '../../../helpers/agreement-fixture.ts';
+import { consentAudio, putConsent, sha256Of } from '../../../helpers/consent-audio.ts';
+import { api, countFiles, createTestWorld, json, ok, rowsOf, tableDigests, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 beforeAll(async () => {

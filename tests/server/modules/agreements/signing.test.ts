@@ -12,7 +12,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consentText } from '../../../../shared/api/agreements';
+import { consentText } from '../../../../shared/api/agreements.ts';
 import {
   agreementFixture,
   collisionDraft,
@@ -20,9 +20,9 @@ import {
   nextSignerIp,
   signaturePngBase64,
   type AgreementFixture,
-} from '../../../helpers/agreement-fixture';
-import { consentAudio, putConsent } from '../../../helpers/consent-audio';
-import { api, countFiles, createTestWorld, json, ok, rowsOf, type TestWorld } from '../../../helpers/test-app';
+} from '../../../helpers/agreement-fixture.ts';
+import { consentAudio, putConsent } from '../../../helpers/consent-audio.ts';
+import { api, countFiles, createTestWorld, json, ok, rowsOf, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 beforeAll(async () => {

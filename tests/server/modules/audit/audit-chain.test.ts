@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import { asc, sql, TransactionRollbackError } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../../../server/db/schema';
-import { hashOf } from '../../../../server/modules/audit/audit.repository';
-import { api, createTestWorld, json, sampleCase, testPassword, type TestWorld } from '../../../helpers/test-app';
-import { auditTamperer, runAuditVerifyCli } from '../../../helpers/audit-tamperer';
+import { auditEvents } from '../../../../server/db/schema/index.ts';
+import { hashOf } from '../../../../server/modules/audit/audit.repository.ts';
+import { api, createTestWorld, json, sampleCase, testPassword, type TestWorld } from '../../../helpers/test-app.ts';
+import { auditTamperer, runAuditVerifyCli } from '../../../helpers/audit-tamperer.ts';
 
 const _run = promisify(execFile);
 

@@ -4,9 +4,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../../../server/db/schema';
-import { appendAuditEvent, hashOf, type NewAuditEvent, verifyChain } from '../../../../server/modules/audit/audit.repository';
-import { createTestDatabase } from '../../../helpers/test-database';
+import { auditEvents } from '../../../../server/db/schema/index.ts';
+import { appendAuditEvent, hashOf, type NewAuditEvent, verifyChain } from '../../../../server/modules/audit/audit.repository.ts';
+import { createTestDatabase } from '../../../helpers/test-database.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 const system = { kind: 'system' as const };

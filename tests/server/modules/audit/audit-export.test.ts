@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anchorAuditHead } from '../../../../server/modules/audit/anchoring';
-import { checkAuditExport } from '../../../../server/modules/audit/export-check';
-import { createTimestamper } from '../../../../server/security/timestamp-authority';
-import { api, createTestWorld, json, sampleCase, type TestWorld } from '../../../helpers/test-app';
-import { startTestTsa, type TestTsa } from '../../../helpers/tsa';
+import { anchorAuditHead } from '../../../../server/modules/audit/anchoring.ts';
+import { checkAuditExport } from '../../../../server/modules/audit/export-check.ts';
+import { createTimestamper } from '../../../../server/security/timestamp-authority.ts';
+import { api, createTestWorld, json, sampleCase, type TestWorld } from '../../../helpers/test-app.ts';
+import { startTestTsa, type TestTsa } from '../../../helpers/tsa.ts';
 
 const run = promisify(execFile);
 let world: TestWorld;

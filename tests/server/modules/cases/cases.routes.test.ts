@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestWorld, json, login, sampleCase, sampleResidentId, tableCounts, testPassword, type TestWorld } from '../../../helpers/test-app';
+import { api, createTestWorld, json, login, sampleCase, sampleResidentId, tableCounts, testPassword, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 beforeAll(async () => {

@@ -6,8 +6,8 @@
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreementFixture, collisionDraft, invitationHeader, sealedAgreement, type AgreementFixture } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, rowsOf, tableCounts, type TestWorld } from '../../../helpers/test-app';
+import { agreementFixture, collisionDraft, invitationHeader, sealedAgreement, type AgreementFixture } from '../../../helpers/agreement-fixture.ts';
+import { api, createTestWorld, json, rowsOf, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 let pdf: Buffer;

@@ -1,7 +1,7 @@
 /** The yearly compensation figures: shipped with their sources, versioned, added by admins only. */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app';
+import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 const admin = () => api(world.app, world.cookies.admin);

@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStaffUser } from '../../../../server/modules/admin/admin.service';
-import type { OrganisationId } from '../../../../shared/ids';
-import { agreementFixture, collisionDraft, relogin, sealedAgreement, signAs, type AgreementFixture } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, login, ok, tableDigests, testPassword, type TestWorld } from '../../../helpers/test-app';
+import { createStaffUser } from '../../../../server/modules/admin/admin.service.ts';
+import type { OrganisationId } from '../../../../shared/ids.ts';
+import { agreementFixture, collisionDraft, relogin, sealedAgreement, signAs, type AgreementFixture } from '../../../helpers/agreement-fixture.ts';
+import { api, createTestWorld, json, login, ok, tableDigests, testPassword, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 let xiamenJudge: string;

@@ -6,9 +6,9 @@
  * (or its parent) runs its hearing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealedAgreement } from '../../../helpers/agreement-fixture';
-import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { api, createTestWorld, json, ok, tableDigests, type TestWorld } from '../../../helpers/test-app';
+import { sealedAgreement } from '../../../helpers/agreement-fixture.ts';
+import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client.ts';
+import { api, createTestWorld, json, ok, tableDigests, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 const sockets: TestSocket[] = [];

@@ -26,13 +26,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { createOrganisation, createStaffUser } from '../../../../server/modules/admin/admin.service';
-import type { Db } from '../../../../server/db/client';
-import { agreements, cases, confirmations, obligations, organisations, parties } from '../../../../server/db/schema';
-import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases';
-import type { ConfirmationStatus } from '../../../../shared/domain/agreements';
-import type { OrganisationId } from '../../../../shared/ids';
-import { login, testPassword, type TestWorld } from '../../../helpers/test-app';
+import { createOrganisation, createStaffUser } from '../../../../server/modules/admin/admin.service.ts';
+import type { Db } from '../../../../server/db/client.ts';
+import { agreements, cases, confirmations, obligations, organisations, parties } from '../../../../server/db/schema/index.ts';
+import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases.ts';
+import type { ConfirmationStatus } from '../../../../shared/domain/agreements.ts';
+import type { OrganisationId } from '../../../../shared/ids.ts';
+import { login, testPassword, type TestWorld } from '../../../helpers/test-app.ts';
 
 interface CaseSpec {
   holder: string;

@@ -4,9 +4,9 @@
  * centers) sees its own subtree only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dashboard } from '../../../../shared/api/dashboard';
-import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app';
-import { seedDashboardDataset, villageName } from './dashboard-dataset';
+import type { Dashboard } from '../../../../shared/api/dashboard.ts';
+import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
+import { seedDashboardDataset, villageName } from './dashboard-dataset.ts';
 
 let world: TestWorld;
 let villageHead: string;

@@ -9,12 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOrCreatePlatformCertificate } from '../../../../server/documents/platform-certificate';
-import { sealPdf } from '../../../../server/documents/seal-pdf';
-import { sealedAgreement } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app';
-import { flipSignedByte, sha256 } from '../../documents/fixtures';
-import { pdfsig } from '../../documents/poppler';
+import { loadOrCreatePlatformCertificate } from '../../../../server/documents/platform-certificate.ts';
+import { sealPdf } from '../../../../server/documents/seal-pdf.ts';
+import { sealedAgreement } from '../../../helpers/agreement-fixture.ts';
+import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
+import { flipSignedByte, sha256 } from '../../documents/fixtures.ts';
+import { pdfsig } from '../../documents/poppler.ts';
 
 let world: TestWorld;
 let sealed: Awaited<ReturnType<typeof sealedAgreement>>;

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appraisalStatementText } from '../../../../shared/api/agreements';
-import { agreementFixture, collisionDraft, invitationHeader, signaturePngBase64, type AgreementFixture } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, type TestWorld, worldState } from '../../../helpers/test-app';
+import { appraisalStatementText } from '../../../../shared/api/agreements.ts';
+import { agreementFixture, collisionDraft, invitationHeader, signaturePngBase64, type AgreementFixture } from '../../../helpers/agreement-fixture.ts';
+import { api, createTestWorld, json, type TestWorld, worldState } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 let f: AgreementFixture;

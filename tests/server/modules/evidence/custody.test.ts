@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { roomFixture } from '../../../helpers/room-fixture';
-import { api, createTestWorld, json, sampleResidentId, type TestWorld } from '../../../helpers/test-app';
+import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client.ts';
+import { roomFixture } from '../../../helpers/room-fixture.ts';
+import { api, createTestWorld, json, sampleResidentId, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 const sockets: TestSocket[] = [];

@@ -14,10 +14,10 @@ import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { PDFDocument, rgb, StandardFonts } from 'pdf-lib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { evidenceMaxBytes } from '../../../../shared/api/evidence';
-import { evidenceLookup } from '../../../../server/modules/evidence/evidence.service';
-import { createFileStorage } from '../../../../server/modules/evidence/file-storage';
-import { api, createTestWorld, json, sampleCase, tableCounts, type TestWorld } from '../../../helpers/test-app';
+import { evidenceMaxBytes } from '../../../../shared/api/evidence.ts';
+import { evidenceLookup } from '../../../../server/modules/evidence/evidence.service.ts';
+import { createFileStorage } from '../../../../server/modules/evidence/file-storage.ts';
+import { api, createTestWorld, json, sampleCase, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
 
 const run = promisify(execFile);
 const startTime = new Date('2026-11-22T02:00:00Z');

@@ -5,8 +5,8 @@
  * item is fulfilled, exactly once even when the last two are recorded at the same moment.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { relogin, sealedAgreement } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, ok, tableDigests, type TestWorld } from '../../../helpers/test-app';
+import { relogin, sealedAgreement } from '../../../helpers/agreement-fixture.ts';
+import { api, createTestWorld, ok, tableDigests, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 const startClock = new Date('2026-11-22T02:00:00Z');

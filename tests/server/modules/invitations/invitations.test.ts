@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sealedAgreement } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, sampleCase, tableCounts, tableDigests, type TestWorld } from '../../../helpers/test-app';
+import { sealedAgreement } from '../../../helpers/agreement-fixture.ts';
+import { api, createTestWorld, json, sampleCase, tableCounts, tableDigests, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 let caseView: { id: string; number: string; title: string; parties: { id: string }[] };

@@ -7,11 +7,11 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { notifications, participants } from '../../../../server/db/schema';
-import type { SmsProvider } from '../../../../server/modules/notifications/sms-provider';
-import { reminderTimes } from '../../../../shared/domain/notifications';
-import { agreementFixture, collisionDraft, sealedAgreement, signAs } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, ok, sampleCase, type TestWorld } from '../../../helpers/test-app';
+import { notifications, participants } from '../../../../server/db/schema/index.ts';
+import type { SmsProvider } from '../../../../server/modules/notifications/sms-provider.ts';
+import { reminderTimes } from '../../../../shared/domain/notifications.ts';
+import { agreementFixture, collisionDraft, sealedAgreement, signAs } from '../../../helpers/agreement-fixture.ts';
+import { api, createTestWorld, json, ok, sampleCase, type TestWorld } from '../../../helpers/test-app.ts';
 
 /** An SMS gateway that can be made to fail: the stand-in for a cloud SMS API's outages. */
 class GatewayUnderTest implements SmsProvider {

@@ -6,11 +6,11 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RoomState } from '../../../../shared/realtime';
-import { WorkerPool } from '../../../../server/media/worker-pool';
-import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { createTestWorld, rowsOf, sampleResidentId, type TestWorld } from '../../../helpers/test-app';
-import { type RoomFixture, roomFixture } from '../../../helpers/room-fixture';
+import type { RoomState } from '../../../../shared/realtime.ts';
+import { WorkerPool } from '../../../../server/media/worker-pool.ts';
+import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client.ts';
+import { createTestWorld, rowsOf, sampleResidentId, type TestWorld } from '../../../helpers/test-app.ts';
+import { type RoomFixture, roomFixture } from '../../../helpers/room-fixture.ts';
 
 let world: TestWorld;
 let pool: WorkerPool;

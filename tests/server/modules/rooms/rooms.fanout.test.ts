@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RoomState } from '../../../../shared/realtime';
-import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app';
+import type { RoomState } from '../../../../shared/realtime.ts';
+import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client.ts';
+import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app.ts';
 
 // How room:state reaches people: a room's changes are gathered and sent together (at the end of
 // the turn, or in a burst once per interval that grows with the room), only to those whose view

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../../../server/media/worker-pool';
-import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app';
-import { type RoomFixture, roomFixture } from '../../../helpers/room-fixture';
+import { WorkerPool } from '../../../../server/media/worker-pool.ts';
+import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client.ts';
+import { api, createTestWorld, json, type TestWorld } from '../../../helpers/test-app.ts';
+import { type RoomFixture, roomFixture } from '../../../helpers/room-fixture.ts';
 
 let world: TestWorld;
 let pool: WorkerPool;

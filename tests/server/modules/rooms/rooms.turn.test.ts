@@ -4,10 +4,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../../../server/media/worker-pool';
-import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { createTestWorld, sampleResidentId, type TestWorld } from '../../../helpers/test-app';
-import { roomFixture } from '../../../helpers/room-fixture';
+import { WorkerPool } from '../../../../server/media/worker-pool.ts';
+import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client.ts';
+import { createTestWorld, sampleResidentId, type TestWorld } from '../../../helpers/test-app.ts';
+import { roomFixture } from '../../../helpers/room-fixture.ts';
 
 const turn = { secret: 'turn-secret-for-this-test-only', urls: ['turns:turn.haiqiao.test:443?transport=tcp'], ttlSeconds: 900 };
 let pool: WorkerPool;

@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventBudgets, defaultSocketLimits } from '../../../../server/plugins/socket-gate';
-import { networkTestMaxBytes } from '../../../../shared/realtime';
-import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client';
-import { api, createTestWorld, json, tableDigests, type TestWorld, worldState } from '../../../helpers/test-app';
-import { type RoomFixture, roomFixture } from '../../../helpers/room-fixture';
+import { eventBudgets, defaultSocketLimits } from '../../../../server/plugins/socket-gate.ts';
+import { networkTestMaxBytes } from '../../../../shared/realtime.ts';
+import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client.ts';
+import { api, createTestWorld, json, tableDigests, type TestWorld, worldState } from '../../../helpers/test-app.ts';
+import { type RoomFixture, roomFixture } from '../../../helpers/room-fixture.ts';
 
 let world: TestWorld;
 const sockets: TestSocket[] = [];

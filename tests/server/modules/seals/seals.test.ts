@@ -12,11 +12,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTimestamper } from '../../../../server/security/timestamp-authority';
-import { sealedAgreement } from '../../../helpers/agreement-fixture';
-import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app';
-import { startTestTsa, type TestTsa } from '../../../helpers/tsa';
-import { pdfsig, pdftotext } from '../../documents/poppler';
+import { createTimestamper } from '../../../../server/security/timestamp-authority.ts';
+import { sealedAgreement } from '../../../helpers/agreement-fixture.ts';
+import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
+import { startTestTsa, type TestTsa } from '../../../helpers/tsa.ts';
+import { pdfsig, pdftotext } from '../../documents/poppler.ts';
 
 const run = promisify(execFile);
 let world: TestWorld;

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestWorld, json, sampleCase, tableCounts, type TestWorld } from '../../../helpers/test-app';
+import { api, createTestWorld, json, sampleCase, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 let caseView: { id: string; parties: { id: string }[] };
