@@ -5,6 +5,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientAck, ClientEventName, ClientRequest, RoomState } from '../shared/realtime.ts';
+import { nextEvent } from './lib/next-event.ts';
 
 export interface StormRequest {
   baseUrl: string;
@@ -91,22 +92,6 @@ async function call<E extends ClientEventName>(socket: Socket, event: E, payload
   return response.data;
 }
 
-function nextEvent<T>(socket: Socket, event: string, predicate: (payload: T) => boolean): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off(event, handler);
-      reject(new Error(`timed out waiting for ${event}`));
-    }, stormTimeoutMs);
-    const handler = (payload: T) => {
-      if (!predicate(payload)) return;
-      clearTimeout(timer);
-      socket.off(event, handler);
-      resolve(payload);
-    };
-    socket.on(event, handler);
-  });
-}
-
 /** The mediator: in the room first; issues codes on request and admits whoever reaches the lobby. */
 async function startHost(request: StormRequest) {
   const host = open(request.baseUrl, {}, request.hostCookie);
@@ -149,7 +134,7 @@ async function join(request: StormRequest, token: string, issueCode: (peerId: st
   if (entered.identityMethod !== 'one_time_code') throw new Error(`expected a one-time code, got ${entered.identityMethod}`);
   const code = await issueCode(entered.peerId);
   await call(socket, 'identity:confirm', { method: 'one_time_code', code });
-  const admitted = nextEvent<{ state: string }>(socket, 'attendance:changed', (change) => change.state === 'admitted').then(() => {
+  const admitted = nextEvent<{ state: string }>(socket, 'attendance:changed', (change) => change.state === 'admitted', stormTimeoutMs).then(() => {
     admittedYet = true;
   });
   admitted.catch(() => {}); // awaited below; a lobby:wait failure must not leave it unhandled

@@ -21,6 +21,7 @@ import { createStaffUser } from '../../server/modules/admin/admin.service.ts';
 import type { OrganisationId } from '../../shared/ids.ts';
 import { api, json, login, sampleResidentId, testPassword, type TestWorld } from '../../tests/helpers/test-app.ts';
 import { receiverRtpCapabilities, senderRtpParameters } from './rtp-source.ts';
+import { nextEvent } from './next-event.ts';
 
 export interface MediaObjects {
   routers: number;
@@ -104,22 +105,6 @@ function open(baseUrl: string, auth: Record<string, string>, cookie?: string): P
   });
 }
 
-function next<T>(socket: Socket, event: string, predicate: (payload: T) => boolean = () => true, timeoutMs = 30_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off(event, handler);
-      reject(new Error(`timed out waiting for ${event}`));
-    }, timeoutMs);
-    const handler = (payload: T) => {
-      if (!predicate(payload)) return;
-      clearTimeout(timer);
-      socket.off(event, handler);
-      resolve(payload);
-    };
-    socket.on(event, handler);
-  });
-}
-
 let ssrc = 10_000;
 /** Participants between asking for media and having left: each may hold two transports, two producers and two consumers of the other's. */
 let peersWithMedia = 0;
@@ -145,7 +130,7 @@ async function participantIn(world: TestWorld, host: Socket, token: string, iden
     const { code } = await call(host, 'host:issue-code', { peerId: entered.peerId });
     await call(socket, 'identity:confirm', { method: 'one_time_code', code });
   }
-  const admitted = next(socket, 'attendance:changed', (p: { state: string }) => p.state === 'admitted');
+  const admitted = nextEvent(socket, 'attendance:changed', (p: { state: string }) => p.state === 'admitted');
   admitted.catch(() => {}); // awaited below unless the admission itself failed first
   await call(socket, 'lobby:wait', {});
   await call(host, 'host:admit', { peerId: entered.peerId });
