@@ -10,6 +10,8 @@ const subjects = {
   agreement: 'an agreement',
   application: 'an application',
   attendance: 'an attendance',
+  signature: 'a signature',
+  recording: 'a recording',
 } as const;
 export type TransitionSubject = keyof typeof subjects;
 

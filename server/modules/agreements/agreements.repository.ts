@@ -89,22 +89,23 @@ export function allSignatures(db: Db, agreementId: string) {
   return db.select().from(signatures).where(eq(signatures.agreementId, agreementId)).orderBy(asc(signatures.at), asc(signatures.id));
 }
 
-/**
- * Voids every live signature of the agreement (a new version was saved); returns each with the
- * status it had before (RETURNING would give the new one, 'voided').
- */
-export async function voidLiveSignatures(db: Db, agreementId: string, at: Date) {
-  const live = await db
+/** The agreement's live (signed or declined) signatures, locked for the transaction. */
+export function lockLiveSignatures(db: Db, agreementId: string) {
+  return db
     .select({ id: signatures.id, partyId: signatures.partyId, status: signatures.status })
     .from(signatures)
     .where(and(eq(signatures.agreementId, agreementId), inArray(signatures.status, ['signed', 'declined'])))
     .for('update');
-  if (live.length === 0) return live;
-  await db
+}
+
+/** Conditional update (`WHERE status = from`): the signature is void, or null when it was no longer `from`. */
+export async function voidSignature(db: Db, id: string, from: (typeof signatures.$inferSelect)['status'], at: Date) {
+  const [row] = await db
     .update(signatures)
     .set({ status: 'voided', voidedAt: at })
-    .where(and(inArray(signatures.id, live.map((s) => s.id)), inArray(signatures.status, ['signed', 'declined'])));
-  return live;
+    .where(and(eq(signatures.id, id), eq(signatures.status, from)))
+    .returning({ id: signatures.id });
+  return row ?? null;
 }
 
 export async function insertSigningCode(db: Db, values: typeof signingCodes.$inferInsert) {

@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import { diffLines } from 'diff';
 import { fileTypeFromBuffer } from 'file-type';
 import { consentText, type SignRequest, type AgreementView } from '../../../shared/api/agreements.ts';
-import { agreementDraftSchema, agreementMachine, type AgreementDraft, type AgreementStatus } from '../../../shared/domain/agreements.ts';
+import { agreementDraftSchema, agreementMachine, signatureMachine, type AgreementDraft, type AgreementStatus } from '../../../shared/domain/agreements.ts';
 import type { AuditActor } from '../../../shared/audit-events.ts';
 import { daysLeft, deadlineAfter, limits } from '../../../shared/beijing-time.ts';
 import type { ServiceContext } from '../../context.ts';
@@ -139,17 +139,38 @@ export async function saveVersion(ctx: ServiceContext, effects: AgreementEffects
     const previous = (await repo.latestVersion(tx, agreementId))!;
     if (previous.sha256 === sha256) throw conflict('nothing changed since the last version');
     const version = await repo.insertVersion(tx, { agreementId, number: previous.number + 1, terms: draft.terms as Record<string, unknown>, text, sha256, createdByStaffId: p.staffUserId });
-    const voided = await repo.voidLiveSignatures(tx, agreementId, ctx.now());
-    for (const s of voided) {
-      await appendAuditEvent(tx, { type: 'signature.voided', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, signatureId: s.id, partyId: s.partyId, was: s.status, byVersion: version.number } });
+    const voided = await voidLiveSignatures(tx, locked, staffActor(p), ctx.now(), version.number);
+    // Signing goes back to drafting (a transition); drafting stays drafting (a new version is not a status change).
+    const update = () => repo.updateAgreementWhereStatus(tx, agreementId, locked.status, { currentVersionId: version.id, status: 'drafting' });
+    const event = { type: 'agreement.version_saved', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, number: version.number, versionHash: sha256, voidedSignatures: voided } } as const;
+    if (locked.status === 'signing') {
+      await applyTransition(tx, { subject: 'agreement', machine: agreementMachine, from: locked.status, to: 'drafting', update, event });
+    } else {
+      if (!(await update())) throw staleTransition('agreement');
+      await appendAuditEvent(tx, event);
     }
-    // Signing goes back to drafting; drafting stays drafting (a new version is not a status change).
-    const moved = await repo.updateAgreementWhereStatus(tx, agreementId, locked.status, { currentVersionId: version.id, status: 'drafting' });
-    if (!moved) throw staleTransition('agreement');
-    await appendAuditEvent(tx, { type: 'agreement.version_saved', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, number: version.number, versionHash: sha256, voidedSignatures: voided.length } });
   });
   effects.changed(agreement.caseId, agreementId);
   return getAgreement(ctx, caller, agreementId);
+}
+
+/**
+ * Voids each live signature of the agreement through the signature table (signed | declined →
+ * voided), each with its audit event; `byVersion` when a new version is the reason. Returns how many.
+ */
+async function voidLiveSignatures(tx: Db, agreement: { id: string; caseId: string }, actor: AuditActor, at: Date, byVersion?: number) {
+  const live = await repo.lockLiveSignatures(tx, agreement.id);
+  for (const s of live) {
+    await applyTransition(tx, {
+      subject: 'signature',
+      machine: signatureMachine,
+      from: s.status,
+      to: 'voided',
+      update: () => repo.voidSignature(tx, s.id, s.status, at),
+      event: { type: 'signature.voided', caseId: agreement.caseId, actor, data: { agreementId: agreement.id, signatureId: s.id, partyId: s.partyId, was: s.status, ...(byVersion === undefined ? {} : { byVersion }) } },
+    });
+  }
+  return live.length;
 }
 
 export async function transitionAgreement(ctx: ServiceContext, effects: AgreementEffects, p: Principal, agreementId: string, to: 'signing' | 'drafting' | 'withdrawn') {
@@ -160,8 +181,7 @@ export async function transitionAgreement(ctx: ServiceContext, effects: Agreemen
     if (!agreementMachine.canTransition(locked.status, to)) throw refusedTransition('agreement', locked.status, to);
     // Taken back for revision, or withdrawn: no signature of it stays live.
     if (to === 'drafting' || to === 'withdrawn') {
-      const voided = await repo.voidLiveSignatures(tx, agreementId, ctx.now());
-      for (const s of voided) await appendAuditEvent(tx, { type: 'signature.voided', caseId: locked.caseId, actor: staffActor(p), data: { agreementId, signatureId: s.id, partyId: s.partyId, was: s.status } });
+      await voidLiveSignatures(tx, locked, staffActor(p), ctx.now());
     }
     await moveAgreement(tx, locked, to, staffActor(p));
   });

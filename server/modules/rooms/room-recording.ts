@@ -12,6 +12,7 @@ import type { LiveRoom, RoomPeer } from './live-room.ts';
 import * as repo from './recording.repository.ts';
 import type { RoomContext } from './room-context.ts';
 import { actorOf } from './room-record.ts';
+import { applyTransition } from '../transitions.ts';
 import type { Connection } from './room-types.ts';
 
 /** Where and how recordings are written (RoomsDeps.recording). */
@@ -56,13 +57,15 @@ export class RoomRecording {
     }
     if (to === 'running') await this.#assertSpace(settings);
     const { db, now } = this.ctx.deps;
+    const event = (recording: { id: string }) => ({ type: auditTypeOf[action], caseId: room.caseId, actor: actorOf(host), data: { sessionId: room.sessionId, recordingId: recording.id } });
     const row = await db.transaction(async (tx) => {
-      const moved = current
-        ? await repo.moveRecording(tx, current.id, current.state, to, now())
-        : await repo.insertRecording(tx, { sessionId: room.sessionId, caseId: room.caseId, state: 'running', startedAt: now(), updatedAt: now() });
-      if (!moved) throw conflict('the recording changed meanwhile; try again');
-      await appendAuditEvent(tx, { type: auditTypeOf[action], caseId: room.caseId, actor: actorOf(host), data: { sessionId: room.sessionId, recordingId: moved.id } });
-      return moved;
+      if (current) {
+        const update = () => repo.moveRecording(tx, current.id, current.state, to, now());
+        return applyTransition(tx, { subject: 'recording', machine: recordingMachine, from: current.state, to, update, event });
+      }
+      const started = await repo.insertRecording(tx, { sessionId: room.sessionId, caseId: room.caseId, state: 'running', startedAt: now(), updatedAt: now() });
+      await appendAuditEvent(tx, event(started));
+      return started;
     });
     if (row.state === 'stopped') room.recording = null;
     else if (current) Object.assign(current, { state: row.state, problem: null });
