@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { agreementMachine, confirmationMachine, signatureMachine } from '../../../shared/domain/agreements.ts';
 import { attendanceMachine } from '../../../shared/domain/attendance.ts';
 import { caseMachine } from '../../../shared/domain/cases.ts';
+import { recordingMachine } from '../../../shared/domain/recordings.ts';
 import { sessionMachine } from '../../../shared/domain/sessions.ts';
 import type { StateMachine } from '../../../shared/state-machine.ts';
 
@@ -19,6 +20,7 @@ const machines: { name: string; machine: StateMachine<string>; initial: string[]
   // A signature row is created signed or declined.
   { name: 'signature', machine: signatureMachine, initial: ['signed', 'declined'] },
   { name: 'confirmation', machine: confirmationMachine, initial: ['filed'] },
+  { name: 'recording', machine: recordingMachine, initial: ['running'] },
 ];
 
 function reachable(machine: StateMachine<string>, from: string[]): Set<string> {
