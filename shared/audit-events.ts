@@ -7,6 +7,7 @@ import { organisationKinds, staffRoles } from './domain/organisations.ts';
 import { participantRoles } from './domain/participants.ts';
 import { sessionStatuses } from './domain/sessions.ts';
 import { accessWithdrawnCauses } from './realtime.ts';
+import { consentRecordingContentTypes } from './api/agreements.ts';
 
 /**
  * Every kind of audit event, one zod schema each: `type` and the exact shape of its `data`.
@@ -156,7 +157,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   ),
   event(
     'signature.consent_recorded',
-    shape({ agreementId: id, versionHash: sha256, partyId: id, sha256, durationMs: z.number().int(), byteSize: z.number().int(), contentType: z.enum(['audio/webm', 'audio/ogg']) }),
+    shape({ agreementId: id, versionHash: sha256, partyId: id, sha256, durationMs: z.number().int(), byteSize: z.number().int(), contentType: z.enum(consentRecordingContentTypes) }),
   ),
   /** Custody: staff played the spoken consent back. */
   event('signature.consent_played', shape({ agreementId: id, signatureId: id, sha256 })),

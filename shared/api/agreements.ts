@@ -27,7 +27,8 @@ export const spokenConsentPhrase = '我同意以上协议内容';
 
 /** A spoken consent recording: Opus audio in WebM or Ogg, a few seconds (checked with ffprobe). */
 export const consentRecordingLimits = { maxBytes: 1024 * 1024, minMs: 1000, maxMs: 30_000 } as const;
-export const consentRecordingContentTypes = ['audio/webm', 'audio/ogg'] as const;
+/** What MediaRecorder makes: Opus in WebM (Chrome, Android, Firefox) or Ogg, AAC in MP4 (iPhone Safari). */
+export const consentRecordingContentTypes = ['audio/webm', 'audio/ogg', 'audio/mp4'] as const;
 export const consentRecordingParamsSchema = z.object({ agreementId: z.uuid(), sha256: sha256HexSchema });
 export const consentRecordingSchema = z.object({
   sha256: z.string(),

@@ -287,7 +287,9 @@ describe('spoken consent upload rules', () => {
   it('records Opus in WebM where the browser can, else in Ogg, else not at all', () => {
     expect(recordingMimeType(() => true)).toBe('audio/webm;codecs=opus');
     expect(recordingMimeType((t) => t.startsWith('audio/ogg'))).toBe('audio/ogg;codecs=opus');
-    expect(recordingMimeType((t) => t === 'audio/mp4')).toBeNull();
+    expect(recordingMimeType((t) => t.startsWith('audio/mp4'))).toBe('audio/mp4;codecs=mp4a.40.2');
+    expect(recordingMimeType((t) => t === 'audio/mp4')).toBe('audio/mp4');
+    expect(recordingMimeType((t) => t === 'audio/wav')).toBeNull();
   });
 
   it('retries with exponential backoff up to 30 s, only for the link or the server, never for a refused recording', () => {

@@ -9,8 +9,8 @@ import type { App } from '../../server/app.ts';
 export interface AudioSpec {
   seconds?: number;
   frequency?: number;
-  container?: 'webm' | 'ogg';
-  /** Encode with this codec instead of Opus (e.g. 'libvorbis'), to be refused. */
+  container?: 'webm' | 'ogg' | 'mp4';
+  /** Encode with this codec instead of Opus (e.g. 'libvorbis' to be refused, 'aac' as an iPhone records). */
   codec?: string;
   /** Add a video stream (refused: consent is audio only). */
   video?: boolean;
@@ -27,7 +27,7 @@ export function consentAudio(spec: AudioSpec = {}): Buffer {
     const inputs = ['-f', 'lavfi', '-i', `sine=frequency=${frequency}:duration=${seconds}`];
     if (video) inputs.push('-f', 'lavfi', '-i', `color=c=blue:s=64x64:d=${seconds}`);
     const videoCodec = video ? ['-c:v', container === 'webm' ? 'libvpx' : 'libtheora'] : [];
-    bytes = execFileSync('ffmpeg', ['-v', 'error', ...inputs, '-c:a', codec, ...(codec === 'libopus' ? ['-b:a', '24k'] : []), ...videoCodec, '-f', container, 'pipe:1'], { maxBuffer: 8 * 1024 * 1024 });
+    bytes = execFileSync('ffmpeg', ['-v', 'error', ...inputs, '-c:a', codec, ...(codec === 'libopus' ? ['-b:a', '24k'] : []), ...videoCodec, ...(container === 'mp4' ? ['-movflags', 'frag_keyframe+empty_moov'] : []), '-f', container, 'pipe:1'], { maxBuffer: 8 * 1024 * 1024 });
     made.set(key, bytes);
   }
   return bytes;

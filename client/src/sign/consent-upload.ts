@@ -3,9 +3,9 @@ import { ApiError } from '../lib/http.ts';
 
 const retry = { firstMs: 1000, maxMs: 30_000 } as const;
 
-/** The first container+codec this browser's MediaRecorder makes, audio only. */
+/** The first container+codec this browser's MediaRecorder makes, audio only (iPhone Safari: AAC in MP4 only). */
 export function recordingMimeType(isSupported: (type: string) => boolean): string | null {
-  return ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus'].find((type) => isSupported(type)) ?? null;
+  return ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/mp4;codecs=mp4a.40.2', 'audio/mp4'].find((type) => isSupported(type)) ?? null;
 }
 
 /** Delay before retry `attempt` (1-based): 1 s, 2 s, 4 s … capped at 30 s. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
-import { consentRecordingLimits } from '../../../shared/api/agreements.ts';
+import { consentRecordingLimits, type consentRecordingContentTypes } from '../../../shared/api/agreements.ts';
 
 const run = promisify(execFile);
 /** ffprobe on a hostile file is a bounded job: time, CPU and memory limits, two at a time. */
@@ -15,7 +15,7 @@ const probeLimits = { timeoutMs: 5_000, cpuSeconds: 5, memoryBytes: 512 * 1024 *
 export class ConsentAudioRejected extends Error {}
 
 export interface ConsentAudio {
-  contentType: 'audio/webm' | 'audio/ogg';
+  contentType: (typeof consentRecordingContentTypes)[number];
   durationMs: number;
 }
 
@@ -26,8 +26,8 @@ interface ProbeOutput {
 }
 
 /**
- * Checks with Debian's ffprobe that the bytes are one Opus audio stream in WebM or Ogg (what
- * MediaRecorder makes) lasting a few seconds. MediaRecorder's WebM has no duration in its header,
+ * Checks with Debian's ffprobe that the bytes are one audio stream as MediaRecorder makes it (Opus
+ * in WebM or Ogg; AAC in MP4 on iPhone Safari, which records nothing else) lasting a few seconds. MediaRecorder's WebM has no duration in its header,
  * so the length is taken from the last packet's end.
  */
 export function probeConsentAudio(bytes: Uint8Array): Promise<ConsentAudio> {
@@ -61,13 +61,15 @@ async function ffprobe(input: string): Promise<ProbeOutput> {
 
 function judge(probe: ProbeOutput): ConsentAudio {
   const format = probe.format?.format_name ?? '';
-  const contentType = /(^|,)webm(,|$)/.test(format) ? 'audio/webm' : /(^|,)ogg(,|$)/.test(format) ? 'audio/ogg' : null;
-  if (!contentType) throw new ConsentAudioRejected(`not a WebM or Ogg recording (ffprobe found ${format || 'no container'})`);
+  const container = (name: string) => new RegExp(`(^|,)${name}(,|$)`).test(format);
+  const contentType = container('webm') ? 'audio/webm' : container('ogg') ? 'audio/ogg' : container('mp4') ? 'audio/mp4' : null;
+  if (!contentType) throw new ConsentAudioRejected(`not a WebM, Ogg or MP4 recording (ffprobe found ${format || 'no container'})`);
   const streams = probe.streams ?? [];
   if (streams.some((s) => s.codec_type !== 'audio')) throw new ConsentAudioRejected('audio only: the file has a video or other non-audio stream');
   if (streams.length !== 1) throw new ConsentAudioRejected(`one audio stream expected, found ${streams.length}`);
   const audio = streams[0]!;
-  if (audio.codec_name !== 'opus') throw new ConsentAudioRejected(`Opus audio expected, found ${audio.codec_name ?? 'an unknown codec'}`);
+  const codec = contentType === 'audio/mp4' ? 'aac' : 'opus';
+  if (audio.codec_name !== codec) throw new ConsentAudioRejected(`${codec === 'aac' ? 'AAC' : 'Opus'} audio expected in ${contentType}, found ${audio.codec_name ?? 'an unknown codec'}`);
   const ends = (probe.packets ?? []).filter((p) => p.stream_index === audio.index).map((p) => Number(p.pts_time) + (Number(p.duration_time) || 0));
   const fromPackets = ends.filter(Number.isFinite).reduce((a, b) => Math.max(a, b), 0);
   const declared = Number(probe.format?.duration);

@@ -7,8 +7,8 @@ import { requireCaller } from '../../access/caller.ts';
 import * as service from './consent.service.ts';
 
 const tags = ['agreements'];
-/** MediaRecorder's types, with or without `;codecs=opus`. */
-const audioContentType = /^audio\/(webm|ogg)\s*(;.*)?$/i;
+/** MediaRecorder's types, with or without `;codecs=…`. */
+const audioContentType = /^audio\/(webm|ogg|mp4)\s*(;.*)?$/i;
 
 export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
   // Only these routes take audio bodies (the plugin is encapsulated); the bytes are checked by ffprobe in the service.
@@ -28,7 +28,7 @@ export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const caller = requireCaller(request);
-      if (!Buffer.isBuffer(request.body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the recording itself as audio/webm or audio/ogg', 'recording');
+      if (!Buffer.isBuffer(request.body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the recording itself as audio/webm, audio/ogg or audio/mp4', 'recording');
       const { recording, created } = await service.uploadConsentRecording(app.ctx, caller, request.params.agreementId, request.params.sha256, request.body);
       return reply.code(created ? 201 : 200).send(recording);
     },

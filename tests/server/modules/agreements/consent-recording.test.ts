@@ -56,7 +56,7 @@ function sign(token: string, agreementId: string, version: { id: string; sha256:
 const fishermanIdentity = { method: 'id_last4', name: '陈阿海', last4: '002X' };
 
 describe('uploading the spoken consent', () => {
-  it('stores a real Opus recording once (WebM or Ogg), answers a retry with the stored one, and audits it', async () => {
+  it('stores a real recording once (Opus in WebM or Ogg, AAC in MP4), answers a retry with the stored one, and audits it', async () => {
     const { f, agreementId } = await agreementInSigning();
     const webm = consentAudio({ seconds: 3 });
     const first = await ok(await putConsent(world.app, f.fishermanToken, agreementId, webm), 201);
@@ -73,11 +73,17 @@ describe('uploading the spoken consent', () => {
     const ogg = consentAudio({ seconds: 2, container: 'ogg', frequency: 550 });
     expect(await ok(await putConsent(world.app, f.fishermanToken, agreementId, ogg, { contentType: 'audio/ogg' }), 201)).toMatchObject({ contentType: 'audio/ogg', sha256: sha256Of(ogg) });
 
+    // iPhone Safari records AAC in (fragmented) MP4 only.
+    const mp4 = consentAudio({ seconds: 2, container: 'mp4', codec: 'aac', frequency: 660 });
+    const fromIphone = await ok(await putConsent(world.app, f.fishermanToken, agreementId, mp4, { contentType: 'audio/mp4' }), 201);
+    expect(fromIphone).toMatchObject({ contentType: 'audio/mp4', sha256: sha256Of(mp4) });
+    expect(fromIphone.durationMs).toBeGreaterThanOrEqual(1900);
+
     const recorded = await auditOf(f.caseId, 'signature.consent_recorded');
-    expect(recorded.map((e) => e.data.sha256)).toEqual([sha256Of(webm), sha256Of(ogg)]);
+    expect(recorded.map((e) => e.data.sha256)).toEqual([sha256Of(webm), sha256Of(ogg), sha256Of(mp4)]);
     expect(recorded[0]!.data).toMatchObject({ agreementId, partyId: f.fishermanPartyId, contentType: 'audio/webm' });
     const rows = await query<{ signature_id: string | null; storage_key: string }>(sql`select signature_id, storage_key from consent_recordings where agreement_id = ${agreementId}`);
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     expect(rows.every((r) => r.signature_id === null)).toBe(true);
   });
 
@@ -91,6 +97,7 @@ describe('uploading the spoken consent', () => {
     await tried('too long', putConsent(world.app, f.fishermanToken, agreementId, consentAudio({ seconds: 35 })), 400, 'recording', /too long/);
     await tried('too short', putConsent(world.app, f.fishermanToken, agreementId, consentAudio({ seconds: 0.4 })), 400, 'recording', /too short/);
     await tried('with a video stream', putConsent(world.app, f.fishermanToken, agreementId, consentAudio({ video: true })), 400, 'recording', /audio only/);
+    await tried('Opus in MP4 (MediaRecorder puts AAC there)', putConsent(world.app, f.fishermanToken, agreementId, consentAudio({ container: 'mp4' }), { contentType: 'audio/mp4' }), 400, 'recording', /AAC audio expected in audio\/mp4/);
     await tried('Vorbis, not Opus', putConsent(world.app, f.fishermanToken, agreementId, consentAudio({ container: 'ogg', codec: 'libvorbis' }), { contentType: 'audio/ogg' }), 400, 'recording', /Opus audio expected/);
     await tried('a hash that is not of these bytes', putConsent(world.app, f.fishermanToken, agreementId, good, { sha256: sha256Of(Buffer.from('other')) }), 400, 'sha256', /differs/);
     await tried('a malformed hash', putConsent(world.app, f.fishermanToken, agreementId, good, { sha256: 'ABC' }), 400, 'sha256', /SHA-256/);
