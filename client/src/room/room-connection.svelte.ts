@@ -1,6 +1,7 @@
 import type { ClientAck, ClientEventName, ClientRequest, EnterResult, ServerEventName, ServerPayload } from '../../../shared/realtime.ts';
 import { ApiError } from '../lib/http.ts';
 import { Realtime, WrongNodeError } from '../lib/realtime.ts';
+import { afterEnterFailure } from './enter-retry.ts';
 import { loadResumeToken, saveResumeToken, type RoomMode } from './resume.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'ended';
@@ -112,15 +113,16 @@ export class RoomConnection {
         this.#reconnectOn(error.node);
         return;
       }
-      if (error instanceof ApiError && error.code !== 'NETWORK' && error.code !== 'INTERNAL' && error.code !== 'BAD_RESPONSE') {
+      const next = afterEnterFailure(error instanceof ApiError ? error.code : null);
+      if (next === 'refused' && error instanceof ApiError) {
         this.events.refused(this.#refusalReason(error), error);
-      } else {
-        // No answer: drop this connection and let socket.io try again.
-        this.rt.socket.disconnect();
-        setTimeout(() => {
-          if (!this.#over) this.rt.connect();
-        }, 2_000);
+        return;
       }
+      // An answer about the moment, not the person: drop this connection and try again.
+      this.rt.socket.disconnect();
+      setTimeout(() => {
+        if (!this.#over) this.rt.connect();
+      }, next === 'refused' ? 2_000 : next.retryInMs);
       return;
     }
     if (this.#over) return;
