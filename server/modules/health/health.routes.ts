@@ -6,7 +6,8 @@ export interface MediaStatus {
 }
 
 export const healthRoutes: FastifyPluginAsyncZod<{ driver: 'postgres' | 'pglite'; ping: () => Promise<boolean>; media: MediaStatus | null }> = async (app, opts) => {
-  app.get('/health', { schema: { tags: ['health'], response: { 200: healthSchema, 503: healthSchema } } }, async (_request, reply) => {
+  // Probed every half second by haproxy and monitors: logged only when something is wrong.
+  app.get('/health', { logLevel: 'warn', schema: { tags: ['health'], response: { 200: healthSchema, 503: healthSchema } } }, async (_request, reply) => {
     const databaseOk = await opts.ping();
     const media = opts.media?.status() ?? { workers: 0, alive: 0, version: 'disabled' };
     const mediaOk = opts.media === null || (media.workers > 0 && media.alive === media.workers);
