@@ -113,16 +113,18 @@ export class RoomConnection {
         this.#reconnectOn(error.node);
         return;
       }
-      const next = afterEnterFailure(error instanceof ApiError ? error.code : null);
-      if (next === 'refused' && error instanceof ApiError) {
-        this.events.refused(this.#refusalReason(error), error);
+      const apiError = error instanceof ApiError ? error : null;
+      const next = afterEnterFailure(apiError?.code ?? null);
+      if (next === 'refused') {
+        // Only a coded answer is ever refused (no code means try again).
+        if (apiError) this.events.refused(this.#refusalReason(apiError), apiError);
         return;
       }
       // An answer about the moment, not the person: drop this connection and try again.
       this.rt.socket.disconnect();
       setTimeout(() => {
         if (!this.#over) this.rt.connect();
-      }, next === 'refused' ? 2_000 : next.retryInMs);
+      }, next.retryInMs);
       return;
     }
     if (this.#over) return;
