@@ -2,7 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { attendances, recordingGaps, recordingSegments, recordings, sessions } from '../../db/schema/index.ts';
 
-/** A case's recordings, newest first, with their session's title. */
+/** A case's recordings, oldest first, with their session's title. */
 export function listCaseRecordings(db: Db, caseId: string) {
   return db
     .select({ recording: recordings, sessionTitle: sessions.title })
