@@ -45,6 +45,10 @@ if (!Number.isInteger(clientCount) || clientCount < 1 || clientCount > 1000) thr
 if (!Number.isInteger(baselineCount) || baselineCount < 0 || baselineCount > 100) throw new Error('--baseline: 0–100');
 if (!Number.isInteger(warmupCount) || warmupCount < 0 || warmupCount > 100) throw new Error('--warmup: 0–100');
 
+// One mediator issues a code to, and admits, every participant within a few seconds: far beyond
+// the per-connection budgets of a real mediator (host:issue-code 20, host:admit 40 per 10 s).
+const stormBudgetScale = 20;
+
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -81,7 +85,7 @@ try {
   dbCreated = true;
   database = await openDatabase({ databaseUrl: adminUrl.replace(/\/[^/]*$/, `/${dbName}`) });
   pool = await WorkerPool.start({ size: os.availableParallelism() });
-  app = await buildApp({ database, cipher: createIdNumberCipher(randomBytes(32)), media: pool, clientDir: null, loginRatePerMinute: 1000 });
+  app = await buildApp({ database, cipher: createIdNumberCipher(randomBytes(32)), media: pool, clientDir: null, loginRatePerMinute: 1000, socketLimits: { budgetScale: stormBudgetScale } });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   // ---- one case, one session, invited participants (none has an ID number on file) ----------

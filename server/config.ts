@@ -25,6 +25,8 @@ const envSchema = z.object({
   HAIQIAO_RTC_PORT: z.coerce.number().int().min(1024).max(65000).default(40000),
   HAIQIAO_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   HAIQIAO_LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Multiplies every socket event budget (server/plugins/socket-gate.ts): 1 in service; load benchmarks, whose one mediator admits hundreds at once, raise it. */
+  HAIQIAO_SOCKET_BUDGET_SCALE: z.coerce.number().int().min(1).max(100).default(1),
   HAIQIAO_SECURE_COOKIES: booleanish.optional(),
   /** Comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted. */
   HAIQIAO_TRUSTED_PROXIES: z.string().optional(),
@@ -65,6 +67,7 @@ export interface Config {
   rtc: { listenIp: string; announcedAddress: string | undefined; firstPort: number };
   sessionHours: number;
   loginRatePerMinute: number;
+  socketBudgetScale: number;
   secureCookies: boolean;
   trustedProxies: string[] | false;
   signingP12: { path: string; passphrase: string | undefined } | undefined;
@@ -105,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rtc: { listenIp: e.HAIQIAO_RTC_LISTEN_IP, announcedAddress: e.HAIQIAO_RTC_ANNOUNCED_ADDRESS, firstPort: e.HAIQIAO_RTC_PORT },
     sessionHours: e.HAIQIAO_SESSION_HOURS,
     loginRatePerMinute: e.HAIQIAO_LOGIN_RATE_PER_MINUTE,
+    socketBudgetScale: e.HAIQIAO_SOCKET_BUDGET_SCALE,
     secureCookies: e.HAIQIAO_SECURE_COOKIES ?? (e.PUBLIC_URL?.startsWith('https://') ?? false),
     trustedProxies: e.HAIQIAO_TRUSTED_PROXIES ? e.HAIQIAO_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter(Boolean) : false,
     signingP12: e.HAIQIAO_SIGNING_P12 ? { path: e.HAIQIAO_SIGNING_P12, passphrase: e.HAIQIAO_SIGNING_P12_PASSPHRASE } : undefined,

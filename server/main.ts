@@ -45,6 +45,7 @@ const app = await buildApp({
   publicUrl: config.publicUrl,
   sessionHours: config.sessionHours,
   loginRatePerMinute: config.loginRatePerMinute,
+  socketLimits: { budgetScale: config.socketBudgetScale },
   secureCookies: config.secureCookies,
   trustProxy: config.trustedProxies,
   filesDir: path.join(config.dataDir, 'files'),
