@@ -11,12 +11,24 @@ import type { Connection, RoomNotifier } from './room-types.ts';
  */
 const viewIntervalPerPeerMs = 0.5;
 const maxViewIntervalMs = 50;
+/**
+ * A change everyone sees (someone admitted, a hand raised) is sent to the participants who are
+ * not hosts no more often than 2.5 ms per connected peer (a room of 6: 15 ms; of 100: 250 ms; of
+ * 200 or more: 500 ms, the cap). Each such flush sends every admitted participant a view that
+ * lists everyone admitted, so its cost grows with the square of the room: in a join storm this
+ * fan-out, not the joins, was the server's main cost once the storm outlasted a few flushes.
+ * The hosts (who admit from their view) keep the shorter interval above.
+ */
+const participantsIntervalPerPeerMs = 2.5;
+const maxParticipantsIntervalMs = 500;
 
 /** Whose `room:state` may have changed since a room's last flush. */
 interface PendingViews {
   everyone: boolean;
   hosts: boolean;
   peerIds: Set<string>;
+  /** When the flush is scheduled (performance.now()). */
+  dueAt: number;
   cancel(): void;
 }
 
@@ -29,6 +41,8 @@ interface PendingViews {
 export class RoomViews {
   readonly #pending = new Map<LiveRoom, PendingViews>();
   readonly #lastFlushAt = new WeakMap<LiveRoom, number>();
+  /** When the participants (not only the hosts) last got a change everyone sees. */
+  readonly #lastEveryoneAt = new WeakMap<LiveRoom, number>();
   /** The last `room:state` sent on each socket, serialised. */
   readonly #sent = new Map<string, string>();
 
@@ -85,34 +99,64 @@ export class RoomViews {
     if (isPendingFor(pending, peer)) this.#send(room, peer);
   }
 
+  #connected(room: LiveRoom) {
+    let connected = 0;
+    for (const peer of room.peers.values()) if (peer.socketId) connected++;
+    return connected;
+  }
+
+  #everyoneDueAt(room: LiveRoom) {
+    const interval = Math.min(maxParticipantsIntervalMs, this.#connected(room) * participantsIntervalPerPeerMs);
+    return (this.#lastEveryoneAt.get(room) ?? -Infinity) + interval;
+  }
+
+  /**
+   * The room's pending changes, flushed no later than the room's (short) interval after its last
+   * flush: a flush held back for the participants' interval is brought forward for the hosts.
+   */
   #pendingFor(room: LiveRoom): PendingViews {
     let pending = this.#pending.get(room);
     if (!pending) {
-      let connected = 0;
-      for (const peer of room.peers.values()) if (peer.socketId) connected++;
-      const interval = Math.min(maxViewIntervalMs, connected * viewIntervalPerPeerMs);
-      const wait = (this.#lastFlushAt.get(room) ?? -Infinity) + interval - performance.now();
-      let cancel: () => void;
-      if (wait > 0) {
-        const timer = setTimeout(() => this.#flush(room), wait);
-        cancel = () => clearTimeout(timer);
-      } else {
-        const immediate = setImmediate(() => this.#flush(room));
-        cancel = () => clearImmediate(immediate);
-      }
-      pending = { everyone: false, hosts: false, peerIds: new Set(), cancel };
+      pending = { everyone: false, hosts: false, peerIds: new Set(), dueAt: Infinity, cancel: () => undefined };
       this.#pending.set(room, pending);
     }
+    const interval = Math.min(maxViewIntervalMs, this.#connected(room) * viewIntervalPerPeerMs);
+    const due = (this.#lastFlushAt.get(room) ?? -Infinity) + interval;
+    if (due < pending.dueAt) this.#schedule(room, pending, due);
     return pending;
+  }
+
+  /** (Re)schedules the room's flush at `dueAt`, or at the end of this turn when that has passed. */
+  #schedule(room: LiveRoom, pending: PendingViews, dueAt: number) {
+    pending.cancel();
+    pending.dueAt = dueAt;
+    const wait = dueAt - performance.now();
+    if (wait > 0) {
+      const timer = setTimeout(() => this.#flush(room), wait);
+      pending.cancel = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(() => this.#flush(room));
+      pending.cancel = () => clearImmediate(immediate);
+    }
   }
 
   #flush(room: LiveRoom) {
     const pending = this.#pending.get(room);
     if (!pending) return;
     this.#pending.delete(room);
-    this.#lastFlushAt.set(room, performance.now());
+    const now = performance.now();
+    this.#lastFlushAt.set(room, now);
     if (room.ended || !this.registry.holds(room)) return;
-    for (const peer of room.peers.values()) if (peer.socketId && isPendingFor(pending, peer)) this.#send(room, peer);
+    // Everyone's change reaches the participants at their own interval; until then only the hosts.
+    const everyoneNow = pending.everyone && this.#everyoneDueAt(room) <= now;
+    if (everyoneNow) this.#lastEveryoneAt.set(room, now);
+    const sendNow: PendingViews = { ...pending, everyone: everyoneNow, hosts: pending.hosts || pending.everyone };
+    for (const peer of room.peers.values()) if (peer.socketId && isPendingFor(sendNow, peer)) this.#send(room, peer);
+    if (pending.everyone && !everyoneNow) {
+      const deferred: PendingViews = { everyone: true, hosts: false, peerIds: new Set(), dueAt: Infinity, cancel: () => undefined };
+      this.#pending.set(room, deferred);
+      this.#schedule(room, deferred, this.#everyoneDueAt(room));
+    }
   }
 
   #send(room: LiveRoom, peer: RoomPeer) {
