@@ -47,6 +47,32 @@ export async function findByTokenHash(db: Db, tokenHash: string) {
   return row;
 }
 
+/**
+ * What a request or socket carrying an invitation token needs to know of it, and nothing more:
+ * it runs on every such request and handshake (four whole rows cost more to map than to fetch).
+ */
+export async function findPrincipalByTokenHash(db: Db, tokenHash: string) {
+  const [row] = await db
+    .select({
+      invitation: { id: invitations.id, revokedAt: invitations.revokedAt, expiresAt: invitations.expiresAt },
+      participant: {
+        id: participants.id,
+        removedAt: participants.removedAt,
+        role: participants.role,
+        displayName: participants.displayName,
+        partyId: participants.partyId,
+        representsPartyId: participants.representsPartyId,
+      },
+      sessionId: sessions.id,
+      caseId: sessions.caseId,
+    })
+    .from(invitations)
+    .innerJoin(participants, eq(participants.id, invitations.participantId))
+    .innerJoin(sessions, eq(sessions.id, invitations.sessionId))
+    .where(eq(invitations.tokenHash, tokenHash));
+  return row;
+}
+
 export async function markOpened(db: Db, id: string, at: Date) {
   await db.update(invitations).set({ lastOpenedAt: at }).where(eq(invitations.id, id));
 }

@@ -143,15 +143,15 @@ export async function resolveInvitation(ctx: ServiceContext, token: string): Pro
 
 /** For the realtime handshake: who a token belongs to, without recording an opening. */
 export async function participantForToken(ctx: Pick<ServiceContext, 'db' | 'now'>, token: string) {
-  const found = await repo.findByTokenHash(ctx.db, hashToken(token));
+  const found = await repo.findPrincipalByTokenHash(ctx.db, hashToken(token));
   if (!found) throw new AppError('NOT_FOUND', 'this invitation link is not valid');
   if (found.invitation.revokedAt || found.participant.removedAt) throw new AppError('INVITATION_REVOKED', 'this invitation link has been withdrawn');
   if (found.invitation.expiresAt <= ctx.now()) throw new AppError('INVITATION_EXPIRED', 'this invitation link has expired');
   return {
     participantId: found.participant.id,
     invitationId: found.invitation.id,
-    sessionId: found.session.id,
-    caseId: found.case.id,
+    sessionId: found.sessionId,
+    caseId: found.caseId,
     role: found.participant.role,
     displayName: found.participant.displayName,
     partyId: found.participant.partyId,
