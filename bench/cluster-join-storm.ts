@@ -1,0 +1,254 @@
+// Join storm on several nodes (issue 8 point 5): N simultaneous joins on 1 node against 2N on 2
+// nodes (one room per node), each node a separate process started like scripts/cluster.sh
+// (server/main.ts, HAIQIAO_NODE_ID, shared PostgreSQL and Redis, one mediasoup worker), pinned
+// to a core of its own with taskset. Both configurations in the same run, alternating which goes
+// first from round to round, each on a fresh database.
+//
+//   node bench/cluster-join-storm.ts [--per-node 100] [--rounds 2] [--warmup 3] [--cores 0,1] [--media-workers 1] [--json out.json]
+//
+// The joins are bench/join-storm-clients.ts (the mediator admits everyone who reaches the lobby;
+// each participant: connect → session:enter → device-check:report → one-time code →
+// identity:confirm → lobby:wait → admitted), one client process per room, reniced (+10) so that
+// the nodes' cores are theirs as far as the machine allows. Rooms are placed by the nodes
+// themselves (least-loaded live node); the script checks that the two rooms landed on two nodes.
+//
+// Needs PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_ADMIN_URL overrides) and Redis
+// (HAIQIAO_REDIS_URL, default redis://127.0.0.1:6379). Databases are dropped on exit.
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { io } from 'socket.io-client';
+import { openDatabase } from '../server/db/client.ts';
+import { createOrganisation, createStaffUser } from '../server/modules/admin/admin.service.ts';
+import type { OrganisationId } from '../shared/ids.ts';
+import { testPassword } from '../tests/helpers/test-app.ts';
+import { type ChildMessage, joinLabel, type ParentMessage, type PhaseResult, type StormRequest } from './join-storm-clients.ts';
+import { type Cluster, startCluster } from './lib/cluster-nodes.ts';
+import { fmt, median, processCpuSeconds, summarize, table } from './lib/stats.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    'per-node': { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '3' },
+    cores: { type: 'string', default: '0,1' },
+    // 0: nodes without mediasoup (a quick check of the script where no worker is built).
+    'media-workers': { type: 'string', default: '1' },
+    json: { type: 'string' },
+  },
+});
+const perNode = Number(args['per-node']);
+const rounds = Number(args.rounds);
+const warmup = Number(args.warmup);
+const cores = args.cores!.split(',').map(Number);
+if (!Number.isInteger(perNode) || perNode < 1 || perNode > 500) throw new Error('--per-node: 1–500');
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--rounds: 1–20');
+if (!Number.isInteger(warmup) || warmup < 0 || warmup > 20) throw new Error('--warmup: 0–20');
+const mediaWorkers = Number(args['media-workers']);
+if (mediaWorkers !== 0 && mediaWorkers !== 1) throw new Error('--media-workers: 0 or 1');
+if (cores.length !== 2 || cores.some((c) => !Number.isInteger(c) || c < 0 || c >= os.availableParallelism())) throw new Error('--cores: two core numbers, e.g. 0,1');
+
+const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.HAIQIAO_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+const databases = new Set<string>();
+let cluster: Cluster | undefined;
+const children = new Set<ReturnType<typeof fork>>();
+
+async function cleanUp() {
+  for (const child of children) if (child.exitCode === null) child.kill();
+  await cluster?.stop().catch(() => {});
+  for (const name of databases) await admin.unsafe(`drop database if exists ${name} with (force)`).catch((error: Error) => say(`could not drop ${name}: ${error.message}`));
+  databases.clear();
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`\n${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+interface RunResult {
+  nodes: number;
+  round: number;
+  joins: number;
+  admitted: number;
+  failures: string[];
+  /** From the go to the last admission, over all rooms. */
+  allAdmittedMs: number;
+  perRoomAllAdmittedMs: number[];
+  join: ReturnType<typeof summarize>;
+  acks: ReturnType<typeof summarize>;
+  /** CPU seconds of each node process (its worker not included) during the storm. */
+  nodeCpuS: number[];
+  loadAverage: number[];
+}
+
+/** A mediator socket enters the session on `url`; the node that holds the room answers, or names it (WRONG_NODE). */
+async function placeRoom(url: string, cookie: string, sessionId: string): Promise<string | null> {
+  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { cookie } });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const answer = (await socket.timeout(30_000).emitWithAck('session:enter', { sessionId })) as { ok: boolean; error?: { code: string; node?: string } };
+    if (answer.ok) return null;
+    if (answer.error?.code === 'WRONG_NODE' && answer.error.node) return answer.error.node;
+    throw new Error(`placing the room: ${JSON.stringify(answer.error)}`);
+  } finally {
+    socket.disconnect();
+  }
+}
+
+async function runOnce(nodeCount: 1 | 2, round: number): Promise<RunResult> {
+  const dbName = `haiqiao_bench_${randomBytes(6).toString('hex')}`;
+  await admin.unsafe(`create database ${dbName}`);
+  databases.add(dbName);
+  const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
+  // Migrations and the mediator's account first, so the nodes start on a ready database.
+  const database = await openDatabase({ databaseUrl, max: 2 });
+  const center = await createOrganisation(database.db, null, { kind: 'mediation_center', name: '浙闽联调中心', caseNumberPrefix: '浙闽联调' });
+  await createStaffUser(database.db, null, { organisationId: center.id as OrganisationId, username: 'mediator', displayName: '调解员', role: 'mediator', password: testPassword });
+  await database.close();
+
+  cluster = await startCluster({ databaseUrl, redisUrl, cores: cores.slice(0, nodeCount), mediaWorkers });
+  const nodes = cluster.nodes;
+  const first = nodes[0]!.url;
+  const login = await fetch(`${first}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'mediator', password: testPassword }) });
+  if (login.status !== 200) throw new Error(`login: ${login.status} ${await login.text()}`);
+  const cookie = /hq_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${first}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
+    const json = (await res.json()) as any;
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const created = await post('/api/cases', {
+    title: '渔船碰撞（多节点压测）',
+    disputeType: 'collision',
+    incidentAt: '2026-10-01T03:00:00+08:00',
+    seaArea: 'nanji_islands',
+    provinces: ['zhejiang', 'fujian'],
+    claimedAmountFen: 1_000_000,
+    competentCourt: 'ningbo.wenzhou',
+    parties: [
+      { kind: 'organisation', name: '苍南渔业合作社' },
+      { kind: 'organisation', name: '福鼎远洋运输有限公司' },
+    ],
+  });
+  const requests: StormRequest[] = [];
+  const placedOn: string[] = [];
+  for (let room = 0; room < nodeCount; room++) {
+    const session = await post(`/api/cases/${created.id}/sessions`, { title: `百人联调 ${room + 1}`, scheduledAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const tokens: string[] = [];
+    for (let i = 0; i < warmup + perNode; i++) {
+      const input = i % 2 === 0 ? { role: 'agent', displayName: `代理人${room}-${i}`, representsPartyId: created.parties[(i / 2) % 2].id } : { role: 'observer', displayName: `旁听${room}-${i}` };
+      const participant = await post(`/api/cases/${created.id}/participants`, input);
+      const invitation = await post(`/api/sessions/${session.id}/invitations`, { participantId: participant.id });
+      tokens.push(invitation.link.split('/j/')[1]);
+    }
+    // The room goes to the least-loaded live node; loads are refreshed by the 1 s heartbeat.
+    if (room > 0) await new Promise((r) => setTimeout(r, 2500));
+    const owner = (await placeRoom(first, cookie, session.id)) ?? nodes[0]!.id;
+    const node = nodes.find((n) => n.id === owner);
+    if (!node) throw new Error(`room placed on unknown node ${owner}`);
+    placedOn.push(owner);
+    requests.push({ baseUrl: node.url, hostCookie: cookie, sessionId: session.id, warmupTokens: tokens.slice(0, warmup), baselineTokens: [], stormTokens: tokens.slice(warmup) });
+  }
+  if (new Set(placedOn).size !== nodeCount) throw new Error(`rooms placed on ${placedOn.join(', ')}: expected one per node`);
+
+  // One client process per room, reniced; all of them start the storm on the same signal.
+  const ready: Promise<void>[] = [];
+  const done: Promise<PhaseResult>[] = [];
+  const forked = requests.map((request) => {
+    const child = fork(new URL('./join-storm-clients.ts', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.add(child);
+    os.setPriority(child.pid!, 10);
+    ready.push(new Promise((resolve) => child.on('message', (m: ChildMessage) => m.type === 'ready' && resolve())));
+    done.push(
+      new Promise((resolve, reject) => {
+        child.on('message', (m: ChildMessage) => m.type === 'done' && resolve(m.result));
+        child.on('exit', (code) => setTimeout(() => reject(new Error(`client process exited (${code}) before reporting`)), 1000));
+      }),
+    );
+    child.send({ type: 'start', request } satisfies ParentMessage);
+    return child;
+  });
+  await Promise.all(ready);
+  await new Promise((r) => setTimeout(r, 1500)); // the warm-up's disconnects and heartbeats settle
+  const loadAverage = os.loadavg();
+  const cpuBefore = nodes.map((n) => processCpuSeconds(n.pid));
+  for (const child of forked) child.send({ type: 'go' } satisfies ParentMessage);
+  const results = await Promise.all(done);
+  const nodeCpuS = nodes.map((n, i) => processCpuSeconds(n.pid) - cpuBefore[i]!);
+  for (const child of forked) children.delete(child);
+
+  const joinTimes = results.flatMap((r) => r.latencies[joinLabel] ?? []);
+  const notAcks = new Set(['connect', joinLabel, 'session:enter (host)']);
+  const acks = results.flatMap((r) => Object.entries(r.latencies).filter(([e]) => !notAcks.has(e)).flatMap(([, v]) => v));
+  await cluster.stop();
+  cluster = undefined;
+  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+  databases.delete(dbName);
+  return {
+    nodes: nodeCount,
+    round,
+    joins: perNode * nodeCount,
+    admitted: results.reduce((n, r) => n + r.admitted, 0),
+    failures: results.flatMap((r) => r.failures),
+    allAdmittedMs: Math.max(...results.map((r) => r.totalMs)),
+    perRoomAllAdmittedMs: results.map((r) => r.totalMs),
+    join: summarize(joinTimes),
+    acks: summarize(acks),
+    nodeCpuS,
+    loadAverage,
+  };
+}
+
+try {
+  say(`machine: ${os.availableParallelism()} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; nodes pinned to cores ${cores.join(' and ')}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const runs: RunResult[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const order: (1 | 2)[] = round % 2 === 1 ? [1, 2] : [2, 1];
+    for (const nodeCount of order) {
+      const run = await runOnce(nodeCount, round);
+      runs.push(run);
+      say(
+        `round ${round}, ${nodeCount} node(s): ${run.admitted}/${run.joins} admitted, ${run.failures.length} failures; all admitted after ${fmt(run.allAdmittedMs / 1000, 2)} s ` +
+          `(per room ${run.perRoomAllAdmittedMs.map((t) => fmt(t / 1000, 2)).join(', ')}); join p50 ${fmt(run.join.p50, 0)} p95 ${fmt(run.join.p95, 0)} max ${fmt(run.join.max, 0)} ms; ` +
+          `node CPU ${run.nodeCpuS.map((s) => fmt(s, 2)).join(' + ')} s (${run.nodeCpuS.map((s) => fmt((s * 1000) / perNode, 1)).join(' / ')} ms per join); load average ${run.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
+      );
+      for (const failure of run.failures.slice(0, 5)) say(`  failure: ${failure}`);
+    }
+  }
+  const rows = runs.map((r) => [
+    `${r.nodes} × ${perNode}`,
+    r.round,
+    r.loadAverage.map((l) => l.toFixed(2)).join(' '),
+    `${r.admitted}/${r.joins}`,
+    fmt(r.allAdmittedMs / 1000, 2),
+    `${fmt(r.join.p50, 0)} / ${fmt(r.join.p95, 0)} / ${fmt(r.join.max, 0)}`,
+    `${fmt(r.acks.p50, 0)} / ${fmt(r.acks.p99, 0)}`,
+    r.nodeCpuS.map((s) => fmt((s * 1000) / perNode, 1)).join(' / '),
+  ]);
+  say(`\n${table(['nodes × joins', 'round', 'load avg at storm', 'admitted', 'all admitted after (s)', 'join p50 / p95 / max (ms)', 'acks p50 / p99 (ms)', 'node CPU per join (ms)'], rows)}`);
+  const allAdmitted = (n: number) => runs.filter((r) => r.nodes === n).map((r) => r.allAdmittedMs);
+  const one = allAdmitted(1);
+  const two = allAdmitted(2);
+  say(`\ntime to admit everyone (s), over ${rounds} round(s): 1 node × ${perNode}: median ${fmt(median(one) / 1000, 2)}, max ${fmt(Math.max(...one) / 1000, 2)}; 2 nodes × ${perNode}: median ${fmt(median(two) / 1000, 2)}, max ${fmt(Math.max(...two) / 1000, 2)}`);
+  say(`2 nodes / 1 node (median of the rounds' ratios): ${fmt(median(runs.filter((r) => r.nodes === 2).map((r) => r.allAdmittedMs / runs.find((o) => o.nodes === 1 && o.round === r.round)!.allAdmittedMs)), 2)}; target: no longer (≤ 1)`);
+  say(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  if (args.json) fs.writeFileSync(args.json, JSON.stringify({ perNode, rounds, cores, runs }, null, 2));
+  if (runs.some((r) => r.failures.length > 0 || r.admitted !== r.joins)) process.exitCode = 1;
+} catch (error) {
+  process.exitCode = 1;
+  console.error(error);
+} finally {
+  await cleanUp();
+  await admin.end({ timeout: 5 });
+}
