@@ -4,12 +4,12 @@
 // to a core of its own with taskset. Both configurations in the same run, alternating which goes
 // first from round to round, each on a fresh database.
 //
-//   node bench/cluster-join-storm.ts [--per-node 100] [--rounds 2] [--warmup 3] [--cores 0,1] [--media-workers 1] [--json out.json]
+//   node bench/cluster-join-storm.ts [--per-node 100] [--rounds 2] [--warmup 3] [--cores 0,1] [--media-workers 1] [--client-nice 0] [--json out.json]
 //
 // The joins are bench/join-storm-clients.ts (the mediator admits everyone who reaches the lobby;
 // each participant: connect → session:enter → device-check:report → one-time code →
-// identity:confirm → lobby:wait → admitted), one client process per room, reniced (+10) so that
-// the nodes' cores are theirs as far as the machine allows. Rooms are placed by the nodes
+// identity:confirm → lobby:wait → admitted), one client process per room, not pinned (reniced
+// with --client-nice, so that the nodes' cores are theirs as far as the machine allows). Rooms are placed by the nodes
 // themselves (least-loaded live node); the script checks that the two rooms landed on two nodes.
 //
 // Needs PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_ADMIN_URL overrides) and Redis
@@ -37,6 +37,9 @@ const { values: args } = parseArgs({
     cores: { type: 'string', default: '0,1' },
     // 0: nodes without mediasoup (a quick check of the script where no worker is built).
     'media-workers': { type: 'string', default: '1' },
+    // Niceness of the client processes. At 10, on a machine at load average 20, they answered
+    // socket.io's pings too late and the mediator's socket was dropped mid-storm.
+    'client-nice': { type: 'string', default: '0' },
     json: { type: 'string' },
   },
 });
@@ -47,7 +50,9 @@ const cores = args.cores!.split(',').map(Number);
 if (!Number.isInteger(perNode) || perNode < 1 || perNode > 500) throw new Error('--per-node: 1–500');
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--rounds: 1–20');
 if (!Number.isInteger(warmup) || warmup < 0 || warmup > 20) throw new Error('--warmup: 0–20');
-const mediaWorkers = Number(args['media-workers']);
+const mediaWorkers = Number(args['media-workers']) as 0 | 1;
+const clientNice = Number(args['client-nice']);
+if (!Number.isInteger(clientNice) || clientNice < 0 || clientNice > 19) throw new Error('--client-nice: 0–19');
 if (mediaWorkers !== 0 && mediaWorkers !== 1) throw new Error('--media-workers: 0 or 1');
 if (cores.length !== 2 || cores.some((c) => !Number.isInteger(c) || c < 0 || c >= os.availableParallelism())) throw new Error('--cores: two core numbers, e.g. 0,1');
 
@@ -162,13 +167,13 @@ async function runOnce(nodeCount: 1 | 2, round: number): Promise<RunResult> {
   }
   if (new Set(placedOn).size !== nodeCount) throw new Error(`rooms placed on ${placedOn.join(', ')}: expected one per node`);
 
-  // One client process per room, reniced; all of them start the storm on the same signal.
+  // One client process per room (reniced with --client-nice); all start the storm on the same signal.
   const ready: Promise<void>[] = [];
   const done: Promise<PhaseResult>[] = [];
   const forked = requests.map((request) => {
     const child = fork(new URL('./join-storm-clients.ts', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.add(child);
-    os.setPriority(child.pid!, 10);
+    if (clientNice) os.setPriority(child.pid!, clientNice);
     ready.push(new Promise((resolve) => child.on('message', (m: ChildMessage) => m.type === 'ready' && resolve())));
     done.push(
       new Promise((resolve, reject) => {
