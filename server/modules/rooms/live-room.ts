@@ -31,6 +31,8 @@ export interface RoomPeer {
   networkTest: StoredNetworkTest | null;
   linkQuality: (LinkQuality & { at: string }) | null;
   graceTimer: NodeJS.Timeout | null;
+  /** Entries under way for this place (session:enter awaiting the database): its grace period does not end it meanwhile. */
+  entering: number;
 }
 
 export interface ShownEvidence {
@@ -108,9 +110,13 @@ export class LiveRoom {
     this.spotlightPeerId = saved?.spotlightAttendanceId ?? null;
   }
 
+  /**
+   * The peer of this attendance row, updated in place when the room holds it already: whoever
+   * holds the object (an entry under way, a grace timer) sees the current state, never a copy
+   * the room has let go of.
+   */
   peerFromRow(row: AttendanceRow): RoomPeer {
-    const existing = this.peers.get(row.id);
-    const peer: RoomPeer = {
+    const recorded = {
       peerId: row.id,
       participantId: row.participantId,
       staffUserId: row.staffUserId,
@@ -119,17 +125,14 @@ export class LiveRoom {
       isHost: row.isHost,
       state: row.state,
       space: this.caucuses.has(row.space) ? row.space : jointSpace,
-      socketId: existing?.socketId ?? null,
-      viaInvitationId: existing?.viaInvitationId ?? null,
-      handRaised: existing?.handRaised ?? false,
       hostMuted: { audio: row.hostMutedAudio, video: row.hostMutedVideo },
-      audioOnly: existing?.audioOnly ?? false,
       canShareScreen: row.isHost || row.canShareScreen,
       identityVerified: row.identityVerifiedAt !== null,
       networkTest: row.networkTest ?? null,
-      linkQuality: existing?.linkQuality ?? null,
-      graceTimer: existing?.graceTimer ?? null,
-    };
+    } satisfies Partial<RoomPeer>;
+    const existing = this.peers.get(row.id);
+    if (existing) return Object.assign(existing, recorded);
+    const peer: RoomPeer = { ...recorded, socketId: null, viaInvitationId: null, handRaised: false, audioOnly: false, linkQuality: null, graceTimer: null, entering: 0 };
     this.peers.set(row.id, peer);
     return peer;
   }
