@@ -89,8 +89,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('recording.started', shape({ ...inSession, recordingId: id })),
   event('recording.paused', shape({ ...inSession, recordingId: id })),
   event('recording.resumed', shape({ ...inSession, recordingId: id })),
-  /** `cause`: set when the session's end stopped it (else the host did). */
-  event('recording.stopped', shape({ ...inSession, recordingId: id, cause: z.literal('session_ended').optional() })),
+  /** `cause`: set when the session's end or a full disk stopped it (else the host did). */
+  event('recording.stopped', shape({ ...inSession, recordingId: id, cause: z.enum(['session_ended', 'storage_full']).optional() })),
   event(
     'recording.segment_stored',
     shape({

@@ -118,6 +118,8 @@ export const roomStateSchema = z.object({
   caucuses: z.array(caucusSchema),
   evidence: evidenceShownSchema.nullable(),
   recording: recordingViewSchema.nullable(),
+  /** Host only: the server stopped the last recording, and why (until recording starts again). */
+  recordingStopped: z.enum(['STORAGE_FULL']).optional(),
   /** Everyone the receiver may see: the host sees the lobby too. */
   peers: z.array(peerViewSchema),
   selfPeerId: z.string(),

@@ -6,10 +6,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { createReadStream } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { types } from 'mediasoup';
+import { isCompleteMatroska } from './matroska-check.ts';
 
 export interface FinishedSegment {
   /** Path relative to the writer's directory's parent (`<writer dir name>/<n>.mkv`). */
@@ -26,6 +27,8 @@ export interface TrackWriterEvents {
   segment(segment: FinishedSegment): Promise<void> | void;
   /** ffmpeg ended by itself (not by stop()): why, as far as its output tells. */
   failed(reason: WriterFailure, detail: string): void;
+  /** A segment ffmpeg listed but could not complete (removed, not reported as a segment). */
+  discarded?(file: string): void;
 }
 
 const gracefulStopMs = 5000;
@@ -157,6 +160,13 @@ export class TrackWriter {
     const [file, start, end] = line.split(',');
     if (!file || start === undefined || end === undefined) return;
     const absolute = path.join(this.#dir, path.basename(file));
+    // ffmpeg lists a segment it could not finish too (the disk filled while it wrote it): such a
+    // file is no recording; it is removed, never stored with a hash as if it were one.
+    if (!(await isCompleteMatroska(absolute).catch(() => false))) {
+      await rm(absolute, { force: true });
+      this.#events.discarded?.(path.basename(file));
+      return;
+    }
     const [info, sha256] = await Promise.all([stat(absolute), sha256File(absolute)]);
     await this.#events.segment({
       relativePath: path.join(path.basename(this.#dir), path.basename(file)),

@@ -70,6 +70,8 @@ export class LiveRoom {
   evidence: ShownEvidence | null = null;
   media: MediaRoom | null = null;
   recording: LiveRecording | null = null;
+  /** Why the server stopped the last recording (host only, until recording starts again). */
+  recordingStopped: 'STORAGE_FULL' | null = null;
   /** Caucuses the mediator chose to record (the joint room always is, while recording runs). */
   readonly recordedCaucuses = new Set<string>();
   /** Writes the recording from the current media room (null: not recording now). */
@@ -178,6 +180,7 @@ export class LiveRoom {
         .map(([id, name]) => ({ id, name, ...(viewer.isHost ? { recorded: this.recordedCaucuses.has(id) } : {}) })),
       evidence: admitted && viewer.space === jointSpace ? this.evidence : null,
       recording: this.#recordingFor(viewer),
+      ...(viewer.isHost && this.recordingStopped ? { recordingStopped: this.recordingStopped } : {}),
       peers: visible.map((p) => peerView(p, viewer.isHost)),
       selfPeerId: viewer.peerId,
     };
