@@ -5,7 +5,7 @@
  * object is gone at the end. With --expose-gc each sample also takes heap and RSS after a forced
  * full collection (reported beside, not instead of, the criterion).
  *
- *   node --expose-gc bench/soak.ts [--rooms 10] [--minutes 60] [--warmup-minutes 5] [--sample-seconds 15] [--json soak.json]
+ *   node --expose-gc bench/soak.ts [--rooms 10] [--minutes 60] [--warmup-minutes 5] [--sample-seconds 15] [--json soak.json] [--no-media]
  *
  * Needs PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_ADMIN_URL overrides) and the mediasoup worker.
  */
@@ -18,10 +18,11 @@ import { runSoak, slope } from './lib/soak.ts';
 import { fmt, percentile } from './lib/stats.ts';
 
 const { values } = parseArgs({
-  options: { rooms: { type: 'string', default: '10' }, minutes: { type: 'string', default: '60' }, 'warmup-minutes': { type: 'string', default: '5' }, 'sample-seconds': { type: 'string', default: '15' }, json: { type: 'string' } },
+  options: { rooms: { type: 'string', default: '10' }, minutes: { type: 'string', default: '60' }, 'warmup-minutes': { type: 'string', default: '5' }, 'sample-seconds': { type: 'string', default: '15' }, json: { type: 'string' }, 'no-media': { type: 'boolean', default: false } },
 });
 const minutes = Number(values.minutes);
-const pool = await WorkerPool.start({ size: 1 });
+// --no-media: rooms without a media worker (entry, lobby, admission, chat, departures, ends only).
+const pool = values['no-media'] ? null : await WorkerPool.start({ size: 1 });
 const world = await createTestWorld({
   media: pool,
   listen: true,
@@ -46,7 +47,8 @@ try {
     console.log(`after a forced gc (--expose-gc): heap ${range(after.map((s) => s.heapAfterGcMb!))} MB, slope ${fmt(slope(after.map((s) => [s.atSeconds / 60, s.heapAfterGcMb!])), 3)} MB/min; RSS ${range(after.map((s) => s.rssAfterGcMb!))} MB`);
   }
   console.log(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}`);
-  console.log(`per-room check after departures: exact (0 transports, producers, consumers left in the room's router) in every completed cycle; the old global count exceeded its bound in ${r.globalCount.overBound} of ${r.globalCount.checks} checks, by ${r.globalCount.worstOverBound} at worst`);
+  if (pool) console.log(`per-room check after departures: exact (0 transports, producers, consumers left in the room's router) in every completed cycle; the old global count exceeded its bound in ${r.globalCount.overBound} of ${r.globalCount.checks} checks, by ${r.globalCount.worstOverBound} at worst`);
+  else console.log('no media (--no-media): no media checks');
   console.log(`mediasoup objects at start ${JSON.stringify(r.objectsAtStart)}, at end ${JSON.stringify(r.objectsAtEnd)}`);
   console.log(`distinct failures: ${JSON.stringify([...new Set(r.failures)])}`);
   if (values.json) fs.writeFileSync(values.json, JSON.stringify(r, null, 1));
@@ -56,5 +58,5 @@ try {
   process.exitCode = flat && released && r.failures.length === 0 ? 0 : 1;
 } finally {
   await world.close();
-  pool.close();
+  pool?.close();
 }

@@ -93,9 +93,9 @@ export async function mediaObjects(): Promise<MediaObjects> {
   return counts;
 }
 
-function workerRssMb(pool: WorkerPool): number {
+function workerRssMb(pool: WorkerPool | null): number {
   let kb = 0;
-  for (const worker of pool.workers) {
+  for (const worker of pool?.workers ?? []) {
     const status = fs.readFileSync(`/proc/${worker.pid}/status`, 'utf8');
     kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   }
@@ -166,7 +166,7 @@ interface CycleState {
 }
 
 /** One participant from the link to the room, with media started and both kinds produced. */
-async function participantIn(world: TestWorld, cycle: CycleState, host: Socket, token: string, identity: 'digits' | 'code') {
+async function participantIn(world: TestWorld, cycle: CycleState, host: Socket, token: string, identity: 'digits' | 'code', withMedia: boolean) {
   const socket = await open(world.baseUrl, { invitationToken: token });
   cycle.sockets.push(socket);
   const entered = await call(socket, 'session:enter', {});
@@ -181,6 +181,7 @@ async function participantIn(world: TestWorld, cycle: CycleState, host: Socket, 
   await call(socket, 'lobby:wait', {});
   await call(host, 'host:admit', { peerId: entered.peerId });
   await admitted;
+  if (!withMedia) return socket;
   peersWithMedia++;
   cycle.withMedia++;
   const started = await call(socket, 'media:start', {});
@@ -193,7 +194,7 @@ async function participantIn(world: TestWorld, cycle: CycleState, host: Socket, 
 }
 
 /** One room's life: scheduled, filled, talked in, emptied and ended. */
-async function roomCycle(world: TestWorld, caseId: string, participants: { fisherman: string; agent: string; cookie: string }) {
+async function roomCycle(world: TestWorld, caseId: string, participants: { fisherman: string; agent: string; cookie: string }, withMedia: boolean) {
   const mediator = api(world.app, participants.cookie);
   const session = json(await mediator.post(`/api/cases/${caseId}/sessions`, { title: '调解', scheduledAt: '2026-11-25T06:00:00Z' }));
   const token = async (participantId: string) => json(await mediator.post(`/api/sessions/${session.id}/invitations`, { participantId, expiresInHours: 24 })).link.split('/j/')[1] as string;
@@ -202,8 +203,8 @@ async function roomCycle(world: TestWorld, caseId: string, participants: { fishe
   try {
     await call(host, 'session:enter', { sessionId: session.id });
     await call(host, 'host:session', { to: 'live' });
-    const fisherman = await participantIn(world, cycle, host, await token(participants.fisherman), 'digits').catch((e: Error) => Promise.reject(new Error(`fisherman: ${e.message}`)));
-    const agent = await participantIn(world, cycle, host, await token(participants.agent), 'code').catch((e: Error) => Promise.reject(new Error(`agent: ${e.message}`)));
+    const fisherman = await participantIn(world, cycle, host, await token(participants.fisherman), 'digits', withMedia).catch((e: Error) => Promise.reject(new Error(`fisherman: ${e.message}`)));
+    const agent = await participantIn(world, cycle, host, await token(participants.agent), 'code', withMedia).catch((e: Error) => Promise.reject(new Error(`agent: ${e.message}`)));
     for (const s of [fisherman, agent]) await call(s, 'chat:send', { text: '你好，可以听到吗？' });
     for (const s of [fisherman, agent]) {
       await call(s, 'room:leave', {});
@@ -211,11 +212,13 @@ async function roomCycle(world: TestWorld, caseId: string, participants: { fishe
       cycle.withMedia--;
     }
     const router = cycle.router;
-    if (!router) throw new Error('no media router found for the room');
-    await checkRoomEmptied(router);
-    await countGlobally();
+    if (withMedia && !router) throw new Error('no media router found for the room');
+    if (router) {
+      await checkRoomEmptied(router);
+      await countGlobally();
+    }
     await call(host, 'host:session', { to: 'ended' });
-    await routerClosed(router);
+    if (router) await routerClosed(router);
   } catch (error) {
     // A cycle that failed half-way still ends its session (through the API), so its room closes.
     const res = await mediator.post(`/api/sessions/${session.id}/transitions`, { to: 'ended' });
@@ -233,7 +236,8 @@ async function roomCycle(world: TestWorld, caseId: string, participants: { fishe
 
 export interface SoakOptions {
   world: TestWorld;
-  pool: WorkerPool;
+  /** null: rooms without media (no worker; everything else as above, no media checks). */
+  pool: WorkerPool | null;
   rooms: number;
   durationMs: number;
   warmupMs: number;
@@ -300,7 +304,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     cases.map(async (c) => {
       while (Date.now() < deadline) {
         try {
-          await roomCycle(o.world, c.caseId, c);
+          await roomCycle(o.world, c.caseId, c, o.pool !== null);
           cycles++;
         } catch (error) {
           failures.push((error as Error).message);
