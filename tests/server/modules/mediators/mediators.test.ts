@@ -252,3 +252,54 @@ describe('a party chooses a mediator (点单式)', () => {
     }
   });
 });
+
+describe('mediator profiles', () => {
+  /** A real 1×1 PNG. */
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  const putPhoto = (cookie: string, staffUserId: string, body: Buffer, type = 'image/png') =>
+    world.app.inject({ method: 'PUT', url: `/api/mediators/${staffUserId}/photo`, headers: { cookie, 'content-type': type }, payload: body });
+
+  it('a mediator edits their own dialects and specialities, an admin of the center anyone’s; nobody else', async () => {
+    const own = await expectOk(await as('colleague').put(`/api/mediators/${ids.colleague}/profile`, { dialects: ['minnan', 'fuzhou'], specialities: ['crew_wages'], introduction: '福鼎人，熟悉闽东渔区', phone: '13800000001' }));
+    expect(own).toMatchObject({ staffUserId: ids.colleague, dialects: ['minnan', 'fuzhou'], specialities: ['crew_wages'], phone: '13800000001', centerHead: false });
+    expect((await as('colleague').put(`/api/mediators/${ids.third}/profile`, { dialects: [], specialities: [] })).statusCode).toBe(403);
+    expect((await api(world.app, world.cookies.otherMediator).put(`/api/mediators/${ids.colleague}/profile`, { dialects: [], specialities: [] })).statusCode).toBe(403);
+    const byAdmin = await expectOk(await api(world.app, world.cookies.admin).put(`/api/mediators/${ids.head}/profile`, { dialects: ['putonghua'], specialities: ['collision', 'marine_insurance'] }));
+    expect(byAdmin).toMatchObject({ staffUserId: ids.head, centerHead: true, specialities: ['collision', 'marine_insurance'] });
+    // An admin of the center cannot edit a mediator of another center (it does not exist for them).
+    expect((await api(world.app, world.cookies.admin).put(`/api/mediators/${world.staffIds.otherMediator}/profile`, { dialects: [], specialities: [] })).statusCode).toBe(404);
+    const bad = await as('colleague').put(`/api/mediators/${ids.colleague}/profile`, { dialects: ['klingon'], specialities: [] });
+    expect(bad.statusCode).toBe(400);
+    expect(json(bad).error.field).toMatch(/^dialects/);
+    const events = await world.database.db.select().from(auditEvents).where(eq(auditEvents.type, 'mediator.profile_updated'));
+    expect(events.map((e) => (e.data as { staffUserId: string }).staffUserId)).toEqual(expect.arrayContaining([ids.colleague, ids.head]));
+    const list = await expectOk(await mediator().get('/api/mediators'));
+    expect(list.items.find((m: { staffUserId: string }) => m.staffUserId === ids.colleague)).toMatchObject({ dialects: ['minnan', 'fuzhou'] });
+  });
+
+  it('stores a photo recognised by its bytes, shown to the party through a signed link', async () => {
+    const stored = await expectOk(await putPhoto(cookies.third, ids.third, png));
+    expect(stored.photoUrl).toMatch(new RegExp(`^/api/mediators/${ids.third}/photo\\?v=[0-9a-f]{12}&exp=\\d+&sig=`));
+    const f = await agreementFixture(world);
+    const roster = await expectOk(await world.app.inject({ method: 'GET', url: `/api/cases/${f.caseId}/mediator-roster`, headers: invitationHeader(f.fishermanToken) }));
+    const url = roster.mediators.find((m: { staffUserId: string }) => m.staffUserId === ids.third).photoUrl as string;
+    const image = await world.app.inject({ method: 'GET', url }); // no credentials: the link is the permission
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/png');
+    expect(image.rawPayload.equals(png)).toBe(true);
+    expect((await world.app.inject({ method: 'GET', url: url.replace(/sig=[^&]+/, 'sig=forged') })).statusCode).toBe(401);
+    expect((await world.app.inject({ method: 'GET', url: `/api/mediators/${ids.third}/photo`, headers: { cookie: world.cookies.otherMediator } })).statusCode).toBe(404);
+    // No photo: the default avatar (null link).
+    expect(roster.mediators.find((m: { staffUserId: string }) => m.staffUserId === ids.colleague).photoUrl).toBeNull();
+  });
+
+  it('refuses what is not an image, whatever it claims, and anyone else’s upload, storing nothing', async () => {
+    const before = await world.database.db.select().from(auditEvents);
+    const fake = await putPhoto(cookies.third, ids.third, Buffer.from('<svg onload="alert(1)"></svg>'), 'image/png');
+    expect(fake.statusCode).toBe(400);
+    expect(json(fake).error.field).toBe('photo');
+    expect((await putPhoto(cookies.colleague, ids.third, png)).statusCode).toBe(403);
+    expect((await putPhoto(cookies.third, ids.third, png, 'text/plain')).statusCode).toBe(415);
+    expect(await world.database.db.select().from(auditEvents)).toHaveLength(before.length);
+  });
+});
