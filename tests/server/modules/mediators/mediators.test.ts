@@ -209,7 +209,7 @@ describe('a party chooses a mediator (点单式)', () => {
   });
 
   it('refuses a mediator of another center, naming the field; a choice never assigns by itself', async () => {
-    const res = await choose(party(), world.staffIds.otherMediator);
+    const res = await choose(party(), world.staffIds.otherMediator!);
     expect(res.statusCode).toBe(400);
     expect(json(res).error.field).toBe('staffUserId');
     expect((await expectOk(await mediator().get(`/api/cases/${f.caseId}/mediators`))).lead.staffUserId).toBe(world.staffIds.mediator);
