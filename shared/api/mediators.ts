@@ -26,7 +26,6 @@ export const rosterEntrySchema = z.object({
   /** Cases this mediator has led or co-mediated to settlement or beyond (computed). */
   casesHandled: z.number().int(),
 });
-export type RosterEntry = z.infer<typeof rosterEntrySchema>;
 
 /** The party's page: the roster, the caller's own choice and whether choosing is still open. */
 export const partyRosterSchema = z.object({

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { caseMediators, cases, mediatorChoices, mediatorProfiles, organisations, participants, sessions, staffUsers } from '../../db/schema/index.ts';
+import { caseMediators, cases, mediatorChoices, mediatorProfiles, participants, sessions, staffUsers } from '../../db/schema/index.ts';
 import type { MediatorRole } from '../../../shared/domain/mediators.ts';
 
 export type ProfileRow = typeof mediatorProfiles.$inferSelect;
@@ -50,11 +50,6 @@ export async function roster(db: Db, centerId: string) {
     .leftJoin(handled, eq(handled.staffUserId, staffUsers.id))
     .where(and(eq(staffUsers.organisationId, centerId), eq(staffUsers.role, 'mediator'), eq(staffUsers.active, true)))
     .orderBy(asc(staffUsers.displayName), asc(staffUsers.id));
-}
-
-export async function centerName(db: Db, centerId: string) {
-  const [row] = await db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, centerId));
-  return row?.name ?? '';
 }
 
 /** A staff account with its organisation (for profile edits). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AssignMediators, MediatorProfileInput } from '../../../shared/api/mediators.ts';
-import { choiceClosedBy, choosingRoles, type MediatorRole, maxPhotoBytes, photoContentTypes } from '../../../shared/domain/mediators.ts';
+import { choiceClosedBy, choosingRoles, type MediatorRole, maxPhotoBytes, type photoContentTypes } from '../../../shared/domain/mediators.ts';
 import { type Principal, staffActor } from '../../access/principal.ts';
 import { loadCase } from '../../access/case-loading.ts';
 import type { ServiceContext } from '../../context.ts';
