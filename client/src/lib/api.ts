@@ -29,7 +29,8 @@ import {
 } from '../../../shared/api/cases.ts';
 import { okSchema } from '../../../shared/api/common.ts';
 import { dashboardSchema } from '../../../shared/api/dashboard.ts';
-import { outboxListSchema } from '../../../shared/api/notifications.ts';
+import { outboxItemSchema, outboxListSchema } from '../../../shared/api/notifications.ts';
+import { type AssignMediators, caseMediatorsSchema, type MediatorProfileInput, mediatorProfileListSchema, mediatorProfileSchema } from '../../../shared/api/mediators.ts';
 import { compensationFiguresListSchema, compensationFiguresViewSchema, type CompensationFiguresInput } from '../../../shared/api/compensation.ts';
 import {
   invitationListSchema,
@@ -255,3 +256,11 @@ export const loadDashboard = (query: { from: string; to: string }) => staff(requ
 
 // The center's SMS outbox (mediators and admins).
 export const listOutbox = () => staff(request('GET', '/api/notifications', outboxListSchema));
+export const resendNotification = (id: string) => staff(request('POST', `/api/notifications/${id}/resend`, outboxItemSchema));
+
+// Assigned and chosen mediators; the center's roster and profiles.
+export const getCaseMediators = (caseId: string) => staff(request('GET', `/api/cases/${caseId}/mediators`, caseMediatorsSchema));
+export const assignMediators = (caseId: string, body: AssignMediators) => staff(request('PUT', `/api/cases/${caseId}/mediators`, caseMediatorsSchema, { body }));
+export const listMediatorProfiles = () => staff(request('GET', '/api/mediators', mediatorProfileListSchema));
+export const updateMediatorProfile = (staffUserId: string, body: MediatorProfileInput) => staff(request('PUT', `/api/mediators/${staffUserId}/profile`, mediatorProfileSchema, { body }));
+export const uploadMediatorPhoto = (staffUserId: string, photo: Blob) => staff(request('PUT', `/api/mediators/${staffUserId}/photo`, mediatorProfileSchema, { body: photo }));

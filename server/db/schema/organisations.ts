@@ -33,9 +33,11 @@ export const staffUsers = pgTable(
     role: text('role', { enum: ['mediator', 'clerk', 'judge', 'admin'] }).notNull(),
     passwordHash: text('password_hash').notNull(),
     active: boolean('active').notNull().default(true),
+    /** The center's head (主任): a mediator who also assigns and reassigns the center's cases. */
+    centerHead: boolean('center_head').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('staff_users_organisation_idx').on(t.organisationId)],
+  (t) => [index('staff_users_organisation_idx').on(t.organisationId), check('staff_users_head_is_mediator', sql`not ${t.centerHead} or ${t.role} = 'mediator'`)],
 );
 
 /** Login sessions: only the SHA-256 of the cookie token is stored. */

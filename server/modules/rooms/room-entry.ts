@@ -184,6 +184,7 @@ export class RoomEntry {
     const access = await loadSession(db, p, sessionId, 'read');
     assertMayEnterRooms(p);
     const isHost = hostsSession(p, access);
+    if (p.role === 'mediator' && access.session.kind === 'mediation' && !isHost) throw forbidden('only the case’s assigned mediators host its sessions');
     return repo.insertAttendance(db, {
       sessionId,
       staffUserId: p.staffUserId,
