@@ -1,5 +1,3 @@
-import type { InterpretationLanguage } from '../../../shared/domain/interpretation.ts';
-
 /** The interpreter channel in the room (listener's choice, interpreter's switch, the mediator's badge). */
 export const zh = {
   title: '传译',
@@ -37,9 +35,4 @@ export const en: Record<keyof typeof zh, string> = {
   listensTo: '{name}: {mode}',
   pairFrom: 'Interprets from',
   pairTo: 'and',
-};
-
-export const languages: Record<'zh' | 'en', Record<InterpretationLanguage, string>> = {
-  zh: { putonghua: '普通话', minnan: '闽南语', wenzhou: '温州话', fuzhou: '福州话', cantonese: '粤语', hakka: '客家话' },
-  en: { putonghua: 'Mandarin', minnan: 'Southern Min', wenzhou: 'Wenzhounese', fuzhou: 'Fuzhounese', cantonese: 'Cantonese', hakka: 'Hakka' },
 };
