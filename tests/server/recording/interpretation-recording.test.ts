@@ -81,8 +81,16 @@ describe('recording the interpreter channel', () => {
       // The interpreter's voice goes into their channel (their camera as usual).
       await syntheticParticipant(media, capture, interpreter, 'joint', 1, 'interpretation'),
     ];
+    const perTrack = async () => {
+      const rows = rowsOf<{ track: string; n: number }>(
+        await world.database.db.execute(sql`select attendance_id || '/' || source as track, count(*)::int as n from recording_segments where recording_id = ${recording!.id} group by 1`),
+      );
+      return rows;
+    };
     try {
-      await sleep(segmentSeconds * 2500);
+      // Each of the four tracks has two segments or more (a loaded machine starts ffmpeg slowly).
+      const deadline = Date.now() + 45_000;
+      while ((await perTrack()).filter((t) => t.n >= 2).length < 4 && Date.now() < deadline) await sleep(500);
       expect((await host.call('host:recording', { action: 'stop' })).ok).toBe(true);
     } finally {
       for (const s of senders) s.stop();
