@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listeningModes } from './domain/interpretation.ts';
 import { agreementStatuses, confirmationStatuses, signatureStatuses, templateIds } from './domain/agreements.ts';
 import { attendanceStates, identityMethods } from './domain/attendance.ts';
 import { caseStatuses, disputeTypes } from './domain/cases.ts';
@@ -86,6 +87,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('attendance.moved', shape({ ...attendance, from: z.string(), to: z.string() })),
   event('attendance.host_muted', shape({ ...attendance, kind: z.enum(['audio', 'video']), muted: z.boolean() })),
   event('attendance.screen_permission_changed', shape({ ...attendance, allowed: z.boolean() })),
+  /** A listener chose what they hear of one person (interpreter channel): who heard what, for the record. */
+  event('attendance.listening_changed', shape({ ...attendance, speakerAttendanceId: id, mode: z.enum(listeningModes) })),
   event('room.lock_changed', shape({ ...inSession, locked: z.boolean() })),
   event('room.spotlight_changed', shape({ ...inSession, attendanceId: id.nullable() })),
   event('room.caucus_opened', shape({ ...inSession, caucusId: id, name: z.string() })),
@@ -104,7 +107,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
       segmentId: id,
       attendanceId: id,
       kind: z.enum(['audio', 'video']),
-      source: z.enum(['microphone', 'camera', 'screen']),
+      source: z.enum(['microphone', 'camera', 'screen', 'interpretation']),
       space: z.string(),
       fileKey: z.string(),
       bytes: z.number().int(),

@@ -9,12 +9,12 @@ export const recordingSegmentViewSchema = z.object({
   sha256: z.string(),
 });
 
-/** One person's microphone, camera or screen in one space: its segments in time order. */
+/** One person's microphone, camera, screen or interpreter channel in one space: its segments in time order. */
 export const recordingTrackViewSchema = z.object({
   attendanceId: z.string(),
   displayName: z.string(),
   kind: z.enum(['audio', 'video']),
-  source: z.enum(['microphone', 'camera', 'screen']),
+  source: z.enum(['microphone', 'camera', 'screen', 'interpretation']),
   space: z.string(),
   segments: z.array(recordingSegmentViewSchema),
 });

@@ -37,7 +37,7 @@ export const recordingSegments = pgTable(
     space: text('space').notNull(),
     attendanceId: uuid('attendance_id').notNull(),
     kind: text('kind', { enum: ['audio', 'video'] }).notNull(),
-    source: text('source', { enum: ['microphone', 'camera', 'screen'] }).notNull(),
+    source: text('source', { enum: ['microphone', 'camera', 'screen', 'interpretation'] }).notNull(),
     /** Key under the files directory. */
     fileKey: text('file_key').notNull().unique(),
     bytes: bigint('bytes', { mode: 'number' }).notNull(),

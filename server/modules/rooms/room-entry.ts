@@ -177,6 +177,7 @@ export class RoomEntry {
         displayName: participant.displayName,
         role: participant.role,
         isHost: participant.role === 'mediator',
+        languagePair: participant.languagePair,
       });
     }
     if (!sessionId) throw new AppError('VALIDATION_FAILED', 'sessionId: required for staff', 'sessionId');

@@ -9,14 +9,15 @@ const run = promisify(execFile);
 
 /**
  * A synthetic participant in a real media room: a plain RTP peer under the attendance's id that
- * produces Opus and VP8 (ffmpeg-encoded test signal, bench/lib/rtp-source.ts) in real time.
+ * produces Opus and VP8 (ffmpeg-encoded test signal, bench/lib/rtp-source.ts) in real time; an
+ * interpreter's Opus goes into their interpretation channel instead of their microphone.
  */
-export async function syntheticParticipant(media: MediaRoom, capture: Capture, peerId: string, space: string, index: number) {
+export async function syntheticParticipant(media: MediaRoom, capture: Capture, peerId: string, space: string, index: number, audioSource: 'microphone' | 'interpretation' = 'microphone') {
   media.addPeer(peerId, space);
   const { send } = await media.startPlainPeer(peerId, { produce: true });
   const ssrc = { audio: 1_000_000 + index * 2, video: 1_000_001 + index * 2 };
   const params = senderRtpParameters(ssrc);
-  await media.produce(peerId, send!.id, 'audio', params.audio, 'microphone');
+  await media.produce(peerId, send!.id, 'audio', params.audio, audioSource);
   await media.produce(peerId, send!.id, 'video', params.video, 'camera');
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));

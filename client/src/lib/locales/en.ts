@@ -522,6 +522,7 @@ export const enEnums: EnumLabels = {
     'attendance.code_issued': 'One-time code issued',
     'attendance.moved': 'Moved between joint room and caucus',
     'attendance.host_muted': 'Muted or unmuted by the mediator',
+    'attendance.listening_changed': 'Chose original voice or interpretation',
     'attendance.screen_permission_changed': 'Screen sharing permission changed',
     'room.lock_changed': 'Room locked or unlocked',
     'room.spotlight_changed': 'Spotlight changed',

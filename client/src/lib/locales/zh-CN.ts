@@ -507,6 +507,7 @@ export const zhEnums: EnumLabels = {
     'attendance.code_issued': '发放一次性验证码',
     'attendance.moved': '调整所在会场（共同/背对背）',
     'attendance.host_muted': '主持人静音/取消静音',
+    'attendance.listening_changed': '选择收听原声或传译',
     'attendance.screen_permission_changed': '调整共享屏幕权限',
     'room.lock_changed': '锁定/解锁会议室',
     'room.spotlight_changed': '调整焦点画面',
