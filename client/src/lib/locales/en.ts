@@ -486,6 +486,7 @@ export const enEnums: EnumLabels = {
   auditEventType: {
     'organisation.created': 'Organisation created',
     'organisation.updated': 'Organisation changed',
+    'organisation.recording_retention_changed': 'Recording retention changed',
     'organisation.seal_installed': 'Sealing certificate installed',
     'staff_user.created': 'Account created',
     'staff_user.updated': 'Account changed',
@@ -531,6 +532,8 @@ export const enEnums: EnumLabels = {
     'recording.gap': 'Gap in the recording',
     'recording.consented': 'Recording notice confirmed',
     'recording.downloaded': 'Recording downloaded',
+    'recording.played': 'Recording played',
+    'recording.deleted': 'Recording deleted',
     'evidence.uploaded': 'Evidence uploaded',
     'evidence.shared': 'Evidence visibility changed',
     'evidence.viewed': 'Evidence viewed',

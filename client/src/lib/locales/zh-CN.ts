@@ -471,6 +471,7 @@ export const zhEnums: EnumLabels = {
   auditEventType: {
     'organisation.created': '新建机构',
     'organisation.updated': '修改机构',
+    'organisation.recording_retention_changed': '修改录像保存期限',
     'organisation.seal_installed': '安装签章证书',
     'staff_user.created': '新建账号',
     'staff_user.updated': '修改账号',
@@ -516,6 +517,8 @@ export const zhEnums: EnumLabels = {
     'recording.gap': '录像中断',
     'recording.consented': '确认录音录像告知',
     'recording.downloaded': '下载录像',
+    'recording.played': '回放录像',
+    'recording.deleted': '删除录像',
     'evidence.uploaded': '上传证据',
     'evidence.shared': '调整证据可见范围',
     'evidence.viewed': '查看证据',
