@@ -39,7 +39,7 @@ async function deleteRecording(ctx: ServiceContext, filesDir: string, recordingI
   const deleted = await ctx.db.transaction(async (tx) => {
     // Locked: a second deletion of the same recording (two nodes, a double click) waits and finds nothing.
     const [row] = await tx.select().from(recordings).where(eq(recordings.id, recordingId)).for('update');
-    if (!row || row.state !== 'stopped') return null;
+    if (row?.state !== 'stopped') return null;
     if (await onLegalHold(tx, row.caseId)) {
       if (how.rule === 'manual') throw conflict('the case has a pending court application: its recordings are on legal hold');
       return null;
