@@ -44,7 +44,7 @@ interface ListedTrack {
 /** One recording of the fixture's session: the host and the two parties speak in turns; returns ids and when the senders started. */
 async function recordTurns(seconds: number) {
   const f = await roomFixture(world);
-  const host = await hostIn(world, open, f.sessionId);
+  const host = await hostIn(world.cookies.mediator, open, f.sessionId);
   const fisherman = await admittedWithCode(open, f.fishermanToken, host.socket);
   const owner = await admittedWithCode(open, f.ownerToken, host.socket);
   expect((await host.socket.call('host:recording', { action: 'start' })).ok).toBe(true);

@@ -5,7 +5,6 @@ import { promisify } from 'node:util';
 import { type Capture, loadCapture, senderRtpParameters, SyntheticSender } from '../../../bench/lib/rtp-source.ts';
 import type { MediaRoom } from '../../../server/media/media-room.ts';
 import { connected, type SocketAuth, type TestSocket } from '../../helpers/socket-client.ts';
-import type { TestWorld } from '../../helpers/test-app.ts';
 
 const run = promisify(execFile);
 
@@ -54,9 +53,9 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 type Open = (auth: SocketAuth) => TestSocket;
 const deviceCheck = { rttMs: 40, downKbps: 2000, upKbps: 900, hasCamera: true, hasMicrophone: true };
 
-/** The mediator enters the session's room as host. */
-export async function hostIn(world: TestWorld, open: Open, sessionId: string) {
-  const host = open({ cookie: world.cookies.mediator });
+/** The mediator (their login cookie) enters the session's room as host. */
+export async function hostIn(cookie: string, open: Open, sessionId: string) {
+  const host = open({ cookie });
   await connected(host);
   const entered = await host.call('session:enter', { sessionId: sessionId as never });
   if (!entered.ok) throw new Error(`host could not enter: ${entered.error.message}`);
