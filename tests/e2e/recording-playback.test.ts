@@ -3,8 +3,11 @@
  * is recorded from a real mediasoup worker (three synthetic speakers taking turns, written by
  * ffmpeg); the mediator opens the case page, sees a speaker bar per stretch of speech, presses
  * play and the browser plays the mixed file; clicking one speaker's bar seeks to that moment.
+ * Also the case page's custody history of an evidence item (issue 9 point 6).
  */
+import { createHash } from 'node:crypto';
 import type { Browser } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
 import { connectSocket, type TestSocket } from '../helpers/socket-client.ts';
@@ -74,4 +77,29 @@ describe('recording playback on the staff desk', () => {
     await expect.poll(() => player.evaluate((a: HTMLAudioElement) => !a.paused && a.currentTime > 0), { timeout: 5_000 }).toBe(true);
     await screenshot(page, 'recording-playback');
   }, 180_000);
+
+  // Issue 9 point 6: the case page shows each evidence item's custody history (who, what, which hash).
+  it('the case page shows an evidence item’s custody history with its hash', async () => {
+    const cookie = await login(server.app, server.mediator.username, server.mediator.password);
+    const image = new PNG({ width: 40, height: 30 });
+    image.data.fill(120);
+    const png = PNG.sync.write(image);
+    const body = new FormData();
+    body.append('description', '渔网照片');
+    body.append('sharedWith', 'all');
+    body.append('file', new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }), '渔网.png');
+    const uploaded = await server.app.inject({ method: 'POST', url: `/api/cases/${fixture.caseId}/evidence`, payload: body, headers: { cookie } });
+    expect(uploaded.statusCode).toBe(201);
+    const sha256 = createHash('sha256').update(png).digest('hex');
+
+    const page = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } })).newPage();
+    await signInThroughForm(page, server.baseUrl, server.mediator, `/cases/${fixture.caseId}`, `/cases/${fixture.caseId}`);
+    await page.getByTestId('evidence-custody-toggle').first().click();
+    const entries = page.getByTestId('evidence-custody').locator('li');
+    await expect.poll(() => entries.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    const first = entries.first();
+    expect(await first.getAttribute('data-type')).toBe('evidence.uploaded');
+    expect(await first.locator('.hash').getAttribute('title')).toBe(sha256);
+    expect(await first.locator('.who').textContent()).toContain(server.mediator.displayName);
+  }, 60_000);
 });

@@ -48,10 +48,12 @@ export async function playbackOf(ctx: ServiceContext, filesDir: string, principa
   const row = await repo.findCaseRecording(ctx.db, caseId, recordingId);
   if (!row) throw notFound('recording');
   const segments = (await repo.segmentsWithNames(ctx.db, recordingId)).map((s) => s.segment).filter((s) => s.kind === 'audio');
-  const recordedEnd = Math.max(row.recording.startedAt.getTime(), ...segments.map((s) => s.endedAt.getTime()));
-  const from = range.from ? new Date(range.from) : row.recording.startedAt;
+  // Media times are the server's wall clock (the segments), so the default range is theirs.
+  const recordedStart = segments.length ? Math.min(...segments.map((s) => s.startedAt.getTime())) : row.recording.startedAt.getTime();
+  const recordedEnd = segments.length ? Math.max(...segments.map((s) => s.endedAt.getTime())) : recordedStart;
+  const from = range.from ? new Date(range.from) : new Date(recordedStart);
   const to = range.to ? new Date(range.to) : new Date(Math.min(recordedEnd, from.getTime() + playbackMaxSeconds * 1000));
-  if (to.getTime() <= from.getTime()) throw invalid('to', '`to` must be after `from`');
+  if (to.getTime() <= from.getTime()) throw invalid('to', range.to ? '`to` must be after `from`' : 'nothing of this recording can be played: no audio was recorded');
   if (to.getTime() - from.getTime() > playbackMaxSeconds * 1000) throw invalid('to', `at most ${playbackMaxSeconds / 60} minutes at a time`);
   const tracks = new Map<string, MixSegment[]>();
   for (const s of segments) {
