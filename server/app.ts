@@ -25,6 +25,7 @@ import { agreementsRoutes } from './modules/agreements/agreements.routes.ts';
 import { consentRoutes } from './modules/agreements/consent.routes.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { createSealer } from './modules/documents/sealing-jobs.ts';
+import { scheduleRetention } from './modules/recordings/recording-deletion.ts';
 import { scheduleAnchoring } from './modules/audit/anchoring.ts';
 import { createSealRegistry } from './modules/seals/seals.service.ts';
 import type { Timestamper } from './security/timestamp-authority.ts';
@@ -193,6 +194,7 @@ export async function buildApp(deps: AppDeps) {
   app.decorate('sealer', sealer);
   const notifier = await createNotifier(ctx, jobs, deps.smsProvider ?? outboxSmsProvider, app.log, deps.notificationRetry);
   app.decorate('notifier', notifier);
+  await scheduleRetention(ctx, filesDir, jobs, app.log);
   // …and seal what was fully signed or ruled on.
   const agreementEffects = {
     changed: agreementChanged,

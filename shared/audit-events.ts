@@ -40,6 +40,8 @@ const custody = shape({ evidenceId: id, sha256, page: z.number().int().optional(
 export const auditEventSchema = z.discriminatedUnion('type', [
   event('organisation.created', shape({ organisationId: id, kind: z.enum(organisationKinds), name: z.string() })),
   event('organisation.updated', shape({ organisationId: id, fields: fieldNames })),
+  /** An admin changed how long the organisation's recordings are kept (null: until deleted by hand). */
+  event('organisation.recording_retention_changed', shape({ organisationId: id, from: z.number().int().nullable(), to: z.number().int().nullable() })),
   event('organisation.seal_installed', shape({ organisationId: id, sealId: id, source: z.enum(['test', 'uploaded']), fingerprintSha256: sha256 })),
   event('staff_user.created', shape({ staffUserId: id, username: z.string(), role: z.enum(staffRoles), organisationId: id })),
   event('staff_user.updated', shape({ staffUserId: id, fields: fieldNames })),
@@ -130,6 +132,27 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('recording.consented', shape({ ...inSession, recordingId: id, attendanceId: id })),
   /** Custody: a staff member downloaded the recording's package. */
   event('recording.downloaded', shape({ ...inSession, recordingId: id, segments: z.number().int() })),
+  /** Custody: a staff member played (a range of) the recording on the staff desk. */
+  event('recording.played', shape({ ...inSession, recordingId: id, from: instant, to: instant })),
+  /**
+   * A recording's files and rows were deleted (retention rule or by hand, with a reason); the
+   * tombstone (recording_deletions) keeps every segment's hash; `segmentsSha256` is SHA-256 of
+   * the sorted "sha256  fileKey" lines, so the tombstone can be checked against this event.
+   */
+  event(
+    'recording.deleted',
+    shape({
+      ...inSession,
+      recordingId: id,
+      deletionId: id,
+      rule: z.enum(['retention', 'manual']),
+      retentionDays: z.number().int().nullable(),
+      reason: z.string().nullable(),
+      segments: z.number().int(),
+      bytes: z.number().int(),
+      segmentsSha256: sha256,
+    }),
+  ),
   event(
     'realtime.abuse_disconnected',
     shape({ event: z.string().max(40), address: z.string(), sessionId: id.nullable(), peerId: id.nullable() }),

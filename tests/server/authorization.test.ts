@@ -344,6 +344,21 @@ const routes: RouteSpec[] = [
     },
     check: (res) => expect(json(res)).toMatchObject({ source: 'uploaded', test: false, active: true }),
   },
+  {
+    method: 'GET',
+    path: '/api/admin/organisations/:organisationId/recording-retention',
+    kind: 'admin',
+    ok: 200,
+    call: async () => ({ url: `/api/admin/organisations/${world.orgs.center}/recording-retention`, ghostUrl: `/api/admin/organisations/${ghost()}/recording-retention` }),
+  },
+  {
+    method: 'PUT',
+    path: '/api/admin/organisations/:organisationId/recording-retention',
+    kind: 'admin',
+    ok: 200,
+    audited: true,
+    call: async () => ({ url: `/api/admin/organisations/${world.orgs.otherCenter}/recording-retention`, payload: { days: 1000 + ++unique }, ghostUrl: `/api/admin/organisations/${ghost()}/recording-retention` }),
+  },
   { method: 'GET', path: '/api/admin/staff-users', kind: 'admin', ok: 200, call: async () => ({ url: '/api/admin/staff-users' }) },
   {
     method: 'POST',
@@ -538,6 +553,42 @@ const routes: RouteSpec[] = [
     audited: true,
     call: async () => ({ url: `/api/cases/${base.caseId}/recordings/${base.recordingId}/package`, ghostUrl: `/api/cases/${base.caseId}/recordings/${ghost()}/package` }),
     check: (res) => expect(res.headers['content-type']).toBe('application/x-tar'),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/recordings/:recordingId/playback',
+    kind: 'caseRead',
+    hiddenFromInvited: true,
+    ok: 200,
+    audited: true,
+    call: async () => {
+      const range = '?from=2026-11-22T02:00:00.000Z&to=2026-11-22T02:00:02.000Z';
+      return { url: `/api/cases/${base.caseId}/recordings/${base.recordingId}/playback${range}`, ghostUrl: `/api/cases/${base.caseId}/recordings/${ghost()}/playback${range}` };
+    },
+    check: (res) => expect(res.headers['content-type']).toBe('audio/webm'),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/recording-deletions',
+    kind: 'caseRead',
+    hiddenFromInvited: true,
+    ok: 200,
+    call: async () => ({ url: `/api/cases/${base.caseId}/recording-deletions`, ghostUrl: `/api/cases/${ghost()}/recording-deletions` }),
+    check: (res) => expect(Array.isArray(json(res).items)).toBe(true),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/cases/:caseId/recordings/:recordingId',
+    kind: 'caseWrite',
+    ok: 204,
+    audited: true,
+    call: async ({ allowed }) => {
+      // An allowed call deletes: a fresh stopped recording of the fixture's session each time.
+      const recordingId = allowed
+        ? (await world.database.db.insert(recordings).values({ sessionId: base.sessionId, caseId: base.caseId, state: 'stopped', startedAt: new Date(), stoppedAt: new Date(), updatedAt: new Date() }).returning())[0]!.id
+        : base.recordingId;
+      return { url: `/api/cases/${base.caseId}/recordings/${recordingId}`, payload: { reason: '测试删除录像' }, ghostUrl: `/api/cases/${base.caseId}/recordings/${ghost()}` };
+    },
   },
   {
     method: 'GET',

@@ -59,7 +59,7 @@ import {
   type hearingRequestSchema,
 } from '../../../shared/api/agreements.ts';
 import { custodyListSchema, evidenceListSchema } from '../../../shared/api/evidence.ts';
-import { recordingListSchema } from '../../../shared/api/recordings.ts';
+import { recordingDeletionListSchema, recordingListSchema, recordingRetentionSchema } from '../../../shared/api/recordings.ts';
 import type { ConfirmationStatus } from '../../../shared/domain/agreements.ts';
 
 // Case page: agreements, evidence, follow-up.
@@ -212,6 +212,15 @@ export const getAgreement = (agreementId: string) => staff(request('GET', `/api/
 export const listRecordings = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/recordings`, recordingListSchema));
 /** Where the browser downloads a recording's self-checking package (same-origin, with the session cookie). */
 export const recordingPackageUrl = (caseId: string, recordingId: string) => `/api/cases/${id(caseId)}/recordings/${id(recordingId)}/package`;
+/** Every audio track of the recording mixed into one Opus/WebM file (fetched, then played from memory so that seeking works). */
+export const recordingPlaybackUrl = (caseId: string, recordingId: string) => `/api/cases/${id(caseId)}/recordings/${id(recordingId)}/playback`;
+export const deleteRecording = (caseId: string, recordingId: string, reason: string) =>
+  staff(requestNoContent('DELETE', `/api/cases/${id(caseId)}/recordings/${id(recordingId)}`, { body: { reason } }));
+export const listRecordingDeletions = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/recording-deletions`, recordingDeletionListSchema));
+export const getRecordingRetention = (organisationId: string) =>
+  staff(request('GET', `/api/admin/organisations/${id(organisationId)}/recording-retention`, recordingRetentionSchema));
+export const setRecordingRetention = (organisationId: string, days: number | null) =>
+  staff(request('PUT', `/api/admin/organisations/${id(organisationId)}/recording-retention`, recordingRetentionSchema, { body: { days } }));
 export const listEvidence = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/evidence`, evidenceListSchema));
 
 // Case page: agreement drafting and signing, evidence, follow-up (mediator's side).

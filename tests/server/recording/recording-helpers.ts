@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { type Capture, loadCapture, senderRtpParameters, SyntheticSender } from '../../../bench/lib/rtp-source.ts';
 import type { MediaRoom } from '../../../server/media/media-room.ts';
+import { connected, type SocketAuth, type TestSocket } from '../../helpers/socket-client.ts';
 
 const run = promisify(execFile);
 
@@ -34,7 +35,7 @@ export async function syntheticParticipant(media: MediaRoom, capture: Capture, p
 }
 
 export function testCapture() {
-  return loadCapture(() => undefined);
+  return loadCapture(() => undefined, 'turns');
 }
 
 /** What ffprobe says of a file, and whether ffmpeg decodes all of it without an error. */
@@ -49,3 +50,31 @@ export async function probe(file: string): Promise<{ codec: string; duration: nu
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Open = (auth: SocketAuth) => TestSocket;
+const deviceCheck = { rttMs: 40, downKbps: 2000, upKbps: 900, hasCamera: true, hasMicrophone: true };
+
+/** The mediator (their login cookie) enters the session's room as host. */
+export async function hostIn(cookie: string, open: Open, sessionId: string) {
+  const host = open({ cookie });
+  await connected(host);
+  const entered = await host.call('session:enter', { sessionId: sessionId as never });
+  if (!entered.ok) throw new Error(`host could not enter: ${entered.error.message}`);
+  return { socket: host, peerId: entered.data.peerId };
+}
+
+/** A participant enters with their link, confirms a one-time code from the host and is admitted. */
+export async function admittedWithCode(open: Open, token: string, host: TestSocket) {
+  const socket = open({ invitationToken: token });
+  await connected(socket);
+  const entered = await socket.call('session:enter', {});
+  if (!entered.ok) throw new Error(entered.error.message);
+  if (!(await socket.call('device-check:report', deviceCheck)).ok) throw new Error('device check refused');
+  const code = await host.call('host:issue-code', { peerId: entered.data.peerId });
+  if (!code.ok) throw new Error(code.error.message);
+  if (!(await socket.call('identity:confirm', { method: 'one_time_code', code: code.data.code })).ok) throw new Error('identity refused');
+  if (!(await socket.call('lobby:wait', {})).ok) throw new Error('lobby refused');
+  const admitted = await host.call('host:admit', { peerId: entered.data.peerId });
+  if (!admitted.ok) throw new Error(admitted.error.message);
+  return { socket, peerId: entered.data.peerId };
+}
