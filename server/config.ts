@@ -50,6 +50,12 @@ const envSchema = z.object({
   HAIQIAO_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - and _ (at most 40)').optional(),
   /** Where the proxy reaches this node (default http://HOST:PORT). */
   HAIQIAO_NODE_URL: z.url().optional(),
+  /**
+   * A node whose heartbeat is this old is taken for dead and its rooms are placed elsewhere.
+   * Long enough that a node starved of CPU for a few seconds (its heartbeat late, not missing)
+   * keeps its hearings; short enough that a real death is noticed quickly.
+   */
+  HAIQIAO_NODE_STALE_MS: z.coerce.number().int().min(2_000).max(60_000).default(6_000),
   /** The built client to serve (default dist/client; tests use dist/client-test). */
   HAIQIAO_CLIENT_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -76,7 +82,7 @@ export interface Config {
   turn: TurnSettings | undefined;
   redisUrl: string | undefined;
   redisNamespace: string;
-  node: { id: string; httpUrl: string; rtcAddress: string } | undefined;
+  node: { id: string; httpUrl: string; rtcAddress: string; staleMs: number } | undefined;
   clientDir: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
@@ -117,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.HAIQIAO_REDIS_URL,
     redisNamespace: e.HAIQIAO_REDIS_NAMESPACE,
     node: e.HAIQIAO_NODE_ID
-      ? { id: e.HAIQIAO_NODE_ID, httpUrl: e.HAIQIAO_NODE_URL ?? `http://${e.HOST}:${e.PORT}`, rtcAddress: `${rtcHost}:${e.HAIQIAO_RTC_PORT}` }
+      ? { id: e.HAIQIAO_NODE_ID, httpUrl: e.HAIQIAO_NODE_URL ?? `http://${e.HOST}:${e.PORT}`, rtcAddress: `${rtcHost}:${e.HAIQIAO_RTC_PORT}`, staleMs: e.HAIQIAO_NODE_STALE_MS }
       : undefined,
     turn: e.HAIQIAO_TURN_SECRET ? { secret: e.HAIQIAO_TURN_SECRET, urls: turnUrls, ttlSeconds: e.HAIQIAO_TURN_TTL_SECONDS } : undefined,
     clientDir: e.HAIQIAO_CLIENT_DIR ? path.resolve(e.HAIQIAO_CLIENT_DIR) : undefined,

@@ -10,7 +10,7 @@ export interface NodeSettings {
   rtcAddress: string;
   /** Heartbeat period (default 1 s). */
   heartbeatMs?: number;
-  /** A node silent this long is dead (default 3 s). */
+  /** A node silent this long is dead (default 6 s: HAIQIAO_NODE_STALE_MS). */
   staleMs?: number;
 }
 
@@ -57,7 +57,7 @@ export class NodeMembership {
     this.#settings = settings;
     this.id = settings.id;
     this.heartbeatMs = settings.heartbeatMs ?? 1_000;
-    this.staleMs = settings.staleMs ?? 3_000;
+    this.staleMs = settings.staleMs ?? 6_000;
   }
 
   static async join(db: Db, settings: NodeSettings, log: Log) {

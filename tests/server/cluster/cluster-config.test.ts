@@ -21,9 +21,12 @@ describe('cluster mode configuration', () => {
       id: 'node2',
       httpUrl: 'http://127.0.0.1:3102',
       rtcAddress: '127.0.0.1:40001',
+      staleMs: 6_000,
     });
     expect(
       loadConfig({ ...cluster, HAIQIAO_NODE_ID: 'n', HAIQIAO_NODE_URL: 'http://10.0.0.2:3000', HAIQIAO_RTC_ANNOUNCED_ADDRESS: '203.0.113.4' }).node,
-    ).toEqual({ id: 'n', httpUrl: 'http://10.0.0.2:3000', rtcAddress: '203.0.113.4:40000' });
+    ).toEqual({ id: 'n', httpUrl: 'http://10.0.0.2:3000', rtcAddress: '203.0.113.4:40000', staleMs: 6_000 });
+    expect(loadConfig({ ...cluster, HAIQIAO_NODE_ID: 'n', HAIQIAO_NODE_STALE_MS: '10000' }).node?.staleMs).toBe(10_000);
+    expect(() => loadConfig({ ...cluster, HAIQIAO_NODE_ID: 'n', HAIQIAO_NODE_STALE_MS: '500' })).toThrow(/HAIQIAO_NODE_STALE_MS/);
   });
 });
