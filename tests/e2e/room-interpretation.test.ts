@@ -129,7 +129,9 @@ describe('the interpreter channel in the browser', () => {
     reportOnFailure(onTestFailed, 'room-interpretation', () => Object.values(people));
     const micOnly = { grant: ['microphone'] as ['microphone'], devices: { camera: 'denied', microphone: 'ok' } };
     people.mediator = await mediatorEnters(floor, server, { ...fixture }, ['microphone']);
-    [people.fisherman, people.owner] = await Promise.all([partyToLobby(floor, fixture.invitations[0]!, micOnly), partyToLobby(floor, fixture.invitations[1]!, micOnly)]);
+    // One after the other: the machine is shared and loaded.
+    people.fisherman = await partyToLobby(floor, fixture.invitations[0]!, micOnly);
+    people.owner = await partyToLobby(floor, fixture.invitations[1]!, micOnly);
     ids.fisherman = await admit(people.mediator.page, people.fisherman);
     ids.owner = await admit(people.mediator.page, people.owner);
     ids.mediator = await selfPeerId(people.mediator.page);
