@@ -150,7 +150,8 @@ describe('the interpreter channel in the browser', () => {
     const host = people.mediator.page;
     const preparing = host.getByTestId('host-preparing-list').locator('li[data-testid^="host-peer-"]').filter({ hasText: invited.name });
     ids.interpreter = (await preparing.getAttribute('data-testid'))!.slice('host-peer-'.length);
-    await host.getByTestId(`host-issue-code-${ids.interpreter}`).click();
+    // Generous: on a loaded machine the mediator's page may be reconnecting just then.
+    await host.getByTestId(`host-issue-code-${ids.interpreter}`).click({ timeout: 45_000 });
     const code = (await host.getByTestId('host-code-value').innerText()).trim();
     await booth1.getByTestId('identity-code').fill(code);
     await booth1.getByTestId('identity-submit').click();
