@@ -82,7 +82,7 @@ beforeAll(async () => {
   pool = await WorkerPool.start({ size: 1 });
   world = await createTestWorld({ media: pool, listen: true, recording: { segmentSeconds, minFreeBytes: 1 } });
   capture = await testCapture();
-}, 120_000);
+}, 240_000);
 afterEach(() => {
   for (const s of sockets.splice(0)) s.disconnect();
 });
