@@ -61,6 +61,12 @@ async function recordTurns(seconds: number) {
   const senders = await Promise.all(speakers.map((s) => syntheticParticipant(media, capture, s.peerId, 'joint', s.index)));
   try {
     await sleep(seconds * 1000);
+    // A loaded machine starts ffmpeg late: go on until every audio track has a stored segment.
+    const deadline = Date.now() + 60_000;
+    while ((await query<{ n: number }>(sql`select count(distinct attendance_id)::int as n from recording_segments where recording_id = ${recording!.id} and kind = 'audio'`))[0]!.n < speakers.length) {
+      if (Date.now() > deadline) break;
+      await sleep(500);
+    }
   } finally {
     for (const s of senders) s.stop();
   }
@@ -68,21 +74,16 @@ async function recordTurns(seconds: number) {
   return { f, recordingId: recording!.id, speakers, t0 };
 }
 
-/** Whether ms after t0 falls in sender `index`'s turn (tolerance ms either side). */
-function inTurn(ms: number, index: number, tolerance: number) {
-  const start = (((10 - 2.5 * index) % 10) + 10) % 10;
-  for (let loop = -1; loop < 10; loop++) {
-    const from = loop * 10_000 + start * 1000;
-    if (ms >= from - tolerance && ms <= from + 2500 + tolerance) return true;
-  }
-  return false;
+/** How long two lists of [from, to] stretches overlap, in ms. */
+function overlapMs(a: readonly (readonly [number, number])[], b: readonly (readonly [number, number])[]) {
+  return a.reduce((sum, [x, y]) => sum + b.reduce((inner, [u, v]) => inner + Math.max(0, Math.min(y, v) - Math.max(x, u)), 0), 0);
 }
 
 beforeAll(async () => {
   pool = await WorkerPool.start({ size: 1 });
   world = await createTestWorld({ media: pool, listen: true, recording: { segmentSeconds, minFreeBytes: 1 } });
   capture = await testCapture();
-}, 120_000);
+}, 240_000);
 afterEach(() => {
   for (const s of sockets.splice(0)) s.disconnect();
 });
@@ -105,12 +106,19 @@ describe('recording on the staff desk', () => {
     for (const track of audio) {
       for (const segment of track.segments) expect(segment.speech).not.toBeNull();
       const { index } = speakers.find((s) => s.peerId === track.attendanceId)!;
-      const bars = barsOf(track);
-      const spoken = bars.reduce((sum, [a, b]) => sum + (b - a), 0);
-      // Each spoke in 13 s about one or two turns of 2.5 s, and only in their own turns.
+      const spoken = barsOf(track).reduce((sum, [a, b]) => sum + (b - a), 0);
+      // Each spoke about a quarter of the time (turns of 2.5 s in 10 s), not all of it.
       expect(spoken, `speaker ${index}`).toBeGreaterThan(1500);
-      expect(spoken, `speaker ${index}`).toBeLessThan(6500);
-      for (const [a, b] of bars) expect(inTurn((a + b) / 2, index, 800), `bar ${a}–${b} ms of speaker ${index}`).toBe(true);
+      expect(spoken, `speaker ${index}`).toBeLessThan(0.5 * (Date.now() - t0));
+    }
+    // They took turns: the bars of two speakers hardly overlap (each one's own audio, not a mix).
+    for (const [i, one] of audio.entries()) {
+      for (const other of audio.slice(i + 1)) {
+        const a = barsOf(one);
+        const b = barsOf(other);
+        const shorter = Math.min(...[a, b].map((bars) => bars.reduce((sum, [x, y]) => sum + (y - x), 0)));
+        expect(overlapMs(a, b)).toBeLessThan(0.2 * shorter);
+      }
     }
     // Video tracks carry no speech.
     for (const track of (recording.tracks as ListedTrack[]).filter((t) => t.kind === 'video')) for (const s of track.segments) expect(s.speech).toBeNull();

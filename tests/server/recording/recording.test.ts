@@ -273,6 +273,8 @@ describe('session recording', () => {
     const room = world.app.rooms.roomOf(f.sessionId)!;
     let sender = await syntheticParticipant(await mediaOf(f.sessionId), capture, fisherman.peerId, 'joint', 0);
     await sleep(segmentSeconds * 2000);
+    // A loaded machine starts ffmpeg late: both tracks have a stored segment before the kill.
+    for (const wait = Date.now() + 60_000; new Set((await segmentsOf(recording!.id)).map((s) => s.kind)).size < 2 && Date.now() < wait; ) await sleep(500);
     const dead = room.media!.workerPid;
     const killedAt = Date.now();
     process.kill(dead, 'SIGKILL');
