@@ -1,4 +1,5 @@
 import { type AttendanceState, isPresent } from '../../../shared/domain/attendance.ts';
+import type { LanguagePair, ListeningChoices } from '../../../shared/domain/interpretation.ts';
 import type { ParticipantRole } from '../../../shared/domain/participants.ts';
 import type { SessionStatus } from '../../../shared/domain/sessions.ts';
 import type { LinkQuality, PeerView, RoomState } from '../../../shared/realtime.ts';
@@ -28,6 +29,10 @@ export interface RoomPeer {
   audioOnly: boolean;
   canShareScreen: boolean;
   identityVerified: boolean;
+  /** An interpreter's two languages (null for anyone else). */
+  languagePair: LanguagePair | null;
+  /** What this person chose to hear of whom (stored: attendances.listening). */
+  listening: ListeningChoices;
   networkTest: StoredNetworkTest | null;
   linkQuality: (LinkQuality & { at: string }) | null;
   graceTimer: NodeJS.Timeout | null;
@@ -130,6 +135,8 @@ export class LiveRoom {
       hostMuted: { audio: row.hostMutedAudio, video: row.hostMutedVideo },
       canShareScreen: row.isHost || row.canShareScreen,
       identityVerified: row.identityVerifiedAt !== null,
+      languagePair: row.languagePair ?? null,
+      listening: row.listening ?? {},
       networkTest: row.networkTest ?? null,
     } satisfies Partial<RoomPeer>;
     const existing = this.peers.get(row.id);
@@ -181,7 +188,7 @@ export class LiveRoom {
       evidence: admitted && viewer.space === jointSpace ? this.evidence : null,
       recording: this.#recordingFor(viewer),
       ...(viewer.isHost && this.recordingStopped ? { recordingStopped: this.recordingStopped } : {}),
-      peers: visible.map((p) => peerView(p, viewer.isHost)),
+      peers: visible.map((p) => peerView(p, viewer.isHost, p.peerId === viewer.peerId)),
       selfPeerId: viewer.peerId,
     };
   }
@@ -198,7 +205,7 @@ export class LiveRoom {
   }
 }
 
-function peerView(p: RoomPeer, forHost: boolean): PeerView {
+function peerView(p: RoomPeer, forHost: boolean, isSelf: boolean): PeerView {
   return {
     peerId: p.peerId,
     displayName: p.displayName,
@@ -212,6 +219,9 @@ function peerView(p: RoomPeer, forHost: boolean): PeerView {
     audioOnly: p.audioOnly,
     canShareScreen: p.canShareScreen,
     identityVerified: p.identityVerified,
+    ...(p.languagePair ? { languagePair: p.languagePair } : {}),
+    // The mediator sees who listens to what; each person sees their own choices, nobody else's.
+    ...(forHost || isSelf ? { listening: p.listening } : {}),
     ...(forHost ? { networkTest: p.networkTest, linkQuality: p.linkQuality } : {}),
   };
 }

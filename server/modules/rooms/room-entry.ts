@@ -177,6 +177,7 @@ export class RoomEntry {
         displayName: participant.displayName,
         role: participant.role,
         isHost: participant.role === 'mediator',
+        languagePair: participant.languagePair,
       });
     }
     if (!sessionId) throw new AppError('VALIDATION_FAILED', 'sessionId: required for staff', 'sessionId');
@@ -184,6 +185,7 @@ export class RoomEntry {
     const access = await loadSession(db, p, sessionId, 'read');
     assertMayEnterRooms(p);
     const isHost = hostsSession(p, access);
+    if (p.role === 'mediator' && access.session.kind === 'mediation' && !isHost) throw forbidden('only the case’s assigned mediators host its sessions');
     return repo.insertAttendance(db, {
       sessionId,
       staffUserId: p.staffUserId,

@@ -189,6 +189,7 @@ export class RoomRecording {
           sha256: segment.sha256,
           startedAt: segment.startedAt,
           endedAt: segment.endedAt,
+          speech: segment.speech,
         });
         await appendAuditEvent(tx, {
           type: 'recording.segment_stored',
