@@ -31,6 +31,7 @@ import type { Timestamper } from './security/timestamp-authority.ts';
 import { confirmationsRoutes } from './modules/confirmations/confirmations.routes.ts';
 import { dashboardRoutes } from './modules/dashboard/dashboard.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
+import { transfersRoutes } from './modules/transfers/transfers.routes.ts';
 import { createNotifier, type NotificationRetry } from './modules/notifications/notifications.service.ts';
 import { outboxSmsProvider, type SmsProvider } from './modules/notifications/sms-provider.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
@@ -226,6 +227,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(compensationRoutes);
       await api.register(dashboardRoutes);
       await api.register(notificationsRoutes);
+      await api.register(transfersRoutes, { notifications: notifier });
     },
     { prefix: '/api' },
   );

@@ -14,6 +14,8 @@ export const organisations = pgTable(
     parentId: uuid('parent_id').references((): AnyPgColumn => organisations.id),
     /** A mediation center's level in the "136" pattern; null for courts and tribunals. */
     level: text('level').$type<OrganisationLevel>(),
+    /** The duty phone that receives SMS about cases sent to (or returned to) the organisation. */
+    dutyPhone: text('duty_phone'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

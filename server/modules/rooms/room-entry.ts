@@ -166,6 +166,8 @@ export class RoomEntry {
     const p = identity.principal;
     const access = await loadSession(db, p, sessionId, 'read');
     assertMayEnterRooms(p);
+    // A center the case was handed on from reads the file; the live room is the new holder's.
+    if (access.access === 'former') throw forbidden('the case is now held by another mediation center');
     const isHost = hostsSession(p, access);
     return repo.insertAttendance(db, {
       sessionId,

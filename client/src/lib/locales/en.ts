@@ -486,6 +486,7 @@ export const enEnums: EnumLabels = {
   auditEventType: {
     'organisation.created': 'Organisation created',
     'organisation.updated': 'Organisation changed',
+    'organisation.placed': 'Organisation parent and level set',
     'organisation.seal_installed': 'Sealing certificate installed',
     'staff_user.created': 'Account created',
     'staff_user.updated': 'Account changed',
@@ -550,6 +551,9 @@ export const enEnums: EnumLabels = {
     'confirmation.status_changed': 'Confirmation status changed',
     'confirmation.extended': 'Review period extended',
     'confirmation.hearing_scheduled': 'Hearing scheduled',
+    'case.transfer_requested': 'Case transfer requested',
+    'case.transfer_accepted': 'Case transfer accepted',
+    'case.transfer_returned': 'Case transfer returned',
     'case.enforceable': 'Case enforceable',
     'obligation.fulfilled': 'Fulfilment recorded',
     'appraisal.statement_signed': 'Appraisal statement signed',

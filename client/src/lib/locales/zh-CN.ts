@@ -471,6 +471,7 @@ export const zhEnums: EnumLabels = {
   auditEventType: {
     'organisation.created': '新建机构',
     'organisation.updated': '修改机构',
+    'organisation.placed': '调整机构上级与层级',
     'organisation.seal_installed': '安装签章证书',
     'staff_user.created': '新建账号',
     'staff_user.updated': '修改账号',
@@ -535,6 +536,9 @@ export const zhEnums: EnumLabels = {
     'confirmation.status_changed': '司法确认状态变更',
     'confirmation.extended': '审查期限延长',
     'confirmation.hearing_scheduled': '安排视频询问',
+    'case.transfer_requested': '案件移送申请',
+    'case.transfer_accepted': '案件移送已接收',
+    'case.transfer_returned': '案件移送被退回',
     'case.enforceable': '案件可申请执行',
     'obligation.fulfilled': '履行登记',
     'appraisal.statement_signed': '鉴定声明签署',
