@@ -1,5 +1,6 @@
 CREATE TABLE "case_transfers" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"seq" integer GENERATED ALWAYS AS IDENTITY (sequence name "case_transfers_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
 	"case_id" uuid NOT NULL,
 	"kind" text NOT NULL,
 	"from_organisation_id" uuid NOT NULL,

@@ -245,6 +245,7 @@ export const dataTables = [
   'recording_segments',
   'recording_gaps',
   'recording_consents',
+  'case_transfers',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

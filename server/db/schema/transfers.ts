@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { TransferKind, TransferStatus } from '../../../shared/domain/transfers.ts';
 import { cases } from './cases.ts';
 import { organisations, staffUsers } from './organisations.ts';
@@ -13,6 +13,8 @@ export const caseTransfers = pgTable(
   'case_transfers',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** Request order (one pending at a time, so also the order of the holders). */
+    seq: integer('seq').generatedAlwaysAsIdentity(),
     caseId: uuid('case_id').notNull().references(() => cases.id),
     kind: text('kind').$type<TransferKind>().notNull(),
     fromOrganisationId: uuid('from_organisation_id').notNull().references(() => organisations.id),

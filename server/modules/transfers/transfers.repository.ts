@@ -34,7 +34,7 @@ export function transfersOfCase(db: Db, caseId: string): Promise<TransferWithOrg
     .innerJoin(fromOrg, eq(fromOrg.id, caseTransfers.fromOrganisationId))
     .innerJoin(toOrg, eq(toOrg.id, caseTransfers.toOrganisationId))
     .where(eq(caseTransfers.caseId, caseId))
-    .orderBy(asc(caseTransfers.requestedAt), asc(caseTransfers.id));
+    .orderBy(asc(caseTransfers.seq));
 }
 
 /** Requests waiting for an organisation, newest first, with the case facts the receiver decides on. */
