@@ -63,7 +63,9 @@ const isParticipant = (role: Role): role is ParticipantRole => (participantRoles
  * case are refused by the session's kind, after the lookup); hearingInvite: invitations to the
  * court's confirmation hearing, by the court staff who read the case or by the center's mediator;
  * dashboard: center heads (admins) and court staff, each for their own organisation's subtree;
- * outbox: a center's mediators and admins, for their own center's messages.
+ * outbox: a center's mediators and admins, for their own center's messages; transferReceiver: the
+ * mediators of the center a case was sent to (here the other center) accept or return it; the
+ * sending center finds no such request (404), everyone else is refused by role.
  */
 type Kind =
   | 'public'
@@ -82,7 +84,8 @@ type Kind =
   | 'sessionInvite'
   | 'hearingInvite'
   | 'dashboard'
-  | 'outbox';
+  | 'outbox'
+  | 'transferReceiver';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The invitation tokens of one case's participants. */
@@ -162,6 +165,14 @@ async function expectStatus(res: LightMyRequestResponse, status: number) {
 async function freshCase() {
   return expectStatus(await mediator().post('/api/cases', sampleCase), 201);
 }
+/** A fresh case handed over from the mediator's center to the other center, waiting there. */
+async function freshTransfer() {
+  const c = await freshCase();
+  return expectStatus(await mediator().post(`/api/cases/${c.id}/transfers`, { kind: 'hand_over', toOrganisationId: world.orgs.otherCenter, note: '移交另一中心' }), 201);
+}
+/** One pending transfer that refused calls aim at (they must leave it pending). */
+let pendingTransfer: { id: string } | undefined;
+const sharedTransfer = async () => (pendingTransfer ??= await freshTransfer());
 async function freshParticipant(caseId: string, partyId: string) {
   return expectStatus(await mediator().post(`/api/cases/${caseId}/participants`, { role: 'party', displayName: '陈阿海', partyId }), 201);
 }
@@ -350,6 +361,64 @@ const routes: RouteSpec[] = [
     ok: 200,
     call: async () => ({ url: '/api/notifications' }),
     check: (res) => expect(Array.isArray(json(res).items)).toBe(true),
+  },
+  {
+    method: 'PUT',
+    path: '/api/admin/organisations/:organisationId/placement',
+    kind: 'admin',
+    ok: 200,
+    audited: true,
+    call: async () => {
+      const org = await expectStatus(await api(world.app, world.cookies.admin).post('/api/admin/organisations', { kind: 'mediation_center', name: `测试村调解室${++unique}`, caseNumberPrefix: '村调' }), 201);
+      return { url: `/api/admin/organisations/${org.id}/placement`, payload: { parentId: world.orgs.otherCenter, level: null }, ghostUrl: `/api/admin/organisations/${ghost()}/placement` };
+    },
+    check: (res) => expect(json(res).parentId).toBe(world.orgs.otherCenter),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/transfers',
+    kind: 'caseRead',
+    hiddenFromInvited: true,
+    ok: 200,
+    call: async () => ({ url: `/api/cases/${base.caseId}/transfers`, ghostUrl: `/api/cases/${ghost()}/transfers` }),
+    check: (res) => expect(json(res).holders[0].id).toBe(world.orgs.center),
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/:caseId/transfers',
+    kind: 'caseWrite',
+    ok: 201,
+    audited: true,
+    call: async () => {
+      const c = await freshCase();
+      return { url: `/api/cases/${c.id}/transfers`, payload: { kind: 'hand_over', toOrganisationId: world.orgs.otherCenter, note: '移交另一中心' }, ghostUrl: `/api/cases/${ghost()}/transfers` };
+    },
+    check: (res) => expect(json(res).status).toBe('requested'),
+  },
+  { method: 'GET', path: '/api/transfers/incoming', kind: 'mediatorDesk', ok: 200, call: async () => ({ url: '/api/transfers/incoming' }) },
+  {
+    method: 'POST',
+    path: '/api/transfers/:transferId/accept',
+    kind: 'transferReceiver',
+    ok: 200,
+    audited: true,
+    call: async ({ allowed }) => {
+      const t = allowed ? await freshTransfer() : await sharedTransfer();
+      return { url: `/api/transfers/${t.id}/accept`, ghostUrl: `/api/transfers/${ghost()}/accept` };
+    },
+    check: (res) => expect(json(res).status).toBe('accepted'),
+  },
+  {
+    method: 'POST',
+    path: '/api/transfers/:transferId/return',
+    kind: 'transferReceiver',
+    ok: 200,
+    audited: true,
+    call: async ({ allowed }) => {
+      const t = allowed ? await freshTransfer() : await sharedTransfer();
+      return { url: `/api/transfers/${t.id}/return`, payload: { reason: '不属本中心管辖' }, ghostUrl: `/api/transfers/${ghost()}/return` };
+    },
+    check: (res) => expect(json(res).status).toBe('returned'),
   },
   {
     method: 'GET',
@@ -1185,6 +1254,9 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
       return role === 'admin' || isCourt ? route.ok : 403;
     case 'outbox':
       return isCourt ? 403 : route.ok;
+    case 'transferReceiver':
+      if (role === 'otherMediator') return route.ok;
+      return role === 'mediator' ? 404 : 403;
   }
 }
 
