@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import {
+  adminOrganisationViewSchema,
   auditVerificationSchema,
   organisationListSchema,
   staffUserListSchema,
@@ -30,6 +31,13 @@ import {
 import { okSchema } from '../../../shared/api/common.ts';
 import { dashboardSchema } from '../../../shared/api/dashboard.ts';
 import { outboxListSchema } from '../../../shared/api/notifications.ts';
+import {
+  caseTransfersSchema,
+  incomingTransfersSchema,
+  transferViewSchema,
+  type OrganisationPlacement,
+  type TransferRequest,
+} from '../../../shared/api/transfers.ts';
 import { compensationFiguresListSchema, compensationFiguresViewSchema, type CompensationFiguresInput } from '../../../shared/api/compensation.ts';
 import {
   invitationListSchema,
@@ -255,3 +263,12 @@ export const loadDashboard = (query: { from: string; to: string }) => staff(requ
 
 // The center's SMS outbox (mediators and admins).
 export const listOutbox = () => staff(request('GET', '/api/notifications', outboxListSchema));
+
+// Case transfers (escalate / hand over, accept / return) and the organisation tree (admins).
+export const loadCaseTransfers = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/transfers`, caseTransfersSchema));
+export const requestTransfer = (caseId: string, body: TransferRequest) => staff(request('POST', `/api/cases/${id(caseId)}/transfers`, transferViewSchema, { body }));
+export const listIncomingTransfers = () => staff(request('GET', '/api/transfers/incoming', incomingTransfersSchema));
+export const acceptTransfer = (transferId: string) => staff(request('POST', `/api/transfers/${id(transferId)}/accept`, transferViewSchema, { body: {} }));
+export const returnTransfer = (transferId: string, reason: string) => staff(request('POST', `/api/transfers/${id(transferId)}/return`, transferViewSchema, { body: { reason } }));
+export const placeOrganisation = (organisationId: string, body: OrganisationPlacement) =>
+  staff(request('PUT', `/api/admin/organisations/${id(organisationId)}/placement`, adminOrganisationViewSchema, { body }));

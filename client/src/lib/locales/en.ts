@@ -28,6 +28,7 @@ export const enMessages: Record<MessageKey, string> = {
   'nav.cases': 'Cases',
   'nav.admin': 'Organisations & accounts',
   'nav.dashboard': 'Dashboard',
+  'nav.transfers': 'Transfers',
   'nav.outbox': 'SMS outbox',
   'nav.court': 'Court desk',
   'nav.verify': 'Verify PDF',

@@ -28,6 +28,7 @@ export const zhMessages = {
   'nav.cases': '案件',
   'nav.admin': '机构与账号',
   'nav.dashboard': '驾驶舱',
+  'nav.transfers': '待接收移送',
   'nav.outbox': '短信发件箱',
   'nav.court': '司法确认',
   'nav.verify': '核验文书',
