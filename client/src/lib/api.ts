@@ -16,7 +16,7 @@ import {
   sealViewSchema,
   auditExportManifestSchema,
 } from '../../../shared/api/admin.ts';
-import { meSchema, organisationViewSchema, type loginRequestSchema } from '../../../shared/api/auth.ts';
+import { meSchema, type loginRequestSchema } from '../../../shared/api/auth.ts';
 import {
   caseListSchema,
   caseViewSchema,
@@ -127,7 +127,7 @@ export const fetchMe = () => request('GET', '/api/auth/me', meSchema);
 // Admin: organisations, staff accounts, audit chain.
 export const listOrganisations = () => staff(request('GET', '/api/admin/organisations', organisationListSchema));
 export const createOrganisation = (body: OrganisationInput) =>
-  staff(request('POST', '/api/admin/organisations', organisationViewSchema, { body }));
+  staff(request('POST', '/api/admin/organisations', adminOrganisationViewSchema, { body }));
 export const listStaffUsers = () => staff(request('GET', '/api/admin/staff-users', staffUserListSchema));
 export const createStaffUser = (body: StaffUserCreate) => staff(request('POST', '/api/admin/staff-users', staffUserViewSchema, { body }));
 export const updateStaffUser = (userId: string, body: StaffUserUpdate) =>
