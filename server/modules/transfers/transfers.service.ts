@@ -8,6 +8,7 @@ import { assertWorksOnCases } from '../../access/case-access.ts';
 import { type Principal, staffActor } from '../../access/principal.ts';
 import { appendAuditEvent } from '../audit/audit.repository.ts';
 import * as casesRepo from '../cases/cases.repository.ts';
+import * as mediatorsRepo from '../mediators/mediators.repository.ts';
 import { addToOutbox, type NotificationEffects } from '../notifications/notifications.service.ts';
 import { applyTransition, staleTransition } from '../transitions.ts';
 import * as repo from './transfers.repository.ts';
@@ -157,6 +158,21 @@ export async function acceptTransfer(ctx: ServiceContext, p: Principal, transfer
       event: { type: 'case.transfer_accepted', caseId: row.caseId, actor: staffActor(p), data: { transferId: row.id, fromOrganisationId: row.fromOrganisationId, toOrganisationId: row.toOrganisationId } },
     });
     if (!(await repo.moveHolder(tx, row.caseId, row.fromOrganisationId, row.toOrganisationId, now))) throw staleTransition('case');
+    // The sending center's mediators keep read access only; whoever accepts leads the case until
+    // the receiving center's head assigns others.
+    const before = await mediatorsRepo.assignedTo(tx, row.caseId);
+    await mediatorsRepo.replaceAssignment(tx, row.caseId, [{ staffUserId: p.staffUserId, role: 'lead' }], now, p.staffUserId);
+    await appendAuditEvent(tx, {
+      type: 'case.mediators_assigned',
+      caseId: row.caseId,
+      actor: staffActor(p),
+      data: {
+        lead: p.staffUserId,
+        coMediators: [],
+        previousLead: before.find((a) => a.role === 'lead')?.staffUserId ?? null,
+        previousCoMediators: before.filter((a) => a.role === 'co').map((a) => a.staffUserId),
+      },
+    });
     return row.caseId;
   });
   return viewOf(ctx.db, caseId, transferId);
