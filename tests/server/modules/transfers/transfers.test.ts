@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orgTree } from '../../../helpers/org-tree.ts';
-import { api, createTestWorld, json, ok, rowsOf, sampleCase, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
+import { api, createTestWorld, ok, rowsOf, sampleCase, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
 
 let world: TestWorld;
 let tree: Awaited<ReturnType<typeof orgTree>>;
