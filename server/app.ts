@@ -32,6 +32,7 @@ import type { Timestamper } from './security/timestamp-authority.ts';
 import { confirmationsRoutes } from './modules/confirmations/confirmations.routes.ts';
 import { dashboardRoutes } from './modules/dashboard/dashboard.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
+import { transfersRoutes } from './modules/transfers/transfers.routes.ts';
 import { mediatorsRoutes } from './modules/mediators/mediators.routes.ts';
 import { createNotifier, type NotificationRetry } from './modules/notifications/notifications.service.ts';
 import { outboxSmsProvider, type SmsProvider } from './modules/notifications/sms-provider.ts';
@@ -229,6 +230,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(compensationRoutes);
       await api.register(dashboardRoutes);
       await api.register(notificationsRoutes, { notifications: notifier });
+      await api.register(transfersRoutes, { notifications: notifier });
       await api.register(mediatorsRoutes, { notifications: notifier });
     },
     { prefix: '/api' },

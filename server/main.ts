@@ -78,9 +78,11 @@ const address = await app.listen({ host: config.host, port: config.port });
 const url = config.publicUrl ?? address.replace('127.0.0.1', 'localhost');
 say(`listening on ${address}; open ${url}  (API reference: ${url}/docs)`);
 if (seeded) {
-  say('first start: created a demo mediation center, the Ningbo and Xiamen maritime courts and four accounts:');
+  say('first start: created the Ningbo and Xiamen maritime courts, a two-province tree of mediation centers and these accounts:');
   say(`  mediator  ${seeded.mediator.username} / ${seeded.mediator.password}`);
   say(`  clerk     ${seeded.clerk.username} / ${seeded.clerk.password}`);
   say(`  judge     ${seeded.judge.username} / ${seeded.judge.password}`);
   say(`  admin     ${seeded.admin.username} / ${seeded.admin.password}`);
+  say(`  village   ${seeded.village.username} / ${seeded.village.password}  (boat-owner room: escalate a case)`);
+  say(`  fuding    ${seeded.fuding.username} / ${seeded.fuding.password}  (Fuding county center, Fujian side)`);
 }

@@ -4,9 +4,10 @@ import { agreementStatuses, confirmationStatuses, signatureStatuses, templateIds
 import { attendanceStates, identityMethods } from './domain/attendance.ts';
 import { caseStatuses, disputeTypes } from './domain/cases.ts';
 import { courtCodes } from './domain/courts.ts';
-import { organisationKinds, staffRoles } from './domain/organisations.ts';
+import { organisationKinds, organisationLevels, staffRoles } from './domain/organisations.ts';
 import { participantRoles } from './domain/participants.ts';
 import { sessionStatuses } from './domain/sessions.ts';
+import { transferKinds } from './domain/transfers.ts';
 import { accessWithdrawnCauses } from './realtime.ts';
 import { consentRecordingContentTypes } from './api/agreements.ts';
 
@@ -40,6 +41,10 @@ const custody = shape({ evidenceId: id, sha256, page: z.number().int().optional(
 export const auditEventSchema = z.discriminatedUnion('type', [
   event('organisation.created', shape({ organisationId: id, kind: z.enum(organisationKinds), name: z.string() })),
   event('organisation.updated', shape({ organisationId: id, fields: fieldNames })),
+  event(
+    'organisation.placed',
+    shape({ organisationId: id, parentId: id.nullable(), level: z.enum(organisationLevels).nullable(), previousParentId: id.nullable(), previousLevel: z.enum(organisationLevels).nullable() }),
+  ),
   /** An admin changed how long the organisation's recordings are kept (null: until deleted by hand). */
   event('organisation.recording_retention_changed', shape({ organisationId: id, from: z.number().int().nullable(), to: z.number().int().nullable() })),
   event('organisation.seal_installed', shape({ organisationId: id, sealId: id, source: z.enum(['test', 'uploaded']), fingerprintSha256: sha256 })),
@@ -53,6 +58,12 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     'case.status_changed',
     shape({ from: z.enum(caseStatuses), to: z.enum(caseStatuses), agreementId: id.optional(), confirmationId: id.optional(), reason: z.string().optional() }),
   ),
+  event(
+    'case.transfer_requested',
+    shape({ transferId: id, kind: z.enum(transferKinds), fromOrganisationId: id, toOrganisationId: id }),
+  ),
+  event('case.transfer_accepted', shape({ transferId: id, fromOrganisationId: id, toOrganisationId: id })),
+  event('case.transfer_returned', shape({ transferId: id, fromOrganisationId: id, toOrganisationId: id, reason: z.string() })),
   event('case.mediators_assigned', shape({ lead: id, coMediators: z.array(id), previousLead: id.nullable(), previousCoMediators: z.array(id) })),
   event('case.mediator_chosen', shape({ participantId: id, staffUserId: id, previous: id.nullable() })),
   event('mediator.profile_updated', shape({ staffUserId: id, fields: fieldNames })),

@@ -1,6 +1,6 @@
 import { eq, exists, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { type CourtCode, courtJurisdiction } from '../../shared/domain/courts.ts';
-import { caseMediators, cases, confirmations, invitations, participants } from '../db/schema/index.ts';
+import { caseMediators, cases, caseTransfers, confirmations, invitations, participants } from '../db/schema/index.ts';
 import type { Db } from '../db/client.ts';
 import { forbidden } from '../errors.ts';
 import type { Principal } from './principal.ts';
@@ -13,9 +13,13 @@ import type { Principal } from './principal.ts';
  *   court also covers its tribunals); the file then lies before the court;
  * - invited: court staff invited to a session of the case before anything is filed (a court
  *   attending a mediation): the case, its sessions and the evidence shared with everyone, but not
- *   one side's evidence, the agreement drafts, the documents or the audit trail.
+ *   one side's evidence, the agreement drafts, the documents or the audit trail;
+ * - former: a mediation center that held the case before it was escalated or handed over
+ *   (an accepted transfer from it) reads the file it worked on, read-only: no hosting, drafting
+ *   or change. While a transfer is pending the sender still holds (writes) the case and the
+ *   receiver sees only the request (`transfers.service#incomingTransfers`).
  */
-export type CaseAccess = 'write' | 'read' | 'invited';
+export type CaseAccess = 'write' | 'read' | 'invited' | 'former';
 /** What a call needs: `read` lets an invited court in, `full` needs the whole file, `write` the center. */
 export type CaseNeed = 'read' | 'full' | 'write';
 
@@ -37,17 +41,24 @@ function invitedToSessionOf(p: Principal): SQL {
   );
 }
 
+/** The caller's center held the case before and handed it on (an accepted transfer from it). */
+function heldBefore(p: Principal): SQL {
+  return exists(
+    sql`(select 1 from ${caseTransfers} where ${caseTransfers.caseId} = ${cases.id} and ${caseTransfers.fromOrganisationId} = ${p.organisationId} and ${caseTransfers.status} = 'accepted')`,
+  );
+}
+
 /** The caller is the case's lead or a co-mediator. */
 export function assignedTo(p: Principal): SQL {
   return exists(sql`(select 1 from ${caseMediators} where ${caseMediators.caseId} = ${cases.id} and ${caseMediators.staffUserId} = ${p.staffUserId})`);
 }
 
 /**
- * Who sees which cases: a mediator the cases of their own center; clerks and judges the cases
+ * Who sees which cases: a mediator the cases their center holds or held before; clerks and judges the cases
  * filed with their court and those they are invited to; admins manage accounts, not cases.
  */
 export function visibleCasesFilter(p: Principal): SQL {
-  if (p.role === 'mediator') return sql`${cases.centerId} = ${p.organisationId}`;
+  if (p.role === 'mediator') return or(sql`${cases.centerId} = ${p.organisationId}`, heldBefore(p))!;
   if (isCourtStaff(p)) return or(filedWithCourtOf(p), invitedToSessionOf(p))!;
   return sql`false`;
 }
@@ -59,7 +70,10 @@ export function assertWorksOnCases(p: Principal) {
 
 export async function accessTo(db: Db, p: Principal, row: { id: string; centerId: string }): Promise<CaseAccess | null> {
   if (p.role === 'mediator') {
-    if (row.centerId !== p.organisationId) return null;
+    if (row.centerId !== p.organisationId) {
+      const [earlier] = await db.select({ former: heldBefore(p) }).from(cases).where(eq(cases.id, row.id));
+      return earlier?.former ? 'former' : null;
+    }
     const [found] = await db.select({ assigned: assignedTo(p) }).from(cases).where(eq(cases.id, row.id));
     return found?.assigned ? 'write' : 'read';
   }

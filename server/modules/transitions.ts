@@ -12,6 +12,7 @@ const subjects = {
   attendance: 'an attendance',
   signature: 'a signature',
   recording: 'a recording',
+  transfer: 'a transfer',
 } as const;
 export type TransitionSubject = keyof typeof subjects;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { textSchema } from '../text.ts';
 import { organisationIdSchema } from '../ids.ts';
-import { staffRoles } from '../domain/organisations.ts';
+import { organisationLevels, staffRoles } from '../domain/organisations.ts';
 import { organisationViewSchema } from './auth.ts';
 
 export const usernameSchema = z
@@ -46,7 +46,14 @@ export const staffUserViewSchema = z.object({
 });
 export type StaffUserView = z.infer<typeof staffUserViewSchema>;
 
-export const organisationListSchema = z.object({ items: z.array(organisationViewSchema) });
+/** An organisation as admins manage it: where it stands in the tree and its duty phone too. */
+export const adminOrganisationViewSchema = organisationViewSchema.extend({
+  parentId: z.string().nullable(),
+  level: z.enum(organisationLevels).nullable(),
+  dutyPhone: z.string().nullable(),
+});
+export type AdminOrganisationView = z.infer<typeof adminOrganisationViewSchema>;
+export const organisationListSchema = z.object({ items: z.array(adminOrganisationViewSchema) });
 export const staffUserListSchema = z.object({ items: z.array(staffUserViewSchema) });
 
 export const auditVerificationSchema = z.object({

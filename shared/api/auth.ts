@@ -15,7 +15,6 @@ export const organisationViewSchema = z.object({
   caseNumberPrefix: z.string().nullable(),
   courtCode: z.enum(courtCodes).nullable(),
 });
-export type OrganisationView = z.infer<typeof organisationViewSchema>;
 
 export const meSchema = z.object({
   id: z.string(),

@@ -37,6 +37,12 @@ export const dashboardSchema = z.object({
   byProvince: tally(provinces),
   /** Level of the center holding the case; `unset` for centers without one. */
   byLevel: tally([...organisationLevels, 'unset'] as const),
+  /**
+   * Settled cases (settled, following up, closed) by the level of the center that settled them:
+   * a case escalated from the village room and settled by the county counts for the county. A
+   * case moves only while open (shared/domain/transfers.ts), so that is its holder's level.
+   */
+  settledByLevel: tally([...organisationLevels, 'unset'] as const),
   /** Applications for judicial confirmation filed in the period, by status. */
   confirmations: tally(confirmationStatuses),
   /** As of now, whatever the period: court decisions past their deadline, instalments past due. */

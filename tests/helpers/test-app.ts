@@ -245,6 +245,7 @@ export const dataTables = [
   'recording_segments',
   'recording_gaps',
   'recording_consents',
+  'case_transfers',
   'case_mediators',
   'mediator_profiles',
   'mediator_choices',

@@ -71,7 +71,9 @@ const isParticipant = (role: Role): role is ParticipantRole => (participantRoles
  * outbox: a center's mediators and admins, for their own center's messages; outboxAction: the
  * same on one message (another center's does not exist for them); headAction: the center's head
  * (assigning a case's mediators); profileEdit: a mediator's own profile, or any of the center's by
- * its admin; centerPhoto: a mediator's photo, for the staff of that center.
+ * its admin; centerPhoto: a mediator's photo, for the staff of that center; transferReceiver: the
+ * mediators of the center a case was sent to (here the other center) accept or return it; the
+ * sending center finds no such request (404), everyone else is refused by role.
  */
 type Kind =
   | 'public'
@@ -91,6 +93,7 @@ type Kind =
   | 'hearingInvite'
   | 'dashboard'
   | 'outbox'
+  | 'transferReceiver'
   | 'outboxAction'
   | 'headAction'
   | 'profileEdit'
@@ -174,6 +177,14 @@ async function expectStatus(res: LightMyRequestResponse, status: number) {
 async function freshCase() {
   return expectStatus(await mediator().post('/api/cases', sampleCase), 201);
 }
+/** A fresh case handed over from the mediator's center to the other center, waiting there. */
+async function freshTransfer() {
+  const c = await freshCase();
+  return expectStatus(await mediator().post(`/api/cases/${c.id}/transfers`, { kind: 'hand_over', toOrganisationId: world.orgs.otherCenter, note: '移交另一中心' }), 201);
+}
+/** One pending transfer that refused calls aim at (they must leave it pending). */
+let pendingTransfer: { id: string } | undefined;
+const sharedTransfer = async () => (pendingTransfer ??= await freshTransfer());
 async function freshParticipant(caseId: string, partyId: string) {
   return expectStatus(await mediator().post(`/api/cases/${caseId}/participants`, { role: 'party', displayName: '陈阿海', partyId }), 201);
 }
@@ -402,6 +413,64 @@ const routes: RouteSpec[] = [
     ok: 200,
     call: async () => ({ url: '/api/notifications' }),
     check: (res) => expect(Array.isArray(json(res).items)).toBe(true),
+  },
+  {
+    method: 'PUT',
+    path: '/api/admin/organisations/:organisationId/placement',
+    kind: 'admin',
+    ok: 200,
+    audited: true,
+    call: async () => {
+      const org = await expectStatus(await api(world.app, world.cookies.admin).post('/api/admin/organisations', { kind: 'mediation_center', name: `测试村调解室${++unique}`, caseNumberPrefix: '村调' }), 201);
+      return { url: `/api/admin/organisations/${org.id}/placement`, payload: { parentId: world.orgs.otherCenter, level: null }, ghostUrl: `/api/admin/organisations/${ghost()}/placement` };
+    },
+    check: (res) => expect(json(res).parentId).toBe(world.orgs.otherCenter),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/transfers',
+    kind: 'caseRead',
+    hiddenFromInvited: true,
+    ok: 200,
+    call: async () => ({ url: `/api/cases/${base.caseId}/transfers`, ghostUrl: `/api/cases/${ghost()}/transfers` }),
+    check: (res) => expect(json(res).holders[0].id).toBe(world.orgs.center),
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/:caseId/transfers',
+    kind: 'caseWrite',
+    ok: 201,
+    audited: true,
+    call: async () => {
+      const c = await freshCase();
+      return { url: `/api/cases/${c.id}/transfers`, payload: { kind: 'hand_over', toOrganisationId: world.orgs.otherCenter, note: '移交另一中心' }, ghostUrl: `/api/cases/${ghost()}/transfers` };
+    },
+    check: (res) => expect(json(res).status).toBe('requested'),
+  },
+  { method: 'GET', path: '/api/transfers/incoming', kind: 'mediatorDesk', ok: 200, call: async () => ({ url: '/api/transfers/incoming' }) },
+  {
+    method: 'POST',
+    path: '/api/transfers/:transferId/accept',
+    kind: 'transferReceiver',
+    ok: 200,
+    audited: true,
+    call: async ({ allowed }) => {
+      const t = allowed ? await freshTransfer() : await sharedTransfer();
+      return { url: `/api/transfers/${t.id}/accept`, ghostUrl: `/api/transfers/${ghost()}/accept` };
+    },
+    check: (res) => expect(json(res).status).toBe('accepted'),
+  },
+  {
+    method: 'POST',
+    path: '/api/transfers/:transferId/return',
+    kind: 'transferReceiver',
+    ok: 200,
+    audited: true,
+    call: async ({ allowed }) => {
+      const t = allowed ? await freshTransfer() : await sharedTransfer();
+      return { url: `/api/transfers/${t.id}/return`, payload: { reason: '不属本中心管辖' }, ghostUrl: `/api/transfers/${ghost()}/return` };
+    },
+    check: (res) => expect(json(res).status).toBe('returned'),
   },
   {
     method: 'GET',
@@ -1374,6 +1443,9 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
       return role === 'admin' || isCourt ? route.ok : 403;
     case 'outbox':
       return isCourt ? 403 : route.ok;
+    case 'transferReceiver':
+      if (role === 'otherMediator') return route.ok;
+      return role === 'mediator' ? 404 : 403;
     case 'outboxAction':
       if (isCourt) return 403;
       return role === 'otherMediator' ? 404 : route.ok;

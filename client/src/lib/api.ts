@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import {
+  adminOrganisationViewSchema,
   auditVerificationSchema,
   organisationListSchema,
   staffUserListSchema,
@@ -15,7 +16,7 @@ import {
   sealViewSchema,
   auditExportManifestSchema,
 } from '../../../shared/api/admin.ts';
-import { meSchema, organisationViewSchema, type loginRequestSchema } from '../../../shared/api/auth.ts';
+import { meSchema, type loginRequestSchema } from '../../../shared/api/auth.ts';
 import {
   caseListSchema,
   caseViewSchema,
@@ -29,6 +30,13 @@ import {
 } from '../../../shared/api/cases.ts';
 import { okSchema } from '../../../shared/api/common.ts';
 import { dashboardSchema } from '../../../shared/api/dashboard.ts';
+import {
+  caseTransfersSchema,
+  incomingTransfersSchema,
+  transferViewSchema,
+  type OrganisationPlacement,
+  type TransferRequest,
+} from '../../../shared/api/transfers.ts';
 import { outboxItemSchema, outboxListSchema } from '../../../shared/api/notifications.ts';
 import { type AssignMediators, caseMediatorsSchema, type MediatorProfileInput, mediatorProfileListSchema, mediatorProfileSchema } from '../../../shared/api/mediators.ts';
 import { compensationFiguresListSchema, compensationFiguresViewSchema, type CompensationFiguresInput } from '../../../shared/api/compensation.ts';
@@ -120,7 +128,7 @@ export const fetchMe = () => request('GET', '/api/auth/me', meSchema);
 // Admin: organisations, staff accounts, audit chain.
 export const listOrganisations = () => staff(request('GET', '/api/admin/organisations', organisationListSchema));
 export const createOrganisation = (body: OrganisationInput) =>
-  staff(request('POST', '/api/admin/organisations', organisationViewSchema, { body }));
+  staff(request('POST', '/api/admin/organisations', adminOrganisationViewSchema, { body }));
 export const listStaffUsers = () => staff(request('GET', '/api/admin/staff-users', staffUserListSchema));
 export const createStaffUser = (body: StaffUserCreate) => staff(request('POST', '/api/admin/staff-users', staffUserViewSchema, { body }));
 export const updateStaffUser = (userId: string, body: StaffUserUpdate) =>
@@ -265,6 +273,15 @@ export const loadDashboard = (query: { from: string; to: string }) => staff(requ
 
 // The center's SMS outbox (mediators and admins).
 export const listOutbox = () => staff(request('GET', '/api/notifications', outboxListSchema));
+
+// Case transfers (escalate / hand over, accept / return) and the organisation tree (admins).
+export const loadCaseTransfers = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/transfers`, caseTransfersSchema));
+export const requestTransfer = (caseId: string, body: TransferRequest) => staff(request('POST', `/api/cases/${id(caseId)}/transfers`, transferViewSchema, { body }));
+export const listIncomingTransfers = () => staff(request('GET', '/api/transfers/incoming', incomingTransfersSchema));
+export const acceptTransfer = (transferId: string) => staff(request('POST', `/api/transfers/${id(transferId)}/accept`, transferViewSchema, { body: {} }));
+export const returnTransfer = (transferId: string, reason: string) => staff(request('POST', `/api/transfers/${id(transferId)}/return`, transferViewSchema, { body: { reason } }));
+export const placeOrganisation = (organisationId: string, body: OrganisationPlacement) =>
+  staff(request('PUT', `/api/admin/organisations/${id(organisationId)}/placement`, adminOrganisationViewSchema, { body }));
 export const resendNotification = (id: string) => staff(request('POST', `/api/notifications/${id}/resend`, outboxItemSchema));
 
 // Assigned and chosen mediators; the center's roster and profiles.

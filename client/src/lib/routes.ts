@@ -11,6 +11,7 @@ export type Route =
   | { name: 'admin' }
   | { name: 'dashboard' }
   | { name: 'outbox' }
+  | { name: 'transfers' }
   | { name: 'mediators' }
   | { name: 'join'; token: string; page?: JoinSubPage }
   | { name: 'room'; sessionId: string }
@@ -36,6 +37,7 @@ export function matchRoute(path: string): Route {
   if (first === 'admin' && parts.length === 1) return { name: 'admin' };
   if (first === 'dashboard' && parts.length === 1) return { name: 'dashboard' };
   if (first === 'outbox' && parts.length === 1) return { name: 'outbox' };
+  if (first === 'transfers' && parts.length === 1) return { name: 'transfers' };
   if (first === 'mediators' && parts.length === 1) return { name: 'mediators' };
   if (first === 'j' && second && parts.length === 2) return { name: 'join', token: second };
   if (first === 'j' && second && third === 'sign' && parts[3] && parts.length === 4) return { name: 'join', token: second, page: { kind: 'sign', agreementId: parts[3] } };

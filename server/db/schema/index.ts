@@ -11,4 +11,5 @@ export * from './notifications.ts';
 export * from './recordings.ts';
 export * from './consent.ts';
 export * from './nodes.ts';
+export * from './transfers.ts';
 export * from './mediators.ts';

@@ -14,6 +14,8 @@ export const organisations = pgTable(
     parentId: uuid('parent_id').references((): AnyPgColumn => organisations.id),
     /** A mediation center's level in the "136" pattern; null for courts and tribunals. */
     level: text('level').$type<OrganisationLevel>(),
+    /** The duty phone that receives SMS about cases sent to (or returned to) the organisation. */
+    dutyPhone: text('duty_phone'),
     /** Recordings of this organisation's cases are deleted this many days after they stop; null: kept until deleted by hand. */
     recordingRetentionDays: integer('recording_retention_days'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { organisations, staffUsers } from '../../db/schema/index.ts';
 
@@ -10,6 +10,25 @@ export const listOrganisations = (db: Db) => db.select().from(organisations).ord
 export async function findOrganisation(db: Db, id: string) {
   const [row] = await db.select().from(organisations).where(eq(organisations.id, id));
   return row;
+}
+
+/** Serialises changes to the tree, so two concurrent moves cannot together make a cycle. */
+export async function lockTree(db: Db) {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext('organisation_tree'))`);
+}
+
+/** The organisation and every one below it. */
+export async function subtreeIds(db: Db, id: string): Promise<string[]> {
+  const tree = sql`(with recursive tree(id) as (select ${id}::uuid union select o.id from ${organisations} o join tree on o.parent_id = tree.id) select id from tree)`;
+  const rows = await db.select({ id: organisations.id }).from(organisations).where(sql`${organisations.id} in ${tree}`);
+  return rows.map((r) => r.id);
+}
+
+export const childrenOf = (db: Db, id: string) => db.select().from(organisations).where(eq(organisations.parentId, id));
+
+export async function updateOrganisation(db: Db, id: string, values: Partial<Pick<OrganisationRow, 'parentId' | 'level' | 'dutyPhone'>>) {
+  const [row] = await db.update(organisations).set(values).where(eq(organisations.id, id)).returning();
+  return row!;
 }
 
 export async function insertOrganisation(db: Db, values: typeof organisations.$inferInsert) {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditVerificationSchema, organisationListSchema, sealInstallSchema, sealListSchema, sealViewSchema, staffUserCreateSchema, staffUserListSchema, staffUserUpdateSchema, staffUserViewSchema } from '../../../shared/api/admin.ts';
-import { organisationViewSchema } from '../../../shared/api/auth.ts';
+import { adminOrganisationViewSchema, auditVerificationSchema, organisationListSchema, sealInstallSchema, sealListSchema, sealViewSchema, staffUserCreateSchema, staffUserListSchema, staffUserUpdateSchema, staffUserViewSchema } from '../../../shared/api/admin.ts';
+import { organisationPlacementSchema } from '../../../shared/api/transfers.ts';
 import { organisationInputSchema } from '../../../shared/domain/organisations.ts';
 import { organisationIdSchema, staffUserIdSchema } from '../../../shared/ids.ts';
 import { verifyChain } from '../audit/audit.repository.ts';
@@ -21,12 +21,18 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     return service.listOrganisations(app.ctx);
   });
 
-  app.post('/admin/organisations', { schema: { tags, body: organisationInputSchema, response: { 201: organisationViewSchema } } }, async (request, reply) => {
+  app.post('/admin/organisations', { schema: { tags, body: organisationInputSchema, response: { 201: adminOrganisationViewSchema } } }, async (request, reply) => {
     const created = await service.createOrganisation(app.ctx.db, requireStaff(request, admin), request.body);
     // After commit: the new organisation's test seal (else made when it first seals).
     await ensureDefault(app.ctx, created.id).catch((err: unknown) => request.log.error({ err, organisationId: created.id }, 'could not create the test seal'));
     return reply.code(201).send(created);
   });
+
+  app.put(
+    '/admin/organisations/:organisationId/placement',
+    { schema: { tags, params: z.object({ organisationId: organisationIdSchema }), body: organisationPlacementSchema, response: { 200: adminOrganisationViewSchema } } },
+    (request) => service.placeOrganisation(app.ctx, requireStaff(request, admin), request.params.organisationId, request.body),
+  );
 
   app.get(
     '/admin/organisations/:organisationId/seals',

@@ -1,6 +1,7 @@
-import type { StaffUserCreate, StaffUserUpdate, StaffUserView } from '../../../shared/api/admin.ts';
-import type { OrganisationView } from '../../../shared/api/auth.ts';
+import type { AdminOrganisationView, StaffUserCreate, StaffUserUpdate, StaffUserView } from '../../../shared/api/admin.ts';
 import { rolesForOrganisation, type OrganisationInput } from '../../../shared/domain/organisations.ts';
+import type { OrganisationPlacement } from '../../../shared/api/transfers.ts';
+import { placementRefusal } from '../../../shared/domain/transfers.ts';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../db/client.ts';
 import { conflict, invalid, notFound } from '../../errors.ts';
@@ -9,8 +10,17 @@ import { appendAuditEvent } from '../audit/audit.repository.ts';
 import { type Principal, staffActor } from '../../access/principal.ts';
 import * as repo from './admin.repository.ts';
 
-export function organisationView(row: repo.OrganisationRow): OrganisationView {
-  return { id: row.id, kind: row.kind, name: row.name, caseNumberPrefix: row.caseNumberPrefix, courtCode: row.courtCode as OrganisationView['courtCode'] };
+export function organisationView(row: repo.OrganisationRow): AdminOrganisationView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    caseNumberPrefix: row.caseNumberPrefix,
+    courtCode: row.courtCode as AdminOrganisationView['courtCode'],
+    parentId: row.parentId,
+    level: row.level,
+    dutyPhone: row.dutyPhone,
+  };
 }
 
 export function staffUserView(row: repo.StaffUserRow): StaffUserView {
@@ -32,7 +42,12 @@ export async function listOrganisations(ctx: ServiceContext) {
 
 export async function createOrganisation(db: Db, actor: Principal | null, input: OrganisationInput) {
   return db.transaction(async (tx) => {
-    if (input.parentId && !(await repo.findOrganisation(tx, input.parentId))) throw invalid('parentId', 'no such organisation');
+    if (input.parentId) {
+      const parent = await repo.findOrganisation(tx, input.parentId);
+      if (!parent) throw invalid('parentId', 'no such organisation');
+      const refusal = placementRefusal({ kind: input.kind, level: input.level ?? null }, parent);
+      if (refusal) throw invalid('parentId', refusal);
+    }
     const row = await repo.insertOrganisation(tx, {
       kind: input.kind,
       name: input.name,
@@ -46,6 +61,49 @@ export async function createOrganisation(db: Db, actor: Principal | null, input:
       actor: actor ? staffActor(actor) : { kind: 'system' },
       data: { organisationId: row.id, kind: row.kind, name: row.name },
     });
+    return organisationView(row);
+  });
+}
+
+/**
+ * An admin sets where an organisation stands: its parent (none at the top) and, for a center, its
+ * level. Refused: an unknown parent, the organisation itself or one below it as parent (a cycle),
+ * a parent that may not stand above it, or a level that no longer fits its parent or the
+ * organisations below it. The tree is locked for the check and the change; audited.
+ */
+export async function placeOrganisation(ctx: ServiceContext, actor: Principal, organisationId: string, input: OrganisationPlacement) {
+  return ctx.db.transaction(async (tx) => {
+    await repo.lockTree(tx);
+    const org = await repo.findOrganisation(tx, organisationId);
+    if (!org) throw notFound('organisation');
+    if (input.level && org.kind !== 'mediation_center') throw invalid('level', 'only mediation centers have a level');
+    const moved = { kind: org.kind, level: input.level };
+    if (input.parentId) {
+      if ((await repo.subtreeIds(tx, organisationId)).includes(input.parentId)) throw invalid('parentId', 'an organisation cannot sit under itself or one below it');
+      const parent = await repo.findOrganisation(tx, input.parentId);
+      if (!parent) throw invalid('parentId', 'no such organisation');
+      const refusal = placementRefusal(moved, parent);
+      if (refusal) throw invalid('parentId', refusal);
+    }
+    for (const child of await repo.childrenOf(tx, organisationId)) {
+      const refusal = placementRefusal(child, moved);
+      if (refusal) throw invalid('level', `${child.name}: ${refusal}`);
+    }
+    const row = await repo.updateOrganisation(tx, organisationId, {
+      parentId: input.parentId,
+      level: input.level,
+      ...(input.dutyPhone !== undefined ? { dutyPhone: input.dutyPhone } : {}),
+    });
+    if (org.parentId !== row.parentId || org.level !== row.level) {
+      await appendAuditEvent(tx, {
+        type: 'organisation.placed',
+        actor: staffActor(actor),
+        data: { organisationId, parentId: row.parentId, level: row.level, previousParentId: org.parentId, previousLevel: org.level },
+      });
+    }
+    if (org.dutyPhone !== row.dutyPhone) {
+      await appendAuditEvent(tx, { type: 'organisation.updated', actor: staffActor(actor), data: { organisationId, fields: ['dutyPhone'] } });
+    }
     return organisationView(row);
   });
 }

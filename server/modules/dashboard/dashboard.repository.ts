@@ -1,5 +1,5 @@
 import { and, count, eq, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Province } from '../../../shared/domain/cases.ts';
+import type { CaseStatus, Province } from '../../../shared/domain/cases.ts';
 import type { Db } from '../../db/client.ts';
 import { agreements, cases, confirmations, obligations, organisations } from '../../db/schema/index.ts';
 
@@ -39,13 +39,17 @@ export async function casesByProvince(db: Db, scope: DashboardScope, keys: reado
   return keys.map((key) => ({ key, count: asNumber(row?.[key]) }));
 }
 
-/** By the level of the center holding the case. */
-export async function casesByLevel(db: Db, scope: DashboardScope) {
+/**
+ * By the level of the center holding the case; given statuses, only cases in them. A case is
+ * transferred only while open and a pending transfer cannot be accepted once it settled, so for a
+ * settled case the holder is the center that settled it.
+ */
+export async function casesByLevel(db: Db, scope: DashboardScope, statuses?: readonly CaseStatus[]) {
   const rows = await db
     .select({ key: organisations.level, n: count() })
     .from(cases)
     .innerJoin(organisations, eq(organisations.id, cases.centerId))
-    .where(registeredIn(scope))
+    .where(and(registeredIn(scope), statuses ? inArray(cases.status, [...statuses]) : undefined))
     .groupBy(organisations.level);
   return rows.map((r) => ({ key: r.key ?? 'unset', count: r.n }));
 }

@@ -44,13 +44,14 @@ export async function dashboard(ctx: ServiceContext, p: Principal, query: Dashbo
   const from = query.from ?? addDays(to, -(defaultWeeks * 7 - 1));
   const scope: repo.DashboardScope = { organisationId: p.organisationId, from: beijingMidnight(from), to: beijingMidnight(addDays(to, 1)) };
   const db = ctx.db;
-  const [byStatus, weeks, byDisputeType, bySeaArea, byProvince, byLevel, confirmations, median, court, instalments, positions, name] = await Promise.all([
+  const [byStatus, weeks, byDisputeType, bySeaArea, byProvince, byLevel, settledByLevel, confirmations, median, court, instalments, positions, name] = await Promise.all([
     repo.casesByStatus(db, scope),
     repo.intakePerWeek(db, scope),
     repo.casesByDisputeType(db, scope),
     repo.casesBySeaArea(db, scope),
     repo.casesByProvince(db, scope, provinces),
     repo.casesByLevel(db, scope),
+    repo.casesByLevel(db, scope, resolvedStatuses),
     repo.confirmationsByStatus(db, scope),
     repo.medianDaysToResolution(db, scope, resolvedStatuses),
     repo.overdueCourtDecisions(db, p.organisationId, now),
@@ -74,6 +75,7 @@ export async function dashboard(ctx: ServiceContext, p: Principal, query: Dashbo
     bySeaArea: complete(seaAreas, bySeaArea),
     byProvince,
     byLevel: complete([...organisationLevels, 'unset'] as const, byLevel),
+    settledByLevel: complete([...organisationLevels, 'unset'] as const, settledByLevel),
     confirmations: complete(confirmationStatuses, confirmations),
     overdue: { courtAcceptance: court.acceptance, courtRuling: court.ruling, instalments: instalments.count, instalmentsAmountFen: instalments.amountFen },
     positions,
@@ -101,6 +103,7 @@ export async function dashboardCsv(ctx: ServiceContext, p: Principal, query: Das
     ...d.bySeaArea.map((s) => ['sea_area', s.key, s.count]),
     ...d.byProvince.map((s) => ['province', s.key, s.count]),
     ...d.byLevel.map((s) => ['level', s.key, s.count]),
+    ...d.settledByLevel.map((s) => ['settled_level', s.key, s.count]),
     ...d.confirmations.map((s) => ['confirmation', s.key, s.count]),
     ...Object.entries(d.overdue).map(([key, n]) => ['overdue', key, n]),
   ];

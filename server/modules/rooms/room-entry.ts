@@ -184,6 +184,8 @@ export class RoomEntry {
     const p = identity.principal;
     const access = await loadSession(db, p, sessionId, 'read');
     assertMayEnterRooms(p);
+    // A center the case was handed on from reads the file; the live room is the new holder's.
+    if (access.access === 'former') throw forbidden('the case is now held by another mediation center');
     const isHost = hostsSession(p, access);
     if (p.role === 'mediator' && access.session.kind === 'mediation' && !isHost) throw forbidden('only the case’s assigned mediators host its sessions');
     return repo.insertAttendance(db, {

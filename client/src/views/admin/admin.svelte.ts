@@ -1,10 +1,9 @@
 /** Organisations and staff accounts, as the admin page shows and changes them. */
-import type { StaffUserView } from '../../../../shared/api/admin.ts';
-import type { OrganisationView } from '../../../../shared/api/auth.ts';
+import type { AdminOrganisationView, StaffUserView } from '../../../../shared/api/admin.ts';
 import { listOrganisations, listStaffUsers } from '../../lib/api.ts';
 
 export class AdminState {
-  organisations = $state<OrganisationView[]>([]);
+  organisations = $state<AdminOrganisationView[]>([]);
   users = $state<StaffUserView[]>([]);
   loaded = $state(false);
   error = $state<unknown>(null);
@@ -21,7 +20,7 @@ export class AdminState {
     }
   }
 
-  organisation(id: string): OrganisationView | undefined {
+  organisation(id: string): AdminOrganisationView | undefined {
     return this.organisations.find((org) => org.id === id);
   }
 

@@ -23,12 +23,18 @@
  * Instalments: A #1 due 11-15 (100 000 fen, late), A #2 due 11-22 (today: not late), A #3 due
  * 11-01 but fulfilled; F #1 due 11-21 (50 000 fen, late); D's set-aside agreement: due 11-01, not
  * tracked.
+ *
+ * Transfers (issue 11 point 2): A was registered by the town and escalated to the county center
+ * (accepted 11-03), F by the village room and escalated to the town (accepted 11-04); the county
+ * center handed B to the town, which sent it back. So settled cases by the level that settled
+ * them (A, B, F; C is out of the period) are county 2, town 1, village 0, whereas the levels that
+ * registered them would be county 1, town 1, village 1.
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createOrganisation, createStaffUser } from '../../../../server/modules/admin/admin.service.ts';
 import type { Db } from '../../../../server/db/client.ts';
-import { agreements, cases, confirmations, obligations, organisations, parties } from '../../../../server/db/schema/index.ts';
+import { agreements, cases, caseTransfers, confirmations, obligations, organisations, parties } from '../../../../server/db/schema/index.ts';
 import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases.ts';
 import type { ConfirmationStatus } from '../../../../shared/domain/agreements.ts';
 import type { OrganisationId } from '../../../../shared/ids.ts';
@@ -153,6 +159,25 @@ export async function seedDashboardCases(db: Db, orgs: DatasetOrgs) {
   await instalment('A', 3, '2026-11-01', 30_000, true);
   await instalment('F', 1, '2026-11-21', 50_000);
   await instalment('D', 1, '2026-11-01', 900_000);
+
+  const clerk = await createStaffUser(db, null, { organisationId: town.id as OrganisationId, username: `dataset-town-${randomUUID().slice(0, 8)}`, displayName: '镇调委会调解员', role: 'mediator', password: testPassword });
+  const transfer = (key: string, from: string, to: string, at: string, status: 'accepted' | 'returned') =>
+    db.insert(caseTransfers).values({
+      caseId: ids[key]!.caseId,
+      kind: from === 'center' ? 'hand_over' : 'escalate',
+      fromOrganisationId: holders[from]!,
+      toOrganisationId: holders[to]!,
+      status,
+      note: '数据集',
+      returnReason: status === 'returned' ? '不属本级' : null,
+      requestedBy: clerk.id,
+      requestedAt: new Date(at),
+      decidedBy: clerk.id,
+      decidedAt: new Date(at),
+    });
+  await transfer('A', 'town', 'center', '2026-11-03T02:00:00Z', 'accepted');
+  await transfer('F', 'village', 'town', '2026-11-04T02:00:00Z', 'accepted');
+  await transfer('B', 'center', 'town', '2026-11-02T02:00:00Z', 'returned');
 
   return { townId: town.id, villageId: village.id };
 }

@@ -70,6 +70,16 @@ describe('dashboard figures (center head of the county center: center, town and 
     ]);
   });
 
+  it('counts settled cases at the level that settled them, not where they were registered', () => {
+    // A (registered by the town, settled by the county center), B (county), F (registered by the village room, settled by the town)
+    expect(d.settledByLevel).toEqual([
+      { key: 'village', count: 0 },
+      { key: 'town', count: 1 },
+      { key: 'county', count: 2 },
+      { key: 'unset', count: 0 },
+    ]);
+  });
+
   it('counts confirmation outcomes filed in the period and what is overdue now', () => {
     expect(nonZero(d.confirmations)).toEqual({ confirmed: 1, filed: 1, under_review: 1 });
     // B not accepted in time; F and C (filed before the period) not ruled in time; A #1 and F #1 unpaid.
@@ -106,6 +116,7 @@ describe('dashboard scope: each organisation and the levels below it', () => {
     expect(d.organisation.name).toBe(villageName);
     expect(d.total).toBe(2);
     expect(nonZero(d.byLevel)).toEqual({ village: 2 });
+    expect(nonZero(d.settledByLevel)).toEqual({}); // F left the village room before it settled
     expect(d.resolution).toEqual({ resolved: 0, concluded: 1, rate: 0 });
     expect(d.medianDaysToResolution).toBeNull();
     expect(d.overdue).toEqual({ courtAcceptance: 0, courtRuling: 0, instalments: 0, instalmentsAmountFen: 0 });
@@ -116,6 +127,7 @@ describe('dashboard scope: each organisation and the levels below it', () => {
     expect(d.total).toBe(1);
     expect(d.resolution).toEqual({ resolved: 1, concluded: 1, rate: 1 });
     expect(d.medianDaysToResolution).toBe(1);
+    expect(nonZero(d.settledByLevel)).toEqual({ unset: 1 });
     expect(d.overdue).toEqual({ courtAcceptance: 1, courtRuling: 0, instalments: 0, instalmentsAmountFen: 0 });
   });
 
@@ -159,6 +171,7 @@ describe('dashboard period and CSV', () => {
     expect(lines[1]).toBe('organisation,,"霞关船老大调解室, ""渔港"""');
     expect(lines).toContain('total,,2');
     expect(lines).toContain('level,village,2');
+    expect(lines).toContain('settled_level,village,0');
     expect(lines).toContain('intake_week,2026-11-09,1');
     expect(lines).toContain('resolution,rate,0');
     expect(lines).toContain('median_days_to_resolution,,');
