@@ -1,7 +1,7 @@
 import { type AttendanceState, isPresent } from '../../../shared/domain/attendance.ts';
 import type { ParticipantRole } from '../../../shared/domain/participants.ts';
 import type { SessionStatus } from '../../../shared/domain/sessions.ts';
-import type { LinkQuality, PeerView, RoomState } from '../../../shared/realtime.ts';
+import type { LinkAdaptationView, LinkQuality, PeerView, RoomState } from '../../../shared/realtime.ts';
 import type { StoredNetworkTest } from '../../db/schema/index.ts';
 import type { MediaRoom } from '../../media/media-room.ts';
 import type { Recorder } from '../../media/recorder.ts';
@@ -30,6 +30,8 @@ export interface RoomPeer {
   identityVerified: boolean;
   networkTest: StoredNetworkTest | null;
   linkQuality: (LinkQuality & { at: string }) | null;
+  /** The person's own link adaptation, as their device last reported it. */
+  link: LinkAdaptationView | null;
   graceTimer: NodeJS.Timeout | null;
 }
 
@@ -128,6 +130,7 @@ export class LiveRoom {
       identityVerified: row.identityVerifiedAt !== null,
       networkTest: row.networkTest ?? null,
       linkQuality: existing?.linkQuality ?? null,
+      link: existing?.link ?? null,
       graceTimer: existing?.graceTimer ?? null,
     };
     this.peers.set(row.id, peer);
@@ -206,6 +209,7 @@ function peerView(p: RoomPeer, forHost: boolean): PeerView {
     audioOnly: p.audioOnly,
     canShareScreen: p.canShareScreen,
     identityVerified: p.identityVerified,
+    link: p.link,
     ...(forHost ? { networkTest: p.networkTest, linkQuality: p.linkQuality } : {}),
   };
 }

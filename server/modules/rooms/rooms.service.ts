@@ -4,6 +4,7 @@ import { Departures } from './departures.ts';
 import { HostControls } from './host-controls.ts';
 import type { LiveRoom } from './live-room.ts';
 import { MediaSignalling } from './media-signalling.ts';
+import { LinkEvents } from './link-events.ts';
 import { RoomActivity } from './room-activity.ts';
 import type { RoomContext } from './room-context.ts';
 import { RoomEntry } from './room-entry.ts';
@@ -29,6 +30,7 @@ export class RoomsService {
   readonly departures: Departures;
   readonly media: MediaSignalling;
   readonly activity: RoomActivity;
+  readonly links: LinkEvents;
   readonly recording: RoomRecording;
 
   constructor(deps: RoomsDeps) {
@@ -42,6 +44,7 @@ export class RoomsService {
     this.entry = new RoomEntry(ctx, this.media);
     this.host = new HostControls(ctx, this.departures);
     this.activity = new RoomActivity(ctx);
+    this.links = new LinkEvents(ctx);
     // Everyone a rebuilt room brings back gets the grace period anyone who drops gets.
     this.registry.onRestoredPeer = (room, peer) => this.departures.holdPlace(room, peer);
   }

@@ -518,6 +518,7 @@ export const enEnums: EnumLabels = {
     'attendance.moved': 'Moved between joint room and caucus',
     'attendance.host_muted': 'Muted or unmuted by the mediator',
     'attendance.screen_permission_changed': 'Screen sharing permission changed',
+    'attendance.link_adapted': 'Link adaptation changed a video level',
     'room.lock_changed': 'Room locked or unlocked',
     'room.spotlight_changed': 'Spotlight changed',
     'room.caucus_opened': 'Caucus opened',
