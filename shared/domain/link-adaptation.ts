@@ -10,8 +10,12 @@ export const recvLevels = ['high', 'low', 'minimal', 'off'] as const;
 export type SendLevel = (typeof sendLevels)[number];
 export type RecvLevel = (typeof recvLevels)[number];
 
-/** Why a level changed: a figure of the person's own link, a stable period (step up), or their own choice. */
-export const adaptReasons = ['loss', 'bandwidth', 'rtt', 'jitter', 'concealment', 'stable', 'user'] as const;
+/**
+ * Why a level changed: a figure of the person's own link, a stable period (step up), their own
+ * choice, or 'sender': a receive step down taken back because a sender's own uplink turned out to
+ * be where the loss came from.
+ */
+export const adaptReasons = ['loss', 'bandwidth', 'rtt', 'jitter', 'concealment', 'stable', 'user', 'sender'] as const;
 export type AdaptReason = (typeof adaptReasons)[number];
 
 /** What the person is told about their own link: good, weak (video reduced), voice only. */

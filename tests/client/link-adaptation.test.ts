@@ -116,3 +116,22 @@ describe('link adaptation controller', () => {
     expect(recvLayerCap('off', 'camera', true)).toBeNull();
   });
 });
+
+describe('loss that was the sender’s', () => {
+  it('a receive step down is taken back when the sender’s own verdict arrives within 6 s', () => {
+    const c = new LinkAdaptation();
+    run(c, { ...clean, recvLossPct: 12, concealedPct: 10 }, 0, 3);
+    expect(c.state.recv).toBe('off');
+    expect(c.senderWeakened(4_000)).toEqual([{ at: 4_000, direction: 'recv', from: 'off', to: 'high', reason: 'sender', value: null }]);
+    expect(c.state).toEqual({ send: 'high', recv: 'high' });
+    // Their feeds are left out from now on: nothing more happens.
+    expect(run(c, { ...clean, recvLossPct: null, concealedPct: null }, 5_000, 30)).toEqual([]);
+  });
+
+  it('but not a step down long past, nor one on the send path', () => {
+    const c = new LinkAdaptation();
+    run(c, { ...clean, recvLossPct: 12, sendLossPct: 12 }, 0, 3);
+    expect(c.senderWeakened(10_000)).toEqual([]);
+    expect(c.state).toEqual({ send: 'off', recv: 'off' });
+  });
+});

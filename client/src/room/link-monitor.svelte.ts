@@ -68,6 +68,11 @@ export class LinkMonitor {
     this.#apply(this.#controller.userRaised(Date.now()));
   }
 
+  /** A sender's own verdict said their uplink is weak: a recent receive step down was their loss. */
+  senderWeakened(): void {
+    this.#apply(this.#controller.senderWeakened(Date.now()));
+  }
+
   /** Milliseconds of calm still needed before the next step up (null: none pending). */
   calmLeftMs(): number | null {
     return this.#controller.calmLeftMs(Date.now());

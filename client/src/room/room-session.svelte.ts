@@ -64,6 +64,8 @@ export class RoomSession {
   space = $derived(this.self?.space ?? 'joint');
 
   #disposed = false;
+  /** People whose own verdict says their uplink is weak (their feeds do not count against our downlink). */
+  #weakSenders = new Set<string>();
   #lobbyRetry: ReturnType<typeof setTimeout> | null = null;
   readonly #unsubscribe: (() => void)[] = [];
   /** When each step of getting in first happened (performance.now()), for the join-latency benchmark. */
@@ -354,7 +356,11 @@ export class RoomSession {
 
   #onRoomState(state: RoomState): void {
     const previousSpace = this.space;
+    const weakBefore = this.#weakSenders;
     this.room = state;
+    // Someone's own uplink just turned out weak: loss we saw from them was theirs, not ours.
+    this.#weakSenders = new Set(state.peers.filter((p) => p.peerId !== state.selfPeerId && (p.link?.send ?? 'high') !== 'high').map((p) => p.peerId));
+    if ([...this.#weakSenders].some((peerId) => !weakBefore.has(peerId))) this.link.senderWeakened();
     const self = state.peers.find((p) => p.peerId === state.selfPeerId);
     if (self) {
       this.hostMuted = { ...self.hostMuted };

@@ -75,6 +75,8 @@ const firstUpHoldMs = 15_000;
 const maxUpHoldMs = 120_000;
 /** A step down this soon after a step up means the step up failed. */
 const failedStepUpMs = 20_000;
+/** How far back a receive step down is taken back when a sender's verdict says the loss was theirs. */
+const senderVerdictWindowMs = 6_000;
 /** After the person brings video back by hand, the link does not take it away again for this long. */
 const userGraceMs = 120_000;
 
@@ -128,6 +130,7 @@ class PathAdapter {
   #upHoldMs = firstUpHoldMs;
   #lastUpAt = Number.NEGATIVE_INFINITY;
   #floorUntil = 0;
+  #lastDown: { at: number; from: number; to: number } | null = null;
 
   constructor(downSamples: number) {
     this.#downSamples = downSamples;
@@ -144,9 +147,10 @@ class PathAdapter {
       const target = Math.min(held.grade, cap);
       if (target > this.level) {
         if (at - this.#lastUpAt < failedStepUpMs) this.#upHoldMs = Math.min(this.#upHoldMs * 2, maxUpHoldMs);
+        const why = worst(...this.#recent);
+        this.#lastDown = why.reason === 'rtt' ? null : { at, from: this.level, to: target };
         this.level = target;
         this.#calmSince = null;
-        const why = worst(...this.#recent);
         return { level: target, reason: why.reason, value: why.value };
       }
     }
@@ -161,6 +165,20 @@ class PathAdapter {
     this.#lastUpAt = at;
     this.#calmSince = null;
     return { level: this.level, reason: 'stable', value: null };
+  }
+
+  /**
+   * Takes back the last step down if it came within `windowMs` and was about loss seen on what
+   * was received: that loss turned out to be a sender's. Returns the level restored, or null.
+   */
+  undoRecentDown(at: number, windowMs: number): { from: number; to: number } | null {
+    const last = this.#lastDown;
+    if (!last || at - last.at > windowMs || this.level !== last.to) return null;
+    this.level = last.from;
+    this.#lastDown = null;
+    this.#recent = [];
+    this.#calmSince = null;
+    return { from: last.to, to: last.from };
   }
 
   /** The person chose video again: back to the top, and no drop to "off" for a while. */
@@ -202,6 +220,17 @@ export class LinkAdaptation {
     const recv = this.#recv.step(input.at, graded.recv);
     if (recv) decisions.push({ at: input.at, direction: 'recv', from: before.recv, to: recvLevels[recv.level]!, reason: recv.reason, value: recv.value });
     return decisions;
+  }
+
+  /**
+   * A sender's own verdict just said their uplink is weak: a receive step down of the last few
+   * seconds was about their loss, not ours, and is taken back.
+   */
+  senderWeakened(at: number): AdaptDecision[] {
+    const before = this.state.recv;
+    const undone = this.#recv.undoRecentDown(at, senderVerdictWindowMs);
+    if (!undone) return [];
+    return [{ at, direction: 'recv', from: before, to: recvLevels[undone.to]!, reason: 'sender', value: null }];
   }
 
   /** The person asked for video back: both directions to the top. */

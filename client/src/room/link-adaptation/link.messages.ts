@@ -30,6 +30,8 @@ export const zh = {
   reason_concealment: '声音补偿 {value}%',
   reason_stable: '信号稳定，逐步恢复',
   reason_user: '本人手动恢复',
+  reason_sender: '丢包来自对方网络，已撤回',
+  whySender: '刚才的卡顿来自对方的网络，您这边的网络没有问题。',
   hostLine: '自适应：{send} · {recv}（{why}）',
 };
 
@@ -64,5 +66,7 @@ export const en: typeof zh = {
   reason_concealment: 'concealed audio {value}%',
   reason_stable: 'steady, stepping back up',
   reason_user: 'brought back by hand',
+  reason_sender: 'the loss was the sender’s, taken back',
+  whySender: 'The trouble just now came from the other side’s network; yours is fine.',
   hostLine: 'Adapting: {send} · {recv} ({why})',
 };
