@@ -3,8 +3,8 @@
  * media path (DevTools offline emulation stops HTTP and WebSockets, not WebRTC). mediasoup
  * listens on 127.0.0.1 and announces 127.0.0.2; the relay binds the same ports on 127.0.0.2 and
  * forwards each browser socket through its own upstream socket. Blocking a browser's local
- * ports drops its packets both ways, as a dead link would; a lossy downlink drops a share of
- * the packets towards them.
+ * ports drops its packets both ways, as a dead link would; a lossy link drops a share of the
+ * packets towards them (downlink) and, if asked, of those from them (uplink).
  */
 import dgram from 'node:dgram';
 
