@@ -66,6 +66,10 @@ describe('link adaptation controller', () => {
     expect(d.map((x) => [x.to, x.reason, x.value])).toEqual([['low', 'bandwidth', 200]]);
     const e = new LinkAdaptation();
     expect(run(e, { ...clean, outgoingKbps: 60, sendingVideo: false }, 0, 5)).toEqual([]);
+    // A very low estimate alone still keeps 180p: only loss or delay take video away.
+    const f = new LinkAdaptation();
+    run(f, { ...clean, outgoingKbps: 60 }, 0, 5);
+    expect(f.state.send).toBe('low');
   });
 
   it('steps back up one level at a time after a stable period, and waits longer after a failed step up', () => {

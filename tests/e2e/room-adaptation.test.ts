@@ -58,6 +58,7 @@ describe('link adaptation per person and direction', () => {
 
   it('the impaired party adapts within the time and is told; the clean-link mediator stays on video', async ({ onTestFailed }) => {
     reportOnFailure(onTestFailed, 'room-adapt-weak', () => [mediator, fisherman]);
+    console.log(`before: party ${JSON.stringify(await linkOf(fisherman.page))}, mediator ${JSON.stringify(await linkOf(mediator.page))}`);
     await expectFlowing(mediator.page, ids.fisherman!);
     await expectFlowing(fisherman.page, ids.mediator!);
     expect(await linkOf(fisherman.page)).toMatchObject({ send: 'high', recv: 'high' });

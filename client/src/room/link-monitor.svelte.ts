@@ -7,6 +7,8 @@ import { countersOf, type Counters, type LinkSample, sampleOf } from './link-sta
 const statsIntervalMs = 1_000;
 /** Every other sample goes to the mediator's link-quality column. */
 const reportEvery = 2;
+/** The sender's estimate starts low and climbs once video flows: it counts only after this long. */
+const estimateSettleMs = 8_000;
 
 export interface LinkMonitorSource {
   /** The transports to sample (closed ones are skipped), and whether sampling makes sense now. */
@@ -35,6 +37,7 @@ export class LinkMonitor {
   readonly #inbound: InboundMemory = new Map();
   #tick = 0;
   #busy = false;
+  #videoSince: number | null = null;
   readonly #controller = new LinkAdaptation();
 
   private readonly source: LinkMonitorSource;
@@ -92,9 +95,12 @@ export class LinkMonitor {
       this.lastSample = sample;
       this.#tick += 1;
       if (this.#tick % reportEvery === 0) this.source.report(sample);
+      const at = Date.now();
+      if (!this.source.sendingCamera()) this.#videoSince = null;
+      else this.#videoSince ??= at;
       const input = linkInputOf(records(sendStats), records(recvStats), this.#inbound, {
-        at: Date.now(),
-        sendingVideo: this.source.sendingCamera(),
+        at,
+        sendingVideo: this.#videoSince !== null && at - this.#videoSince >= estimateSettleMs,
         fromCleanSender: (trackId) => this.source.fromCleanSender(trackId),
       });
       this.#apply(this.#controller.sample(input));

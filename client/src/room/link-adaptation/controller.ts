@@ -23,6 +23,7 @@ export interface LinkInput {
   rttMs: number | null;
   /** Our sender bandwidth estimate (availableOutgoingBitrate), kbit/s; only meaningful while video is sent. */
   outgoingKbps: number | null;
+  /** Video has been sent long enough (a few seconds) for the estimate to have probed upwards. */
   sendingVideo: boolean;
   /** Loss, jitter and audio concealment on what we receive, from senders whose own uplink is clean. */
   recvLossPct: number | null;
@@ -107,11 +108,15 @@ function worst(...grades: Graded[]): Graded {
 /** How bad this sample says each path is (0 = fit for the top level, 3 = no video). */
 export function gradeSample(input: LinkInput): Record<Direction, Graded> {
   const rtt = gradeOf(input.rttMs, thresholds.rttMs, 'rtt');
+  // Without video the estimate does not probe upwards: it says nothing about carrying video. And
+  // a low estimate alone lowers the layer but never takes video away (180p fits in 100 kbit/s;
+  // real congestion shows as loss).
+  const bandwidth = gradeOf(input.sendingVideo ? input.outgoingKbps : null, thresholds.outgoingKbps, 'bandwidth', false);
+  bandwidth.grade = Math.min(bandwidth.grade, 2);
   const send = worst(
     gradeOf(input.sendLossPct, thresholds.lossPct, 'loss'),
     rtt,
-    // Without video the estimate does not probe upwards: it says nothing about carrying video.
-    gradeOf(input.sendingVideo ? input.outgoingKbps : null, thresholds.outgoingKbps, 'bandwidth', false),
+    bandwidth,
   );
   const recv = worst(
     gradeOf(input.recvLossPct, thresholds.lossPct, 'loss'),
