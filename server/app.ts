@@ -25,12 +25,14 @@ import { agreementsRoutes } from './modules/agreements/agreements.routes.ts';
 import { consentRoutes } from './modules/agreements/consent.routes.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { createSealer } from './modules/documents/sealing-jobs.ts';
+import { scheduleRetention } from './modules/recordings/recording-deletion.ts';
 import { scheduleAnchoring } from './modules/audit/anchoring.ts';
 import { createSealRegistry } from './modules/seals/seals.service.ts';
 import type { Timestamper } from './security/timestamp-authority.ts';
 import { confirmationsRoutes } from './modules/confirmations/confirmations.routes.ts';
 import { dashboardRoutes } from './modules/dashboard/dashboard.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
+import { mediatorsRoutes } from './modules/mediators/mediators.routes.ts';
 import { createNotifier, type NotificationRetry } from './modules/notifications/notifications.service.ts';
 import { outboxSmsProvider, type SmsProvider } from './modules/notifications/sms-provider.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
@@ -192,6 +194,7 @@ export async function buildApp(deps: AppDeps) {
   app.decorate('sealer', sealer);
   const notifier = await createNotifier(ctx, jobs, deps.smsProvider ?? outboxSmsProvider, app.log, deps.notificationRetry);
   app.decorate('notifier', notifier);
+  await scheduleRetention(ctx, filesDir, jobs, app.log);
   // …and seal what was fully signed or ruled on.
   const agreementEffects = {
     changed: agreementChanged,
@@ -225,7 +228,8 @@ export async function buildApp(deps: AppDeps) {
       await api.register(documentsRoutes, { certificate });
       await api.register(compensationRoutes);
       await api.register(dashboardRoutes);
-      await api.register(notificationsRoutes);
+      await api.register(notificationsRoutes, { notifications: notifier });
+      await api.register(mediatorsRoutes, { notifications: notifier });
     },
     { prefix: '/api' },
   );

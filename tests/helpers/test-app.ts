@@ -245,6 +245,9 @@ export const dataTables = [
   'recording_segments',
   'recording_gaps',
   'recording_consents',
+  'case_mediators',
+  'mediator_profiles',
+  'mediator_choices',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */
