@@ -33,6 +33,8 @@ const observeSpeech = () => {
 };
 
 async function signIn(person: Person, server: E2eServer, username: string): Promise<void> {
+  // The desk's first load (its chunk, the fonts) can take longer than a step on this shared, loaded machine.
+  person.page.setDefaultNavigationTimeout(60_000);
   await person.page.goto(`${server.baseUrl}/login`);
   await person.page.getByTestId('login-username').fill(username);
   await person.page.getByTestId('login-password').fill(password);
