@@ -31,6 +31,8 @@ import type { Timestamper } from './security/timestamp-authority.ts';
 import { confirmationsRoutes } from './modules/confirmations/confirmations.routes.ts';
 import { dashboardRoutes } from './modules/dashboard/dashboard.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
+import { legalRoutes } from './modules/legal/legal.routes.ts';
+import { scheduleConsultationSweep } from './modules/legal/consultation-jobs.ts';
 import { createNotifier, type NotificationRetry } from './modules/notifications/notifications.service.ts';
 import { outboxSmsProvider, type SmsProvider } from './modules/notifications/sms-provider.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
@@ -205,6 +207,8 @@ export async function buildApp(deps: AppDeps) {
       app.roomEvents.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms')),
     sessionClosed: (sessionId) => app.roomEvents.sessionClosed(sessionId).catch((err: unknown) => app.log.error({ err, sessionId }, 'could not end the live room of an ended session')),
   };
+  const consultationEffects = { notifications: notifier, access: accessEffects };
+  app.decorate('consultations', await scheduleConsultationSweep(ctx, jobs, consultationEffects));
 
   await app.register(
     async (api) => {
@@ -226,6 +230,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(compensationRoutes);
       await api.register(dashboardRoutes);
       await api.register(notificationsRoutes);
+      await api.register(legalRoutes, { effects: consultationEffects });
     },
     { prefix: '/api' },
   );
@@ -254,6 +259,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     sealer: import('./modules/documents/sealing-jobs.ts').Sealer;
     notifier: import('./modules/notifications/notifications.service.ts').Notifier;
+    /** Legal help's every-minute sweep (bookings due, unanswered requests). */
+    consultations: import('./modules/legal/consultation-jobs.ts').ConsultationSweep;
     /** The files directory (recordings live under recordings/ in it). */
     filesDir: string;
     /** Rate-limit counters (one store for all) and the guessing limits built on them. */

@@ -12,6 +12,7 @@ const subjects = {
   attendance: 'an attendance',
   signature: 'a signature',
   recording: 'a recording',
+  consultation: 'a consultation',
 } as const;
 export type TransitionSubject = keyof typeof subjects;
 

@@ -1,7 +1,18 @@
 import { beijingDate } from '../beijing-time.ts';
 
 /** Messages to participants (SMS), kept in an outbox with their delivery status (issue 11 point 6). */
-export const notificationKinds = ['invitation', 'reminder_day_before', 'reminder_hour_before', 'court_decision', 'instalment_due', 'instalment_overdue'] as const;
+export const notificationKinds = [
+  'invitation',
+  'reminder_day_before',
+  'reminder_hour_before',
+  'court_decision',
+  'instalment_due',
+  'instalment_overdue',
+  // Legal help: the lawyer is asked, both sides are reminded of a booking, the party hears when nobody answered.
+  'consultation_request',
+  'consultation_reminder',
+  'consultation_unanswered',
+] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
 /** pending → sent | failed (retries exhausted) | cancelled (its session moved or ended before it was due). */

@@ -12,6 +12,8 @@ export const participantRoles = [
   'clerk',
   'judge',
   'observer',
+  /** 咨询律师: a lawyer of the center's linked firm advising through a consultation, no party's agent. */
+  'consulting_lawyer',
 ] as const;
 export type ParticipantRole = (typeof participantRoles)[number];
 
@@ -30,6 +32,7 @@ export const participantInputSchema = z
     if (p.role === 'party' && !p.partyId) ctx.addIssue({ code: 'custom', path: ['partyId'], message: 'a party participant names the party' });
     if (p.role !== 'party' && p.partyId) ctx.addIssue({ code: 'custom', path: ['partyId'], message: 'only a party participant is a party' });
     if (p.role === 'agent' && !p.representsPartyId) ctx.addIssue({ code: 'custom', path: ['representsPartyId'], message: 'an agent acts for a named party' });
+    if (p.role === 'consulting_lawyer') ctx.addIssue({ code: 'custom', path: ['role'], message: 'a consulting lawyer joins through a consultation request' });
     if (p.role !== 'agent' && p.representsPartyId) ctx.addIssue({ code: 'custom', path: ['representsPartyId'], message: 'only an agent represents a party' });
   });
 export type ParticipantInput = z.infer<typeof participantInputSchema>;

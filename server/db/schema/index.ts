@@ -11,3 +11,4 @@ export * from './notifications.ts';
 export * from './recordings.ts';
 export * from './consent.ts';
 export * from './nodes.ts';
+export * from './legal.ts';
