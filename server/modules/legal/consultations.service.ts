@@ -3,6 +3,7 @@ import { beijingParts } from '../../../shared/beijing-time.ts';
 import { answerWindowMinutes, bookingReminderMinutes, consultationMachine, type ConsultationStatus, onDutyAt, type RequestedMove, unansweredAdvice } from '../../../shared/domain/consultations.ts';
 import { actorOf, type Caller } from '../../access/caller.ts';
 import { loadCase } from '../../access/case-loading.ts';
+import { type Principal, staffActor } from '../../access/principal.ts';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../db/client.ts';
 import { conflict, forbidden, invalid, notFound } from '../../errors.ts';
@@ -306,16 +307,14 @@ export async function listConsultations(ctx: ServiceContext, caller: Caller) {
  * caucus or either side's private material; only their own consultation while it is accepted or
  * running; each reading is audited.
  */
-export async function consultationSummary(ctx: ServiceContext, caller: Caller, id: string) {
-  if (caller.kind !== 'staff' || caller.principal.role !== 'lawyer') throw forbidden('the case summary is for the consulting lawyer');
-  const p = caller.principal;
+export async function consultationSummary(ctx: ServiceContext, p: Principal, id: string) {
   return ctx.db.transaction(async (tx) => {
     const c = await repo.findConsultation(tx, id);
     if (c?.lawyerId !== p.staffUserId) throw notFound('consultation');
     if (c.status !== 'accepted' && c.status !== 'in_progress') throw conflict(`the consultation is ${c.status}`);
     const found = await repo.caseSummary(tx, c.caseId);
     if (!found) throw notFound('consultation');
-    await appendAuditEvent(tx, { type: 'consultation.summary_viewed', caseId: c.caseId, actor: actorOf(caller), data: { consultationId: c.id } });
+    await appendAuditEvent(tx, { type: 'consultation.summary_viewed', caseId: c.caseId, actor: staffActor(p), data: { consultationId: c.id } });
     const k = found.case;
     return {
       consultationId: c.id,

@@ -66,6 +66,6 @@ export const legalRoutes: FastifyPluginAsyncZod<{ effects: ConsultationEffects }
     (request) => consultations.moveConsultation(app.ctx, effects, requireCaller(request), request.params.consultationId, request.body, `${request.protocol}://${request.host}`),
   );
   app.get('/consultations/:consultationId/summary', { schema: { tags, params: consultationParams, response: { 200: consultationSummarySchema } } }, (request) =>
-    consultations.consultationSummary(app.ctx, requireCaller(request), request.params.consultationId),
+    consultations.consultationSummary(app.ctx, requireStaff(request, ['lawyer']), request.params.consultationId),
   );
 };
