@@ -10,6 +10,8 @@ CREATE TABLE "consultations" (
 	"requested_by_staff_id" uuid,
 	"session_id" uuid,
 	"lawyer_participant_id" uuid,
+	"party_link_ciphertext" text,
+	"party_invitation_id" uuid,
 	"question" text DEFAULT '' NOT NULL,
 	"scheduled_at" timestamp with time zone NOT NULL,
 	"requested_at" timestamp with time zone,

@@ -70,7 +70,11 @@ export const consultationCreateSchema = z
   });
 export type ConsultationCreate = z.infer<typeof consultationCreateSchema>;
 
-export const consultationMoveSchema = z.object({ to: z.enum(requestedMoves), reason: textSchema.trim().max(200).optional() });
+/**
+ * `room` on accepting: `private` (default when a party is advised) opens a consultation room for
+ * the lawyer and that party alone; `live` seats the lawyer in the party's mediation session.
+ */
+export const consultationMoveSchema = z.object({ to: z.enum(requestedMoves), reason: textSchema.trim().max(200).optional(), room: z.enum(['private', 'live']).optional() });
 
 export const consultationViewSchema = z.object({
   id: z.string(),
@@ -87,6 +91,8 @@ export const consultationViewSchema = z.object({
   sessionId: z.string().nullable(),
   /** Plain words for the person who asked when nobody answered or the lawyer declined. */
   advice: z.string().nullable(),
+  /** For the party advised, while it runs: their link into the private consultation room. */
+  roomLink: z.string().nullable(),
 });
 export type ConsultationView = z.infer<typeof consultationViewSchema>;
 export const consultationListSchema = z.object({ items: z.array(consultationViewSchema) });

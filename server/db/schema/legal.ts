@@ -82,6 +82,12 @@ export const consultations = pgTable(
     sessionId: uuid('session_id').references(() => sessions.id),
     /** The lawyer's participant row (role consulting_lawyer), made when they accept. */
     lawyerParticipantId: uuid('lawyer_participant_id').references(() => participants.id),
+    /**
+     * A private room: the party's link into it, encrypted like ID numbers (only the party reads it
+     * back, from their own link), and that invitation, revoked when the consultation ends.
+     */
+    partyLinkCiphertext: text('party_link_ciphertext'),
+    partyInvitationId: uuid('party_invitation_id'),
     question: text('question').notNull().default(''),
     /** A booking's time; a request's own time otherwise. */
     scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),

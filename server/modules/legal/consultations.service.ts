@@ -14,7 +14,7 @@ import * as casesRepo from '../cases/cases.repository.ts';
 import * as invitationsRepo from '../invitations/invitations.repository.ts';
 import { joinLink } from '../invitations/invitation-message.ts';
 import { addToOutbox, type NotificationEffects } from '../notifications/notifications.service.ts';
-import type { AccessEffects } from '../sessions/access-effects.ts';
+import type { AccessEffects, AccessWithdrawal } from '../sessions/access-effects.ts';
 import * as sessionsRepo from '../sessions/sessions.repository.ts';
 import { applyTransition } from '../transitions.ts';
 import * as repo from './legal.repository.ts';
@@ -27,7 +27,8 @@ export interface ConsultationEffects {
 
 type Listed = Awaited<ReturnType<typeof repo.consultationsWhere>>[number];
 
-function view(r: Listed): ConsultationView {
+/** `partyLink`: the party's own link into the private room, given to that party only. */
+function view(r: Listed, partyLink: (c: repo.ConsultationRow) => string | null = () => null): ConsultationView {
   const { c } = r;
   return {
     id: c.id,
@@ -43,6 +44,7 @@ function view(r: Listed): ConsultationView {
     answeredAt: c.answeredAt?.toISOString() ?? null,
     sessionId: c.sessionId,
     advice: c.status === 'expired' || c.status === 'declined' ? unansweredAdvice[c.status] : null,
+    roomLink: partyLink(c),
   };
 }
 
@@ -208,25 +210,43 @@ function assertConsultationRole(caller: Caller) {
 }
 
 /**
- * The consulting lawyer's place in the room: a participant (role consulting_lawyer, linked to
- * their account, no party's agent) and a link to the consultation's session, shown once.
+ * The consulting lawyer's place: a participant (role consulting_lawyer, linked to their account,
+ * no party's agent) with a link shown once. `private`: a new consultation session for the lawyer
+ * (who hosts it) and the party alone, whose link is kept encrypted for the party to read back;
+ * `live`: the party's (or the case's) mediation session, where the mediator admits them.
  */
-async function seatLawyer(tx: Db, ctx: ServiceContext, c: repo.ConsultationRow, lawyer: { id: string; displayName: string }, actor: AuditActor, origin: string) {
-  if (!c.sessionId) return null;
-  const session = await sessionsRepo.findSession(tx, c.sessionId);
-  if (!session || session.status === 'ended' || session.status === 'cancelled') return null;
+async function seatLawyer(tx: Db, ctx: ServiceContext, c: repo.ConsultationRow, lawyer: { id: string; displayName: string }, actor: AuditActor, origin: string, room: 'private' | 'live') {
+  const base = ctx.publicUrl ?? origin;
+  const expiresAt = new Date(ctx.now().getTime() + ctx.sessionHours * 3_600_000);
+  const invite = async (sessionId: string, participantId: string) => {
+    const token = newToken();
+    const invitation = await invitationsRepo.insertInvitation(tx, { sessionId, participantId, tokenHash: hashToken(token), expiresAt, createdBy: lawyer.id });
+    await appendAuditEvent(tx, { type: 'invitation.issued', caseId: c.caseId, actor, data: { invitationId: invitation.id, sessionId, participantId, expiresAt: expiresAt.toISOString() } });
+    return { id: invitation.id, link: joinLink(base, token) };
+  };
+  let sessionId = c.sessionId;
+  let party: { id: string; link: string } | null = null;
+  if (room === 'private') {
+    if (!c.forParticipantId) throw invalid('room', 'a private room is for the party advised; this consultation names none');
+    const session = await sessionsRepo.insertSession(tx, { caseId: c.caseId, title: '法律咨询', kind: 'consultation', scheduledAt: ctx.now(), durationMinutes: 30, createdBy: lawyer.id });
+    await appendAuditEvent(tx, { type: 'session.scheduled', caseId: c.caseId, actor, data: { sessionId: session.id, scheduledAt: session.scheduledAt.toISOString() } });
+    sessionId = session.id;
+    party = await invite(session.id, c.forParticipantId);
+  } else if (sessionId) {
+    const session = await sessionsRepo.findSession(tx, sessionId);
+    if (!session || session.status === 'ended' || session.status === 'cancelled') sessionId = null;
+  }
+  if (!sessionId) throw invalid('room', 'the case has no session open to join; choose a private room');
   const participant = await sessionsRepo.insertParticipant(tx, { caseId: c.caseId, role: 'consulting_lawyer', displayName: `${lawyer.displayName}（咨询律师）`, staffUserId: lawyer.id });
   await appendAuditEvent(tx, { type: 'participant.added', caseId: c.caseId, actor, data: { participantId: participant.id, role: 'consulting_lawyer' } });
-  const token = newToken();
-  const expiresAt = new Date(ctx.now().getTime() + ctx.sessionHours * 3_600_000);
-  const invitation = await invitationsRepo.insertInvitation(tx, { sessionId: session.id, participantId: participant.id, tokenHash: hashToken(token), expiresAt, createdBy: lawyer.id });
-  await appendAuditEvent(tx, {
-    type: 'invitation.issued',
-    caseId: c.caseId,
-    actor,
-    data: { invitationId: invitation.id, sessionId: session.id, participantId: participant.id, expiresAt: expiresAt.toISOString() },
+  const own = await invite(sessionId, participant.id);
+  await repo.updateConsultationWhereStatus(tx, c.id, 'accepted', {
+    sessionId,
+    lawyerParticipantId: participant.id,
+    partyInvitationId: party?.id ?? null,
+    partyLinkCiphertext: party ? ctx.cipher.encrypt(party.link) : null,
   });
-  return { participantId: participant.id, link: joinLink(ctx.publicUrl ?? origin, token) };
+  return own.link;
 }
 
 const endings: ReadonlySet<ConsultationStatus> = new Set(['closed', 'declined', 'expired', 'cancelled']);
@@ -258,17 +278,31 @@ async function move(tx: Db, ctx: ServiceContext, c: repo.ConsultationRow, to: Co
     },
   });
   if (to === 'cancelled' && c.kind === 'booked') await repo.releaseSlot(tx, c.id);
-  let withdrawn: string | null = null;
+  const withdrawn: AccessWithdrawal[] = [];
   if (endings.has(to) && c.lawyerParticipantId) {
     if (await sessionsRepo.removeParticipant(tx, c.caseId, c.lawyerParticipantId, ctx.now())) {
       await appendAuditEvent(tx, { type: 'participant.removed', caseId: c.caseId, actor, data: { participantId: c.lawyerParticipantId } });
-      withdrawn = c.lawyerParticipantId;
+      withdrawn.push({ cause: 'participant_removed', caseId: c.caseId, participantId: c.lawyerParticipantId, sessionId: null, invitationId: null });
+    }
+  }
+  // The private room closes for the party too: their link into it is withdrawn.
+  if (endings.has(to) && c.partyInvitationId && c.forParticipantId) {
+    if (await invitationsRepo.revoke(tx, c.partyInvitationId, ctx.now())) {
+      await appendAuditEvent(tx, { type: 'invitation.revoked', caseId: c.caseId, actor, data: { invitationId: c.partyInvitationId } });
+      withdrawn.push({ cause: 'invitation_revoked', caseId: c.caseId, participantId: c.forParticipantId, sessionId: c.sessionId, invitationId: c.partyInvitationId });
     }
   }
   return { row, withdrawn };
 }
 
-export async function moveConsultation(ctx: ServiceContext, effects: ConsultationEffects, caller: Caller, id: string, input: { to: RequestedMove; reason?: string | undefined }, origin: string) {
+export async function moveConsultation(
+  ctx: ServiceContext,
+  effects: ConsultationEffects,
+  caller: Caller,
+  id: string,
+  input: { to: RequestedMove; reason?: string | undefined; room?: 'private' | 'live' | undefined },
+  origin: string,
+) {
   assertConsultationRole(caller);
   const now = ctx.now();
   const done = await ctx.db.transaction(async (tx) => {
@@ -280,26 +314,28 @@ export async function moveConsultation(ctx: ServiceContext, effects: Consultatio
     const moved = await move(tx, ctx, c, input.to, actor, by, input.reason);
     let link: string | null = null;
     if (input.to === 'accepted' && caller.kind === 'staff') {
-      const seat = await seatLawyer(tx, ctx, moved.row, { id: caller.principal.staffUserId, displayName: caller.principal.displayName }, actor, origin);
-      if (seat) {
-        await repo.updateConsultationWhereStatus(tx, c.id, 'accepted', { lawyerParticipantId: seat.participantId });
-        link = seat.link;
-      }
+      const room = input.room ?? (c.forParticipantId ? 'private' : 'live');
+      link = await seatLawyer(tx, ctx, moved.row, { id: caller.principal.staffUserId, displayName: caller.principal.displayName }, actor, origin, room);
     }
-    return { link, withdrawn: moved.withdrawn, caseId: c.caseId };
+    return { link, withdrawn: moved.withdrawn };
   });
-  if (done.withdrawn) await effects.access.withdrawn({ cause: 'participant_removed', caseId: done.caseId, participantId: done.withdrawn, sessionId: null, invitationId: null });
+  for (const w of done.withdrawn) await effects.access.withdrawn(w);
   return { consultation: await viewOf(ctx.db, id), joinLink: done.link };
 }
 
 /** The caller's consultations: a lawyer's own and (on duty) the open on-duty requests; the center's for a mediator; a party's own. */
 export async function listConsultations(ctx: ServiceContext, caller: Caller) {
   assertConsultationRole(caller);
-  if (caller.kind === 'participant') return { items: (await repo.consultationsWhere(ctx.db, repo.forParticipant(caller.participant.participantId))).map(view) };
+  if (caller.kind === 'participant') {
+    const self = caller.participant.participantId;
+    const partyLink = (c: repo.ConsultationRow) =>
+      c.forParticipantId === self && c.partyLinkCiphertext && (c.status === 'accepted' || c.status === 'in_progress') ? ctx.cipher.decrypt(c.partyLinkCiphertext) : null;
+    return { items: (await repo.consultationsWhere(ctx.db, repo.forParticipant(self))).map((r) => view(r, partyLink)) };
+  }
   const p = caller.principal;
-  if (p.role === 'mediator') return { items: (await repo.consultationsWhere(ctx.db, repo.ofCenter(p.organisationId))).map(view) };
+  if (p.role === 'mediator') return { items: (await repo.consultationsWhere(ctx.db, repo.ofCenter(p.organisationId))).map((r) => view(r)) };
   const onDuty = (await onDutyNow(ctx.db, p.organisationId, ctx.now())).includes(p.staffUserId);
-  return { items: (await repo.consultationsWhere(ctx.db, repo.forLawyer(p.organisationId, p.staffUserId, onDuty))).map(view) };
+  return { items: (await repo.consultationsWhere(ctx.db, repo.forLawyer(p.organisationId, p.staffUserId, onDuty))).map((r) => view(r)) };
 }
 
 /**
@@ -347,7 +383,7 @@ export async function sweepConsultations(ctx: ServiceContext, effects: Consultat
         const caseNumber = kase?.case.number ?? '';
         if (c.status === 'booked') {
           const { row } = await move(tx, ctx, c, 'requested', system, null);
-          return { queued: await tellLawyers(tx, ctx, row, [c.lawyerId!], caseNumber), withdrawn: null };
+          return { queued: await tellLawyers(tx, ctx, row, [c.lawyerId!], caseNumber), withdrawn: [] };
         }
         const { withdrawn } = await move(tx, ctx, c, 'expired', system, null, c.status === 'requested' ? 'nobody answered' : 'not started');
         const queued: string[] = [];
@@ -360,7 +396,7 @@ export async function sweepConsultations(ctx: ServiceContext, effects: Consultat
         return { queued, withdrawn };
       });
       effects.notifications.queued(result.queued);
-      if (result.withdrawn) await effects.access.withdrawn({ cause: 'participant_removed', caseId: c.caseId, participantId: result.withdrawn, sessionId: null, invitationId: null });
+      for (const w of result.withdrawn) await effects.access.withdrawn(w);
     } catch (err) {
       // Moved by someone meanwhile (accepted as it expired): the next sweep sees its new state.
       if (!(err instanceof Error && 'code' in err && err.code === 'CONFLICT')) throw err;

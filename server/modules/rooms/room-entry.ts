@@ -159,13 +159,15 @@ export class RoomEntry {
         participantId: participant.id,
         displayName: participant.displayName,
         role: participant.role,
-        isHost: participant.role === 'mediator',
+        // The consulting lawyer hosts their private consultation room, never a mediation.
+        isHost: participant.role === 'mediator' || (participant.role === 'consulting_lawyer' && session.kind === 'consultation'),
       });
     }
     if (!sessionId) throw new AppError('VALIDATION_FAILED', 'sessionId: required for staff', 'sessionId');
     const p = identity.principal;
     const access = await loadSession(db, p, sessionId, 'read');
     assertMayEnterRooms(p);
+    if (access.session.kind === 'consultation') throw forbidden('a legal consultation is private to the lawyer and the party');
     const isHost = hostsSession(p, access);
     return repo.insertAttendance(db, {
       sessionId,

@@ -72,9 +72,9 @@ describe('accounts', () => {
 });
 
 describe('on duty (坐班制)', () => {
-  it('requested → accepted → in progress → closed: the lawyer on duty is texted, joins the party’s session as 咨询律师 and leaves it at the end', async () => {
+  it('requested → accepted → in progress → closed: the lawyer on duty is texted and opens a private room with the party as 咨询律师; both links end with it', async () => {
     const asked = await ok(await party().post('/api/consultations', { kind: 'on_duty', question: '对方只肯赔一半，合理吗？' }), 201);
-    expect(asked).toMatchObject({ kind: 'on_duty', status: 'requested', lawyer: null, caseId: f.caseId, sessionId: f.sessionId, forParticipant: { id: f.party.participantId } });
+    expect(asked).toMatchObject({ kind: 'on_duty', status: 'requested', lawyer: null, caseId: f.caseId, sessionId: f.sessionId, forParticipant: { id: f.party.participantId }, roomLink: null });
     const [sms] = await outboxFor(f.onDuty.phone);
     expect(sms).toMatchObject({ kind: 'consultation_request', caseId: f.caseId });
     expect(await outboxFor(f.offDuty.phone)).toEqual([]);
@@ -86,10 +86,21 @@ describe('on duty (坐班制)', () => {
 
     const accepted = await ok(await move(lawyerA(), asked.id, 'accepted'));
     expect(accepted.consultation).toMatchObject({ status: 'accepted', lawyer: { id: f.onDuty.id, displayName: '律师甲' } });
-    const token = (accepted.joinLink as string).split('/j/')[1]!;
-    const joined = await ok(await world.app.inject({ method: 'POST', url: '/api/join/resolve', payload: { token } }));
-    expect(joined.participant).toMatchObject({ role: 'consulting_lawyer', displayName: '律师甲（咨询律师）' });
-    expect(joined.session.id).toBe(f.sessionId);
+    const resolve = async (link: string) => ok(await world.app.inject({ method: 'POST', url: '/api/join/resolve', payload: { token: link.split('/j/')[1]! } }));
+    const lawyerJoin = await resolve(accepted.joinLink);
+    expect(lawyerJoin.participant).toMatchObject({ role: 'consulting_lawyer', displayName: '律师甲（咨询律师）' });
+    const room = lawyerJoin.session.id as string;
+    expect(room).not.toBe(f.sessionId);
+    // The party reads their own link into the same private room from their consultation.
+    const [mine] = (await ok(await party().get('/api/consultations'))).items;
+    expect(mine.sessionId).toBe(room);
+    const partyJoin = await resolve(mine.roomLink);
+    expect(partyJoin).toMatchObject({ participant: { id: f.party.participantId, role: 'party' }, session: { id: room } });
+    // Nobody else has it: the mediator's list shows the consultation without the link, and cannot invite anyone into the room.
+    expect((await ok(await mediator().get('/api/consultations'))).items.find((c: { id: string }) => c.id === asked.id).roomLink).toBeNull();
+    const sessions = (await ok(await mediator().get(`/api/cases/${f.caseId}/sessions`))).items as { id: string; kind: string }[];
+    expect(sessions.find((x) => x.id === room)?.kind).toBe('consultation');
+    await expectRefused(await mediator().post(`/api/sessions/${room}/invitations`, { participantId: f.party.participantId }), 403, 'FORBIDDEN');
     // Not an agent of any party.
     const [seat] = await world.database.db.select().from(participants).where(and(eq(participants.caseId, f.caseId), eq(participants.role, 'consulting_lawyer')));
     expect(seat).toMatchObject({ representsPartyId: null, partyId: null, staffUserId: f.onDuty.id });
@@ -100,9 +111,20 @@ describe('on duty (坐班制)', () => {
     await ok(await move(lawyerA(), asked.id, 'closed'));
     const [closedSeat] = await world.database.db.select().from(participants).where(eq(participants.id, seat!.id));
     expect(closedSeat!.removedAt).not.toBeNull();
-    const again = await world.app.inject({ method: 'POST', url: '/api/join/resolve', payload: { token } });
-    expect(JSON.parse(again.body).error.code).toBe('INVITATION_REVOKED');
+    for (const link of [accepted.joinLink, mine.roomLink]) {
+      const again = await world.app.inject({ method: 'POST', url: '/api/join/resolve', payload: { token: link.split('/j/')[1] } });
+      expect(JSON.parse(again.body).error.code).toBe('INVITATION_REVOKED');
+    }
+    expect((await ok(await party().get('/api/consultations'))).items[0].roomLink).toBeNull();
     expect(await eventsOf(asked.id)).toEqual(['consultation.requested', 'requested→accepted', 'accepted→in_progress', 'in_progress→closed']);
+  });
+
+  it('accepted into the live room: the lawyer’s link is to the party’s mediation session, where the mediator admits them', async () => {
+    const asked = await ok(await party().post('/api/consultations', { kind: 'on_duty' }), 201);
+    const accepted = await ok(await lawyerA().post(`/api/consultations/${asked.id}/transitions`, { to: 'accepted', room: 'live' }));
+    const joined = await ok(await world.app.inject({ method: 'POST', url: '/api/join/resolve', payload: { token: accepted.joinLink.split('/j/')[1] } }));
+    expect(joined).toMatchObject({ participant: { role: 'consulting_lawyer' }, session: { id: f.sessionId } });
+    expect(accepted.consultation.roomLink).toBeNull();
   });
 
   it('nobody on duty: 409 with nothing written; the party is told to book or try later', async () => {
