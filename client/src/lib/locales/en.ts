@@ -29,6 +29,8 @@ export const enMessages: Record<MessageKey, string> = {
   'nav.admin': 'Organisations & accounts',
   'nav.dashboard': 'Dashboard',
   'nav.outbox': 'SMS outbox',
+  'nav.legal': 'Legal consultations',
+  'join.askLawyer': 'Ask a lawyer (free legal advice)',
   'nav.court': 'Court desk',
   'nav.verify': 'Verify PDF',
   'nav.logout': 'Sign out',

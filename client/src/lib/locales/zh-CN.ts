@@ -29,6 +29,8 @@ export const zhMessages = {
   'nav.admin': '机构与账号',
   'nav.dashboard': '驾驶舱',
   'nav.outbox': '短信发件箱',
+  'nav.legal': '法律咨询',
+  'join.askLawyer': '请律师帮忙（免费法律咨询）',
   'nav.court': '司法确认',
   'nav.verify': '核验文书',
   'nav.logout': '退出登录',
