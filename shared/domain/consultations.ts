@@ -42,9 +42,6 @@ export const startWindowMinutes = 60;
 /** Reminders of a booked consultation, to the party and the lawyer: an hour and ten minutes before. */
 export const bookingReminderMinutes = [60, 10] as const;
 
-/** Whether a consultation was answered by a lawyer (for the dashboard): accepted at some point. */
-export const wasAnswered = (s: ConsultationStatus) => s === 'accepted' || s === 'in_progress' || s === 'closed';
-
 /**
  * What the person who asked is told when a request ends without a lawyer. Plain words, with what
  * to do next: the party is never left waiting in silence.

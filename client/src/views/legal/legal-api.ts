@@ -2,7 +2,7 @@
  * Legal help calls: a party by their invitation token, a lawyer or mediator by the staff cookie.
  * Only the legal chunks import this, so these schemas stay out of the join page's first download.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   consultationAcceptedSchema,
   consultationListSchema,
