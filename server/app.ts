@@ -25,6 +25,7 @@ import { agreementsRoutes } from './modules/agreements/agreements.routes.ts';
 import { consentRoutes } from './modules/agreements/consent.routes.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { createSealer } from './modules/documents/sealing-jobs.ts';
+import { scheduleRetention } from './modules/recordings/recording-deletion.ts';
 import { scheduleAnchoring } from './modules/audit/anchoring.ts';
 import { createSealRegistry } from './modules/seals/seals.service.ts';
 import type { Timestamper } from './security/timestamp-authority.ts';
@@ -33,6 +34,7 @@ import { dashboardRoutes } from './modules/dashboard/dashboard.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { legalRoutes } from './modules/legal/legal.routes.ts';
 import { scheduleConsultationSweep } from './modules/legal/consultation-jobs.ts';
+import { mediatorsRoutes } from './modules/mediators/mediators.routes.ts';
 import { createNotifier, type NotificationRetry } from './modules/notifications/notifications.service.ts';
 import { outboxSmsProvider, type SmsProvider } from './modules/notifications/sms-provider.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
@@ -194,6 +196,7 @@ export async function buildApp(deps: AppDeps) {
   app.decorate('sealer', sealer);
   const notifier = await createNotifier(ctx, jobs, deps.smsProvider ?? outboxSmsProvider, app.log, deps.notificationRetry);
   app.decorate('notifier', notifier);
+  await scheduleRetention(ctx, filesDir, jobs, app.log);
   // …and seal what was fully signed or ruled on.
   const agreementEffects = {
     changed: agreementChanged,
@@ -229,7 +232,8 @@ export async function buildApp(deps: AppDeps) {
       await api.register(documentsRoutes, { certificate });
       await api.register(compensationRoutes);
       await api.register(dashboardRoutes);
-      await api.register(notificationsRoutes);
+      await api.register(notificationsRoutes, { notifications: notifier });
+      await api.register(mediatorsRoutes, { notifications: notifier });
       await api.register(legalRoutes, { effects: consultationEffects });
     },
     { prefix: '/api' },

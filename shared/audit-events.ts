@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listeningModes } from './domain/interpretation.ts';
 import { agreementStatuses, confirmationStatuses, signatureStatuses, templateIds } from './domain/agreements.ts';
 import { attendanceStates, identityMethods } from './domain/attendance.ts';
 import { caseStatuses, disputeTypes } from './domain/cases.ts';
@@ -40,6 +41,8 @@ const custody = shape({ evidenceId: id, sha256, page: z.number().int().optional(
 export const auditEventSchema = z.discriminatedUnion('type', [
   event('organisation.created', shape({ organisationId: id, kind: z.enum(organisationKinds), name: z.string() })),
   event('organisation.updated', shape({ organisationId: id, fields: fieldNames })),
+  /** An admin changed how long the organisation's recordings are kept (null: until deleted by hand). */
+  event('organisation.recording_retention_changed', shape({ organisationId: id, from: z.number().int().nullable(), to: z.number().int().nullable() })),
   event('organisation.seal_installed', shape({ organisationId: id, sealId: id, source: z.enum(['test', 'uploaded']), fingerprintSha256: sha256 })),
   event('staff_user.created', shape({ staffUserId: id, username: z.string(), role: z.enum(staffRoles), organisationId: id })),
   event('staff_user.updated', shape({ staffUserId: id, fields: fieldNames })),
@@ -51,6 +54,11 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     'case.status_changed',
     shape({ from: z.enum(caseStatuses), to: z.enum(caseStatuses), agreementId: id.optional(), confirmationId: id.optional(), reason: z.string().optional() }),
   ),
+  event('case.mediators_assigned', shape({ lead: id, coMediators: z.array(id), previousLead: id.nullable(), previousCoMediators: z.array(id) })),
+  event('case.mediator_chosen', shape({ participantId: id, staffUserId: id, previous: id.nullable() })),
+  event('mediator.profile_updated', shape({ staffUserId: id, fields: fieldNames })),
+  event('mediator.photo_uploaded', shape({ staffUserId: id, sha256, byteSize: z.number().int() })),
+  event('notification.resent', shape({ notificationId: id, previousAttempts: z.number().int(), lastError: z.string().nullable() })),
   event('case.enforceable', shape({ confirmationId: id, rulingNumber: z.string().nullable() })),
   event('party.added', shape({ partyId: id })),
   event('party.updated', shape({ partyId: id, idNumberChanged: z.boolean() })),
@@ -82,6 +90,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('attendance.moved', shape({ ...attendance, from: z.string(), to: z.string() })),
   event('attendance.host_muted', shape({ ...attendance, kind: z.enum(['audio', 'video']), muted: z.boolean() })),
   event('attendance.screen_permission_changed', shape({ ...attendance, allowed: z.boolean() })),
+  /** A listener chose what they hear of one person (interpreter channel): who heard what, for the record. */
+  event('attendance.listening_changed', shape({ ...attendance, speakerAttendanceId: id, mode: z.enum(listeningModes) })),
   event('room.lock_changed', shape({ ...inSession, locked: z.boolean() })),
   event('room.spotlight_changed', shape({ ...inSession, attendanceId: id.nullable() })),
   event('room.caucus_opened', shape({ ...inSession, caucusId: id, name: z.string() })),
@@ -90,8 +100,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('recording.started', shape({ ...inSession, recordingId: id })),
   event('recording.paused', shape({ ...inSession, recordingId: id })),
   event('recording.resumed', shape({ ...inSession, recordingId: id })),
-  /** `cause`: set when the session's end stopped it (else the host did). */
-  event('recording.stopped', shape({ ...inSession, recordingId: id, cause: z.literal('session_ended').optional() })),
+  /** `cause`: set when the session's end or a full disk stopped it (else the host did). */
+  event('recording.stopped', shape({ ...inSession, recordingId: id, cause: z.enum(['session_ended', 'storage_full']).optional() })),
   event(
     'recording.segment_stored',
     shape({
@@ -100,7 +110,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
       segmentId: id,
       attendanceId: id,
       kind: z.enum(['audio', 'video']),
-      source: z.enum(['microphone', 'camera', 'screen']),
+      source: z.enum(['microphone', 'camera', 'screen', 'interpretation']),
       space: z.string(),
       fileKey: z.string(),
       bytes: z.number().int(),
@@ -123,6 +133,27 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('recording.consented', shape({ ...inSession, recordingId: id, attendanceId: id })),
   /** Custody: a staff member downloaded the recording's package. */
   event('recording.downloaded', shape({ ...inSession, recordingId: id, segments: z.number().int() })),
+  /** Custody: a staff member played (a range of) the recording on the staff desk. */
+  event('recording.played', shape({ ...inSession, recordingId: id, from: instant, to: instant })),
+  /**
+   * A recording's files and rows were deleted (retention rule or by hand, with a reason); the
+   * tombstone (recording_deletions) keeps every segment's hash; `segmentsSha256` is SHA-256 of
+   * the sorted "sha256  fileKey" lines, so the tombstone can be checked against this event.
+   */
+  event(
+    'recording.deleted',
+    shape({
+      ...inSession,
+      recordingId: id,
+      deletionId: id,
+      rule: z.enum(['retention', 'manual']),
+      retentionDays: z.number().int().nullable(),
+      reason: z.string().nullable(),
+      segments: z.number().int(),
+      bytes: z.number().int(),
+      segmentsSha256: sha256,
+    }),
+  ),
   event(
     'realtime.abuse_disconnected',
     shape({ event: z.string().max(40), address: z.string(), sessionId: id.nullable(), peerId: id.nullable() }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { attendanceStates, identityMethods } from './domain/attendance.ts';
+import { languagePairSchema, listeningChoicesSchema, listeningModes } from './domain/interpretation.ts';
 import { participantRoles } from './domain/participants.ts';
 import { recordingActions, recordingStates } from './domain/recordings.ts';
 import { sessionStatuses } from './domain/sessions.ts';
@@ -17,7 +18,8 @@ const id = z.string().min(1).max(64);
 const mediasoupObject = z.record(z.string(), z.unknown());
 const text = z.string().refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
 
-export const mediaSources = ['microphone', 'camera', 'screen'] as const;
+/** `interpretation`: an interpreter's channel, an audio producer apart from their own floor voice. */
+export const mediaSources = ['microphone', 'camera', 'screen', 'interpretation'] as const;
 export type MediaSource = (typeof mediaSources)[number];
 export const mediaKinds = ['audio', 'video'] as const;
 
@@ -86,6 +88,13 @@ export const peerViewSchema = z.object({
   audioOnly: z.boolean(),
   canShareScreen: z.boolean(),
   identityVerified: z.boolean(),
+  /** An interpreter's language pair (everyone sees it: listeners choose by it). */
+  languagePair: languagePairSchema.nullable().optional(),
+  /**
+   * What this person hears of whom (speaker's peer id → interpretation or both; anyone else:
+   * the original). Only in their own view (restored after a reconnect) and the host's.
+   */
+  listening: listeningChoicesSchema.optional(),
   /** Only in the host's view. */
   networkTest: networkTestSchema.extend({ at: z.string() }).nullable().optional(),
   linkQuality: linkQualitySchema.nullable().optional(),
@@ -118,6 +127,8 @@ export const roomStateSchema = z.object({
   caucuses: z.array(caucusSchema),
   evidence: evidenceShownSchema.nullable(),
   recording: recordingViewSchema.nullable(),
+  /** Host only: the server stopped the last recording, and why (until recording starts again). */
+  recordingStopped: z.enum(['STORAGE_FULL']).optional(),
   /** Everyone the receiver may see: the host sees the lobby too. */
   peers: z.array(peerViewSchema),
   selfPeerId: z.string(),
@@ -233,6 +244,12 @@ export const clientEvents = {
 
   /** The plain-language recording notice was read and confirmed: media may start. */
   'recording:consent': { request: empty, ack: empty },
+
+  /**
+   * What the caller hears of one person in the room: the original voice, the interpretation
+   * channel, or both with the original lowered. Stored with the attendance (survives reconnects).
+   */
+  'interpretation:listen': { request: z.object({ speakerPeerId: id, mode: z.enum(listeningModes) }), ack: z.object({ listening: listeningChoicesSchema }) },
 
   'hand:raise': { request: z.object({ raised: z.boolean() }), ack: empty },
   'chat:send': { request: z.object({ text: text.trim().min(1).max(2000) }), ack: chatMessageSchema },

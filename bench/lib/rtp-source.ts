@@ -32,7 +32,17 @@ export interface Capture {
 }
 
 const durationSec = 10;
-const cacheFile = path.join(os.tmpdir(), `haiqiao-bench-rtp-v1-${durationSec}s.json`);
+const cacheFileOf = (audio: CaptureAudio) => path.join(os.tmpdir(), `haiqiao-bench-rtp-v1-${durationSec}s${audio === 'tone' ? '' : `-${audio}`}.json`);
+/**
+ * The audio of the loop: a continuous tone, or `turns`: the tone in the loop's first quarter
+ * and silence after it, so that senders spread over the loop (index / of) speak in turns that
+ * the recorded audio itself shows (tests of who-spoke-when).
+ */
+export type CaptureAudio = 'tone' | 'turns';
+const audioSources: Record<CaptureAudio, string> = {
+  tone: 'sine=frequency=440:sample_rate=48000',
+  turns: `sine=frequency=440:sample_rate=48000,volume=volume='lt(t,${durationSec / 4})':eval=frame`,
+};
 export const audioPayloadType = 100;
 export const videoPayloadType = 101;
 /** One-byte header extension id used for ssrc-audio-level (as browsers send it). */
@@ -63,7 +73,8 @@ export function senderRtpParameters(ssrc: { audio: number; video: number }): { a
 }
 
 /** Encodes and captures the loop once (about 10 s of ffmpeg CPU), then reuses it from the temp dir. */
-export async function loadCapture(log: (line: string) => void): Promise<Capture> {
+export async function loadCapture(log: (line: string) => void, audio: CaptureAudio = 'tone'): Promise<Capture> {
+  const cacheFile = cacheFileOf(audio);
   if (fs.existsSync(cacheFile)) {
     const cached = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as Capture;
     for (const stream of [cached.audio, cached.video]) for (const p of stream.packets) p.payload = Buffer.from(p.payload as unknown as string, 'base64');
@@ -87,7 +98,7 @@ export async function loadCapture(log: (line: string) => void): Promise<Capture>
       [
         ...['-hide_banner', '-loglevel', 'error', '-nostdin'],
         ...['-t', String(durationSec), '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30'],
-        ...['-t', String(durationSec), '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
+        ...['-t', String(durationSec), '-f', 'lavfi', '-i', audioSources[audio]],
         ...['-map', '0:v', '-c:v', 'libvpx', '-b:v', '500k', '-deadline', 'realtime', '-cpu-used', '8', '-g', '30', '-payload_type', String(videoPayloadType), '-f', 'rtp', url(videoSocket)],
         ...['-map', '1:a', '-c:a', 'libopus', '-b:a', '32k', '-application', 'voip', '-frame_duration', '20', '-payload_type', String(audioPayloadType), '-f', 'rtp', url(audioSocket)],
       ],

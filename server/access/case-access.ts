@@ -1,14 +1,15 @@
 import { eq, exists, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { type CourtCode, courtJurisdiction } from '../../shared/domain/courts.ts';
-import { cases, confirmations, invitations, participants } from '../db/schema/index.ts';
+import { caseMediators, cases, confirmations, invitations, participants } from '../db/schema/index.ts';
 import type { Db } from '../db/client.ts';
 import { forbidden } from '../errors.ts';
 import type { Principal } from './principal.ts';
 
 /**
  * What a caller may do with a case:
- * - write: the case's mediation center;
- * - read: court staff once an application for confirmation has been filed with their court (a
+ * - write: the case's assigned mediators (lead and co-mediators, `case_mediators`);
+ * - read: the other mediators of the case's center (the head among them), who see the whole file;
+ *   and court staff once an application for confirmation has been filed with their court (a
  *   court also covers its tribunals); the file then lies before the court;
  * - invited: court staff invited to a session of the case before anything is filed (a court
  *   attending a mediation): the case, its sessions and the evidence shared with everyone, but not
@@ -36,6 +37,11 @@ function invitedToSessionOf(p: Principal): SQL {
   );
 }
 
+/** The caller is the case's lead or a co-mediator. */
+export function assignedTo(p: Principal): SQL {
+  return exists(sql`(select 1 from ${caseMediators} where ${caseMediators.caseId} = ${cases.id} and ${caseMediators.staffUserId} = ${p.staffUserId})`);
+}
+
 /**
  * Who sees which cases: a mediator the cases of their own center; clerks and judges the cases
  * filed with their court and those they are invited to; admins manage accounts, not cases.
@@ -56,7 +62,11 @@ export function assertWorksOnCases(p: Principal) {
 }
 
 export async function accessTo(db: Db, p: Principal, row: { id: string; centerId: string }): Promise<CaseAccess | null> {
-  if (p.role === 'mediator') return row.centerId === p.organisationId ? 'write' : null;
+  if (p.role === 'mediator') {
+    if (row.centerId !== p.organisationId) return null;
+    const [found] = await db.select({ assigned: assignedTo(p) }).from(cases).where(eq(cases.id, row.id));
+    return found?.assigned ? 'write' : 'read';
+  }
   if (!isCourtStaff(p)) return null;
   const [found] = await db
     .select({ filed: filedWithCourtOf(p), invited: invitedToSessionOf(p) })

@@ -26,7 +26,9 @@ export async function loadCase(db: Db, p: Principal, caseId: string, need: CaseN
   const found = await findCase(db, caseId);
   const access = found ? await accessTo(db, p, found.case) : null;
   if (!found || !access) throw notFound('case');
-  if (need === 'write' && access !== 'write') throw forbidden('only the case’s mediation center may change it');
+  if (need === 'write' && access !== 'write') {
+    throw forbidden(p.role === 'mediator' ? 'only the case’s assigned mediators may change it; ask the center’s head to assign you' : 'only the case’s mediation center may change it');
+  }
   if (!satisfies(access, need)) throw notFound('case');
   return { ...found, access };
 }

@@ -9,6 +9,8 @@ export interface Principal {
   username: string;
   displayName: string;
   role: StaffRole;
+  /** The head of a mediation center (a mediator who assigns the center's cases). */
+  centerHead: boolean;
   organisationId: string;
   organisationName: string;
   organisationKind: OrganisationKind;

@@ -61,10 +61,10 @@ export function assertMayEnterRooms(p: Principal): asserts p is Principal & { ro
 }
 
 /**
- * The mediator of the case's center hosts a mediation; the judge or clerk of the court the
+ * An assigned mediator of the case (lead or co-mediator, i.e. `write` access) hosts a mediation; the judge or clerk of the court the
  * application is filed with hosts its confirmation hearing (not a court only invited to a session).
  */
 export function hostsSession(p: Principal, found: { session: { kind: string }; case: { centerId: string }; access: CaseAccess }) {
   if (found.session.kind === 'hearing') return (p.role === 'judge' || p.role === 'clerk') && runsHearings(found.access);
-  return p.role === 'mediator' && found.case.centerId === p.organisationId;
+  return p.role === 'mediator' && found.case.centerId === p.organisationId && found.access === 'write';
 }

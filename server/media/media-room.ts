@@ -5,7 +5,8 @@ import type { types } from 'mediasoup';
 import { type MediaTap, openTap } from './media-tap.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
-export type MediaSource = 'microphone' | 'camera' | 'screen';
+/** `interpretation`: an interpreter's channel, audio apart from their own microphone. */
+export type MediaSource = 'microphone' | 'camera' | 'screen' | 'interpretation';
 export type MediaKind = 'audio' | 'video';
 
 export interface ConsumerInfo {
@@ -286,7 +287,7 @@ export class MediaRoom {
   async produce(peerId: string, transportId: string, kind: MediaKind, rtpParameters: types.RtpParameters, source: MediaSource): Promise<string> {
     const peer = this.#peer(peerId);
     if (peer.send?.id !== transportId) throw new MediaRequestError('not your send transport');
-    if ((source === 'microphone') !== (kind === 'audio')) throw new MediaRequestError(`a ${source} does not produce ${kind}`);
+    if ((source === 'microphone' || source === 'interpretation') !== (kind === 'audio')) throw new MediaRequestError(`a ${source} does not produce ${kind}`);
     for (const entry of peer.producers.values()) {
       if (entry.source === source) throw new MediaRequestError(`already producing ${source}`);
     }

@@ -6,10 +6,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { createReadStream } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { types } from 'mediasoup';
+import { isCompleteMatroska } from './matroska-check.ts';
+import { speechActivity } from './speech-activity.ts';
 
 export interface FinishedSegment {
   /** Path relative to the writer's directory's parent (`<writer dir name>/<n>.mkv`). */
@@ -18,6 +20,8 @@ export interface FinishedSegment {
   sha256: string;
   startedAt: Date;
   endedAt: Date;
+  /** Audio: where there is speech, [from, to] ms from the start (speech-activity.ts); null for video or if ffmpeg could not tell. */
+  speech: [number, number][] | null;
 }
 
 export type WriterFailure = 'storage_full' | 'writer_failed';
@@ -26,6 +30,8 @@ export interface TrackWriterEvents {
   segment(segment: FinishedSegment): Promise<void> | void;
   /** ffmpeg ended by itself (not by stop()): why, as far as its output tells. */
   failed(reason: WriterFailure, detail: string): void;
+  /** A segment ffmpeg listed but could not complete (removed, not reported as a segment). */
+  discarded?(file: string): void;
 }
 
 const gracefulStopMs = 5000;
@@ -88,6 +94,7 @@ export async function sha256File(file: string): Promise<string> {
 export class TrackWriter {
   readonly #events: TrackWriterEvents;
   readonly #dir: string;
+  readonly #kind: 'audio' | 'video';
   readonly #process: ChildProcess;
   #startedAt: number;
   readonly #exited: Promise<void>;
@@ -95,8 +102,9 @@ export class TrackWriter {
   #stopping = false;
   #stderrTail = '';
 
-  private constructor(dir: string, child: ChildProcess, events: TrackWriterEvents) {
+  private constructor(dir: string, kind: 'audio' | 'video', child: ChildProcess, events: TrackWriterEvents) {
     this.#dir = dir;
+    this.#kind = kind;
     this.#process = child;
     this.#events = events;
     this.#startedAt = Date.now();
@@ -141,7 +149,7 @@ export class TrackWriter {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    return { writer: new TrackWriter(dir, child, events), port };
+    return { writer: new TrackWriter(dir, kind, child, events), port };
   }
 
   /** The media starts flowing now: segment times count from here (ffmpeg's clock starts at the first packet). */
@@ -157,13 +165,27 @@ export class TrackWriter {
     const [file, start, end] = line.split(',');
     if (!file || start === undefined || end === undefined) return;
     const absolute = path.join(this.#dir, path.basename(file));
-    const [info, sha256] = await Promise.all([stat(absolute), sha256File(absolute)]);
+    // ffmpeg lists a segment it could not finish too (the disk filled while it wrote it): such a
+    // file is no recording; it is removed, never stored with a hash as if it were one.
+    if (!(await isCompleteMatroska(absolute).catch(() => false))) {
+      await rm(absolute, { force: true });
+      this.#events.discarded?.(path.basename(file));
+      return;
+    }
+    const durationMs = Math.max(0, Math.round((Number(end) - Number(start)) * 1000));
+    const [info, sha256, speech] = await Promise.all([
+      stat(absolute),
+      sha256File(absolute),
+      // Speech is a reading aid for the timeline: a failed analysis stores the segment without it.
+      this.#kind === 'audio' ? speechActivity(absolute, durationMs).catch(() => null) : null,
+    ]);
     await this.#events.segment({
       relativePath: path.join(path.basename(this.#dir), path.basename(file)),
       bytes: info.size,
       sha256,
       startedAt: new Date(this.#startedAt + Number(start) * 1000),
       endedAt: new Date(this.#startedAt + Number(end) * 1000),
+      speech,
     });
   }
 

@@ -35,6 +35,7 @@ export const eventBudgets: Record<ClientEventName, number> & { unknown: number }
   'host:recording': 10,
   'host:caucus-recording': 20,
   'recording:consent': 10,
+  'interpretation:listen': 20,
   'hand:raise': 6,
   'chat:send': 10,
   'chat:history': 6,

@@ -17,6 +17,8 @@ export const staffUserCreateSchema = z.object({
   displayName: textSchema.trim().min(1).max(60),
   role: z.enum(staffRoles),
   password: newPasswordSchema,
+  /** The center's head (a mediator): assigns the center's cases to mediators. */
+  centerHead: z.boolean().optional(),
 });
 export type StaffUserCreate = z.infer<typeof staffUserCreateSchema>;
 
@@ -26,6 +28,7 @@ export const staffUserUpdateSchema = z
     role: z.enum(staffRoles),
     active: z.boolean(),
     password: newPasswordSchema,
+    centerHead: z.boolean(),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'nothing to update');
@@ -38,6 +41,7 @@ export const staffUserViewSchema = z.object({
   displayName: z.string(),
   role: z.enum(staffRoles),
   active: z.boolean(),
+  centerHead: z.boolean(),
   createdAt: z.string(),
 });
 export type StaffUserView = z.infer<typeof staffUserViewSchema>;

@@ -22,6 +22,8 @@ export const meSchema = z.object({
   username: z.string(),
   displayName: z.string(),
   role: z.enum(staffRoles),
+  /** The head of a mediation center: assigns the center's cases to mediators. */
+  centerHead: z.boolean(),
   organisation: organisationViewSchema,
 });
 export type Me = z.infer<typeof meSchema>;

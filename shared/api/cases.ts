@@ -100,6 +100,8 @@ export const caseSummarySchema = z.object({
   centerName: z.string(),
   partyNames: z.array(z.string()),
   updatedAt: z.string(),
+  /** The caller is the case's lead or a co-mediator ("my cases", listed first). */
+  mine: z.boolean(),
 });
 export type CaseSummary = z.infer<typeof caseSummarySchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { textSchema } from '../text.ts';
+import { languagePairSchema } from '../domain/interpretation.ts';
 import { participantInputSchema, participantRoles, type ParticipantRole } from '../domain/participants.ts';
 import { sessionStatuses } from '../domain/sessions.ts';
 import { participantIdSchema } from '../ids.ts';
@@ -38,6 +39,7 @@ export const participantViewSchema = z.object({
   partyId: z.string().nullable(),
   representsPartyId: z.string().nullable(),
   staffUserId: z.string().nullable(),
+  languagePair: languagePairSchema.nullable(),
   createdAt: z.string(),
 });
 export type ParticipantView = z.infer<typeof participantViewSchema>;

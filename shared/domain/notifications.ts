@@ -8,6 +8,7 @@ export const notificationKinds = [
   'court_decision',
   'instalment_due',
   'instalment_overdue',
+  'mediator_assigned',
   // Legal help: the lawyer is asked, both sides are reminded of a booking, the party hears when nobody answered.
   'consultation_request',
   'consultation_reminder',

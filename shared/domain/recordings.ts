@@ -16,3 +16,9 @@ export type RecordingAction = keyof typeof recordingActions;
 
 /** Length of one independent segment: a crash loses at most the one being written. */
 export const recordingSegmentSeconds = 10;
+
+/**
+ * Legal hold: while a court application of the case is pending (filed, accepted, under review),
+ * none of its recordings is deleted, by hand or by the retention rule.
+ */
+export const legalHoldStatuses = ['filed', 'accepted', 'under_review'] as const;

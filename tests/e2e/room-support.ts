@@ -75,6 +75,14 @@ export async function createRoomFixture(server: E2eServer, parties: PartySpec[],
   return { caseId: created.id, sessionId: session.id, invitations };
 }
 
+/** Another participant (e.g. an interpreter with their language pair) invited to the fixture's session. */
+export async function inviteParticipant(server: E2eServer, fixture: RoomFixture, body: Record<string, unknown> & { displayName: string }): Promise<{ name: string; participantId: string; link: string }> {
+  const cookie = await login(server);
+  const participant = await post(server, cookie, `/api/cases/${fixture.caseId}/participants`, body);
+  const issued = await post(server, cookie, `/api/sessions/${fixture.sessionId}/invitations`, { participantId: participant.id });
+  return { name: body.displayName, participantId: participant.id, link: issued.link };
+}
+
 export interface Person {
   context: BrowserContext;
   page: Page;

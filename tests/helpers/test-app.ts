@@ -250,6 +250,9 @@ export const dataTables = [
   'duty_shifts',
   'lawyer_slots',
   'consultations',
+  'case_mediators',
+  'mediator_profiles',
+  'mediator_choices',
 ] as const;
 
 /** The rows of a `db.execute` result (postgres.js gives an array, PGlite an object with `rows`). */

@@ -8,7 +8,10 @@
  * with an application filed with the tribunal (`filed` rows) are read by court staff of the
  * tribunal (the Wenzhou judge and clerk) and of its parent court (the Ningbo clerk and judge), who
  * act on the application (clerks accept, judges rule); the other center's mediator and the
- * Xiamen court must not learn they exist; the admin manages accounts, not cases.
+ * Xiamen court must not learn they exist; the admin manages accounts, not cases. The center's
+ * head is a mediator of the center assigned to none of the fixture cases: like any colleague of
+ * the assigned mediator, the head reads every case of the center (403 where only the assigned
+ * mediators may act, after the lookup, since the head may read the case) and alone assigns.
  *
  * Routes that also accept an invitation (`Authorization: Invitation <token>`) are checked for
  * participants too: the party of the case, the lawyer acting for the other party, the appraiser,
@@ -16,7 +19,7 @@
  * role before any lookup (403, whatever the id); a party of another case finds nothing (404)
  * wherever a party may act; a revoked invitation is no credential at all (401).
  */
-import { recordings } from '../../server/db/schema/index.ts';
+import { notifications, recordings } from '../../server/db/schema/index.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
@@ -39,9 +42,11 @@ import { consentAudio, sha256Of, uploadConsent } from '../helpers/consent-audio.
 import { api, createTestWorld, dataTables, json, login, sampleCase, tableCounts, testPassword, type TestWorld, worldState } from '../helpers/test-app.ts';
 
 /** Court staff beyond the test world's accounts: the tribunal's clerk, the parent court's judge, a judge of the wrong court. */
-const extraStaff = { wenzhouClerk: 'clerk', ningboJudge: 'judge', xiamenJudge: 'judge', invitedJudge: 'judge' } as const;
+const extraStaff = { wenzhouClerk: 'clerk', ningboJudge: 'judge', xiamenJudge: 'judge', invitedJudge: 'judge', head: 'mediator' } as const;
 type StaffRole = 'anonymous' | keyof TestWorld['cookies'] | keyof typeof extraStaff | 'lawyer';
-const staffRoles: StaffRole[] = ['anonymous', 'mediator', 'otherMediator', 'ningboClerk', 'wenzhouClerk', 'wenzhouJudge', 'ningboJudge', 'xiamenClerk', 'xiamenJudge', 'invitedJudge', 'admin', 'lawyer'];
+const staffRoles: StaffRole[] = ['anonymous', 'mediator', 'head', 'otherMediator', 'ningboClerk', 'wenzhouClerk', 'wenzhouJudge', 'ningboJudge', 'xiamenClerk', 'xiamenJudge', 'invitedJudge', 'admin', 'lawyer'];
+/** Mediators of the fixture cases' center: the assigned one and the head (who reads them all). */
+const ofTheCenter = (role: Role) => role === 'mediator' || role === 'head';
 /** Court staff whose jurisdiction covers the fixture cases (the tribunal and its parent court): they read the filed ones. */
 const courtOfTheCase: Role[] = ['ningboClerk', 'wenzhouClerk', 'wenzhouJudge', 'ningboJudge'];
 
@@ -63,7 +68,10 @@ const isParticipant = (role: Role): role is ParticipantRole => (participantRoles
  * case are refused by the session's kind, after the lookup); hearingInvite: invitations to the
  * court's confirmation hearing, by the court staff who read the case or by the center's mediator;
  * dashboard: center heads (admins) and court staff, each for their own organisation's subtree;
- * outbox: a center's mediators and admins, for their own center's messages.
+ * outbox: a center's mediators and admins, for their own center's messages; outboxAction: the
+ * same on one message (another center's does not exist for them); headAction: the center's head
+ * (assigning a case's mediators); profileEdit: a mediator's own profile, or any of the center's by
+ * its admin; centerPhoto: a mediator's photo, for the staff of that center.
  * Legal help (the lawyer is a staff account of the center, attached to its linked law firm):
  * legalAdmin: the center's admin records firms, lawyers and the duty roster; centerStaff: the
  * center's mediators, admins and lawyers read them (court staff are refused); legalDirectory: the
@@ -90,6 +98,11 @@ type Kind =
   | 'hearingInvite'
   | 'dashboard'
   | 'outbox'
+  | 'outboxAction'
+  | 'headAction'
+  | 'profileEdit'
+  | 'centerPhoto'
+
   | 'legalAdmin'
   | 'centerStaff'
   | 'legalDirectory'
@@ -275,6 +288,31 @@ async function acceptedConsultation(): Promise<string> {
 const sharedSealed = memo(async () => (await sealedAgreement(world)).agreement.id as string);
 const sharedPartyConsultation = memo(partyConsultation);
 
+/** The center's head: a mediator of the fixture cases' center, assigned to none of them. */
+let headId: string;
+/** A real 1×1 PNG: the mediator's photo. */
+const samplePng = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+/** An SMS of the fixture case whose retries ran out (written as the delivery job leaves it). */
+async function failedNotification() {
+  const [row] = await world.database.db
+    .insert(notifications)
+    .values({
+      caseId: base.caseId,
+      participantId: base.participantId,
+      kind: 'invitation',
+      recipient: '13900000000',
+      bodyCiphertext: world.app.ctx.cipher.encrypt('【海桥云调解】邀请链接'),
+      dedupeKey: `failed:${++unique}`,
+      sendAfter: world.clock.now,
+      status: 'failed',
+      attempts: 9,
+      lastError: 'gateway unavailable (503)',
+    })
+    .returning();
+  return row!.id;
+}
+const sharedFailed = memo(failedNotification);
+
 const routes: RouteSpec[] = [
   { method: 'GET', path: '/api/health', kind: 'public', ok: 200, call: async () => ({ url: '/api/health' }) },
   {
@@ -338,6 +376,21 @@ const routes: RouteSpec[] = [
       return { url: `/api/admin/organisations/${world.orgs.xiamen}/seals`, payload: { p12Base64, passphrase }, ghostUrl: `/api/admin/organisations/${ghost()}/seals` };
     },
     check: (res) => expect(json(res)).toMatchObject({ source: 'uploaded', test: false, active: true }),
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/organisations/:organisationId/recording-retention',
+    kind: 'admin',
+    ok: 200,
+    call: async () => ({ url: `/api/admin/organisations/${world.orgs.center}/recording-retention`, ghostUrl: `/api/admin/organisations/${ghost()}/recording-retention` }),
+  },
+  {
+    method: 'PUT',
+    path: '/api/admin/organisations/:organisationId/recording-retention',
+    kind: 'admin',
+    ok: 200,
+    audited: true,
+    call: async () => ({ url: `/api/admin/organisations/${world.orgs.otherCenter}/recording-retention`, payload: { days: 1000 + ++unique }, ghostUrl: `/api/admin/organisations/${ghost()}/recording-retention` }),
   },
   { method: 'GET', path: '/api/admin/staff-users', kind: 'admin', ok: 200, call: async () => ({ url: '/api/admin/staff-users' }) },
   {
@@ -428,13 +481,17 @@ const routes: RouteSpec[] = [
     call: async () => ({ url: '/api/cases?pageSize=100' }),
     check: (res, role) => {
       const ids = json(res).items.map((c: { id: string }) => c.id);
-      const seesIt = role === 'mediator' || role === 'invitedJudge';
+      const seesIt = ofTheCenter(role) || role === 'invitedJudge';
       expect(ids.includes(base.caseId)).toBe(seesIt);
       // (The filed fixture cases share its title: only callers who see none of them can be checked by title.)
       if (!seesIt && !courtOfTheCase.includes(role)) expect(res.body).not.toContain(base.caseTitle);
       if (!seesIt) expect(res.body).not.toContain(base.caseId);
       // A case appears on the court's list once an application is filed with it.
-      expect(ids.includes(sealed.f.caseId)).toBe(role === 'mediator' || courtOfTheCase.includes(role));
+      expect(ids.includes(sealed.f.caseId)).toBe(ofTheCenter(role) || courtOfTheCase.includes(role));
+      // A mediator's own cases come first; the head and court staff have none.
+      const mine = json(res).items.map((c: { mine: boolean }) => c.mine);
+      expect(mine).toEqual([...mine].sort((a: boolean, b: boolean) => Number(b) - Number(a)));
+      if (role !== 'otherMediator') expect(mine.includes(true)).toBe(role === 'mediator');
     },
   },
   {
@@ -444,7 +501,7 @@ const routes: RouteSpec[] = [
     ok: 201,
     audited: true,
     call: async () => ({ url: '/api/cases', payload: sampleCase }),
-    check: (res, role) => expect(json(res).centerId).toBe(role === 'mediator' ? world.orgs.center : world.orgs.otherCenter),
+    check: (res, role) => expect(json(res).centerId).toBe(ofTheCenter(role) ? world.orgs.center : world.orgs.otherCenter),
   },
   {
     method: 'GET',
@@ -529,6 +586,42 @@ const routes: RouteSpec[] = [
     audited: true,
     call: async () => ({ url: `/api/cases/${base.caseId}/recordings/${base.recordingId}/package`, ghostUrl: `/api/cases/${base.caseId}/recordings/${ghost()}/package` }),
     check: (res) => expect(res.headers['content-type']).toBe('application/x-tar'),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/recordings/:recordingId/playback',
+    kind: 'caseRead',
+    hiddenFromInvited: true,
+    ok: 200,
+    audited: true,
+    call: async () => {
+      const range = '?from=2026-11-22T02:00:00.000Z&to=2026-11-22T02:00:02.000Z';
+      return { url: `/api/cases/${base.caseId}/recordings/${base.recordingId}/playback${range}`, ghostUrl: `/api/cases/${base.caseId}/recordings/${ghost()}/playback${range}` };
+    },
+    check: (res) => expect(res.headers['content-type']).toBe('audio/webm'),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/recording-deletions',
+    kind: 'caseRead',
+    hiddenFromInvited: true,
+    ok: 200,
+    call: async () => ({ url: `/api/cases/${base.caseId}/recording-deletions`, ghostUrl: `/api/cases/${ghost()}/recording-deletions` }),
+    check: (res) => expect(Array.isArray(json(res).items)).toBe(true),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/cases/:caseId/recordings/:recordingId',
+    kind: 'caseWrite',
+    ok: 204,
+    audited: true,
+    call: async ({ allowed }) => {
+      // An allowed call deletes: a fresh stopped recording of the fixture's session each time.
+      const recordingId = allowed
+        ? (await world.database.db.insert(recordings).values({ sessionId: base.sessionId, caseId: base.caseId, state: 'stopped', startedAt: new Date(), stoppedAt: new Date(), updatedAt: new Date() }).returning())[0]!.id
+        : base.recordingId;
+      return { url: `/api/cases/${base.caseId}/recordings/${recordingId}`, payload: { reason: '测试删除录像' }, ghostUrl: `/api/cases/${base.caseId}/recordings/${ghost()}` };
+    },
   },
   {
     method: 'GET',
@@ -1130,7 +1223,7 @@ const routes: RouteSpec[] = [
     call: async () => ({ url: '/api/follow-up/overdue' }),
     check: (res, role) => {
       const cases = json(res).items.map((o: { caseId: string }) => o.caseId);
-      expect(cases.includes(sealed.f.caseId)).toBe(role === 'mediator');
+      expect(cases.includes(sealed.f.caseId)).toBe(ofTheCenter(role));
     },
   },
   // ---- legal help on demand ------------------------------------------------------------------
@@ -1278,6 +1371,101 @@ const routes: RouteSpec[] = [
     call: async () => ({ url: '/api/documents/verify', payload: sealed.pdf, headers: { 'content-type': 'application/pdf' } }),
     check: (res) => expect(json(res)).toMatchObject({ authentic: true, document: { id: sealed.documentId, kind: 'sealed_agreement', agreementId: sealed.agreementId } }),
   },
+  // ---- assigned and chosen mediators, profiles, the outbox's re-send -------------------------
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/mediators',
+    kind: 'caseRead',
+    hiddenFromInvited: true,
+    ok: 200,
+    call: async () => ({ url: `/api/cases/${base.caseId}/mediators`, ghostUrl: `/api/cases/${ghost()}/mediators` }),
+    check: (res, role) => expect(json(res)).toMatchObject({ lead: { staffUserId: world.staffIds.mediator, role: 'lead' }, mayAssign: role === 'head' }),
+  },
+  {
+    method: 'PUT',
+    path: '/api/cases/:caseId/mediators',
+    kind: 'headAction',
+    ok: 200,
+    audited: true,
+    call: async ({ allowed }) => {
+      // A fresh case for the head, so the fixture case keeps its lead.
+      const caseId = allowed ? (await freshCase()).id : base.caseId;
+      return { url: `/api/cases/${caseId}/mediators`, payload: { leadId: world.staffIds.mediator, coMediatorIds: [headId], expectedLeadId: world.staffIds.mediator }, ghostUrl: `/api/cases/${ghost()}/mediators` };
+    },
+    check: (res) => expect(json(res).coMediators).toEqual([expect.objectContaining({ staffUserId: headId, role: 'co' })]),
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/:caseId/mediator-roster',
+    kind: 'participantOnly',
+    participants: ['party', 'agent'],
+    ok: 200,
+    call: async () => ({ url: `/api/cases/${base.caseId}/mediator-roster`, ghostUrl: `/api/cases/${ghost()}/mediator-roster` }),
+    check: (res) => expect(json(res).mediators.map((m: { staffUserId: string }) => m.staffUserId)).toEqual(expect.arrayContaining([world.staffIds.mediator, headId])),
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/:caseId/mediator-choice',
+    kind: 'participantOnly',
+    participants: ['party', 'agent'],
+    ok: 200,
+    audited: true,
+    call: async ({ allowed }) => {
+      // A fresh case (its first session not yet live) for each choice that will be stored.
+      if (!allowed) return { url: `/api/cases/${base.caseId}/mediator-choice`, payload: { staffUserId: headId }, ghostUrl: `/api/cases/${ghost()}/mediator-choice` };
+      const g = await agreementFixture(world);
+      return { url: `/api/cases/${g.caseId}/mediator-choice`, payload: { staffUserId: headId }, people: { ...basePeople, party: g.fishermanToken, agent: g.agentToken } };
+    },
+    check: (res) => expect(json(res)).toMatchObject({ open: true, chosenStaffUserId: headId }),
+  },
+  {
+    method: 'GET',
+    path: '/api/mediators',
+    kind: 'outbox',
+    ok: 200,
+    call: async () => ({ url: '/api/mediators' }),
+    check: (res) => expect(json(res).items.length).toBeGreaterThanOrEqual(1),
+  },
+  {
+    method: 'PUT',
+    path: '/api/mediators/:staffUserId/profile',
+    kind: 'profileEdit',
+    ok: 200,
+    audited: true,
+    call: async () => ({
+      url: `/api/mediators/${world.staffIds.mediator}/profile`,
+      payload: { dialects: ['minnan', 'putonghua'], specialities: ['collision'], introduction: `第${++unique}次修改` },
+      ghostUrl: `/api/mediators/${ghost()}/profile`,
+    }),
+    check: (res) => expect(json(res)).toMatchObject({ staffUserId: world.staffIds.mediator, dialects: ['minnan', 'putonghua'] }),
+  },
+  {
+    method: 'PUT',
+    path: '/api/mediators/:staffUserId/photo',
+    kind: 'profileEdit',
+    ok: 200,
+    audited: true,
+    call: async () => ({ url: `/api/mediators/${world.staffIds.mediator}/photo`, payload: samplePng, headers: { 'content-type': 'image/png' }, ghostUrl: `/api/mediators/${ghost()}/photo` }),
+    check: (res) => expect(json(res).photoUrl).toMatch(/^\/api\/mediators\//),
+  },
+  {
+    method: 'GET',
+    path: '/api/mediators/:staffUserId/photo',
+    kind: 'centerPhoto',
+    ok: 200,
+    call: async () => ({ url: `/api/mediators/${world.staffIds.mediator}/photo`, ghostUrl: `/api/mediators/${ghost()}/photo` }),
+    check: (res) => expect(res.headers['content-type']).toBe('image/png'),
+  },
+  {
+    method: 'POST',
+    path: '/api/notifications/:notificationId/resend',
+    kind: 'outboxAction',
+    ok: 200,
+    audited: true,
+    call: async ({ allowed }) => ({ url: `/api/notifications/${allowed ? await failedNotification() : await sharedFailed()}/resend`, ghostUrl: `/api/notifications/${ghost()}/resend` }),
+    // Delivered by the job (the outbox provider keeps it) before the next test takes its snapshot.
+    check: async () => world.app.notifier.idle(),
+  },
 ];
 
 /** The answer a staff member (or nobody) must get from a route. */
@@ -1285,7 +1473,7 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
   if (route.kind === 'public') return route.ok;
   if (role === 'anonymous') return 401;
   const isCourt = role.endsWith('Clerk') || role.endsWith('Judge');
-  const ofCenter = role === 'mediator' || role === 'otherMediator' || role === 'admin' || role === 'lawyer';
+  const ofCenter = role === 'mediator' || role === 'head' || role === 'otherMediator' || role === 'admin' || role === 'lawyer';
   switch (route.kind) {
     case 'staff':
       return route.ok;
@@ -1294,16 +1482,17 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
     case 'caseList':
       return role === 'admin' ? 403 : route.ok;
     case 'caseCreate':
-      return role === 'mediator' || role === 'otherMediator' ? route.ok : 403;
+      return ofTheCenter(role) || role === 'otherMediator' ? route.ok : 403;
     case 'caseRead':
-      if (role === 'mediator') return route.ok;
+      if (ofTheCenter(role)) return route.ok;
       if (route.filed && courtOfTheCase.includes(role)) return route.ok;
       if (role === 'invitedJudge' && !route.filed && !route.hiddenFromInvited) return route.ok;
       return role === 'admin' ? 403 : 404;
     case 'caseWrite':
       if (role === 'mediator') return route.ok;
-      // Another center's case looks nonexistent; everyone else is refused by role, before any
-      // lookup, so the answer does not depend on the case either.
+      // Another center's case looks nonexistent; everyone else (the head, who reads the case but is
+      // not assigned to it, after the lookup) is refused by role, so the answer does not depend on
+      // the case either.
       return role === 'otherMediator' ? 404 : 403;
     case 'participantOnly':
     case 'appraiserOnly':
@@ -1318,19 +1507,29 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
       if (role === 'wenzhouJudge' || role === 'ningboJudge') return route.ok;
       return role === 'xiamenJudge' || role === 'invitedJudge' ? 404 : 403;
     case 'mediatorDesk':
-      return role === 'mediator' || role === 'otherMediator' ? route.ok : 403;
+      return ofTheCenter(role) || role === 'otherMediator' ? route.ok : 403;
     case 'sessionInvite':
       if (role === 'mediator') return route.ok;
-      // The invited judge, who reads the case, is refused by the session's kind; for anyone else it does not exist.
-      if (role === 'invitedJudge') return 403;
+      // The invited judge, who reads the case, is refused by the session's kind, and the head, who
+      // reads it too, for not being assigned; for anyone else it does not exist.
+      if (role === 'invitedJudge' || role === 'head') return 403;
       return role === 'admin' ? 403 : 404;
     case 'hearingInvite':
       if (role === 'mediator' || courtOfTheCase.includes(role)) return route.ok;
-      return role === 'admin' ? 403 : 404;
+      return role === 'admin' || role === 'head' ? 403 : 404;
     case 'dashboard':
       return role === 'admin' || isCourt ? route.ok : 403;
     case 'outbox':
       return isCourt || role === 'lawyer' ? 403 : route.ok;
+    case 'outboxAction':
+      if (isCourt || role === 'lawyer') return 403;
+      return role === 'otherMediator' ? 404 : route.ok;
+    case 'headAction':
+      return role === 'head' ? route.ok : 403;
+    case 'profileEdit':
+      return role === 'mediator' || role === 'admin' ? route.ok : 403;
+    case 'centerPhoto':
+      return ofTheCenter(role) || role === 'admin' ? route.ok : 404;
     case 'legalAdmin':
       return role === 'admin' ? route.ok : 403;
     case 'centerStaff':
@@ -1339,12 +1538,12 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
     case 'lawyerOnly':
       return role === 'lawyer' ? route.ok : 403;
     case 'consultationList':
-      return role === 'mediator' || role === 'otherMediator' || role === 'lawyer' ? route.ok : 403;
+      return role === 'mediator' || role === 'head' || role === 'otherMediator' || role === 'lawyer' ? route.ok : 403;
     case 'consultationRequest':
       if (role === 'mediator') return route.ok;
       return role === 'otherMediator' ? 404 : 403;
     case 'consultationMove':
-      if (role === 'mediator' || role === 'lawyer') return route.ok;
+      if (role === 'mediator' || role === 'head' || role === 'lawyer') return route.ok;
       return role === 'otherMediator' ? 404 : 403;
   }
 }
@@ -1354,7 +1553,8 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
  * may read a mediation session and its invitations, so a 403 for its kind tells them nothing they
  * do not know; an id that does not exist is plainly 404 for them.
  */
-const refusedAfterLookup = (route: RouteSpec, role: Role) => route.kind === 'sessionInvite' && role === 'invitedJudge';
+const refusedAfterLookup = (route: RouteSpec, role: Role) =>
+  (route.kind === 'sessionInvite' && role === 'invitedJudge') || (role === 'head' && ['caseWrite', 'sessionInvite', 'hearingInvite'].includes(route.kind));
 
 /** The answer a participant (by invitation) must get from a route. */
 function participantStatus(route: RouteSpec, role: ParticipantRole): number {
@@ -1395,12 +1595,12 @@ const auditCount = (s: Awaited<ReturnType<typeof state>>) => Number(s.tables.aud
 
 beforeAll(async () => {
   world = await createTestWorld();
-  const orgOf = { wenzhouClerk: world.orgs.wenzhouTribunal, ningboJudge: world.orgs.ningbo, xiamenJudge: world.orgs.xiamen, invitedJudge: world.orgs.xiamen };
+  const orgOf = { wenzhouClerk: world.orgs.wenzhouTribunal, ningboJudge: world.orgs.ningbo, xiamenJudge: world.orgs.xiamen, invitedJudge: world.orgs.xiamen, head: world.orgs.center };
   const extraIds = {} as Record<keyof typeof extraStaff, string>;
   const extra = {} as Record<keyof typeof extraStaff, string>;
   for (const [index, [key, role]] of Object.entries(extraStaff).entries()) {
     const name = key as keyof typeof extraStaff;
-    extraIds[name] = (await createStaffUser(world.database.db, null, { organisationId: orgOf[name] as OrganisationId, username: name.toLowerCase(), displayName: name, role, password: testPassword })).id;
+    extraIds[name] = (await createStaffUser(world.database.db, null, { organisationId: orgOf[name] as OrganisationId, username: name.toLowerCase(), displayName: name, role, password: testPassword, centerHead: name === 'head' })).id;
     extra[name] = await login(world.app, name.toLowerCase(), testPassword, `198.51.100.${50 + index}`);
   }
   // Legal help: the center's firm and lawyer (on duty the whole week of the test clock), logged in as `lawyer`.
@@ -1415,6 +1615,9 @@ beforeAll(async () => {
   const slot = await expectStatus(await api(world.app, lawyerCookie).post('/api/legal/slots', { startsAt: '2026-11-23T10:00:00+08:00', durationMinutes: 30 }), 201);
   legal = { firmId: firm.id, lawyerId: lawyer.id, slotId: slot.id };
   cookies = { ...world.cookies, ...extra, lawyer: lawyerCookie };
+  headId = extraIds.head;
+  // The mediator's photo, which the center's staff may fetch.
+  await expectStatus(await world.app.inject({ method: 'PUT', url: `/api/mediators/${world.staffIds.mediator}/photo`, headers: { cookie: world.cookies.mediator, 'content-type': 'image/png' }, payload: samplePng }), 200);
 
   const doc = await PDFDocument.create();
   doc.addPage().drawText('Haiqiao evidence', { font: await doc.embedFont(StandardFonts.Helvetica), x: 50, y: 700 });

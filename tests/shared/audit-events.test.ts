@@ -6,9 +6,9 @@ const id = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
 const hash = 'ab'.repeat(32);
 
 describe('audit event union', () => {
-  it('holds each of the 78 event types once', () => {
-    expect(auditEventTypes).toHaveLength(78);
-    expect(new Set(auditEventTypes).size).toBe(78);
+  it('holds each of the 84 event types once', () => {
+    expect(auditEventTypes).toHaveLength(84);
+    expect(new Set(auditEventTypes).size).toBe(84);
     expect(auditEventTypes).toContain('case.status_changed');
     expect(auditEventTypes).toContain('realtime.abuse_disconnected');
     expect(auditEventTypes).toContain('recording.segment_stored');

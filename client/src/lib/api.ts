@@ -29,7 +29,8 @@ import {
 } from '../../../shared/api/cases.ts';
 import { okSchema } from '../../../shared/api/common.ts';
 import { dashboardSchema } from '../../../shared/api/dashboard.ts';
-import { outboxListSchema } from '../../../shared/api/notifications.ts';
+import { outboxItemSchema, outboxListSchema } from '../../../shared/api/notifications.ts';
+import { type AssignMediators, caseMediatorsSchema, type MediatorProfileInput, mediatorProfileListSchema, mediatorProfileSchema } from '../../../shared/api/mediators.ts';
 import { compensationFiguresListSchema, compensationFiguresViewSchema, type CompensationFiguresInput } from '../../../shared/api/compensation.ts';
 import {
   invitationListSchema,
@@ -58,7 +59,7 @@ import {
   type hearingRequestSchema,
 } from '../../../shared/api/agreements.ts';
 import { custodyListSchema, evidenceListSchema } from '../../../shared/api/evidence.ts';
-import { recordingListSchema } from '../../../shared/api/recordings.ts';
+import { recordingDeletionListSchema, recordingListSchema, recordingRetentionSchema } from '../../../shared/api/recordings.ts';
 import type { ConfirmationStatus } from '../../../shared/domain/agreements.ts';
 
 // Case page: agreements, evidence, follow-up.
@@ -211,6 +212,15 @@ export const getAgreement = (agreementId: string) => staff(request('GET', `/api/
 export const listRecordings = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/recordings`, recordingListSchema));
 /** Where the browser downloads a recording's self-checking package (same-origin, with the session cookie). */
 export const recordingPackageUrl = (caseId: string, recordingId: string) => `/api/cases/${id(caseId)}/recordings/${id(recordingId)}/package`;
+/** Every audio track of the recording mixed into one Opus/WebM file (fetched, then played from memory so that seeking works). */
+export const recordingPlaybackUrl = (caseId: string, recordingId: string) => `/api/cases/${id(caseId)}/recordings/${id(recordingId)}/playback`;
+export const deleteRecording = (caseId: string, recordingId: string, reason: string) =>
+  staff(requestNoContent('DELETE', `/api/cases/${id(caseId)}/recordings/${id(recordingId)}`, { body: { reason } }));
+export const listRecordingDeletions = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/recording-deletions`, recordingDeletionListSchema));
+export const getRecordingRetention = (organisationId: string) =>
+  staff(request('GET', `/api/admin/organisations/${id(organisationId)}/recording-retention`, recordingRetentionSchema));
+export const setRecordingRetention = (organisationId: string, days: number | null) =>
+  staff(request('PUT', `/api/admin/organisations/${id(organisationId)}/recording-retention`, recordingRetentionSchema, { body: { days } }));
 export const listEvidence = (caseId: string) => staff(request('GET', `/api/cases/${id(caseId)}/evidence`, evidenceListSchema));
 
 // Case page: agreement drafting and signing, evidence, follow-up (mediator's side).
@@ -255,3 +265,11 @@ export const loadDashboard = (query: { from: string; to: string }) => staff(requ
 
 // The center's SMS outbox (mediators and admins).
 export const listOutbox = () => staff(request('GET', '/api/notifications', outboxListSchema));
+export const resendNotification = (id: string) => staff(request('POST', `/api/notifications/${id}/resend`, outboxItemSchema));
+
+// Assigned and chosen mediators; the center's roster and profiles.
+export const getCaseMediators = (caseId: string) => staff(request('GET', `/api/cases/${caseId}/mediators`, caseMediatorsSchema));
+export const assignMediators = (caseId: string, body: AssignMediators) => staff(request('PUT', `/api/cases/${caseId}/mediators`, caseMediatorsSchema, { body }));
+export const listMediatorProfiles = () => staff(request('GET', '/api/mediators', mediatorProfileListSchema));
+export const updateMediatorProfile = (staffUserId: string, body: MediatorProfileInput) => staff(request('PUT', `/api/mediators/${staffUserId}/profile`, mediatorProfileSchema, { body }));
+export const uploadMediatorPhoto = (staffUserId: string, photo: Blob) => staff(request('PUT', `/api/mediators/${staffUserId}/photo`, mediatorProfileSchema, { body: photo }));

@@ -24,7 +24,7 @@ export class ApiError extends Error {
 export type Query = Record<string, string | number | undefined | null>;
 
 interface RequestOptions {
-  /** JSON-encoded, except FormData (multipart, sent as is). */
+  /** JSON-encoded, except FormData (multipart) and Blob (raw bytes of its type), sent as they are. */
   body?: unknown;
   query?: Query;
   /** Extra headers, e.g. a participant's `Authorization: Invitation <token>`. */
@@ -46,6 +46,9 @@ async function send(method: string, path: string, options: RequestOptions): Prom
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (typeof FormData !== 'undefined' && options.body instanceof FormData) {
     init.body = options.body; // the browser sets the multipart boundary
+  } else if (typeof Blob !== 'undefined' && options.body instanceof Blob) {
+    headers['content-type'] = options.body.type; // raw bytes (a photo), typed by the file
+    init.body = options.body;
   } else if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(options.body);

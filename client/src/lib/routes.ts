@@ -1,5 +1,5 @@
-/** Pages under a participant's invitation link: the agreement to sign, the case evidence. */
-export type JoinSubPage = { kind: 'sign'; agreementId: string } | { kind: 'evidence' } | { kind: 'lawyer' };
+/** Pages under a participant's invitation link: the agreement to sign, the case evidence, the mediator roster, legal help. */
+export type JoinSubPage = { kind: 'sign'; agreementId: string } | { kind: 'evidence' } | { kind: 'mediator' } | { kind: 'lawyer' };
 
 /** The client's routes, matched on location.pathname. */
 export type Route =
@@ -12,6 +12,7 @@ export type Route =
   | { name: 'dashboard' }
   | { name: 'outbox' }
   | { name: 'legal' }
+  | { name: 'mediators' }
   | { name: 'join'; token: string; page?: JoinSubPage }
   | { name: 'room'; sessionId: string }
   | { name: 'courtQueue' }
@@ -37,9 +38,11 @@ export function matchRoute(path: string): Route {
   if (first === 'dashboard' && parts.length === 1) return { name: 'dashboard' };
   if (first === 'outbox' && parts.length === 1) return { name: 'outbox' };
   if (first === 'legal' && parts.length === 1) return { name: 'legal' };
+  if (first === 'mediators' && parts.length === 1) return { name: 'mediators' };
   if (first === 'j' && second && parts.length === 2) return { name: 'join', token: second };
   if (first === 'j' && second && third === 'sign' && parts[3] && parts.length === 4) return { name: 'join', token: second, page: { kind: 'sign', agreementId: parts[3] } };
   if (first === 'j' && second && third === 'evidence' && parts.length === 3) return { name: 'join', token: second, page: { kind: 'evidence' } };
+  if (first === 'j' && second && third === 'mediator' && parts.length === 3) return { name: 'join', token: second, page: { kind: 'mediator' } };
   if (first === 'j' && second && third === 'lawyer' && parts.length === 3) return { name: 'join', token: second, page: { kind: 'lawyer' } };
   if (first === 'verify' && parts.length === 1) return { name: 'verify' };
   if (first === 'court') {
@@ -59,6 +62,6 @@ export function matchRoute(path: string): Route {
 export function joinPath(token: string, page?: JoinSubPage): string {
   const base = `/j/${encodeURIComponent(token)}`;
   if (!page) return base;
-  if (page.kind === 'lawyer') return `${base}/lawyer`;
-  return page.kind === 'sign' ? `${base}/sign/${encodeURIComponent(page.agreementId)}` : `${base}/evidence`;
+  if (page.kind === 'sign') return `${base}/sign/${encodeURIComponent(page.agreementId)}`;
+  return `${base}/${page.kind}`;
 }

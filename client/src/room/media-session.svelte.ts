@@ -59,7 +59,7 @@ export class MediaSession {
   state = $state<MediaState>('idle');
   sendState = $state<types.ConnectionState | 'none'>('none');
   recvState = $state<types.ConnectionState | 'none'>('none');
-  producing = $state({ microphone: false, camera: false, screen: false });
+  producing = $state({ microphone: false, camera: false, screen: false, interpretation: false });
 
   #device: Device | null = null;
   /** The room's codecs from session:enter: the device loads before media:start. */
@@ -163,7 +163,7 @@ export class MediaSession {
     this.#consumers.clear();
     this.#closedEarly.clear();
     this.#layers.clear();
-    this.producing = { microphone: false, camera: false, screen: false };
+    this.producing = { microphone: false, camera: false, screen: false, interpretation: false };
     this.feeds = [];
     this.sendState = 'none';
     this.recvState = 'none';
@@ -351,6 +351,18 @@ export class MediaSession {
     const producer = await send.produce({ track, encodings: [{ maxBitrate: 800_000 }], stopTracks: true, appData: { source: 'screen' } });
     this.#keep('screen', producer);
     return producer;
+  }
+
+  /**
+   * An interpreter's channel: their microphone again (a clone, so it can be stopped apart), as an
+   * audio producer of its own that the server lets only interpreters send (interpretation.svelte.ts).
+   */
+  async produceInterpretation(): Promise<void> {
+    const send = this.#send;
+    const track = this.owner.local.audioTrack;
+    if (!send || send.closed || !track || this.#producers.has('interpretation') || !this.owner.mayProduce()) return;
+    const producer = await send.produce({ track: track.clone(), codecOptions: microphoneCodecOptions, stopTracks: true, appData: { source: 'interpretation' } });
+    this.#keep('interpretation', producer);
   }
 
   canShareScreen(): boolean {

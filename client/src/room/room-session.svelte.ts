@@ -11,6 +11,7 @@ import { ApiError } from '../lib/http.ts';
 import type { MessageKey } from '../lib/i18n.svelte.ts';
 import { LinkMonitor } from './link-monitor.svelte.ts';
 import { LocalMedia } from './local-media.svelte.ts';
+import { RoomInterpretation } from './interpretation.svelte.ts';
 import { MediaSession } from './media-session.svelte.ts';
 import { clearResumeToken, type RoomMode } from './resume.ts';
 import { RoomChat } from './room-chat.svelte.ts';
@@ -36,6 +37,7 @@ export class RoomSession {
   readonly media: MediaSession;
   readonly chat: RoomChat;
   readonly link: LinkMonitor;
+  readonly interpretation: RoomInterpretation;
 
   phase = $state<Phase>('connecting');
   /** What `session:enter` said about this person. */
@@ -82,11 +84,33 @@ export class RoomSession {
       call,
       local: this.local,
       inRoom: () => this.connection.entered && this.phase === 'room',
-      wishes: () => ({ audioOnly: this.audioOnly, cameraOff: this.cameraOff, micMuted: this.micMuted, hostMutedAudio: this.hostMuted.audio, serverAudioOnly: this.self?.audioOnly ?? false }),
+      // An interpreter in their channel keeps the floor microphone paused, after a restart too.
+      wishes: () => ({ audioOnly: this.audioOnly, cameraOff: this.cameraOff, micMuted: this.micMuted || this.interpretation.interpreting, hostMutedAudio: this.hostMuted.audio, serverAudioOnly: this.self?.audioOnly ?? false }),
       connected: (direction) => this.#mark(`${direction}-connected`),
       transportsReplaced: () => this.link.transportsReplaced(),
       screenEnded: () => void this.stopScreenShare(),
       mayProduce: () => !this.recordingConsentNeeded,
+    });
+    const session = this;
+    this.interpretation = new RoomInterpretation({
+      get room() {
+        return session.room;
+      },
+      get self() {
+        return session.self;
+      },
+      get space() {
+        return session.space;
+      },
+      get micMuted() {
+        return session.micMuted;
+      },
+      get hostMuted() {
+        return session.hostMuted;
+      },
+      media: this.media,
+      call: (event, payload) => call(event, payload),
+      failed: (error) => this.notices.failed(error),
     });
     this.chat = new RoomChat(call, () => ({ selfPeerId: this.room?.selfPeerId ?? null, space: this.space }), (error) => this.notices.failed(error));
     this.link = new LinkMonitor({
@@ -146,6 +170,7 @@ export class RoomSession {
     this.#disposed = true;
     this.link.stop();
     this.media.dispose();
+    this.interpretation.mixer.close();
     this.local.stopAll();
     for (const off of this.#unsubscribe) off();
     if (this.#lobbyRetry) clearTimeout(this.#lobbyRetry);

@@ -56,6 +56,14 @@ export function testHandleOf(session: RoomSession) {
     get requests() {
       return connection.rt.timings.map((t) => ({ ...t }));
     },
+    /** Each received voice's gain and RMS level arriving and heard (interpreter channel tests). */
+    audioLevels() {
+      const feeds = media.feeds;
+      return session.interpretation.mixer.levels().map((l) => {
+        const feed = feeds.find((f) => f.consumerId === l.consumerId);
+        return { ...l, peerId: feed?.peerId ?? null, source: feed?.source ?? null };
+      });
+    },
     /** Hostile-input tests: emits anything on this session's socket and resolves with the ack. */
     emitRaw(event: string, payload: unknown): Promise<unknown> {
       return connection.rt.socket.timeout(5_000).emitWithAck(event, payload).catch((error: unknown) => ({ noAck: String(error) }));

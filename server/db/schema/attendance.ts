@@ -1,5 +1,6 @@
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import type { AttendanceState, IdentityMethod } from '../../../shared/domain/attendance.ts';
+import type { LanguagePair, ListeningChoices } from '../../../shared/domain/interpretation.ts';
 import type { ParticipantRole } from '../../../shared/domain/participants.ts';
 import { cases } from './cases.ts';
 import { nodes } from './nodes.ts';
@@ -40,6 +41,10 @@ export const attendances = pgTable(
     /** The host muted this person's microphone or camera: kept across drops and restarts. */
     hostMutedAudio: boolean('host_muted_audio').notNull().default(false),
     hostMutedVideo: boolean('host_muted_video').notNull().default(false),
+    /** An interpreter's language pair, copied from the participant on entry. */
+    languagePair: jsonb('language_pair').$type<LanguagePair>(),
+    /** What this person chose to hear of whom (interpreter channel): kept across drops and restarts. */
+    listening: jsonb('listening').$type<ListeningChoices>().notNull().default({}),
     /** SHA-256 of the token a client presents to get back in after a drop or a restart. */
     resumeTokenHash: text('resume_token_hash').unique(),
     admittedAt: timestamp('admitted_at', { withTimezone: true }),

@@ -12,3 +12,4 @@ export * from './recordings.ts';
 export * from './consent.ts';
 export * from './nodes.ts';
 export * from './legal.ts';
+export * from './mediators.ts';

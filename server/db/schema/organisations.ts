@@ -14,10 +14,13 @@ export const organisations = pgTable(
     parentId: uuid('parent_id').references((): AnyPgColumn => organisations.id),
     /** A mediation center's level in the "136" pattern; null for courts and tribunals. */
     level: text('level').$type<OrganisationLevel>(),
+    /** Recordings of this organisation's cases are deleted this many days after they stop; null: kept until deleted by hand. */
+    recordingRetentionDays: integer('recording_retention_days'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check('organisation_kind_fields', sql`(${t.kind} = 'mediation_center') = (${t.courtCode} is null)`),
+    check('organisation_recording_retention', sql`${t.recordingRetentionDays} is null or ${t.recordingRetentionDays} between 1 and 36500`),
     check('organisation_level_only_centers', sql`${t.level} is null or ${t.kind} = 'mediation_center'`),
     index('organisations_parent_idx').on(t.parentId),
   ],
@@ -33,9 +36,11 @@ export const staffUsers = pgTable(
     role: text('role').$type<StaffRole>().notNull(),
     passwordHash: text('password_hash').notNull(),
     active: boolean('active').notNull().default(true),
+    /** The center's head (主任): a mediator who also assigns and reassigns the center's cases. */
+    centerHead: boolean('center_head').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('staff_users_organisation_idx').on(t.organisationId)],
+  (t) => [index('staff_users_organisation_idx').on(t.organisationId), check('staff_users_head_is_mediator', sql`not ${t.centerHead} or ${t.role} = 'mediator'`)],
 );
 
 /** Login sessions: only the SHA-256 of the cookie token is stored. */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { RecordingState } from '../../../shared/domain/recordings.ts';
 import { cases } from './cases.ts';
 import { sessions } from './sessions.ts';
@@ -37,13 +37,19 @@ export const recordingSegments = pgTable(
     space: text('space').notNull(),
     attendanceId: uuid('attendance_id').notNull(),
     kind: text('kind', { enum: ['audio', 'video'] }).notNull(),
-    source: text('source', { enum: ['microphone', 'camera', 'screen'] }).notNull(),
+    source: text('source', { enum: ['microphone', 'camera', 'screen', 'interpretation'] }).notNull(),
     /** Key under the files directory. */
     fileKey: text('file_key').notNull().unique(),
     bytes: bigint('bytes', { mode: 'number' }).notNull(),
     sha256: text('sha256').notNull(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }).notNull(),
+    /**
+     * Audio only: where someone speaks in this segment, as [from, to] milliseconds from its
+     * start, found by ffmpeg's silencedetect in the stored file (media/speech-activity.ts); null
+     * for video or when the analysis failed.
+     */
+    speech: jsonb('speech').$type<[number, number][]>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('recording_segments_recording_idx').on(t.recordingId, t.startedAt)],
@@ -77,4 +83,30 @@ export const recordingConsents = pgTable(
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.recordingId, t.attendanceId] })],
+);
+
+/**
+ * What remains of a deleted recording (retention or by hand): which recording, of which case and
+ * session, every segment's file key, SHA-256 and size, when, by which rule and (by hand) who and
+ * why. The segments' hashes also stay in the audit chain (recording.segment_stored), which a
+ * deletion never touches. No foreign key to recordings: that row is gone.
+ */
+export const recordingDeletions = pgTable(
+  'recording_deletions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    recordingId: uuid('recording_id').notNull().unique(),
+    caseId: uuid('case_id').notNull().references(() => cases.id, { onDelete: 'cascade' }),
+    sessionId: uuid('session_id').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    stoppedAt: timestamp('stopped_at', { withTimezone: true }),
+    rule: text('rule', { enum: ['retention', 'manual'] }).notNull(),
+    /** Retention: the organisation's setting in days at the time; manual: null. */
+    retentionDays: integer('retention_days'),
+    reason: text('reason'),
+    deletedBy: uuid('deleted_by'),
+    segments: jsonb('segments').$type<{ fileKey: string; sha256: string; bytes: number }[]>().notNull(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('recording_deletions_case_idx').on(t.caseId)],
 );

@@ -1,4 +1,5 @@
-import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { LanguagePair } from '../../../shared/domain/interpretation.ts';
 import type { ParticipantRole } from '../../../shared/domain/participants.ts';
 import type { SessionStatus } from '../../../shared/domain/sessions.ts';
 import { cases, parties } from './cases.ts';
@@ -15,6 +16,8 @@ export const participants = pgTable(
     partyId: uuid('party_id').references(() => parties.id),
     representsPartyId: uuid('represents_party_id').references(() => parties.id),
     staffUserId: uuid('staff_user_id').references(() => staffUsers.id),
+    /** An interpreter's two languages (null for every other role). */
+    languagePair: jsonb('language_pair').$type<LanguagePair>(),
     removedAt: timestamp('removed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -7,6 +7,8 @@ import { organisationIdSchema, staffUserIdSchema } from '../../../shared/ids.ts'
 import { verifyChain } from '../audit/audit.repository.ts';
 import { verifyAnchors } from '../audit/anchoring.ts';
 import { ensureDefault, installSeal, listSeals } from '../seals/seals.service.ts';
+import { getRetention, setRetention } from '../recordings/recording-deletion.ts';
+import { recordingRetentionSchema } from '../../../shared/api/recordings.ts';
 import { requireStaff } from '../../access/principal.ts';
 import * as service from './admin.service.ts';
 
@@ -39,6 +41,22 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     '/admin/organisations/:organisationId/seals',
     { schema: { tags, params: z.object({ organisationId: organisationIdSchema }), body: sealInstallSchema, response: { 201: sealViewSchema } } },
     async (request, reply) => reply.code(201).send(await installSeal(app.ctx, requireStaff(request, admin), request.params.organisationId, request.body)),
+  );
+
+  // How long the organisation's recordings are kept (days after they stop; null: until deleted by hand).
+  app.get(
+    '/admin/organisations/:organisationId/recording-retention',
+    { schema: { tags, params: z.object({ organisationId: organisationIdSchema }), response: { 200: recordingRetentionSchema } } },
+    (request) => {
+      requireStaff(request, admin);
+      return getRetention(app.ctx, request.params.organisationId);
+    },
+  );
+
+  app.put(
+    '/admin/organisations/:organisationId/recording-retention',
+    { schema: { tags, params: z.object({ organisationId: organisationIdSchema }), body: recordingRetentionSchema, response: { 200: recordingRetentionSchema } } },
+    (request) => setRetention(app.ctx, requireStaff(request, admin), request.params.organisationId, request.body.days),
   );
 
   app.get('/admin/staff-users', { schema: { tags, response: { 200: staffUserListSchema } } }, (request) => {

@@ -21,6 +21,7 @@ export function staffUserView(row: repo.StaffUserRow): StaffUserView {
     displayName: row.displayName,
     role: row.role,
     active: row.active,
+    centerHead: row.centerHead,
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -63,7 +64,9 @@ export async function createStaffUser(db: Db, actor: Principal | null, input: St
   const passwordHash = await hashPassword(input.password);
   return db.transaction(async (tx) => {
     await assertRoleFits(tx, input.organisationId, input.role, 'role');
+    if (input.centerHead && input.role !== 'mediator') throw invalid('centerHead', 'a center’s head is one of its mediators');
     const row = await repo.insertStaffUser(tx, {
+      centerHead: input.centerHead ?? false,
       organisationId: input.organisationId,
       username: input.username,
       displayName: input.displayName,
@@ -88,6 +91,7 @@ export async function updateStaffUser(ctx: ServiceContext, actor: Principal, id:
       throw conflict('you cannot deactivate or demote your own account');
     }
     if (input.role) await assertRoleFits(tx, existing.organisationId, input.role, 'role');
+    if ((input.centerHead ?? existing.centerHead) && (input.role ?? existing.role) !== 'mediator') throw invalid('centerHead', 'a center’s head is one of its mediators');
     const { password: _password, ...fields } = input;
     const row = await repo.updateStaffUser(tx, id, { ...fields, ...(passwordHash ? { passwordHash } : {}) });
     await appendAuditEvent(tx, {

@@ -8,6 +8,7 @@ const principalColumns = {
   username: staffUsers.username,
   displayName: staffUsers.displayName,
   role: staffUsers.role,
+  centerHead: staffUsers.centerHead,
   organisationId: organisations.id,
   organisationName: organisations.name,
   organisationKind: organisations.kind,

@@ -12,6 +12,7 @@ export function meOf(p: Principal) {
     username: p.username,
     displayName: p.displayName,
     role: p.role,
+    centerHead: p.centerHead,
     organisation: { id: p.organisationId, kind: p.organisationKind, name: p.organisationName, caseNumberPrefix: p.caseNumberPrefix, courtCode: p.courtCode },
   };
 }

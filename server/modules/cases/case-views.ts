@@ -25,7 +25,7 @@ export function vesselView(row: VesselRow): VesselView {
   };
 }
 
-export function caseSummary(row: CaseRow, centerName: string, partyNames: string[]): CaseSummary {
+export function caseSummary(row: CaseRow, centerName: string, partyNames: string[], mine = false): CaseSummary {
   return {
     id: row.id,
     number: row.number,
@@ -40,12 +40,13 @@ export function caseSummary(row: CaseRow, centerName: string, partyNames: string
     centerName,
     partyNames,
     updatedAt: row.updatedAt.toISOString(),
+    mine,
   };
 }
 
-export function caseView(row: CaseRow, centerName: string, parties: PartyRow[], vessels: VesselRow[]): Omit<CaseView, 'applicationFiled'> {
+export function caseView(row: CaseRow, centerName: string, parties: PartyRow[], vessels: VesselRow[], mine = false): Omit<CaseView, 'applicationFiled'> {
   return {
-    ...caseSummary(row, centerName, parties.map((p) => p.name)),
+    ...caseSummary(row, centerName, parties.map((p) => p.name), mine),
     incidentPosition: row.incidentLat === null || row.incidentLon === null ? null : { lat: row.incidentLat, lon: row.incidentLon },
     incidentDescription: row.incidentDescription,
     provinces: row.provinces,

@@ -108,6 +108,8 @@ function escapeLike(text: string) {
 
 export interface CaseSearch {
   visibility: SQL;
+  /** The caller's own cases, listed first. */
+  mine?: SQL;
   q?: string | undefined;
   status?: CaseRow['status'] | undefined;
   disputeType?: CaseRow['disputeType'] | undefined;
@@ -130,13 +132,15 @@ export async function searchCases(db: Db, search: CaseSearch) {
     );
   }
   const where = and(...conditions);
+  // A constant in ORDER BY is an error in PostgreSQL: "mine first" only when there is a "mine".
+  const order = [...(search.mine ? [desc(search.mine)] : []), desc(cases.updatedAt), desc(cases.id)];
   const [rows, [total]] = await Promise.all([
     db
-      .select({ case: cases, centerName: organisations.name })
+      .select({ case: cases, centerName: organisations.name, mine: sql<boolean>`${search.mine ?? sql`false`}` })
       .from(cases)
       .innerJoin(organisations, eq(organisations.id, cases.centerId))
       .where(where)
-      .orderBy(desc(cases.updatedAt), desc(cases.id))
+      .orderBy(...order)
       .limit(search.pageSize)
       .offset((search.page - 1) * search.pageSize),
     db.select({ n: count() }).from(cases).where(where),

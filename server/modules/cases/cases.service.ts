@@ -11,10 +11,11 @@ import { beijingYear } from '../../../shared/beijing-time.ts';
 import { appendAuditEvent } from '../audit/audit.repository.ts';
 import { applyTransition, applyTransitionIfAllowed, staleTransition } from '../transitions.ts';
 import { type Principal, staffActor } from '../../access/principal.ts';
-import { assertWorksOnCases, visibleCasesFilter } from '../../access/case-access.ts';
+import { assertWorksOnCases, assignedTo, visibleCasesFilter } from '../../access/case-access.ts';
 import { loadCase } from '../../access/case-loading.ts';
 import { caseSummary, caseView, partyView, vesselView } from './case-views.ts';
 import * as repo from './cases.repository.ts';
+import { assignCreator } from '../mediators/mediators.service.ts';
 
 /** Edits are refused once a case has ended. */
 function assertEditable(row: repo.CaseRow) {
@@ -23,19 +24,21 @@ function assertEditable(row: repo.CaseRow) {
 
 export async function listCases(ctx: ServiceContext, p: Principal, query: CaseListQuery) {
   assertWorksOnCases(p);
-  const { rows, total } = await repo.searchCases(ctx.db, { visibility: visibleCasesFilter(p), ...query });
+  // A mediator's own cases (lead or co-mediator) come first, then the rest of the center's.
+  const mine = p.role === 'mediator' ? assignedTo(p) : undefined;
+  const { rows, total } = await repo.searchCases(ctx.db, { visibility: visibleCasesFilter(p), ...query, ...(mine ? { mine } : {}) });
   const names = await repo.partyNamesByCase(ctx.db, rows.map((r) => r.case.id));
-  return { items: rows.map((r) => caseSummary(r.case, r.centerName, names.get(r.case.id) ?? [])), total };
+  return { items: rows.map((r) => caseSummary(r.case, r.centerName, names.get(r.case.id) ?? [], r.mine)), total };
 }
 
 export async function getCase(ctx: ServiceContext, p: Principal, caseId: string) {
   const found = await loadCase(ctx.db, p, caseId, 'read');
-  return assembleView(ctx.db, found.case, found.centerName);
+  return assembleView(ctx.db, found.case, found.centerName, found.access === 'write' && p.role === 'mediator');
 }
 
-async function assembleView(db: Db, row: repo.CaseRow, centerName: string) {
+async function assembleView(db: Db, row: repo.CaseRow, centerName: string, mine: boolean) {
   const [parties, vessels, filed] = await Promise.all([repo.listParties(db, row.id), repo.listVessels(db, row.id), repo.hasApplication(db, row.id)]);
-  return { ...caseView(row, centerName, parties, vessels), applicationFiled: filed };
+  return { ...caseView(row, centerName, parties, vessels, mine), applicationFiled: filed };
 }
 
 function partyColumns(ctx: ServiceContext, input: PartyInput) {
@@ -87,7 +90,8 @@ export async function createCase(ctx: ServiceContext, p: Principal, input: CaseC
       actor: staffActor(p),
       data: { number: row.number, disputeType: row.disputeType, parties: parties.map((x) => x.id), vessels: vessels.map((x) => x.id) },
     });
-    return { ...caseView(row, p.organisationName, parties, vessels), applicationFiled: false };
+    await assignCreator(tx, ctx, p, row.id);
+    return { ...caseView(row, p.organisationName, parties, vessels, true), applicationFiled: false };
   });
 }
 
@@ -118,7 +122,7 @@ export async function updateCase(ctx: ServiceContext, p: Principal, caseId: stri
     const row = await repo.updateCaseWhereStatus(tx, caseId, found.case.status, values);
     if (!row) throw staleTransition('case');
     await appendAuditEvent(tx, { type: 'case.updated', caseId, actor: staffActor(p), data: { fields: Object.keys(patch).sort() } });
-    return assembleView(tx, row, found.centerName);
+    return assembleView(tx, row, found.centerName, true);
   });
 }
 
@@ -126,7 +130,7 @@ export async function transitionCase(ctx: ServiceContext, p: Principal, caseId: 
   return ctx.db.transaction(async (tx) => {
     const found = await loadCase(tx, p, caseId, 'write');
     const row = await moveCase(tx, found.case, to, staffActor(p));
-    return assembleView(tx, row, found.centerName);
+    return assembleView(tx, row, found.centerName, true);
   });
 }
 

@@ -51,6 +51,22 @@ export async function settle(db: Db, id: string, values: Partial<Pick<Notificati
   return Boolean(row);
 }
 
+/** Puts a failed message back in the queue with a fresh retry budget; undefined unless it had failed. */
+export async function reopenFailed(db: Db, id: string) {
+  const [row] = await db
+    .update(notifications)
+    .set({ status: 'pending', attempts: 0 })
+    .where(and(eq(notifications.id, id), eq(notifications.status, 'failed')))
+    .returning();
+  return row;
+}
+
+/** A message with its case's center (for the outbox's access check). */
+export async function findWithCenter(db: Db, id: string) {
+  const [row] = await db.select({ n: notifications, caseNumber: cases.number, centerId: cases.centerId }).from(notifications).innerJoin(cases, eq(cases.id, notifications.caseId)).where(eq(notifications.id, id));
+  return row;
+}
+
 /** The outbox of a center: messages of its cases, newest first. */
 export function listForCenter(db: Db, centerId: string, limit = 200) {
   return db

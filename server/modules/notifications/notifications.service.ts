@@ -2,11 +2,12 @@ import { courts, type CourtCode } from '../../../shared/domain/courts.ts';
 import { instalmentNoticeTimes, type NotificationKind } from '../../../shared/domain/notifications.ts';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../db/client.ts';
-import { forbidden } from '../../errors.ts';
+import { conflict, forbidden, notFound } from '../../errors.ts';
+import { appendAuditEvent } from '../audit/audit.repository.ts';
 import type { JobLog, JobQueue } from '../../jobs/job-queue.ts';
 import type { ObligationRow } from '../agreements/agreements.repository.ts';
 import { amountFigures } from '../agreements/amount-in-words.ts';
-import type { Principal } from '../../access/principal.ts';
+import { type Principal, staffActor } from '../../access/principal.ts';
 import * as repo from './notifications.repository.ts';
 import type { SmsProvider } from './sms-provider.ts';
 
@@ -136,20 +137,42 @@ export async function createNotifier(ctx: ServiceContext, jobs: JobQueue, provid
 export async function listOutbox(ctx: ServiceContext, p: Principal) {
   if (p.organisationKind !== 'mediation_center') throw forbidden('the outbox belongs to a mediation center');
   const rows = await repo.listForCenter(ctx.db, p.organisationId);
+  return { items: rows.map(({ n, caseNumber }) => outboxItem(ctx, n, caseNumber)) };
+}
+
+function outboxItem(ctx: ServiceContext, n: repo.NotificationRow, caseNumber: string) {
   return {
-    items: rows.map(({ n, caseNumber }) => ({
-      id: n.id,
-      caseId: n.caseId,
-      caseNumber,
-      kind: n.kind,
-      recipient: n.recipient,
-      body: ctx.cipher.decrypt(n.bodyCiphertext),
-      status: n.status,
-      attempts: n.attempts,
-      lastError: n.lastError,
-      provider: n.provider,
-      sendAfter: n.sendAfter.toISOString(),
-      sentAt: n.sentAt?.toISOString() ?? null,
-    })),
+    id: n.id,
+    caseId: n.caseId,
+    caseNumber,
+    kind: n.kind,
+    recipient: n.recipient,
+    body: ctx.cipher.decrypt(n.bodyCiphertext),
+    status: n.status,
+    attempts: n.attempts,
+    lastError: n.lastError,
+    provider: n.provider,
+    sendAfter: n.sendAfter.toISOString(),
+    sentAt: n.sentAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * Staff send a failed message again (e.g. the gateway was down for hours): back to `pending` with a
+ * fresh retry budget, audited, then delivered by the same `deliver-notification` job after the
+ * commit. Only a failed message: a pending one is still being tried, a sent one went out.
+ */
+export async function resendNotification(ctx: ServiceContext, effects: NotificationEffects, p: Principal, id: string) {
+  if (p.organisationKind !== 'mediation_center') throw forbidden('the outbox belongs to a mediation center');
+  const item = await ctx.db.transaction(async (tx) => {
+    const found = await repo.findWithCenter(tx, id);
+    if (!found || found.centerId !== p.organisationId) throw notFound('notification');
+    if (found.n.status !== 'failed') throw conflict(`only a failed message is sent again; this one is ${found.n.status}`);
+    const row = await repo.reopenFailed(tx, id);
+    if (!row) throw conflict('the message changed meanwhile; reload and try again');
+    await appendAuditEvent(tx, { type: 'notification.resent', caseId: found.n.caseId, actor: staffActor(p), data: { notificationId: id, previousAttempts: found.n.attempts, lastError: found.n.lastError } });
+    return outboxItem(ctx, row, found.caseNumber);
+  });
+  effects.queued([id]);
+  return item;
 }

@@ -53,9 +53,11 @@ export class Departures {
     if (peer.graceTimer) clearTimeout(peer.graceTimer);
     peer.graceTimer = setTimeout(() => {
       peer.graceTimer = null;
-      if (peer.socketId === null && this.ctx.registry.holds(room)) {
-        void this.markLeft(room, peer).catch((err: unknown) => this.ctx.deps.log.error({ err }, 'could not mark a peer as left'));
-      }
+      if (peer.socketId !== null || !this.ctx.registry.holds(room) || room.peers.get(peer.peerId) !== peer) return;
+      // Someone is entering this place now (the room may have been rebuilt by that very entry):
+      // it is theirs unless the entry fails, and then the grace period runs once more.
+      if (peer.entering > 0) return this.holdPlace(room, peer);
+      void this.markLeft(room, peer).catch((err: unknown) => this.ctx.deps.log.error({ err }, 'could not mark a peer as left'));
     }, this.graceMs);
     peer.graceTimer.unref();
   }

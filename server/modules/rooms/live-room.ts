@@ -1,4 +1,5 @@
 import { type AttendanceState, isPresent } from '../../../shared/domain/attendance.ts';
+import type { LanguagePair, ListeningChoices } from '../../../shared/domain/interpretation.ts';
 import type { ParticipantRole } from '../../../shared/domain/participants.ts';
 import type { SessionStatus } from '../../../shared/domain/sessions.ts';
 import type { LinkQuality, PeerView, RoomState } from '../../../shared/realtime.ts';
@@ -28,9 +29,15 @@ export interface RoomPeer {
   audioOnly: boolean;
   canShareScreen: boolean;
   identityVerified: boolean;
+  /** An interpreter's two languages (null for anyone else). */
+  languagePair: LanguagePair | null;
+  /** What this person chose to hear of whom (stored: attendances.listening). */
+  listening: ListeningChoices;
   networkTest: StoredNetworkTest | null;
   linkQuality: (LinkQuality & { at: string }) | null;
   graceTimer: NodeJS.Timeout | null;
+  /** Entries under way for this place (session:enter awaiting the database): its grace period does not end it meanwhile. */
+  entering: number;
 }
 
 export interface ShownEvidence {
@@ -68,6 +75,8 @@ export class LiveRoom {
   evidence: ShownEvidence | null = null;
   media: MediaRoom | null = null;
   recording: LiveRecording | null = null;
+  /** Why the server stopped the last recording (host only, until recording starts again). */
+  recordingStopped: 'STORAGE_FULL' | null = null;
   /** Caucuses the mediator chose to record (the joint room always is, while recording runs). */
   readonly recordedCaucuses = new Set<string>();
   /** Writes the recording from the current media room (null: not recording now). */
@@ -108,9 +117,13 @@ export class LiveRoom {
     this.spotlightPeerId = saved?.spotlightAttendanceId ?? null;
   }
 
+  /**
+   * The peer of this attendance row, updated in place when the room holds it already: whoever
+   * holds the object (an entry under way, a grace timer) sees the current state, never a copy
+   * the room has let go of.
+   */
   peerFromRow(row: AttendanceRow): RoomPeer {
-    const existing = this.peers.get(row.id);
-    const peer: RoomPeer = {
+    const recorded = {
       peerId: row.id,
       participantId: row.participantId,
       staffUserId: row.staffUserId,
@@ -119,17 +132,16 @@ export class LiveRoom {
       isHost: row.isHost,
       state: row.state,
       space: this.caucuses.has(row.space) ? row.space : jointSpace,
-      socketId: existing?.socketId ?? null,
-      viaInvitationId: existing?.viaInvitationId ?? null,
-      handRaised: existing?.handRaised ?? false,
       hostMuted: { audio: row.hostMutedAudio, video: row.hostMutedVideo },
-      audioOnly: existing?.audioOnly ?? false,
       canShareScreen: row.isHost || row.canShareScreen,
       identityVerified: row.identityVerifiedAt !== null,
+      languagePair: row.languagePair ?? null,
+      listening: row.listening ?? {},
       networkTest: row.networkTest ?? null,
-      linkQuality: existing?.linkQuality ?? null,
-      graceTimer: existing?.graceTimer ?? null,
-    };
+    } satisfies Partial<RoomPeer>;
+    const existing = this.peers.get(row.id);
+    if (existing) return Object.assign(existing, recorded);
+    const peer: RoomPeer = { ...recorded, socketId: null, viaInvitationId: null, handRaised: false, audioOnly: false, linkQuality: null, graceTimer: null, entering: 0 };
     this.peers.set(row.id, peer);
     return peer;
   }
@@ -175,7 +187,8 @@ export class LiveRoom {
         .map(([id, name]) => ({ id, name, ...(viewer.isHost ? { recorded: this.recordedCaucuses.has(id) } : {}) })),
       evidence: admitted && viewer.space === jointSpace ? this.evidence : null,
       recording: this.#recordingFor(viewer),
-      peers: visible.map((p) => peerView(p, viewer.isHost)),
+      ...(viewer.isHost && this.recordingStopped ? { recordingStopped: this.recordingStopped } : {}),
+      peers: visible.map((p) => peerView(p, viewer.isHost, p.peerId === viewer.peerId)),
       selfPeerId: viewer.peerId,
     };
   }
@@ -192,7 +205,7 @@ export class LiveRoom {
   }
 }
 
-function peerView(p: RoomPeer, forHost: boolean): PeerView {
+function peerView(p: RoomPeer, forHost: boolean, isSelf: boolean): PeerView {
   return {
     peerId: p.peerId,
     displayName: p.displayName,
@@ -206,6 +219,9 @@ function peerView(p: RoomPeer, forHost: boolean): PeerView {
     audioOnly: p.audioOnly,
     canShareScreen: p.canShareScreen,
     identityVerified: p.identityVerified,
+    ...(p.languagePair ? { languagePair: p.languagePair } : {}),
+    // The mediator sees who listens to what; each person sees their own choices, nobody else's.
+    ...(forHost || isSelf ? { listening: p.listening } : {}),
     ...(forHost ? { networkTest: p.networkTest, linkQuality: p.linkQuality } : {}),
   };
 }

@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import type { ClientRequest } from '../../../shared/realtime.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import { MediaRequestError, MediaRoom, type MediaRoomListener } from '../../media/media-room.ts';
+import type { Interpretation } from './interpretation.ts';
 import type { LiveRoom, RoomPeer } from './live-room.ts';
 import type { RoomContext } from './room-context.ts';
 import type { RoomRecording } from './room-recording.ts';
@@ -15,10 +16,12 @@ import type { Connection } from './room-types.ts';
 export class MediaSignalling {
   private readonly ctx: RoomContext;
   private readonly recording: RoomRecording;
+  private readonly interpretation: Interpretation;
 
-  constructor(ctx: RoomContext, recording: RoomRecording) {
+  constructor(ctx: RoomContext, recording: RoomRecording, interpretation: Interpretation) {
     this.ctx = ctx;
     this.recording = recording;
+    this.interpretation = interpretation;
   }
 
   /** The room's codecs for the device, or null without media (a worker problem must not stop entering). */
@@ -70,6 +73,7 @@ export class MediaSignalling {
     const { room } = this.ctx.registry.admittedOf(conn);
     return this.#withMedia(conn, async (media, peer) => {
       if (request.source === 'screen' && !peer.canShareScreen) throw forbidden('ask the mediator for permission to share your screen');
+      this.interpretation.assertMayProduce(peer, request.source);
       // While recording is on, nothing is sent before the person confirmed the notice.
       this.recording.assertMayProduce(room, peer);
       const producerId = await media.produce(peer.peerId, request.transportId, request.kind, request.rtpParameters as unknown as types.RtpParameters, request.source);

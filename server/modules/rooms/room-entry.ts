@@ -10,6 +10,7 @@ import { loadSession } from '../../access/case-loading.ts';
 import { assertMayEnterRooms, hostsSession } from '../../access/roles.ts';
 import * as repo from './attendance.repository.ts';
 import type { MediaSignalling } from './media-signalling.ts';
+import type { LiveRoom } from './live-room.ts';
 import type { RoomContext } from './room-context.ts';
 import { actorOf, maxCodeGuesses, maxIdentityFailures } from './room-record.ts';
 import type { Connection, SocketIdentity } from './room-types.ts';
@@ -33,7 +34,7 @@ export class RoomEntry {
 
   async enter(conn: Connection, request: ClientRequest<'session:enter'>): Promise<EnterResult> {
     if (conn.peerId) throw conflict('already entered on this connection');
-    const { db, now, notifier } = this.ctx.deps;
+    const { db } = this.ctx.deps;
     let resumed = false;
     let attendance: repo.AttendanceRow | undefined;
     const resumeToken = request.resumeToken ?? conn.resumeToken;
@@ -51,6 +52,22 @@ export class RoomEntry {
     }
 
     const room = await this.ctx.registry.open(attendance.sessionId);
+    // From here this entry holds the place: a grace period running for it (the room was just
+    // rebuilt, by this very entry too, or an earlier connection dropped) must not end it while
+    // the entry awaits the database (on a loaded server that can outlast a short grace period).
+    const held = room.peers.get(attendance.id);
+    if (held) held.entering++;
+    try {
+      return await this.#take(conn, room, attendance, resumed, resumeToken);
+    } finally {
+      if (held) held.entering--;
+    }
+  }
+
+  /** The entry's second half: the place in the room is taken by this connection. */
+  async #take(conn: Connection, room: LiveRoom, found: repo.AttendanceRow, resumed: boolean, resumeToken: string | undefined): Promise<EnterResult> {
+    const { db, now, notifier } = this.ctx.deps;
+    let attendance = found;
     if (room.status === 'ended' || room.status === 'cancelled') throw conflict(`this session has ${room.status === 'ended' ? 'ended' : 'been cancelled'}`);
 
     // A fresh token whenever identity was proven another way; the same one when it was used.
@@ -161,6 +178,7 @@ export class RoomEntry {
         role: participant.role,
         // The consulting lawyer hosts their private consultation room, never a mediation.
         isHost: participant.role === 'mediator' || (participant.role === 'consulting_lawyer' && session.kind === 'consultation'),
+        languagePair: participant.languagePair,
       });
     }
     if (!sessionId) throw new AppError('VALIDATION_FAILED', 'sessionId: required for staff', 'sessionId');
@@ -169,6 +187,7 @@ export class RoomEntry {
     assertMayEnterRooms(p);
     if (access.session.kind === 'consultation') throw forbidden('a legal consultation is private to the lawyer and the party');
     const isHost = hostsSession(p, access);
+    if (p.role === 'mediator' && access.session.kind === 'mediation' && !isHost) throw forbidden('only the case’s assigned mediators host its sessions');
     return repo.insertAttendance(db, {
       sessionId,
       staffUserId: p.staffUserId,

@@ -1,5 +1,6 @@
 import { attendanceMachine, type AttendanceState, isPresent } from '../../../shared/domain/attendance.ts';
 import { type AuditActor, type AuditDataOf, auditEvent } from '../../../shared/audit-events.ts';
+import type { ListeningChoices, ListeningMode } from '../../../shared/domain/interpretation.ts';
 import type { AccessWithdrawnCause } from '../../../shared/realtime.ts';
 import type { Db } from '../../db/client.ts';
 import { conflict, notFound } from '../../errors.ts';
@@ -147,6 +148,15 @@ export class RoomRecord {
       const moved = await state.moveAdmitted(tx, room.sessionId, target.peerId, space);
       if (!moved || !before) throw conflict(`${target.displayName} is not in the room`);
       await this.#audit(tx, room, host, 'attendance.moved', { attendanceId: target.peerId, from: before.space, to: space });
+    });
+  }
+
+  /** A listener's choice of what they hear of one speaker (interpreter channel), with its audit event. */
+  async setListening(room: LiveRoom, listener: RoomPeer, speakerPeerId: string, mode: ListeningMode, listening: ListeningChoices) {
+    await this.db.transaction(async (tx) => {
+      await this.#updatePresent(tx, room, listener, { listening });
+      const event = auditEvent('attendance.listening_changed', { sessionId: room.sessionId, attendanceId: listener.peerId, speakerAttendanceId: speakerPeerId, mode });
+      await appendAuditEvent(tx, { ...event, caseId: room.caseId, actor: actorOf(listener) });
     });
   }
 

@@ -67,6 +67,7 @@ export class RoomRecording {
       await appendAuditEvent(tx, event(started));
       return started;
     });
+    room.recordingStopped = null;
     if (row.state === 'stopped') room.recording = null;
     else if (current) Object.assign(current, { state: row.state, problem: null });
     else room.recording = { id: row.id, state: 'running', consented: new Set(), resumeGap: null, problem: null };
@@ -188,6 +189,7 @@ export class RoomRecording {
           sha256: segment.sha256,
           startedAt: segment.startedAt,
           endedAt: segment.endedAt,
+          speech: segment.speech,
         });
         await appendAuditEvent(tx, {
           type: 'recording.segment_stored',
@@ -205,7 +207,27 @@ export class RoomRecording {
     this.ctx.deps.log.warn({ recordingId, producerId: track.producerId, reason, detail }, 'a recording track stopped');
     if (room.recording?.id === recordingId) room.recording.problem = reason === 'storage_full' ? 'STORAGE_FULL' : `a track could not be recorded: ${detail.slice(0, 200)}`;
     await this.#storeGap(room, recordingId, reason, new Date(), null, 1).catch((err) => this.ctx.deps.log.error({ err }, 'could not store a recording gap'));
+    if (reason === 'storage_full') await this.#stopForStorage(room, recordingId).catch((err) => this.ctx.deps.log.error({ err, recordingId }, 'could not stop a recording on a full disk'));
     if (this.ctx.registry.holds(room)) this.ctx.views.toHosts(room);
+  }
+
+  /**
+   * The disk filled during the recording: it stops for the whole session, as a stop would (the
+   * other tracks close their segments; one that could not be completed is not stored), recorded
+   * with the cause storage_full. The mediator is told until recording starts again.
+   */
+  async #stopForStorage(room: LiveRoom, recordingId: string) {
+    const recording = room.recording;
+    if (recording?.id !== recordingId) return; // stopped already (by another track's failure too)
+    room.recording = null;
+    room.recordingStopped = 'STORAGE_FULL';
+    await this.#stopRecorder(room);
+    const { db, now } = this.ctx.deps;
+    await db.transaction(async (tx) => {
+      if (!(await repo.moveRecording(tx, recording.id, recording.state, 'stopped', now()))) return;
+      await appendAuditEvent(tx, { type: 'recording.stopped', caseId: room.caseId, actor: system, data: { sessionId: room.sessionId, recordingId: recording.id, cause: 'storage_full' } });
+    });
+    if (this.ctx.registry.holds(room)) this.ctx.views.broadcast(room);
   }
 
   /** A stretch not recorded (to: null while it lasts), with its audit event. tracks: 0 = all. */

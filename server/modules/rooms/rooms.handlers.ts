@@ -33,6 +33,7 @@ export const roomHandlers: { [E in ClientEventName]: Handler<E> } = {
   'host:recording': (rooms, conn, r) => rooms.recording.control(conn, r),
   'host:caucus-recording': (rooms, conn, r) => rooms.recording.setCaucusRecorded(conn, r),
   'recording:consent': (rooms, conn) => rooms.recording.consent(conn),
+  'interpretation:listen': (rooms, conn, r) => rooms.interpretation.listen(conn, r),
   'hand:raise': (rooms, conn, r) => rooms.activity.raiseHand(conn, r),
   'chat:send': (rooms, conn, r) => rooms.activity.sendChat(conn, r),
   'chat:history': (rooms, conn) => rooms.activity.chatHistory(conn),

@@ -2,6 +2,7 @@ import type { ServerEventName, ServerPayload } from '../../../shared/realtime.ts
 import type { AccessWithdrawal } from '../sessions/access-effects.ts';
 import { Departures } from './departures.ts';
 import { HostControls } from './host-controls.ts';
+import { Interpretation } from './interpretation.ts';
 import type { LiveRoom } from './live-room.ts';
 import { MediaSignalling } from './media-signalling.ts';
 import { RoomActivity } from './room-activity.ts';
@@ -30,6 +31,7 @@ export class RoomsService {
   readonly media: MediaSignalling;
   readonly activity: RoomActivity;
   readonly recording: RoomRecording;
+  readonly interpretation: Interpretation;
 
   constructor(deps: RoomsDeps) {
     this.registry = new RoomRegistry(deps);
@@ -38,7 +40,8 @@ export class RoomsService {
     this.recording = new RoomRecording(ctx);
     this.departures = new Departures(ctx);
     this.departures.onEnding = (room) => this.recording.sessionEnding(room);
-    this.media = new MediaSignalling(ctx, this.recording);
+    this.interpretation = new Interpretation(ctx);
+    this.media = new MediaSignalling(ctx, this.recording, this.interpretation);
     this.entry = new RoomEntry(ctx, this.media);
     this.host = new HostControls(ctx, this.departures);
     this.activity = new RoomActivity(ctx);

@@ -26,6 +26,7 @@ export function participantView(row: ParticipantRow): ParticipantView {
     partyId: row.partyId,
     representsPartyId: row.representsPartyId,
     staffUserId: row.staffUserId,
+    languagePair: row.languagePair ?? null,
     createdAt: row.createdAt.toISOString(),
   };
 }

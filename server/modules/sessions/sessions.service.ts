@@ -85,6 +85,7 @@ export async function addParticipant(ctx: ServiceContext, p: Principal, caseId: 
       partyId: input.partyId ?? null,
       representsPartyId: input.representsPartyId ?? null,
       staffUserId: input.staffUserId ?? null,
+      languagePair: input.languagePair ?? null,
     });
     await appendAuditEvent(tx, { type: 'participant.added', caseId, actor: staffActor(p), data: { participantId: row.id, role: row.role } });
     return participantView(row);

@@ -95,6 +95,22 @@ it('an upload cut off mid-transaction: 503 UNAVAILABLE with Retry-After, no row 
   expect(countFiles(world.filesDir)).toBe(before.files + 1);
 }, 120_000);
 
+it('an upload during a PostgreSQL restart: 503 UNAVAILABLE, no row and no file left, the earlier uploads kept, the next upload works', async () => {
+  const f = await agreementFixture(world);
+  expect((await upload(world.cookies.mediator, f.caseId, pdf(3))).statusCode).toBe(201);
+  const before = await settledState();
+
+  const res = await interrupted('evidence', 'restart', () => upload(world.cookies.mediator, f.caseId, pdf(4)));
+  expect(res.statusCode).toBe(503);
+  expect(res.headers['retry-after']).toBe('2');
+  expect(json(res).error).toMatchObject({ code: 'UNAVAILABLE' });
+  expect(await settledState()).toEqual(before);
+
+  const again = await upload(world.cookies.mediator, f.caseId, pdf(4));
+  expect(again.statusCode, again.body).toBe(201);
+  expect(countFiles(world.filesDir)).toBe(before.files + 1);
+}, 120_000);
+
 it('a signature during a PostgreSQL restart: 503 UNAVAILABLE, no signature or image kept, the first party’s signature kept; signing again works and the agreement is sealed once', async () => {
   const f = await agreementFixture(world);
   const mediator = api(world.app, world.cookies.mediator);

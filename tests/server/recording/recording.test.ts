@@ -78,6 +78,30 @@ interface SegmentRow {
 
 const segmentsOf = (recordingId: string) => query<SegmentRow>(sql`select * from recording_segments where recording_id = ${recordingId} order by started_at, id`);
 
+/**
+ * Both sides of a gap play: every segment before and after it decodes (ffprobe, full decode) as
+ * the codec of its track, and the staff desk's list and the package's manifest show the gap.
+ */
+async function expectDecodableAroundGap(caseId: string, recordingId: string, before: SegmentRow[], after: SegmentRow[], reason: string) {
+  for (const side of [before, after]) {
+    expect(new Set(side.map((s) => s.kind))).toEqual(new Set(['audio', 'video']));
+    for (const segment of side) expect(await probe(path.join(world.filesDir, segment.file_key))).toMatchObject({ codec: segment.kind === 'audio' ? 'opus' : 'vp8', decodes: true });
+  }
+  const list = await world.app.inject({ method: 'GET', url: `/api/cases/${caseId}/recordings`, headers: { cookie: world.cookies.mediator } });
+  const listed = list.json().items.find((r: { id: string }) => r.id === recordingId);
+  expect(listed.gaps).toMatchObject([{ reason }]);
+  const pkg = await world.app.inject({ method: 'GET', url: `/api/cases/${caseId}/recordings/${recordingId}/package`, headers: { cookie: world.cookies.mediator } });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haiqiao-recording-gap-test-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'package.tar'), pkg.rawPayload);
+    await run('tar', ['-xf', path.join(dir, 'package.tar'), '-C', dir, 'manifest.json']);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.recording.gaps).toMatchObject([{ reason, to: expect.any(String) }]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function mediaOf(sessionId: string) {
   const room = world.app.rooms.roomOf(sessionId)!;
   return world.app.rooms.media.mediaOf(room);
@@ -237,6 +261,45 @@ describe('session recording', () => {
     expect(after.length).toBeGreaterThan(0);
     const gapAudit = await query<{ data: { gapId: string; reason: string } }>(sql`select data from audit_events where type = 'recording.gap' and data->>'recordingId' = ${recording!.id}`);
     expect(gapAudit.map((a) => a.data)).toMatchObject([{ gapId: gaps[0]!.id, reason: 'server_restart' }]);
+    await expectDecodableAroundGap(f.caseId, recording!.id, before, after, 'server_restart');
+  }, 90_000);
+
+  it('a media worker killed while recording: the room is rebuilt on the replacement and recording resumes, the stretch between stored as a gap', async () => {
+    const f = await roomFixture(world);
+    const host = await hostIn(f);
+    const fisherman = await admitted(f.fishermanToken, host.socket, { name: '陈阿海', last4: sampleResidentId.slice(-4) });
+    expect((await host.socket.call('host:recording', { action: 'start' })).ok).toBe(true);
+    const [recording] = await query<{ id: string }>(sql`select id from recordings where session_id = ${f.sessionId}`);
+    const room = world.app.rooms.roomOf(f.sessionId)!;
+    let sender = await syntheticParticipant(await mediaOf(f.sessionId), capture, fisherman.peerId, 'joint', 0);
+    await sleep(segmentSeconds * 2000);
+    const dead = room.media!.workerPid;
+    const killedAt = Date.now();
+    process.kill(dead, 'SIGKILL');
+    sender.stop();
+    // The pool starts a replacement and the server rebuilds the room's router there.
+    const deadline = Date.now() + 30_000;
+    while (!(room.media && !room.media.closed && room.media.workerPid !== dead)) {
+      if (Date.now() > deadline) throw new Error('the room was not rebuilt on a new worker');
+      await sleep(100);
+    }
+    const before = (await segmentsOf(recording!.id)).filter((s) => new Date(s.started_at).getTime() < killedAt);
+    expect(before.length).toBeGreaterThan(0);
+    // The participant's media comes back on the new router (a browser does this on media:reset).
+    sender = await syntheticParticipant(room.media!, capture, fisherman.peerId, 'joint', 0);
+    try {
+      await sleep(segmentSeconds * 2000);
+    } finally {
+      sender.stop();
+    }
+    expect((await host.socket.call('host:recording', { action: 'stop' })).ok).toBe(true);
+    const gaps = await query<{ reason: string; from_at: Date; to_at: Date | null }>(sql`select * from recording_gaps where recording_id = ${recording!.id}`);
+    expect(gaps.map((g) => g.reason)).toEqual(['worker_died']);
+    expect(new Date(gaps[0]!.from_at).getTime()).toBeGreaterThanOrEqual(killedAt - 1000);
+    expect(gaps[0]!.to_at).not.toBeNull();
+    const after = (await segmentsOf(recording!.id)).filter((s) => new Date(s.started_at) >= new Date(gaps[0]!.to_at!));
+    expect(after.length).toBeGreaterThan(0);
+    await expectDecodableAroundGap(f.caseId, recording!.id, before, after, 'worker_died');
   }, 90_000);
 
   it('someone who joins while recording must confirm the notice before the server takes their media; only the host controls recording', async () => {

@@ -369,7 +369,7 @@ describe('who may sign', () => {
     const third = await ok(await mediator().post(`/api/cases/${f.caseId}/parties`, { kind: 'person', name: '第三人王五' }), 201);
     const outsider = await addParticipant(f.caseId, { role: 'party', displayName: '第三人王五', partyId: third.id });
     const observer = await addParticipant(f.caseId, { role: 'observer', displayName: '旁听人' });
-    const interpreter = await addParticipant(f.caseId, { role: 'interpreter', displayName: '翻译' });
+    const interpreter = await addParticipant(f.caseId, { role: 'interpreter', displayName: '翻译', languagePair: { from: 'minnan', to: 'putonghua' } });
     const otherCase = await agreementFixture(world);
     const before = await snapshot(agreementId);
 

@@ -131,8 +131,9 @@ describe('case intake', () => {
     await mediator.post(`/api/cases/${created.id}/transitions`, { to: 'screening' });
     await mediator.post(`/api/cases/${created.id}/parties`, { kind: 'person', name: '补充当事人' });
     const events = json(await mediator.get(`/api/cases/${created.id}/audit`)).items;
-    expect(events.map((e: { type: string }) => e.type)).toEqual(['case.created', 'case.status_changed', 'party.added']);
-    expect(events[1].data).toEqual({ from: 'registered', to: 'screening' });
+    // Registering also makes the registrar the lead mediator.
+    expect(events.map((e: { type: string }) => e.type)).toEqual(['case.created', 'case.mediators_assigned', 'case.status_changed', 'party.added']);
+    expect(events[2].data).toEqual({ from: 'registered', to: 'screening' });
     expect(JSON.stringify(events)).not.toContain(sampleResidentId);
   });
 });
