@@ -38,7 +38,7 @@ async function lawyerOnDuty(server: E2eServer) {
   await as(server, admin, 'POST', '/api/legal/duty', { lawyerId: lawyer.id, startsAt: new Date(now - 3_600_000).toISOString(), endsAt: new Date(now + 8 * 3_600_000).toISOString() });
 }
 
-/** Through the room's own steps on this page: enter, device check, identity when asked. */
+/** The party through the room's own steps on this page: enter, device check, identity. */
 async function enterRoomFromJoinPage(page: Page, identity?: { name: string; last4: string }) {
   await page.getByTestId('join-enter').click();
   await page.getByTestId('device-check').waitFor();
@@ -102,8 +102,9 @@ describe('a party asks for legal help on their phone and meets the lawyer on dut
     const roomPath = await until('the room link', () => lawyer.page.getByTestId('consultation-enter').getAttribute('href').catch(() => null), (h) => h !== null);
     await lawyer.page.goto(`${server.baseUrl}${roomPath}`);
     await expect.poll(() => lawyer.page.getByTestId('join-participant-role').textContent(), poll).toBe('咨询律师');
-    await enterRoomFromJoinPage(lawyer.page);
-    await lawyer.page.getByTestId('host-panel').waitFor({ timeout: poll.timeout });
+    // The host of the private room goes straight in (no lobby for the host).
+    await lawyer.page.getByTestId('join-enter').click();
+    await lawyer.page.getByTestId('room-view').waitFor({ timeout: poll.timeout });
 
     // The party's page turns into one button into the room; they confirm who they are and wait to be let in.
     await party.page.getByTestId('legal-enter-room').click({ timeout: poll.timeout });
