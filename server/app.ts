@@ -33,6 +33,8 @@ import { confirmationsRoutes } from './modules/confirmations/confirmations.route
 import { dashboardRoutes } from './modules/dashboard/dashboard.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { transfersRoutes } from './modules/transfers/transfers.routes.ts';
+import { legalRoutes } from './modules/legal/legal.routes.ts';
+import { scheduleConsultationSweep } from './modules/legal/consultation-jobs.ts';
 import { mediatorsRoutes } from './modules/mediators/mediators.routes.ts';
 import { createNotifier, type NotificationRetry } from './modules/notifications/notifications.service.ts';
 import { outboxSmsProvider, type SmsProvider } from './modules/notifications/sms-provider.ts';
@@ -209,6 +211,8 @@ export async function buildApp(deps: AppDeps) {
       app.roomEvents.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms')),
     sessionClosed: (sessionId) => app.roomEvents.sessionClosed(sessionId).catch((err: unknown) => app.log.error({ err, sessionId }, 'could not end the live room of an ended session')),
   };
+  const consultationEffects = { notifications: notifier, access: accessEffects };
+  app.decorate('consultations', await scheduleConsultationSweep(ctx, jobs, consultationEffects));
 
   await app.register(
     async (api) => {
@@ -232,6 +236,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(notificationsRoutes, { notifications: notifier });
       await api.register(transfersRoutes, { notifications: notifier });
       await api.register(mediatorsRoutes, { notifications: notifier });
+      await api.register(legalRoutes, { effects: consultationEffects });
     },
     { prefix: '/api' },
   );
@@ -260,6 +265,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     sealer: import('./modules/documents/sealing-jobs.ts').Sealer;
     notifier: import('./modules/notifications/notifications.service.ts').Notifier;
+    /** Legal help's every-minute sweep (bookings due, unanswered requests). */
+    consultations: import('./modules/legal/consultation-jobs.ts').ConsultationSweep;
     /** The files directory (recordings live under recordings/ in it). */
     filesDir: string;
     /** Rate-limit counters (one store for all) and the guessing limits built on them. */

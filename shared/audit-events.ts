@@ -9,6 +9,7 @@ import { organisationKinds, organisationLevels, staffRoles } from './domain/orga
 import { participantRoles } from './domain/participants.ts';
 import { sessionStatuses } from './domain/sessions.ts';
 import { transferKinds } from './domain/transfers.ts';
+import { consultationKinds, consultationStatuses } from './domain/consultations.ts';
 import { accessWithdrawnCauses } from './realtime.ts';
 import { consentRecordingContentTypes } from './api/agreements.ts';
 
@@ -249,6 +250,20 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('confirmation.extended', shape({ confirmationId: id, from: instant, ruleBy: instant, reason: z.string() })),
   event('confirmation.hearing_scheduled', shape({ confirmationId: id, sessionId: id, scheduledAt: instant })),
   event('obligation.fulfilled', shape({ obligationId: id, note: z.string() })),
+  event('law_firm.created', shape({ lawFirmId: id, name: z.string() })),
+  event('lawyer.created', shape({ staffUserId: id, lawFirmId: id })),
+  event('duty_shift.added', shape({ dutyShiftId: id, lawyerId: id, startsAt: instant, endsAt: instant })),
+  event('lawyer_slot.published', shape({ slotId: id, lawyerId: id, startsAt: instant, endsAt: instant })),
+  event(
+    'consultation.requested',
+    shape({ consultationId: id, kind: z.enum(consultationKinds), status: z.enum(['booked', 'requested']), lawyerId: id.nullable(), forParticipantId: id.nullable(), slotId: id.optional() }),
+  ),
+  event(
+    'consultation.status_changed',
+    shape({ consultationId: id, from: z.enum(consultationStatuses), to: z.enum(consultationStatuses), lawyerId: id.optional(), reason: z.string().optional() }),
+  ),
+  /** The consulting lawyer read the case summary: what a consultation lets them see, recorded each time. */
+  event('consultation.summary_viewed', shape({ consultationId: id })),
   event('compensation.figures_added', shape({ figuresId: id, province: z.string(), year: z.number().int(), version: z.number().int() })),
 ]);
 

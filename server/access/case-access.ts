@@ -63,9 +63,13 @@ export function visibleCasesFilter(p: Principal): SQL {
   return sql`false`;
 }
 
-/** Admins manage organisations and accounts: every case route refuses them by role (403), before any lookup. */
+/**
+ * Admins manage organisations and accounts, and lawyers see a case only through a consultation
+ * (its summary, `modules/legal`): every case route refuses both by role (403), before any lookup.
+ */
 export function assertWorksOnCases(p: Principal) {
   if (p.role === 'admin') throw forbidden('admins manage accounts, not cases');
+  if (p.role === 'lawyer') throw forbidden('a lawyer sees a case through a consultation only');
 }
 
 export async function accessTo(db: Db, p: Principal, row: { id: string; centerId: string }): Promise<CaseAccess | null> {

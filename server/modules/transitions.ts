@@ -13,6 +13,7 @@ const subjects = {
   signature: 'a signature',
   recording: 'a recording',
   transfer: 'a transfer',
+  consultation: 'a consultation',
 } as const;
 export type TransitionSubject = keyof typeof subjects;
 

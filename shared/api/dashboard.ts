@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { confirmationStatuses } from '../domain/agreements.ts';
 import { caseStatuses, disputeTypes, provinces, seaAreas } from '../domain/cases.ts';
 import { organisationLevels } from '../domain/organisations.ts';
+import { consultationKinds } from '../domain/consultations.ts';
 
 /** A Beijing calendar date. */
 const beijingDateSchema = z.iso.date();
@@ -51,6 +52,18 @@ export const dashboardSchema = z.object({
     courtRuling: count,
     instalments: count,
     instalmentsAmountFen: z.number().int().nonnegative(),
+  }),
+  /**
+   * Legal consultations asked for in the period, per kind: answered (a lawyer took it),
+   * unanswered (expired or declined; cancelled and pending ones are neither); the median minutes
+   * from the request (a booking: its time) to a lawyer taking it.
+   */
+  consultations: z.object({
+    total: count,
+    answered: count,
+    unanswered: count,
+    byKind: z.array(z.object({ key: z.enum(consultationKinds), count, answered: count, unanswered: count })),
+    medianWaitMinutes: z.number().nonnegative().nullable(),
   }),
   /** Incident positions of the period's cases that have one. */
   positions: z.array(z.object({ lat: z.number(), lon: z.number(), disputeType: z.enum(disputeTypes) })),

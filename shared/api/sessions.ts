@@ -19,7 +19,7 @@ export const sessionViewSchema = z.object({
   id: z.string(),
   caseId: z.string(),
   title: z.string(),
-  kind: z.enum(['mediation', 'hearing']),
+  kind: z.enum(['mediation', 'hearing', 'consultation']),
   scheduledAt: z.string(),
   durationMinutes: z.number().int(),
   status: z.enum(sessionStatuses),

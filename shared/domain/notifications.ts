@@ -11,6 +11,10 @@ export const notificationKinds = [
   'mediator_assigned',
   'transfer_requested',
   'transfer_returned',
+  // Legal help: the lawyer is asked, both sides are reminded of a booking, the party hears when nobody answered.
+  'consultation_request',
+  'consultation_reminder',
+  'consultation_unanswered',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

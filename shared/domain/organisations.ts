@@ -5,7 +5,7 @@ import { courtCodes } from './courts.ts';
 export const organisationKinds = ['mediation_center', 'maritime_court', 'tribunal'] as const;
 export type OrganisationKind = (typeof organisationKinds)[number];
 
-export const staffRoles = ['mediator', 'clerk', 'judge', 'admin'] as const;
+export const staffRoles = ['mediator', 'clerk', 'judge', 'admin', 'lawyer'] as const;
 export type StaffRole = (typeof staffRoles)[number];
 
 /** Levels of mediation in the "136" pattern: about 60 % settled in the village, 30 % in the town, 10 % in the county. */
@@ -14,7 +14,7 @@ export type OrganisationLevel = (typeof organisationLevels)[number];
 
 /** Which staff roles may belong to which kind of organisation. */
 export const rolesForOrganisation: Record<OrganisationKind, readonly StaffRole[]> = {
-  mediation_center: ['mediator', 'admin'],
+  mediation_center: ['mediator', 'admin', 'lawyer'],
   maritime_court: ['clerk', 'judge', 'admin'],
   tribunal: ['clerk', 'judge', 'admin'],
 };

@@ -13,6 +13,8 @@ export const participantRoles = [
   'clerk',
   'judge',
   'observer',
+  /** 咨询律师: a lawyer of the center's linked firm advising through a consultation, no party's agent. */
+  'consulting_lawyer',
 ] as const;
 export type ParticipantRole = (typeof participantRoles)[number];
 
@@ -33,6 +35,7 @@ export const participantInputSchema = z
     if (p.role === 'party' && !p.partyId) ctx.addIssue({ code: 'custom', path: ['partyId'], message: 'a party participant names the party' });
     if (p.role !== 'party' && p.partyId) ctx.addIssue({ code: 'custom', path: ['partyId'], message: 'only a party participant is a party' });
     if (p.role === 'agent' && !p.representsPartyId) ctx.addIssue({ code: 'custom', path: ['representsPartyId'], message: 'an agent acts for a named party' });
+    if (p.role === 'consulting_lawyer') ctx.addIssue({ code: 'custom', path: ['role'], message: 'a consulting lawyer joins through a consultation request' });
     if (p.role === 'interpreter' && !p.languagePair) ctx.addIssue({ code: 'custom', path: ['languagePair'], message: 'an interpreter names the two languages they interpret between' });
     if (p.role !== 'interpreter' && p.languagePair) ctx.addIssue({ code: 'custom', path: ['languagePair'], message: 'only an interpreter has a language pair' });
     if (p.role !== 'agent' && p.representsPartyId) ctx.addIssue({ code: 'custom', path: ['representsPartyId'], message: 'only an agent represents a party' });

@@ -43,8 +43,8 @@ import { api, createTestWorld, dataTables, json, login, sampleCase, tableCounts,
 
 /** Court staff beyond the test world's accounts: the tribunal's clerk, the parent court's judge, a judge of the wrong court. */
 const extraStaff = { wenzhouClerk: 'clerk', ningboJudge: 'judge', xiamenJudge: 'judge', invitedJudge: 'judge', head: 'mediator' } as const;
-type StaffRole = 'anonymous' | keyof TestWorld['cookies'] | keyof typeof extraStaff;
-const staffRoles: StaffRole[] = ['anonymous', 'mediator', 'head', 'otherMediator', 'ningboClerk', 'wenzhouClerk', 'wenzhouJudge', 'ningboJudge', 'xiamenClerk', 'xiamenJudge', 'invitedJudge', 'admin'];
+type StaffRole = 'anonymous' | keyof TestWorld['cookies'] | keyof typeof extraStaff | 'lawyer';
+const staffRoles: StaffRole[] = ['anonymous', 'mediator', 'head', 'otherMediator', 'ningboClerk', 'wenzhouClerk', 'wenzhouJudge', 'ningboJudge', 'xiamenClerk', 'xiamenJudge', 'invitedJudge', 'admin', 'lawyer'];
 /** Mediators of the fixture cases' center: the assigned one and the head (who reads them all). */
 const ofTheCenter = (role: Role) => role === 'mediator' || role === 'head';
 /** Court staff whose jurisdiction covers the fixture cases (the tribunal and its parent court): they read the filed ones. */
@@ -74,6 +74,13 @@ const isParticipant = (role: Role): role is ParticipantRole => (participantRoles
  * its admin; centerPhoto: a mediator's photo, for the staff of that center; transferReceiver: the
  * mediators of the center a case was sent to (here the other center) accept or return it; the
  * sending center finds no such request (404), everyone else is refused by role.
+ * Legal help (the lawyer is a staff account of the center, attached to its linked law firm):
+ * legalAdmin: the center's admin records firms, lawyers and the duty roster; centerStaff: the
+ * center's mediators, admins and lawyers read them (court staff are refused); legalDirectory: the
+ * same, and parties (of any case of the center) choosing a lawyer or a slot; lawyerOnly: a lawyer
+ * for themselves (slots, the case summary of their consultation); consultationList: lawyers,
+ * mediators and parties, each their own; consultationRequest: a party by link, the mediator for
+ * their case; consultationMove: the lawyer answers, the party or the mediator cancels.
  */
 type Kind =
   | 'public'
@@ -97,7 +104,15 @@ type Kind =
   | 'outboxAction'
   | 'headAction'
   | 'profileEdit'
-  | 'centerPhoto';
+  | 'centerPhoto'
+
+  | 'legalAdmin'
+  | 'centerStaff'
+  | 'legalDirectory'
+  | 'lawyerOnly'
+  | 'consultationList'
+  | 'consultationRequest'
+  | 'consultationMove';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The invitation tokens of one case's participants. */
@@ -149,6 +164,8 @@ interface RouteSpec {
 
 let world: TestWorld;
 let cookies: Record<Exclude<StaffRole, 'anonymous'>, string>;
+/** Legal help: the center's firm, its lawyer (logged in as `lawyer`, on duty all week) and a slot. */
+let legal: { firmId: string; lawyerId: string; slotId: string };
 let f: AgreementFixture;
 let other: AgreementFixture;
 let base: { caseId: string; caseTitle: string; partyId: string; vesselId: string; participantId: string; sessionId: string; invitationId: string; token: string; evidenceId: string; recordingId: string };
@@ -264,7 +281,23 @@ const memo = <T>(make: () => Promise<T>) => {
 };
 const sharedAccepted = memo(acceptedConfirmation);
 const sharedUnderReview = memo(confirmationUnderReview);
+// ---- consultations, fresh or shared ------------------------------------------------------
+
+async function calledInConsultation(): Promise<string> {
+  return (await expectStatus(await mediator().post('/api/consultations', { kind: 'called_in', caseId: f.caseId, lawyerId: legal.lawyerId }), 201)).id;
+}
+async function partyConsultation(): Promise<string> {
+  const res = await world.app.inject({ method: 'POST', url: '/api/consultations', payload: { kind: 'on_duty' }, headers: invitationHeader(basePeople.party), remoteAddress: nextSignerIp() });
+  return (await expectStatus(res, 201)).id;
+}
+async function acceptedConsultation(): Promise<string> {
+  const id = await calledInConsultation();
+  await expectStatus(await api(world.app, cookies.lawyer).post(`/api/consultations/${id}/transitions`, { to: 'accepted' }), 200);
+  return id;
+}
+
 const sharedSealed = memo(async () => (await sealedAgreement(world)).agreement.id as string);
+const sharedPartyConsultation = memo(partyConsultation);
 
 /** The center's head: a mediator of the fixture cases' center, assigned to none of them. */
 let headId: string;
@@ -1262,6 +1295,119 @@ const routes: RouteSpec[] = [
       expect(cases.includes(sealed.f.caseId)).toBe(ofTheCenter(role));
     },
   },
+  // ---- legal help on demand ------------------------------------------------------------------
+  {
+    method: 'GET',
+    path: '/api/legal/firms',
+    kind: 'centerStaff',
+    ok: 200,
+    call: async () => ({ url: '/api/legal/firms' }),
+    check: (res, role) => expect(json(res).items.map((x: { id: string }) => x.id).includes(legal.firmId)).toBe(role !== 'otherMediator'),
+  },
+  {
+    method: 'POST',
+    path: '/api/legal/firms',
+    kind: 'legalAdmin',
+    ok: 201,
+    audited: true,
+    call: async () => ({ url: '/api/legal/firms', payload: { name: `福建海峡律师事务所${++unique}` } }),
+  },
+  {
+    method: 'GET',
+    path: '/api/legal/lawyers',
+    kind: 'legalDirectory',
+    participants: ['party'],
+    ok: 200,
+    call: async () => ({ url: '/api/legal/lawyers' }),
+    check: (res) => expect(res.body).not.toContain('13900009999'),
+  },
+  {
+    method: 'POST',
+    path: '/api/legal/lawyers',
+    kind: 'legalAdmin',
+    ok: 201,
+    audited: true,
+    call: async () => ({
+      url: '/api/legal/lawyers',
+      payload: { lawFirmId: legal.firmId, username: `newlawyer${++unique}`, displayName: '新律师', password: testPassword, phone: '13900008888', licenceNumber: '13303201910123457' },
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/api/legal/duty',
+    kind: 'centerStaff',
+    ok: 200,
+    call: async () => ({ url: '/api/legal/duty?from=2026-11-20T00:00:00%2B08:00&to=2026-11-27T00:00:00%2B08:00' }),
+  },
+  {
+    method: 'POST',
+    path: '/api/legal/duty',
+    kind: 'legalAdmin',
+    ok: 201,
+    audited: true,
+    call: async () => ({ url: '/api/legal/duty', payload: { lawyerId: legal.lawyerId, startsAt: '2026-12-01T08:00:00+08:00', endsAt: '2026-12-01T17:00:00+08:00' } }),
+  },
+  {
+    method: 'GET',
+    path: '/api/legal/slots',
+    kind: 'legalDirectory',
+    participants: ['party'],
+    ok: 200,
+    call: async () => ({ url: '/api/legal/slots' }),
+    check: (res) => expect(json(res).items.map((x: { id: string }) => x.id)).toContain(legal.slotId),
+  },
+  {
+    method: 'POST',
+    path: '/api/legal/slots',
+    kind: 'lawyerOnly',
+    ok: 201,
+    audited: true,
+    call: async () => ({ url: '/api/legal/slots', payload: { startsAt: new Date(Date.parse('2026-12-02T01:00:00Z') + ++unique * 3_600_000).toISOString(), durationMinutes: 30 } }),
+  },
+  {
+    method: 'GET',
+    path: '/api/consultations',
+    kind: 'consultationList',
+    participants: ['party'],
+    ok: 200,
+    call: async () => ({ url: '/api/consultations' }),
+  },
+  {
+    method: 'POST',
+    path: '/api/consultations',
+    kind: 'consultationRequest',
+    participants: ['party'],
+    ok: 201,
+    audited: true,
+    call: async ({ role }) => ({
+      url: '/api/consultations',
+      payload: isParticipant(role) ? { kind: 'on_duty', question: '赔偿标准' } : { kind: 'called_in', caseId: f.caseId, lawyerId: legal.lawyerId },
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/api/consultations/:consultationId/transitions',
+    kind: 'consultationMove',
+    participants: ['party'],
+    ok: 200,
+    audited: true,
+    call: async ({ role, allowed }) => {
+      const id = allowed ? await (role === 'party' ? partyConsultation() : calledInConsultation()) : await sharedPartyConsultation();
+      return { url: `/api/consultations/${id}/transitions`, payload: { to: role === 'lawyer' ? 'accepted' : 'cancelled' }, ghostUrl: `/api/consultations/${ghost()}/transitions` };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/consultations/:consultationId/summary',
+    kind: 'lawyerOnly',
+    ok: 200,
+    audited: true,
+    call: async ({ allowed }) => {
+      const id = allowed ? await acceptedConsultation() : await sharedPartyConsultation();
+      return { url: `/api/consultations/${id}/summary`, ghostUrl: `/api/consultations/${ghost()}/summary` };
+    },
+    check: (res) => expect(json(res).caseNumber).toEqual(expect.any(String)),
+  },
   // ---- sealed documents ---------------------------------------------------------------------
   {
     method: 'GET',
@@ -1396,6 +1542,7 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
   if (route.kind === 'public') return route.ok;
   if (role === 'anonymous') return 401;
   const isCourt = role.endsWith('Clerk') || role.endsWith('Judge');
+  const ofCenter = role === 'mediator' || role === 'head' || role === 'otherMediator' || role === 'admin' || role === 'lawyer';
   switch (route.kind) {
     case 'staff':
       return route.ok;
@@ -1442,12 +1589,12 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
     case 'dashboard':
       return role === 'admin' || isCourt ? route.ok : 403;
     case 'outbox':
-      return isCourt ? 403 : route.ok;
+      return isCourt || role === 'lawyer' ? 403 : route.ok;
     case 'transferReceiver':
       if (role === 'otherMediator') return route.ok;
       return role === 'mediator' ? 404 : 403;
     case 'outboxAction':
-      if (isCourt) return 403;
+      if (isCourt || role === 'lawyer') return 403;
       return role === 'otherMediator' ? 404 : route.ok;
     case 'headAction':
       return role === 'head' ? route.ok : 403;
@@ -1455,6 +1602,21 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
       return role === 'mediator' || role === 'admin' ? route.ok : 403;
     case 'centerPhoto':
       return ofTheCenter(role) || role === 'admin' ? route.ok : 404;
+    case 'legalAdmin':
+      return role === 'admin' ? route.ok : 403;
+    case 'centerStaff':
+    case 'legalDirectory':
+      return ofCenter ? route.ok : 403;
+    case 'lawyerOnly':
+      return role === 'lawyer' ? route.ok : 403;
+    case 'consultationList':
+      return role === 'mediator' || role === 'head' || role === 'otherMediator' || role === 'lawyer' ? route.ok : 403;
+    case 'consultationRequest':
+      if (role === 'mediator') return route.ok;
+      return role === 'otherMediator' ? 404 : 403;
+    case 'consultationMove':
+      if (role === 'mediator' || role === 'head' || role === 'lawyer') return route.ok;
+      return role === 'otherMediator' ? 404 : 403;
   }
 }
 
@@ -1469,6 +1631,8 @@ const refusedAfterLookup = (route: RouteSpec, role: Role) =>
 /** The answer a participant (by invitation) must get from a route. */
 function participantStatus(route: RouteSpec, role: ParticipantRole): number {
   if (role === 'revokedInvitation' || !route.participants) return 401;
+  // A party of another case of the same center: the center's directory, their own list and request.
+  if (role === 'otherCaseParty' && (route.kind === 'legalDirectory' || route.kind === 'consultationList' || route.kind === 'consultationRequest')) return route.ok;
   if (role === 'otherCaseParty') return route.participants.includes('party') ? 404 : 403;
   return route.participants.includes(role) ? route.ok : 403;
 }
@@ -1511,7 +1675,18 @@ beforeAll(async () => {
     extraIds[name] = (await createStaffUser(world.database.db, null, { organisationId: orgOf[name] as OrganisationId, username: name.toLowerCase(), displayName: name, role, password: testPassword, centerHead: name === 'head' })).id;
     extra[name] = await login(world.app, name.toLowerCase(), testPassword, `198.51.100.${50 + index}`);
   }
-  cookies = { ...world.cookies, ...extra };
+  // Legal help: the center's firm and lawyer (on duty the whole week of the test clock), logged in as `lawyer`.
+  const admin = api(world.app, world.cookies.admin);
+  const firm = await expectStatus(await admin.post('/api/legal/firms', { name: '浙江海泰律师事务所' }), 201);
+  const lawyer = await expectStatus(
+    await admin.post('/api/legal/lawyers', { lawFirmId: firm.id, username: 'lawyer', displayName: '值班律师', password: testPassword, phone: '13900009999', licenceNumber: '13303201910123456' }),
+    201,
+  );
+  await expectStatus(await admin.post('/api/legal/duty', { lawyerId: lawyer.id, startsAt: '2026-11-19T00:00:00+08:00', endsAt: '2026-11-26T00:00:00+08:00' }), 201);
+  const lawyerCookie = await login(world.app, 'lawyer', testPassword, '198.51.100.70');
+  const slot = await expectStatus(await api(world.app, lawyerCookie).post('/api/legal/slots', { startsAt: '2026-11-23T10:00:00+08:00', durationMinutes: 30 }), 201);
+  legal = { firmId: firm.id, lawyerId: lawyer.id, slotId: slot.id };
+  cookies = { ...world.cookies, ...extra, lawyer: lawyerCookie };
   headId = extraIds.head;
   // The mediator's photo, which the center's staff may fetch.
   await expectStatus(await world.app.inject({ method: 'PUT', url: `/api/mediators/${world.staffIds.mediator}/photo`, headers: { cookie: world.cookies.mediator, 'content-type': 'image/png' }, payload: samplePng }), 200);

@@ -1,5 +1,5 @@
-/** Pages under a participant's invitation link: the agreement to sign, the case evidence, the mediator roster. */
-export type JoinSubPage = { kind: 'sign'; agreementId: string } | { kind: 'evidence' } | { kind: 'mediator' };
+/** Pages under a participant's invitation link: the agreement to sign, the case evidence, the mediator roster, legal help. */
+export type JoinSubPage = { kind: 'sign'; agreementId: string } | { kind: 'evidence' } | { kind: 'mediator' } | { kind: 'lawyer' };
 
 /** The client's routes, matched on location.pathname. */
 export type Route =
@@ -12,6 +12,7 @@ export type Route =
   | { name: 'dashboard' }
   | { name: 'outbox' }
   | { name: 'transfers' }
+  | { name: 'legal' }
   | { name: 'mediators' }
   | { name: 'join'; token: string; page?: JoinSubPage }
   | { name: 'room'; sessionId: string }
@@ -38,11 +39,13 @@ export function matchRoute(path: string): Route {
   if (first === 'dashboard' && parts.length === 1) return { name: 'dashboard' };
   if (first === 'outbox' && parts.length === 1) return { name: 'outbox' };
   if (first === 'transfers' && parts.length === 1) return { name: 'transfers' };
+  if (first === 'legal' && parts.length === 1) return { name: 'legal' };
   if (first === 'mediators' && parts.length === 1) return { name: 'mediators' };
   if (first === 'j' && second && parts.length === 2) return { name: 'join', token: second };
   if (first === 'j' && second && third === 'sign' && parts[3] && parts.length === 4) return { name: 'join', token: second, page: { kind: 'sign', agreementId: parts[3] } };
   if (first === 'j' && second && third === 'evidence' && parts.length === 3) return { name: 'join', token: second, page: { kind: 'evidence' } };
   if (first === 'j' && second && third === 'mediator' && parts.length === 3) return { name: 'join', token: second, page: { kind: 'mediator' } };
+  if (first === 'j' && second && third === 'lawyer' && parts.length === 3) return { name: 'join', token: second, page: { kind: 'lawyer' } };
   if (first === 'verify' && parts.length === 1) return { name: 'verify' };
   if (first === 'court') {
     if (parts.length === 1) return { name: 'courtQueue' };

@@ -4,6 +4,7 @@ import type { Me } from '../../../shared/api/auth.ts';
 export function homePath(me: Me | null): string {
   if (me?.role === 'admin') return '/admin';
   if (me?.role === 'clerk' || me?.role === 'judge') return '/court';
+  if (me?.role === 'lawyer') return '/legal';
   return '/';
 }
 

@@ -12,4 +12,5 @@ export * from './recordings.ts';
 export * from './consent.ts';
 export * from './nodes.ts';
 export * from './transfers.ts';
+export * from './legal.ts';
 export * from './mediators.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type AnyPgColumn, boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { OrganisationLevel } from '../../../shared/domain/organisations.ts';
+import type { OrganisationLevel, StaffRole } from '../../../shared/domain/organisations.ts';
 
 export const organisations = pgTable(
   'organisations',
@@ -35,7 +35,7 @@ export const staffUsers = pgTable(
     organisationId: uuid('organisation_id').notNull().references(() => organisations.id),
     username: text('username').notNull().unique(),
     displayName: text('display_name').notNull(),
-    role: text('role', { enum: ['mediator', 'clerk', 'judge', 'admin'] }).notNull(),
+    role: text('role').$type<StaffRole>().notNull(),
     passwordHash: text('password_hash').notNull(),
     active: boolean('active').notNull().default(true),
     /** The center's head (主任): a mediator who also assigns and reassigns the center's cases. */

@@ -30,8 +30,11 @@ export const sessions = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     caseId: uuid('case_id').notNull().references(() => cases.id, { onDelete: 'cascade' }),
     title: text('title').notNull(),
-    /** A mediation (the mediator hosts) or a court's confirmation hearing (court staff host). */
-    kind: text('kind', { enum: ['mediation', 'hearing'] }).notNull().default('mediation'),
+    /**
+     * A mediation (the mediator hosts), a court's confirmation hearing (court staff host) or a
+     * private legal consultation (the consulting lawyer hosts, with the one party; no staff enter).
+     */
+    kind: text('kind', { enum: ['mediation', 'hearing', 'consultation'] }).notNull().default('mediation'),
     scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
     durationMinutes: integer('duration_minutes').notNull(),
     status: text('status').$type<SessionStatus>().notNull().default('scheduled'),

@@ -1,7 +1,7 @@
 import { and, count, eq, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { CaseStatus, Province } from '../../../shared/domain/cases.ts';
 import type { Db } from '../../db/client.ts';
-import { agreements, cases, confirmations, obligations, organisations } from '../../db/schema/index.ts';
+import { agreements, cases, confirmations, consultations, obligations, organisations } from '../../db/schema/index.ts';
 
 /** Whose cases and which registrations are counted: an organisation's subtree, a half-open period. */
 export interface DashboardScope {
@@ -130,4 +130,29 @@ export async function incidentPositions(db: Db, scope: DashboardScope) {
 export async function organisationName(db: Db, id: string) {
   const [row] = await db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, id));
   return row?.name ?? '';
+}
+
+/**
+ * Legal consultations asked for in the period at the scope's centers, per kind: how many, how
+ * many a lawyer took (answered_at set), how many ended without one (expired, declined); and the
+ * median minutes from the request (a booking: its time) to the lawyer taking it.
+ */
+export async function consultationFigures(db: Db, scope: DashboardScope) {
+  const where = and(sql`${consultations.centerId} in ${subtreeOf(scope.organisationId)}`, gte(consultations.createdAt, scope.from), lt(consultations.createdAt, scope.to));
+  const rows = await db
+    .select({
+      key: consultations.kind,
+      n: count(),
+      answered: sql<number>`count(*) filter (where ${consultations.answeredAt} is not null)`.mapWith(Number),
+      unanswered: sql<number>`count(*) filter (where ${consultations.status} in ('expired', 'declined'))`.mapWith(Number),
+    })
+    .from(consultations)
+    .where(where)
+    .groupBy(consultations.kind);
+  const wait = sql`extract(epoch from (${consultations.answeredAt} - ${consultations.requestedAt})) / 60`;
+  const [median] = await db
+    .select({ minutes: sql<number | null>`percentile_cont(0.5) within group (order by ${wait})` })
+    .from(consultations)
+    .where(and(where, isNotNull(consultations.answeredAt), isNotNull(consultations.requestedAt)));
+  return { byKind: rows.map((r) => ({ key: r.key as string, count: r.n, answered: r.answered, unanswered: r.unanswered })), medianWaitMinutes: median?.minutes == null ? null : Number(median.minutes) };
 }

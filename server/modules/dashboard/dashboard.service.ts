@@ -4,6 +4,7 @@ import { confirmationStatuses } from '../../../shared/domain/agreements.ts';
 import { type CaseStatus, caseStatuses, disputeTypes, provinces, seaAreas } from '../../../shared/domain/cases.ts';
 import { beijingDate } from '../../../shared/beijing-time.ts';
 import { organisationLevels, type StaffRole } from '../../../shared/domain/organisations.ts';
+import { consultationKinds } from '../../../shared/domain/consultations.ts';
 import type { ServiceContext } from '../../context.ts';
 import { forbidden } from '../../errors.ts';
 import type { Principal } from '../../access/principal.ts';
@@ -44,7 +45,7 @@ export async function dashboard(ctx: ServiceContext, p: Principal, query: Dashbo
   const from = query.from ?? addDays(to, -(defaultWeeks * 7 - 1));
   const scope: repo.DashboardScope = { organisationId: p.organisationId, from: beijingMidnight(from), to: beijingMidnight(addDays(to, 1)) };
   const db = ctx.db;
-  const [byStatus, weeks, byDisputeType, bySeaArea, byProvince, byLevel, settledByLevel, confirmations, median, court, instalments, positions, name] = await Promise.all([
+  const [byStatus, weeks, byDisputeType, bySeaArea, byProvince, byLevel, settledByLevel, confirmations, median, court, instalments, positions, name, legal] = await Promise.all([
     repo.casesByStatus(db, scope),
     repo.intakePerWeek(db, scope),
     repo.casesByDisputeType(db, scope),
@@ -58,6 +59,7 @@ export async function dashboard(ctx: ServiceContext, p: Principal, query: Dashbo
     repo.overdueInstalments(db, p.organisationId, today),
     repo.incidentPositions(db, scope),
     repo.organisationName(db, p.organisationId),
+    repo.consultationFigures(db, scope),
   ]);
   const statusCounts = complete(caseStatuses, byStatus);
   const sum = (among: readonly CaseStatus[]) => statusCounts.filter((s) => among.includes(s.key)).reduce((n, s) => n + s.count, 0);
@@ -78,8 +80,17 @@ export async function dashboard(ctx: ServiceContext, p: Principal, query: Dashbo
     settledByLevel: complete([...organisationLevels, 'unset'] as const, settledByLevel),
     confirmations: complete(confirmationStatuses, confirmations),
     overdue: { courtAcceptance: court.acceptance, courtRuling: court.ruling, instalments: instalments.count, instalmentsAmountFen: instalments.amountFen },
+    consultations: consultationTally(legal),
     positions,
   };
+}
+
+/** Every kind, zeros included, and the totals. */
+function consultationTally(legal: Awaited<ReturnType<typeof repo.consultationFigures>>): Dashboard['consultations'] {
+  const byKey = new Map(legal.byKind.map((k) => [k.key, k]));
+  const byKind = consultationKinds.map((key) => ({ key, count: byKey.get(key)?.count ?? 0, answered: byKey.get(key)?.answered ?? 0, unanswered: byKey.get(key)?.unanswered ?? 0 }));
+  const total = (field: 'count' | 'answered' | 'unanswered') => byKind.reduce((n, k) => n + k[field], 0);
+  return { total: total('count'), answered: total('answered'), unanswered: total('unanswered'), byKind, medianWaitMinutes: legal.medianWaitMinutes };
 }
 
 /**
@@ -106,6 +117,12 @@ export async function dashboardCsv(ctx: ServiceContext, p: Principal, query: Das
     ...d.settledByLevel.map((s) => ['settled_level', s.key, s.count]),
     ...d.confirmations.map((s) => ['confirmation', s.key, s.count]),
     ...Object.entries(d.overdue).map(([key, n]) => ['overdue', key, n]),
+    ...d.consultations.byKind.flatMap((k) => [
+      ['consultations', k.key, k.count],
+      ['consultations_answered', k.key, k.answered],
+      ['consultations_unanswered', k.key, k.unanswered],
+    ]),
+    ['consultations_median_wait_minutes', '', d.consultations.medianWaitMinutes ?? ''],
   ];
   const csv = stringify(rows, { bom: true, header: true, columns: ['figure', 'key', 'value'], record_delimiter: 'windows' });
   return { csv, filename: `dashboard-${d.period.from}-${d.period.to}.csv` };

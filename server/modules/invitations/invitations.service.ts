@@ -3,7 +3,7 @@ import type { AccessEffects } from '../sessions/access-effects.ts';
 import type { ParticipantRow } from '../sessions/sessions.repository.ts';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../db/client.ts';
-import { AppError, conflict, invalid, notFound } from '../../errors.ts';
+import { AppError, conflict, forbidden, invalid, notFound } from '../../errors.ts';
 import { hashToken, newToken } from '../../security/tokens.ts';
 import { appendAuditEvent } from '../audit/audit.repository.ts';
 import { type Principal, staffActor } from '../../access/principal.ts';
@@ -56,6 +56,7 @@ export async function issueInvitation(
   const issued = await ctx.db.transaction(async (tx) => {
     const { session, case: caseRow } = await loadSessionToInvite(tx, p, sessionId);
     if (session.status === 'ended' || session.status === 'cancelled') throw conflict(`session is ${session.status}`);
+    if (session.kind === 'consultation') throw forbidden('a legal consultation is private to the lawyer and the party');
     const participant = await sessionsRepo.findActiveParticipant(tx, session.caseId, input.participantId);
     if (!participant) throw invalid('participantId', 'not a participant of this case');
     if (session.kind === 'hearing' && !hearingInviteeRoles.includes(participant.role)) throw invalid('participantId', 'a hearing is for the parties and their agents');

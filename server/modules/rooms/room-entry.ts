@@ -176,7 +176,8 @@ export class RoomEntry {
         participantId: participant.id,
         displayName: participant.displayName,
         role: participant.role,
-        isHost: participant.role === 'mediator',
+        // The consulting lawyer hosts their private consultation room, never a mediation.
+        isHost: participant.role === 'mediator' || (participant.role === 'consulting_lawyer' && session.kind === 'consultation'),
         languagePair: participant.languagePair,
       });
     }
@@ -186,6 +187,7 @@ export class RoomEntry {
     assertMayEnterRooms(p);
     // A center the case was handed on from reads the file; the live room is the new holder's.
     if (access.access === 'former') throw forbidden('the case is now held by another mediation center');
+    if (access.session.kind === 'consultation') throw forbidden('a legal consultation is private to the lawyer and the party');
     const isHost = hostsSession(p, access);
     if (p.role === 'mediator' && access.session.kind === 'mediation' && !isHost) throw forbidden('only the case’s assigned mediators host its sessions');
     return repo.insertAttendance(db, {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { agreementMachine, confirmationMachine, signatureMachine } from '../../../shared/domain/agreements.ts';
 import { attendanceMachine } from '../../../shared/domain/attendance.ts';
 import { caseMachine } from '../../../shared/domain/cases.ts';
+import { consultationMachine } from '../../../shared/domain/consultations.ts';
 import { recordingMachine } from '../../../shared/domain/recordings.ts';
 import { sessionMachine } from '../../../shared/domain/sessions.ts';
 import type { StateMachine } from '../../../shared/state-machine.ts';
@@ -21,6 +22,7 @@ const machines: { name: string; machine: StateMachine<string>; initial: string[]
   { name: 'signature', machine: signatureMachine, initial: ['signed', 'declined'] },
   { name: 'confirmation', machine: confirmationMachine, initial: ['filed'] },
   { name: 'recording', machine: recordingMachine, initial: ['running'] },
+  { name: 'consultation', machine: consultationMachine, initial: ['booked', 'requested'] },
 ];
 
 function reachable(machine: StateMachine<string>, from: string[]): Set<string> {

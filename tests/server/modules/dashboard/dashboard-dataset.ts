@@ -29,12 +29,31 @@
  * center handed B to the town, which sent it back. So settled cases by the level that settled
  * them (A, B, F; C is out of the period) are county 2, town 1, village 0, whereas the levels that
  * registered them would be county 1, town 1, village 1.
+ *
+ * Legal consultations (created_at decides the period; wait = requested → answered, minutes):
+ *
+ * | # | center (case) | kind      | created (UTC)         | status    | wait | counted as |
+ * |---|---------------|-----------|-----------------------|-----------|------|------------|
+ * | 1 | center (A)    | on_duty   | 11-02 02:00           | closed    | 4    | answered   |
+ * | 2 | center (A)    | on_duty   | 11-03 02:00           | expired   | —    | unanswered |
+ * | 3 | town (F)      | chosen    | 11-04 02:00           | accepted  | 10   | answered   |
+ * | 4 | village (G)   | booked    | 11-05 02:00 (slot 11-12 01:00) | closed | 2 | answered |
+ * | 5 | center (E)    | called_in | 11-20 02:00           | declined  | —    | unanswered |
+ * | 6 | center (E)    | booked    | 11-21 02:00           | booked    | —    | neither    |
+ * | 7 | center (A)    | on_duty   | 11-15 02:00           | cancelled | —    | neither    |
+ * | 8 | center (C)    | on_duty   | 10-31 15:00 (out)     | closed    | 1    | —          |
+ * | 9 | other (X)     | on_duty   | 11-06 02:00           | closed    | 3    | Xiamen's   |
+ *
+ * County head: 7 asked, 3 answered, 2 unanswered, median wait 4 min (of 2, 4, 10); on duty 3
+ * (1 answered, 1 unanswered), chosen 1 (1, 0), called in 1 (0, 1), booked 2 (1, 0). Village
+ * head: #4 alone (median 2). Xiamen court: #9 alone (median 3).
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createOrganisation, createStaffUser } from '../../../../server/modules/admin/admin.service.ts';
 import type { Db } from '../../../../server/db/client.ts';
-import { agreements, cases, caseTransfers, confirmations, obligations, organisations, parties } from '../../../../server/db/schema/index.ts';
+import { agreements, cases, caseTransfers, confirmations, consultations, lawFirms, lawyers, obligations, organisations, parties } from '../../../../server/db/schema/index.ts';
+import type { ConsultationKind, ConsultationStatus } from '../../../../shared/domain/consultations.ts';
 import type { CaseStatus, DisputeType, Province, SeaArea } from '../../../../shared/domain/cases.ts';
 import type { ConfirmationStatus } from '../../../../shared/domain/agreements.ts';
 import type { OrganisationId } from '../../../../shared/ids.ts';
@@ -179,5 +198,40 @@ export async function seedDashboardCases(db: Db, orgs: DatasetOrgs) {
   await transfer('F', 'village', 'town', '2026-11-04T02:00:00Z', 'accepted');
   await transfer('B', 'center', 'town', '2026-11-02T02:00:00Z', 'returned');
 
+  await seedConsultations(db, orgs, holders, ids);
   return { townId: town.id, villageId: village.id };
+}
+
+async function seedConsultations(db: Db, orgs: DatasetOrgs, holders: Record<string, string>, ids: Record<string, { caseId: string }>) {
+  const lawyer = await createStaffUser(db, null, { organisationId: orgs.center as OrganisationId, username: 'datasetlawyer', displayName: '数据集律师', role: 'lawyer', password: testPassword });
+  const mediator = await createStaffUser(db, null, { organisationId: orgs.center as OrganisationId, username: 'datasetmediator', displayName: '数据集调解员', role: 'mediator', password: testPassword });
+  const [firm] = await db.insert(lawFirms).values({ centerId: orgs.center, name: '数据集律师事务所' }).returning();
+  await db.insert(lawyers).values({ staffUserId: lawyer.id, lawFirmId: firm!.id, phone: '13900000000', licenceNumber: '13303201910123456' });
+  const holderOf: Record<string, string> = { A: 'center', C: 'center', E: 'center', F: 'town', G: 'village', X: 'other' };
+  const row = (key: string, kind: ConsultationKind, created: string, status: ConsultationStatus, requested: string | null, waitMinutes: number | null) => {
+    const requestedAt = requested ? new Date(requested) : null;
+    return {
+      centerId: holders[holderOf[key]!]!,
+      caseId: ids[key]!.caseId,
+      kind,
+      status,
+      lawyerId: waitMinutes === null && kind === 'on_duty' ? null : lawyer.id,
+      requestedByStaffId: mediator.id,
+      scheduledAt: requestedAt ?? new Date(created),
+      requestedAt,
+      answeredAt: requestedAt && waitMinutes !== null ? new Date(requestedAt.getTime() + waitMinutes * 60_000) : null,
+      createdAt: new Date(created),
+    };
+  };
+  await db.insert(consultations).values([
+    row('A', 'on_duty', '2026-11-02T02:00:00Z', 'closed', '2026-11-02T02:00:00Z', 4),
+    row('A', 'on_duty', '2026-11-03T02:00:00Z', 'expired', '2026-11-03T02:00:00Z', null),
+    row('F', 'chosen', '2026-11-04T02:00:00Z', 'accepted', '2026-11-04T02:00:00Z', 10),
+    row('G', 'booked', '2026-11-05T02:00:00Z', 'closed', '2026-11-12T01:00:00Z', 2),
+    row('E', 'called_in', '2026-11-20T02:00:00Z', 'declined', '2026-11-20T02:00:00Z', null),
+    row('E', 'booked', '2026-11-21T02:00:00Z', 'booked', null, null),
+    row('A', 'on_duty', '2026-11-15T02:00:00Z', 'cancelled', '2026-11-15T02:00:00Z', null),
+    row('C', 'on_duty', '2026-10-31T15:00:00Z', 'closed', '2026-10-31T15:00:00Z', 1),
+    row('X', 'on_duty', '2026-11-06T02:00:00Z', 'closed', '2026-11-06T02:00:00Z', 3),
+  ]);
 }

@@ -86,6 +86,21 @@ describe('dashboard figures (center head of the county center: center, town and 
     expect(d.overdue).toEqual({ courtAcceptance: 1, courtRuling: 2, instalments: 2, instalmentsAmountFen: 150_000 });
   });
 
+  it('counts legal consultations by kind, answered and unanswered, with the median wait', () => {
+    expect(d.consultations).toEqual({
+      total: 7,
+      answered: 3,
+      unanswered: 2,
+      byKind: [
+        { key: 'on_duty', count: 3, answered: 1, unanswered: 1 },
+        { key: 'chosen', count: 1, answered: 1, unanswered: 0 },
+        { key: 'called_in', count: 1, answered: 0, unanswered: 1 },
+        { key: 'booked', count: 2, answered: 1, unanswered: 0 },
+      ],
+      medianWaitMinutes: 4,
+    });
+  });
+
   it('lists incident positions in order of registration', () => {
     expect(d.positions).toEqual([
       { lat: 27.45, lon: 121.08, disputeType: 'collision' },
@@ -101,6 +116,8 @@ describe('dashboard figures (center head of the county center: center, town and 
     expect(all.total).toBe(8);
     // C (resolved in 0 days) joins A, B and F: the median of 0, 4, 8, 13.
     expect(all.medianDaysToResolution).toBe(6);
+    // Consultation 8 (10-31) joins: waits 1, 2, 4, 10.
+    expect(all.consultations).toMatchObject({ total: 8, answered: 4, medianWaitMinutes: 3 });
   });
 });
 
@@ -120,6 +137,7 @@ describe('dashboard scope: each organisation and the levels below it', () => {
     expect(d.resolution).toEqual({ resolved: 0, concluded: 1, rate: 0 });
     expect(d.medianDaysToResolution).toBeNull();
     expect(d.overdue).toEqual({ courtAcceptance: 0, courtRuling: 0, instalments: 0, instalmentsAmountFen: 0 });
+    expect(d.consultations).toMatchObject({ total: 1, answered: 1, unanswered: 0, medianWaitMinutes: 2 });
   });
 
   it('the Xiamen court sees only the other center', async () => {
@@ -129,6 +147,7 @@ describe('dashboard scope: each organisation and the levels below it', () => {
     expect(d.medianDaysToResolution).toBe(1);
     expect(nonZero(d.settledByLevel)).toEqual({ unset: 1 });
     expect(d.overdue).toEqual({ courtAcceptance: 1, courtRuling: 0, instalments: 0, instalmentsAmountFen: 0 });
+    expect(d.consultations).toMatchObject({ total: 1, answered: 1, unanswered: 0, medianWaitMinutes: 3 });
   });
 
   it('a tribunal with no centers under it sees zeros, not nulls in the counts', async () => {
