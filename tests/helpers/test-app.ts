@@ -245,6 +245,7 @@ export const dataTables = [
   'recording_segments',
   'recording_gaps',
   'recording_consents',
+  'recording_deletions',
   'case_transfers',
   'law_firms',
   'lawyers',
