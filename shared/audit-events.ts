@@ -3,7 +3,6 @@ import { listeningModes } from './domain/interpretation.ts';
 import { agreementStatuses, confirmationStatuses, signatureStatuses, templateIds } from './domain/agreements.ts';
 import { attendanceStates, identityMethods } from './domain/attendance.ts';
 import { caseStatuses, disputeTypes } from './domain/cases.ts';
-import { adaptReasons, recvLevels, sendLevels } from './domain/link-adaptation.ts';
 import { courtCodes } from './domain/courts.ts';
 import { organisationKinds, organisationLevels, staffRoles } from './domain/organisations.ts';
 import { participantRoles } from './domain/participants.ts';
@@ -102,22 +101,6 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('attendance.moved', shape({ ...attendance, from: z.string(), to: z.string() })),
   event('attendance.host_muted', shape({ ...attendance, kind: z.enum(['audio', 'video']), muted: z.boolean() })),
   event('attendance.screen_permission_changed', shape({ ...attendance, allowed: z.boolean() })),
-  /**
-   * A person's link adaptation changed a level of their own send or receive path. Rate-limited:
-   * `suppressed` counts the decisions since the last logged one that were not logged.
-   */
-  event(
-    'attendance.link_adapted',
-    shape({
-      ...attendance,
-      direction: z.enum(['send', 'recv']),
-      from: z.enum([...sendLevels, ...recvLevels]),
-      to: z.enum([...sendLevels, ...recvLevels]),
-      reason: z.enum(adaptReasons),
-      value: z.number().nullable(),
-      suppressed: z.number().int().min(0),
-    }),
-  ),
   /** A listener chose what they hear of one person (interpreter channel): who heard what, for the record. */
   event('attendance.listening_changed', shape({ ...attendance, speakerAttendanceId: id, mode: z.enum(listeningModes) })),
   event('room.lock_changed', shape({ ...inSession, locked: z.boolean() })),

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { attendanceStates, identityMethods } from './domain/attendance.ts';
-import { adaptReasons, recvLevels, sendLevels } from './domain/link-adaptation.ts';
 import { languagePairSchema, listeningChoicesSchema, listeningModes } from './domain/interpretation.ts';
 import { participantRoles } from './domain/participants.ts';
 import { recordingActions, recordingStates } from './domain/recordings.ts';
@@ -66,17 +65,6 @@ export const linkQualitySchema = z.object({
 });
 export type LinkQuality = z.infer<typeof linkQualitySchema>;
 
-/** One decision of a person's link adaptation (their own send or receive path), with the figure that decided it. */
-const adaptCommon = { reason: z.enum(adaptReasons), value: z.number().min(0).max(1_000_000).nullable() };
-export const linkDecisionSchema = z.discriminatedUnion('direction', [
-  z.object({ direction: z.literal('send'), from: z.enum(sendLevels), to: z.enum(sendLevels), ...adaptCommon }),
-  z.object({ direction: z.literal('recv'), from: z.enum(recvLevels), to: z.enum(recvLevels), ...adaptCommon }),
-]);
-export type LinkDecision = z.infer<typeof linkDecisionSchema>;
-/** Where a person's adaptation stands, and its last decision (everyone sees it: whose link is weak, and why). */
-export const linkAdaptationSchema = z.object({ send: z.enum(sendLevels), recv: z.enum(recvLevels), last: linkDecisionSchema.nullable(), at: z.string() });
-export type LinkAdaptationView = z.infer<typeof linkAdaptationSchema>;
-
 export const networkTestSchema = z.object({
   rttMs: z.number().min(0).max(60_000),
   downKbps: z.number().min(0).max(10_000_000),
@@ -110,8 +98,6 @@ export const peerViewSchema = z.object({
   /** Only in the host's view. */
   networkTest: networkTestSchema.extend({ at: z.string() }).nullable().optional(),
   linkQuality: linkQualitySchema.nullable().optional(),
-  /** The person's own link adaptation (null until their first decision). */
-  link: linkAdaptationSchema.nullable().optional(),
 });
 export type PeerView = z.infer<typeof peerViewSchema>;
 
@@ -269,8 +255,6 @@ export const clientEvents = {
   'chat:send': { request: z.object({ text: text.trim().min(1).max(2000) }), ack: chatMessageSchema },
   'chat:history': { request: empty, ack: z.object({ messages: z.array(chatMessageSchema) }) },
   'stats:report': { request: linkQualitySchema.omit({ at: true }), ack: empty },
-  /** A link adaptation decision of this person's own (logged as a link event, shown to the room). */
-  'link:adapt': { request: linkDecisionSchema, ack: empty },
 
   // Media (mediasoup signalling). Admitted peers only.
   /**

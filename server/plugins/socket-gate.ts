@@ -7,7 +7,7 @@ import { type Limiter, type LimiterFactory, type LimiterSpec, take } from '../se
  * What each kind of socket event may cost, per connection, per ten seconds. A person's budget
  * (all their connections together) is twice that, for a second tab or a reconnection. Sized on
  * what the client really sends: five pings and two transfers per network test, a stats report
- * every 2 s, a burst of media calls when several people join at once.
+ * every 2.5 s, a burst of media calls when several people join at once.
  */
 export const eventBudgets: Record<ClientEventName, number> & { unknown: number } = {
   'session:enter': 10,
@@ -40,8 +40,6 @@ export const eventBudgets: Record<ClientEventName, number> & { unknown: number }
   'chat:send': 10,
   'chat:history': 6,
   'stats:report': 10,
-  // Hysteresis keeps real decisions to a few a minute; a burst of both directions at once fits.
-  'link:adapt': 6,
   'media:start': 10,
   'media:ready': 10,
   'media:connect': 20,

@@ -3,8 +3,8 @@
  * media path (DevTools offline emulation stops HTTP and WebSockets, not WebRTC). mediasoup
  * listens on 127.0.0.1 and announces 127.0.0.2; the relay binds the same ports on 127.0.0.2 and
  * forwards each browser socket through its own upstream socket. Blocking a browser's local
- * ports drops its packets both ways, as a dead link would; a lossy link drops a share of the
- * packets towards them (downlink) and, if asked, of those from them (uplink).
+ * ports drops its packets both ways, as a dead link would; a lossy downlink drops a share of
+ * the packets towards them.
  */
 import dgram from 'node:dgram';
 
@@ -22,8 +22,6 @@ export class MediaRelay {
   readonly #blocked = new Set<number>();
   /** Per browser-side port: the share of packets towards it that are dropped (a lossy downlink). */
   readonly #lossTo = new Map<number, number>();
-  /** Per browser-side port: the share of packets from it that are dropped (a lossy uplink). */
-  readonly #lossFrom = new Map<number, number>();
   /** Datagrams dropped while blocked (a test can check the cut was real). */
   dropped = 0;
 
@@ -56,7 +54,7 @@ export class MediaRelay {
     });
     this.#sockets.push(socket);
     socket.on('message', (message, from) => {
-      if (this.#blocked.has(from.port) || Math.random() < (this.#lossFrom.get(from.port) ?? 0)) {
+      if (this.#blocked.has(from.port)) {
         this.dropped += 1;
         return;
       }
@@ -89,21 +87,14 @@ export class MediaRelay {
     for (const port of clientPorts) this.#blocked.add(port);
   }
 
-  /**
-   * Drops this share (0–1) of the packets towards these browser-side ports (their downlink), and
-   * `uplinkShare` of the packets from them (their uplink), until restore().
-   */
-  lossy(clientPorts: number[], share: number, uplinkShare = 0): void {
-    for (const port of clientPorts) {
-      this.#lossTo.set(port, share);
-      this.#lossFrom.set(port, uplinkShare);
-    }
+  /** Drops this share (0–1) of the packets towards these browser-side ports until restore(). */
+  lossy(clientPorts: number[], share: number): void {
+    for (const port of clientPorts) this.#lossTo.set(port, share);
   }
 
   restore(): void {
     this.#blocked.clear();
     this.#lossTo.clear();
-    this.#lossFrom.clear();
   }
 
   close(): void {

@@ -9,8 +9,6 @@ import { Device, type types } from 'mediasoup-client';
 import type { ClientRequest, IceServer, MediaSource, ServerPayload, TransportParams } from '../../../shared/realtime.ts';
 import { IceFallback } from './ice-fallback.ts';
 import type { LocalMedia } from './local-media.svelte.ts';
-import type { RecvLevel, SendLevel } from '../../../shared/domain/link-adaptation.ts';
-import { audioForSend, maxSendLayer, recvLayerCap } from './link-adaptation/controller.ts';
 import { layerForWidth } from './link-stats.ts';
 import type { RoomCall } from './room-connection.svelte.ts';
 
@@ -75,13 +73,6 @@ export class MediaSession {
   /** Consumers the server closed while we were still creating them. */
   readonly #closedEarly = new Set<string>();
   readonly #layers = new Map<string, number>();
-  /** The layer each camera tile asked for by its size, before the link's ceiling. */
-  readonly #tileLayers = new Map<string, number>();
-  /** Video consumers this person's link adaptation paused (resumed when it allows again). */
-  readonly #linkPaused = new Set<string>();
-  #sendLevel: SendLevel = 'high';
-  #recvLevel: RecvLevel = 'high';
-  #featured: (peerId: string) => boolean = () => true;
   readonly #layerTimers = new Map<string, ReturnType<typeof setTimeout>>();
   #gen = 0;
   #run: Promise<void> = Promise.resolve();
@@ -172,8 +163,6 @@ export class MediaSession {
     this.#consumers.clear();
     this.#closedEarly.clear();
     this.#layers.clear();
-    this.#tileLayers.clear();
-    this.#linkPaused.clear();
     this.producing = { microphone: false, camera: false, screen: false, interpretation: false };
     this.feeds = [];
     this.sendState = 'none';
@@ -310,10 +299,7 @@ export class MediaSession {
     const send = this.#send;
     const track = this.owner.local.audioTrack;
     if (!send || send.closed || !track || this.#producers.has('microphone') || !this.#device?.canProduce('audio') || !this.owner.mayProduce()) return;
-    // A weak uplink at the time of producing also gets longer packets (less header overhead).
-    const { maxBitrate, ptime } = audioForSend[this.#sendLevel];
-    const codecOptions = { ...microphoneCodecOptions, opusMaxAverageBitrate: maxBitrate, ...(ptime > 20 ? { opusPtime: ptime } : {}) };
-    const producer = await send.produce({ track, codecOptions, encodings: [{ maxBitrate }], stopTracks: false, appData: { source: 'microphone' } });
+    const producer = await send.produce({ track, codecOptions: microphoneCodecOptions, stopTracks: false, appData: { source: 'microphone' } });
     this.#keep('microphone', producer);
     const { micMuted, hostMutedAudio } = this.owner.wishes();
     if (micMuted || hostMutedAudio) {
@@ -356,7 +342,6 @@ export class MediaSession {
       appData: { source: 'camera' },
     });
     this.#keep('camera', producer);
-    await this.#applySendLevel();
   }
 
   /** Shares a screen track (null when there is no send transport or a share already). */
@@ -456,7 +441,6 @@ export class MediaSession {
       this.feeds = [...this.feeds.filter((f) => !(f.peerId === feed.peerId && f.source === feed.source)), feed];
       const resumeFailed = await resumed;
       if (resumeFailed) throw resumeFailed;
-      if (consumer.kind === 'video' && this.#recvLevel !== 'high') this.#settleLayer(consumer.id, 0);
     } catch (error) {
       console.warn('could not consume', params.consumerId, error);
     }
@@ -472,8 +456,6 @@ export class MediaSession {
     this.#consumers.delete(consumerId);
     consumer?.close();
     this.#layers.delete(consumerId);
-    this.#tileLayers.delete(consumerId);
-    this.#linkPaused.delete(consumerId);
     if (this.feeds.some((f) => f.consumerId === consumerId)) this.feeds = this.feeds.filter((f) => f.consumerId !== consumerId);
   }
 
@@ -486,71 +468,18 @@ export class MediaSession {
   setTileWidth(consumerId: string, cssWidth: number): void {
     const consumer = this.#consumers.get(consumerId);
     if (consumer?.kind !== 'video' || consumer.appData.source !== 'camera' || cssWidth <= 0) return;
-    this.#tileLayers.set(consumerId, layerForWidth(cssWidth));
-    this.#settleLayer(consumerId, 400);
-  }
-
-  /**
-   * This person's own uplink level (link adaptation): the highest simulcast layer and frame rate
-   * sent, and the microphone's bitrate. 'off' (no camera) is the session's to carry out.
-   */
-  setSendLevel(level: SendLevel): void {
-    this.#sendLevel = level;
-    void this.#applySendLevel().catch((error: unknown) => console.warn('send level', error));
-  }
-
-  /**
-   * This person's own downlink level: a ceiling on the layer of every video received, screen
-   * shares paused first, then every camera but the featured one (spotlit or speaking).
-   */
-  setReceiveLevel(level: RecvLevel, featured: (peerId: string) => boolean): void {
-    this.#recvLevel = level;
-    this.#featured = featured;
-    for (const consumer of this.#consumers.values()) if (consumer.kind === 'video') this.#settleLayer(consumer.id, 0);
-  }
-
-  async #applySendLevel(): Promise<void> {
-    const camera = this.#producers.get('camera');
-    const layer = maxSendLayer(this.#sendLevel);
-    if (camera && !camera.closed && layer !== null) {
-      await camera.setMaxSpatialLayer(layer);
-      // 180p at 15 fps on a weak uplink; the temporal layers do the rest.
-      await camera.setRtpEncodingParameters({ maxFramerate: this.#sendLevel === 'low' ? 15 : 30 });
-    }
-    const microphone = this.#producers.get('microphone');
-    if (microphone && !microphone.closed) await microphone.setRtpEncodingParameters({ maxBitrate: audioForSend[this.#sendLevel].maxBitrate });
-  }
-
-  /** Applies tile size and link ceiling to one video consumer: a layer, or paused. */
-  #settleLayer(consumerId: string, delayMs: number): void {
+    const layer = layerForWidth(cssWidth);
+    if (this.#layers.get(consumerId) === layer) return;
     const pending = this.#layerTimers.get(consumerId);
     if (pending) clearTimeout(pending);
     this.#layerTimers.set(
       consumerId,
       setTimeout(() => {
         this.#layerTimers.delete(consumerId);
-        const consumer = this.#consumers.get(consumerId);
-        if (!consumer) return;
-        const source = consumer.appData.source === 'screen' ? 'screen' : 'camera';
-        const cap = recvLayerCap(this.#recvLevel, source, this.#featured(String(consumer.appData.peerId)));
-        const call = this.owner.call;
-        if (cap === null) {
-          if (this.#linkPaused.has(consumerId)) return;
-          this.#linkPaused.add(consumerId);
-          consumer.pause();
-          void call('media:consumer-pause', { consumerId, paused: true }).catch(() => undefined);
-          return;
-        }
-        if (this.#linkPaused.delete(consumerId)) {
-          consumer.resume();
-          void call('media:consumer-pause', { consumerId, paused: false }).catch(() => undefined);
-        }
-        if (source === 'screen') return;
-        const layer = Math.min(this.#tileLayers.get(consumerId) ?? 2, cap);
-        if (this.#layers.get(consumerId) === layer) return;
+        if (!this.#consumers.has(consumerId)) return;
         this.#layers.set(consumerId, layer);
-        void call('media:consumer-layers', { consumerId, spatialLayer: layer }).catch(() => this.#layers.delete(consumerId));
-      }, delayMs),
+        void this.owner.call('media:consumer-layers', { consumerId, spatialLayer: layer }).catch(() => this.#layers.delete(consumerId));
+      }, 400),
     );
   }
 }

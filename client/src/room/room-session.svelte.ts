@@ -9,7 +9,6 @@ import type { AttendanceState } from '../../../shared/domain/attendance.ts';
 import type { ClientAck, ClientEventName, ClientRequest, EnterResult, PeerView, RoomState } from '../../../shared/realtime.ts';
 import { ApiError } from '../lib/http.ts';
 import type { MessageKey } from '../lib/i18n.svelte.ts';
-import type { AdaptDecision, AdaptState } from './link-adaptation/controller.ts';
 import { LinkMonitor } from './link-monitor.svelte.ts';
 import { LocalMedia } from './local-media.svelte.ts';
 import { RoomInterpretation } from './interpretation.svelte.ts';
@@ -66,8 +65,6 @@ export class RoomSession {
   space = $derived(this.self?.space ?? 'joint');
 
   #disposed = false;
-  /** People whose own verdict says their uplink is weak (their feeds do not count against our downlink). */
-  #weakSenders = new Set<string>();
   #lobbyRetry: ReturnType<typeof setTimeout> | null = null;
   readonly #unsubscribe: (() => void)[] = [];
   /** When each step of getting in first happened (performance.now()), for the join-latency benchmark. */
@@ -88,7 +85,7 @@ export class RoomSession {
       local: this.local,
       inRoom: () => this.connection.entered && this.phase === 'room',
       // An interpreter in their channel keeps the floor microphone paused, after a restart too.
-      wishes: () => ({ audioOnly: this.audioOnly, cameraOff: this.cameraOff || this.link.state.send === 'off', micMuted: this.micMuted || this.interpretation.interpreting, hostMutedAudio: this.hostMuted.audio, serverAudioOnly: this.self?.audioOnly ?? false }),
+      wishes: () => ({ audioOnly: this.audioOnly, cameraOff: this.cameraOff, micMuted: this.micMuted || this.interpretation.interpreting, hostMutedAudio: this.hostMuted.audio, serverAudioOnly: this.self?.audioOnly ?? false }),
       connected: (direction) => this.#mark(`${direction}-connected`),
       transportsReplaced: () => this.link.transportsReplaced(),
       screenEnded: () => void this.stopScreenShare(),
@@ -119,48 +116,13 @@ export class RoomSession {
     this.link = new LinkMonitor({
       transports: () => ({ send: this.media.sendTransport, recv: this.media.recvTransport, active: this.connection.entered }),
       report: (sample) => void call('stats:report', { rttMs: sample.rttMs, lossPct: sample.lossPct, sendKbps: sample.sendKbps, recvKbps: sample.recvKbps }).catch(() => undefined),
+      audioOnly: () => this.audioOnly,
       sendingCamera: () => this.media.producing.camera,
-      fromCleanSender: (trackId) => {
-        const feed = this.media.feeds.find((f) => f.track.id === trackId);
-        const sender = feed && this.room?.peers.find((p) => p.peerId === feed.peerId);
-        return sender !== undefined && (sender.link?.send ?? 'high') === 'high';
+      weak: () => {
+        void this.setAudioOnly(true, 'network');
+        this.notices.notify('room.notice.autoAudioOnly', 'warn', { action: 'video-back' }, null);
       },
-      adapted: (decisions, state) => void this.#adapted(decisions, state),
     });
-  }
-
-  /**
-   * This person's own link adaptation moved: tell the room (the mediator sees it, the audit trail
-   * logs it), then apply it. Both directions off is voice only, as the person's own switch is.
-   */
-  async #adapted(decisions: AdaptDecision[], state: AdaptState): Promise<void> {
-    for (const { at: _at, ...decision } of decisions) void this.call('link:adapt', decision as ClientRequest<'link:adapt'>).catch(() => undefined);
-    this.media.setSendLevel(state.send);
-    this.media.setReceiveLevel(state.recv, (peerId) => this.#featured(peerId));
-    const voiceOnly = state.send === 'off' && state.recv === 'off';
-    if (voiceOnly && !this.audioOnly) {
-      await this.setAudioOnly(true, 'network');
-      this.notices.notify('room.notice.autoAudioOnly', 'warn', { action: 'video-back' }, null);
-      return;
-    }
-    if (!voiceOnly && this.audioOnly && this.audioOnlyReason === 'network') {
-      // A step back up after a stable period: video again, at the level the link allows.
-      this.notices.dismissKey('room.notice.autoAudioOnly');
-      await this.setAudioOnly(false, 'network');
-      return;
-    }
-    if (state.send === 'off') {
-      await this.media.closeProducer('camera');
-    } else if (this.phase === 'room' && !this.audioOnly && !this.cameraOff && !this.hostMuted.video && !this.media.producing.camera) {
-      await this.#act(() => this.media.produceCamera());
-    }
-  }
-
-  /** The camera kept when only one can be received: the spotlit person, else whoever speaks, else the first. */
-  #featured(peerId: string): boolean {
-    const room = this.room;
-    const pick = room?.spotlightPeerId ?? room?.activeSpeakerPeerId ?? this.media.feeds.find((f) => f.kind === 'video' && f.source === 'camera')?.peerId;
-    return pick === peerId;
   }
 
   /** What is wrong with the connection right now, in words; null when all is well. */
@@ -381,11 +343,7 @@ export class RoomSession {
 
   #onRoomState(state: RoomState): void {
     const previousSpace = this.space;
-    const weakBefore = this.#weakSenders;
     this.room = state;
-    // Someone's own uplink just turned out weak: loss we saw from them was theirs, not ours.
-    this.#weakSenders = new Set(state.peers.filter((p) => p.peerId !== state.selfPeerId && (p.link?.send ?? 'high') !== 'high').map((p) => p.peerId));
-    if ([...this.#weakSenders].some((peerId) => !weakBefore.has(peerId))) this.link.senderWeakened();
     const self = state.peers.find((p) => p.peerId === state.selfPeerId);
     if (self) {
       this.hostMuted = { ...self.hostMuted };
@@ -458,8 +416,6 @@ export class RoomSession {
       if (this.hostMuted.video) return void this.notices.notify('room.notice.hostMutedVideo', 'warn');
       this.cameraOff = false;
       if (this.audioOnly) return this.setAudioOnly(false, 'user');
-      // The person wants their camera: the link may reduce it but not keep it off for a while.
-      if (this.link.state.send === 'off') this.link.userRaised();
       const track = await this.local.acquireVideo();
       if (!track) {
         this.cameraOff = true;
@@ -485,8 +441,7 @@ export class RoomSession {
     }
     this.audioOnly = on;
     this.audioOnlyReason = on ? reason : null;
-    // Asking for video back by hand also lifts the link's levels to the top (kept there a while).
-    if (!on && reason === 'user') this.link.userRaised();
+    this.link.audioOnlyChanged(!on && reason === 'user');
     if (on) {
       await this.media.closeProducer('camera');
       this.local.stopVideo();

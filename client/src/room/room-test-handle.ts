@@ -48,10 +48,6 @@ export function testHandleOf(session: RoomSession) {
     get lastSample() {
       return session.link.lastSample;
     },
-    /** This person's own link adaptation: levels per direction and the last decision. */
-    get link() {
-      return { ...session.link.state, last: session.link.lastDecision ? { ...session.link.lastDecision } : null };
-    },
     /** First times (performance.now()) of: socket connected, entered, admitted, transports connected. */
     get marks() {
       return { ...session.marks };

@@ -5,7 +5,6 @@ import { HostControls } from './host-controls.ts';
 import { Interpretation } from './interpretation.ts';
 import type { LiveRoom } from './live-room.ts';
 import { MediaSignalling } from './media-signalling.ts';
-import { LinkEvents } from './link-events.ts';
 import { RoomActivity } from './room-activity.ts';
 import type { RoomContext } from './room-context.ts';
 import { RoomEntry } from './room-entry.ts';
@@ -31,7 +30,6 @@ export class RoomsService {
   readonly departures: Departures;
   readonly media: MediaSignalling;
   readonly activity: RoomActivity;
-  readonly links: LinkEvents;
   readonly recording: RoomRecording;
   readonly interpretation: Interpretation;
 
@@ -47,7 +45,6 @@ export class RoomsService {
     this.entry = new RoomEntry(ctx, this.media);
     this.host = new HostControls(ctx, this.departures);
     this.activity = new RoomActivity(ctx);
-    this.links = new LinkEvents(ctx);
     // Everyone a rebuilt room brings back gets the grace period anyone who drops gets.
     this.registry.onRestoredPeer = (room, peer) => this.departures.holdPlace(room, peer);
   }

@@ -544,7 +544,6 @@ export const enEnums: EnumLabels = {
     'attendance.host_muted': 'Muted or unmuted by the mediator',
     'attendance.listening_changed': 'Chose original voice or interpretation',
     'attendance.screen_permission_changed': 'Screen sharing permission changed',
-    'attendance.link_adapted': 'Link adaptation changed a video level',
     'room.lock_changed': 'Room locked or unlocked',
     'room.spotlight_changed': 'Spotlight changed',
     'room.caucus_opened': 'Caucus opened',

@@ -529,7 +529,6 @@ export const zhEnums: EnumLabels = {
     'attendance.host_muted': '主持人静音/取消静音',
     'attendance.listening_changed': '选择收听原声或传译',
     'attendance.screen_permission_changed': '调整共享屏幕权限',
-    'attendance.link_adapted': '网络自适应调整了视频档位',
     'room.lock_changed': '锁定/解锁会议室',
     'room.spotlight_changed': '调整焦点画面',
     'room.caucus_opened': '开启背对背',
