@@ -1,9 +1,10 @@
 /**
- * Plays the voices a person receives at the gain their interpretation choices give each one
- * (interpretation.svelte.ts): a WebAudio GainNode per voice, so that an original under the
- * interpretation is lowered by 12 dB. Each voice keeps its muted <audio> element (Chromium
- * pulls remote WebRTC audio only for a media element). While the AudioContext cannot run (no
- * tap yet on a phone), the elements play instead, with their volume as the gain.
+ * Measures the voices a person receives at the gain their interpretation choices give each one
+ * (interpretation.svelte.ts): per voice, what arrives and what is heard after a GainNode set to
+ * the same gain as the voice's <audio> element volume (an original under the interpretation at
+ * −12 dB). The elements play the sound: a muted element with the voice played through WebAudio
+ * instead left Chromium's receiver unplayed (no audio energy counted, silence in the room), so
+ * this graph only listens and is never connected to the speakers.
  */
 
 interface Chain {
@@ -23,8 +24,6 @@ export interface MixedVoice {
 }
 
 export class AudioMixer {
-  /** True while the voices play through WebAudio (their <audio> elements are muted then). */
-  webAudio = $state(false);
   #ctx: AudioContext | null = null;
   readonly #chains = new Map<string, Chain>();
 
@@ -32,11 +31,6 @@ export class AudioMixer {
     if (this.#ctx) return this.#ctx;
     if (typeof AudioContext === 'undefined') return null;
     this.#ctx = new AudioContext();
-    const update = () => {
-      this.webAudio = this.#ctx?.state === 'running';
-    };
-    this.#ctx.addEventListener('statechange', update);
-    update();
     return this.#ctx;
   }
 
@@ -74,7 +68,6 @@ export class AudioMixer {
     for (const [id, chain] of this.#chains) this.#drop(id, chain);
     void this.#ctx?.close().catch(() => undefined);
     this.#ctx = null;
-    this.webAudio = false;
   }
 
   #chain(ctx: AudioContext, voice: MixedVoice): Chain {
@@ -86,7 +79,6 @@ export class AudioMixer {
     gain.gain.value = voice.gain;
     source.connect(arriving);
     source.connect(gain).connect(heard);
-    gain.connect(ctx.destination);
     const chain = { track: voice.track, source, arriving, gain, heard };
     this.#chains.set(voice.consumerId, chain);
     return chain;
