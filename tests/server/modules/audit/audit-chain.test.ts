@@ -202,12 +202,15 @@ describe('concurrent appends', () => {
     const numbers = new Set(answers.map((a) => json(a).number));
     expect(numbers.size).toBe(20);
 
+    // Each registration records the case and its lead mediator (the registering mediator).
     const n = await eventCount();
-    expect(n).toBe(before + 20);
+    expect(n).toBe(before + 40);
     expect(await verify()).toEqual({ ok: true, checked: n, firstBroken: null });
     const seqs = rows<{ seq: number }>(await world.database.db.execute(sql`select seq::int as seq from audit_events order by seq`)).map((r) => r.seq);
     expect(seqs).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     const created = rows<{ n: number }>(await world.database.db.execute(sql`select count(*)::int as n from audit_events where type = 'case.created' and seq > ${before}`));
     expect(created[0]!.n).toBe(20);
+    const leads = rows<{ n: number }>(await world.database.db.execute(sql`select count(*)::int as n from audit_events where type = 'case.mediators_assigned' and seq > ${before}`));
+    expect(leads[0]!.n).toBe(20);
   });
 });
