@@ -358,10 +358,22 @@ export class MediaSession {
    * audio producer of its own that the server lets only interpreters send (interpretation.svelte.ts).
    */
   async produceInterpretation(): Promise<void> {
+    // One at a time: the panel's keep-alive and the toggle may both ask at once.
+    this.#interpretationStarting ??= this.#produceInterpretation().finally(() => (this.#interpretationStarting = null));
+    return this.#interpretationStarting;
+  }
+
+  #interpretationStarting: Promise<void> | null = null;
+
+  async #produceInterpretation(): Promise<void> {
     const send = this.#send;
     const track = this.owner.local.audioTrack;
     if (!send || send.closed || !track || this.#producers.has('interpretation') || !this.owner.mayProduce()) return;
-    const producer = await send.produce({ track: track.clone(), codecOptions: microphoneCodecOptions, stopTracks: true, appData: { source: 'interpretation' } });
+    // The floor microphone was just paused, which disables its track; a clone of it would start
+    // the channel paused too (mediasoup-client reads a disabled track as paused).
+    const clone = track.clone();
+    clone.enabled = true;
+    const producer = await send.produce({ track: clone, codecOptions: microphoneCodecOptions, stopTracks: true, appData: { source: 'interpretation' } });
     this.#keep('interpretation', producer);
   }
 

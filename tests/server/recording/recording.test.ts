@@ -230,6 +230,9 @@ describe('session recording', () => {
     const [recording] = await query<{ id: string }>(sql`select id from recordings where session_id = ${f.sessionId}`);
     let sender = await syntheticParticipant(await mediaOf(f.sessionId), capture, fisherman.peerId, 'joint', 0);
     await sleep(segmentSeconds * 1500);
+    // Both tracks have a finished segment before the restart (video's first waits for a key frame).
+    const bothKinds = async (since: number) => new Set((await segmentsOf(recording!.id)).filter((x) => new Date(x.started_at).getTime() >= since).map((x) => x.kind)).size === 2;
+    for (const wait = Date.now() + 60_000; !(await bothKinds(0)) && Date.now() < wait; ) await sleep(500);
     sender.stop();
     const before = await segmentsOf(recording!.id);
     expect(before.length).toBeGreaterThan(0);
@@ -244,9 +247,11 @@ describe('session recording', () => {
     const view = back.next('room:state');
     expect((await back.call('session:enter', { sessionId: f.sessionId as never })).ok).toBe(true);
     expect((await view).recording).toMatchObject({ state: 'running', consentNeeded: false });
+    const resumedAt = Date.now();
     sender = await syntheticParticipant(await mediaOf(f.sessionId), capture, fisherman.peerId, 'joint', 0);
     try {
       await sleep(segmentSeconds * 1500);
+      for (const wait = Date.now() + 60_000; !(await bothKinds(resumedAt)) && Date.now() < wait; ) await sleep(500);
     } finally {
       sender.stop();
     }
