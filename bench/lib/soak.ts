@@ -17,6 +17,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { WorkerPool } from '../../server/media/worker-pool.ts';
 import type { ClientAck, ClientEventName, ClientRequest } from '../../shared/realtime.ts';
 import { agreementFixture } from '../../tests/helpers/agreement-fixture.ts';
+import { caseMediators } from '../../server/db/schema/index.ts';
 import { createStaffUser } from '../../server/modules/admin/admin.service.ts';
 import type { OrganisationId } from '../../shared/ids.ts';
 import { api, json, login, sampleResidentId, testPassword, type TestWorld } from '../../tests/helpers/test-app.ts';
@@ -254,7 +255,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const f = await agreementFixture(o.world);
     const participants = json(await api(o.world.app, o.world.cookies.mediator).get(`/api/cases/${f.caseId}/participants`)).items as { id: string; role: string }[];
     const username = `soak-mediator-${i}-${Date.now()}`;
-    await createStaffUser(o.world.database.db, null, { organisationId: o.world.orgs.center as OrganisationId, username, displayName: `调解员${i}`, role: 'mediator', password: testPassword });
+    const staff = await createStaffUser(o.world.database.db, null, { organisationId: o.world.orgs.center as OrganisationId, username, displayName: `调解员${i}`, role: 'mediator', password: testPassword });
+    // Only a case's assigned mediators schedule and host its sessions: this room's mediator co-mediates.
+    await o.world.database.db.insert(caseMediators).values({ caseId: f.caseId, staffUserId: staff.id, role: 'co', assignedAt: new Date() });
     const cookie = await login(o.world.app, username, testPassword, `198.51.100.${100 + i}`);
     cases.push({ caseId: f.caseId, fisherman: participants.find((p) => p.role === 'party')!.id, agent: f.agentParticipantId, cookie });
   }
