@@ -27,10 +27,15 @@ export interface ConsultationEffects {
   desk: DeskPush;
 }
 
-/** Tells the desks; a failure to push is no error for a committed change (the desk's slow poll catches up). */
-function pushed(effects: ConsultationEffects, row: repo.ConsultationRow) {
+/**
+ * After the commit, tells the desks showing it: its lawyer's, and for an on-duty request those of
+ * the lawyers on duty now (a request taken by one leaves the others' desks). A failure to push is
+ * no error for a committed change: the desk's slow poll catches up.
+ */
+async function pushed(ctx: ServiceContext, effects: ConsultationEffects, row: repo.ConsultationRow) {
   try {
-    effects.desk({ id: row.id, centerId: row.centerId, kind: row.kind, status: row.status, lawyerId: row.lawyerId });
+    const onDuty = row.kind === 'on_duty' ? await onDutyNow(ctx.db, row.centerId, ctx.now()) : [];
+    effects.desk(row, [...new Set([...(row.lawyerId ? [row.lawyerId] : []), ...onDuty])]);
   } catch {
     // Nothing to undo: the change is committed and the desk polls as a fallback.
   }
@@ -189,7 +194,7 @@ export async function requestConsultation(ctx: ServiceContext, effects: Consulta
     return { id: row.id, row, queued: await tellLawyers(tx, ctx, row, toTell, from.kase.number) };
   });
   effects.notifications.queued(queued);
-  pushed(effects, row);
+  await pushed(ctx, effects, row);
   return viewOf(ctx.db, id);
 }
 
@@ -332,7 +337,7 @@ export async function moveConsultation(
     return { link, withdrawn: moved.withdrawn, row: moved.row };
   });
   for (const w of done.withdrawn) await effects.access.withdrawn(w);
-  pushed(effects, done.row);
+  await pushed(ctx, effects, done.row);
   return { consultation: await viewOf(ctx.db, id), joinLink: done.link };
 }
 
@@ -409,7 +414,7 @@ export async function sweepConsultations(ctx: ServiceContext, effects: Consultat
         return { row, queued, withdrawn };
       });
       effects.notifications.queued(result.queued);
-      pushed(effects, result.row);
+      await pushed(ctx, effects, result.row);
       for (const w of result.withdrawn) await effects.access.withdrawn(w);
     } catch (err) {
       // Moved by someone meanwhile (accepted as it expired): the next sweep sees its new state.
