@@ -20,6 +20,12 @@ const adminAccount = { username: 'center.admin', password: 'e2e-password-2026', 
 const lawyerAccount = { username: 'wang.lawyer', password: 'e2e-password-2026', displayName: '王律师' };
 const hour = 3_600_000;
 
+/** Generous waits: the machine running the browsers may be loaded (page loads took over 15 s). */
+function patient(person: Person) {
+  person.context.setDefaultTimeout(45_000);
+  person.context.setDefaultNavigationTimeout(60_000);
+}
+
 describe('the admin keeps the roster in the browser; the mediator calls the lawyer on duty into the live room', () => {
   let server: E2eServer;
   let browser: Browser;
@@ -45,6 +51,7 @@ describe('the admin keeps the roster in the browser; the mediator calls the lawy
 
     // The center's admin on the admin page.
     admin = await newPerson(browser, adminAccount.displayName, 'desktop');
+    patient(admin);
     const a = admin.page;
     await a.goto(`${server.baseUrl}/login`);
     await a.getByTestId('login-username').fill(adminAccount.username);
@@ -84,12 +91,14 @@ describe('the admin keeps the roster in the browser; the mediator calls the lawy
 
     // The mediator in the live room, the call-in form open in the host panel.
     mediator = await mediatorEnters(browser, server, fixture, ['camera', 'microphone']);
+    patient(mediator);
     const m = mediator.page;
     await m.getByTestId('call-in-open').click();
     await m.getByTestId('call-in-question').fill('船东责任限额如何适用？');
 
     // The lawyer's desk, connected to its socket.
     lawyer = await newPerson(browser, lawyerAccount.displayName, 'desktop', ['camera', 'microphone']);
+    patient(lawyer);
     const l = lawyer.page;
     await l.goto(`${server.baseUrl}/login`);
     await l.getByTestId('login-username').fill(lawyerAccount.username);
@@ -100,7 +109,7 @@ describe('the admin keeps the roster in the browser; the mediator calls the lawy
     // Call in → on the desk within seconds (pushed; the fallback poll is every 30 s).
     await m.getByTestId('call-in-send').click();
     await until('the request', () => m.getByTestId('call-in-state').first().getAttribute('data-status'), (s) => s === 'requested');
-    await l.getByTestId('legal-new-request').waitFor({ timeout: 10_000 });
+    await l.getByTestId('legal-new-request').waitFor({ timeout: 15_000 });
     await l.getByTestId('consultation-accept-live').click();
     const roomPath = await until('the room link', () => l.getByTestId('consultation-enter').getAttribute('href').catch(() => null), (h) => h !== null);
 
