@@ -14,7 +14,7 @@ import { createStaffUser } from '../../server/modules/admin/admin.service.ts';
 import { toBeijingInput } from '../../shared/beijing-time.ts';
 import type { OrganisationId } from '../../shared/ids.ts';
 import { type E2eServer, launchChromium, startE2eServer } from '../helpers/browser.ts';
-import { admit, closeAll, createRoomFixture, mediatorEnters, newPerson, type Person, poll, reportOnFailure, residentIds, type RoomFixture, until } from './room-support.ts';
+import { admit, closeAll, createRoomFixture, newPerson, type Person, poll, reportOnFailure, residentIds, type RoomFixture, until } from './room-support.ts';
 
 const adminAccount = { username: 'center.admin', password: 'e2e-password-2026', displayName: '中心管理员' };
 const lawyerAccount = { username: 'wang.lawyer', password: 'e2e-password-2026', displayName: '王律师' };
@@ -90,9 +90,19 @@ describe('the admin keeps the roster in the browser; the mediator calls the lawy
     await expect.poll(() => a.getByTestId('legal-lawyers').textContent(), poll).toContain('正在值班');
 
     // The mediator in the live room, the call-in form open in the host panel.
-    mediator = await mediatorEnters(browser, server, fixture, ['camera', 'microphone']);
+    mediator = await newPerson(browser, server.mediator.displayName, 'desktop', ['camera', 'microphone']);
     patient(mediator);
     const m = mediator.page;
+    await m.goto(`${server.baseUrl}/login`);
+    await m.getByTestId('login-username').fill(server.mediator.username);
+    await m.getByTestId('login-password').fill(server.mediator.password);
+    await m.getByTestId('login-submit').click();
+    await m.getByTestId('current-user').waitFor();
+    await m.goto(`${server.baseUrl}/cases/${fixture.caseId}`);
+    // The case page offers the call-in too; here it is made from the room's host panel.
+    await m.getByTestId('call-in-open').waitFor();
+    await m.locator(`[data-testid="session-card"][data-session-id="${fixture.sessionId}"]`).getByTestId('session-enter-room').click();
+    await m.getByTestId('host-panel').waitFor();
     await m.getByTestId('call-in-open').click();
     await m.getByTestId('call-in-question').fill('船东责任限额如何适用？');
 
