@@ -130,6 +130,24 @@ describe('a router made for a room that is gone is closed at once', () => {
     expect(await openRouters()).toBe(before);
   });
 
+  it('a request still under way when the room ended (an entry awaiting the database) asks for its media afterwards: no new router', async () => {
+    const f = await roomFixture(world);
+    const before = await openRouters();
+    const { entered } = await hostEnters(f);
+    expect(await entered).toMatchObject({ ok: true });
+    const room = world.app.rooms.roomOf(f.sessionId)!;
+    expect(room.media).not.toBeNull();
+    await endOverHttp(f);
+    expect(room.media).toBeNull(); // closed with the room
+
+    const routers = made.length;
+    // What room-entry's last step does for an entry that began before the end.
+    expect(await world.app.rooms.media.routerCapabilities(room)).toBeNull();
+    await expect(world.app.rooms.media.mediaOf(room)).rejects.toMatchObject({ code: 'MEDIA_ERROR' });
+    expect(made.length).toBe(routers);
+    expect(await openRouters()).toBe(before);
+  });
+
   it('the session is ended while the room is rebuilt after its worker died', async () => {
     const f = await roomFixture(world);
     const before = await openRouters();
