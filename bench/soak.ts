@@ -71,7 +71,7 @@ try {
   if (r.end.heapAfterGcMb !== null) {
     console.log(`after a forced gc (--expose-gc): heap ${range(after.map((s) => s.heapAfterGcMb!))} MB, slope ${fmt(slope(after.map((s) => [s.atSeconds / 60, s.heapAfterGcMb!])), 3)} MB/min; RSS ${range(after.map((s) => s.rssAfterGcMb!))} MB`);
   }
-  console.log(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}`);
+  console.log(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}; node flags: ${process.execArgv.join(' ') || '(none)'}`);
   if (pool) console.log(`per-room check after departures: exact (0 transports, producers, consumers left in the room's router) in every completed cycle; the old global count exceeded its bound in ${r.globalCount.overBound} of ${r.globalCount.checks} checks, by ${r.globalCount.worstOverBound} at worst`);
   else console.log('no media (--no-media): no media checks');
   console.log(`mediasoup objects at start ${JSON.stringify(r.objectsAtStart)}, at end ${JSON.stringify(r.objectsAtEnd)}`);
