@@ -72,7 +72,7 @@ function joinPageFiles(): { plugin: Plugin; files: Set<string> } {
   const files = new Set<string>(['index.html']);
   const add = (bundle: Rollup.OutputBundle, fileName: string) => {
     const chunk = bundle[fileName];
-    if (!chunk || chunk.type !== 'chunk' || files.has(fileName)) return;
+    if (chunk?.type !== 'chunk' || files.has(fileName)) return;
     files.add(fileName);
     for (const css of chunk.viteMetadata?.importedCss ?? []) files.add(css);
     for (const imported of chunk.imports) add(bundle, imported);

@@ -5,7 +5,7 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 
 /** waiting: to be sent when there is a link; sending: on its way; sent: the case has it; refused: the server said no (and why). */
-export type CaptureState = 'waiting' | 'sending' | 'sent' | 'refused';
+type CaptureState = 'waiting' | 'sending' | 'sent' | 'refused';
 
 export interface CapturedItem {
   id: string;

@@ -45,7 +45,7 @@ const recordingTypes = [
   { mime: 'audio/mp4', ext: 'm4a' },
 ];
 
-export const longestStatementMs = 10 * 60_000;
+const longestStatementMs = 10 * 60_000;
 
 /** One voice statement being recorded: `stop()` gives its bytes and when it began. */
 export async function startVoiceStatement(onAutoStop: () => void) {

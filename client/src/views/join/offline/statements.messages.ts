@@ -10,7 +10,7 @@ export const zh = {
   'saveFailed': '没能保存在手机上，请再试一次。',
   'kind.voice': '录音陈述',
   'kind.photo': '照片',
-  'capturedAt': '{at} 拍录',
+  'capturedAt': '记录于 {at}',
   'state.waiting': '等待信号，有信号时自动发送',
   'state.sending': '正在发送…',
   'state.sent': '调解员已收到',
