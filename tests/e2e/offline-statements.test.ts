@@ -5,7 +5,8 @@
  * camera input, given a file), each hashed on the phone at capture; nothing reaches the server
  * until the link returns; then both go up by themselves and arrive as evidence with the capture
  * hash intact, the position, and a capture time earlier than the upload time; the mediator's
- * case page shows both times. A reload afterwards sends nothing again.
+ * case page shows both times. A reload afterwards sends nothing again; bytes the server refuses
+ * are marked refused in plain words and not retried.
  */
 import { createHash } from 'node:crypto';
 import type { Browser } from 'playwright-core';
@@ -133,6 +134,15 @@ describe('statements and photos with no link', () => {
     await page.getByTestId('join-context').waitFor();
     await expect.poll(() => page.locator('[data-testid="statement-item"][data-state="sent"]').count(), poll).toBe(2);
     await page.waitForTimeout(1_000);
+    expect(await evidenceOfCase()).toHaveLength(2);
+
+    // Bytes the server does not take (no photo at all): refused, said in plain words, not retried.
+    await page.getByTestId('statement-photo').setInputFiles({ name: 'note.png', mimeType: 'image/png', buffer: Buffer.from('not a photo at all') });
+    const refused = page.locator('[data-testid="statement-item"][data-state="refused"]');
+    await refused.waitFor({ timeout: 30_000 });
+    expect(await refused.innerText()).toContain('没有被接收：不支持的文件类型');
+    await page.waitForTimeout(2_000);
+    expect(await refused.getAttribute('data-state')).toBe('refused');
     expect(await evidenceOfCase()).toHaveLength(2);
     expect(party.errors).toEqual([]);
   }, 240_000);

@@ -22,7 +22,8 @@ export interface CapturedItem {
   longitude?: number;
   state: CaptureState;
   attempts: number;
-  /** The server's reason, when refused. */
+  /** The server's error code and reason, when refused. */
+  refusalCode?: string;
   refusal?: string;
 }
 

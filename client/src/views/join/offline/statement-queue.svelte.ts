@@ -71,7 +71,7 @@ export class StatementQueue {
             this.#failures++;
             break;
           }
-          await this.#update(item.id, { state: 'refused', refusal: error instanceof Error ? error.message : String(error) });
+          await this.#update(item.id, { state: 'refused', refusalCode: error instanceof ApiError ? error.code : 'INTERNAL', refusal: error instanceof Error ? error.message : String(error) });
         }
       }
     } finally {
