@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type Plugin, type Rollup } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 
 const server = 'http://127.0.0.1:3000';
 // xfwd: the server builds invitation links from the forwarded host, so in development they
@@ -62,11 +63,78 @@ function precompress(): Plugin {
   };
 }
 
+/**
+ * The files a party needs with no link (issue 12 point 6): the join page (the entry chunk and its
+ * static imports, its CSS, the English texts) and the offline statements chunk. Not the staff desk
+ * or the room (which needs a link anyway): a phone at sea downloads only these, once per release.
+ */
+function joinPageFiles(): { plugin: Plugin; files: Set<string> } {
+  const files = new Set<string>(['index.html']);
+  const add = (bundle: Rollup.OutputBundle, fileName: string) => {
+    const chunk = bundle[fileName];
+    if (chunk?.type !== 'chunk' || files.has(fileName)) return;
+    files.add(fileName);
+    for (const css of chunk.viteMetadata?.importedCss ?? []) files.add(css);
+    for (const imported of chunk.imports) add(bundle, imported);
+  };
+  const wanted = [/\/client\/src\/main\.ts$/, /\/locales\/en\.ts$/, /\/join\/offline\/OfflineStatements\.svelte$/];
+  const plugin: Plugin = {
+    name: 'join-page-files',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      files.clear();
+      files.add('index.html');
+      for (const [fileName, chunk] of Object.entries(bundle)) {
+        if (chunk.type === 'chunk' && chunk.facadeModuleId && wanted.some((re) => re.test(chunk.facadeModuleId!))) add(bundle, fileName);
+      }
+    },
+  };
+  return { plugin, files };
+}
+
+/**
+ * The join page's service worker (Workbox through vite-plugin-pwa), scoped to /j/: it serves the
+ * page's own files from its cache, and a navigation goes to the network first, so that a phone
+ * with a link always gets the current release; only with no link does it get the cached page
+ * (whose files are all in that same cache, so it never mixes releases). API calls and socket.io
+ * are never cached. A new release's worker takes over at once and removes the old files.
+ */
+function joinServiceWorker() {
+  const { plugin, files } = joinPageFiles();
+  return [
+    plugin,
+    VitePWA({
+      strategies: 'generateSW',
+      mode: 'production', // minified, without Workbox's console logs, whatever NODE_ENV the build inherits (vitest sets test)
+      registerType: 'autoUpdate',
+      injectRegister: false, // registered by the join page itself, with its scope
+      manifest: false,
+      scope: '/j/',
+      workbox: {
+        globPatterns: ['**/*.{js,css,html}'],
+        manifestTransforms: [async (entries) => ({ manifest: entries.filter((e) => files.has(e.url)), warnings: [] })],
+        navigateFallback: null,
+        cleanupOutdatedCaches: true,
+        clientsClaim: true,
+        skipWaiting: true,
+        inlineWorkboxRuntime: true,
+        runtimeCaching: [
+          {
+            urlPattern: ({ request, url }) => request.mode === 'navigate' && url.pathname.startsWith('/j/'),
+            handler: 'NetworkOnly',
+            options: { precacheFallback: { fallbackURL: 'index.html' } },
+          },
+        ],
+      },
+    }),
+  ];
+}
+
 export default defineConfig(({ mode }) => ({
   root: 'client',
   // The browser tests' read-only handle on the room (window.__haiqiaoRoom): only in `--mode test` builds.
   define: { __HAIQIAO_TEST_HANDLE__: JSON.stringify(mode === 'test') },
-  plugins: [svelte(), slimMediasoupClient(), precompress()],
+  plugins: [svelte(), slimMediasoupClient(), precompress(), joinServiceWorker()],
   resolve: {
     // mediasoup-client logs through `debug`; a tiny stand-in keeps the join page's download small.
     alias: { debug: fileURLToPath(new URL('./client/src/lib/debug-stub.cjs', import.meta.url)) },

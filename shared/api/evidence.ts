@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { partyIdSchema } from '../ids.ts';
 import { isoDateTimeSchema } from './common.ts';
 
-/** What may be uploaded: sniffed from the bytes, not taken from the file name. */
-export const evidenceContentTypes = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'] as const;
+/** What may be uploaded: sniffed from the bytes, not taken from the file name (audio: a voice statement recorded on the phone). */
+export const evidenceContentTypes = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf', 'audio/webm', 'audio/ogg', 'audio/mp4'] as const;
+/** A voice statement (store-and-forward): one audio stream, at most this long. */
+export const voiceStatementLimits = { minMs: 500, maxMs: 10 * 60_000 } as const;
 export const evidenceMaxBytes = 25 * 1024 * 1024;
 
 /** 'all' participants, the 'mediator' side only, or one party's side (a party id). */

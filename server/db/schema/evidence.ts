@@ -1,4 +1,5 @@
-import { bigint, doublePrecision, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { isNotNull } from 'drizzle-orm';
+import { bigint, doublePrecision, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { cases } from './cases.ts';
 import { staffUsers } from './organisations.ts';
 import { participants } from './sessions.ts';
@@ -28,7 +29,11 @@ export const evidence = pgTable(
     captureLatitude: doublePrecision('capture_latitude'),
     captureLongitude: doublePrecision('capture_longitude'),
   },
-  (t) => [index('evidence_case_idx').on(t.caseId)],
+  (t) => [
+    index('evidence_case_idx').on(t.caseId),
+    // A capture is recorded once: a phone's queue may send it again when an answer was lost.
+    uniqueIndex('evidence_capture_once').on(t.caseId, t.sha256, t.capturedAt).where(isNotNull(t.capturedAt)),
+  ],
 );
 
 /** An appraiser's signed statement accompanying their report (云鉴定). */

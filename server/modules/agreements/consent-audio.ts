@@ -31,12 +31,17 @@ interface ProbeOutput {
  * so the length is taken from the last packet's end.
  */
 export function probeConsentAudio(bytes: Uint8Array): Promise<ConsentAudio> {
+  return probeVoiceAudio(bytes, consentRecordingLimits);
+}
+
+/** The same check with other length limits (a party's voice statement recorded at sea can last minutes). */
+export function probeVoiceAudio(bytes: Uint8Array, limits: { minMs: number; maxMs: number }): Promise<ConsentAudio> {
   return probes(async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'haiqiao-consent-'));
     try {
       const input = path.join(dir, 'consent');
       await writeFile(input, bytes);
-      return judge(await ffprobe(input));
+      return judge(await ffprobe(input), limits);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -59,7 +64,7 @@ async function ffprobe(input: string): Promise<ProbeOutput> {
   }
 }
 
-function judge(probe: ProbeOutput): ConsentAudio {
+function judge(probe: ProbeOutput, limits: { minMs: number; maxMs: number }): ConsentAudio {
   const format = probe.format?.format_name ?? '';
   const container = (name: string) => new RegExp(`(^|,)${name}(,|$)`).test(format);
   const contentType = container('webm') ? 'audio/webm' : container('ogg') ? 'audio/ogg' : container('mp4') ? 'audio/mp4' : null;
@@ -75,7 +80,7 @@ function judge(probe: ProbeOutput): ConsentAudio {
   const declared = Number(probe.format?.duration);
   const seconds = Number.isFinite(declared) && declared > 0 ? Math.max(declared, fromPackets) : fromPackets;
   const durationMs = Math.round(seconds * 1000);
-  if (durationMs < consentRecordingLimits.minMs) throw new ConsentAudioRejected(`too short (${durationMs} ms): say the sentence, at least ${consentRecordingLimits.minMs / 1000} s`);
-  if (durationMs > consentRecordingLimits.maxMs) throw new ConsentAudioRejected(`too long (${(durationMs / 1000).toFixed(1)} s): at most ${consentRecordingLimits.maxMs / 1000} s`);
+  if (durationMs < limits.minMs) throw new ConsentAudioRejected(`too short (${durationMs} ms): at least ${limits.minMs / 1000} s`);
+  if (durationMs > limits.maxMs) throw new ConsentAudioRejected(`too long (${(durationMs / 1000).toFixed(1)} s): at most ${limits.maxMs / 1000} s`);
   return { contentType, durationMs };
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { appraisalStatements, auditEvents, evidence, participants, staffUsers } from '../../db/schema/index.ts';
 
@@ -12,9 +12,16 @@ const withUploader = {
   statement: { text: appraisalStatements.statement, signedAt: appraisalStatements.signedAt, signatureSha256: appraisalStatements.signatureSha256 },
 };
 
-export async function insertEvidence(db: Db, values: typeof evidence.$inferInsert) {
-  const [row] = await db.insert(evidence).values(values).returning();
-  return row!;
+/** Inserts the item unless the same capture (case, hash, capture time) is already recorded: then nothing, and undefined. */
+export async function insertEvidenceOnce(db: Db, values: typeof evidence.$inferInsert) {
+  const [row] = await db.insert(evidence).values(values).onConflictDoNothing({ target: [evidence.caseId, evidence.sha256, evidence.capturedAt], where: isNotNull(evidence.capturedAt) }).returning();
+  return row;
+}
+
+/** The item recorded from this capture, if any. */
+export async function findCaptured(db: Db, caseId: string, sha256: string, capturedAt: Date) {
+  const [row] = await db.select({ id: evidence.id }).from(evidence).where(and(eq(evidence.caseId, caseId), eq(evidence.sha256, sha256), eq(evidence.capturedAt, capturedAt)));
+  return row;
 }
 
 export function listForCase(db: Db, caseId: string) {

@@ -21,7 +21,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       bodyLimit: uploadBodyLimit,
       onRequest: refuseBeforeBody(requireCaller),
-      schema: { tags, consumes: ['multipart/form-data'], params: z.object({ caseId: caseIdSchema }), response: { 201: evidenceViewSchema } },
+      schema: { tags, consumes: ['multipart/form-data'], params: z.object({ caseId: caseIdSchema }), response: { 200: evidenceViewSchema, 201: evidenceViewSchema } },
     },
     async (request, reply) => {
       const caller = requireCaller(request);
@@ -38,12 +38,13 @@ export const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
         if (!parsed.success) throw invalid(String(parsed.error.issues[0]!.path[0] ?? 'capturedAt'), parsed.error.issues[0]!.message);
         capture = parsed.data;
       }
-      const view = await service.uploadEvidence(app.ctx, caller, request.params.caseId, upload, {
+      const { view, created } = await service.receiveEvidence(app.ctx, caller, request.params.caseId, upload, {
         description: description.data,
         sharedWith: sharedWith.data,
         capture,
       });
-      return reply.code(201).send(view);
+      // A repeated capture (a retry whose first answer was lost) answers the item already recorded.
+      return reply.code(created ? 201 : 200).send(view);
     },
   );
 

@@ -1,5 +1,5 @@
 import { fileTypeFromBuffer } from 'file-type';
-import { evidenceContentTypes, evidenceMaxBytes, type CustodyEntry, type EvidenceCapture, type EvidenceView } from '../../../shared/api/evidence.ts';
+import { evidenceContentTypes, evidenceMaxBytes, voiceStatementLimits, type CustodyEntry, type EvidenceCapture, type EvidenceView } from '../../../shared/api/evidence.ts';
 import { caseMachine } from '../../../shared/domain/cases.ts';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../db/client.ts';
@@ -13,6 +13,7 @@ import { assertCaseWorker, assertMayReadCustody } from '../../access/roles.ts';
 import { actorOf, type Caller } from '../../access/caller.ts';
 import { actsAsMediator, defaultSharedWith, mayUpload, mayView } from '../../access/evidence-access.ts';
 import { discardUnrecorded } from './unclaimed-files.ts';
+import { ConsentAudioRejected, probeVoiceAudio } from '../agreements/consent-audio.ts';
 import * as repo from './evidence.repository.ts';
 
 const linkSeconds = 4 * 3600;
@@ -79,12 +80,33 @@ export interface Upload {
   truncated: boolean;
 }
 
+/** An upload the case already holds: the same capture (bytes and capture time) sent again by a phone whose first answer was lost. */
+class AlreadyReceived extends Error {}
+
+type UploadFields = { description?: string | undefined; sharedWith?: string | undefined; kind?: 'evidence' | 'appraisal_report'; capture?: EvidenceCapture | undefined };
+
 export async function uploadEvidence(
   ctx: ServiceContext,
   caller: Caller,
   caseId: string,
   upload: Upload,
-  fields: { description?: string | undefined; sharedWith?: string | undefined; kind?: 'evidence' | 'appraisal_report'; capture?: EvidenceCapture | undefined },
+  fields: UploadFields,
+  alongside?: (tx: Db, row: repo.EvidenceRow) => Promise<void>,
+) {
+  return (await receiveEvidence(ctx, caller, caseId, upload, fields, alongside)).view;
+}
+
+/**
+ * Records an upload; `created` is false when it repeats a capture already recorded (store-and-forward
+ * queues retry when an answer is lost): the earlier item is answered, nothing new is written.
+ */
+export async function receiveEvidence(
+
+  ctx: ServiceContext,
+  caller: Caller,
+  caseId: string,
+  upload: Upload,
+  fields: UploadFields,
   /** Writes that belong to the same upload (an appraiser's signed statement), in its transaction. */
   alongside?: (tx: Db, row: repo.EvidenceRow) => Promise<void>,
 ) {
@@ -93,15 +115,16 @@ export async function uploadEvidence(
   if (caseMachine.isTerminal(caseRow.status)) throw conflict(`the case is ${caseRow.status}; no new evidence`);
   if (upload.truncated || upload.bytes.length > evidenceMaxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${evidenceMaxBytes / 1024 / 1024} MB`, 'file');
   if (upload.bytes.length === 0) throw invalid('file', 'the file is empty');
-  const sniffed = await fileTypeFromBuffer(upload.bytes);
-  if (!sniffed || !(evidenceContentTypes as readonly string[]).includes(sniffed.mime)) {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'upload a photo (JPEG, PNG, WebP) or a PDF', 'file');
-  }
   const sha256 = sha256Hex(upload.bytes);
   const { capture } = fields;
   // Store-and-forward: the bytes must be those hashed on the phone, and captured before now (a phone clock may run a little fast).
   if (capture && capture.captureSha256 !== sha256) throw invalid('captureSha256', 'the file is not the one hashed at capture');
   if (capture && new Date(capture.capturedAt).getTime() > Date.now() + captureClockSkewMs) throw invalid('capturedAt', 'the capture time is in the future');
+  if (capture) {
+    const earlier = await repo.findCaptured(ctx.db, caseId, sha256, new Date(capture.capturedAt));
+    if (earlier) return repeated(ctx, caller, earlier.id);
+  }
+  const contentType = await contentTypeOf(upload.bytes);
   const ownSide = defaultSharedWith(caller);
   const sharedWith = fields.sharedWith ?? ownSide;
   if (sharedWith !== 'all' && sharedWith !== 'mediator' && !(await findParty(ctx.db, caseId, sharedWith))) throw invalid('sharedWith', 'not a party of this case');
@@ -111,11 +134,11 @@ export async function uploadEvidence(
   let row: repo.EvidenceRow;
   try {
     row = await ctx.db.transaction(async (tx) => {
-      const inserted = await repo.insertEvidence(tx, {
+      const inserted = await repo.insertEvidenceOnce(tx, {
         caseId,
         kind: fields.kind ?? 'evidence',
         fileName: cleanFileName(upload.fileName),
-        contentType: sniffed.mime,
+        contentType,
         byteSize: upload.bytes.length,
         sha256,
         storageKey,
@@ -127,6 +150,7 @@ export async function uploadEvidence(
         uploadedByStaffId: caller.kind === 'staff' ? caller.principal.staffUserId : null,
         uploadedByParticipantId: caller.kind === 'participant' ? caller.participant.participantId : null,
       });
+      if (!inserted) throw new AlreadyReceived();
       await appendAuditEvent(tx, {
         type: 'evidence.uploaded',
         caseId,
@@ -138,10 +162,35 @@ export async function uploadEvidence(
     });
   } catch (error) {
     await discardUnrecorded(ctx, storageKey, error); // nothing half-written: no file without its row
+    // The same capture recorded meanwhile by a concurrent retry: answered as a repeat.
+    const earlier = error instanceof AlreadyReceived && capture ? await repo.findCaptured(ctx.db, caseId, sha256, new Date(capture.capturedAt)) : undefined;
+    if (earlier) return repeated(ctx, caller, earlier.id);
     throw error;
   }
   // After the commit: a failure reading it back must not take the file of a recorded upload.
-  return view(ctx, (await repo.findEvidence(ctx.db, row.id))!, caller);
+  return { view: view(ctx, (await repo.findEvidence(ctx.db, row.id))!, caller), created: true };
+}
+
+/** The earlier item of a repeated capture, when the caller is the one who sent it (else a conflict: no one else's item is answered). */
+async function repeated(ctx: ServiceContext, caller: Caller, id: string) {
+  const row = (await repo.findEvidence(ctx.db, id))!;
+  const e = row.evidence;
+  const own = caller.kind === 'staff' ? e.uploadedByStaffId === caller.principal.staffUserId : e.uploadedByParticipantId === caller.participant.participantId;
+  if (!own) throw conflict('this capture is already in the case, uploaded by someone else');
+  return { view: view(ctx, row, caller), created: false };
+}
+
+/** The type sniffed from the bytes; a recording (WebM, Ogg, MP4 all look alike to a sniffer) must be one audio stream, checked by ffprobe. */
+async function contentTypeOf(bytes: Buffer): Promise<(typeof evidenceContentTypes)[number]> {
+  const sniffed = await fileTypeFromBuffer(bytes);
+  const unsupported = () => new AppError('UNSUPPORTED_MEDIA_TYPE', 'upload a photo (JPEG, PNG, WebP), a PDF or a voice recording (WebM, Ogg, MP4 audio)', 'file');
+  if (!sniffed) throw unsupported();
+  if ((evidenceContentTypes as readonly string[]).includes(sniffed.mime) && !sniffed.mime.startsWith('audio/')) return sniffed.mime as (typeof evidenceContentTypes)[number];
+  if (!/^(audio|video)\/(webm|ogg|mp4)\b/.test(sniffed.mime) && !['audio/opus', 'audio/x-m4a', 'audio/aac'].includes(sniffed.mime)) throw unsupported();
+  const audio = await probeVoiceAudio(bytes, voiceStatementLimits).catch((error: unknown) => {
+    throw error instanceof ConsentAudioRejected ? invalid('file', error.message) : error;
+  });
+  return audio.contentType;
 }
 
 export async function listEvidence(ctx: ServiceContext, caller: Caller, caseId: string) {

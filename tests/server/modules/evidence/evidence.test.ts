@@ -447,8 +447,9 @@ describe('uploading', () => {
     expect(seen.capture).toEqual(view.capture);
     expect((await auditEvents('evidence.uploaded')).find((e) => e.data.evidenceId === view.id)!.data.capturedAt).toBe(capturedAt);
     // Without a position (Geolocation refused): both null.
-    const noPosition = await expectStatus(await upload(invitation('partyA'), { bytes: png, name: 'net.png' }, { capturedAt, captureSha256: sha256(png) }), 201);
-    expect(noPosition.capture).toEqual({ capturedAt, latitude: null, longitude: null });
+    const laterAt = new Date(Date.now() - 2 * 3600_000).toISOString();
+    const noPosition = await expectStatus(await upload(invitation('partyA'), { bytes: png, name: 'net.png' }, { capturedAt: laterAt, captureSha256: sha256(png) }), 201);
+    expect(noPosition.capture).toEqual({ capturedAt: laterAt, latitude: null, longitude: null });
     // An ordinary upload has none.
     expect((await expectStatus(await upload(staff('mediator'), { bytes: png, name: 'plain.png' }), 201)).capture).toBeNull();
   });
@@ -463,6 +464,47 @@ describe('uploading', () => {
     await expectRefused(() => upload(invitation('partyA'), photo, { captureSha256: sha256(png) }), 400, 'VALIDATION_FAILED', 'capturedAt');
     await expectRefused(() => upload(invitation('partyA'), photo, { capturedAt, captureSha256: sha256(png), latitude: '27.45' }), 400, 'VALIDATION_FAILED', 'longitude');
     await expectRefused(() => upload(invitation('partyA'), photo, { capturedAt, captureSha256: sha256(png), latitude: '91', longitude: '121' }), 400, 'VALIDATION_FAILED', 'latitude');
+  });
+
+  it('store-and-forward: a capture sent again (its answer lost at sea) is answered with the item already recorded, 200, nothing new written', async () => {
+    const capturedAt = new Date(Date.now() - 5 * 60_000).toISOString();
+    const fields = { capturedAt, captureSha256: sha256(jpeg), latitude: '27.1', longitude: '120.9' };
+    const first = await expectStatus(await upload(invitation('partyA'), { bytes: jpeg, name: 'nets.jpg' }, fields), 201);
+    const counts = await tableCounts(world.database);
+    const files = await storedFiles();
+    // Twice more, once concurrently with a third: the same item each time.
+    const again = await Promise.all([upload(invitation('partyA'), { bytes: jpeg, name: 'nets.jpg' }, fields), upload(invitation('partyA'), { bytes: jpeg, name: 'nets.jpg' }, fields)]);
+    for (const res of again) expect((await expectStatus(res, 200)).id).toBe(first.id);
+    expect(await tableCounts(world.database)).toEqual(counts);
+    expect(await storedFiles()).toEqual(files);
+    expect((await auditEvents('evidence.uploaded')).filter((e) => e.data.evidenceId === first.id)).toHaveLength(1);
+    // Someone else sending the same capture learns nothing of the item: a conflict, nothing written.
+    await expectRefused(() => upload(invitation('agentB'), { bytes: jpeg, name: 'nets.jpg' }, fields), 409, 'CONFLICT');
+    // The same bytes captured at another time are another statement.
+    const other = await expectStatus(await upload(invitation('partyA'), { bytes: jpeg, name: 'nets.jpg' }, { ...fields, capturedAt: new Date(Date.now() - 60_000).toISOString() }), 201);
+    expect(other.id).not.toBe(first.id);
+  });
+
+  it('store-and-forward: a voice statement (Opus in WebM or Ogg) is evidence; a video or a broken recording is refused naming the file', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'haiqiao-voice-'));
+    try {
+      const make = async (name: string, args: string[]) => {
+        await run('ffmpeg', ['-v', 'error', '-nostdin', ...args, path.join(dir, name)]);
+        return readFile(path.join(dir, name));
+      };
+      const tone = ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'libopus'];
+      const webm = await make('voice.webm', tone);
+      const ogg = await make('voice.ogg', tone);
+      const video = await make('video.webm', ['-f', 'lavfi', '-i', 'testsrc=size=64x64:duration=1:rate=5', '-c:v', 'libvpx', '-b:v', '50k']);
+      const capturedAt = new Date(Date.now() - 10 * 60_000).toISOString();
+      const view = await expectStatus(await upload(invitation('partyA'), { bytes: webm, name: 'statement.webm', type: 'audio/webm' }, { capturedAt, captureSha256: sha256(webm) }), 201);
+      expect(view).toMatchObject({ contentType: 'audio/webm', sha256: sha256(webm), capture: { capturedAt } });
+      expect((await expectStatus(await upload(invitation('partyA'), { bytes: ogg, name: 'statement.ogg' }), 201)).contentType).toBe('audio/ogg');
+      await expectRefused(() => upload(invitation('partyA'), { bytes: video, name: 'statement.webm', type: 'audio/webm' }), 400, 'VALIDATION_FAILED', 'file');
+      await expectRefused(() => upload(invitation('partyA'), { bytes: webm.subarray(0, 60), name: 'cut.webm' }), 400, 'VALIDATION_FAILED', 'file');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('an appraiser uploads; their report is for everyone in the case', async () => {

@@ -1,0 +1,38 @@
+/** The offline statements block of the join page (plain words: read on a boat, often by ear). */
+export const zh = {
+  'title': '没有信号也能留下陈述和照片',
+  'intro': '录下您要说的话，拍下船体、渔网或损坏的地方。有信号时会自动发给调解员，不用再操作。',
+  'record': '录一段陈述',
+  'stop': '录完了，保存',
+  'recording': '正在录音 {s} 秒…',
+  'photo': '拍一张照片',
+  'noMicrophone': '不能使用麦克风。请在浏览器设置里允许使用麦克风后再试。',
+  'saveFailed': '没能保存在手机上，请再试一次。',
+  'kind.voice': '录音陈述',
+  'kind.photo': '照片',
+  'capturedAt': '记录于 {at}',
+  'state.waiting': '等待信号，有信号时自动发送',
+  'state.sending': '正在发送…',
+  'state.sent': '调解员已收到',
+  'state.refused': '没有被接收：{reason}',
+  'sendNow': '现在发送',
+} as const;
+
+export const en: Record<keyof typeof zh, string> = {
+  'title': 'Statements and photos, even with no signal',
+  'intro': 'Record what you want to say and photograph the hull, the nets or the damage. They are sent to the mediator by themselves when there is signal; nothing more to do.',
+  'record': 'Record a statement',
+  'stop': 'Done, keep it',
+  'recording': 'Recording, {s} s…',
+  'photo': 'Take a photo',
+  'noMicrophone': 'The microphone cannot be used. Allow it in the browser settings and try again.',
+  'saveFailed': 'It could not be kept on this phone; please try again.',
+  'kind.voice': 'Voice statement',
+  'kind.photo': 'Photo',
+  'capturedAt': 'taken {at}',
+  'state.waiting': 'Waiting for signal; sent by itself when there is signal',
+  'state.sending': 'Sending…',
+  'state.sent': 'Received by the mediator',
+  'state.refused': 'Not accepted: {reason}',
+  'sendNow': 'Send now',
+};

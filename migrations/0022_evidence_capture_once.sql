@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "evidence_capture_once" ON "evidence" USING btree ("case_id","sha256","captured_at") WHERE "evidence"."captured_at" is not null;
