@@ -9,6 +9,7 @@ import type { AttendanceState } from '../../../shared/domain/attendance.ts';
 import type { ClientAck, ClientEventName, ClientRequest, EnterResult, PeerView, RoomState } from '../../../shared/realtime.ts';
 import { ApiError } from '../lib/http.ts';
 import type { MessageKey } from '../lib/i18n.svelte.ts';
+import { LinkAdaptation } from './link-adaptation/controller.svelte.ts';
 import { LinkMonitor } from './link-monitor.svelte.ts';
 import { LocalMedia } from './local-media.svelte.ts';
 import { RoomInterpretation } from './interpretation.svelte.ts';
@@ -37,6 +38,7 @@ export class RoomSession {
   readonly media: MediaSession;
   readonly chat: RoomChat;
   readonly link: LinkMonitor;
+  readonly adaptation: LinkAdaptation;
   readonly interpretation: RoomInterpretation;
 
   phase = $state<Phase>('connecting');
@@ -87,7 +89,10 @@ export class RoomSession {
       // An interpreter in their channel keeps the floor microphone paused, after a restart too.
       wishes: () => ({ audioOnly: this.audioOnly, cameraOff: this.cameraOff, micMuted: this.micMuted || this.interpretation.interpreting, hostMutedAudio: this.hostMuted.audio, serverAudioOnly: this.self?.audioOnly ?? false }),
       connected: (direction) => this.#mark(`${direction}-connected`),
-      transportsReplaced: () => this.link.transportsReplaced(),
+      transportsReplaced: () => {
+        this.link.transportsReplaced();
+        this.adaptation.transportsReplaced();
+      },
       screenEnded: () => void this.stopScreenShare(),
       mayProduce: () => !this.recordingConsentNeeded,
     });
@@ -113,15 +118,25 @@ export class RoomSession {
       failed: (error) => this.notices.failed(error),
     });
     this.chat = new RoomChat(call, () => ({ selfPeerId: this.room?.selfPeerId ?? null, space: this.space }), (error) => this.notices.failed(error));
+    this.adaptation = new LinkAdaptation({
+      producer: (source) => this.media.producer(source),
+      capReceivedLayers: (max) => this.media.capReceivedLayers(max),
+      audioOnly: () => ({ on: this.audioOnly, byNetwork: this.audioOnlyReason === 'network' }),
+      setVoiceOnly: (on) => {
+        void this.setAudioOnly(on, 'network');
+        if (on) this.notices.notify('room.notice.autoAudioOnly', 'warn', { action: 'video-back' }, null);
+        else this.notices.notify('room.notice.videoBackAuto', 'info');
+      },
+      senderLevel: (track) => {
+        const feed = this.media.feeds.find((f) => f.track.id === track);
+        return (feed && this.room?.peers.find((p) => p.peerId === feed.peerId)?.link?.send) ?? null;
+      },
+      report: (event) => void call('link:event', event).catch(() => undefined),
+    });
     this.link = new LinkMonitor({
       transports: () => ({ send: this.media.sendTransport, recv: this.media.recvTransport, active: this.connection.entered }),
       report: (sample) => void call('stats:report', { rttMs: sample.rttMs, lossPct: sample.lossPct, sendKbps: sample.sendKbps, recvKbps: sample.recvKbps }).catch(() => undefined),
-      audioOnly: () => this.audioOnly,
-      sendingCamera: () => this.media.producing.camera,
-      weak: () => {
-        void this.setAudioOnly(true, 'network');
-        this.notices.notify('room.notice.autoAudioOnly', 'warn', { action: 'video-back' }, null);
-      },
+      observe: (send, recv) => this.adaptation.observe(send, recv),
     });
   }
 
@@ -441,7 +456,7 @@ export class RoomSession {
     }
     this.audioOnly = on;
     this.audioOnlyReason = on ? reason : null;
-    this.link.audioOnlyChanged(!on && reason === 'user');
+    if (!on && reason === 'user') this.adaptation.manualVideoBack();
     if (on) {
       await this.media.closeProducer('camera');
       this.local.stopVideo();
