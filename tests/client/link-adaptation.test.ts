@@ -41,19 +41,29 @@ describe('judge: the level one sample of one direction justifies', () => {
     expect(judge('send', { lossPct: 3, rttMs: 20 }).level).toBe('reduced');
     expect(judge('send', { lossPct: 6, rttMs: 20 }).level).toBe('low');
     expect(judge('send', { lossPct: 0, rttMs: 600 })).toMatchObject({ level: 'low', reasons: ['delay'] });
-    expect(judge('send', { lossPct: 0, rttMs: 1_200 }).level).toBe('voice');
+    expect(judge('send', { lossPct: 6, rttMs: 1_200 })).toMatchObject({ level: 'voice', reasons: ['delay'] });
+    expect(judge('send', { lossPct: 25, rttMs: 20 })).toMatchObject({ level: 'voice', reasons: ['loss'] });
     expect(judge('send', { lossPct: 3, rttMs: 600 })).toMatchObject({ level: 'low', reasons: ['delay'] });
+  });
+
+  it('voice only takes two bad signals, or a fifth of the packets lost: one alone (a busy machine) means "low"', () => {
+    expect(judge('send', { lossPct: 0, rttMs: 1_200 })).toMatchObject({ level: 'low', reasons: ['delay'] });
+    expect(judge('send', { lossPct: 12, rttMs: 30 })).toMatchObject({ level: 'low', reasons: ['loss'] });
+    expect(judge('recv', { lossPct: 12, rttMs: 30 }).level).toBe('reduced');
   });
 
   it('a low bandwidth estimate counts only alongside loss or delay (it starts low on any link)', () => {
     expect(judge('send', { lossPct: 0, rttMs: 5, availableKbps: 80 }).level).toBe('full');
-    expect(judge('send', { lossPct: 1.5, rttMs: 5, availableKbps: 80 })).toMatchObject({ level: 'voice', reasons: ['bandwidth'] });
+    expect(judge('send', { lossPct: 1.5, rttMs: 5, availableKbps: 80 })).toMatchObject({ level: 'low', reasons: ['bandwidth'] });
+    // Scenario B of issue 13: 48 kbit/s, 5 % loss, ~800 ms RTT.
+    expect(judge('send', { lossPct: 5, rttMs: 800, availableKbps: 48 })).toMatchObject({ level: 'voice', reasons: ['bandwidth'] });
     expect(judge('send', { lossPct: 0, rttMs: 300, availableKbps: 150 })).toMatchObject({ level: 'low', reasons: ['bandwidth'] });
   });
 
   it('receiving: concealment and jitter count only alongside loss or delay (a busy CPU conceals too); no "low" level', () => {
     expect(judge('recv', { lossPct: 0, rttMs: 10, concealedPct: 20, jitterMs: 300 }).level).toBe('full');
-    expect(judge('recv', { lossPct: 2, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'voice', reasons: ['concealment'] });
+    expect(judge('recv', { lossPct: 2, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'reduced', reasons: ['concealment'] });
+    expect(judge('recv', { lossPct: 6, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'voice', reasons: ['concealment'] });
     expect(judge('recv', { lossPct: 6, rttMs: 10 }).level).toBe('reduced');
     expect(judge('recv', { lossPct: 35, rttMs: 10 }).level).toBe('voice');
   });
@@ -73,11 +83,11 @@ describe('step: hysteresis, timing and stepping back up', () => {
     expect(run('send', [clean, scenarioA, clean, scenarioA, clean, { lossPct: 6, rttMs: 20 }, clean]).decisions).toEqual([]);
   });
 
-  it('scenario A on the uplink: video reduced at 2 s, voice only at 3 s (within 3 s of the conditions)', () => {
+  it('scenario A on the uplink: video reduced at 2 s (within 3 s of the conditions), voice only at 4 s (issue 13: within 10 s)', () => {
     const { state, decisions } = run('send', repeat(scenarioA, 10));
     expect(decisions).toEqual([
       { at: 2, from: 'full', to: 'low', reasons: ['loss'] },
-      { at: 3, from: 'low', to: 'voice', reasons: ['loss'] },
+      { at: 4, from: 'low', to: 'voice', reasons: ['loss'] },
     ]);
     expect(state.level).toBe('voice');
   });
@@ -87,11 +97,11 @@ describe('step: hysteresis, timing and stepping back up', () => {
     expect(decisions).toEqual([{ at: 2, from: 'full', to: 'reduced', reasons: ['loss'] }]);
   });
 
-  it('receiving: voice only needs 4 bad samples in a row (another person’s uplink report may be on its way)', () => {
-    const { decisions } = run('recv', repeat({ lossPct: 35, rttMs: 10 }, 6));
+  it('receiving: voice only needs 5 bad samples in a row (another person’s uplink report may be on its way)', () => {
+    const { decisions } = run('recv', repeat({ lossPct: 35, rttMs: 10 }, 8));
     expect(decisions).toEqual([
       { at: 2, from: 'full', to: 'reduced', reasons: ['loss'] },
-      { at: 4, from: 'reduced', to: 'voice', reasons: ['loss'] },
+      { at: 5, from: 'reduced', to: 'voice', reasons: ['loss'] },
     ]);
   });
 

@@ -34,6 +34,8 @@ export class LinkAdaptation {
   /** Why each direction is where it is (empty when full). */
   reasons = $state.raw<Record<'send' | 'recv', LinkReason[]>>({ send: [], recv: [] });
   level = $derived(overall(this.send, this.recv));
+  /** The latest decisions, oldest first (performance.now() times), for the browser tests. */
+  decisions = $state.raw<(Decision & { at: number })[]>([]);
 
   #state: Record<'send' | 'recv', DirectionState> = { send: initialState(), recv: initialState() };
   #counters: PathCounters = new Map();
@@ -87,6 +89,9 @@ export class LinkAdaptation {
 
   #decided(decision: Decision, lossPct: number | null, rttMs: number | null): void {
     this[decision.direction] = decision.to;
+    this.decisions = [...this.decisions.slice(-19), { ...decision, at: performance.now() }];
+    // Support and the browser tests read why from the console too.
+    console.warn(`link adaptation: ${decision.direction} ${decision.from} → ${decision.to} (${decision.reasons.join(', ')}; loss ${lossPct ?? '–'} %, rtt ${rttMs ?? '–'} ms)`);
     this.reasons = { ...this.reasons, [decision.direction]: decision.to === 'full' ? [] : decision.reasons };
     this.owner.report({ ...decision, lossPct: lossPct === null ? null : Math.min(100, lossPct), rttMs: rttMs === null ? null : Math.min(60_000, rttMs) });
     const voice = this.send === 'voice' || this.recv === 'voice';
@@ -121,8 +126,8 @@ export class LinkAdaptation {
     this.#applied.set(producer.id, level);
     if (before === level) return;
     apply().catch((error: unknown) => {
-      console.warn('link adaptation: could not apply', level, error);
       this.#applied.delete(producer.id);
+      if (!producer.closed) console.warn('link adaptation: could not apply', level, error);
     });
   }
 }

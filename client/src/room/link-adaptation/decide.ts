@@ -27,6 +27,8 @@ const thresholds = {
   concealedPct: [3, 6, 12],
   jitterMs: [60, 120, 200],
 } as const;
+/** Loss that means voice only by itself. */
+const severeLossPct = 20;
 /** Bandwidth below these (kbit/s) justifies the level; counted only alongside loss or delay (the estimate starts low on any link). */
 const availableKbpsBelow = [400, 200, 100] as const;
 
@@ -64,7 +66,16 @@ export function judge(direction: LinkDirection, s: PathSignals): Judgement {
     scores.push(['jitter', indexPast(s.jitterMs, thresholds.jitterMs)]);
   }
   if (direction === 'send' && corroborated) scores.push(['bandwidth', indexPast(s.availableKbps, availableKbpsBelow, true)]);
-  const worst = Math.max(...scores.map(([, i]) => i));
+  let worst = Math.max(...scores.map(([, i]) => i));
+  // Voice only takes two signals past the voice limit of one of them (a busy machine alone shows
+  // one: late packets or a burst of loss), or loss far past it (a fifth of the packets).
+  if (worst === 3) {
+    const past = scores.filter(([, i]) => i >= 2).length;
+    if (past < 2 && (s.lossPct ?? 0) < severeLossPct) {
+      worst = 2;
+      for (const score of scores) score[1] = Math.min(score[1], 2);
+    }
+  }
   const levels = levelsOf[direction];
   // Receiving maps the send scale onto its own: low → reduced.
   const level: LinkLevel = direction === 'recv' ? (worst >= 3 ? 'voice' : worst >= 1 ? 'reduced' : 'full') : levels[worst]!;
@@ -86,10 +97,10 @@ export interface Rules {
   stableMs: number;
 }
 
-/** One sample a second: down within 2–4 s; voice-only on the receive side takes longer (another person's uplink report may still be on its way). */
+/** One sample a second: down within 2–5 s; voice-only on the receive side takes longer (another person's uplink report may still be on its way). */
 export const defaultRules: Record<LinkDirection, Rules> = {
-  send: { downSamples: { full: 1, reduced: 2, low: 2, voice: 3 }, stableMs: 20_000 },
-  recv: { downSamples: { full: 1, reduced: 2, low: 2, voice: 4 }, stableMs: 20_000 },
+  send: { downSamples: { full: 1, reduced: 2, low: 2, voice: 4 }, stableMs: 20_000 },
+  recv: { downSamples: { full: 1, reduced: 2, low: 2, voice: 5 }, stableMs: 20_000 },
 };
 
 export const initialState = (): DirectionState => ({ level: 'full', recent: [], betterSince: null });
