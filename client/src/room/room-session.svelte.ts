@@ -121,7 +121,7 @@ export class RoomSession {
     this.adaptation = new LinkAdaptation({
       producer: (source) => this.media.producer(source),
       capReceivedLayers: (max) => this.media.capReceivedLayers(max),
-      audioOnly: () => ({ on: this.audioOnly, byNetwork: this.audioOnlyReason === 'network' }),
+      audioOnly: () => ({ on: this.audioOnly, byNetwork: this.audioOnlyReason === 'network' || this.audioOnlyReason === 'device-check' }),
       setVoiceOnly: (on) => {
         void this.setAudioOnly(on, 'network');
         if (on) this.notices.notify('room.notice.autoAudioOnly', 'warn', { action: 'video-back' }, null);
@@ -294,6 +294,8 @@ export class RoomSession {
     if (audioOnlySuggested && report.hasCamera) {
       this.audioOnly = true;
       this.audioOnlyReason = 'device-check';
+      // The measured link is where the weak-link controller starts: video comes back by itself once the path proves stable.
+      this.adaptation.startOnVoice();
       this.local.stopVideo();
       this.notices.notify('room.notice.checkAudioOnly', 'warn', { action: 'video-back' }, null);
     }

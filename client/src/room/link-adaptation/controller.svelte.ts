@@ -66,6 +66,13 @@ export class LinkAdaptation {
     }
   }
 
+  /** The device check measured a link too weak for video: start sending on voice only (the path decides from there). */
+  startOnVoice(): void {
+    this.#state.send = { ...initialState(), level: 'voice' };
+    this.send = 'voice';
+    this.reasons = { ...this.reasons, send: ['bandwidth'] };
+  }
+
   /** One sample of both transports' statistics. */
   observe(sendStats: RTCStatsReport | null, recvStats: RTCStatsReport | null, now = performance.now()): void {
     const path = ownPath(sendStats, recvStats, this.#counters, now, {

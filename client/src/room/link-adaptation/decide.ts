@@ -54,18 +54,18 @@ function indexPast(value: number | null | undefined, limits: readonly number[], 
 /** The level one sample of one direction justifies, and why. */
 export function judge(direction: LinkDirection, s: PathSignals): Judgement {
   const empty = [s.lossPct, s.rttMs, s.availableKbps, s.concealedPct, s.jitterMs].every((v) => v === null || v === undefined);
-  const scores: [LinkReason, number][] = [
-    ['loss', indexPast(s.lossPct, thresholds.lossPct)],
-    ['delay', indexPast(s.rttMs, thresholds.rttMs)],
-  ];
-  // Concealment and jitter also come from a busy CPU, and the bandwidth estimate starts low on
-  // any link: they count only alongside loss or delay on the path.
-  const corroborated = (s.lossPct ?? 0) >= 1 || (s.rttMs ?? 0) >= 250;
-  if (direction === 'recv' && corroborated) {
-    scores.push(['concealment', indexPast(s.concealedPct, thresholds.concealedPct)]);
-    scores.push(['jitter', indexPast(s.jitterMs, thresholds.jitterMs)]);
+  const scores: [LinkReason, number][] = [['loss', indexPast(s.lossPct, thresholds.lossPct)]];
+  // Delay, concealment and jitter also come from a busy machine (a starved browser answers its
+  // STUN checks seconds late on a clean link), and the bandwidth estimate starts low on any link:
+  // they count only alongside packets really lost on the path.
+  if ((s.lossPct ?? 0) >= 1) {
+    scores.push(['delay', indexPast(s.rttMs, thresholds.rttMs)]);
+    if (direction === 'recv') {
+      scores.push(['concealment', indexPast(s.concealedPct, thresholds.concealedPct)]);
+      scores.push(['jitter', indexPast(s.jitterMs, thresholds.jitterMs)]);
+    }
+    if (direction === 'send') scores.push(['bandwidth', indexPast(s.availableKbps, availableKbpsBelow, true)]);
   }
-  if (direction === 'send' && corroborated) scores.push(['bandwidth', indexPast(s.availableKbps, availableKbpsBelow, true)]);
   let worst = Math.max(...scores.map(([, i]) => i));
   // Voice only takes two signals past the voice limit of one of them (a busy machine alone shows
   // one: late packets or a burst of loss), or loss far past it (a fifth of the packets).
