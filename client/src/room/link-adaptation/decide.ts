@@ -7,8 +7,6 @@
  */
 import { type LinkDirection, type LinkLevel, type LinkReason, linkLevels } from '../../../../shared/realtime.ts';
 
-export type { LinkDirection, LinkLevel, LinkReason };
-
 /** What one sample says about one direction of this person's own path (null: not measured). */
 export interface PathSignals {
   lossPct: number | null;
@@ -35,7 +33,7 @@ const availableKbpsBelow = [400, 200, 100] as const;
 /** Levels a direction may take: receiving has no separate "low" (the bottom layer is already "reduced"). */
 const levelsOf: Record<LinkDirection, readonly LinkLevel[]> = { send: linkLevels, recv: ['full', 'reduced', 'voice'] };
 
-export interface Judgement {
+interface Judgement {
   level: LinkLevel;
   reasons: LinkReason[];
   /** Nothing was measured: the sample is no evidence either way. */
@@ -90,7 +88,7 @@ export interface DirectionState {
   betterSince: number | null;
 }
 
-export interface Rules {
+interface Rules {
   /** Samples in a row that must justify a worse level before moving there, per level. */
   downSamples: Record<LinkLevel, number>;
   /** How long the path must be good enough for the next level up before stepping there. */

@@ -10,7 +10,7 @@ import type { PathSignals } from './decide.ts';
 
 type StatsRecord = Record<string, unknown> & { type: string; id: string };
 
-export interface StreamCounters {
+interface StreamCounters {
   packetsReceived: number;
   packetsLost: number;
   concealed: number;
@@ -22,7 +22,7 @@ export interface StreamCounters {
 /** Per stats id, what the previous sample saw. */
 export type PathCounters = Map<string, StreamCounters>;
 
-export interface OwnPathOptions {
+interface OwnPathOptions {
   /** Whether an inbound track's sender has a good uplink (false: their loss is not ours). */
   counts(trackIdentifier: string): boolean;
   /** A new inbound stream is judged only after this long (its sender may not have reported yet). */

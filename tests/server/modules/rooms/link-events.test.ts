@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../../../server/media/worker-pool.ts';
+import type { LinkEvent } from '../../../../shared/realtime.ts';
 import { eventBudgets } from '../../../../server/plugins/socket-gate.ts';
 import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client.ts';
 import { roomFixture } from '../../../helpers/room-fixture.ts';
@@ -21,7 +22,7 @@ function open(auth: Parameters<typeof connectSocket>[1]) {
 }
 
 const deviceCheck = { rttMs: 40, downKbps: 2000, upKbps: 900, hasCamera: true, hasMicrophone: true };
-const weakUplink = { direction: 'send', from: 'full', to: 'voice', reasons: ['loss'], lossPct: 10.2, rttMs: 610 } as const;
+const weakUplink: LinkEvent = { direction: 'send', from: 'full', to: 'voice', reasons: ['loss'], lossPct: 10.2, rttMs: 610 };
 
 /** To the lobby: by ID number, or (the agent, who has none on file) by a code the mediator issues. */
 async function toLobby(token: string, identity: { name: string; last4: string } | { host: TestSocket }) {
