@@ -70,8 +70,9 @@ describe('judge: the level one sample of one direction justifies', () => {
     expect(judge('recv', { lossPct: 35, rttMs: 10 }).level).toBe('voice');
   });
 
-  it('a sample with nothing measured is no evidence', () => {
+  it('a sample with no loss figure (no fresh receiver report, too few packets) is no evidence', () => {
     expect(judge('recv', { lossPct: null, rttMs: null, concealedPct: null, jitterMs: null }).empty).toBe(true);
+    expect(judge('send', { lossPct: null, rttMs: 20, availableKbps: 2_000 }).empty).toBe(true);
   });
 });
 
@@ -179,7 +180,8 @@ describe('ownPath: only this person’s own paths', () => {
   const counts = () => true;
 
   it('send: only receiver reports newer than the last sample count (a paused layer’s old loss does not)', () => {
-    const remote = (reports: number, fractionLost: number): Stat => ({ id: 'R1', type: 'remote-inbound-rtp', kind: 'video', reportsReceived: reports, fractionLost, roundTripTime: 0.6 });
+    // Chromium's counter of receiver reports (it has no reportsReceived).
+    const remote = (reports: number, fractionLost: number): Stat => ({ id: 'R1', type: 'remote-inbound-rtp', kind: 'video', roundTripTimeMeasurements: reports, fractionLost, roundTripTime: 0.6 });
     const first = ownPath(report([...pair(0.6, 224_000), remote(3, 0.1)]), null, new Map(), 0, { counts, settleMs: 0 });
     expect(first.send).toEqual({ lossPct: 10, rttMs: 600, availableKbps: 224 });
     const stale = ownPath(report([...pair(0.02, 2_000_000), remote(3, 0.1)]), null, first.counters, 1_000, { counts, settleMs: 0 });

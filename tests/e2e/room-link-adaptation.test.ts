@@ -154,7 +154,7 @@ describe('weak-link adaptation in the browser', () => {
     await expect.poll(() => server.app.rooms.roomOf(fixture.sessionId)!.media!.producersOf(ids.owner!).map((p) => p.kind).sort(), { timeout: 30_000, interval: 250 }).toEqual(['audio', 'video']);
     await expect.poll(async () => (await inbound(owner.page)).filter((c) => c.kind === 'video').length, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
     // Then full, after another stable period.
-    await expect.poll(async () => (await adaptationOf(owner.page)).recv, { timeout: 60_000, interval: 500 }).toBe('full');
+    await expect.poll(async () => (await adaptationOf(owner.page)).recv, { timeout: 90_000, interval: 500 }).toBe('full');
     const full = Date.now() - restoredAt;
     console.log(`owner: first step up ${firstUp} ms, full ${full} ms after the link recovered`);
     expect(full - firstUp).toBeGreaterThan(15_000); // a stable period between the steps

@@ -51,7 +51,9 @@ function indexPast(value: number | null | undefined, limits: readonly number[], 
 
 /** The level one sample of one direction justifies, and why. */
 export function judge(direction: LinkDirection, s: PathSignals): Judgement {
-  const empty = [s.lossPct, s.rttMs, s.availableKbps, s.concealedPct, s.jitterMs].every((v) => v === null || v === undefined);
+  // Everything else counts only alongside loss: a sample without a loss figure (no fresh receiver
+  // report, too few packets) says nothing either way.
+  const empty = s.lossPct === null || s.lossPct === undefined;
   const scores: [LinkReason, number][] = [['loss', indexPast(s.lossPct, thresholds.lossPct)]];
   // Delay, concealment and jitter also come from a busy machine (a starved browser answers its
   // STUN checks seconds late on a clean link), and the bandwidth estimate starts low on any link:

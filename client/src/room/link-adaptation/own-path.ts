@@ -62,10 +62,12 @@ export function ownPath(send: RTCStatsReport | null, recv: RTCStatsReport | null
   const fresh: StatsRecord[] = [];
   for (const s of sendStats) {
     if (s.type !== 'remote-inbound-rtp') continue;
-    const reports = num(s.reportsReceived) ?? 0;
+    // Chromium counts receiver reports as roundTripTimeMeasurements (reportsReceived is in the
+    // spec, not in Chromium); without either counter every report counts as fresh.
+    const reports = num(s.roundTripTimeMeasurements) ?? num(s.reportsReceived);
     const before = previous.get(s.id);
-    counters.set(s.id, { ...(before ?? blank()), reports });
-    if (reports > (before?.reports ?? 0)) fresh.push(s);
+    counters.set(s.id, { ...(before ?? blank()), reports: reports ?? 0 });
+    if (reports === null || reports > (before?.reports ?? 0)) fresh.push(s);
   }
   const available = num(sendPair?.availableOutgoingBitrate);
   const fractionLost = maxOf(fresh.map((s) => num(s.fractionLost)));
