@@ -96,7 +96,8 @@ describe('weak-link adaptation in the browser', () => {
 
     // The fisherman's own controller: voice only, for their uplink's loss.
     const notice = fisherman.page.getByTestId('link-notice');
-    await expect.poll(() => notice.getAttribute('data-level'), { timeout: 45_000, interval: 250 }).toBe('voice');
+    // Media itself takes a while to connect through the impaired link on a busy machine.
+    await expect.poll(() => notice.getAttribute('data-level'), { timeout: 120_000, interval: 250 }).toBe('voice');
     const adaptation = await adaptationOf(fisherman.page);
     const marks = await marksOf(fisherman.page);
     const down = adaptation.decisions.find((d) => d.to !== 'full')!;
@@ -141,26 +142,30 @@ describe('weak-link adaptation in the browser', () => {
     await expect.poll(() => owner.page.getByTestId('link-notice').getAttribute('data-level'), { timeout: 30_000, interval: 250 }).toBe('voice');
     console.log(`owner: voice only ${Date.now() - lossyAt} ms after their downlink turned lossy`);
     await expect.poll(() => audioOnlyOf(owner.page), poll).toBe('true');
-    expect((await adaptationOf(owner.page)).recv).toBe('voice');
+    // The relay drops on the way back too (the SFU's reports about the owner's uplink): either direction may decide.
+    expect((await adaptationOf(owner.page)).level).toBe('voice');
 
     // The link recovers; nobody clicks anything.
     server.relay!.restore();
     const restoredAt = Date.now();
     await expect.poll(() => audioOnlyOf(owner.page), { timeout: 60_000, interval: 250 }).toBe('false');
     const firstUp = Date.now() - restoredAt;
-    // One step: reduced video (the bottom layer received), not everything at once.
-    expect((await adaptationOf(owner.page)).recv).toBe('reduced');
-    await expect.poll(() => owner.page.getByTestId('link-notice').getAttribute('data-level'), poll).toBe('reduced');
+    // One step, not everything at once: video again, still reduced.
+    expect(['reduced', 'low']).toContain((await adaptationOf(owner.page)).level);
+    expect(['reduced', 'low']).toContain(await owner.page.getByTestId('link-notice').getAttribute('data-level'));
     await expect.poll(() => server.app.rooms.roomOf(fixture.sessionId)!.media!.producersOf(ids.owner!).map((p) => p.kind).sort(), { timeout: 30_000, interval: 250 }).toEqual(['audio', 'video']);
     await expect.poll(async () => (await inbound(owner.page)).filter((c) => c.kind === 'video').length, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
     // Then full, after another stable period.
-    await expect.poll(async () => (await adaptationOf(owner.page)).recv, { timeout: 90_000, interval: 500 }).toBe('full');
+    await expect.poll(async () => (await adaptationOf(owner.page)).level, { timeout: 120_000, interval: 500 }).toBe('full');
     const full = Date.now() - restoredAt;
     console.log(`owner: first step up ${firstUp} ms, full ${full} ms after the link recovered`);
     expect(full - firstUp).toBeGreaterThan(15_000); // a stable period between the steps
     expect(await owner.page.getByTestId('link-notice').count()).toBe(0);
-    const ups = (await adaptationOf(owner.page)).decisions.filter((d) => d.direction === 'recv' && d.reasons.includes('stable')).map((d) => `${d.direction}:${d.from}→${d.to}`);
-    expect(ups).toEqual(['recv:voice→reduced', 'recv:reduced→full']);
+    // Every step up was one level of its direction (receiving has no "low").
+    const order = { send: ['full', 'reduced', 'low', 'voice'], recv: ['full', 'reduced', 'voice'] };
+    const ups = (await adaptationOf(owner.page)).decisions.filter((d) => d.reasons.includes('stable'));
+    expect(ups.length).toBeGreaterThanOrEqual(2);
+    for (const d of ups) expect(order[d.direction].indexOf(d.from) - order[d.direction].indexOf(d.to)).toBe(1);
     await expectFlowing(owner.page, ids.mediator!, { audio: true, video: true }, 30_000);
     expect([...mediator.errors, ...owner.errors]).toEqual([]);
   }, 240_000);
