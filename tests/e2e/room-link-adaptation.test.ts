@@ -54,7 +54,9 @@ const cleanFor = (baseUrl: string) => {
  * the SFU's receiver reports (and a collapsing bandwidth estimate) whenever the impaired phone
  * was in the room, even with the phone in a browser of its own; their controllers then rightly,
  * by their own measurements, went to voice only. The impaired phone adapted in time in every
- * run (voice only 8.3–9.2 s after its media connected); the whole file passed once in five runs.
+ * run (voice only 8.3–13.4 s after its media connected, ≤ 9.2 s once its uplink was judged); the
+ * first test passed in one of five runs, the recovery test never in full (its first step up,
+ * voice only → reduced with the camera back, was seen; "full" did not come within the wait).
  */
 describe.skipIf(!process.env.HAIQIAO_WEAK_LINK_E2E)('weak-link adaptation in the browser', () => {
   let server: E2eServer;
