@@ -33,6 +33,7 @@ import { confirmationsRoutes } from './modules/confirmations/confirmations.route
 import { dashboardRoutes } from './modules/dashboard/dashboard.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { transfersRoutes } from './modules/transfers/transfers.routes.ts';
+import { deskPush } from './modules/legal/desk-push.ts';
 import { legalRoutes } from './modules/legal/legal.routes.ts';
 import { scheduleConsultationSweep } from './modules/legal/consultation-jobs.ts';
 import { mediatorsRoutes } from './modules/mediators/mediators.routes.ts';
@@ -211,7 +212,7 @@ export async function buildApp(deps: AppDeps) {
       app.roomEvents.withdrawAccess(withdrawal).catch((err: unknown) => app.log.error({ err, ...withdrawal }, 'could not let go of a participant in live rooms')),
     sessionClosed: (sessionId) => app.roomEvents.sessionClosed(sessionId).catch((err: unknown) => app.log.error({ err, sessionId }, 'could not end the live room of an ended session')),
   };
-  const consultationEffects = { notifications: notifier, access: accessEffects };
+  const consultationEffects = { notifications: notifier, access: accessEffects, desk: deskPush(app.io) };
   app.decorate('consultations', await scheduleConsultationSweep(ctx, jobs, consultationEffects));
 
   await app.register(

@@ -236,6 +236,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('law_firm.created', shape({ lawFirmId: id, name: z.string() })),
   event('lawyer.created', shape({ staffUserId: id, lawFirmId: id })),
   event('duty_shift.added', shape({ dutyShiftId: id, lawyerId: id, startsAt: instant, endsAt: instant })),
+  event('duty_shift.removed', shape({ dutyShiftId: id, lawyerId: id, startsAt: instant, endsAt: instant })),
   event('lawyer_slot.published', shape({ slotId: id, lawyerId: id, startsAt: instant, endsAt: instant })),
   event(
     'consultation.requested',

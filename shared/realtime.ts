@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { attendanceStates, identityMethods } from './domain/attendance.ts';
+import { consultationStatuses } from './domain/consultations.ts';
 import { languagePairSchema, listeningChoicesSchema, listeningModes } from './domain/interpretation.ts';
 import { participantRoles } from './domain/participants.ts';
 import { recordingActions, recordingStates } from './domain/recordings.ts';
@@ -344,6 +345,8 @@ export const serverEvents = {
   'session:replaced': z.object({ reason: z.string() }),
   /** Co-review: an agreement of this case changed (new version, comment, signature); fetch it. */
   'agreement:updated': z.object({ agreementId: z.string() }),
+  /** To a lawyer's staff socket: a consultation on their desk is new or changed; fetch the list. */
+  'legal:consultation': z.object({ consultationId: z.string(), status: z.enum(consultationStatuses) }),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

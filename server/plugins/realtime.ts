@@ -6,6 +6,7 @@ import { fieldIssuesOf, type ErrorBody } from '../../shared/errors.ts';
 import { clientEvents, type ClientEventName, networkTestMaxBytes, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/realtime.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
 import { NodeMembership, type NodeSettings } from '../modules/cluster/node-membership.ts';
+import { deskRoomsOf } from '../modules/legal/desk-push.ts';
 import { handleRoomEvent, roomHandlers } from '../modules/rooms/rooms.handlers.ts';
 import type { RecordingSettings } from '../modules/rooms/room-recording.ts';
 import { type Connection, type EvidenceLookup, RoomsService } from '../modules/rooms/rooms.service.ts';
@@ -128,6 +129,8 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
   io.on('connection', (socket: AppSocket) => {
     sockets.set(socket.id, socket);
     const conn = socket.data.conn;
+    // A lawyer's desk hears of consultations pushed to them (legal/desk-push.ts).
+    if (conn.identity.kind === 'staff') void socket.join(deskRoomsOf(conn.identity.principal));
     for (const event of Object.keys(roomHandlers) as ClientEventName[]) {
       socket.on(event, async (...args: unknown[]) => {
         const ack = typeof args.at(-1) === 'function' ? (args.pop() as (response: unknown) => void) : undefined;

@@ -8,6 +8,15 @@ export type OrganisationKind = (typeof organisationKinds)[number];
 export const staffRoles = ['mediator', 'clerk', 'judge', 'admin', 'lawyer'] as const;
 export type StaffRole = (typeof staffRoles)[number];
 
+/**
+ * Who watches the dashboard (驾驶舱), each for their own organisation and the levels below: a
+ * center's admin, the center's head (a mediator flagged center_head) and court staff. Other
+ * mediators work cases; they do not watch the cockpit.
+ */
+export function seesDashboard(staff: { role: StaffRole; centerHead: boolean }): boolean {
+  return staff.role === 'admin' || staff.role === 'clerk' || staff.role === 'judge' || (staff.role === 'mediator' && staff.centerHead);
+}
+
 /** Levels of mediation in the "136" pattern: about 60 % settled in the village, 30 % in the town, 10 % in the county. */
 export const organisationLevels = ['village', 'town', 'county'] as const;
 export type OrganisationLevel = (typeof organisationLevels)[number];

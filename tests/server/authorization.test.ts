@@ -67,7 +67,7 @@ const isParticipant = (role: Role): role is ParticipantRole => (participantRoles
  * sessionInvite: invitations to a mediation session, the mediator's own (court staff who read the
  * case are refused by the session's kind, after the lookup); hearingInvite: invitations to the
  * court's confirmation hearing, by the court staff who read the case or by the center's mediator;
- * dashboard: center heads (admins) and court staff, each for their own organisation's subtree;
+ * dashboard: center admins, the center's head and court staff, each for their own organisation's subtree;
  * outbox: a center's mediators and admins, for their own center's messages; outboxAction: the
  * same on one message (another center's does not exist for them); headAction: the center's head
  * (assigning a case's mediators); profileEdit: a mediator's own profile, or any of the center's by
@@ -296,6 +296,13 @@ async function acceptedConsultation(): Promise<string> {
   return id;
 }
 
+/** A shift of the fixture lawyer, one day each, far from the test clock (nothing depends on it). */
+async function freshShift(): Promise<string> {
+  const day = Date.parse('2027-01-01T00:00:00Z') + ++unique * 86_400_000;
+  const shift = await api(world.app, world.cookies.admin).post('/api/legal/duty', { lawyerId: legal.lawyerId, startsAt: new Date(day).toISOString(), endsAt: new Date(day + 3_600_000).toISOString() });
+  return (await expectStatus(shift, 201)).id;
+}
+const sharedShift = memo(freshShift);
 const sharedSealed = memo(async () => (await sealedAgreement(world)).agreement.id as string);
 const sharedPartyConsultation = memo(partyConsultation);
 
@@ -1348,6 +1355,30 @@ const routes: RouteSpec[] = [
     call: async () => ({ url: '/api/legal/duty', payload: { lawyerId: legal.lawyerId, startsAt: '2026-12-01T08:00:00+08:00', endsAt: '2026-12-01T17:00:00+08:00' } }),
   },
   {
+    method: 'DELETE',
+    path: '/api/legal/duty/:dutyShiftId',
+    kind: 'legalAdmin',
+    ok: 200,
+    audited: true,
+    call: async ({ allowed }) => {
+      const id = allowed ? await freshShift() : await sharedShift();
+      return { url: `/api/legal/duty/${id}`, ghostUrl: `/api/legal/duty/${ghost()}` };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/legal/lawyers/:lawyerId/slots',
+    kind: 'legalAdmin',
+    ok: 201,
+    audited: true,
+    call: async () => ({
+      url: `/api/legal/lawyers/${legal.lawyerId}/slots`,
+      payload: { startsAt: new Date(Date.parse('2026-12-05T01:00:00Z') + ++unique * 3_600_000).toISOString(), durationMinutes: 30 },
+      ghostUrl: `/api/legal/lawyers/${ghost()}/slots`,
+    }),
+    check: (res) => expect(json(res).lawyerId).toBe(legal.lawyerId),
+  },
+  {
     method: 'GET',
     path: '/api/legal/slots',
     kind: 'legalDirectory',
@@ -1592,7 +1623,8 @@ function staffStatus(route: RouteSpec, role: StaffRole): number {
       if (role === 'mediator' || courtOfTheCase.includes(role)) return route.ok;
       return role === 'admin' || role === 'head' ? 403 : 404;
     case 'dashboard':
-      return role === 'admin' || isCourt ? route.ok : 403;
+      // The center's head (a mediator flagged center_head) watches it too; other mediators do not.
+      return role === 'admin' || role === 'head' || isCourt ? route.ok : 403;
     case 'outbox':
       return isCourt || role === 'lawyer' ? 403 : route.ok;
     case 'transferReceiver':

@@ -173,6 +173,12 @@ export class Realtime {
     this.socket.connect();
   }
 
+  /** The socket says connected but its path is gone (the device's address changed): open a new one now. */
+  replaceConnection(): void {
+    this.socket.disconnect();
+    this.socket.connect();
+  }
+
   close(): void {
     this.socket.removeAllListeners();
     this.socket.disconnect();

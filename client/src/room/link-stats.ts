@@ -99,3 +99,10 @@ export function layerForWidth(cssWidth: number): number {
   if (pixels <= 720) return 1;
   return 2;
 }
+
+/** All bytes a transport received (media, RTCP, ICE) and its path's round trip: what the path watch reads. */
+export function pathCounters(report: RTCStatsReport | null): { bytesReceived: number | null; rttMs: number | null } {
+  const stats = entries(report);
+  const transport = stats.find((s) => s.type === 'transport');
+  return { bytesReceived: num(transport?.bytesReceived), rttMs: selectedPair(stats)?.rttMs ?? null };
+}

@@ -80,6 +80,8 @@ export class MediaSession {
   #gen = 0;
   #run: Promise<void> = Promise.resolve();
   readonly #iceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Set when the path watch found the path gone: the next resume restarts ICE on both transports. */
+  #pathLost = false;
   /** TURN servers from the last media:start and whether the next transports use them only. */
   #iceServers: IceServer[] = [];
   readonly #ice = new IceFallback();
@@ -131,13 +133,21 @@ export class MediaSession {
     if (mediaStillActive && this.state === 'ready' && this.#transportsUsable() && !missedSomeone) {
       const device = this.#device;
       if (device?.loaded) await this.owner.call('media:ready', { rtpCapabilities: recvCapabilities(device) }).catch((e: unknown) => console.warn(e));
-      // ICE that dropped while the socket was down could not be restarted then: do it now.
+      // ICE that dropped while the socket was down could not be restarted then: do it now. After
+      // a lost path (new address) the browser may not have noticed yet: restart it anyway.
+      const pathLost = this.#pathLost;
+      this.#pathLost = false;
       for (const transport of [this.#send, this.#recv]) {
-        if (transport && transport.connectionState === 'disconnected') void this.#restartIce(transport, this.#gen);
+        if (transport && (pathLost || transport.connectionState === 'disconnected')) void this.#restartIce(transport, this.#gen, pathLost);
       }
       return;
     }
     this.restart();
+  }
+
+  /** The path media took is gone (the socket is being opened again): restart ICE once back in. */
+  pathLost(): void {
+    this.#pathLost = true;
   }
 
   /** Queues a full media (re)start: new transports, produce again. Runs one at a time. */
@@ -276,8 +286,9 @@ export class MediaSession {
     });
   }
 
-  async #restartIce(transport: types.Transport, gen: number): Promise<void> {
-    if (gen !== this.#gen || transport.closed || transport.connectionState !== 'disconnected' || !this.owner.inRoom()) return;
+  async #restartIce(transport: types.Transport, gen: number, evenIfConnected = false): Promise<void> {
+    if (gen !== this.#gen || transport.closed || !this.owner.inRoom()) return;
+    if (transport.connectionState !== 'disconnected' && !(evenIfConnected && transport.connectionState === 'connected')) return;
     try {
       const { iceParameters } = await this.owner.call('media:restart-ice', { transportId: transport.id });
       if (gen !== this.#gen || transport.closed) return;

@@ -86,6 +86,11 @@ export class RoomConnection {
     this.#over = true;
   }
 
+  /** Media stopped and the socket did not answer: its path is gone, so do not wait for its ping timeout. */
+  pathLost(): void {
+    if (!this.#over && this.#everEntered) this.rt.replaceConnection();
+  }
+
   /** Back online (the phone found a network again): reconnect now, not at the next backoff step. */
   readonly #onOnline = (): void => {
     if (!this.#over && this.#everEntered) this.rt.reconnectNow();

@@ -14,6 +14,7 @@ import { LinkMonitor } from './link-monitor.svelte.ts';
 import { LocalMedia } from './local-media.svelte.ts';
 import { RoomInterpretation } from './interpretation.svelte.ts';
 import { MediaSession } from './media-session.svelte.ts';
+import { PathWatch } from './path-watch.ts';
 import { clearResumeToken, type RoomMode } from './resume.ts';
 import { RoomChat } from './room-chat.svelte.ts';
 import { RoomConnection, type EndReason } from './room-connection.svelte.ts';
@@ -39,6 +40,7 @@ export class RoomSession {
   readonly chat: RoomChat;
   readonly link: LinkMonitor;
   readonly adaptation: LinkAdaptation;
+  readonly pathWatch: PathWatch;
   readonly interpretation: RoomInterpretation;
 
   phase = $state<Phase>('connecting');
@@ -78,7 +80,10 @@ export class RoomSession {
     this.mode = mode;
     this.connection = new RoomConnection(mode, {
       entered: (result, reconnect) => this.#entered(result, reconnect),
-      lost: () => this.link.stop(),
+      lost: () => {
+        this.link.stop();
+        this.pathWatch.stop();
+      },
       refused: (reason, error) => this.#end(reason, error),
     });
     const call = this.connection.call;
@@ -133,6 +138,15 @@ export class RoomSession {
       },
       report: (event) => void call('link:event', event).catch(() => undefined),
     });
+    this.pathWatch = new PathWatch({
+      // Only media that is up: while it is being started again (a worker replaced), quiet is expected.
+      recvTransport: () => (this.media.state === 'ready' ? this.media.recvTransport : null),
+      probe: (timeoutMs) => call('net:ping', { sentAt: Date.now() }, timeoutMs),
+      pathLost: () => {
+        this.media.pathLost();
+        this.connection.pathLost();
+      },
+    });
     this.link = new LinkMonitor({
       transports: () => ({ send: this.media.sendTransport, recv: this.media.recvTransport, active: this.connection.entered }),
       report: (sample) => void call('stats:report', { rttMs: sample.rttMs, lossPct: sample.lossPct, sendKbps: sample.sendKbps, recvKbps: sample.recvKbps }).catch(() => undefined),
@@ -184,6 +198,7 @@ export class RoomSession {
     if (this.#disposed) return;
     this.#disposed = true;
     this.link.stop();
+    this.pathWatch.stop();
     this.media.dispose();
     this.interpretation.mixer.close();
     this.local.stopAll();
@@ -198,6 +213,7 @@ export class RoomSession {
     this.phase = 'ended';
     if (reason !== 'replaced') clearResumeToken(this.mode);
     this.link.stop();
+    this.pathWatch.stop();
     this.media.dispose();
     this.local.stopAll();
     this.connection.close();
@@ -342,6 +358,7 @@ export class RoomSession {
     if (this.#lobbyRetry) clearTimeout(this.#lobbyRetry);
     this.phase = 'room';
     this.link.start();
+    this.pathWatch.start();
     this.chat.catchUp();
     await this.media.resume(mediaStillActive, this.#missedSomeone());
   }

@@ -15,6 +15,10 @@ export function testHandleOf(session: RoomSession) {
     get connection() {
       return connection.state;
     },
+    /** The signalling socket's id: a new one after the connection was opened again. */
+    get socketId() {
+      return connection.rt.socket.id ?? null;
+    },
     get peerId() {
       return session.entry?.peerId ?? null;
     },

@@ -1,6 +1,7 @@
 import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { NotificationKind, NotificationStatus } from '../../../shared/domain/notifications.ts';
 import { cases } from './cases.ts';
+import { organisations } from './organisations.ts';
 import { obligations } from './agreements.ts';
 import { participants, sessions } from './sessions.ts';
 
@@ -14,6 +15,11 @@ export const notifications = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     caseId: uuid('case_id').notNull().references(() => cases.id, { onDelete: 'cascade' }),
+    /**
+     * Whose outbox shows it when that is not the case's holder: a transfer's notice to the
+     * receiving organisation belongs to the receiver. Null: the center holding the case.
+     */
+    organisationId: uuid('organisation_id').references(() => organisations.id),
     sessionId: uuid('session_id').references(() => sessions.id, { onDelete: 'cascade' }),
     participantId: uuid('participant_id').references(() => participants.id, { onDelete: 'cascade' }),
     /** For instalment notices: cancelled if fulfilled (or no longer in force) before it is due. */

@@ -7,11 +7,11 @@ const tags = ['dashboard'];
 
 export const dashboardRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/dashboard', { schema: { tags, querystring: dashboardQuerySchema, response: { 200: dashboardSchema } } }, (request) =>
-    service.dashboard(app.ctx, requireStaff(request, service.dashboardRoles), request.query),
+    service.dashboard(app.ctx, requireStaff(request), request.query),
   );
 
   app.get('/dashboard/export.csv', { schema: { tags, querystring: dashboardQuerySchema } }, async (request, reply) => {
-    const { csv, filename } = await service.dashboardCsv(app.ctx, requireStaff(request, service.dashboardRoles), request.query);
+    const { csv, filename } = await service.dashboardCsv(app.ctx, requireStaff(request), request.query);
     return reply.header('Content-Type', 'text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="${filename}"`).header('Cache-Control', 'private, no-store').send(csv);
   });
 };

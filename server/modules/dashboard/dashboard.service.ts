@@ -3,15 +3,13 @@ import type { Dashboard, DashboardQuery } from '../../../shared/api/dashboard.ts
 import { confirmationStatuses } from '../../../shared/domain/agreements.ts';
 import { type CaseStatus, caseStatuses, disputeTypes, provinces, seaAreas } from '../../../shared/domain/cases.ts';
 import { beijingDate } from '../../../shared/beijing-time.ts';
-import { organisationLevels, type StaffRole } from '../../../shared/domain/organisations.ts';
+import { organisationLevels, seesDashboard } from '../../../shared/domain/organisations.ts';
 import { consultationKinds } from '../../../shared/domain/consultations.ts';
 import type { ServiceContext } from '../../context.ts';
 import { forbidden } from '../../errors.ts';
 import type { Principal } from '../../access/principal.ts';
 import * as repo from './dashboard.repository.ts';
 
-/** Center heads (a center's admin) and court staff; mediators work cases, they do not watch the cockpit. */
-export const dashboardRoles: readonly StaffRole[] = ['admin', 'clerk', 'judge'];
 
 const resolvedStatuses: readonly CaseStatus[] = ['settled', 'following_up', 'closed'];
 const unresolvedEnds: readonly CaseStatus[] = ['failed', 'declined', 'withdrawn'];
@@ -38,7 +36,7 @@ function weeksOf(from: string, to: string, counted: { weekStart: string; count: 
 }
 
 export async function dashboard(ctx: ServiceContext, p: Principal, query: DashboardQuery): Promise<Dashboard> {
-  if (!dashboardRoles.includes(p.role)) throw forbidden('for center heads and court staff');
+  if (!seesDashboard(p)) throw forbidden('for center heads and court staff');
   const now = ctx.now();
   const today = beijingDate(now);
   const to = query.to ?? today;

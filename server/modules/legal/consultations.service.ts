@@ -17,12 +17,28 @@ import { addToOutbox, type NotificationEffects } from '../notifications/notifica
 import type { AccessEffects, AccessWithdrawal } from '../sessions/access-effects.ts';
 import * as sessionsRepo from '../sessions/sessions.repository.ts';
 import { applyTransition } from '../transitions.ts';
+import type { DeskPush } from './desk-push.ts';
 import * as repo from './legal.repository.ts';
 
-/** After the commit: SMS to deliver, a consulting lawyer to let go of a room. */
+/** After the commit: SMS to deliver, a consulting lawyer to let go of a room, lawyers' desks to tell. */
 export interface ConsultationEffects {
   notifications: NotificationEffects;
   access: AccessEffects;
+  desk: DeskPush;
+}
+
+/**
+ * After the commit, tells the desks showing it: its lawyer's, and for an on-duty request those of
+ * the lawyers on duty now (a request taken by one leaves the others' desks). A failure to push is
+ * no error for a committed change: the desk's slow poll catches up.
+ */
+async function pushed(ctx: ServiceContext, effects: ConsultationEffects, row: repo.ConsultationRow) {
+  try {
+    const onDuty = row.kind === 'on_duty' ? await onDutyNow(ctx.db, row.centerId, ctx.now()) : [];
+    effects.desk(row, [...new Set([...(row.lawyerId ? [row.lawyerId] : []), ...onDuty])]);
+  } catch {
+    // Nothing to undo: the change is committed and the desk polls as a fallback.
+  }
 }
 
 type Listed = Awaited<ReturnType<typeof repo.consultationsWhere>>[number];
@@ -129,7 +145,7 @@ async function requestContext(tx: Db, caller: Caller, input: ConsultationCreate)
 /** A request for legal help: on duty, a chosen or called-in lawyer, or a booked slot. */
 export async function requestConsultation(ctx: ServiceContext, effects: ConsultationEffects, caller: Caller, input: ConsultationCreate) {
   const now = ctx.now();
-  const { id, queued } = await ctx.db.transaction(async (tx) => {
+  const { id, row, queued } = await ctx.db.transaction(async (tx) => {
     const from = await requestContext(tx, caller, input);
     const centerId = from.kase.centerId;
     let lawyerId: string | null = null;
@@ -175,9 +191,10 @@ export async function requestConsultation(ctx: ServiceContext, effects: Consulta
       data: { consultationId: row.id, kind: row.kind, status, lawyerId, forParticipantId: row.forParticipantId, ...(slotId ? { slotId } : {}) },
     });
     if (status === 'booked') await queueBookingReminders(tx, ctx, row, from.kase.number);
-    return { id: row.id, queued: await tellLawyers(tx, ctx, row, toTell, from.kase.number) };
+    return { id: row.id, row, queued: await tellLawyers(tx, ctx, row, toTell, from.kase.number) };
   });
   effects.notifications.queued(queued);
+  await pushed(ctx, effects, row);
   return viewOf(ctx.db, id);
 }
 
@@ -317,9 +334,10 @@ export async function moveConsultation(
       const room = input.room ?? (c.forParticipantId ? 'private' : 'live');
       link = await seatLawyer(tx, ctx, moved.row, { id: caller.principal.staffUserId, displayName: caller.principal.displayName }, actor, origin, room);
     }
-    return { link, withdrawn: moved.withdrawn };
+    return { link, withdrawn: moved.withdrawn, row: moved.row };
   });
   for (const w of done.withdrawn) await effects.access.withdrawn(w);
+  await pushed(ctx, effects, done.row);
   return { consultation: await viewOf(ctx.db, id), joinLink: done.link };
 }
 
@@ -383,9 +401,9 @@ export async function sweepConsultations(ctx: ServiceContext, effects: Consultat
         const caseNumber = kase?.case.number ?? '';
         if (c.status === 'booked') {
           const { row } = await move(tx, ctx, c, 'requested', system, null);
-          return { queued: await tellLawyers(tx, ctx, row, [c.lawyerId!], caseNumber), withdrawn: [] };
+          return { row, queued: await tellLawyers(tx, ctx, row, [c.lawyerId!], caseNumber), withdrawn: [] };
         }
-        const { withdrawn } = await move(tx, ctx, c, 'expired', system, null, c.status === 'requested' ? 'nobody answered' : 'not started');
+        const { row, withdrawn } = await move(tx, ctx, c, 'expired', system, null, c.status === 'requested' ? 'nobody answered' : 'not started');
         const queued: string[] = [];
         const party = c.status === 'requested' && c.forParticipantId ? await repo.participantPhone(tx, c.forParticipantId) : undefined;
         if (party?.phone) {
@@ -393,9 +411,10 @@ export async function sweepConsultations(ctx: ServiceContext, effects: Consultat
           const id = await addToOutbox(tx, ctx, { caseId: c.caseId, participantId: c.forParticipantId!, kind: 'consultation_unanswered', to: party.phone, body, dedupeKey: `consultation_unanswered:${c.id}`, sendAfter: now });
           if (id) queued.push(id);
         }
-        return { queued, withdrawn };
+        return { row, queued, withdrawn };
       });
       effects.notifications.queued(result.queued);
+      await pushed(ctx, effects, result.row);
       for (const w of result.withdrawn) await effects.access.withdrawn(w);
     } catch (err) {
       // Moved by someone meanwhile (accepted as it expired): the next sweep sees its new state.

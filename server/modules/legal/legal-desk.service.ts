@@ -5,7 +5,7 @@ import type { Caller } from '../../access/caller.ts';
 import { type Principal, staffActor } from '../../access/principal.ts';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../db/client.ts';
-import { conflict, forbidden, invalid } from '../../errors.ts';
+import { conflict, forbidden, invalid, notFound } from '../../errors.ts';
 import { createStaffUser } from '../admin/admin.service.ts';
 import { appendAuditEvent } from '../audit/audit.repository.ts';
 import * as casesRepo from '../cases/cases.repository.ts';
@@ -88,6 +88,21 @@ export async function addDutyShift(ctx: ServiceContext, p: Principal, input: z.i
   });
 }
 
+/** The admin takes a shift off the roster (a lawyer who cannot come); requests already sent stay. */
+export async function removeDutyShift(ctx: ServiceContext, p: Principal, id: string) {
+  const centerId = centerAdmin(p);
+  return ctx.db.transaction(async (tx) => {
+    const row = await repo.deleteShift(tx, centerId, id);
+    if (!row) throw notFound('duty shift');
+    await appendAuditEvent(tx, {
+      type: 'duty_shift.removed',
+      actor: staffActor(p),
+      data: { dutyShiftId: row.id, lawyerId: row.lawyerId, startsAt: row.startsAt.toISOString(), endsAt: row.endsAt.toISOString() },
+    });
+    return { id: row.id };
+  });
+}
+
 const dayMs = 86_400_000;
 
 /** The roster from `from` (default now) over at most 31 days. */
@@ -111,17 +126,21 @@ const slotView = (r: Awaited<ReturnType<typeof repo.slotsFrom>>[number]) => ({
   booked: r.consultationId !== null,
 });
 
-/** A lawyer publishes a time others may book (预约制). */
-export async function publishSlot(ctx: ServiceContext, p: Principal, input: z.infer<typeof slotCreateSchema>) {
-  if (p.role !== 'lawyer') throw forbidden('lawyers publish their own times');
+/**
+ * A time others may book (预约制): a lawyer publishes their own; the center's admin publishes one
+ * for a lawyer of the center (`lawyerId`), e.g. the firm's weekly hours agreed by phone.
+ */
+export async function publishSlot(ctx: ServiceContext, p: Principal, input: z.infer<typeof slotCreateSchema>, lawyerId?: string) {
+  const forLawyer = lawyerId === undefined ? null : centerAdmin(p);
+  if (forLawyer === null && p.role !== 'lawyer') throw forbidden('lawyers publish their own times');
   const startsAt = new Date(input.startsAt);
   if (startsAt <= ctx.now()) throw invalid('startsAt', 'must be in the future');
   if (startsAt.getTime() - ctx.now().getTime() > 90 * dayMs) throw invalid('startsAt', 'at most 90 days ahead');
   return ctx.db.transaction(async (tx) => {
-    const lawyer = await repo.findLawyer(tx, p.organisationId, p.staffUserId);
-    if (!lawyer) throw forbidden('your account is not attached to a law firm');
+    const lawyer = await repo.findLawyer(tx, p.organisationId, lawyerId ?? p.staffUserId);
+    if (!lawyer) throw lawyerId === undefined ? forbidden('your account is not attached to a law firm') : notFound('lawyer');
     const row = await repo.insertSlot(tx, { lawyerId: lawyer.id, startsAt, endsAt: new Date(startsAt.getTime() + input.durationMinutes * 60_000) });
-    if (!row) throw conflict('you already published a slot at that time');
+    if (!row) throw conflict('a slot of this lawyer already starts at that time');
     await appendAuditEvent(tx, { type: 'lawyer_slot.published', actor: staffActor(p), data: { slotId: row.id, lawyerId: lawyer.id, startsAt: row.startsAt.toISOString(), endsAt: row.endsAt.toISOString() } });
     return slotView({ ...row, lawyerName: lawyer.displayName, lawFirmName: lawyer.lawFirmName, centerId: lawyer.centerId });
   });

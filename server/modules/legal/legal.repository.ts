@@ -60,6 +60,15 @@ export async function insertShift(db: Db, values: typeof dutyShifts.$inferInsert
   return row!;
 }
 
+/** Removes one shift of the center's lawyers; undefined when there is none. */
+export async function deleteShift(db: Db, centerId: string, id: string) {
+  const [row] = await db
+    .delete(dutyShifts)
+    .where(and(eq(dutyShifts.id, id), inArray(dutyShifts.lawyerId, db.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.organisationId, centerId)))))
+    .returning();
+  return row;
+}
+
 /** The center's shifts overlapping [from, to). */
 export function shiftsBetween(db: Db, centerId: string, from: Date, to: Date) {
   return db

@@ -28,6 +28,8 @@ import * as desk from './legal-desk.service.ts';
 
 const tags = ['legal'];
 const consultationParams = z.object({ consultationId: z.uuid() });
+const shiftParams = z.object({ dutyShiftId: z.uuid() });
+const lawyerParams = z.object({ lawyerId: z.uuid() });
 /** Requests are rate limited per address: each one texts a lawyer. */
 const requestLimit = { rateLimit: { max: 20, timeWindow: '1 minute' } };
 
@@ -48,6 +50,12 @@ export const legalRoutes: FastifyPluginAsyncZod<{ effects: ConsultationEffects }
   );
   app.post('/legal/duty', { schema: { tags, body: dutyShiftCreateSchema, response: { 201: dutyShiftViewSchema } } }, async (request, reply) =>
     reply.code(201).send(await desk.addDutyShift(app.ctx, requireStaff(request, ['admin']), request.body)),
+  );
+  app.delete('/legal/duty/:dutyShiftId', { schema: { tags, params: shiftParams, response: { 200: z.object({ id: z.string() }) } } }, (request) =>
+    desk.removeDutyShift(app.ctx, requireStaff(request, ['admin']), request.params.dutyShiftId),
+  );
+  app.post('/legal/lawyers/:lawyerId/slots', { schema: { tags, params: lawyerParams, body: slotCreateSchema, response: { 201: slotViewSchema } } }, async (request, reply) =>
+    reply.code(201).send(await desk.publishSlot(app.ctx, requireStaff(request, ['admin']), request.body, request.params.lawyerId)),
   );
   app.get('/legal/slots', { schema: { tags, response: { 200: slotListSchema } } }, (request) => desk.listSlots(app.ctx, requireCaller(request)));
   app.post('/legal/slots', { schema: { tags, body: slotCreateSchema, response: { 201: slotViewSchema } } }, async (request, reply) =>

@@ -61,19 +61,22 @@ export async function reopenFailed(db: Db, id: string) {
   return row;
 }
 
-/** A message with its case's center (for the outbox's access check). */
+/** Whose outbox a message is in: the organisation it names, else the center holding its case. */
+const ownerOf = sql<string>`coalesce(${notifications.organisationId}, ${cases.centerId})`;
+
+/** A message with the center whose outbox holds it (for the outbox's access check). */
 export async function findWithCenter(db: Db, id: string) {
-  const [row] = await db.select({ n: notifications, caseNumber: cases.number, centerId: cases.centerId }).from(notifications).innerJoin(cases, eq(cases.id, notifications.caseId)).where(eq(notifications.id, id));
+  const [row] = await db.select({ n: notifications, caseNumber: cases.number, centerId: ownerOf }).from(notifications).innerJoin(cases, eq(cases.id, notifications.caseId)).where(eq(notifications.id, id));
   return row;
 }
 
-/** The outbox of a center: messages of its cases, newest first. */
+/** The outbox of a center: messages of its cases and those addressed to it (a transfer's notice), newest first. */
 export function listForCenter(db: Db, centerId: string, limit = 200) {
   return db
     .select({ n: notifications, caseNumber: cases.number })
     .from(notifications)
     .innerJoin(cases, eq(cases.id, notifications.caseId))
-    .where(eq(cases.centerId, centerId))
+    .where(eq(ownerOf, centerId))
     .orderBy(desc(notifications.createdAt))
     .limit(limit);
 }

@@ -31,10 +31,11 @@ export interface NotificationEffects {
 export function addToOutbox(
   tx: Db,
   ctx: ServiceContext,
-  message: { caseId: string; sessionId?: string; participantId?: string; obligationId?: string; kind: NotificationKind; to: string; body: string; dedupeKey: string; sendAfter: Date; forScheduledAt?: Date },
+  message: { caseId: string; organisationId?: string; sessionId?: string; participantId?: string; obligationId?: string; kind: NotificationKind; to: string; body: string; dedupeKey: string; sendAfter: Date; forScheduledAt?: Date },
 ) {
   return repo.insertNotification(tx, {
     caseId: message.caseId,
+    organisationId: message.organisationId ?? null,
     sessionId: message.sessionId ?? null,
     participantId: message.participantId ?? null,
     obligationId: message.obligationId ?? null,

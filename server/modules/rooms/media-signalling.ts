@@ -30,7 +30,7 @@ export class MediaSignalling {
     try {
       return (await this.mediaOf(room)).rtpCapabilities as unknown as Record<string, unknown>;
     } catch (err) {
-      this.ctx.deps.log.warn({ err, sessionId: room.sessionId }, 'no media router for this room');
+      if (this.#held(room)) this.ctx.deps.log.warn({ err, sessionId: room.sessionId }, 'no media router for this room');
       return null;
     }
   }
@@ -127,16 +127,28 @@ export class MediaSignalling {
   async mediaOf(room: LiveRoom): Promise<MediaRoom> {
     if (room.media && !room.media.closed) return room.media;
     if (!this.ctx.deps.pool) throw new AppError('MEDIA_ERROR', 'media is disabled on this server');
+    if (!this.#held(room)) throw roomGone();
     room.mediaStarting ??= MediaRoom.create(this.ctx.deps.pool, this.#listener(room)).finally(() => {
       room.mediaStarting = null;
     });
     const created = await room.mediaStarting;
+    // Let go of while its router was being made (ended, moved to another node, shutdown, or the
+    // rebuild after a worker death outlived it): nothing would ever close this router but us.
+    if (!this.#held(room)) {
+      created.close();
+      throw roomGone();
+    }
     if (room.media !== created) {
       room.media = created;
       // A recording that runs follows the new router (first media, restart, or a dead worker's replacement).
       await this.recording.resume(room).catch((err) => this.ctx.deps.log.error({ err, sessionId: room.sessionId }, 'could not resume recording'));
     }
     return room.media;
+  }
+
+  /** The room is still the one this node holds for its session, and not ended. */
+  #held(room: LiveRoom): boolean {
+    return !room.ended && this.ctx.registry.holds(room);
   }
 
   #listener(room: LiveRoom): MediaRoomListener {
@@ -173,6 +185,7 @@ export class MediaSignalling {
       const media = await this.mediaOf(room);
       this.ctx.deps.log.warn({ sessionId: room.sessionId, workerPid: media.workerPid }, 'media room rebuilt after its worker died');
     } catch (err) {
+      if (!this.#held(room)) return; // ended meanwhile: its router (if any was made) is closed
       // Clients still start over; their media:start retries until a worker is back.
       this.ctx.deps.log.error({ err, sessionId: room.sessionId }, 'could not rebuild a media room');
     }
@@ -187,6 +200,8 @@ export class MediaSignalling {
     return mediaCall(() => act(media, peer));
   }
 }
+
+const roomGone = () => new AppError('MEDIA_ERROR', 'this room is closed');
 
 /** mediasoup refusals become MEDIA_ERROR acks rather than crashes. */
 export async function mediaCall<T>(act: () => Promise<T>): Promise<T> {

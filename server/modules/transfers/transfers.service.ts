@@ -107,7 +107,7 @@ export async function requestTransfer(ctx: ServiceContext, effects: Notification
     });
     const phone = nodes.find((n) => n.id === target.id)?.dutyPhone;
     const body = `【海桥云调解】${found.centerName}向贵单位${input.kind === 'escalate' ? '上报' : '移交'}纠纷${kase.number}，请登录海桥在“待接收移送”中接收或退回。`;
-    const queued = phone ? await addToOutbox(tx, ctx, { caseId, kind: 'transfer_requested', to: phone, body, dedupeKey: `transfer_requested:${row.id}`, sendAfter: now }) : null;
+    const queued = phone ? await addToOutbox(tx, ctx, { caseId, organisationId: target.id, kind: 'transfer_requested', to: phone, body, dedupeKey: `transfer_requested:${row.id}`, sendAfter: now }) : null;
     return { id: row.id, queued };
   });
   if (done.queued) effects.queued([done.queued]);
@@ -195,7 +195,7 @@ export async function returnTransfer(ctx: ServiceContext, effects: NotificationE
     const sender = (await repo.treeNodes(tx)).find((n) => n.id === row.fromOrganisationId);
     const body = `【海桥云调解】${p.organisationName}退回了纠纷${kase.case.number}的移送，理由：${reason}`;
     const queued = sender?.dutyPhone
-      ? await addToOutbox(tx, ctx, { caseId: row.caseId, kind: 'transfer_returned', to: sender.dutyPhone, body, dedupeKey: `transfer_returned:${row.id}`, sendAfter: now })
+      ? await addToOutbox(tx, ctx, { caseId: row.caseId, organisationId: row.fromOrganisationId, kind: 'transfer_returned', to: sender.dutyPhone, body, dedupeKey: `transfer_returned:${row.id}`, sendAfter: now })
       : null;
     return { caseId: row.caseId, queued };
   });

@@ -609,6 +609,7 @@ export const enEnums: EnumLabels = {
     'law_firm.created': 'Law firm recorded',
     'lawyer.created': 'Lawyer account opened',
     'duty_shift.added': 'Lawyer duty shift added',
+    'duty_shift.removed': 'Lawyer duty shift removed',
     'lawyer_slot.published': 'Lawyer booking slot published',
     'consultation.requested': 'Legal consultation requested',
     'consultation.status_changed': 'Legal consultation status changed',

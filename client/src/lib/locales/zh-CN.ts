@@ -594,6 +594,7 @@ export const zhEnums: EnumLabels = {
     'law_firm.created': '律所登记',
     'lawyer.created': '律师开户',
     'duty_shift.added': '律师排班',
+    'duty_shift.removed': '删除律师排班',
     'lawyer_slot.published': '预约时段',
     'consultation.requested': '申请咨询',
     'consultation.status_changed': '咨询状态',

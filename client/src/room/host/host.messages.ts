@@ -1,6 +1,7 @@
 /** The mediator's host panel: its strings travel in its own chunk, which participants never load. */
 export const zh = {
   title: '主持',
+  callIn: '请律师介入',
   session: '会议',
   lock: '锁定会议',
   unlock: '解除锁定',
@@ -91,6 +92,7 @@ export const zh = {
 
 export const en: Record<keyof typeof zh, string> = {
   title: 'Host',
+  callIn: 'Call in a lawyer',
   session: 'Meeting',
   lock: 'Lock meeting',
   unlock: 'Unlock meeting',

@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dashboard } from '../../../../shared/api/dashboard.ts';
-import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
+import { createStaffUser } from '../../../../server/modules/admin/admin.service.ts';
+import type { OrganisationId } from '../../../../shared/ids.ts';
+import { api, createTestWorld, json, login, tableCounts, testPassword, type TestWorld } from '../../../helpers/test-app.ts';
 import { seedDashboardDataset, villageName } from './dashboard-dataset.ts';
 
 let world: TestWorld;
@@ -161,6 +163,13 @@ describe('dashboard scope: each organisation and the levels below it', () => {
   it('mediators are refused', async () => {
     const res = await api(world.app, world.cookies.mediator).get(`/api/dashboard${period}`);
     expect(res.statusCode).toBe(403);
+  });
+
+  it('the center’s head (a mediator flagged center_head) sees what the center’s admin sees, CSV too', async () => {
+    await createStaffUser(world.database.db, null, { organisationId: world.orgs.center as OrganisationId, username: 'center.head', displayName: '中心主任', role: 'mediator', password: testPassword, centerHead: true });
+    const head = await login(world.app, 'center.head', testPassword, '198.51.100.91');
+    expect(await figures(head)).toEqual(await figures(world.cookies.admin));
+    expect((await api(world.app, head).get(`/api/dashboard/export.csv${period}`)).statusCode).toBe(200);
   });
 });
 

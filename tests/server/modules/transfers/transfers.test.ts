@@ -177,3 +177,23 @@ describe('a case that is no longer being worked stays where it is', () => {
     expect(await holderOf(caseId)).toBe(tree.orgs.xiaguan);
   });
 });
+
+describe('the SMS of a transfer is in the outbox of the organisation it is addressed to', () => {
+  it('the request’s notice is the receiver’s, the return’s the sender’s; each outbox shows only its own', async () => {
+    await world.database.db.execute(sql`update organisations set duty_phone = '13800000003' where id = ${tree.orgs.xiaguan}`);
+    const caseId = await newCase('xiaguan');
+    const outbox = async (key: keyof typeof tree.cookies) =>
+      ((await ok(await as(key).get('/api/notifications'))).items as { id: string; kind: string; recipient: string; caseId: string }[]).filter((m) => m.caseId === caseId);
+    const t = await ok(await escalate('xiaguan', caseId), 201);
+    expect((await outbox('cangnan')).map((m) => [m.kind, m.recipient])).toEqual([['transfer_requested', '13800000001']]);
+    expect(await outbox('xiaguan')).toEqual([]);
+    // The receiver acts on its message (resend); the sender finds no such message.
+    const [message] = await outbox('cangnan');
+    expect((await as('xiaguan').post(`/api/notifications/${message!.id}/resend`)).statusCode).toBe(404);
+
+    await ok(await as('cangnan').post(`/api/transfers/${t.id}/return`, { reason: '属镇级纠纷' }));
+    expect((await outbox('xiaguan')).map((m) => [m.kind, m.recipient])).toEqual([['transfer_returned', '13800000003']]);
+    expect((await outbox('cangnan')).map((m) => m.kind)).toEqual(['transfer_requested']);
+    expect((await outbox('fuding')).length).toBe(0);
+  });
+});
