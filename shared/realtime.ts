@@ -66,6 +66,38 @@ export const linkQualitySchema = z.object({
 });
 export type LinkQuality = z.infer<typeof linkQualitySchema>;
 
+/**
+ * Weak-link adaptation (issue 13): what a person's own path carries in one direction. full:
+ * everything; reduced: lower video layers and audio bitrate; low: the bottom layer at 15 fps
+ * (send only); voice: audio only.
+ */
+export const linkLevels = ['full', 'reduced', 'low', 'voice'] as const;
+export type LinkLevel = (typeof linkLevels)[number];
+export const linkDirections = ['send', 'recv'] as const;
+export type LinkDirection = (typeof linkDirections)[number];
+/** Why a level was chosen: the signal past its limit, or a stable period (a step back up). */
+export const linkReasons = ['loss', 'delay', 'bandwidth', 'concealment', 'jitter', 'stable', 'manual'] as const;
+export type LinkReason = (typeof linkReasons)[number];
+
+/** One adaptation decision, as the client reports it (link:event) and the mediator sees it. */
+export const linkEventSchema = z.object({
+  direction: z.enum(linkDirections),
+  from: z.enum(linkLevels),
+  to: z.enum(linkLevels),
+  reasons: z.array(z.enum(linkReasons)).min(1).max(linkReasons.length),
+  lossPct: z.number().min(0).max(100).nullable(),
+  rttMs: z.number().min(0).max(60_000).nullable(),
+});
+export type LinkEvent = z.infer<typeof linkEventSchema>;
+
+/** A person's adaptation state; everyone sees the levels (receivers discount loss from a sender whose uplink is weak), the host also the last decision. */
+export const linkStateSchema = z.object({
+  send: z.enum(linkLevels),
+  recv: z.enum(linkLevels),
+  last: linkEventSchema.extend({ at: z.string() }).nullable().optional(),
+});
+export type LinkState = z.infer<typeof linkStateSchema>;
+
 export const networkTestSchema = z.object({
   rttMs: z.number().min(0).max(60_000),
   downKbps: z.number().min(0).max(10_000_000),
@@ -99,6 +131,7 @@ export const peerViewSchema = z.object({
   /** Only in the host's view. */
   networkTest: networkTestSchema.extend({ at: z.string() }).nullable().optional(),
   linkQuality: linkQualitySchema.nullable().optional(),
+  link: linkStateSchema.nullable().optional(),
 });
 export type PeerView = z.infer<typeof peerViewSchema>;
 
@@ -256,6 +289,8 @@ export const clientEvents = {
   'chat:send': { request: z.object({ text: text.trim().min(1).max(2000) }), ack: chatMessageSchema },
   'chat:history': { request: empty, ack: z.object({ messages: z.array(chatMessageSchema) }) },
   'stats:report': { request: linkQualitySchema.omit({ at: true }), ack: empty },
+  /** The caller's own weak-link controller changed a level (logged, shown to the mediator). */
+  'link:event': { request: linkEventSchema, ack: empty },
 
   // Media (mediasoup signalling). Admitted peers only.
   /**

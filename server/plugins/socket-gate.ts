@@ -40,6 +40,7 @@ export const eventBudgets: Record<ClientEventName, number> & { unknown: number }
   'chat:send': 10,
   'chat:history': 6,
   'stats:report': 10,
+  'link:event': 10,
   'media:start': 10,
   'media:ready': 10,
   'media:connect': 20,

@@ -171,6 +171,8 @@ export interface PartyJoin {
   atIdentity?: (page: Page) => Promise<void>;
   /** Looks at the join page before "enter" is clicked. */
   beforeEnter?: (page: Page) => Promise<void>;
+  /** Runs before the link is opened (e.g. network emulation, which must be set before the page loads). */
+  beforeLoad?: (person: Person) => Promise<void>;
 }
 
 /**
@@ -182,6 +184,7 @@ export async function partyToLobby(browser: Browser, invitation: RoomFixture['in
   const { page } = person;
   const devices = join.devices ?? { camera: 'ok', microphone: 'ok' };
   if (join.initScript) await page.addInitScript(join.initScript);
+  await join.beforeLoad?.(person);
   await page.goto(invitation.link);
   await join.beforeEnter?.(page);
   await page.getByTestId('join-enter').click();

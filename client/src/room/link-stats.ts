@@ -92,14 +92,6 @@ export function sampleOf(send: RTCStatsReport | null, recv: RTCStatsReport | nul
   return sample;
 }
 
-/** Below these, video is not worth sending or receiving. */
-export const weakLink = { minOutgoingBps: 150_000, maxLossPct: 15 } as const;
-
-export function isWeak(sample: LinkSample, sendingVideo: boolean): boolean {
-  if (sendingVideo && sample.availableOutgoingBitrate !== null && sample.availableOutgoingBitrate < weakLink.minOutgoingBps) return true;
-  return sample.lossPct !== null && sample.lossPct > weakLink.maxLossPct;
-}
-
 /** The simulcast layer worth receiving for a tile this many CSS pixels wide (layers are ¼, ½ and full 720p width). */
 export function layerForWidth(cssWidth: number): number {
   const pixels = cssWidth * Math.min(typeof devicePixelRatio === 'number' ? devicePixelRatio : 1, 1.5);

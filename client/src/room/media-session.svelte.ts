@@ -73,6 +73,9 @@ export class MediaSession {
   /** Consumers the server closed while we were still creating them. */
   readonly #closedEarly = new Set<string>();
   readonly #layers = new Map<string, number>();
+  /** The layer each camera tile's width asks for, and the weak-link cap over all of them (null: none). */
+  readonly #tileLayers = new Map<string, number>();
+  #layerCap: number | null = null;
   readonly #layerTimers = new Map<string, ReturnType<typeof setTimeout>>();
   #gen = 0;
   #run: Promise<void> = Promise.resolve();
@@ -173,6 +176,7 @@ export class MediaSession {
     this.#consumers.clear();
     this.#closedEarly.clear();
     this.#layers.clear();
+    this.#tileLayers.clear();
     this.producing = { microphone: false, camera: false, screen: false, interpretation: false };
     this.feeds = [];
     this.sendState = 'none';
@@ -479,6 +483,7 @@ export class MediaSession {
     this.#consumers.delete(consumerId);
     consumer?.close();
     this.#layers.delete(consumerId);
+    this.#tileLayers.delete(consumerId);
     if (this.feeds.some((f) => f.consumerId === consumerId)) this.feeds = this.feeds.filter((f) => f.consumerId !== consumerId);
   }
 
@@ -491,7 +496,19 @@ export class MediaSession {
   setTileWidth(consumerId: string, cssWidth: number): void {
     const consumer = this.#consumers.get(consumerId);
     if (consumer?.kind !== 'video' || consumer.appData.source !== 'camera' || cssWidth <= 0) return;
-    const layer = layerForWidth(cssWidth);
+    this.#tileLayers.set(consumerId, layerForWidth(cssWidth));
+    this.#wantLayer(consumerId);
+  }
+
+  /** The weak-link controller caps the layers of every camera received (null: the tiles decide alone). */
+  capReceivedLayers(max: number | null): void {
+    this.#layerCap = max;
+    for (const consumer of this.#consumers.values()) if (consumer.kind === 'video' && consumer.appData.source === 'camera') this.#wantLayer(consumer.id);
+  }
+
+  #wantLayer(consumerId: string): void {
+    const tile = this.#tileLayers.get(consumerId) ?? 2;
+    const layer = this.#layerCap === null ? tile : Math.min(tile, this.#layerCap);
     if (this.#layers.get(consumerId) === layer) return;
     const pending = this.#layerTimers.get(consumerId);
     if (pending) clearTimeout(pending);

@@ -9,6 +9,7 @@ import type { AttendanceState } from '../../../shared/domain/attendance.ts';
 import type { ClientAck, ClientEventName, ClientRequest, EnterResult, PeerView, RoomState } from '../../../shared/realtime.ts';
 import { ApiError } from '../lib/http.ts';
 import type { MessageKey } from '../lib/i18n.svelte.ts';
+import { LinkAdaptation } from './link-adaptation/controller.svelte.ts';
 import { LinkMonitor } from './link-monitor.svelte.ts';
 import { LocalMedia } from './local-media.svelte.ts';
 import { RoomInterpretation } from './interpretation.svelte.ts';
@@ -38,6 +39,7 @@ export class RoomSession {
   readonly media: MediaSession;
   readonly chat: RoomChat;
   readonly link: LinkMonitor;
+  readonly adaptation: LinkAdaptation;
   readonly pathWatch: PathWatch;
   readonly interpretation: RoomInterpretation;
 
@@ -92,7 +94,10 @@ export class RoomSession {
       // An interpreter in their channel keeps the floor microphone paused, after a restart too.
       wishes: () => ({ audioOnly: this.audioOnly, cameraOff: this.cameraOff, micMuted: this.micMuted || this.interpretation.interpreting, hostMutedAudio: this.hostMuted.audio, serverAudioOnly: this.self?.audioOnly ?? false }),
       connected: (direction) => this.#mark(`${direction}-connected`),
-      transportsReplaced: () => this.link.transportsReplaced(),
+      transportsReplaced: () => {
+        this.link.transportsReplaced();
+        this.adaptation.transportsReplaced();
+      },
       screenEnded: () => void this.stopScreenShare(),
       mayProduce: () => !this.recordingConsentNeeded,
     });
@@ -118,6 +123,21 @@ export class RoomSession {
       failed: (error) => this.notices.failed(error),
     });
     this.chat = new RoomChat(call, () => ({ selfPeerId: this.room?.selfPeerId ?? null, space: this.space }), (error) => this.notices.failed(error));
+    this.adaptation = new LinkAdaptation({
+      producer: (source) => this.media.producer(source),
+      capReceivedLayers: (max) => this.media.capReceivedLayers(max),
+      audioOnly: () => ({ on: this.audioOnly, byNetwork: this.audioOnlyReason === 'network' || this.audioOnlyReason === 'device-check' }),
+      setVoiceOnly: (on) => {
+        void this.setAudioOnly(on, 'network');
+        if (on) this.notices.notify('room.notice.autoAudioOnly', 'warn', { action: 'video-back' }, null);
+        else this.notices.notify('room.notice.videoBackAuto', 'info');
+      },
+      senderLevel: (track) => {
+        const feed = this.media.feeds.find((f) => f.track.id === track);
+        return (feed && this.room?.peers.find((p) => p.peerId === feed.peerId)?.link?.send) ?? null;
+      },
+      report: (event) => void call('link:event', event).catch(() => undefined),
+    });
     this.pathWatch = new PathWatch({
       // Only media that is up: while it is being started again (a worker replaced), quiet is expected.
       recvTransport: () => (this.media.state === 'ready' ? this.media.recvTransport : null),
@@ -130,12 +150,7 @@ export class RoomSession {
     this.link = new LinkMonitor({
       transports: () => ({ send: this.media.sendTransport, recv: this.media.recvTransport, active: this.connection.entered }),
       report: (sample) => void call('stats:report', { rttMs: sample.rttMs, lossPct: sample.lossPct, sendKbps: sample.sendKbps, recvKbps: sample.recvKbps }).catch(() => undefined),
-      audioOnly: () => this.audioOnly,
-      sendingCamera: () => this.media.producing.camera,
-      weak: () => {
-        void this.setAudioOnly(true, 'network');
-        this.notices.notify('room.notice.autoAudioOnly', 'warn', { action: 'video-back' }, null);
-      },
+      observe: (send, recv) => this.adaptation.observe(send, recv),
     });
   }
 
@@ -295,6 +310,8 @@ export class RoomSession {
     if (audioOnlySuggested && report.hasCamera) {
       this.audioOnly = true;
       this.audioOnlyReason = 'device-check';
+      // The measured link is where the weak-link controller starts: video comes back by itself once the path proves stable.
+      this.adaptation.startOnVoice();
       this.local.stopVideo();
       this.notices.notify('room.notice.checkAudioOnly', 'warn', { action: 'video-back' }, null);
     }
@@ -458,7 +475,7 @@ export class RoomSession {
     }
     this.audioOnly = on;
     this.audioOnlyReason = on ? reason : null;
-    this.link.audioOnlyChanged(!on && reason === 'user');
+    if (!on && reason === 'user') this.adaptation.manualVideoBack();
     if (on) {
       await this.media.closeProducer('camera');
       this.local.stopVideo();

@@ -52,6 +52,11 @@ export function testHandleOf(session: RoomSession) {
     get lastSample() {
       return session.link.lastSample;
     },
+    /** The weak-link controller's levels and its latest decisions. */
+    get adaptation() {
+      const a = session.adaptation;
+      return { send: a.send, recv: a.recv, level: a.level, decisions: a.decisions.map((d) => ({ ...d, reasons: [...d.reasons] })) };
+    },
     /** First times (performance.now()) of: socket connected, entered, admitted, transports connected. */
     get marks() {
       return { ...session.marks };

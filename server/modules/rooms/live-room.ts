@@ -2,7 +2,7 @@ import { type AttendanceState, isPresent } from '../../../shared/domain/attendan
 import type { LanguagePair, ListeningChoices } from '../../../shared/domain/interpretation.ts';
 import type { ParticipantRole } from '../../../shared/domain/participants.ts';
 import type { SessionStatus } from '../../../shared/domain/sessions.ts';
-import type { LinkQuality, PeerView, RoomState } from '../../../shared/realtime.ts';
+import type { LinkQuality, LinkState, PeerView, RoomState } from '../../../shared/realtime.ts';
 import type { StoredNetworkTest } from '../../db/schema/index.ts';
 import type { MediaRoom } from '../../media/media-room.ts';
 import type { Recorder } from '../../media/recorder.ts';
@@ -35,6 +35,8 @@ export interface RoomPeer {
   listening: ListeningChoices;
   networkTest: StoredNetworkTest | null;
   linkQuality: (LinkQuality & { at: string }) | null;
+  /** The person's own weak-link levels and last decision (link:event); null until the first one. */
+  link: LinkState | null;
   graceTimer: NodeJS.Timeout | null;
   /** Entries under way for this place (session:enter awaiting the database): its grace period does not end it meanwhile. */
   entering: number;
@@ -141,7 +143,7 @@ export class LiveRoom {
     } satisfies Partial<RoomPeer>;
     const existing = this.peers.get(row.id);
     if (existing) return Object.assign(existing, recorded);
-    const peer: RoomPeer = { ...recorded, socketId: null, viaInvitationId: null, handRaised: false, audioOnly: false, linkQuality: null, graceTimer: null, entering: 0 };
+    const peer: RoomPeer = { ...recorded, socketId: null, viaInvitationId: null, handRaised: false, audioOnly: false, linkQuality: null, link: null, graceTimer: null, entering: 0 };
     this.peers.set(row.id, peer);
     return peer;
   }
@@ -222,6 +224,7 @@ function peerView(p: RoomPeer, forHost: boolean, isSelf: boolean): PeerView {
     ...(p.languagePair ? { languagePair: p.languagePair } : {}),
     // The mediator sees who listens to what; each person sees their own choices, nobody else's.
     ...(forHost || isSelf ? { listening: p.listening } : {}),
+    link: p.link ? { send: p.link.send, recv: p.link.recv, ...(forHost ? { last: p.link.last ?? null } : {}) } : null,
     ...(forHost ? { networkTest: p.networkTest, linkQuality: p.linkQuality } : {}),
   };
 }

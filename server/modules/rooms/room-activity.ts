@@ -1,3 +1,4 @@
+import type { LinkEvent } from '../../../shared/realtime.ts';
 import type { RoomContext } from './room-context.ts';
 import * as repo from './attendance.repository.ts';
 import type { Connection } from './room-types.ts';
@@ -39,6 +40,20 @@ export class RoomActivity {
     const { room, peer } = this.ctx.registry.admittedOf(conn);
     peer.linkQuality = { ...request, at: this.ctx.deps.now().toISOString() };
     this.ctx.views.toHosts(room);
+    return {};
+  }
+
+  /**
+   * A decision of the person's own weak-link controller: kept on the peer (everyone sees the
+   * levels, the host also why), logged. Rare by design (hysteresis), so everyone's view is sent.
+   */
+  reportLinkEvent(conn: Connection, event: LinkEvent) {
+    const { room, peer } = this.ctx.registry.admittedOf(conn);
+    const at = this.ctx.deps.now().toISOString();
+    const levels = peer.link ?? { send: 'full', recv: 'full' };
+    peer.link = { send: levels.send, recv: levels.recv, [event.direction]: event.to, last: { ...event, at } };
+    this.ctx.deps.log.info({ sessionId: room.sessionId, peerId: peer.peerId, role: peer.role, ...event }, 'link adaptation');
+    this.ctx.views.broadcast(room);
     return {};
   }
 }

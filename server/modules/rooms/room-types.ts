@@ -49,7 +49,7 @@ export interface RoomsDeps {
   turn?: TurnCredentials | null;
   /** Where session recordings are written; null or absent: recording is not available. */
   recording?: RecordingSettings | null;
-  log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
   /** Several nodes: where each room is placed (one node per room). Null: this process holds every room. */
   placement?: RoomPlacement | null;
 }

@@ -38,6 +38,7 @@ export const roomHandlers: { [E in ClientEventName]: Handler<E> } = {
   'chat:send': (rooms, conn, r) => rooms.activity.sendChat(conn, r),
   'chat:history': (rooms, conn) => rooms.activity.chatHistory(conn),
   'stats:report': (rooms, conn, r) => rooms.activity.reportStats(conn, r),
+  'link:event': (rooms, conn, r) => rooms.activity.reportLinkEvent(conn, r),
   'media:start': (rooms, conn, r) => rooms.media.startMedia(conn, r),
   'media:ready': (rooms, conn, r) => rooms.media.mediaReady(conn, r),
   'media:connect': (rooms, conn, r) => rooms.media.connectTransport(conn, r),

@@ -1,0 +1,140 @@
+/**
+ * The weak-link controller of one person (issue 13): each stats sample of their own paths goes
+ * through the decision table (decide.ts), once per direction; a decision is applied to this
+ * person's media (camera layers and frame rate, microphone bitrate, the layers received, voice
+ * only) and reported to the server as a link event. Only levels that changed are applied: on a
+ * clean link nothing here ever touches the media.
+ */
+import type { types } from 'mediasoup-client';
+import type { LinkEvent, LinkLevel, LinkReason } from '../../../../shared/realtime.ts';
+import { type Decision, type DirectionState, initialState, judge, overall, recvLayerCap, sendSettings, step } from './decide.ts';
+import { ownPath, type PathCounters } from './own-path.ts';
+
+/** A new inbound stream is judged after this long: its sender's own link report may be on its way. */
+const settleMs = 5_000;
+/** After the person brings video back by hand, the controller does not take it away again for this long. */
+const manualVideoGraceMs = 120_000;
+
+export interface AdaptationOwner {
+  producer(source: 'camera' | 'microphone'): types.Producer | undefined;
+  /** Caps the simulcast layer of every camera received (null: no cap). */
+  capReceivedLayers(max: number | null): void;
+  /** Whether audio only is on, and whether this controller turned it on. */
+  audioOnly(): { on: boolean; byNetwork: boolean };
+  /** Voice only on or off, for the link's sake (a notice tells the person). */
+  setVoiceOnly(on: boolean): void;
+  /** The send level of whoever sends the track (null: unknown, counted as full). */
+  senderLevel(trackIdentifier: string): LinkLevel | null;
+  report(event: LinkEvent): void;
+}
+
+export class LinkAdaptation {
+  send = $state<LinkLevel>('full');
+  recv = $state<LinkLevel>('full');
+  /** Why each direction is where it is (empty when full). */
+  reasons = $state.raw<Record<'send' | 'recv', LinkReason[]>>({ send: [], recv: [] });
+  level = $derived(overall(this.send, this.recv));
+  /** The latest decisions, oldest first (performance.now() times), for the browser tests. */
+  decisions = $state.raw<(Decision & { at: number })[]>([]);
+
+  #state: Record<'send' | 'recv', DirectionState> = { send: initialState(), recv: initialState() };
+  #counters: PathCounters = new Map();
+  /** The producer id and send level last applied to the camera and the microphone. */
+  readonly #applied = new Map<string, LinkLevel>();
+  #cap: number | null = null;
+  #manualUntil = 0;
+
+  private readonly owner: AdaptationOwner;
+
+  constructor(owner: AdaptationOwner) {
+    this.owner = owner;
+  }
+
+  /** New transports: stream counters start over (levels are kept: the link is the same). */
+  transportsReplaced(): void {
+    this.#counters = new Map();
+    this.#applied.clear();
+  }
+
+  /** Video back by the person's own hand: everything up, and no voice-only from us for a while. */
+  manualVideoBack(): void {
+    this.#manualUntil = Date.now() + manualVideoGraceMs;
+    for (const direction of ['send', 'recv'] as const) {
+      const from = this[direction];
+      this.#state[direction] = initialState();
+      if (from !== 'full') this.#decided({ direction, from, to: 'full', reasons: ['manual'] }, null, null);
+    }
+  }
+
+  /** The device check measured a link too weak for video: start sending on voice only (the path decides from there). */
+  startOnVoice(): void {
+    this.#state.send = { ...initialState(), level: 'voice' };
+    this.send = 'voice';
+    this.reasons = { ...this.reasons, send: ['bandwidth'] };
+  }
+
+  /** One sample of both transports' statistics. */
+  observe(sendStats: RTCStatsReport | null, recvStats: RTCStatsReport | null, now = performance.now()): void {
+    const path = ownPath(sendStats, recvStats, this.#counters, now, {
+      settleMs,
+      counts: (track) => (this.owner.senderLevel(track) ?? 'full') === 'full',
+    });
+    this.#counters = path.counters;
+    const audioOnly = this.owner.audioOnly();
+    // Audio only chosen by the person (or the device check): theirs to undo, nothing to adapt.
+    if (audioOnly.on && !audioOnly.byNetwork) return;
+    for (const direction of ['send', 'recv'] as const) {
+      const judgement = judge(direction, path[direction]);
+      // Within the grace after the person's own "video back", voice only is not ours to choose.
+      if (Date.now() < this.#manualUntil && judgement.level === 'voice') judgement.level = direction === 'send' ? 'low' : 'reduced';
+      const { state, decision } = step(direction, this.#state[direction], judgement, now);
+      this.#state[direction] = state;
+      if (decision) this.#decided(decision, path[direction].lossPct, path[direction].rttMs);
+    }
+    this.#apply();
+  }
+
+  #decided(decision: Decision, lossPct: number | null, rttMs: number | null): void {
+    this[decision.direction] = decision.to;
+    this.decisions = [...this.decisions.slice(-19), { ...decision, at: performance.now() }];
+    // Support and the browser tests read why from the console too.
+    console.warn(`link adaptation: ${decision.direction} ${decision.from} → ${decision.to} (${decision.reasons.join(', ')}; loss ${lossPct ?? '–'} %, rtt ${rttMs ?? '–'} ms)`);
+    this.reasons = { ...this.reasons, [decision.direction]: decision.to === 'full' ? [] : decision.reasons };
+    this.owner.report({ ...decision, lossPct: lossPct === null ? null : Math.min(100, lossPct), rttMs: rttMs === null ? null : Math.min(60_000, rttMs) });
+    const voice = this.send === 'voice' || this.recv === 'voice';
+    const audioOnly = this.owner.audioOnly();
+    if (voice && !audioOnly.on) this.owner.setVoiceOnly(true);
+    if (!voice && audioOnly.on && audioOnly.byNetwork) this.owner.setVoiceOnly(false);
+  }
+
+  /** Brings the producers and the received layers in line with the levels (idempotent; cheap when nothing changed). */
+  #apply(): void {
+    const settings = sendSettings[this.send];
+    const camera = this.owner.producer('camera');
+    if (camera && !camera.closed && settings.maxSpatialLayer !== null) {
+      this.#once(camera, this.send, async () => {
+        await camera.setMaxSpatialLayer(settings.maxSpatialLayer!);
+        await camera.setRtpEncodingParameters({ maxFramerate: settings.maxFramerate });
+      });
+    }
+    const microphone = this.owner.producer('microphone');
+    if (microphone && !microphone.closed) this.#once(microphone, this.send, () => microphone.setRtpEncodingParameters({ maxBitrate: settings.audioMaxBitrate }));
+    const cap = recvLayerCap[this.recv];
+    const wanted = cap === null || cap >= 2 ? null : cap;
+    if (wanted !== this.#cap) {
+      this.#cap = wanted;
+      this.owner.capReceivedLayers(wanted);
+    }
+  }
+
+  /** A producer new to us is taken as full (what it was made with); anything else is set once per level. */
+  #once(producer: types.Producer, level: LinkLevel, apply: () => Promise<void>): void {
+    const before = this.#applied.get(producer.id) ?? 'full';
+    this.#applied.set(producer.id, level);
+    if (before === level) return;
+    apply().catch((error: unknown) => {
+      this.#applied.delete(producer.id);
+      if (!producer.closed) console.warn('link adaptation: could not apply', level, error);
+    });
+  }
+}

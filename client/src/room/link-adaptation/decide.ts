@@ -1,0 +1,161 @@
+/**
+ * The weak-link decision table (issue 13), pure: one person, one direction. Each sample of that
+ * person's OWN path (their uplink for `send`, their downlink for `recv`) gives the level the path
+ * can carry now; hysteresis turns those into decisions. Worse: as soon as the last few samples
+ * all justify it (within 3 s at one sample a second). Better: one step at a time, only after the
+ * path has been good enough for the next step up for a stable period.
+ */
+import { type LinkDirection, type LinkLevel, type LinkReason, linkLevels } from '../../../../shared/realtime.ts';
+
+/** What one sample says about one direction of this person's own path (null: not measured). */
+export interface PathSignals {
+  lossPct: number | null;
+  rttMs: number | null;
+  /** Send only: the browser's bandwidth estimate for this person's uplink. */
+  availableKbps?: number | null;
+  /** Receive only: audio concealed by the decoder (per cent of samples played). */
+  concealedPct?: number | null;
+  jitterMs?: number | null;
+}
+
+/** Thresholds per level index (1 = reduced, 2 = low, 3 = voice): a signal at or past one justifies that level. */
+const thresholds = {
+  lossPct: [2, 5, 8],
+  rttMs: [350, 550, 1_000],
+  concealedPct: [3, 6, 12],
+  jitterMs: [60, 120, 200],
+} as const;
+/** Loss that means voice only by itself. */
+const severeLossPct = 20;
+/** Bandwidth below these (kbit/s) justifies the level; counted only alongside loss or delay (the estimate starts low on any link). */
+const availableKbpsBelow = [400, 200, 100] as const;
+
+/** Levels a direction may take: receiving has no separate "low" (the bottom layer is already "reduced"). */
+const levelsOf: Record<LinkDirection, readonly LinkLevel[]> = { send: linkLevels, recv: ['full', 'reduced', 'voice'] };
+
+interface Judgement {
+  level: LinkLevel;
+  reasons: LinkReason[];
+  /** Nothing was measured: the sample is no evidence either way. */
+  empty: boolean;
+}
+
+function indexPast(value: number | null | undefined, limits: readonly number[], below = false): number {
+  if (value === null || value === undefined) return 0;
+  let index = 0;
+  limits.forEach((limit, i) => {
+    if (below ? value < limit : value >= limit) index = i + 1;
+  });
+  return index;
+}
+
+/** The level one sample of one direction justifies, and why. */
+export function judge(direction: LinkDirection, s: PathSignals): Judgement {
+  // Everything else counts only alongside loss: a sample without a loss figure (no fresh receiver
+  // report, too few packets) says nothing either way.
+  const empty = s.lossPct === null || s.lossPct === undefined;
+  const scores: [LinkReason, number][] = [['loss', indexPast(s.lossPct, thresholds.lossPct)]];
+  // Delay, concealment and jitter also come from a busy machine (a starved browser answers its
+  // STUN checks seconds late on a clean link), and the bandwidth estimate starts low on any link:
+  // they count only alongside packets really lost on the path.
+  if ((s.lossPct ?? 0) >= 1) {
+    scores.push(['delay', indexPast(s.rttMs, thresholds.rttMs)]);
+    if (direction === 'recv') {
+      scores.push(['concealment', indexPast(s.concealedPct, thresholds.concealedPct)]);
+      scores.push(['jitter', indexPast(s.jitterMs, thresholds.jitterMs)]);
+    }
+    if (direction === 'send') scores.push(['bandwidth', indexPast(s.availableKbps, availableKbpsBelow, true)]);
+  }
+  let worst = Math.max(...scores.map(([, i]) => i));
+  // Voice only takes two signals past the voice limit of one of them (a busy machine alone shows
+  // one: late packets or a burst of loss), or loss far past it (a fifth of the packets).
+  if (worst === 3) {
+    const past = scores.filter(([, i]) => i >= 2).length;
+    if (past < 2 && (s.lossPct ?? 0) < severeLossPct) {
+      worst = 2;
+      for (const score of scores) score[1] = Math.min(score[1], 2);
+    }
+  }
+  const levels = levelsOf[direction];
+  // Receiving maps the send scale onto its own: low → reduced.
+  const level: LinkLevel = direction === 'recv' ? (worst >= 3 ? 'voice' : worst >= 1 ? 'reduced' : 'full') : levels[worst]!;
+  return { level, reasons: worst === 0 ? [] : scores.filter(([, i]) => i === worst).map(([r]) => r), empty };
+}
+
+export interface DirectionState {
+  level: LinkLevel;
+  /** The levels the latest samples justified, newest last (as many as the slowest rule needs). */
+  recent: LinkLevel[];
+  /** When the samples started to justify a better level without a break (null: they do not). */
+  betterSince: number | null;
+}
+
+interface Rules {
+  /** Samples in a row that must justify a worse level before moving there, per level. */
+  downSamples: Record<LinkLevel, number>;
+  /** How long the path must be good enough for the next level up before stepping there. */
+  stableMs: number;
+}
+
+/** One sample a second: down within 2–5 s; voice-only on the receive side takes longer (another person's uplink report may still be on its way). */
+export const defaultRules: Record<LinkDirection, Rules> = {
+  send: { downSamples: { full: 1, reduced: 2, low: 2, voice: 4 }, stableMs: 20_000 },
+  recv: { downSamples: { full: 1, reduced: 2, low: 2, voice: 5 }, stableMs: 20_000 },
+};
+
+export const initialState = (): DirectionState => ({ level: 'full', recent: [], betterSince: null });
+
+export interface Decision {
+  direction: LinkDirection;
+  from: LinkLevel;
+  to: LinkLevel;
+  /** Why: the signals past their limit (down), or 'stable' (up). */
+  reasons: LinkReason[];
+}
+
+const rank = (level: LinkLevel) => linkLevels.indexOf(level);
+
+/** Feeds one sample to one direction: the new state, and a decision when the level changes. */
+export function step(direction: LinkDirection, state: DirectionState, judgement: Judgement, now: number, rules: Rules = defaultRules[direction]): { state: DirectionState; decision: Decision | null } {
+  if (judgement.empty) return { state, decision: null };
+  const keep = Math.max(...Object.values(rules.downSamples));
+  const recent = [...state.recent, judgement.level].slice(-keep);
+  const current = rank(state.level);
+  // Worse: the worst level that each of its last `downSamples` samples justified.
+  for (const candidate of [...levelsOf[direction]].reverse()) {
+    if (rank(candidate) <= current) break;
+    const n = rules.downSamples[candidate];
+    const window = recent.slice(-n);
+    if (window.length === n && window.every((l) => rank(l) >= rank(candidate))) {
+      return {
+        // The window is kept: the next sample may already justify a worse level still.
+        state: { level: candidate, recent, betterSince: null },
+        decision: { direction, from: state.level, to: candidate, reasons: judgement.reasons.length ? judgement.reasons : ['loss'] },
+      };
+    }
+  }
+  // Better: one step, after a stable period in which every sample allowed it.
+  const levels = levelsOf[direction];
+  const up = levels[levels.indexOf(state.level) - 1];
+  if (!up || rank(judgement.level) > rank(up)) return { state: { ...state, recent, betterSince: null }, decision: null };
+  const betterSince = state.betterSince ?? now;
+  if (now - betterSince < rules.stableMs) return { state: { ...state, recent, betterSince }, decision: null };
+  // The next step up counts its stable period from this one.
+  return { state: { level: up, recent: [], betterSince: now }, decision: { direction, from: state.level, to: up, reasons: ['stable'] } };
+}
+
+/** What the send level means for the camera and the microphone. */
+export const sendSettings: Record<LinkLevel, { maxSpatialLayer: number | null; maxFramerate: number; audioMaxBitrate: number }> = {
+  full: { maxSpatialLayer: 2, maxFramerate: 30, audioMaxBitrate: 24_000 },
+  reduced: { maxSpatialLayer: 1, maxFramerate: 30, audioMaxBitrate: 16_000 },
+  low: { maxSpatialLayer: 0, maxFramerate: 15, audioMaxBitrate: 12_000 },
+  voice: { maxSpatialLayer: null, maxFramerate: 15, audioMaxBitrate: 8_000 },
+};
+
+/** The highest simulcast layer worth receiving at a receive level (null: no video). */
+export const recvLayerCap: Record<LinkLevel, number | null> = { full: 2, reduced: 0, low: 0, voice: null };
+
+/** The person's link in one word, from both directions: the worse one counts. */
+export function overall(send: LinkLevel, recv: LinkLevel): LinkLevel {
+  return rank(send) >= rank(recv) ? send : recv;
+}

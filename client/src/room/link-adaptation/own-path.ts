@@ -1,0 +1,121 @@
+/**
+ * This person's OWN paths from their transports' getStats (issue 13: the party's lossy uplink
+ * was once counted as the mediator's trouble). Send: the SFU's receiver reports on what it got
+ * from us (remote-inbound-rtp, only reports newer than the last sample), the uplink's bandwidth
+ * estimate and RTT. Receive: loss, jitter and concealment of the inbound streams whose sender's
+ * own uplink is fine and that have flowed a while (loss a sender's uplink caused arrives here
+ * too, and is theirs to act on), and the downlink's RTT.
+ */
+import type { PathSignals } from './decide.ts';
+
+type StatsRecord = Record<string, unknown> & { type: string; id: string };
+
+interface StreamCounters {
+  packetsReceived: number;
+  packetsLost: number;
+  concealed: number;
+  totalSamples: number;
+  reports: number;
+  firstSeen: number;
+}
+
+/** Per stats id, what the previous sample saw. */
+export type PathCounters = Map<string, StreamCounters>;
+
+interface OwnPathOptions {
+  /** Whether an inbound track's sender has a good uplink (false: their loss is not ours). */
+  counts(trackIdentifier: string): boolean;
+  /** A new inbound stream is judged only after this long (its sender may not have reported yet). */
+  settleMs: number;
+}
+
+const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+function entries(report: RTCStatsReport | null): StatsRecord[] {
+  const out: StatsRecord[] = [];
+  report?.forEach((value: StatsRecord) => {
+    out.push(value);
+  });
+  return out;
+}
+
+function pairOf(stats: StatsRecord[]): StatsRecord | undefined {
+  const byId = new Map(stats.map((s) => [s.id, s]));
+  for (const s of stats) if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') return byId.get(s.selectedCandidatePairId);
+  return stats.find((s) => s.type === 'candidate-pair' && s.nominated === true && s.state === 'succeeded');
+}
+
+const ms = (seconds: number | null) => (seconds === null ? null : Math.round(seconds * 1000));
+const maxOf = (values: (number | null)[]): number | null => {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length ? Math.max(...known) : null;
+};
+
+/** The signals of both directions, and the counters for the next sample. */
+export function ownPath(send: RTCStatsReport | null, recv: RTCStatsReport | null, previous: PathCounters, now: number, options: OwnPathOptions): { send: PathSignals; recv: PathSignals; counters: PathCounters } {
+  const counters: PathCounters = new Map();
+  const blank = (): StreamCounters => ({ packetsReceived: 0, packetsLost: 0, concealed: 0, totalSamples: 0, reports: 0, firstSeen: now });
+
+  // --- send: fresh receiver reports from the SFU about our streams.
+  const sendStats = entries(send);
+  const sendPair = pairOf(sendStats);
+  const fresh: StatsRecord[] = [];
+  for (const s of sendStats) {
+    if (s.type !== 'remote-inbound-rtp') continue;
+    // Chromium counts receiver reports as roundTripTimeMeasurements (reportsReceived is in the
+    // spec, not in Chromium); without either counter every report counts as fresh.
+    const reports = num(s.roundTripTimeMeasurements) ?? num(s.reportsReceived);
+    const before = previous.get(s.id);
+    counters.set(s.id, { ...(before ?? blank()), reports: reports ?? 0 });
+    if (reports === null || reports > (before?.reports ?? 0)) fresh.push(s);
+  }
+  const available = num(sendPair?.availableOutgoingBitrate);
+  const fractionLost = maxOf(fresh.map((s) => num(s.fractionLost)));
+  const sendSignals: PathSignals = {
+    lossPct: fractionLost === null ? null : Math.round(fractionLost * 1000) / 10,
+    rttMs: maxOf([ms(maxOf(fresh.map((s) => num(s.roundTripTime)))), ms(num(sendPair?.currentRoundTripTime))]),
+    availableKbps: available === null ? null : Math.round(available / 1000),
+  };
+
+  // --- receive: our downlink, from the streams that are ours to judge.
+  const recvStats = entries(recv);
+  const recvPair = pairOf(recvStats);
+  let received = 0;
+  let lost = 0;
+  let concealed = 0;
+  let samples = 0;
+  const jitters: (number | null)[] = [];
+  for (const s of recvStats) {
+    if (s.type !== 'inbound-rtp') continue;
+    const before = previous.get(s.id);
+    const now_: StreamCounters = {
+      packetsReceived: num(s.packetsReceived) ?? 0,
+      packetsLost: Math.max(0, num(s.packetsLost) ?? 0),
+      concealed: (num(s.concealedSamples) ?? 0) - (num(s.silentConcealedSamples) ?? 0),
+      totalSamples: num(s.totalSamplesReceived) ?? 0,
+      reports: 0,
+      firstSeen: before?.firstSeen ?? now,
+    };
+    counters.set(s.id, now_);
+    const track = typeof s.trackIdentifier === 'string' ? s.trackIdentifier : '';
+    if (!before || now - now_.firstSeen < options.settleMs || !options.counts(track)) continue;
+    const dReceived = now_.packetsReceived - before.packetsReceived;
+    const dLost = now_.packetsLost - before.packetsLost;
+    if (dReceived < 0 || dLost < 0) continue; // counters restarted
+    received += dReceived;
+    lost += dLost;
+    if (s.kind === 'audio' && now_.totalSamples > before.totalSamples) {
+      samples += now_.totalSamples - before.totalSamples;
+      concealed += Math.max(0, now_.concealed - before.concealed);
+    }
+    if (s.kind === 'audio') jitters.push(ms(num(s.jitter))); // video's jitter swings with frame sizes
+  }
+  const recvSignals: PathSignals = {
+    // Too few packets say nothing about loss (DTX silence).
+    lossPct: received + lost >= 25 ? Math.round((lost / (received + lost)) * 1000) / 10 : null,
+    rttMs: ms(num(recvPair?.currentRoundTripTime)),
+    concealedPct: samples > 0 ? Math.round((concealed / samples) * 1000) / 10 : null,
+    jitterMs: maxOf(jitters),
+  };
+  return { send: sendSignals, recv: recvSignals, counters };
+}
