@@ -188,6 +188,17 @@ describe('ownPath: only this person’s own paths', () => {
     expect(stale.send).toEqual({ lossPct: null, rttMs: 20, availableKbps: 2_000 });
   });
 
+  it('send: the audio stream’s reports are not our uplink (mediasoup puts its worst listener’s loss there for FEC)', () => {
+    const audio: Stat = { id: 'RA', type: 'remote-inbound-rtp', kind: 'audio', roundTripTimeMeasurements: 4, fractionLost: 0.35, roundTripTime: 0.005 };
+    const video: Stat = { id: 'RV', type: 'remote-inbound-rtp', kind: 'video', roundTripTimeMeasurements: 4, fractionLost: 0, roundTripTime: 0.005 };
+    // A listener on a 35 % lossy downlink, our own video arriving whole: our uplink is clean.
+    const both = ownPath(report([...pair(0.005, 2_000_000), audio, video]), null, new Map(), 0, { counts, settleMs: 0 }).send;
+    expect(both).toEqual({ lossPct: 0, rttMs: 5, availableKbps: 2_000 });
+    expect(judge('send', both).level).toBe('full');
+    // Voice only (no video sent): no loss figure at all rather than the listener's.
+    expect(ownPath(report([...pair(0.005, 2_000_000), audio]), null, new Map(), 0, { counts, settleMs: 0 }).send.lossPct).toBeNull();
+  });
+
   it('receive: loss on a stream whose sender’s uplink is weak is theirs, not ours', () => {
     const before: PathCounters = ownPath(null, report([...pair(0.005), inboundAudio('A', 'party-mic', 1_000, 0), inboundAudio('B', 'owner-mic', 1_000, 0)]), new Map(), 0, { counts, settleMs: 0 }).counters;
     const after = report([...pair(0.005), inboundAudio('A', 'party-mic', 1_045, 20), inboundAudio('B', 'owner-mic', 1_050, 0)]);

@@ -1,7 +1,7 @@
 /**
  * This person's OWN paths from their transports' getStats (issue 13: the party's lossy uplink
- * was once counted as the mediator's trouble). Send: the SFU's receiver reports on what it got
- * from us (remote-inbound-rtp, only reports newer than the last sample), the uplink's bandwidth
+ * was once counted as the mediator's trouble). Send: the SFU's receiver reports on the video it
+ * got from us (remote-inbound-rtp, only reports newer than the last sample), the uplink's bandwidth
  * estimate and RTT. Receive: loss, jitter and concealment of the inbound streams whose sender's
  * own uplink is fine and that have flowed a while (loss a sender's uplink caused arrives here
  * too, and is theirs to act on), and the downlink's RTT.
@@ -70,7 +70,11 @@ export function ownPath(send: RTCStatsReport | null, recv: RTCStatsReport | null
     if (reports === null || reports > (before?.reports ?? 0)) fresh.push(s);
   }
   const available = num(sendPair?.availableOutgoingBitrate);
-  const fractionLost = maxOf(fresh.map((s) => num(s.fractionLost)));
+  // Only video's reports speak of our uplink: for Opus with in-band FEC, mediasoup puts the
+  // worst loss among the stream's *receivers* into its report to the sender (so the sender adds
+  // redundancy; RtpStreamRecv's worstRemoteFractionLost). A listener's lossy downlink would read
+  // as our loss; that is how a clean-link mediator was sent to voice only.
+  const fractionLost = maxOf(fresh.filter((s) => s.kind === 'video').map((s) => num(s.fractionLost)));
   const sendSignals: PathSignals = {
     lossPct: fractionLost === null ? null : Math.round(fractionLost * 1000) / 10,
     rttMs: maxOf([ms(maxOf(fresh.map((s) => num(s.roundTripTime)))), ms(num(sendPair?.currentRoundTripTime))]),
