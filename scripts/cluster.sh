@@ -15,6 +15,7 @@ count=${1:-2}
 [ "${HAIQIAO_CLUSTER_SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh
 . scripts/node-env.sh
 haiqiao_use_node
+haiqiao_server_memory_env
 
 public_port=${PORT:-3000}
 first_node_port=${HAIQIAO_CLUSTER_NODE_PORT:-3101}
@@ -94,7 +95,7 @@ for i in $(seq 1 "$count"); do
   # Plain node (Node 24 strips the types): one process per node, so its pid is the node.
   HOST=127.0.0.1 PORT=$port HAIQIAO_NODE_ID=node$i HAIQIAO_NODE_URL=http://127.0.0.1:$port \
     HAIQIAO_RTC_PORT=$((first_rtc_port + (i - 1) * workers)) HAIQIAO_MEDIA_WORKERS=$workers HAIQIAO_SEED_DEMO=$seed \
-    node server/main.ts > "$state_dir/node$i.log" 2>&1 &
+    node "${HAIQIAO_SERVER_NODE_FLAGS[@]}" server/main.ts > "$state_dir/node$i.log" 2>&1 &
   pids+=($!)
   echo "$!" > "$state_dir/node$i.pid"
   wait_healthy "http://127.0.0.1:$port" "$!"

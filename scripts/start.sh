@@ -8,14 +8,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 . scripts/node-env.sh
 haiqiao_use_node
+haiqiao_server_memory_env
 if [ -z "${HAIQIAO_TURN_SECRET:-}" ] || [ "${HAIQIAO_TURN_START:-1}" = 0 ]; then
-  exec node server/main.ts "$@"
+  exec node "${HAIQIAO_SERVER_NODE_FLAGS[@]}" server/main.ts "$@"
 fi
 bash scripts/turn-server.sh &
 turn_pid=$!
 sleep 1
 kill -0 "$turn_pid" 2> /dev/null || { echo "[start] coturn did not start (see above)" >&2; exit 1; }
-node server/main.ts "$@" &
+node "${HAIQIAO_SERVER_NODE_FLAGS[@]}" server/main.ts "$@" &
 server_pid=$!
 # bash runs traps only between commands: wait in the background-and-wait form, and pass a stop
 # on to the server (which closes gracefully) and to coturn.
