@@ -26,13 +26,13 @@ interface PairInfo {
   availableOutgoingBitrate: number | null;
 }
 
-type StatsRecord = Record<string, unknown> & { type: string; id: string };
+export type StatsRecord = Record<string, unknown> & { type: string; id: string };
 
-function num(value: unknown): number | null {
+export function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-function entries(report: RTCStatsReport | null): StatsRecord[] {
+export function entries(report: RTCStatsReport | null): StatsRecord[] {
   const out: StatsRecord[] = [];
   report?.forEach((value: StatsRecord) => {
     out.push(value);
@@ -41,13 +41,17 @@ function entries(report: RTCStatsReport | null): StatsRecord[] {
 }
 
 /** The candidate pair actually in use (by the transport's selectedCandidatePairId, else the nominated succeeded one). */
-function selectedPair(stats: StatsRecord[]): PairInfo | null {
+export function selectedPairOf(stats: StatsRecord[]): StatsRecord | undefined {
   const byId = new Map(stats.map((s) => [s.id, s]));
   let pair: StatsRecord | undefined;
   for (const s of stats) {
     if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') pair = byId.get(s.selectedCandidatePairId);
   }
-  pair ??= stats.find((s) => s.type === 'candidate-pair' && s.nominated === true && s.state === 'succeeded');
+  return pair ?? stats.find((s) => s.type === 'candidate-pair' && s.nominated === true && s.state === 'succeeded');
+}
+
+function selectedPair(stats: StatsRecord[]): PairInfo | null {
+  const pair = selectedPairOf(stats);
   if (!pair) return null;
   const rtt = num(pair.currentRoundTripTime);
   return { rttMs: rtt === null ? null : Math.round(rtt * 1000), availableOutgoingBitrate: num(pair.availableOutgoingBitrate) };

@@ -6,9 +6,8 @@
  * own uplink is fine and that have flowed a while (loss a sender's uplink caused arrives here
  * too, and is theirs to act on), and the downlink's RTT.
  */
+import { entries, num, selectedPairOf as pairOf, type StatsRecord } from '../link-stats.ts';
 import type { PathSignals } from './decide.ts';
-
-type StatsRecord = Record<string, unknown> & { type: string; id: string };
 
 interface StreamCounters {
   packetsReceived: number;
@@ -27,22 +26,6 @@ interface OwnPathOptions {
   counts(trackIdentifier: string): boolean;
   /** A new inbound stream is judged only after this long (its sender may not have reported yet). */
   settleMs: number;
-}
-
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-
-function entries(report: RTCStatsReport | null): StatsRecord[] {
-  const out: StatsRecord[] = [];
-  report?.forEach((value: StatsRecord) => {
-    out.push(value);
-  });
-  return out;
-}
-
-function pairOf(stats: StatsRecord[]): StatsRecord | undefined {
-  const byId = new Map(stats.map((s) => [s.id, s]));
-  for (const s of stats) if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') return byId.get(s.selectedCandidatePairId);
-  return stats.find((s) => s.type === 'candidate-pair' && s.nominated === true && s.state === 'succeeded');
 }
 
 const ms = (seconds: number | null) => (seconds === null ? null : Math.round(seconds * 1000));
