@@ -86,11 +86,11 @@ describe('step: hysteresis, timing and stepping back up', () => {
     expect(run('send', [clean, scenarioA, clean, scenarioA, clean, { lossPct: 6, rttMs: 20 }, clean]).decisions).toEqual([]);
   });
 
-  it('scenario A on the uplink: video reduced at 2 s (within 3 s of the conditions), voice only at 4 s (issue 13: within 10 s)', () => {
+  it('scenario A on the uplink: video reduced at 2 s (within 3 s of the conditions), voice only at 3 s (issue 13: within 10 s)', () => {
     const { state, decisions } = run('send', repeat(scenarioA, 10));
     expect(decisions).toEqual([
       { at: 2, from: 'full', to: 'low', reasons: ['loss'] },
-      { at: 4, from: 'low', to: 'voice', reasons: ['loss'] },
+      { at: 3, from: 'low', to: 'voice', reasons: ['loss'] },
     ]);
     expect(state.level).toBe('voice');
   });
@@ -133,6 +133,16 @@ describe('step: hysteresis, timing and stepping back up', () => {
     const down = run('send', repeat(scenarioA, 4));
     const up = run('send', repeat({ lossPct: 6, rttMs: 20 }, 45), down.state, 4_000);
     expect(up.decisions).toEqual([{ at: 25, from: 'voice', to: 'low', reasons: ['stable'] }]);
+  });
+
+  it('a loss figure that is only an upper bound lifts a level but never lowers one', () => {
+    const bound = (lossPct: number): PathSignals => ({ lossPct, rttMs: 40, availableKbps: 60, lossUpperBound: true });
+    // Full, sending no video, a listener's 35 % downlink loss in the audio's reports: nothing happens.
+    expect(run('send', repeat(bound(35), 30)).decisions).toEqual([]);
+    // Voice only after scenario A; the audio's reports then read clean: back up after the stable period.
+    const down = run('send', repeat(scenarioA, 3));
+    expect(down.state.level).toBe('voice');
+    expect(run('send', repeat(bound(0), 25), down.state, 3_000).decisions).toEqual([{ at: 24, from: 'voice', to: 'low', reasons: ['stable'] }]);
   });
 
   it('empty samples neither push down nor break a stable period', () => {
@@ -197,6 +207,58 @@ describe('ownPath: only this person’s own paths', () => {
     expect(judge('send', both).level).toBe('full');
     // Voice only (no video sent): no loss figure at all rather than the listener's.
     expect(ownPath(report([...pair(0.005, 2_000_000), audio]), null, new Map(), 0, { counts, settleMs: 0 }).send.lossPct).toBeNull();
+  });
+
+  it('send: the uplink’s loss is the share of video packets sent again (receiver reports count a repaired packet as received)', () => {
+    const out = (id: string, sent: number, resent: number): Stat => ({ id, type: 'outbound-rtp', kind: 'video', packetsSent: sent, retransmittedPacketsSent: resent });
+    const rr = (reports: number): Stat => ({ id: 'RV', type: 'remote-inbound-rtp', kind: 'video', roundTripTimeMeasurements: reports, fractionLost: 0.02, roundTripTime: 0.6 });
+    const first = ownPath(report([...pair(0.6, 224_000), out('O0', 1_000, 90), out('O1', 500, 40), rr(3)]), null, new Map(), 0, { counts, settleMs: 0 });
+    // First sight of the counters: only the (repaired) receiver report.
+    expect(first.send.lossPct).toBe(2);
+    // Scenario A a second later: 15 of 150 video packets sent again over both layers, 2 % left after repair.
+    const next = ownPath(report([...pair(0.6, 224_000), out('O0', 1_100, 100), out('O1', 550, 45), rr(4)]), null, first.counters, 1_000, { counts, settleMs: 0 });
+    expect(next.send).toEqual({ lossPct: 10, rttMs: 600, availableKbps: 224 });
+    expect(judge('send', next.send).level).toBe('voice');
+    // Too few packets (a paused camera) say nothing about loss.
+    const idle = ownPath(report([...pair(0.6, 224_000), out('O0', 1_110, 101), out('O1', 550, 45)]), null, next.counters, 2_000, { counts, settleMs: 0 });
+    expect(idle.send.lossPct).toBeNull();
+  });
+
+  it('send without video: the audio’s report is an upper bound (clean lifts; a listener’s loss never lowers)', () => {
+    const audioOut = (sent: number): Stat => ({ id: 'OA', type: 'outbound-rtp', kind: 'audio', packetsSent: sent, retransmittedPacketsSent: 0 });
+    const audioRr = (reports: number, fractionLost: number): Stat => ({ id: 'RA', type: 'remote-inbound-rtp', kind: 'audio', roundTripTimeMeasurements: reports, fractionLost, roundTripTime: 0.04 });
+    const first = ownPath(report([...pair(0.04, 60_000), audioOut(500), audioRr(1, 0)]), null, new Map(), 0, { counts, settleMs: 0 });
+    const clean_ = ownPath(report([...pair(0.04, 60_000), audioOut(550), audioRr(2, 0)]), null, first.counters, 1_000, { counts, settleMs: 0 });
+    expect(clean_.send).toEqual({ lossPct: 0, rttMs: 40, availableKbps: 60, lossUpperBound: true });
+    const lossy = ownPath(report([...pair(0.04, 60_000), audioOut(600), audioRr(3, 0.35)]), null, clean_.counters, 2_000, { counts, settleMs: 0 });
+    expect(lossy.send).toMatchObject({ lossPct: 35, lossUpperBound: true });
+    const judged = judge('send', lossy.send);
+    expect(judged).toMatchObject({ level: 'voice', upOnly: true });
+    expect(step('send', initialState(), judged, 2_000).decision).toBeNull();
+  });
+
+  it('the clean-link mediator never leaves video while a party’s downlink loses a third of the audio (issue 13 finding 1), over a minute of samples', () => {
+    let counters: PathCounters = new Map();
+    let state = initialState();
+    const decisions: unknown[] = [];
+    for (let second = 0; second < 60; second++) {
+      const stats: Stat[] = [
+        ...pair(0.005, 2_000_000),
+        // Our video reaches the SFU whole; the SFU asks for nothing again.
+        { id: 'OV', type: 'outbound-rtp', kind: 'video', packetsSent: 1_000 + second * 90, retransmittedPacketsSent: 0 },
+        { id: 'OA', type: 'outbound-rtp', kind: 'audio', packetsSent: 500 + second * 50, retransmittedPacketsSent: 0 },
+        { id: 'RV', type: 'remote-inbound-rtp', kind: 'video', roundTripTimeMeasurements: second, fractionLost: 0, roundTripTime: 0.005 },
+        // mediasoup's report on our audio carries the party's downlink loss (Opus in-band FEC).
+        { id: 'RA', type: 'remote-inbound-rtp', kind: 'audio', roundTripTimeMeasurements: second, fractionLost: 0.35, roundTripTime: 0.005 },
+      ];
+      const path = ownPath(report(stats), null, counters, second * 1_000, { counts, settleMs: 0 });
+      counters = path.counters;
+      const result = step('send', state, judge('send', path.send), second * 1_000);
+      state = result.state;
+      if (result.decision) decisions.push(result.decision);
+    }
+    expect(decisions).toEqual([]);
+    expect(state.level).toBe('full');
   });
 
   it('receive: loss on a stream whose sender’s uplink is weak is theirs, not ours', () => {

@@ -55,7 +55,7 @@ export function testHandleOf(session: RoomSession) {
     /** The weak-link controller's levels and its latest decisions. */
     get adaptation() {
       const a = session.adaptation;
-      return { send: a.send, recv: a.recv, level: a.level, decisions: a.decisions.map((d) => ({ ...d, reasons: [...d.reasons] })) };
+      return { send: a.send, recv: a.recv, level: a.level, decisions: a.decisions.map((d) => ({ ...d, reasons: [...d.reasons] })), samples: a.samples.map((x) => ({ ...x })) };
     },
     /** First times (performance.now()) of: socket connected, entered, admitted, transports connected. */
     get marks() {

@@ -7,7 +7,7 @@
  */
 import type { types } from 'mediasoup-client';
 import type { LinkEvent, LinkLevel, LinkReason } from '../../../../shared/realtime.ts';
-import { type Decision, type DirectionState, initialState, judge, overall, recvLayerCap, sendSettings, step } from './decide.ts';
+import { type Decision, type DirectionState, initialState, judge, overall, type PathSignals, recvLayerCap, sendSettings, step } from './decide.ts';
 import { ownPath, type PathCounters } from './own-path.ts';
 
 /** A new inbound stream is judged after this long: its sender's own link report may be on its way. */
@@ -36,6 +36,8 @@ export class LinkAdaptation {
   level = $derived(overall(this.send, this.recv));
   /** The latest decisions, oldest first (performance.now() times), for the browser tests. */
   decisions = $state.raw<(Decision & { at: number })[]>([]);
+  /** The last minute of samples as judged (performance.now() times): why a decision came when it did. */
+  readonly samples: { at: number; send: PathSignals & { level: LinkLevel }; recv: PathSignals & { level: LinkLevel } }[] = [];
 
   #state: Record<'send' | 'recv', DirectionState> = { send: initialState(), recv: initialState() };
   #counters: PathCounters = new Map();
@@ -83,8 +85,11 @@ export class LinkAdaptation {
     const audioOnly = this.owner.audioOnly();
     // Audio only chosen by the person (or the device check): theirs to undo, nothing to adapt.
     if (audioOnly.on && !audioOnly.byNetwork) return;
+    const judged = { send: judge('send', path.send), recv: judge('recv', path.recv) };
+    this.samples.push({ at: now, send: { ...path.send, level: judged.send.level }, recv: { ...path.recv, level: judged.recv.level } });
+    if (this.samples.length > 60) this.samples.shift();
     for (const direction of ['send', 'recv'] as const) {
-      const judgement = judge(direction, path[direction]);
+      const judgement = judged[direction];
       // Within the grace after the person's own "video back", voice only is not ours to choose.
       if (Date.now() < this.#manualUntil && judgement.level === 'voice') judgement.level = direction === 'send' ? 'low' : 'reduced';
       const { state, decision } = step(direction, this.#state[direction], judgement, now);

@@ -16,6 +16,8 @@ export interface PathSignals {
   /** Receive only: audio concealed by the decoder (per cent of samples played). */
   concealedPct?: number | null;
   jitterMs?: number | null;
+  /** The loss figure is only an upper bound (send without video: audio's report, which may be a listener's): it may lift a level, never lower one. */
+  lossUpperBound?: boolean;
 }
 
 /** Thresholds per level index (1 = reduced, 2 = low, 3 = voice): a signal at or past one justifies that level. */
@@ -38,6 +40,8 @@ interface Judgement {
   reasons: LinkReason[];
   /** Nothing was measured: the sample is no evidence either way. */
   empty: boolean;
+  /** Evidence only for a level at least as good as the current one (the loss figure was an upper bound). */
+  upOnly?: boolean;
 }
 
 function indexPast(value: number | null | undefined, limits: readonly number[], below = false): number {
@@ -79,7 +83,9 @@ export function judge(direction: LinkDirection, s: PathSignals): Judgement {
   const levels = levelsOf[direction];
   // Receiving maps the send scale onto its own: low → reduced.
   const level: LinkLevel = direction === 'recv' ? (worst >= 3 ? 'voice' : worst >= 1 ? 'reduced' : 'full') : levels[worst]!;
-  return { level, reasons: worst === 0 ? [] : scores.filter(([, i]) => i === worst).map(([r]) => r), empty };
+  const judgement: Judgement = { level, reasons: worst === 0 ? [] : scores.filter(([, i]) => i === worst).map(([r]) => r), empty };
+  if (s.lossUpperBound) judgement.upOnly = true;
+  return judgement;
 }
 
 export interface DirectionState {
@@ -97,9 +103,13 @@ interface Rules {
   stableMs: number;
 }
 
-/** One sample a second: down within 2–5 s; voice-only on the receive side takes longer (another person's uplink report may still be on its way). */
+/**
+ * One sample a second: down within 2–5 s. Sending goes to voice only on the third sample in a row
+ * that justifies it (issue 13: within 10 s of the conditions, with the first step at the second);
+ * on the receive side it takes longer (another person's uplink report may still be on its way).
+ */
 export const defaultRules: Record<LinkDirection, Rules> = {
-  send: { downSamples: { full: 1, reduced: 2, low: 2, voice: 4 }, stableMs: 20_000 },
+  send: { downSamples: { full: 1, reduced: 2, low: 2, voice: 3 }, stableMs: 20_000 },
   recv: { downSamples: { full: 1, reduced: 2, low: 2, voice: 5 }, stableMs: 20_000 },
 };
 
@@ -117,7 +127,8 @@ const rank = (level: LinkLevel) => linkLevels.indexOf(level);
 
 /** Feeds one sample to one direction: the new state, and a decision when the level changes. */
 export function step(direction: LinkDirection, state: DirectionState, judgement: Judgement, now: number, rules: Rules = defaultRules[direction]): { state: DirectionState; decision: Decision | null } {
-  if (judgement.empty) return { state, decision: null };
+  // An upper bound that looks bad proves nothing (it may be someone else's loss).
+  if (judgement.empty || (judgement.upOnly && rank(judgement.level) > rank(state.level))) return { state, decision: null };
   const keep = Math.max(...Object.values(rules.downSamples));
   const recent = [...state.recent, judgement.level].slice(-keep);
   const current = rank(state.level);

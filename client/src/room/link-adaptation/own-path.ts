@@ -1,8 +1,11 @@
 /**
  * This person's OWN paths from their transports' getStats (issue 13: the party's lossy uplink
- * was once counted as the mediator's trouble). Send: the SFU's receiver reports on the video it
- * got from us (remote-inbound-rtp, only reports newer than the last sample), the uplink's bandwidth
- * estimate and RTT. Receive: loss, jitter and concealment of the inbound streams whose sender's
+ * was once counted as the mediator's trouble). Send: the share of our video packets the SFU asked
+ * for again (outbound-rtp retransmittedPacketsSent: the loss on the uplink itself, before NACK
+ * repaired it), the SFU's receiver reports on the video it got from us (remote-inbound-rtp, only
+ * reports newer than the last sample: the loss left after repair), the uplink's bandwidth
+ * estimate and RTT; without video, the audio's report as an upper bound (good enough to step back
+ * up, never a reason to step down). Receive: loss, jitter and concealment of the inbound streams whose sender's
  * own uplink is fine and that have flowed a while (loss a sender's uplink caused arrives here
  * too, and is theirs to act on), and the downlink's RTT.
  */
@@ -10,6 +13,8 @@ import { entries, num, selectedPairOf as pairOf, type StatsRecord } from '../lin
 import type { PathSignals } from './decide.ts';
 
 interface StreamCounters {
+  packetsSent: number;
+  retransmitted: number;
   packetsReceived: number;
   packetsLost: number;
   concealed: number;
@@ -37,7 +42,7 @@ const maxOf = (values: (number | null)[]): number | null => {
 /** The signals of both directions, and the counters for the next sample. */
 export function ownPath(send: RTCStatsReport | null, recv: RTCStatsReport | null, previous: PathCounters, now: number, options: OwnPathOptions): { send: PathSignals; recv: PathSignals; counters: PathCounters } {
   const counters: PathCounters = new Map();
-  const blank = (): StreamCounters => ({ packetsReceived: 0, packetsLost: 0, concealed: 0, totalSamples: 0, reports: 0, firstSeen: now });
+  const blank = (): StreamCounters => ({ packetsSent: 0, retransmitted: 0, packetsReceived: 0, packetsLost: 0, concealed: 0, totalSamples: 0, reports: 0, firstSeen: now });
 
   // --- send: fresh receiver reports from the SFU about our streams.
   const sendStats = entries(send);
@@ -52,17 +57,45 @@ export function ownPath(send: RTCStatsReport | null, recv: RTCStatsReport | null
     counters.set(s.id, { ...(before ?? blank()), reports: reports ?? 0 });
     if (reports === null || reports > (before?.reports ?? 0)) fresh.push(s);
   }
+  // Video packets sent and sent again since the last sample (every simulcast layer). The SFU
+  // (mediasoup's NackGenerator) asks only for what did not reach it from us: this is our
+  // uplink's own loss. The receiver reports' fractionLost counts a packet repaired by a
+  // retransmission as received, so it reads a 10 % lossy uplink as 1–3 % (seen in scenario A:
+  // voice only after 16 s, stepping on delay and bandwidth alone).
+  let sent = 0;
+  let resent = 0;
+  let audioSent = 0;
+  for (const s of sendStats) {
+    if (s.type !== 'outbound-rtp') continue;
+    const before = previous.get(s.id);
+    const now_: StreamCounters = { ...(before ?? blank()), packetsSent: num(s.packetsSent) ?? 0, retransmitted: num(s.retransmittedPacketsSent) ?? 0 };
+    counters.set(s.id, now_);
+    const dSent = now_.packetsSent - (before?.packetsSent ?? 0);
+    const dResent = now_.retransmitted - (before?.retransmitted ?? 0);
+    if (!before || dSent < 0 || dResent < 0) continue; // first sight, or counters restarted
+    if (s.kind === 'video') {
+      sent += dSent;
+      resent += dResent;
+    } else if (s.kind === 'audio') audioSent += dSent;
+  }
+  // Too few packets say nothing (a paused camera, the first frames).
+  const rawLossPct = sent >= 30 ? Math.min(100, Math.round((resent / sent) * 1000) / 10) : null;
   const available = num(sendPair?.availableOutgoingBitrate);
   // Only video's reports speak of our uplink: for Opus with in-band FEC, mediasoup puts the
   // worst loss among the stream's *receivers* into its report to the sender (so the sender adds
   // redundancy; RtpStreamRecv's worstRemoteFractionLost). A listener's lossy downlink would read
   // as our loss; that is how a clean-link mediator was sent to voice only.
   const fractionLost = maxOf(fresh.filter((s) => s.kind === 'video').map((s) => num(s.fractionLost)));
+  const videoLossPct = maxOf([fractionLost === null ? null : Math.round(fractionLost * 1000) / 10, rawLossPct]);
+  // No video (voice only, camera off): the audio's report is at least our uplink's loss, so a
+  // low figure proves the uplink good (the way back up); a high one may be a listener's.
+  const audioLost = videoLossPct === null && audioSent >= 10 ? maxOf(fresh.filter((s) => s.kind === 'audio').map((s) => num(s.fractionLost))) : null;
   const sendSignals: PathSignals = {
-    lossPct: fractionLost === null ? null : Math.round(fractionLost * 1000) / 10,
+    lossPct: videoLossPct ?? (audioLost === null ? null : Math.round(audioLost * 1000) / 10),
     rttMs: maxOf([ms(maxOf(fresh.map((s) => num(s.roundTripTime)))), ms(num(sendPair?.currentRoundTripTime))]),
     availableKbps: available === null ? null : Math.round(available / 1000),
   };
+  if (videoLossPct === null && audioLost !== null) sendSignals.lossUpperBound = true;
 
   // --- receive: our downlink, from the streams that are ours to judge.
   const recvStats = entries(recv);
@@ -76,6 +109,8 @@ export function ownPath(send: RTCStatsReport | null, recv: RTCStatsReport | null
     if (s.type !== 'inbound-rtp') continue;
     const before = previous.get(s.id);
     const now_: StreamCounters = {
+      packetsSent: 0,
+      retransmitted: 0,
       packetsReceived: num(s.packetsReceived) ?? 0,
       packetsLost: Math.max(0, num(s.packetsLost) ?? 0),
       concealed: (num(s.concealedSamples) ?? 0) - (num(s.silentConcealedSamples) ?? 0),
