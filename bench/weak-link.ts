@@ -4,8 +4,16 @@
  * receives, from the receivers' getStats.
  *
  *   node bench/weak-link.ts [--scenarios A,B,C,D] [--seconds 60] [--offline-seconds 300] [--label before]
+ *                           [--method namespace|emulation]
  *
- * Needs root (ip netns, tc, nft). The party's Chromium runs inside a namespace joined to the
+ * --method emulation (A and B only, no root): issue 13's method instead. The party's Chromium
+ * (a browser of its own: the rule throttles every WebRTC socket of its browser) is impaired by
+ * Chromium's own network emulation, an all-URL rule set before the page loads (the app's own
+ * requests match a clean rule first, so the device check lets the party in with video), and
+ * the figures are taken from when both are in the room; times are counted from the party's
+ * media connecting (the page's marks).
+ *
+ * Namespace method (the default) needs root (ip netns, tc, nft). The party's Chromium runs inside a namespace joined to the
  * host by a veth pair; its link gets:
  *   - rate: tbf on both ends of the pair;
  *   - random loss: nftables `numgen random` in the namespace, both directions;
@@ -38,8 +46,11 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '60' },
     'offline-seconds': { type: 'string', default: '300' },
     label: { type: 'string', default: 'run' },
+    method: { type: 'string', default: 'namespace' },
   },
 });
+const emulated = args.method === 'emulation';
+if (!emulated && args.method !== 'namespace') throw new Error(`--method: namespace or emulation, not ${args.method}`);
 const scenarios = args.scenarios.split(',').map((s) => s.trim().toUpperCase());
 const windowSeconds = Number(args.seconds);
 const offlineSeconds = Number(args['offline-seconds']);
@@ -56,11 +67,19 @@ const impairments: Record<'A' | 'B', Impaired> = {
 const log = (line: string) => process.stdout.write(`[weak-link] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Issue 13's Chromium emulation of A and B (latency is added each way: RTT ≈ 2 × latency). */
+const emulations: Record<'A' | 'B', Record<string, unknown>> = {
+  A: { urlPattern: '', offline: false, latency: 300, downloadThroughput: 300_000 / 8, uploadThroughput: 300_000 / 8, packetLoss: 10 },
+  B: { urlPattern: '', offline: false, latency: 400, downloadThroughput: 48_000 / 8, uploadThroughput: 48_000 / 8, packetLoss: 5 },
+};
+
 interface Rig {
   server: E2eServer;
+  /** Namespace method only. */
   ns: NetworkNamespace;
   relay: DelayRelay;
   hostBrowser: Browser;
+  /** The party's browser: in the namespace, or (emulation) on the host with its own emulation. */
   nsBrowser: Browser;
 }
 
@@ -70,19 +89,49 @@ interface InRoom {
   ids: { mediator: string; party: string };
 }
 
-/** A new case and session; the mediator enters from the desk, the party joins from the namespace through its link. */
-async function enterRoom(rig: Rig, n: number): Promise<InRoom> {
+/**
+ * A new case and session; the mediator enters from the desk, the party joins from the namespace
+ * through its link, or (emulation) with `emulation` set on its page before it loads.
+ */
+async function enterRoom(rig: Rig, n: number, emulation: Record<string, unknown> | null = null): Promise<InRoom> {
   const fixture = await createRoomFixture(rig.server, [{ name: '陈阿海', idNumber: residentIds[n % residentIds.length]! }], `浙苍渔0${1000 + n}号碰撞`);
   const mediator = await mediatorEnters(rig.hostBrowser, rig.server, fixture);
   const invitation = fixture.invitations[0]!;
-  // The party reaches the service through the namespace's link (the relay on the host end).
-  const link = new URL(invitation.link);
-  link.hostname = rig.ns.hostAddress;
-  const party = await partyToLobby(rig.nsBrowser, { ...invitation, link: link.toString() });
+  let party: Person;
+  if (emulation) {
+    const { host } = new URL(rig.server.baseUrl);
+    const clean = ['http', 'ws'].map((scheme) => ({ urlPattern: `${scheme}://${host}/*`, offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 }));
+    party = await partyToLobby(rig.nsBrowser, invitation, {
+      beforeLoad: async ({ context, page }) => {
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Network.enable');
+        await cdp.send('Network.emulateNetworkConditionsByRule' as never, { matchedNetworkConditions: [...clean, emulation] } as never);
+      },
+    });
+  } else {
+    // The party reaches the service through the namespace's link (the relay on the host end).
+    const link = new URL(invitation.link);
+    link.hostname = rig.ns.hostAddress;
+    party = await partyToLobby(rig.nsBrowser, { ...invitation, link: link.toString() });
+  }
   const ids = { party: await admit(mediator.page, party), mediator: await selfPeerId(mediator.page) };
-  await Promise.all([flowingBothWays(mediator.page, party.page, ids, 30_000)]);
+  await Promise.all([flowingBothWays(mediator.page, party.page, ids, emulation ? 90_000 : 30_000)]);
   return { mediator, party, ids };
 }
+
+interface Decided {
+  direction: string;
+  from: string;
+  to: string;
+  reasons: string[];
+  at: number;
+}
+/** The page's adaptation decisions, judged samples and marks (performance.now() times), and its clock now. */
+const adaptationOf = (page: Page) =>
+  page.evaluate(() => {
+    const room = (window as any).__haiqiaoRoom;
+    return { decisions: (room?.adaptation?.decisions ?? []) as Decided[], samples: (room?.adaptation?.samples ?? null) as unknown[] | null, marks: (room?.marks ?? {}) as Record<string, number>, now: performance.now() };
+  });
 
 function audioGrew(before: PageSnapshot, after: PageSnapshot, peerId: string): boolean {
   const a = from(before, peerId, 'audio');
@@ -131,13 +180,25 @@ const f0 = (v: number | null | undefined, unit = '') => (v === null || v === und
 
 async function impairedScenario(rig: Rig, name: 'A' | 'B', n: number): Promise<Row> {
   const { conditions, rttMs } = impairments[name];
-  const room = await enterRoom(rig, n);
+  const room = await enterRoom(rig, n, emulated ? emulations[name] : null);
   try {
-    await sleep(5_000); // settle on the clean link
-    log(`${name}: impairing the party's link: ${JSON.stringify(conditions)}, +${rttMs} ms RTT, for ${windowSeconds} s`);
-    const onset = Date.now();
-    rig.relay.setDelay((address) => (address === rig.ns.hostAddress || !address.startsWith(rig.ns.hostAddress.replace(/\d+$/, '')) ? 0 : rttMs / 2));
-    rig.ns.impair(conditions);
+    let onset = Date.now();
+    /** The party's page clock at the onset (decisions are timed by it). */
+    let onsetPerf: number;
+    if (emulated) {
+      // Impaired from the start: times count from the party's media connecting.
+      const { marks, now } = await adaptationOf(room.party.page);
+      onsetPerf = marks['send-connected'] ?? marks['recv-connected'] ?? now;
+      onset = Date.now() - (now - onsetPerf);
+      log(`${name}: emulated from the page's load (${JSON.stringify(emulations[name])}), media connected ${Math.round(now - onsetPerf)} ms ago; sampling ${windowSeconds} s`);
+    } else {
+      await sleep(5_000); // settle on the clean link
+      log(`${name}: impairing the party's link: ${JSON.stringify(conditions)}, +${rttMs} ms RTT, for ${windowSeconds} s`);
+      onset = Date.now();
+      onsetPerf = (await adaptationOf(room.party.page)).now;
+      rig.relay.setDelay((address) => (address === rig.ns.hostAddress || !address.startsWith(rig.ns.hostAddress.replace(/\d+$/, '')) ? 0 : rttMs / 2));
+      rig.ns.impair(conditions);
+    }
     let partyAudioOnlyAt: number | null = null;
     let mediatorAudioOnlyAt: number | null = null;
     const samples = await sample(room, windowSeconds, (m, p) => {
@@ -145,6 +206,14 @@ async function impairedScenario(rig: Rig, name: 'A' | 'B', n: number): Promise<R
       if (m.audioOnly && mediatorAudioOnlyAt === null) mediatorAudioOnlyAt = m.at - onset;
     });
     const told = (await room.party.page.locator('[data-testid="room-notice"][data-key="room.notice.autoAudioOnly"]').count()) > 0;
+    // The controllers' own timeline: first step down and voice only of the party, from the onset.
+    const [partyAdapt, mediatorAdapt] = await Promise.all([adaptationOf(room.party.page), adaptationOf(room.mediator.page)]);
+    const after = (d: Decided | undefined) => (d ? `${((d.at - onsetPerf) / 1000).toFixed(1)} s` : 'never');
+    const partyDown = partyAdapt.decisions.find((d) => d.to !== 'full' && !d.reasons.includes('manual'));
+    const partyVoice = partyAdapt.decisions.find((d) => d.to === 'voice');
+    log(`${name}: party decisions ${JSON.stringify(partyAdapt.decisions.map((d) => ({ ...d, at: Math.round(d.at - onsetPerf) })))}`);
+    log(`${name}: mediator decisions ${JSON.stringify(mediatorAdapt.decisions.map((d) => ({ ...d, at: Math.round(d.at - onsetPerf) })))}`);
+    if (partyAdapt.samples) log(`${name}: party samples (last minute) ${JSON.stringify(partyAdapt.samples)}`);
     const partyGets = directionFigures(samples.party, room.ids.mediator);
     const mediatorGets = directionFigures(samples.mediator, room.ids.party);
     const partyRtt = mean(samples.party.map((s) => s.rttMs));
@@ -159,7 +228,9 @@ async function impairedScenario(rig: Rig, name: 'A' | 'B', n: number): Promise<R
       's > 50 % concealed (party / mediator)': `${partyGets.secondsMostlyConcealed} / ${mediatorGets.secondsMostlyConcealed}`,
       'video freezes (party / mediator)': `${partyGets.freezes} / ${mediatorGets.freezes}`,
       'video ≥ 180p ≥ 5 fps after 10 s, % (party / mediator)': `${f0(partyGets.video180pHeldPct)} / ${f0(mediatorGets.video180pHeldPct)}`,
-      'time to audio-only (party)': partyAudioOnlyAt === null ? 'never' : `${((partyAudioOnlyAt as number) / 1000).toFixed(1)} s${told ? ', told' : ''}`,
+      'time to audio-only (party)': partyAudioOnlyAt === null ? 'never' : `${(Math.max(0, partyAudioOnlyAt as number) / 1000).toFixed(1)} s${told ? ', told' : ''}`,
+      'party controller: first step down / voice only': `${after(partyDown)} (${partyDown ? `${partyDown.direction} ${partyDown.to}` : '–'}) / ${after(partyVoice)} (${partyVoice ? `${partyVoice.direction}, ${partyVoice.reasons.join(' ')}` : '–'})`,
+      'mediator controller steps down': String(mediatorAdapt.decisions.filter((d) => d.to !== 'full').length),
       'mediator (clean link) left video': mediatorAudioOnlyAt === null ? 'no' : `yes, after ${((mediatorAudioOnlyAt as number) / 1000).toFixed(1)} s`,
       'RTT ms (party / mediator)': `${f0(partyRtt)} / ${f0(mediatorRtt)}`,
       'mouth-to-ear estimate ms (party→mediator / mediator→party)': `${f0(oneWay(mediatorGets.jitterBufferMs))} / ${f0(oneWay(partyGets.jitterBufferMs))}`,
@@ -168,8 +239,10 @@ async function impairedScenario(rig: Rig, name: 'A' | 'B', n: number): Promise<R
     log(`${name}: ${JSON.stringify(row)}`);
     return row;
   } finally {
-    rig.ns.impair({});
-    rig.relay.setDelay(() => 0);
+    if (!emulated) {
+      rig.ns.impair({});
+      rig.relay.setDelay(() => 0);
+    }
     await closeAll([room.mediator, room.party]);
   }
 }
@@ -277,32 +350,42 @@ function markdown(rows: Row[]): string {
   return out.join('\n');
 }
 
+/** The namespace method's rig: the party's namespace, the delay relay, the server announcing the host end, both browsers. */
+async function namespaceRig(rig: Partial<Rig>): Promise<void> {
+  rig.ns = NetworkNamespace.create();
+  log(`namespace ${rig.ns.name}: party at ${rig.ns.address}, host end ${rig.ns.hostAddress}`);
+  rig.server = await startE2eServer({ media: { announcedAddress: rig.ns.hostAddress } });
+  const httpPort = Number(new URL(rig.server.baseUrl).port);
+  const webRtc = await rig.server.pool!.webRtcServerOf(rig.server.pool!.workers[0]!)!.dump();
+  rig.relay = await DelayRelay.start({
+    listenAddress: rig.ns.hostAddress,
+    targetAddress: '127.0.0.1',
+    udpPorts: webRtc.udpSockets.map((s) => s.port),
+    tcpPorts: [httpPort, ...webRtc.tcpServers.map((s) => s.port)],
+  });
+  const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10);
+  rig.hostBrowser = await launchChromium({ fakeAudioFile: wav });
+  rig.nsBrowser = await launchChromium({
+    fakeAudioFile: wav,
+    executablePath: rig.ns.chromiumWrapper(),
+    // The service is plain http on the namespace's host end: let the page use camera and microphone there.
+    args: [`--unsafely-treat-insecure-origin-as-secure=http://${rig.ns.hostAddress}:${httpPort}`],
+  });
+}
+
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('run as root: the bench makes a network namespace, tc qdiscs and nftables rules');
+  if (!emulated && process.getuid?.() !== 0) throw new Error('run as root: the bench makes a network namespace, tc qdiscs and nftables rules');
+  if (emulated && scenarios.some((s) => s !== 'A' && s !== 'B')) throw new Error('--method emulation: scenarios A and B only');
   const started = new Date();
   const load0 = os.loadavg();
   const rig: Partial<Rig> = {};
   const rows: Row[] = [];
   try {
-    rig.ns = NetworkNamespace.create();
-    log(`namespace ${rig.ns.name}: party at ${rig.ns.address}, host end ${rig.ns.hostAddress}`);
-    rig.server = await startE2eServer({ media: { announcedAddress: rig.ns.hostAddress } });
-    const httpPort = Number(new URL(rig.server.baseUrl).port);
-    const webRtc = await rig.server.pool!.webRtcServerOf(rig.server.pool!.workers[0]!)!.dump();
-    rig.relay = await DelayRelay.start({
-      listenAddress: rig.ns.hostAddress,
-      targetAddress: '127.0.0.1',
-      udpPorts: webRtc.udpSockets.map((s) => s.port),
-      tcpPorts: [httpPort, ...webRtc.tcpServers.map((s) => s.port)],
-    });
-    const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10);
-    rig.hostBrowser = await launchChromium({ fakeAudioFile: wav });
-    rig.nsBrowser = await launchChromium({
-      fakeAudioFile: wav,
-      executablePath: rig.ns.chromiumWrapper(),
-      // The service is plain http on the namespace's host end: let the page use camera and microphone there.
-      args: [`--unsafely-treat-insecure-origin-as-secure=http://${rig.ns.hostAddress}:${httpPort}`],
-    });
+    if (emulated) {
+      rig.server = await startE2eServer();
+      const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10);
+      [rig.hostBrowser, rig.nsBrowser] = await Promise.all([launchChromium({ fakeAudioFile: wav }), launchChromium({ fakeAudioFile: wav })]);
+    } else await namespaceRig(rig);
     let n = 0;
     for (const name of scenarios) {
       n += 1;
@@ -328,7 +411,7 @@ async function main(): Promise<void> {
   const text = markdown(rows);
   fs.mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `weak-link-${args.label}.json`);
-  fs.writeFileSync(file, JSON.stringify({ label: args.label, started: started.toISOString(), machine, windowSeconds, offlineSeconds, rows }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ label: args.label, method: args.method, started: started.toISOString(), machine, windowSeconds, offlineSeconds, rows }, null, 2));
   process.stdout.write(`\n${machine}\n\n${text}\nresults: ${file}\n`);
 }
 
