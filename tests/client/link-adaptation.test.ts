@@ -5,8 +5,9 @@
  * uplink caused is not the receiver's).
  */
 import { describe, expect, it } from 'vitest';
-import { type DirectionState, defaultRules, initialState, judge, overall, type PathSignals, recvLayerCap, sendSettings, step } from '../../client/src/room/link-adaptation/decide.ts';
+import { type DirectionState, defaultRules, initialState, judge, overall, type PathSignals, sendSettings, step } from '../../client/src/room/link-adaptation/decide.ts';
 import { ownPath, type PathCounters } from '../../client/src/room/link-adaptation/own-path.ts';
+import { mainCameraPeer, type ReceivedVideo, receivePlan } from '../../client/src/room/link-adaptation/receive-plan.ts';
 import type { LinkDirection, LinkLevel } from '../../shared/realtime.ts';
 
 const clean: PathSignals = { lossPct: 0, rttMs: 20, availableKbps: 2_500, concealedPct: 0, jitterMs: 5 };
@@ -56,17 +57,18 @@ describe('judge: the level one sample of one direction justifies', () => {
   it('voice only takes two bad signals, or a fifth of the packets lost: one alone means "low"', () => {
     expect(judge('send', { lossPct: 1, rttMs: 1_200 })).toMatchObject({ level: 'low', reasons: ['delay'] });
     expect(judge('send', { lossPct: 12, rttMs: 30 })).toMatchObject({ level: 'low', reasons: ['loss'] });
-    expect(judge('recv', { lossPct: 12, rttMs: 30 }).level).toBe('reduced');
+    expect(judge('recv', { lossPct: 12, rttMs: 30 }).level).toBe('low');
     expect(judge('send', { lossPct: 1.5, rttMs: 5, availableKbps: 80 })).toMatchObject({ level: 'low', reasons: ['bandwidth'] });
     // Scenario B of issue 13: 48 kbit/s, 5 % loss, ~800 ms RTT.
     expect(judge('send', { lossPct: 5, rttMs: 800, availableKbps: 48 })).toMatchObject({ level: 'voice', reasons: ['bandwidth'] });
   });
 
-  it('receiving: concealment and jitter alongside loss; no "low" level', () => {
+  it('receiving: concealment and jitter alongside loss; "low" pauses thumbnails (receive-plan.ts)', () => {
     expect(judge('recv', { lossPct: 0, rttMs: 10, concealedPct: 20, jitterMs: 300 }).level).toBe('full');
-    expect(judge('recv', { lossPct: 2, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'reduced', reasons: ['concealment'] });
+    expect(judge('recv', { lossPct: 2, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'low', reasons: ['concealment'] });
     expect(judge('recv', { lossPct: 6, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'voice', reasons: ['concealment'] });
-    expect(judge('recv', { lossPct: 6, rttMs: 10 }).level).toBe('reduced');
+    expect(judge('recv', { lossPct: 6, rttMs: 10 }).level).toBe('low');
+    expect(judge('recv', { lossPct: 3, rttMs: 10 }).level).toBe('reduced');
     expect(judge('recv', { lossPct: 35, rttMs: 10 }).level).toBe('voice');
   });
 
@@ -103,8 +105,8 @@ describe('step: hysteresis, timing and stepping back up', () => {
   it('receiving: voice only needs 5 bad samples in a row (another person’s uplink report may be on its way)', () => {
     const { decisions } = run('recv', repeat({ lossPct: 35, rttMs: 10 }, 8));
     expect(decisions).toEqual([
-      { at: 2, from: 'full', to: 'reduced', reasons: ['loss'] },
-      { at: 5, from: 'reduced', to: 'voice', reasons: ['loss'] },
+      { at: 2, from: 'full', to: 'low', reasons: ['loss'] },
+      { at: 5, from: 'low', to: 'voice', reasons: ['loss'] },
     ]);
   });
 
@@ -147,7 +149,7 @@ describe('step: hysteresis, timing and stepping back up', () => {
 
   it('empty samples neither push down nor break a stable period', () => {
     const empty: PathSignals = { lossPct: null, rttMs: null };
-    expect(run('recv', [{ lossPct: 35, rttMs: 5 }, empty, { lossPct: 35, rttMs: 5 }]).decisions.map((d) => d.to)).toEqual(['reduced']);
+    expect(run('recv', [{ lossPct: 35, rttMs: 5 }, empty, { lossPct: 35, rttMs: 5 }]).decisions.map((d) => d.to)).toEqual(['low']);
   });
 });
 
@@ -159,7 +161,6 @@ describe('what the levels mean', () => {
       expect(sendSettings[level].audioMaxBitrate).toBeLessThanOrEqual(16_000);
     }
     expect([sendSettings.full.maxSpatialLayer, sendSettings.reduced.maxSpatialLayer, sendSettings.low.maxSpatialLayer, sendSettings.voice.maxSpatialLayer]).toEqual([2, 1, 0, null]);
-    expect(recvLayerCap).toEqual({ full: 2, reduced: 0, low: 0, voice: null });
     expect(overall('full', 'voice')).toBe('voice');
     expect(overall('low', 'reduced')).toBe('low');
   });
@@ -287,5 +288,33 @@ describe('ownPath: only this person’s own paths', () => {
     const before = ownPath(null, report([inboundAudio('A', 'mic', 1_000, 0, { totalSamplesReceived: 48_000, concealedSamples: 0, silentConcealedSamples: 0 })]), new Map(), 0, { counts, settleMs: 0 }).counters;
     const after = report([inboundAudio('A', 'mic', 1_050, 5, { totalSamplesReceived: 96_000, concealedSamples: 9_600, silentConcealedSamples: 4_800 })]);
     expect(ownPath(null, after, before, 1_000, { counts, settleMs: 0 }).recv.concealedPct).toBe(10);
+  });
+});
+
+describe('receive plan: what a weak downlink stops receiving, in order', () => {
+  const videos: ReceivedVideo[] = [
+    { consumerId: 'c-mediator', peerId: 'mediator', source: 'camera' },
+    { consumerId: 'c-owner', peerId: 'owner', source: 'camera' },
+    { consumerId: 'c-clerk', peerId: 'clerk', source: 'camera' },
+    { consumerId: 's-mediator', peerId: 'mediator', source: 'screen' },
+  ];
+
+  it('full: nothing; reduced: every camera at its bottom layer, nothing paused', () => {
+    expect(receivePlan('full', videos, 'mediator')).toEqual({ layerCap: null, paused: new Set() });
+    expect(receivePlan('reduced', videos, 'mediator')).toEqual({ layerCap: 0, paused: new Set() });
+  });
+
+  it('low: the thumbnails (every camera but the main one) are paused; the evidence screen share is kept', () => {
+    expect(receivePlan('low', videos, 'owner')).toEqual({ layerCap: 0, paused: new Set(['c-mediator', 'c-clerk']) });
+  });
+
+  it('the main camera: the spotlight, else the last speaker with a camera, else the first camera', () => {
+    expect(mainCameraPeer(videos, 'clerk', ['owner'])).toBe('clerk');
+    expect(mainCameraPeer(videos, 'interpreter-without-camera', ['owner'])).toBe('owner');
+    expect(mainCameraPeer(videos, null, [])).toBe('mediator');
+    // Two people: the only other camera is the main one, so "low" pauses nothing.
+    const two = videos.slice(0, 1);
+    expect(receivePlan('low', two, mainCameraPeer(two, null, [])).paused.size).toBe(0);
+    expect(mainCameraPeer([{ consumerId: 's', peerId: 'mediator', source: 'screen' }], null, [])).toBeNull();
   });
 });

@@ -9,6 +9,8 @@ import { Device, type types } from 'mediasoup-client';
 import type { ClientRequest, IceServer, MediaSource, ServerPayload, TransportParams } from '../../../shared/realtime.ts';
 import { IceFallback } from './ice-fallback.ts';
 import type { LocalMedia } from './local-media.svelte.ts';
+import type { LinkLevel } from '../../../shared/realtime.ts';
+import { mainCameraPeer, receivePlan } from './link-adaptation/receive-plan.ts';
 import { layerForWidth } from './link-stats.ts';
 import type { RoomCall } from './room-connection.svelte.ts';
 
@@ -76,6 +78,10 @@ export class MediaSession {
   /** The layer each camera tile's width asks for, and the weak-link cap over all of them (null: none). */
   readonly #tileLayers = new Map<string, number>();
   #layerCap: number | null = null;
+  /** Video consumers paused for this person's own weak downlink (the receive plan), not by their sender. */
+  readonly #linkPaused = new Set<string>();
+  /** How many videos the receive plan has paused, for the person's notice. */
+  linkPausedCount = $state(0);
   readonly #layerTimers = new Map<string, ReturnType<typeof setTimeout>>();
   #gen = 0;
   #run: Promise<void> = Promise.resolve();
@@ -176,6 +182,8 @@ export class MediaSession {
     this.#consumers.clear();
     this.#closedEarly.clear();
     this.#layers.clear();
+    this.#linkPaused.clear();
+    this.linkPausedCount = 0;
     this.#tileLayers.clear();
     this.producing = { microphone: false, camera: false, screen: false, interpretation: false };
     this.feeds = [];
@@ -432,7 +440,8 @@ export class MediaSession {
       return;
     }
     if (this.#consumers.has(params.consumerId)) {
-      // Announced again (after a reconnection): just make sure it flows.
+      // Announced again (after a reconnection): just make sure it flows (unless paused for our own link).
+      if (this.#linkPaused.has(params.consumerId)) return;
       await call('media:consumer-resume', { consumerId: params.consumerId }).catch(() => undefined);
       return;
     }
@@ -484,6 +493,7 @@ export class MediaSession {
     consumer?.close();
     this.#layers.delete(consumerId);
     this.#tileLayers.delete(consumerId);
+    if (this.#linkPaused.delete(consumerId)) this.linkPausedCount = this.#linkPaused.size;
     if (this.feeds.some((f) => f.consumerId === consumerId)) this.feeds = this.feeds.filter((f) => f.consumerId !== consumerId);
   }
 
@@ -500,10 +510,33 @@ export class MediaSession {
     this.#wantLayer(consumerId);
   }
 
-  /** The weak-link controller caps the layers of every camera received (null: the tiles decide alone). */
-  capReceivedLayers(max: number | null): void {
-    this.#layerCap = max;
-    for (const consumer of this.#consumers.values()) if (consumer.kind === 'video' && consumer.appData.source === 'camera') this.#wantLayer(consumer.id);
+  /**
+   * The weak-link controller's receive level (receive-plan.ts): every camera capped to its bottom
+   * layer, then the cameras of all but the main person paused. Called every sample: only changes
+   * reach the server.
+   */
+  receiveLevel(level: LinkLevel, spotlightPeerId: string | null, activeSpeakerPeerId: string | null): void {
+    const videos = [...this.#consumers.values()]
+      .filter((c) => c.kind === 'video')
+      .map((c) => ({ consumerId: c.id, peerId: c.appData.peerId as string, source: c.appData.source as string }));
+    const plan = receivePlan(level, videos, mainCameraPeer(videos, spotlightPeerId, activeSpeakerPeerId ? [activeSpeakerPeerId] : []));
+    if (plan.layerCap !== this.#layerCap) {
+      this.#layerCap = plan.layerCap;
+      for (const v of videos) if (v.source === 'camera') this.#wantLayer(v.consumerId);
+    }
+    for (const { consumerId } of videos) {
+      const pause = plan.paused.has(consumerId);
+      if (pause === this.#linkPaused.has(consumerId)) continue;
+      if (pause) this.#linkPaused.add(consumerId);
+      else this.#linkPaused.delete(consumerId);
+      // A failed request is tried again on the next sample.
+      void this.owner.call('media:consumer-pause', { consumerId, paused: pause }).catch(() => {
+        if (pause) this.#linkPaused.delete(consumerId);
+        else if (this.#consumers.has(consumerId)) this.#linkPaused.add(consumerId);
+        this.linkPausedCount = this.#linkPaused.size;
+      });
+    }
+    if (this.linkPausedCount !== this.#linkPaused.size) this.linkPausedCount = this.#linkPaused.size;
   }
 
   #wantLayer(consumerId: string): void {

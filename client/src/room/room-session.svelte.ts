@@ -125,7 +125,7 @@ export class RoomSession {
     this.chat = new RoomChat(call, () => ({ selfPeerId: this.room?.selfPeerId ?? null, space: this.space }), (error) => this.notices.failed(error));
     this.adaptation = new LinkAdaptation({
       producer: (source) => this.media.producer(source),
-      capReceivedLayers: (max) => this.media.capReceivedLayers(max),
+      receiveLevel: (level) => this.media.receiveLevel(level, this.room?.spotlightPeerId ?? null, this.room?.activeSpeakerPeerId ?? null),
       audioOnly: () => ({ on: this.audioOnly, byNetwork: this.audioOnlyReason === 'network' || this.audioOnlyReason === 'device-check' }),
       setVoiceOnly: (on) => {
         void this.setAudioOnly(on, 'network');

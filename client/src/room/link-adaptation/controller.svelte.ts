@@ -7,7 +7,7 @@
  */
 import type { types } from 'mediasoup-client';
 import type { LinkEvent, LinkLevel, LinkReason } from '../../../../shared/realtime.ts';
-import { type Decision, type DirectionState, initialState, judge, overall, type PathSignals, recvLayerCap, sendSettings, step } from './decide.ts';
+import { type Decision, type DirectionState, initialState, judge, overall, type PathSignals, sendSettings, step } from './decide.ts';
 import { ownPath, type PathCounters } from './own-path.ts';
 
 /** A new inbound stream is judged after this long: its sender's own link report may be on its way. */
@@ -17,8 +17,8 @@ const manualVideoGraceMs = 120_000;
 
 export interface AdaptationOwner {
   producer(source: 'camera' | 'microphone'): types.Producer | undefined;
-  /** Caps the simulcast layer of every camera received (null: no cap). */
-  capReceivedLayers(max: number | null): void;
+  /** What this person receives at a receive level (receive-plan.ts: layers capped, thumbnails paused); called every sample, idempotent. */
+  receiveLevel(level: LinkLevel): void;
   /** Whether audio only is on, and whether this controller turned it on. */
   audioOnly(): { on: boolean; byNetwork: boolean };
   /** Voice only on or off, for the link's sake (a notice tells the person). */
@@ -43,7 +43,6 @@ export class LinkAdaptation {
   #counters: PathCounters = new Map();
   /** The producer id and send level last applied to the camera and the microphone. */
   readonly #applied = new Map<string, LinkLevel>();
-  #cap: number | null = null;
   #manualUntil = 0;
 
   private readonly owner: AdaptationOwner;
@@ -124,12 +123,7 @@ export class LinkAdaptation {
     }
     const microphone = this.owner.producer('microphone');
     if (microphone && !microphone.closed) this.#once(microphone, this.send, () => microphone.setRtpEncodingParameters({ maxBitrate: settings.audioMaxBitrate }));
-    const cap = recvLayerCap[this.recv];
-    const wanted = cap === null || cap >= 2 ? null : cap;
-    if (wanted !== this.#cap) {
-      this.#cap = wanted;
-      this.owner.capReceivedLayers(wanted);
-    }
+    this.owner.receiveLevel(this.recv);
   }
 
   /** A producer new to us is taken as full (what it was made with); anything else is set once per level. */

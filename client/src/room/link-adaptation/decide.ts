@@ -32,8 +32,6 @@ const severeLossPct = 20;
 /** Bandwidth below these (kbit/s) justifies the level; counted only alongside loss or delay (the estimate starts low on any link). */
 const availableKbpsBelow = [400, 200, 100] as const;
 
-/** Levels a direction may take: receiving has no separate "low" (the bottom layer is already "reduced"). */
-const levelsOf: Record<LinkDirection, readonly LinkLevel[]> = { send: linkLevels, recv: ['full', 'reduced', 'voice'] };
 
 interface Judgement {
   level: LinkLevel;
@@ -80,9 +78,7 @@ export function judge(direction: LinkDirection, s: PathSignals): Judgement {
       for (const score of scores) score[1] = Math.min(score[1], 2);
     }
   }
-  const levels = levelsOf[direction];
-  // Receiving maps the send scale onto its own: low → reduced.
-  const level: LinkLevel = direction === 'recv' ? (worst >= 3 ? 'voice' : worst >= 1 ? 'reduced' : 'full') : levels[worst]!;
+  const level = linkLevels[worst]!;
   const judgement: Judgement = { level, reasons: worst === 0 ? [] : scores.filter(([, i]) => i === worst).map(([r]) => r), empty };
   if (s.lossUpperBound) judgement.upOnly = true;
   return judgement;
@@ -133,7 +129,7 @@ export function step(direction: LinkDirection, state: DirectionState, judgement:
   const recent = [...state.recent, judgement.level].slice(-keep);
   const current = rank(state.level);
   // Worse: the worst level that each of its last `downSamples` samples justified.
-  for (const candidate of [...levelsOf[direction]].reverse()) {
+  for (const candidate of [...linkLevels].reverse()) {
     if (rank(candidate) <= current) break;
     const n = rules.downSamples[candidate];
     const window = recent.slice(-n);
@@ -146,8 +142,7 @@ export function step(direction: LinkDirection, state: DirectionState, judgement:
     }
   }
   // Better: one step, after a stable period in which every sample allowed it.
-  const levels = levelsOf[direction];
-  const up = levels[levels.indexOf(state.level) - 1];
+  const up = linkLevels[rank(state.level) - 1];
   if (!up || rank(judgement.level) > rank(up)) return { state: { ...state, recent, betterSince: null }, decision: null };
   const betterSince = state.betterSince ?? now;
   if (now - betterSince < rules.stableMs) return { state: { ...state, recent, betterSince }, decision: null };
@@ -163,8 +158,6 @@ export const sendSettings: Record<LinkLevel, { maxSpatialLayer: number | null; m
   voice: { maxSpatialLayer: null, maxFramerate: 15, audioMaxBitrate: 8_000 },
 };
 
-/** The highest simulcast layer worth receiving at a receive level (null: no video). */
-export const recvLayerCap: Record<LinkLevel, number | null> = { full: 2, reduced: 0, low: 0, voice: null };
 
 /** The person's link in one word, from both directions: the worse one counts. */
 export function overall(send: LinkLevel, recv: LinkLevel): LinkLevel {
