@@ -31,6 +31,7 @@ interface Adaptation {
   recv: string;
   level: string;
   decisions: { direction: 'send' | 'recv'; from: string; to: string; reasons: string[]; at: number }[];
+  samples: { at: number; send: Record<string, unknown>; recv: Record<string, unknown> }[];
 }
 const adaptationOf = (page: Page) => page.evaluate(() => (window as any).__haiqiaoRoom.adaptation as Adaptation);
 const marksOf = (page: Page) => page.evaluate(() => (window as any).__haiqiaoRoom.marks as Record<string, number>);
@@ -121,12 +122,20 @@ describe.skipIf(!process.env.HAIQIAO_WEAK_LINK_E2E)('weak-link adaptation in the
     const voice = adaptation.decisions.find((d) => d.to === 'voice')!;
     const since = marks['send-connected'] ?? marks['recv-connected']!;
     console.log(`fisherman: first step down ${Math.round(down.at - since)} ms, voice only ${Math.round(voice.at - since)} ms after their media connected`, JSON.stringify(adaptation.decisions));
+    console.log('fisherman: judged samples', JSON.stringify(adaptation.samples.map((s) => ({ ...s, at: Math.round(s.at - since) }))));
     // Issue 13's target for scenario A: voice only within 10 s, and the person told.
     expect(voice.at - since).toBeLessThan(10_000);
     expect(voice.reasons.some((r) => ['loss', 'delay', 'bandwidth'].includes(r))).toBe(true);
     expect(await fisherman.page.getByTestId('link-notice-why').count()).toBeGreaterThan(0);
     expect(await notice.innerText()).toContain('甲板'); // what to do: move to the open deck, or switch network
     await expect.poll(() => audioOnlyOf(fisherman.page), poll).toBe('true');
+    // Robust audio (issue 12.2): at voice only the microphone's sender really carries the 8 kbps cap, with DTX and in-band FEC negotiated.
+    const microphone = await fisherman.page.evaluate(async () => {
+      const p = (window as any).__haiqiaoRoom.producers.find((x: any) => x.source === 'microphone');
+      return { encodings: p.encodings(), parameters: p.rtpParameters.codecs[0].parameters };
+    });
+    expect(microphone.encodings[0].maxBitrate).toBe(8_000);
+    expect(microphone.parameters).toMatchObject({ usedtx: 1, useinbandfec: 1 });
     // The header dot tells the media too, not only the socket.
     expect(await fisherman.page.getByTestId('connection-state').getAttribute('data-link')).toBe('voice');
     await screenshot(fisherman.page, 'room-adapt-fisherman-voice');
