@@ -75,8 +75,12 @@ export const linkLevels = ['full', 'reduced', 'low', 'voice'] as const;
 export type LinkLevel = (typeof linkLevels)[number];
 export const linkDirections = ['send', 'recv'] as const;
 export type LinkDirection = (typeof linkDirections)[number];
-/** Why a level was chosen: the signal past its limit, or a stable period (a step back up). */
-export const linkReasons = ['loss', 'delay', 'bandwidth', 'concealment', 'jitter', 'stable', 'manual'] as const;
+/**
+ * Why a level was chosen: the signal past its limit, a stable period (a step back up), video back
+ * by hand, or 'theirs' (a receive step taken back: the loss was a sender's uplink, as their own
+ * report then showed).
+ */
+export const linkReasons = ['loss', 'delay', 'bandwidth', 'concealment', 'jitter', 'stable', 'manual', 'theirs'] as const;
 export type LinkReason = (typeof linkReasons)[number];
 
 /** One adaptation decision, as the client reports it (link:event) and the mediator sees it. */

@@ -5,7 +5,7 @@
  * uplink caused is not the receiver's).
  */
 import { describe, expect, it } from 'vitest';
-import { type DirectionState, defaultRules, initialState, judge, overall, type PathSignals, sendSettings, step } from '../../client/src/room/link-adaptation/decide.ts';
+import { type DirectionState, defaultRules, initialState, judge, overall, type PathSignals, sendSettings, step, theirsWithinMs, wasTheirs } from '../../client/src/room/link-adaptation/decide.ts';
 import { ownPath, type PathCounters } from '../../client/src/room/link-adaptation/own-path.ts';
 import { mainCameraPeer, type ReceivedVideo, receivePlan } from '../../client/src/room/link-adaptation/receive-plan.ts';
 import type { LinkDirection, LinkLevel } from '../../shared/realtime.ts';
@@ -270,6 +270,7 @@ describe('ownPath: only this person’s own paths', () => {
     // The party reported a weak uplink: only the owner's stream is judged, and it is clean.
     const own = ownPath(null, after, before, 1_000, { counts: (track) => track !== 'party-mic', settleMs: 0 }).recv;
     expect(own).toMatchObject({ lossPct: 0, rttMs: 5 });
+    expect(ownPath(null, after, before, 1_000, { counts: (track) => track !== 'party-mic', settleMs: 0 }).theirs).toBe(1);
     expect(judge('recv', own).level).toBe('full');
   });
 
@@ -316,5 +317,23 @@ describe('receive plan: what a weak downlink stops receiving, in order', () => {
     const two = videos.slice(0, 1);
     expect(receivePlan('low', two, mainCameraPeer(two, null, [])).paused.size).toBe(0);
     expect(mainCameraPeer([{ consumerId: 's', peerId: 'mediator', source: 'screen' }], null, [])).toBeNull();
+  });
+});
+
+describe('a receive step taken back when the loss was a sender’s uplink', () => {
+  const empty = judge('recv', { lossPct: null, rttMs: 5 });
+  it('within 10 s of stepping down, once that sender’s own weak-uplink report leaves their streams out', () => {
+    // The mediator's first two samples saw the party's 10 % loss; at 4 s the party's verdict arrived.
+    const down = run('recv', repeat({ lossPct: 10, rttMs: 5, concealedPct: 10 }, 2));
+    expect(down.state.level).toBe('low');
+    expect(wasTheirs('low', 2_000, 1, empty, 4_000)).toBe(true);
+    // Other senders' streams clean: taken back as well.
+    expect(wasTheirs('low', 2_000, 1, judge('recv', { lossPct: 0, rttMs: 5 }), 4_000)).toBe(true);
+  });
+  it('not when our own remaining streams are still lossy, nobody was left out, or the step is old', () => {
+    expect(wasTheirs('low', 2_000, 1, judge('recv', { lossPct: 6, rttMs: 5 }), 4_000)).toBe(false);
+    expect(wasTheirs('low', 2_000, 0, empty, 4_000)).toBe(false);
+    expect(wasTheirs('low', 2_000, 1, empty, 2_000 + theirsWithinMs)).toBe(false);
+    expect(wasTheirs('full', null, 1, empty, 4_000)).toBe(false);
   });
 });

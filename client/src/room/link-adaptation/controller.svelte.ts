@@ -7,7 +7,7 @@
  */
 import type { types } from 'mediasoup-client';
 import type { LinkEvent, LinkLevel, LinkReason } from '../../../../shared/realtime.ts';
-import { type Decision, type DirectionState, initialState, judge, overall, type PathSignals, sendSettings, step } from './decide.ts';
+import { type Decision, type DirectionState, initialState, judge, overall, type PathSignals, sendSettings, step, wasTheirs } from './decide.ts';
 import { ownPath, type PathCounters } from './own-path.ts';
 
 /** A new inbound stream is judged after this long: its sender's own link report may be on its way. */
@@ -44,6 +44,8 @@ export class LinkAdaptation {
   /** The producer id and send level last applied to the camera and the microphone. */
   readonly #applied = new Map<string, LinkLevel>();
   #manualUntil = 0;
+  /** When the receive side last stepped down from full (null: it is full, or came down long ago). */
+  #recvDownAt: number | null = null;
 
   private readonly owner: AdaptationOwner;
 
@@ -85,6 +87,12 @@ export class LinkAdaptation {
     // Audio only chosen by the person (or the device check): theirs to undo, nothing to adapt.
     if (audioOnly.on && !audioOnly.byNetwork) return;
     const judged = { send: judge('send', path.send), recv: judge('recv', path.recv) };
+    // Our receive step came from a sender whose own uplink report has now arrived: it was theirs.
+    if (wasTheirs(this.recv, this.#recvDownAt, path.theirs, judged.recv, now)) {
+      this.#state.recv = initialState();
+      this.#recvDownAt = null;
+      this.#decided({ direction: 'recv', from: this.recv, to: 'full', reasons: ['theirs'] }, null, path.recv.rttMs);
+    }
     this.samples.push({ at: now, send: { ...path.send, level: judged.send.level }, recv: { ...path.recv, level: judged.recv.level } });
     if (this.samples.length > 60) this.samples.shift();
     for (const direction of ['send', 'recv'] as const) {
@@ -93,7 +101,10 @@ export class LinkAdaptation {
       if (Date.now() < this.#manualUntil && judgement.level === 'voice') judgement.level = direction === 'send' ? 'low' : 'reduced';
       const { state, decision } = step(direction, this.#state[direction], judgement, now);
       this.#state[direction] = state;
-      if (decision) this.#decided(decision, path[direction].lossPct, path[direction].rttMs);
+      if (decision) {
+        if (direction === 'recv') this.#recvDownAt = decision.from === 'full' ? now : decision.to === 'full' ? null : this.#recvDownAt;
+        this.#decided(decision, path[direction].lossPct, path[direction].rttMs);
+      }
     }
     this.#apply();
   }

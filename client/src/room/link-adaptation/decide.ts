@@ -150,6 +150,18 @@ export function step(direction: LinkDirection, state: DirectionState, judgement:
   return { state: { level: up, recent: [], betterSince: now }, decision: { direction, from: state.level, to: up, reasons: ['stable'] } };
 }
 
+/** A receive step down taken this soon before the sender's own report of a weak uplink arrived is taken back. */
+export const theirsWithinMs = 10_000;
+
+/**
+ * Whether the receive side's step down was a sender's uplink after all: our first samples saw
+ * their loss before their own verdict reached us; now their streams are left out (`theirs`) and
+ * what remains is clean or says nothing.
+ */
+export function wasTheirs(recv: LinkLevel, downAt: number | null, theirs: number, judgement: Judgement, now: number): boolean {
+  return recv !== 'full' && downAt !== null && now - downAt < theirsWithinMs && theirs > 0 && (judgement.empty || judgement.level === 'full');
+}
+
 /** What the send level means for the camera and the microphone. */
 export const sendSettings: Record<LinkLevel, { maxSpatialLayer: number | null; maxFramerate: number; audioMaxBitrate: number }> = {
   full: { maxSpatialLayer: 2, maxFramerate: 30, audioMaxBitrate: 24_000 },

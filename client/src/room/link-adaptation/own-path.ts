@@ -40,7 +40,13 @@ const maxOf = (values: (number | null)[]): number | null => {
 };
 
 /** The signals of both directions, and the counters for the next sample. */
-export function ownPath(send: RTCStatsReport | null, recv: RTCStatsReport | null, previous: PathCounters, now: number, options: OwnPathOptions): { send: PathSignals; recv: PathSignals; counters: PathCounters } {
+export function ownPath(
+  send: RTCStatsReport | null,
+  recv: RTCStatsReport | null,
+  previous: PathCounters,
+  now: number,
+  options: OwnPathOptions,
+): { send: PathSignals; recv: PathSignals; counters: PathCounters; theirs: number } {
   const counters: PathCounters = new Map();
   const blank = (): StreamCounters => ({ packetsSent: 0, retransmitted: 0, packetsReceived: 0, packetsLost: 0, concealed: 0, totalSamples: 0, reports: 0, firstSeen: now });
 
@@ -105,6 +111,8 @@ export function ownPath(send: RTCStatsReport | null, recv: RTCStatsReport | null
   let concealed = 0;
   let samples = 0;
   const jitters: (number | null)[] = [];
+  /** Inbound streams left out because their sender's own uplink is weak. */
+  let theirs = 0;
   for (const s of recvStats) {
     if (s.type !== 'inbound-rtp') continue;
     const before = previous.get(s.id);
@@ -120,7 +128,11 @@ export function ownPath(send: RTCStatsReport | null, recv: RTCStatsReport | null
     };
     counters.set(s.id, now_);
     const track = typeof s.trackIdentifier === 'string' ? s.trackIdentifier : '';
-    if (!before || now - now_.firstSeen < options.settleMs || !options.counts(track)) continue;
+    if (!before || now - now_.firstSeen < options.settleMs) continue;
+    if (!options.counts(track)) {
+      theirs += 1;
+      continue;
+    }
     const dReceived = now_.packetsReceived - before.packetsReceived;
     const dLost = now_.packetsLost - before.packetsLost;
     if (dReceived < 0 || dLost < 0) continue; // counters restarted
@@ -139,5 +151,5 @@ export function ownPath(send: RTCStatsReport | null, recv: RTCStatsReport | null
     concealedPct: samples > 0 ? Math.round((concealed / samples) * 1000) / 10 : null,
     jitterMs: maxOf(jitters),
   };
-  return { send: sendSignals, recv: recvSignals, counters };
+  return { send: sendSignals, recv: recvSignals, counters, theirs };
 }
