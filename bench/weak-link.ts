@@ -20,6 +20,7 @@
  *   - delay: a user-space relay (tests/helpers/delay-relay.ts) on the host end, in front of
  *     the web server and mediasoup's UDP and TCP port (this kernel has no netem).
  * Scenarios:
+ *   0  baseline: both on a clean link, measured the same way as A and B (nobody may leave video)
  *   A  300 kbit/s, 10 % loss, 600 ms RTT
  *   B  48 kbit/s, 5 % loss, 800 ms RTT
  *   C  the party's address changes mid-session: time until media flows both ways again
@@ -59,7 +60,9 @@ interface Impaired {
   conditions: LinkConditions;
   rttMs: number;
 }
-const impairments: Record<'A' | 'B', Impaired> = {
+type Impairment = '0' | 'A' | 'B';
+const impairments: Record<Impairment, Impaired> = {
+  '0': { conditions: {}, rttMs: 0 },
   A: { conditions: { downKbit: 300, upKbit: 300, lossPct: 10 }, rttMs: 600 },
   B: { conditions: { downKbit: 48, upKbit: 48, lossPct: 5 }, rttMs: 800 },
 };
@@ -68,7 +71,8 @@ const log = (line: string) => process.stdout.write(`[weak-link] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Issue 13's Chromium emulation of A and B (latency is added each way: RTT ≈ 2 × latency). */
-const emulations: Record<'A' | 'B', Record<string, unknown>> = {
+const emulations: Record<Impairment, Record<string, unknown> | null> = {
+  '0': null,
   A: { urlPattern: '', offline: false, latency: 300, downloadThroughput: 300_000 / 8, uploadThroughput: 300_000 / 8, packetLoss: 10 },
   B: { urlPattern: '', offline: false, latency: 400, downloadThroughput: 48_000 / 8, uploadThroughput: 48_000 / 8, packetLoss: 5 },
 };
@@ -91,18 +95,19 @@ interface InRoom {
 
 /**
  * A new case and session; the mediator enters from the desk, the party joins from the namespace
- * through its link, or (emulation) with `emulation` set on its page before it loads.
+ * through its link, or (--method emulation) from the host with `emulation` set on its page before it loads (none: the baseline).
  */
 async function enterRoom(rig: Rig, n: number, emulation: Record<string, unknown> | null = null): Promise<InRoom> {
   const fixture = await createRoomFixture(rig.server, [{ name: '陈阿海', idNumber: residentIds[n % residentIds.length]! }], `浙苍渔0${1000 + n}号碰撞`);
   const mediator = await mediatorEnters(rig.hostBrowser, rig.server, fixture);
   const invitation = fixture.invitations[0]!;
   let party: Person;
-  if (emulation) {
+  if (emulated) {
     const { host } = new URL(rig.server.baseUrl);
     const clean = ['http', 'ws'].map((scheme) => ({ urlPattern: `${scheme}://${host}/*`, offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 }));
     party = await partyToLobby(rig.nsBrowser, invitation, {
       beforeLoad: async ({ context, page }) => {
+        if (!emulation) return; // the baseline: a clean link
         const cdp = await context.newCDPSession(page);
         await cdp.send('Network.enable');
         await cdp.send('Network.emulateNetworkConditionsByRule' as never, { matchedNetworkConditions: [...clean, emulation] } as never);
@@ -115,7 +120,7 @@ async function enterRoom(rig: Rig, n: number, emulation: Record<string, unknown>
     party = await partyToLobby(rig.nsBrowser, { ...invitation, link: link.toString() });
   }
   const ids = { party: await admit(mediator.page, party), mediator: await selfPeerId(mediator.page) };
-  await Promise.all([flowingBothWays(mediator.page, party.page, ids, emulation ? 90_000 : 30_000)]);
+  await Promise.all([flowingBothWays(mediator.page, party.page, ids, emulated ? 90_000 : 30_000)]);
   return { mediator, party, ids };
 }
 
@@ -178,7 +183,7 @@ interface Row {
 const f1 = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '—' : `${v.toFixed(1)}${unit}`);
 const f0 = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '—' : `${Math.round(v)}${unit}`);
 
-async function impairedScenario(rig: Rig, name: 'A' | 'B', n: number): Promise<Row> {
+async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<Row> {
   const { conditions, rttMs } = impairments[name];
   const room = await enterRoom(rig, n, emulated ? emulations[name] : null);
   try {
@@ -223,7 +228,7 @@ async function impairedScenario(rig: Rig, name: 'A' | 'B', n: number): Promise<R
     const oneWay = (jitterMs: number | null) => (partyRtt !== null && mediatorRtt !== null ? partyRtt / 2 + mediatorRtt / 2 + (jitterMs ?? 0) + 20 : null);
     const row: Row = {
       scenario: name,
-      conditions: `${conditions.downKbit} kbit/s, ${conditions.lossPct} % loss, +${rttMs} ms RTT`,
+      conditions: name === '0' ? 'clean link' : `${conditions.downKbit} kbit/s, ${conditions.lossPct} % loss, +${rttMs} ms RTT`,
       'audio concealed % (party gets / mediator gets)': `${f1(partyGets.concealedPct)} / ${f1(mediatorGets.concealedPct)}`,
       's > 50 % concealed (party / mediator)': `${partyGets.secondsMostlyConcealed} / ${mediatorGets.secondsMostlyConcealed}`,
       'video freezes (party / mediator)': `${partyGets.freezes} / ${mediatorGets.freezes}`,
@@ -375,7 +380,7 @@ async function namespaceRig(rig: Partial<Rig>): Promise<void> {
 
 async function main(): Promise<void> {
   if (!emulated && process.getuid?.() !== 0) throw new Error('run as root: the bench makes a network namespace, tc qdiscs and nftables rules');
-  if (emulated && scenarios.some((s) => s !== 'A' && s !== 'B')) throw new Error('--method emulation: scenarios A and B only');
+  if (emulated && scenarios.some((s) => !(s in impairments))) throw new Error('--method emulation: scenarios 0, A and B only');
   const started = new Date();
   const load0 = os.loadavg();
   const rig: Partial<Rig> = {};
@@ -391,7 +396,7 @@ async function main(): Promise<void> {
       n += 1;
       log(`scenario ${name}`);
       try {
-        if (name === 'A' || name === 'B') rows.push(await impairedScenario(rig as Rig, name, n));
+        if (name === '0' || name === 'A' || name === 'B') rows.push(await impairedScenario(rig as Rig, name, n));
         else if (name === 'C') rows.push(await addressChange(rig as Rig, n));
         else if (name === 'D') rows.push(await longOutage(rig as Rig, n));
         else throw new Error(`unknown scenario ${name}`);
