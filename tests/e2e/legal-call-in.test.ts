@@ -116,7 +116,7 @@ describe('the admin keeps the roster in the browser; the mediator calls the lawy
     await l.getByTestId('login-submit').click();
     await until('the desk socket', () => l.getByTestId('legal-desk-live').getAttribute('data-live'), (v) => v === 'true');
 
-    // Call in → on the desk within seconds (pushed; the fallback poll is every 30 s).
+    // Call in → on the desk within seconds. Pushed: with the socket up the desk does not poll, so only the push can bring it.
     await m.getByTestId('call-in-send').click();
     await until('the request', () => m.getByTestId('call-in-state').first().getAttribute('data-status'), (s) => s === 'requested');
     await l.getByTestId('legal-new-request').waitFor({ timeout: 15_000 });
