@@ -141,6 +141,7 @@ describe('step: hysteresis, timing and stepping back up', () => {
     const bound = (lossPct: number): PathSignals => ({ lossPct, rttMs: 40, availableKbps: 60, lossUpperBound: true });
     // Full, sending no video, a listener's 35 % downlink loss in the audio's reports: nothing happens.
     expect(run('send', repeat(bound(35), 30)).decisions).toEqual([]);
+    expect(run('send', repeat({ ...bound(35), rttMs: 600 }, 30)).decisions).toEqual([]);
     // Voice only after scenario A; the audio's reports then read clean: back up after the stable period.
     const down = run('send', repeat(scenarioA, 3));
     expect(down.state.level).toBe('voice');
@@ -233,9 +234,12 @@ describe('ownPath: only this person’s own paths', () => {
     expect(clean_.send).toEqual({ lossPct: 0, rttMs: 40, availableKbps: 60, lossUpperBound: true });
     const lossy = ownPath(report([...pair(0.04, 60_000), audioOut(600), audioRr(3, 0.35)]), null, clean_.counters, 2_000, { counts, settleMs: 0 });
     expect(lossy.send).toMatchObject({ lossPct: 35, lossUpperBound: true });
+    // Bad and a short round trip: no step down; counts only toward a step back up (video tried again).
     const judged = judge('send', lossy.send);
-    expect(judged).toMatchObject({ level: 'voice', upOnly: true });
+    expect(judged).toMatchObject({ level: 'full', upOnly: true });
     expect(step('send', initialState(), judged, 2_000).decision).toBeNull();
+    // Bad and a long round trip (scenario A's 600 ms): no evidence either way.
+    expect(judge('send', { ...lossy.send, rttMs: 600 }).empty).toBe(true);
   });
 
   it('the clean-link mediator never leaves video while a party’s downlink loses a third of the audio (issue 13 finding 1), over a minute of samples', () => {

@@ -80,8 +80,12 @@ export function judge(direction: LinkDirection, s: PathSignals): Judgement {
   }
   const level = linkLevels[worst]!;
   const judgement: Judgement = { level, reasons: worst === 0 ? [] : scores.filter(([, i]) => i === worst).map(([r]) => r), empty };
-  if (s.lossUpperBound) judgement.upOnly = true;
-  return judgement;
+  if (!s.lossUpperBound) return judgement;
+  // An upper bound on the loss (no video sent): a clean one proves the path good. A bad one may be
+  // a listener's; with the path's own round trip short, video is still tried again after the
+  // stable period (its retransmissions then judge the uplink within 3 s); otherwise nothing is known.
+  if (level === 'full' || (s.rttMs !== null && s.rttMs < thresholds.rttMs[0])) return { level: 'full', reasons: [], empty, upOnly: true };
+  return { ...judgement, empty: true };
 }
 
 export interface DirectionState {
