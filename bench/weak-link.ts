@@ -135,7 +135,7 @@ interface Decided {
 const adaptationOf = (page: Page) =>
   page.evaluate(() => {
     const room = (window as any).__haiqiaoRoom;
-    return { decisions: (room?.adaptation?.decisions ?? []) as Decided[], samples: (room?.adaptation?.samples ?? null) as unknown[] | null, marks: (room?.marks ?? {}) as Record<string, number>, now: performance.now() };
+    return { decisions: (room?.adaptation?.decisions ?? []) as Decided[], samples: (room?.adaptation?.samples ?? null) as unknown[] | null, marks: (room?.marks ?? {}) as Record<string, number>, now: performance.now(), origin: performance.timeOrigin };
   });
 
 function audioGrew(before: PageSnapshot, after: PageSnapshot, peerId: string): boolean {
@@ -217,7 +217,9 @@ async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<
     const partyDown = partyAdapt.decisions.find((d) => d.to !== 'full' && !d.reasons.includes('manual'));
     const partyVoice = partyAdapt.decisions.find((d) => d.to === 'voice');
     log(`${name}: party decisions ${JSON.stringify(partyAdapt.decisions.map((d) => ({ ...d, at: Math.round(d.at - onsetPerf) })))}`);
-    log(`${name}: mediator decisions ${JSON.stringify(mediatorAdapt.decisions.map((d) => ({ ...d, at: Math.round(d.at - onsetPerf) })))}`);
+    // The mediator's page has its own clock: through epoch times.
+    const mediatorShift = mediatorAdapt.origin - partyAdapt.origin - onsetPerf;
+    log(`${name}: mediator decisions ${JSON.stringify(mediatorAdapt.decisions.map((d) => ({ ...d, at: Math.round(d.at + mediatorShift) })))}`);
     if (partyAdapt.samples) log(`${name}: party samples (last minute) ${JSON.stringify(partyAdapt.samples)}`);
     const partyGets = directionFigures(samples.party, room.ids.mediator);
     const mediatorGets = directionFigures(samples.mediator, room.ids.party);
