@@ -389,7 +389,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     if (emulated) {
-      rig.server = await startE2eServer();
+      rig.server = await startE2eServer({ media: true });
       const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10);
       [rig.hostBrowser, rig.nsBrowser] = await Promise.all([launchChromium({ fakeAudioFile: wav }), launchChromium({ fakeAudioFile: wav })]);
     } else await namespaceRig(rig);
