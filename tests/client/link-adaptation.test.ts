@@ -237,9 +237,13 @@ describe('ownPath: only this person’s own paths', () => {
     const next = ownPath(report([...pair(0.6, 224_000), out('O0', 1_100, 100), out('O1', 550, 45), rr(4)]), null, first.counters, 1_000, { counts, settleMs: 0 });
     expect(next.send).toEqual({ lossPct: 10, rttMs: 600, availableKbps: 224 });
     expect(judge('send', next.send).level).toBe('voice');
-    // Too few packets (a paused camera) say nothing about loss.
-    const idle = ownPath(report([...pair(0.6, 224_000), out('O0', 1_110, 101), out('O1', 550, 45)]), null, next.counters, 2_000, { counts, settleMs: 0 });
-    expect(idle.send.lossPct).toBeNull();
+    // A 180p layer's 12 packets a second: taken over the last three samples (15 of 150 + 1 of 12).
+    const slow = ownPath(report([...pair(0.6, 224_000), out('O0', 1_112, 101), out('O1', 550, 45)]), null, next.counters, 2_000, { counts, settleMs: 0 });
+    expect(slow.send.lossPct).toBe(9.9);
+    // Too few packets over the window (a paused camera) say nothing about loss.
+    let counters = ownPath(report([out('O0', 10, 0)]), null, new Map(), 0, { counts, settleMs: 0 }).counters;
+    for (const [i, sentNow] of [12, 14, 16].entries()) counters = ownPath(report([out('O0', sentNow, 1)]), null, counters, (i + 1) * 1_000, { counts, settleMs: 0 }).counters;
+    expect(ownPath(report([out('O0', 18, 1)]), null, counters, 4_000, { counts, settleMs: 0 }).send.lossPct).toBeNull();
   });
 
   it('send without video: the audio’s report is an upper bound (clean lifts; a listener’s loss never lowers)', () => {

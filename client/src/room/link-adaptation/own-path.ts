@@ -21,7 +21,12 @@ interface StreamCounters {
   totalSamples: number;
   reports: number;
   firstSeen: number;
+  /** Uplink entry only: video packets sent and sent again in each of the last samples. */
+  window?: [number, number][];
 }
+
+/** The uplink's retransmission share is taken over this many samples (a 180p layer sends 10–15 packets a second). */
+const uplinkWindow = 3;
 
 /** Per stats id, what the previous sample saw. */
 export type PathCounters = Map<string, StreamCounters>;
@@ -84,8 +89,12 @@ export function ownPath(
       resent += dResent;
     } else if (s.kind === 'audio') audioSent += dSent;
   }
+  const window = [...(previous.get('#uplink')?.window ?? []), [sent, resent] as [number, number]].slice(-uplinkWindow);
+  counters.set('#uplink', { ...blank(), window });
+  const windowSent = window.reduce((n, [s]) => n + s, 0);
+  const windowResent = window.reduce((n, [, r]) => n + r, 0);
   // Too few packets say nothing (a paused camera, the first frames).
-  const rawLossPct = sent >= 30 ? Math.min(100, Math.round((resent / sent) * 1000) / 10) : null;
+  const rawLossPct = windowSent >= 30 ? Math.min(100, Math.round((windowResent / windowSent) * 1000) / 10) : null;
   const available = num(sendPair?.availableOutgoingBitrate);
   // Only video's reports speak of our uplink: for Opus with in-band FEC, mediasoup puts the
   // worst loss among the stream's *receivers* into its report to the sender (so the sender adds
