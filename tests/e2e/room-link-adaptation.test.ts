@@ -58,6 +58,12 @@ const cleanFor = (baseUrl: string) => {
  * run (voice only 8.3–13.4 s after its media connected, ≤ 9.2 s once its uplink was judged); the
  * first test passed in one of five runs, the recovery test never in full (its first step up,
  * voice only → reduced with the camera back, was seen; "full" did not come within the wait).
+ * 2026-12-07, with the uplink judged on its own retransmissions: the first test passed (voice
+ * only 5.0 s after the fisherman's media connected, the mediator on video throughout); the
+ * recovery test failed twice: the owner went to "low" 2.0 s after the loss and the step was taken
+ * back as "theirs" 2 s later (the fisherman, on voice only all along, counted as a newly left-out
+ * sender), so there was no step up to see. Fixed (only senders left out since the step count);
+ * see the report for whether it was re-run. Still opt-in: not run 3/3, each run takes ≈ 2 min.
  */
 describe.skipIf(!process.env.HAIQIAO_WEAK_LINK_E2E)('weak-link adaptation in the browser', () => {
   let server: E2eServer;
@@ -181,6 +187,10 @@ describe.skipIf(!process.env.HAIQIAO_WEAK_LINK_E2E)('weak-link adaptation in the
     server.relay!.restore();
     const restoredAt = Date.now();
     const decided = async () => (await adaptationOf(owner.page)).decisions.filter((d) => d.reasons.includes('stable'));
+    onTestFailed(async () => {
+      const a = await adaptationOf(owner.page).catch(() => null);
+      console.log('owner: decisions', JSON.stringify(a?.decisions), 'samples', JSON.stringify(a?.samples.slice(-25)));
+    });
     await expect.poll(async () => (await decided()).length, { timeout: 60_000, interval: 250 }).toBeGreaterThan(0);
     const firstUp = Date.now() - restoredAt;
     // One step, not everything at once.

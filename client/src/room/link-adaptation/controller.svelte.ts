@@ -46,6 +46,8 @@ export class LinkAdaptation {
   #manualUntil = 0;
   /** When the receive side last stepped down from full (null: it is full, or came down long ago). */
   #recvDownAt: number | null = null;
+  /** How many inbound streams were already left out then (a sender already known weak did not cause the step). */
+  #theirsAtDown = 0;
 
   private readonly owner: AdaptationOwner;
 
@@ -88,7 +90,8 @@ export class LinkAdaptation {
     if (audioOnly.on && !audioOnly.byNetwork) return;
     const judged = { send: judge('send', path.send), recv: judge('recv', path.recv) };
     // Our receive step came from a sender whose own uplink report has now arrived: it was theirs.
-    if (wasTheirs(this.recv, this.#recvDownAt, path.theirs, judged.recv, now)) {
+    // Only streams left out since the step count: a sender known weak before it did not cause it.
+    if (wasTheirs(this.recv, this.#recvDownAt, path.theirs - this.#theirsAtDown, judged.recv, now)) {
       this.#state.recv = initialState();
       this.#recvDownAt = null;
       this.#decided({ direction: 'recv', from: this.recv, to: 'full', reasons: ['theirs'] }, null, path.recv.rttMs);
@@ -102,7 +105,10 @@ export class LinkAdaptation {
       const { state, decision } = step(direction, this.#state[direction], judgement, now);
       this.#state[direction] = state;
       if (decision) {
-        if (direction === 'recv') this.#recvDownAt = decision.from === 'full' ? now : decision.to === 'full' ? null : this.#recvDownAt;
+        if (direction === 'recv') {
+          if (decision.from === 'full') this.#theirsAtDown = path.theirs;
+          this.#recvDownAt = decision.from === 'full' ? now : decision.to === 'full' ? null : this.#recvDownAt;
+        }
         this.#decided(decision, path[direction].lossPct, path[direction].rttMs);
       }
     }

@@ -168,11 +168,12 @@ export const theirsWithinMs = 10_000;
 
 /**
  * Whether the receive side's step down was a sender's uplink after all: our first samples saw
- * their loss before their own verdict reached us; now their streams are left out (`theirs`) and
- * what remains is clean or says nothing.
+ * their loss before their own verdict reached us; now their streams are left out (`newlyTheirs`:
+ * streams left out since the step, not those of a sender known weak before it) and what remains
+ * is clean or says nothing.
  */
-export function wasTheirs(recv: LinkLevel, downAt: number | null, theirs: number, judgement: Judgement, now: number): boolean {
-  return recv !== 'full' && downAt !== null && now - downAt < theirsWithinMs && theirs > 0 && (judgement.empty || judgement.level === 'full');
+export function wasTheirs(recv: LinkLevel, downAt: number | null, newlyTheirs: number, judgement: Judgement, now: number): boolean {
+  return recv !== 'full' && downAt !== null && now - downAt < theirsWithinMs && newlyTheirs > 0 && (judgement.empty || judgement.level === 'full');
 }
 
 /** What the send level means for the camera and the microphone. */
