@@ -30,7 +30,7 @@ async function verify() {
   expect(res.statusCode).toBe(200);
   // No TSA here: no anchors to check (tests/server/modules/audit/audit-anchors.test.ts has them).
   const { anchors, ...chain } = json<{ ok: boolean; checked: number; firstBroken: { seq: number; eventId: string; reason: string } | null; anchors: unknown }>(res);
-  expect(anchors).toEqual({ checked: 0, firstBroken: null, latest: null, tsaSubjects: [] });
+  expect(anchors).toEqual({ checked: 0, firstBroken: null, latest: null, tsaSubjects: [], tsaTrustChecked: false });
   return chain;
 }
 
