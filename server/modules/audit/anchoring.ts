@@ -81,8 +81,16 @@ export async function verifyAnchors(db: Db, trust: TsaTrustList | null = null): 
 /** Anchors the head every `intervalMs` (and once at start); failures are logged and retried next time. */
 export function scheduleAnchoring(db: Db, timestamp: Timestamper, intervalMs: number, log: { error(obj: object, msg?: string): void }) {
   let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
   const tick = () => {
-    running = anchorAuditHead(db, timestamp).catch((err: unknown) => log.error({ err }, 'could not timestamp the audit head; trying again at the next interval'));
+    // A slow TSA (or a loaded machine) must not get a second request for the same head.
+    if (busy) return;
+    busy = true;
+    running = anchorAuditHead(db, timestamp)
+      .catch((err: unknown) => log.error({ err }, 'could not timestamp the audit head; trying again at the next interval'))
+      .finally(() => {
+        busy = false;
+      });
   };
   const timer = setInterval(tick, intervalMs);
   timer.unref();
