@@ -33,9 +33,18 @@ export function refusedTransition(subject: TransitionSubject, from: string, to: 
   return conflict(`${subjects[subject]} cannot go from ${from} to ${to}`);
 }
 
+const staleErrors = new WeakSet<Error>();
+
 /** The row left `from` between read and update: 409 CONFLICT, the caller reloads. */
 export function staleTransition(subject: TransitionSubject) {
-  return conflict(`the ${subject} changed meanwhile; reload and try again`);
+  const error = conflict(`the ${subject} changed meanwhile; reload and try again`);
+  staleErrors.add(error);
+  return error;
+}
+
+/** Whether a move failed only because the row was no longer in `from` (a caller may reload and decide again). */
+export function isStaleTransition(error: unknown): boolean {
+  return error instanceof Error && staleErrors.has(error);
 }
 
 /**

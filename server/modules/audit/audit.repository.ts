@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { asc, eq, gt, sql } from 'drizzle-orm';
 import { type AuditActor, type AuditEventBody, auditEventSchema } from '../../../shared/audit-events.ts';
 import type { Db } from '../../db/client.ts';
 import { auditEvents } from '../../db/schema/index.ts';
@@ -7,21 +7,23 @@ import { genesisHash, hashOf } from './audit-hash.ts';
 
 export { genesisHash, hashOf };
 
-// Serialises appends so that each event links to exactly one predecessor.
-const chainLockKey = 0x68710001;
+// Appends are serialised (each event links to exactly one predecessor) by the advisory lock that
+// audit_chain_tail() (migration 0023) takes before reading the last link: one round trip for both.
 
 /** One member of the audit event union (shared/audit-events.ts), with its case and actor. */
 export type NewAuditEvent = AuditEventBody & { caseId?: string | null; actor: AuditActor };
 
 type StoredEvent = typeof auditEvents.$inferSelect;
 
+/** The columns of audit_chain_tail(): the last event's seq (bigint, as a number like auditEvents.seq) and hash. */
+const chainTail = { seq: sql<number>`tail_seq`.mapWith(Number), hash: sql<string>`tail_hash` };
+
 /** Must run inside the transaction that makes the state change it records. */
 export async function appendAuditEvent(tx: Db, event: NewAuditEvent): Promise<StoredEvent> {
   // The compiler checks each call; this catches what it cannot see (spread data, casts).
   const checked = auditEventSchema.safeParse({ type: event.type, data: event.data });
   if (!checked.success) throw new Error(`audit event ${event.type} does not match its schema: ${checked.error.message}`);
-  await tx.execute(sql`select pg_advisory_xact_lock(${chainLockKey})`);
-  const [last] = await tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+  const [last] = await tx.select(chainTail).from(sql`audit_chain_tail()`);
   const row = {
     seq: (last?.seq ?? 0) + 1,
     id: randomUUID(),

@@ -1,5 +1,5 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { AttendanceState } from '../../../shared/domain/attendance.ts';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { type AttendanceState, presentStates } from '../../../shared/domain/attendance.ts';
 import type { Db } from '../../db/client.ts';
 import { attendances, chatMessages, invitations, participants } from '../../db/schema/index.ts';
 
@@ -57,6 +57,20 @@ export async function hasUnrevokedInvitation(db: Db, sessionId: string, particip
 export async function updateAttendance(db: Db, id: string, values: Partial<typeof attendances.$inferInsert>) {
   const [row] = await db.update(attendances).set(values).where(eq(attendances.id, id)).returning();
   return row!;
+}
+
+/**
+ * A change to someone still present in this session (not refused, removed or left), in one
+ * statement: the update's row lock stands for a `select … for update` first. Undefined when the
+ * attendance is not present in this session.
+ */
+export async function updatePresent(db: Db, id: string, sessionId: string, values: Partial<typeof attendances.$inferInsert>) {
+  const [row] = await db
+    .update(attendances)
+    .set(values)
+    .where(and(eq(attendances.id, id), eq(attendances.sessionId, sessionId), inArray(attendances.state, [...presentStates])))
+    .returning();
+  return row;
 }
 
 /** State change only from the expected state; undefined when someone else moved it first. */
