@@ -3,39 +3,40 @@ import { asc, eq, gt, sql } from 'drizzle-orm';
 import { type AuditActor, type AuditEventBody, auditEventSchema } from '../../../shared/audit-events.ts';
 import type { Db } from '../../db/client.ts';
 import { auditEvents } from '../../db/schema/index.ts';
-import { genesisHash, hashOf } from './audit-hash.ts';
+import { canonicalAround, genesisHash, hashOf } from './audit-hash.ts';
 
 export { genesisHash, hashOf };
-
-// Appends are serialised (each event links to exactly one predecessor) by the advisory lock that
-// audit_chain_tail() (migration 0023) takes before reading the last link: one round trip for both.
 
 /** One member of the audit event union (shared/audit-events.ts), with its case and actor. */
 export type NewAuditEvent = AuditEventBody & { caseId?: string | null; actor: AuditActor };
 
 type StoredEvent = typeof auditEvents.$inferSelect;
 
-/** The columns of audit_chain_tail(): the last event's seq (bigint, as a number like auditEvents.seq) and hash. */
-const chainTail = { seq: sql<number>`tail_seq`.mapWith(Number), hash: sql<string>`tail_hash` };
-
 /** Must run inside the transaction that makes the state change it records. */
 export async function appendAuditEvent(tx: Db, event: NewAuditEvent): Promise<StoredEvent> {
   // The compiler checks each call; this catches what it cannot see (spread data, casts).
   const checked = auditEventSchema.safeParse({ type: event.type, data: event.data });
   if (!checked.success) throw new Error(`audit event ${event.type} does not match its schema: ${checked.error.message}`);
-  const [last] = await tx.select(chainTail).from(sql`audit_chain_tail()`);
-  const row = {
-    seq: (last?.seq ?? 0) + 1,
+  const fields = {
     id: randomUUID(),
     type: event.type,
     caseId: event.caseId ?? null,
     actor: event.actor,
     data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
     occurredAt: new Date(),
-    prevHash: last?.hash ?? genesisHash,
   };
-  const stored = { ...row, hash: hashOf(row) };
-  await tx.insert(auditEvents).values(stored);
+  // The event's canonical JSON around the two members the database fills in (migration 0023:
+  // audit_append takes the chain's lock, reads the last link, hashes, inserts: one round trip).
+  const { head, tail } = canonicalAround(fields);
+  const [appended] = await tx
+    .select({ seq: sql<number>`appended_seq`.mapWith(Number), prevHash: sql<string>`appended_prev_hash`, hash: sql<string>`appended_hash` })
+    .from(
+      sql`audit_append(${fields.id}::uuid, ${fields.type}, ${fields.caseId}::uuid, ${JSON.stringify(fields.actor)}::jsonb, ${JSON.stringify(fields.data)}::jsonb, ${fields.occurredAt.toISOString()}::timestamptz, ${head}, ${tail})`,
+    );
+  if (!appended) throw new Error('audit_append returned nothing');
+  const stored = { seq: appended.seq, ...fields, prevHash: appended.prevHash, hash: appended.hash };
+  // The database hashed what hashOf hashes, or this transaction does not commit.
+  if (hashOf(stored) !== stored.hash) throw new Error(`audit event ${stored.seq}: the database's hash differs from hashOf`);
   return stored;
 }
 
