@@ -48,6 +48,8 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'count-queries': { type: 'boolean', default: false },
+    // No mediasoup worker (a join touches media only for the room's router): for a machine without one.
+    'no-media': { type: 'boolean', default: false },
   },
 });
 const clientCount = Number(args.clients);
@@ -98,8 +100,8 @@ try {
   dbCreated = true;
   if (args['count-queries']) await admin.unsafe(`alter database ${dbName} set log_statement = 'all'`);
   database = await openDatabase({ databaseUrl: adminUrl.replace(/\/[^/]*$/, `/${dbName}`) });
-  pool = await WorkerPool.start({ size: os.availableParallelism() });
-  app = await buildApp({ database, cipher: createIdNumberCipher(randomBytes(32)), media: pool, clientDir: null, loginRatePerMinute: 1000, socketLimits: { budgetScale: stormBudgetScale } });
+  pool = args['no-media'] ? undefined : await WorkerPool.start({ size: os.availableParallelism() });
+  app = await buildApp({ database, cipher: createIdNumberCipher(randomBytes(32)), media: pool ?? null, clientDir: null, loginRatePerMinute: 1000, socketLimits: { budgetScale: stormBudgetScale } });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   // ---- one case, one session, invited participants (none has an ID number on file) ----------
@@ -134,7 +136,7 @@ try {
     if (!invitation.link) throw new Error(`could not invite: ${JSON.stringify(invitation)}`);
     tokens.push(invitation.link.split('/j/')[1]);
   }
-  say(`set up: 1 case, 1 session, ${warmupCount} + ${baselineCount} + ${clientCount} invitations (warm-up, baseline, storm); server ${baseUrl}, ${pool.status().workers} mediasoup worker(s) ${pool.status().version}`);
+  say(`set up: 1 case, 1 session, ${warmupCount} + ${baselineCount} + ${clientCount} invitations (warm-up, baseline, storm); server ${baseUrl}, ${pool ? `${pool.status().workers} mediasoup worker(s) ${pool.status().version}` : 'no mediasoup worker (--no-media)'}`);
   say(`machine: ${os.availableParallelism()} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; load average before ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   // ---- the storm, clients in a child process ----------------------------------------------
