@@ -1,12 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
 // Separate from vite.config.ts (whose root is client/): tests run from the repository root.
+// Vitest's default is one worker less than the machine's cores, so a 2-core machine ran one file
+// at a time although most of a server test's time is spent waiting on PostgreSQL, timers, ffmpeg
+// or a media worker. Two groups, one after the other: the server, client and shared tests side by
+// side, then the browser tests, which each drive several Chromiums and measure media timing, one
+// at a time (HAIQIAO_TEST_WORKERS / HAIQIAO_E2E_WORKERS override the counts).
+const workers = (name: string, fallback: number) => Number(process.env[name] ?? fallback) || fallback;
+
 export default defineConfig({
   test: {
     root: '.',
-    include: ['tests/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'server', include: ['tests/{server,client,shared}/**/*.test.ts'], maxWorkers: workers('HAIQIAO_TEST_WORKERS', 2), sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'browser', include: ['tests/e2e/**/*.test.ts'], maxWorkers: workers('HAIQIAO_E2E_WORKERS', 1), sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -185,6 +185,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     shape({ agreementId: id, from: z.enum(agreementStatuses), to: z.enum(agreementStatuses), versionHash: sha256.optional(), confirmationId: id.optional() }),
   ),
   event('agreement.signing_code_issued', shape({ agreementId: id, participantId: id })),
+  /** A wrong answer at signing (ID digits or a one-time code), counted against the cap; `codeVoid`: the signer's open codes were voided. */
+  event('signature.identity_failed', shape({ agreementId: id, participantId: id, method: z.enum(identityMethods), failures: z.number().int(), codeVoid: z.boolean().optional() })),
   event(
     'signature.signed',
     shape({

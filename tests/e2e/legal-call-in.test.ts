@@ -116,11 +116,13 @@ describe('the admin keeps the roster in the browser; the mediator calls the lawy
     await l.getByTestId('login-submit').click();
     await until('the desk socket', () => l.getByTestId('legal-desk-live').getAttribute('data-live'), (v) => v === 'true');
 
-    // Call in → on the desk within seconds (pushed; the fallback poll is every 30 s).
+    // Call in → on the desk within seconds. Pushed: with the socket up the desk does not poll, so only the push can bring it.
     await m.getByTestId('call-in-send').click();
     await until('the request', () => m.getByTestId('call-in-state').first().getAttribute('data-status'), (s) => s === 'requested');
     await l.getByTestId('legal-new-request').waitFor({ timeout: 15_000 });
     await l.getByTestId('consultation-accept-live').click();
+    // The mediator's page shows the answer without a reload.
+    await until('the mediator sees it accepted', () => m.getByTestId('call-in-state').first().getAttribute('data-status'), (s) => s !== 'requested', 20_000);
     const roomPath = await until('the room link', () => l.getByTestId('consultation-enter').getAttribute('href').catch(() => null), (h) => h !== null);
 
     // The lawyer enters the mediation session as 咨询律师: device check, a code from the mediator, the lobby.

@@ -233,6 +233,7 @@ export const dataTables = [
   'agreement_comments',
   'signatures',
   'signing_codes',
+  'signing_identity_failures',
   'consent_recordings',
   'documents',
   'confirmations',

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { AgreementStatus, ConfirmationStatus, SignatureStatus, TemplateId } from '../../../shared/domain/agreements.ts';
 import type { CourtCode } from '../../../shared/domain/courts.ts';
 import type { IdentityMethod } from '../../../shared/domain/attendance.ts';
@@ -100,6 +100,24 @@ export const signingCodes = pgTable('signing_codes', {
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),
 });
+
+/**
+ * Wrong identity answers at signing, per signer and agreement (held in the database so that every
+ * node and a restart see the same count): ID digits are refused for good at the cap (a one-time
+ * code from the mediator is then needed); wrong codes at the cap void the codes out, and a new
+ * code starts that count again.
+ */
+export const signingIdentityFailures = pgTable(
+  'signing_identity_failures',
+  {
+    agreementId: uuid('agreement_id').notNull().references(() => agreements.id, { onDelete: 'cascade' }),
+    participantId: uuid('participant_id').notNull().references(() => participants.id),
+    idDigitFailures: integer('id_digit_failures').notNull().default(0),
+    codeFailures: integer('code_failures').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agreementId, t.participantId] })],
+);
 
 /** Sealed PDFs (agreements, rulings): bytes in storage, SHA-256 of the exact file here. */
 export const documents = pgTable(

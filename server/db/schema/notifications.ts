@@ -40,5 +40,5 @@ export const notifications = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('notifications_case_idx').on(t.caseId), index('notifications_due_idx').on(t.status, t.sendAfter)],
+  (t) => [index('notifications_case_idx').on(t.caseId), index('notifications_due_idx').on(t.status, t.sendAfter), index('notifications_organisation_idx').on(t.organisationId, t.createdAt)],
 );

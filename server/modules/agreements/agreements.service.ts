@@ -8,8 +8,8 @@ import type { AuditActor } from '../../../shared/audit-events.ts';
 import { daysLeft, deadlineAfter, limits } from '../../../shared/beijing-time.ts';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../db/client.ts';
-import { AppError, conflict, forbidden, invalid, notFound } from '../../errors.ts';
-import { constantTimeEqual, hashToken, sha256Hex } from '../../security/tokens.ts';
+import { type AppError, conflict, forbidden, invalid, notFound } from '../../errors.ts';
+import { hashToken, sha256Hex } from '../../security/tokens.ts';
 import { appendAuditEvent } from '../audit/audit.repository.ts';
 import { type Principal, staffActor } from '../../access/principal.ts';
 import { asNotFound, loadCase, loadCaseForCaller } from '../../access/case-loading.ts';
@@ -25,6 +25,8 @@ import { listActiveParticipants } from '../sessions/sessions.repository.ts';
 import { applyTransition, refusedTransition, staleTransition } from '../transitions.ts';
 import * as repo from './agreements.repository.ts';
 import * as consentRepo from './consent.repository.ts';
+import { checkSigningIdentity } from './signing-identity.ts';
+import * as identityRepo from './signing-identity.repository.ts';
 import { renderAgreementText, RenderReferenceError, templateTitles, type RenderContext } from './render-agreement-text.ts';
 
 const signingCodeMinutes = 15;
@@ -325,6 +327,7 @@ export async function issueSigningCode(ctx: ServiceContext, p: Principal, agreem
   const expiresAt = new Date(ctx.now().getTime() + signingCodeMinutes * 60_000);
   await ctx.db.transaction(async (tx) => {
     await repo.insertSigningCode(tx, { agreementId, participantId, codeHash: hashToken(`${agreementId}:${participantId}:${code}`), expiresAt });
+    await identityRepo.resetCodeFailures(tx, agreementId, participantId, ctx.now());
     await appendAuditEvent(tx, { type: 'agreement.signing_code_issued', caseId: agreement.caseId, actor: staffActor(p), data: { agreementId, participantId } });
   });
   return { code, expiresAt: expiresAt.toISOString() };
@@ -344,41 +347,6 @@ export function partyToSignFor(caller: Caller, terms: AgreementDraft['terms']): 
   const authorised = terms.agents.find((a) => a.participantId === p.participantId && a.maySign);
   if (p.role === 'agent' && authorised) return authorised.forPartyId;
   throw forbidden('you are not a signer of this agreement');
-}
-
-/**
- * Wrong ID digits per signer and agreement. The last four characters are a small space, so after
- * a few misses only a one-time code from the mediator will do. Kept in memory: a refused attempt
- * writes nothing to the database (a restart forgets the count; the sign route is also rate limited).
- */
-const maxIdDigitFailures = 5;
-const idDigitFailures = new Map<string, number>();
-
-function noteIdDigitFailure(key: string) {
-  idDigitFailures.set(key, (idDigitFailures.get(key) ?? 0) + 1);
-  if (idDigitFailures.size > 10_000) idDigitFailures.delete(idDigitFailures.keys().next().value!);
-}
-
-async function verifySigningIdentity(tx: Db, ctx: ServiceContext, agreement: repo.AgreementRow, caller: Caller & { kind: 'participant' }, identity: SignRequest['identity']) {
-  const p = caller.participant;
-  if (identity.method === 'one_time_code') {
-    const ok = await repo.useSigningCode(tx, agreement.id, p.participantId, hashToken(`${agreement.id}:${p.participantId}:${identity.code}`), ctx.now());
-    if (!ok) throw new AppError('IDENTITY_REJECTED', 'the code is wrong or has expired; ask the mediator for a new one', 'identity.code');
-    return;
-  }
-  const party = p.role === 'party' && p.partyId ? await casesRepo.findParty(tx, agreement.caseId, p.partyId) : undefined;
-  if (!party?.idNumberCiphertext) throw new AppError('IDENTITY_REJECTED', 'no ID number on file: ask the mediator for a one-time code', 'identity.method');
-  const failureKey = `${agreement.id}:${p.participantId}`;
-  if ((idDigitFailures.get(failureKey) ?? 0) >= maxIdDigitFailures) {
-    throw new AppError('IDENTITY_REJECTED', 'too many wrong attempts: ask the mediator for a one-time code', 'identity.method');
-  }
-  const idNumber = ctx.cipher.decrypt(party.idNumberCiphertext);
-  const normalise = (s: string) => s.replace(/\s+/g, '');
-  if (!constantTimeEqual(idNumber.slice(-4).toUpperCase(), identity.last4.toUpperCase()) || normalise(party.name) !== normalise(identity.name)) {
-    noteIdDigitFailure(failureKey);
-    const left = maxIdDigitFailures - (idDigitFailures.get(failureKey) ?? 0);
-    throw new AppError('IDENTITY_REJECTED', left > 0 ? `the name or ID digits do not match our record (${left} attempts left)` : 'too many wrong attempts: ask the mediator for a one-time code', 'identity.last4');
-  }
 }
 
 async function decodeSignatureImage(base64: string) {
@@ -413,8 +381,9 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
   const imageKey = await ctx.files.put(image);
   let completed = false;
   let caseId = '';
+  let refused: AppError | null = null;
   try {
-    await ctx.db.transaction(async (tx) => {
+    refused = await ctx.db.transaction(async (tx) => {
       const { agreement, version, terms } = await lockedForSigning(tx, agreementId, request.versionId, request.versionHash);
       caseId = agreement.caseId;
       const partyId = partyToSignFor(caller, terms);
@@ -422,7 +391,9 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
       const existing = live.find((s) => s.partyId === partyId);
       if (existing) throw conflict(existing.status === 'signed' ? 'already signed for this party' : 'this party has declined; the mediator must revise the agreement');
       const recording = await consentRecordingToBind(tx, version.id, caller.participant.participantId, request.consentRecordingSha256);
-      await verifySigningIdentity(tx, ctx, agreement, caller, request.identity);
+      // A wrong answer is counted (committed with this transaction), then the signature refused.
+      const identityRefused = await checkSigningIdentity(tx, ctx, agreement, caller, request.identity);
+      if (identityRefused) return identityRefused;
       const at = ctx.now();
       const signature = await repo.insertSignature(tx, {
         agreementId,
@@ -454,10 +425,15 @@ export async function signAgreement(ctx: ServiceContext, effects: AgreementEffec
         await markSignedByAll(tx, agreement, version.sha256, at, actorOf(caller));
         completed = true;
       }
+      return null;
     });
   } catch (error) {
     await discardUnrecorded(ctx, imageKey, error);
     throw error;
+  }
+  if (refused) {
+    await discardUnrecorded(ctx, imageKey, refused);
+    throw refused;
   }
   effects.changed(caseId, agreementId);
   if (completed) effects.signedByAll(agreementId);

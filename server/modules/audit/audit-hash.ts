@@ -35,7 +35,7 @@ export function hashOf(event: HashedEventFields): string {
 /**
  * The canonical JSON hashOf hashes, cut around the members only the chain knows: hashOf(event) is
  * SHA-256 of head + prevHash + '","seq":' + seq + tail (RFC 8785 sorts the keys: actor, caseId,
- * data, id, occurredAt, prevHash, seq, type). For the database's audit_append (migration 0023).
+ * data, id, occurredAt, prevHash, seq, type). For the database's audit_append (migration 0024).
  */
 export function canonicalAround(event: Omit<HashedEventFields, 'seq' | 'prevHash'>): { head: string; tail: string } {
   const before = canonicalize({

@@ -49,7 +49,7 @@ export async function changeAudited<TSelection extends ColumnsSelection, TRow>(d
   return found.row;
 }
 
-/** The event's stored fields and the audit_append call that chains it (migration 0023: lock, last link, hash, insert). */
+/** The event's stored fields and the audit_append call that chains it (migration 0024: lock, last link, hash, insert). */
 function toAppend(event: NewAuditEvent) {
   // The compiler checks each call; this catches what it cannot see (spread data, casts).
   const parsed = auditEventSchema.safeParse({ type: event.type, data: event.data });

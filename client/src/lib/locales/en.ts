@@ -584,6 +584,7 @@ export const enEnums: EnumLabels = {
     'agreement.comment_added': 'Comment on agreement',
     'agreement.status_changed': 'Agreement status changed',
     'agreement.signing_code_issued': 'Signing code issued',
+    'signature.identity_failed': 'Wrong identity answer at signing',
     'signature.signed': 'Agreement signed',
     'signature.declined': 'Signature declined',
     'signature.voided': 'Signature voided',

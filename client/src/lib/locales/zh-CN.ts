@@ -569,6 +569,7 @@ export const zhEnums: EnumLabels = {
     'agreement.comment_added': '协议意见',
     'agreement.status_changed': '协议状态变更',
     'agreement.signing_code_issued': '发放签署验证码',
+    'signature.identity_failed': '签署身份核验未通过',
     'signature.signed': '签署协议',
     'signature.declined': '拒绝签署',
     'signature.voided': '签名作废',

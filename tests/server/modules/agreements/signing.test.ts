@@ -112,7 +112,7 @@ async function auditTypes(caseId: string): Promise<{ type: string; data: Record<
 async function snapshot(agreementId: string) {
   const [counts] = await query<{ signatures: number; audit: number; codes_used: number }>(
     sql`select (select count(*)::int from signatures where agreement_id = ${agreementId}) as signatures,
-               (select count(*)::int from audit_events) as audit,
+               (select count(*)::int from audit_events where type <> 'signature.identity_failed') as audit,
                (select count(*)::int from signing_codes where agreement_id = ${agreementId} and used_at is not null) as codes_used`,
   );
   return { ...counts!, files: countFiles(world.filesDir), status: (await getAgreement(agreementId)).status };
@@ -301,13 +301,17 @@ describe('identity at signing', () => {
     expect(json(res).error.code).toBe('IDENTITY_REJECTED');
   }
 
-  it('wrong last four ID characters or a wrong name: 403 IDENTITY_REJECTED, nothing written', async () => {
+  it('wrong last four ID characters or a wrong name: 403 IDENTITY_REJECTED, no signature; only the miss is counted and audited', async () => {
     const before = await snapshot(agreementId);
     await expectRejected(await sign(f.fishermanToken, agreementId, version, { method: 'id_last4', name: '陈阿海', last4: '0021' }));
     await expectRejected(await sign(f.fishermanToken, agreementId, version, { method: 'id_last4', name: '陈阿山', last4: '002X' }));
-    // An organisation's agent has no ID number on file: ID digits cannot work for them.
+    // An organisation's agent has no ID number on file: ID digits cannot work for them (nothing to count).
     await expectRejected(await sign(f.agentToken, agreementId, version, { method: 'id_last4', name: '李律师', last4: '002X' }));
     expect(await snapshot(agreementId)).toEqual(before);
+    expect(await identityFailures(agreementId)).toEqual([
+      { method: 'id_last4', failures: 1 },
+      { method: 'id_last4', failures: 2 },
+    ]);
     // The lower-case x and spaces in the name are tolerated.
     await ok(await sign(f.fishermanToken, agreementId, version, { method: 'id_last4', name: ' 陈 阿海', last4: '002x' }));
   });
@@ -495,14 +499,17 @@ describe('what a signature records', () => {
 });
 
 describe('guessing ID digits', () => {
-  it('after five wrong tries the ID digits are refused even when right (nothing written); a one-time code still works', async () => {
+  it('after five wrong tries, counted in the database across a restart, the ID digits are refused even when right (no signature); a one-time code still works', async () => {
     const { f, agreementId, version } = await agreementInSigning();
     const before = await snapshot(agreementId);
     for (let attempt = 1; attempt <= 5; attempt++) {
+      // The count is the database's, not a process's: a restart in the middle does not reset it.
+      if (attempt === 4) await world.restart();
       const res = await sign(f.fishermanToken, agreementId, version, { method: 'id_last4', name: '陈阿海', last4: `100${attempt}` });
       expect(res.statusCode).toBe(403);
       expect(json(res).error.message).toContain(attempt < 5 ? `${5 - attempt} attempts left` : 'too many');
     }
+    expect((await identityFailures(agreementId)).map((e) => e.failures)).toEqual([1, 2, 3, 4, 5]);
     const right = await sign(f.fishermanToken, agreementId, version, fishermanIdentity);
     expect(right.statusCode).toBe(403);
     expect(json(right).error).toMatchObject({ code: 'IDENTITY_REJECTED', field: 'identity.method' });
@@ -511,8 +518,39 @@ describe('guessing ID digits', () => {
     const code = await issueCode(agreementId, (await getAgreement(agreementId)).requiredSigners[0].eligible[0].participantId);
     const signed = await ok(await sign(f.fishermanToken, agreementId, version, code));
     expect(signed.requiredSigners[0].signature).toMatchObject({ status: 'signed', identityMethod: 'one_time_code' });
+    // Refused attempts after the cap are not counted again.
+    expect(await identityFailures(agreementId)).toHaveLength(5);
+  });
+
+  it('five wrong one-time codes void the open code (the right one is then refused); a new code counts afresh and works', async () => {
+    const { f, agreementId, version } = await agreementInSigning();
+    const fisherman = (await getAgreement(agreementId)).requiredSigners[0].eligible[0].participantId;
+    const code = await issueCode(agreementId, fisherman);
+    const right = (code as { code: string }).code;
+    const wrong = { method: 'one_time_code' as const, code: right === '000000' ? '000001' : '000000' };
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const res = await sign(f.fishermanToken, agreementId, version, wrong);
+      expect(res.statusCode).toBe(403);
+      expect(json(res).error).toMatchObject({ code: 'IDENTITY_REJECTED', field: 'identity.code' });
+    }
+    expect(await identityFailures(agreementId)).toEqual([1, 2, 3, 4, 5].map((failures) => ({ method: 'one_time_code', failures, codeVoid: failures === 5 })));
+    const voided = await sign(f.fishermanToken, agreementId, version, code);
+    expect(voided.statusCode).toBe(403);
+    expect(json(voided).error.message).toContain('too many wrong codes');
+    const fresh = await issueCode(agreementId, fisherman);
+    expect(await query(sql`select code_failures from signing_identity_failures where agreement_id = ${agreementId}`)).toEqual([{ code_failures: 0 }]);
+    const signed = await ok(await sign(f.fishermanToken, agreementId, version, fresh));
+    expect(signed.requiredSigners[0].signature).toMatchObject({ status: 'signed', identityMethod: 'one_time_code' });
   });
 });
+
+/** The identity misses audited for an agreement, oldest first. */
+async function identityFailures(agreementId: string) {
+  const rows = await query<{ data: { method: string; failures: number; codeVoid?: boolean } }>(
+    sql`select data from audit_events where type = 'signature.identity_failed' and data->>'agreementId' = ${agreementId} order by seq`,
+  );
+  return rows.map(({ data: { method, failures, codeVoid } }) => ({ method, failures, ...(codeVoid === undefined ? {} : { codeVoid }) }));
+}
 
 describe('the mediator’s controls', () => {
   it('signing codes are issued only while the agreement is out for signature (409 otherwise, nothing written)', async () => {
