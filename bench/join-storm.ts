@@ -266,7 +266,8 @@ try {
         .sort((a, b) => b[1] - a[1])
         .map(([k, n]) => `${k} ${fmt(n / joins, 1)}`)
         .join(', ')})`;
-    say(`statements sent to PostgreSQL: storm ${show(queries.storm, clientCount)}` + (baselineCount ? `; baseline ${show(queries.baseline, baselineCount)}` : ''));
+    const baselineQueries = baselineCount ? `; baseline ${show(queries.baseline, baselineCount)}` : '';
+    say(`statements sent to PostgreSQL: storm ${show(queries.storm, clientCount)}${baselineQueries}`);
   }
   if (profileSummary.length) {
     say(`\nserver CPU profile during the storm (self time, % of the non-idle samples; written to ${args['cpu-prof']}):`);
