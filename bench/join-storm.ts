@@ -10,10 +10,15 @@
 // clients run in a child process (join-storm-clients.ts), so the event-loop delay measured here
 // is the server's.
 //
-//   node bench/join-storm.ts [--clients 100] [--baseline 10] [--warmup 3] [--json results.json] [--cpu-prof storm.cpuprofile]
+//   node bench/join-storm.ts [--clients 100] [--baseline 10] [--warmup 3] [--json results.json] [--cpu-prof storm.cpuprofile] [--count-queries]
 //
 // --cpu-prof writes a V8 CPU profile of the server during the storm only (Chrome DevTools or
 // speedscope open it) and prints where the server's time went.
+//
+// --count-queries counts the statements the server sends PostgreSQL per join (baseline and storm;
+// BEGIN and COMMIT included): it sets log_statement = 'all' on the benchmark's database and counts
+// that database's lines in the server log (PG_LOG, default Debian's), so it needs no change to the
+// code measured. Logging costs PostgreSQL time: take CPU figures from runs without it.
 //
 // Needs PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_ADMIN_URL overrides, as for the tests). The
 // database it creates is dropped on exit, also after a failure or Ctrl-C.
@@ -36,7 +41,16 @@ import { type ChildMessage, joinLabel, type ParentMessage, type PhaseResult, typ
 import { cpuDelta, fmt, processCpuSeconds, summarize, table } from './lib/stats.ts';
 
 const { values: args } = parseArgs({
-  options: { clients: { type: 'string', default: '100' }, baseline: { type: 'string', default: '10' }, warmup: { type: 'string', default: '3' }, json: { type: 'string' }, 'cpu-prof': { type: 'string' } },
+  options: {
+    clients: { type: 'string', default: '100' },
+    baseline: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    json: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    'count-queries': { type: 'boolean', default: false },
+    // No mediasoup worker (a join touches media only for the room's router): for a machine without one.
+    'no-media': { type: 'boolean', default: false },
+  },
 });
 const clientCount = Number(args.clients);
 const baselineCount = Number(args.baseline);
@@ -49,6 +63,7 @@ if (!Number.isInteger(warmupCount) || warmupCount < 0 || warmupCount > 100) thro
 // the per-connection budgets of a real mediator (host:issue-code 20, host:admit 40 per 10 s).
 const stormBudgetScale = 20;
 
+const pgLog = process.env.PG_LOG ?? '/var/log/postgresql/postgresql-15-main.log';
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -83,9 +98,10 @@ try {
   // ---- the server ---------------------------------------------------------------------------
   await admin.unsafe(`create database ${dbName}`);
   dbCreated = true;
+  if (args['count-queries']) await admin.unsafe(`alter database ${dbName} set log_statement = 'all'`);
   database = await openDatabase({ databaseUrl: adminUrl.replace(/\/[^/]*$/, `/${dbName}`) });
-  pool = await WorkerPool.start({ size: os.availableParallelism() });
-  app = await buildApp({ database, cipher: createIdNumberCipher(randomBytes(32)), media: pool, clientDir: null, loginRatePerMinute: 1000, socketLimits: { budgetScale: stormBudgetScale } });
+  pool = args['no-media'] ? undefined : await WorkerPool.start({ size: os.availableParallelism() });
+  app = await buildApp({ database, cipher: createIdNumberCipher(randomBytes(32)), media: pool ?? null, clientDir: null, loginRatePerMinute: 1000, socketLimits: { budgetScale: stormBudgetScale } });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   // ---- one case, one session, invited participants (none has an ID number on file) ----------
@@ -120,7 +136,7 @@ try {
     if (!invitation.link) throw new Error(`could not invite: ${JSON.stringify(invitation)}`);
     tokens.push(invitation.link.split('/j/')[1]);
   }
-  say(`set up: 1 case, 1 session, ${warmupCount} + ${baselineCount} + ${clientCount} invitations (warm-up, baseline, storm); server ${baseUrl}, ${pool.status().workers} mediasoup worker(s) ${pool.status().version}`);
+  say(`set up: 1 case, 1 session, ${warmupCount} + ${baselineCount} + ${clientCount} invitations (warm-up, baseline, storm); server ${baseUrl}, ${pool ? `${pool.status().workers} mediasoup worker(s) ${pool.status().version}` : 'no mediasoup worker (--no-media)'}`);
   say(`machine: ${os.availableParallelism()} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; load average before ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   // ---- the storm, clients in a child process ----------------------------------------------
@@ -156,6 +172,8 @@ try {
     profiler.connect();
     await profiler.post('Profiler.enable');
   }
+  // Byte offsets of the PostgreSQL log at the phases' edges (--count-queries).
+  const queryMarks = { baselineStart: 0, baselineEnd: 0, stormStart: 0, stormEnd: 0 };
   let baseline: PhaseResult | undefined;
   const result = await new Promise<PhaseResult>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error('the storm did not finish within 240 s')), 240_000);
@@ -164,8 +182,11 @@ try {
     // The exit can be seen before the last IPC message is read: give it a moment.
     child!.on('exit', (code) => setTimeout(() => reported || reject(new Error(`client process exited (${code}) before reporting`)), 1000));
     child!.on('message', (message: ChildMessage) => {
-      if (message.type === 'baseline-start') baselineCpuStart = process.cpuUsage();
-      else if (message.type === 'baseline') {
+      if (message.type === 'baseline-start') {
+        baselineCpuStart = process.cpuUsage();
+        queryMarks.baselineStart = logSize();
+      } else if (message.type === 'baseline') {
+        queryMarks.baselineEnd = logSize();
         baseline = message.result;
         const used = process.cpuUsage(baselineCpuStart);
         baselineCpuMs = (used.user + used.system) / 1000;
@@ -177,6 +198,7 @@ try {
           loadAtStorm.push(...os.loadavg());
           loopDelay.reset();
           loopDelay.enable();
+          queryMarks.stormStart = logSize();
           cpuBefore = process.cpuUsage();
           wallBefore = performance.now();
           child!.send({ type: 'go' } satisfies ParentMessage);
@@ -185,6 +207,7 @@ try {
         reported = true;
         loopDelay.disable();
         cpu = process.cpuUsage(cpuBefore);
+        queryMarks.stormEnd = logSize();
         serverWallMs = performance.now() - wallBefore;
         void postgresCpu().then((after) => {
           postgresAfter = after;
@@ -234,6 +257,18 @@ try {
   );
   say(`client process: event-loop delay p99 ${fmt(result.clientLoopDelay.p99)} ms, max ${fmt(result.clientLoopDelay.max)} ms`);
   say(`load average at the storm ${loadAtStorm.map((l) => l.toFixed(2)).join(' ')}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  let queries: { baseline: QueryCount; storm: QueryCount } | undefined;
+  if (args['count-queries']) {
+    await new Promise((r) => setTimeout(r, 500)); // the log's last lines reach the file
+    queries = { baseline: countQueries(queryMarks.baselineStart, queryMarks.baselineEnd), storm: countQueries(queryMarks.stormStart, queryMarks.stormEnd) };
+    const show = (c: QueryCount, joins: number) =>
+      `${fmt(c.total / joins, 1)} per join (${Object.entries(c.byKind)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${fmt(n / joins, 1)}`)
+        .join(', ')})`;
+    const baselineQueries = baselineCount ? `; baseline ${show(queries.baseline, baselineCount)}` : '';
+    say(`statements sent to PostgreSQL: storm ${show(queries.storm, clientCount)}${baselineQueries}`);
+  }
   if (profileSummary.length) {
     say(`\nserver CPU profile during the storm (self time, % of the non-idle samples; written to ${args['cpu-prof']}):`);
     for (const { share, what } of profileSummary) say(`  ${fmt(share, 1).padStart(5)} %  ${what}`);
@@ -256,6 +291,7 @@ try {
           serverWallMs,
           loadAverage: { atStorm: loadAtStorm, atEnd: os.loadavg() },
           profile: profileSummary,
+          queries,
         },
         null,
         2,
@@ -268,6 +304,31 @@ try {
   console.error(error);
 } finally {
   await cleanUp();
+}
+
+type QueryCount = { total: number; byKind: Record<string, number> };
+
+/** Size of the PostgreSQL server log (0 unless --count-queries). */
+function logSize(): number {
+  return args['count-queries'] ? fs.statSync(pgLog).size : 0;
+}
+
+/** Statements this benchmark's database logged between two offsets of the server log, by their first word. */
+function countQueries(from: number, to: number): QueryCount {
+  const fd = fs.openSync(pgLog, 'r');
+  const buffer = Buffer.alloc(Math.max(0, to - from));
+  fs.readSync(fd, buffer, 0, buffer.length, from);
+  fs.closeSync(fd);
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  const line = new RegExp(`@${dbName} LOG:  (?:statement|execute [^:]*): +(\\w+)`);
+  for (const text of buffer.toString('utf8').split('\n')) {
+    const kind = line.exec(text)?.[1]?.toLowerCase();
+    if (!kind) continue;
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+    total++;
+  }
+  return { total, byKind };
 }
 
 /** Self time of the biggest functions (their package for dependencies), as % of the profiled time the server was not idle. */

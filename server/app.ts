@@ -21,6 +21,7 @@ import { casesRoutes } from './modules/cases/cases.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { invitationsRoutes } from './modules/invitations/invitations.routes.ts';
 import { loadOrCreatePlatformCertificate, type PlatformCertificate } from './documents/platform-certificate.ts';
+import type { TsaTrustList } from './documents/tsa-trust.ts';
 import { agreementsRoutes } from './modules/agreements/agreements.routes.ts';
 import { consentRoutes } from './modules/agreements/consent.routes.ts';
 import { JobQueue } from './jobs/job-queue.ts';
@@ -88,6 +89,8 @@ export interface AppDeps {
   certificate?: PlatformCertificate;
   /** RFC 3161 client for seals (PAdES B-T) and audit anchors; unset: no trusted time. */
   timestamper?: Timestamper;
+  /** The TSA certificates/CAs trusted (HAIQIAO_TSA_TRUST_FILE); null or unset: timestamps are reported as not checked. */
+  tsaTrust?: TsaTrustList | null;
   /** Where SMS go (default: the outbox staff read); a cloud SMS API is one module implementing SmsProvider. */
   smsProvider?: SmsProvider;
   /** Retries of a failed SMS (default: 8, from 30 s doubling to an hour). */
@@ -219,7 +222,7 @@ export async function buildApp(deps: AppDeps) {
     async (api) => {
       await api.register(healthRoutes, { driver: deps.database.driver, ping: deps.database.ping, media: deps.media });
       await api.register(authRoutes, { loginRatePerMinute: deps.loginRatePerMinute ?? 10 });
-      await api.register(adminRoutes);
+      await api.register(adminRoutes, { tsaTrust: deps.tsaTrust ?? null });
       await api.register(casesRoutes);
       await api.register(sessionsRoutes, { effects: accessEffects });
       await api.register(invitationsRoutes, { effects: accessEffects, notifications: notifier });
@@ -231,7 +234,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(consentRoutes);
       await api.register(confirmationsRoutes, { effects: confirmationEffects });
       await api.register(followUpRoutes);
-      await api.register(documentsRoutes, { certificate });
+      await api.register(documentsRoutes, { certificate, tsaTrust: deps.tsaTrust ?? null });
       await api.register(compensationRoutes);
       await api.register(dashboardRoutes);
       await api.register(notificationsRoutes, { notifications: notifier });

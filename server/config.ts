@@ -35,6 +35,8 @@ const envSchema = z.object({
   HAIQIAO_SIGNING_P12_PASSPHRASE: z.string().optional(),
   /** RFC 3161 time-stamping authority: seals get a trusted time (PAdES B-T), the audit head is anchored. */
   HAIQIAO_TSA_URL: z.url().optional(),
+  /** PEM: the TSA's certificate and/or the CA(s) issuing it. Timestamps from any other TSA are reported untrusted. */
+  HAIQIAO_TSA_TRUST_FILE: z.string().min(1).optional(),
   /** Minutes between timestamps of the audit chain's head (with a TSA). */
   HAIQIAO_AUDIT_ANCHOR_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   /** Shared with coturn (static-auth-secret): TURN credentials for admitted participants. Unset: no TURN. */
@@ -78,6 +80,7 @@ export interface Config {
   trustedProxies: string[] | false;
   signingP12: { path: string; passphrase: string | undefined } | undefined;
   tsaUrl: string | undefined;
+  tsaTrustFile: string | undefined;
   auditAnchorMinutes: number;
   turn: TurnSettings | undefined;
   redisUrl: string | undefined;
@@ -119,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedProxies: e.HAIQIAO_TRUSTED_PROXIES ? e.HAIQIAO_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter(Boolean) : false,
     signingP12: e.HAIQIAO_SIGNING_P12 ? { path: e.HAIQIAO_SIGNING_P12, passphrase: e.HAIQIAO_SIGNING_P12_PASSPHRASE } : undefined,
     tsaUrl: e.HAIQIAO_TSA_URL,
+    tsaTrustFile: e.HAIQIAO_TSA_TRUST_FILE,
     auditAnchorMinutes: e.HAIQIAO_AUDIT_ANCHOR_MINUTES,
     redisUrl: e.HAIQIAO_REDIS_URL,
     redisNamespace: e.HAIQIAO_REDIS_NAMESPACE,

@@ -9,12 +9,22 @@ import { loadOrCreatePlatformCertificate } from './documents/platform-certificat
 import { WorkerPool } from './media/worker-pool.ts';
 import { createIdNumberCipher, resolveEncryptionKey } from './security/id-number-cipher.ts';
 import { createTimestamper } from './security/timestamp-authority.ts';
+import { describeTsaTrust, readTsaTrustFile } from './security/tsa-trust-file.ts';
 import { ensureDefaultSeals } from './modules/seals/seals.service.ts';
 import { createTurnCredentials } from './security/turn-credentials.ts';
 import { seedDemo } from './seed/demo.ts';
 
 const config = loadConfig();
 const say = (line: string) => process.stdout.write(`[haiqiao] ${line}\n`);
+
+// Before anything else is opened: a trust file that cannot be read stops the start.
+const tsaTrust = config.tsaTrustFile ? readTsaTrustFile(config.tsaTrustFile) : null;
+say(tsaTrust ? `TSA trust list: ${describeTsaTrust(tsaTrust)} (${config.tsaTrustFile})` : 'TSA trust list: none (set HAIQIAO_TSA_TRUST_FILE): timestamps are reported as not checked');
+if (config.tsaUrl && !tsaTrust) {
+  process.stderr.write(
+    '[haiqiao] WARNING: HAIQIAO_TSA_URL is set without HAIQIAO_TSA_TRUST_FILE: a timestamp signed by any certificate passes, so whoever can rewrite the audit chain can re-stamp it with a TSA of their own. Give the TSA\'s certificate or CA in HAIQIAO_TSA_TRUST_FILE.\n',
+  );
+}
 
 say(config.databaseUrl ? 'database: PostgreSQL (DATABASE_URL)' : `database: embedded PGlite in ${config.dataDir}`);
 const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -26,7 +36,7 @@ const certificate = await loadOrCreatePlatformCertificate({
   ...(config.signingP12 ? { p12Path: config.signingP12.path, ...(config.signingP12.passphrase ? { p12Passphrase: config.signingP12.passphrase } : {}) } : {}),
 });
 say(`platform certificate ${certificate.fingerprintSha256.slice(0, 16)}… (${config.signingP12 ? config.signingP12.path : 'self-signed, in the data dir'}); each organisation seals with its own`);
-const timestamper = config.tsaUrl ? createTimestamper({ url: config.tsaUrl }) : undefined;
+const timestamper = config.tsaUrl ? createTimestamper({ url: config.tsaUrl, trust: tsaTrust }) : undefined;
 say(timestamper ? `trusted time: seals and the audit head are timestamped by ${config.tsaUrl}` : 'trusted time: off (set HAIQIAO_TSA_URL to timestamp seals and the audit chain)');
 
 const media = config.mediaWorkers > 0 ? await WorkerPool.start({ size: config.mediaWorkers, webRtcServer: config.rtc }) : null;
@@ -50,6 +60,7 @@ const app = await buildApp({
   trustProxy: config.trustedProxies,
   filesDir: path.join(config.dataDir, 'files'),
   certificate,
+  tsaTrust,
   ...(timestamper ? { timestamper, auditAnchorIntervalMs: config.auditAnchorMinutes * 60_000 } : {}),
   urlSigningKey: new Uint8Array(hkdfSync('sha256', key, 'haiqiao', 'signed-file-urls', 32)),
   logger: { level: config.logLevel },

@@ -6,7 +6,10 @@ import type postgres from 'postgres';
 import { isDatabaseUnavailable } from '../infrastructure-errors.ts';
 
 const attempts = 3;
-const isRead = (query: string) => /^\s*(select|with\s[\s\S]*?\)\s*select)\s/i.test(query);
+// A SELECT can still write: a WITH holding an UPDATE/INSERT/DELETE, or a call of audit_append()
+// (audit.repository.ts changeAudited): those are never tried twice.
+const writes = (query: string) => /^\s*with\s[\s\S]*?\b(update|insert\s+into|delete\s+from)\s/i.test(query) || /\baudit_append\(/i.test(query);
+const isRead = (query: string) => /^\s*(select|with\s[\s\S]*?\)\s*select)\s/i.test(query) && !writes(query);
 
 async function retried<T>(query: string, run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {

@@ -5,6 +5,7 @@
 import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { Attribute, Certificate, ContentInfo, IssuerAndSerialNumber, SignedData, TSTInfo } from 'pkijs';
+import { type TsaTrustList, tsaTrustProblem } from './tsa-trust.ts';
 
 export const OID_SIGNATURE_TIMESTAMP_TOKEN = '1.2.840.113549.1.9.16.2.14';
 const OID_TST_INFO = '1.2.840.113549.1.9.16.1.4';
@@ -30,10 +31,19 @@ export interface TimestampTokenFacts {
   /** The TSA's signature verifies over an unchanged TSTInfo. */
   intact: boolean;
   problem?: string;
+  /**
+   * The signer is in the trust list or issued by a certificate in it (valid at the TSA's time,
+   * for time-stamping); null when no trust list was given. Meaningful only when `intact`.
+   */
+  trusted: boolean | null;
+  trustProblem?: string;
 }
 
-/** Throws when the bytes are not a TimeStampToken at all; otherwise reports what holds. */
-export function readTimestampToken(der: Uint8Array): TimestampTokenFacts {
+/**
+ * Throws when the bytes are not a TimeStampToken at all; otherwise reports what holds. Without
+ * `trust`, any certificate the token carries is believed (`trusted: null`): say so to the reader.
+ */
+export function readTimestampToken(der: Uint8Array, trust: TsaTrustList | null = null): TimestampTokenFacts {
   const contentInfo = ContentInfo.fromBER(toArrayBuffer(der));
   if (contentInfo.contentType !== ContentInfo.SIGNED_DATA) throw new Error('a time-stamp token is a CMS SignedData');
   const signedData = new SignedData({ schema: contentInfo.content });
@@ -47,6 +57,7 @@ export function readTimestampToken(der: Uint8Array): TimestampTokenFacts {
     ...(tst.nonce ? { nonce: Buffer.from(tst.nonce.valueBlock.valueHexView) } : {}),
     serialNumberHex: Buffer.from(tst.serialNumber.valueBlock.valueHexView).toString('hex'),
     intact: false,
+    trusted: trust ? false : null,
   };
 
   const signer = signedData.signerInfos[0];
@@ -73,7 +84,9 @@ export function readTimestampToken(der: Uint8Array): TimestampTokenFacts {
   signedAttrs[0] = 0x31;
   const signature = Buffer.from(signer.signature.valueBlock.valueHexView);
   if (!cryptoVerify(digestName, signedAttrs, x509.publicKey, signature)) return { ...facts, problem: "the TSA's signature does not verify" };
-  return { ...facts, intact: true };
+  if (!trust) return { ...facts, intact: true };
+  const trustProblem = tsaTrustProblem(x509, tst.genTime, trust);
+  return { ...facts, intact: true, trusted: trustProblem === null, ...(trustProblem ? { trustProblem } : {}) };
 }
 
 /** The unsigned attribute id-aa-signatureTimeStampToken holding `token`, DER (RFC 3161 appendix A). */

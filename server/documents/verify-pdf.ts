@@ -3,6 +3,7 @@
 // Independent of how the PDF was signed (any detached CMS / PAdES signature with RSA or ECDSA).
 import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { OID_SIGNATURE_TIMESTAMP_TOKEN, readTimestampToken } from './timestamp-token.ts';
+import type { TsaTrustList } from './tsa-trust.ts';
 
 /** The RFC 3161 signature timestamp of a PAdES B-T signature. */
 export interface SignatureTimestamp {
@@ -14,6 +15,9 @@ export interface SignatureTimestamp {
   /** The TSA's signature holds and it stamps this signature's value. */
   intact: boolean;
   problem?: string;
+  /** Its TSA is in the trust list (or issued by it); null when no trust list was given. */
+  trusted: boolean | null;
+  trustProblem?: string;
 }
 
 export interface SignedPdfInspection {
@@ -98,7 +102,7 @@ const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 const OID_SIGNING_TIME = '1.2.840.113549.1.9.5';
 
 /** Finds, parses and checks the last signature in the PDF. Never throws for malformed input. */
-export function inspectSignedPdf(bytes: Uint8Array): SignedPdfInspection {
+export function inspectSignedPdf(bytes: Uint8Array, tsaTrust: TsaTrustList | null = null): SignedPdfInspection {
   const pdf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const text = pdf.toString('latin1');
   const found = [...text.matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)];
@@ -140,7 +144,7 @@ export function inspectSignedPdf(bytes: Uint8Array): SignedPdfInspection {
     const unsignedAttrs = si.find((p) => p.tag === 0xa1);
     const signatureNode = si[unsignedAttrs ? si.length - 2 : si.length - 1]!;
     const signature = cms.subarray(signatureNode.contentStart, signatureNode.end);
-    if (unsignedAttrs) result.timestamp = signatureTimestamp(cms, unsignedAttrs, signature);
+    if (unsignedAttrs) result.timestamp = signatureTimestamp(cms, unsignedAttrs, signature, tsaTrust);
 
     // The signer's certificate: match the IssuerAndSerialNumber (or take the only one).
     const certs = certificatesNode ? children(cms, certificatesNode).map((n) => new X509Certificate(cms.subarray(n.start, n.end))) : [];
@@ -179,28 +183,31 @@ export function inspectSignedPdf(bytes: Uint8Array): SignedPdfInspection {
   }
 }
 
-function signatureTimestamp(cms: Buffer, unsignedAttrs: Der, signature: Buffer): SignatureTimestamp | undefined {
+function signatureTimestamp(cms: Buffer, unsignedAttrs: Der, signature: Buffer, trust: TsaTrustList | null): SignatureTimestamp | undefined {
+  const untrusted = trust ? false : null;
   for (const attr of children(cms, unsignedAttrs)) {
     const [attrType, values] = children(cms, attr);
     if (!attrType || !values || oidString(cms, attrType) !== OID_SIGNATURE_TIMESTAMP_TOKEN) continue;
     const token = children(cms, values)[0];
-    if (!token) return { time: '', intact: false, problem: 'empty time-stamp attribute' };
+    if (!token) return { time: '', intact: false, problem: 'empty time-stamp attribute', trusted: untrusted };
     try {
-      const facts = readTimestampToken(cms.subarray(token.start, token.end));
+      const facts = readTimestampToken(cms.subarray(token.start, token.end), trust);
       const stamp: SignatureTimestamp = {
         time: facts.time,
         ...(facts.tsaSubject ? { tsaSubject: facts.tsaSubject } : {}),
         ...(facts.tsaFingerprintSha256 ? { tsaFingerprintSha256: facts.tsaFingerprintSha256 } : {}),
         intact: facts.intact,
         ...(facts.problem ? { problem: facts.problem } : {}),
+        trusted: facts.trusted,
+        ...(facts.trustProblem ? { trustProblem: facts.trustProblem } : {}),
       };
       const digestName = DIGESTS[facts.imprintAlgorithm];
       if (stamp.intact && (!digestName || !createHash(digestName).update(signature).digest().equals(facts.imprint))) {
-        return { ...stamp, intact: false, problem: 'the timestamp stamps another signature (message imprint mismatch)' };
+        return { ...stamp, intact: false, problem: 'the timestamp stamps another signature (message imprint mismatch)', trusted: untrusted };
       }
       return stamp;
     } catch (error) {
-      return { time: '', intact: false, problem: `unreadable time-stamp token: ${(error as Error).message}` };
+      return { time: '', intact: false, problem: `unreadable time-stamp token: ${(error as Error).message}`, trusted: untrusted };
     }
   }
   return undefined;

@@ -1,7 +1,9 @@
 import type { StateMachine } from '../../shared/state-machine.ts';
 import type { Db } from '../db/client.ts';
 import { conflict } from '../errors.ts';
-import { appendAuditEvent, type NewAuditEvent } from './audit/audit.repository.ts';
+import type { ColumnsSelection } from 'drizzle-orm';
+import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
+import { appendAuditEvent, changeAudited, type NewAuditEvent } from './audit/audit.repository.ts';
 
 /** What moves, as the refusal names it ("an application cannot go from …"). */
 const subjects = {
@@ -33,9 +35,18 @@ export function refusedTransition(subject: TransitionSubject, from: string, to: 
   return conflict(`${subjects[subject]} cannot go from ${from} to ${to}`);
 }
 
+const staleErrors = new WeakSet<Error>();
+
 /** The row left `from` between read and update: 409 CONFLICT, the caller reloads. */
 export function staleTransition(subject: TransitionSubject) {
-  return conflict(`the ${subject} changed meanwhile; reload and try again`);
+  const error = conflict(`the ${subject} changed meanwhile; reload and try again`);
+  staleErrors.add(error);
+  return error;
+}
+
+/** Whether a move failed only because the row was no longer in `from` (a caller may reload and decide again). */
+export function isStaleTransition(error: unknown): boolean {
+  return error instanceof Error && staleErrors.has(error);
 }
 
 /**
@@ -47,6 +58,21 @@ export async function applyTransition<S extends string, R>(tx: Db, t: Transition
   const row = await t.update();
   if (!row) throw staleTransition(t.subject);
   await appendAuditEvent(tx, typeof t.event === 'function' ? t.event(row) : t.event);
+  return row;
+}
+
+/**
+ * As applyTransition, in one statement (one round trip, and its own transaction unless `db` is
+ * one): for a move whose conditional update is the whole change and whose event is known before
+ * it. The update and its event commit together or not at all (audit.repository.ts changeAudited).
+ */
+export async function applyTransitionAudited<S extends string, R>(
+  db: Db,
+  t: Pick<Transition<S, R>, 'subject' | 'machine' | 'from' | 'to'> & { change: TypedQueryBuilder<ColumnsSelection, R[]>; event: NewAuditEvent },
+): Promise<R> {
+  if (!t.machine.canTransition(t.from, t.to)) throw refusedTransition(t.subject, t.from, t.to);
+  const row = await changeAudited(db, t.change, t.event);
+  if (!row) throw staleTransition(t.subject);
   return row;
 }
 

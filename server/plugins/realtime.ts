@@ -12,6 +12,7 @@ import type { RecordingSettings } from '../modules/rooms/room-recording.ts';
 import { type Connection, type EvidenceLookup, RoomsService } from '../modules/rooms/rooms.service.ts';
 import type { TurnCredentials } from '../security/turn-credentials.ts';
 import { type RoomEvents, roomEventsAcrossNodes } from './cross-node-events.ts';
+import { coalesceWrites } from './coalesced-writes.ts';
 import { knownErrorBody } from './errors.ts';
 import { recordAbuse } from './socket-abuse.ts';
 import { createSocketGate, type SocketLimitSettings } from './socket-gate.ts';
@@ -60,6 +61,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, opts: RealtimeOpti
     pingInterval: 10_000,
     pingTimeout: 10_000,
   });
+  coalesceWrites(io);
   const sockets = new Map<string, AppSocket>();
   const membership = opts.node ? await NodeMembership.join(app.ctx.db, opts.node, app.log) : null;
   const rooms = new RoomsService({

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { AlgorithmIdentifier, MessageImprint, TimeStampReq, TimeStampResp } from 'pkijs';
 import { readTimestampToken } from '../documents/timestamp-token.ts';
+import type { TsaTrustList } from '../documents/tsa-trust.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 
@@ -21,6 +22,8 @@ export interface TimestampAuthorityOptions {
   timeoutMs?: number;
   /** Further tries after a network error or an HTTP 5xx (default 2). */
   retries?: number;
+  /** Refuse tokens from a TSA outside this list (a wrong URL or a swapped TSA), so none is stored. */
+  trust?: TsaTrustList | null;
 }
 
 export function createTimestamper(options: TimestampAuthorityOptions): Timestamper {
@@ -60,13 +63,13 @@ export function createTimestamper(options: TimestampAuthorityOptions): Timestamp
         continue;
       }
       if (!response.ok) throw new TimestampError(`the TSA refused the request: HTTP ${response.status}`);
-      return tokenOf(Buffer.from(await response.arrayBuffer()), digest, nonce);
+      return tokenOf(Buffer.from(await response.arrayBuffer()), digest, nonce, options.trust ?? null);
     }
     throw new TimestampError(`the TSA at ${options.url} could not be reached: ${(lastError as Error)?.message ?? lastError}`);
   };
 }
 
-function tokenOf(reply: Buffer, digest: Buffer, nonce: Buffer): Buffer {
+function tokenOf(reply: Buffer, digest: Buffer, nonce: Buffer, trust: TsaTrustList | null): Buffer {
   let parsed: TimeStampResp;
   try {
     parsed = TimeStampResp.fromBER(new Uint8Array(reply));
@@ -78,10 +81,11 @@ function tokenOf(reply: Buffer, digest: Buffer, nonce: Buffer): Buffer {
     throw new TimestampError(`the TSA refused to stamp (status ${parsed.status.status}${parsed.status.statusStrings?.length ? `: ${parsed.status.statusStrings.map((s) => s.valueBlock.value).join('; ')}` : ''})`);
   }
   const token = Buffer.from(parsed.timeStampToken.toSchema().toBER(false));
-  const read = readTimestampToken(token);
+  const read = readTimestampToken(token, trust);
   if (!read.imprint.equals(digest) || read.imprintAlgorithm !== SHA256) throw new TimestampError('the TSA stamped something else (message imprint mismatch)');
   if (!read.nonce || !stripZeros(read.nonce).equals(stripZeros(nonce))) throw new TimestampError('the TSA reply does not answer this request (nonce mismatch)');
   if (!read.intact) throw new TimestampError(`the TSA's token does not verify: ${read.problem}`);
+  if (read.trusted === false) throw new TimestampError(`the TSA is not trusted (HAIQIAO_TSA_TRUST_FILE): ${read.trustProblem}`);
   return token;
 }
 

@@ -65,9 +65,13 @@ export const auditVerificationSchema = z.object({
   /** The RFC 3161 timestamps of the chain's head: a cut or rewritten tail breaks one. */
   anchors: z.object({
     checked: z.number().int(),
-    firstBroken: z.object({ seq: z.number().int(), reason: z.enum(['anchored_event_missing', 'anchored_hash_mismatch', 'anchor_token_invalid']) }).nullable(),
+    firstBroken: z
+      .object({ seq: z.number().int(), reason: z.enum(['anchored_event_missing', 'anchored_hash_mismatch', 'anchor_token_invalid', 'anchor_tsa_untrusted']) })
+      .nullable(),
     latest: z.object({ seq: z.number().int(), headHash: z.string(), tsaTime: z.string() }).nullable(),
     tsaSubjects: z.array(z.string()),
+    /** The tokens' TSA was checked against the trust list (HAIQIAO_TSA_TRUST_FILE); false: not checked. */
+    tsaTrustChecked: z.boolean(),
   }),
 });
 export type AuditVerification = z.infer<typeof auditVerificationSchema>;

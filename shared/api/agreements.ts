@@ -155,8 +155,11 @@ export const verificationResultSchema = z.object({
   signature: z.object({ signed: z.boolean(), intact: z.boolean(), coversWholeFile: z.boolean(), knownCertificate: z.boolean() }),
   /** The organisation whose certificate sealed the document, when it is one Haiqiao installed. */
   sealedBy: z.object({ organisationName: z.string(), organisationKind: z.enum(['mediation_center', 'maritime_court', 'tribunal']), testCertificate: z.boolean() }).nullable(),
-  /** The RFC 3161 timestamp in the seal (PAdES B-T): the TSA's time, who the TSA is, and whether the token holds for this seal. */
-  timestamp: z.object({ time: z.string(), tsa: z.string(), intact: z.boolean() }).nullable(),
+  /**
+   * The RFC 3161 timestamp in the seal (PAdES B-T): the TSA's time, who the TSA is, whether the token holds for this seal,
+   * and whether its TSA is in the server's trust list (HAIQIAO_TSA_TRUST_FILE; null: no trust list, not checked).
+   */
+  timestamp: z.object({ time: z.string(), tsa: z.string(), intact: z.boolean(), trusted: z.boolean().nullable() }).nullable(),
   document: z
     .object({ id: z.string(), kind: z.enum(['sealed_agreement', 'ruling']), caseNumber: z.string(), agreementId: z.string().nullable(), versionHash: z.string().nullable(), sealedAt: z.string() })
     .nullable(),

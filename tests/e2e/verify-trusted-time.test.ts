@@ -1,10 +1,12 @@
 /**
  * The public /verify page in Chromium, for a seal with trusted time: it names the organisation
- * that sealed (marked as a test certificate on a first start) and shows the TSA's time and name.
- * The TSA is real (openssl ts behind HTTP); the PDF is the one the app sealed.
+ * that sealed (marked as a test certificate on a first start) and shows the TSA's time and name,
+ * and that the TSA is in the trust list. The TSA is real (openssl ts behind HTTP); the PDF is
+ * the one the app sealed.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTsaTrustList } from '../../server/documents/tsa-trust.ts';
 import { createTimestamper } from '../../server/security/timestamp-authority.ts';
 import { sealedAgreement } from '../helpers/agreement-fixture.ts';
 import { collectPageErrors, type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
@@ -19,7 +21,7 @@ describe('/verify shows who sealed and when (trusted time)', () => {
 
   beforeAll(async () => {
     tsa = await startTestTsa();
-    [server, browser] = await Promise.all([startE2eServer({ timestamper: createTimestamper({ url: tsa.url }) }), launchChromium()]);
+    [server, browser] = await Promise.all([startE2eServer({ timestamper: createTimestamper({ url: tsa.url }), tsaTrust: parseTsaTrustList(tsa.caPem) }), launchChromium()]);
     const { agreement } = await sealedAgreement(await mediatorWorld(server, '198.51.100.41'));
     pdf = (await server.app.inject({ method: 'GET', url: agreement.sealedDocument.url })).rawPayload;
   }, 240_000);
@@ -45,6 +47,9 @@ describe('/verify shows who sealed and when (trusted time)', () => {
     expect(stamp).toContain('Haiqiao test time-stamping authority');
     expect(stamp).toMatch(/\d{4}/);
     expect(await result.locator('[data-check="result.check.timestamp"]').getAttribute('data-ok')).toBe('true');
+    const trust = result.getByTestId('verify-timestamp-trust');
+    expect(await trust.getAttribute('data-trusted')).toBe('true');
+    expect((await trust.textContent())!.trim()).toBe('时间戳来自本平台信任的时间戳服务机构。');
     await screenshot(page, 'verify-trusted-time-phone');
     expect(errors).toEqual([]);
     await context.close();

@@ -33,9 +33,11 @@ export function auditTamperer(databaseUrl: string) {
   };
 }
 
-/** `npm run audit:verify` against a test database: its exit code and output. */
-export async function runAuditVerifyCli(databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, DATABASE_URL: databaseUrl, HAIQIAO_MEDIA_WORKERS: '0', LOG_LEVEL: 'silent' };
+/** `npm run audit:verify` against a test database (with HAIQIAO_TSA_TRUST_FILE when given): its exit code and output. */
+export async function runAuditVerifyCli(databaseUrl: string, tsaTrustFile?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, HAIQIAO_MEDIA_WORKERS: '0', LOG_LEVEL: 'silent' };
+  if (tsaTrustFile) env.HAIQIAO_TSA_TRUST_FILE = tsaTrustFile;
+  else delete env.HAIQIAO_TSA_TRUST_FILE;
   try {
     const { stdout, stderr } = await run(process.execPath, ['server/modules/audit/verify-cli.ts'], { env, cwd: process.cwd(), timeout: 30_000 });
     return { code: 0, stdout, stderr };

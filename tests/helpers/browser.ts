@@ -233,6 +233,8 @@ export interface E2eServerOptions {
   reconnectGraceMs?: number;
   /** RFC 3161 client (tests/helpers/tsa.ts): seals carry a trusted timestamp. */
   timestamper?: Timestamper;
+  /** The TSA certificates/CAs trusted (as HAIQIAO_TSA_TRUST_FILE). */
+  tsaTrust?: AppDeps['tsaTrust'];
   /** TURN servers (and their shared secret) handed to admitted participants. */
   turn?: TurnSettings;
   /** Session recording settings (e.g. short segments). */
@@ -278,6 +280,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       loginRatePerMinute: 1000,
       ...(options.reconnectGraceMs !== undefined ? { reconnectGraceMs: options.reconnectGraceMs } : {}),
       ...(options.timestamper ? { timestamper: options.timestamper } : {}),
+      ...(options.tsaTrust ? { tsaTrust: options.tsaTrust } : {}),
       clientDir: clientDirOf('test'), // with the test handle (window.__haiqiaoRoom)
       ...(options.turn ? { turn: createTurnCredentials(options.turn) } : {}),
       ...(options.recording ? { recording: options.recording } : {}),

@@ -47,6 +47,8 @@ export interface TestWorldOptions {
   filesDir?: string;
   /** RFC 3161 client (e.g. over tests/helpers/tsa.ts) for seals and audit anchors. */
   timestamper?: Timestamper;
+  /** The TSA certificates/CAs trusted (as HAIQIAO_TSA_TRUST_FILE); unset: timestamps are not checked against a list. */
+  tsaTrust?: AppDeps['tsaTrust'];
   /** Shorter or smaller guessing and socket budgets than the defaults in force. */
   guessingLimits?: AppDeps['guessingLimits'];
   socketLimits?: AppDeps['socketLimits'];
@@ -87,6 +89,7 @@ export async function createTestWorld(options: TestWorldOptions = {}): Promise<T
       clientDir: null,
       filesDir,
       ...(options.timestamper ? { timestamper: options.timestamper } : {}),
+      ...(options.tsaTrust ? { tsaTrust: options.tsaTrust } : {}),
       ...(options.guessingLimits ? { guessingLimits: options.guessingLimits } : {}),
       ...(options.socketLimits ? { socketLimits: options.socketLimits } : {}),
       ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),

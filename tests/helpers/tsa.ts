@@ -1,7 +1,10 @@
 // A real RFC 3161 time-stamping authority for tests: Debian's `openssl ts -reply` behind a small
 // HTTP server on 127.0.0.1 (RFC 3161 §3.4: POST application/timestamp-query, answer
-// application/timestamp-reply). The TSA's key and certificate are made with openssl here.
+// application/timestamp-reply). A test CA and the TSA's key and certificate (issued by that CA)
+// are made with openssl here; each call makes new keys, so a second TSA with the same names is
+// a different TSA (what a forger would stand up), trusted by nobody who trusts the first.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,9 +16,12 @@ const run = promisify(execFile);
 
 export interface TestTsa {
   url: string;
-  /** The TSA certificate (PEM), for `openssl ts -verify -CAfile`. */
+  /** The TSA's own certificate (PEM), issued by the CA. */
   certFile: string;
   certPem: string;
+  /** The CA that issued it (PEM): for `openssl ts -verify -CAfile` and as HAIQIAO_TSA_TRUST_FILE. */
+  caFile: string;
+  caPem: string;
   /** Requests answered so far. */
   served(): number;
   /** Makes the next requests fail with HTTP 503 (true) or answers again (false). */
@@ -24,6 +30,7 @@ export interface TestTsa {
 }
 
 export const TEST_TSA_SUBJECT = '/C=CN/O=Haiqiao Test TSA/CN=Haiqiao test time-stamping authority';
+export const TEST_TSA_CA_SUBJECT = '/C=CN/O=Haiqiao Test TSA/CN=Haiqiao test TSA root CA';
 
 export async function startTestTsa(): Promise<TestTsa> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'haiqiao-tsa-'));
@@ -39,6 +46,11 @@ export async function startTestTsa(): Promise<TestTsa> {
       'basicConstraints = critical, CA:false',
       'keyUsage = critical, digitalSignature, nonRepudiation',
       'extendedKeyUsage = critical, timeStamping',
+      'subjectKeyIdentifier = hash',
+      'authorityKeyIdentifier = keyid',
+      '[ ca_ext ]',
+      'basicConstraints = critical, CA:true',
+      'keyUsage = critical, keyCertSign, cRLSign',
       'subjectKeyIdentifier = hash',
       '[ tsa ]',
       'default_tsa = tsa_config',
@@ -63,8 +75,12 @@ export async function startTestTsa(): Promise<TestTsa> {
     ].join('\n'),
   );
   await writeFile(file('serial'), '01\n');
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('tsa.key'), '-out', file('tsa.crt'), '-days', '3650', '-subj', TEST_TSA_SUBJECT, '-config', file('tsa.cnf'), '-extensions', 'tsa_ext']);
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '3650', '-subj', TEST_TSA_CA_SUBJECT, '-config', file('tsa.cnf'), '-extensions', 'ca_ext']);
+  await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('tsa.key'), '-out', file('tsa.csr'), '-subj', TEST_TSA_SUBJECT, '-config', file('tsa.cnf')]);
+  const serial = `0x${randomBytes(8).toString('hex')}`;
+  await run('openssl', ['x509', '-req', '-in', file('tsa.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-set_serial', serial, '-days', '3650', '-extfile', file('tsa.cnf'), '-extensions', 'tsa_ext', '-out', file('tsa.crt')]);
   const certPem = await readFile(file('tsa.crt'), 'utf8');
+  const caPem = await readFile(file('ca.crt'), 'utf8');
 
   let served = 0;
   let down = false;
@@ -105,6 +121,8 @@ export async function startTestTsa(): Promise<TestTsa> {
     url: `http://127.0.0.1:${port}/tsa`,
     certFile: file('tsa.crt'),
     certPem,
+    caFile: file('ca.crt'),
+    caPem,
     served: () => served,
     setDown: (value) => {
       down = value;

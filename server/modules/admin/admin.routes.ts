@@ -5,6 +5,7 @@ import { organisationPlacementSchema } from '../../../shared/api/transfers.ts';
 import { organisationInputSchema } from '../../../shared/domain/organisations.ts';
 import { organisationIdSchema, staffUserIdSchema } from '../../../shared/ids.ts';
 import { verifyChain } from '../audit/audit.repository.ts';
+import type { TsaTrustList } from '../../documents/tsa-trust.ts';
 import { verifyAnchors } from '../audit/anchoring.ts';
 import { ensureDefault, installSeal, listSeals } from '../seals/seals.service.ts';
 import { getRetention, setRetention } from '../recordings/recording-deletion.ts';
@@ -15,7 +16,7 @@ import * as service from './admin.service.ts';
 const tags = ['admin'];
 const admin = ['admin'] as const;
 
-export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
+export const adminRoutes: FastifyPluginAsyncZod<{ tsaTrust: TsaTrustList | null }> = async (app, { tsaTrust }) => {
   app.get('/admin/organisations', { schema: { tags, response: { 200: organisationListSchema } } }, (request) => {
     requireStaff(request, admin);
     return service.listOrganisations(app.ctx);
@@ -88,7 +89,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/admin/audit/verify', { schema: { tags, response: { 200: auditVerificationSchema } } }, async (request) => {
     requireStaff(request, admin);
     const result = await verifyChain(app.ctx.db);
-    const anchors = await verifyAnchors(app.ctx.db);
+    const anchors = await verifyAnchors(app.ctx.db, tsaTrust);
     return { ok: result.firstBroken === null && anchors.firstBroken === null, ...result, anchors };
   });
 };

@@ -31,3 +31,21 @@ export function hashOf(event: HashedEventFields): string {
   if (canonical === undefined) throw new Error('audit event cannot be canonicalised');
   return createHash('sha256').update(canonical).digest('hex');
 }
+
+/**
+ * The canonical JSON hashOf hashes, cut around the members only the chain knows: hashOf(event) is
+ * SHA-256 of head + prevHash + '","seq":' + seq + tail (RFC 8785 sorts the keys: actor, caseId,
+ * data, id, occurredAt, prevHash, seq, type). For the database's audit_append (migration 0024).
+ */
+export function canonicalAround(event: Omit<HashedEventFields, 'seq' | 'prevHash'>): { head: string; tail: string } {
+  const before = canonicalize({
+    id: event.id,
+    caseId: event.caseId,
+    actor: event.actor,
+    data: event.data,
+    occurredAt: typeof event.occurredAt === 'string' ? event.occurredAt : event.occurredAt.toISOString(),
+  });
+  const type = canonicalize(event.type);
+  if (before === undefined || type === undefined) throw new Error('audit event cannot be canonicalised');
+  return { head: `${before.slice(0, -1)},"prevHash":"`, tail: `,"type":${type}}` };
+}

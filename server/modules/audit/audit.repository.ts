@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { asc, type ColumnsSelection, eq, gt, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
 import { type AuditActor, type AuditEventBody, auditEventSchema } from '../../../shared/audit-events.ts';
 import type { Db } from '../../db/client.ts';
 import { auditEvents } from '../../db/schema/index.ts';
-import { genesisHash, hashOf } from './audit-hash.ts';
+import { canonicalAround, genesisHash, hashOf } from './audit-hash.ts';
 
 export { genesisHash, hashOf };
-
-// Serialises appends so that each event links to exactly one predecessor.
-const chainLockKey = 0x68710001;
 
 /** One member of the audit event union (shared/audit-events.ts), with its case and actor. */
 export type NewAuditEvent = AuditEventBody & { caseId?: string | null; actor: AuditActor };
@@ -17,23 +16,60 @@ type StoredEvent = typeof auditEvents.$inferSelect;
 
 /** Must run inside the transaction that makes the state change it records. */
 export async function appendAuditEvent(tx: Db, event: NewAuditEvent): Promise<StoredEvent> {
+  const { fields, call } = toAppend(event);
+  const [appended] = await tx
+    .select({ seq: sql<number>`appended_seq`.mapWith(Number), prevHash: sql<string>`appended_prev_hash`, hash: sql<string>`appended_hash` })
+    .from(call);
+  if (!appended) throw new Error('audit_append returned nothing');
+  // The database hashed what hashOf hashes, or this transaction does not commit.
+  return checked({ seq: appended.seq, ...fields, prevHash: appended.prevHash, hash: appended.hash });
+}
+
+/**
+ * A change of one row (by its key) and its audit event in one statement: one round trip, and one
+ * transaction (the statement's own, or the caller's when `db` is one). `change` is the conditional
+ * UPDATE … RETURNING; the event is appended only when it returned the row, so a change that
+ * matched nothing records nothing and returns undefined.
+ */
+export async function changeAudited<TSelection extends ColumnsSelection, TRow>(db: Db, change: TypedQueryBuilder<TSelection, TRow[]>, event: NewAuditEvent): Promise<TRow | undefined> {
+  const { fields, call } = toAppend(event);
+  // Typed by the caller's TRow: drizzle's CTE typing does not follow a generic selection.
+  const changed = db.$with('changed').as(change as TypedQueryBuilder<Record<string, AnyPgColumn>>);
+  const rows = (await db
+    .with(changed)
+    .select({ row: changed._.selectedFields as Record<string, AnyPgColumn>, appended: sql<string>`(select a.appended_seq::text || ' ' || a.appended_prev_hash || ' ' || a.appended_hash from ${call} a)` })
+    .from(changed)) as { row: TRow; appended: string }[];
+  if (rows.length > 1) throw new Error(`changeAudited: ${rows.length} rows changed, one at most expected`);
+  const [found] = rows;
+  if (!found) return undefined;
+  const [seq, prevHash, hash] = found.appended.split(' ');
+  // Committed already when `db` is no transaction: a mismatch (which the test of canonicalAround
+  // rules out) is then reported here and by the chain's verification.
+  checked({ seq: Number(seq), ...fields, prevHash: prevHash!, hash: hash! });
+  return found.row;
+}
+
+/** The event's stored fields and the audit_append call that chains it (migration 0024: lock, last link, hash, insert). */
+function toAppend(event: NewAuditEvent) {
   // The compiler checks each call; this catches what it cannot see (spread data, casts).
-  const checked = auditEventSchema.safeParse({ type: event.type, data: event.data });
-  if (!checked.success) throw new Error(`audit event ${event.type} does not match its schema: ${checked.error.message}`);
-  await tx.execute(sql`select pg_advisory_xact_lock(${chainLockKey})`);
-  const [last] = await tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-  const row = {
-    seq: (last?.seq ?? 0) + 1,
+  const parsed = auditEventSchema.safeParse({ type: event.type, data: event.data });
+  if (!parsed.success) throw new Error(`audit event ${event.type} does not match its schema: ${parsed.error.message}`);
+  const fields = {
     id: randomUUID(),
     type: event.type,
     caseId: event.caseId ?? null,
     actor: event.actor,
     data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
     occurredAt: new Date(),
-    prevHash: last?.hash ?? genesisHash,
   };
-  const stored = { ...row, hash: hashOf(row) };
-  await tx.insert(auditEvents).values(stored);
+  // The database fills in the two members only the chain knows (prevHash, seq) between these.
+  const { head, tail } = canonicalAround(fields);
+  const call = sql`audit_append(${fields.id}::uuid, ${fields.type}, ${fields.caseId}::uuid, ${JSON.stringify(fields.actor)}::jsonb, ${JSON.stringify(fields.data)}::jsonb, ${fields.occurredAt.toISOString()}::timestamptz, ${head}, ${tail})`;
+  return { fields, call };
+}
+
+function checked(stored: StoredEvent): StoredEvent {
+  if (hashOf(stored) !== stored.hash) throw new Error(`audit event ${stored.seq}: the database's hash differs from hashOf`);
   return stored;
 }
 

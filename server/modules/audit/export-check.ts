@@ -4,6 +4,7 @@
 // the first failure with its line. Pure: no database, no network.
 import { createHash } from 'node:crypto';
 import { readTimestampToken, type TimestampTokenFacts } from '../../documents/timestamp-token.ts';
+import type { TsaTrustList } from '../../documents/tsa-trust.ts';
 import { anchorMessage } from './anchor-message.ts';
 import { hashOf } from './audit-hash.ts';
 import { EXPORT_FORMAT, type ExportManifest } from './audit-export-format.ts';
@@ -19,6 +20,7 @@ export type ExportProblem =
   | 'count_mismatch'
   | 'anchor_hash_mismatch'
   | 'anchor_token_invalid'
+  | 'anchor_tsa_untrusted'
   | 'bad_manifest';
 
 export interface ExportCheck {
@@ -29,12 +31,15 @@ export interface ExportCheck {
   firstBroken: { line: number; seq: number | null; problem: ExportProblem; detail: string } | null;
   /** The newest anchor that checked out: the case's events up to its seq existed by its time. */
   anchoredUntil: { seq: number; tsaTime: string; tsa: string } | null;
+  /** The anchors' TSA was checked against a trust list; false: any TSA that signed was believed. */
+  tsaTrustChecked: boolean;
 }
 
 const isHex64 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
-export function checkAuditExport(jsonl: string, manifest: ExportManifest): ExportCheck {
-  const result: ExportCheck = { ok: false, rows: 0, caseEvents: 0, firstBroken: null, anchoredUntil: null };
+/** With `trust`, an anchor whose TSA is outside it fails: whoever rewrote the export could have stamped it. */
+export function checkAuditExport(jsonl: string, manifest: ExportManifest, trust: TsaTrustList | null = null): ExportCheck {
+  const result: ExportCheck = { ok: false, rows: 0, caseEvents: 0, firstBroken: null, anchoredUntil: null, tsaTrustChecked: trust !== null };
   const fail = (line: number, seq: number | null, problem: ExportProblem, detail: string): ExportCheck => ({ ...result, firstBroken: { line, seq, problem, detail } });
   if (manifest?.format !== EXPORT_FORMAT || typeof manifest.caseId !== 'string' || !Array.isArray(manifest.anchors)) {
     return fail(0, null, 'bad_manifest', `not a ${EXPORT_FORMAT} manifest`);
@@ -77,12 +82,13 @@ export function checkAuditExport(jsonl: string, manifest: ExportManifest): Expor
     if (hashBySeq.get(anchor.seq) !== anchor.headHash) return fail(0, anchor.seq, 'anchor_hash_mismatch', `the row at seq ${anchor.seq} is not the head the TSA timestamped`);
     let facts: TimestampTokenFacts;
     try {
-      facts = readTimestampToken(Buffer.from(anchor.token, 'base64'));
+      facts = readTimestampToken(Buffer.from(anchor.token, 'base64'), trust);
     } catch (error) {
       return fail(0, anchor.seq, 'anchor_token_invalid', (error as Error).message);
     }
     const expected = createHash('sha256').update(anchorMessage(anchor.seq, anchor.headHash)).digest();
     if (!facts.intact || !facts.imprint.equals(expected)) return fail(0, anchor.seq, 'anchor_token_invalid', facts.problem ?? 'the token stamps another head');
+    if (facts.trusted === false) return fail(0, anchor.seq, 'anchor_tsa_untrusted', `${facts.trustProblem ?? 'the TSA is not trusted'} (TSA: ${facts.tsaSubject ?? 'unnamed'})`);
     result.anchoredUntil = { seq: anchor.seq, tsaTime: facts.time, tsa: facts.tsaSubject ?? '' };
   }
   return { ...result, ok: true };

@@ -4,6 +4,7 @@ import { verificationResultSchema } from '../../../shared/api/agreements.ts';
 import { caseIdSchema } from '../../../shared/ids.ts';
 import { requireCaller } from '../../access/caller.ts';
 import type { PlatformCertificate } from '../../documents/platform-certificate.ts';
+import type { TsaTrustList } from '../../documents/tsa-trust.ts';
 import { AppError } from '../../errors.ts';
 import { documentPath, listCaseDocuments, readDocument } from './read-documents.ts';
 import { verifyDocument } from './verify-document.ts';
@@ -12,7 +13,7 @@ const maxPdfBytes = 30 * 1024 * 1024;
 
 const documentView = z.object({ id: z.string(), kind: z.enum(['sealed_agreement', 'ruling']), sha256: z.string(), byteSize: z.number().int(), createdAt: z.string(), url: z.string() });
 
-export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCertificate }> = async (app, { certificate }) => {
+export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCertificate; tsaTrust: TsaTrustList | null }> = async (app, { certificate, tsaTrust }) => {
   app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: maxPdfBytes }, (_request, body, done) => done(null, body));
 
   app.get('/cases/:caseId/documents', { schema: { tags: ['documents'], params: z.object({ caseId: caseIdSchema }), response: { 200: z.object({ items: z.array(documentView) }) } } }, (request) =>
@@ -43,7 +44,7 @@ export const documentsRoutes: FastifyPluginAsyncZod<{ certificate: PlatformCerti
       const bytes = request.body as Buffer;
       if (!/^application\/pdf\s*(;|$)/i.test(request.headers['content-type'] ?? '')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the PDF itself as the request body (Content-Type: application/pdf)', 'body');
       if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw new AppError('VALIDATION_FAILED', 'send the PDF as the request body (Content-Type: application/pdf)', 'body');
-      return verifyDocument(app.ctx, certificate, bytes);
+      return verifyDocument(app.ctx, certificate, bytes, tsaTrust);
     },
   );
 };

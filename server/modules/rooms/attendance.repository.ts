@@ -1,5 +1,5 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { AttendanceState } from '../../../shared/domain/attendance.ts';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { type AttendanceState, presentStates } from '../../../shared/domain/attendance.ts';
 import type { Db } from '../../db/client.ts';
 import { attendances, chatMessages, invitations, participants } from '../../db/schema/index.ts';
 
@@ -55,14 +55,37 @@ export async function hasUnrevokedInvitation(db: Db, sessionId: string, particip
 }
 
 export async function updateAttendance(db: Db, id: string, values: Partial<typeof attendances.$inferInsert>) {
-  const [row] = await db.update(attendances).set(values).where(eq(attendances.id, id)).returning();
+  const [row] = await updateAttendanceQuery(db, id, values);
   return row!;
+}
+
+/** updateAttendance's query, not run (for changeAudited). */
+export function updateAttendanceQuery(db: Db, id: string, values: Partial<typeof attendances.$inferInsert>) {
+  return db.update(attendances).set(values).where(eq(attendances.id, id)).returning();
+}
+
+/**
+ * A change to someone still present in this session (not refused, removed or left), in one
+ * statement: the update's row lock stands for a `select … for update` first. The query (run it, or
+ * hand it to changeAudited): no row when the attendance is not present in this session.
+ */
+export function updatePresent(db: Db, id: string, sessionId: string, values: Partial<typeof attendances.$inferInsert>) {
+  return db
+    .update(attendances)
+    .set(values)
+    .where(and(eq(attendances.id, id), eq(attendances.sessionId, sessionId), inArray(attendances.state, [...presentStates])))
+    .returning();
 }
 
 /** State change only from the expected state; undefined when someone else moved it first. */
 export async function moveAttendance(db: Db, id: string, from: AttendanceState, values: Partial<typeof attendances.$inferInsert> & { state: AttendanceState }) {
-  const [row] = await db.update(attendances).set(values).where(and(eq(attendances.id, id), eq(attendances.state, from))).returning();
+  const [row] = await moveAttendanceQuery(db, id, from, values);
   return row;
+}
+
+/** moveAttendance's conditional update, not run (for changeAudited). */
+export function moveAttendanceQuery(db: Db, id: string, from: AttendanceState, values: Partial<typeof attendances.$inferInsert> & { state: AttendanceState }) {
+  return db.update(attendances).set(values).where(and(eq(attendances.id, id), eq(attendances.state, from))).returning();
 }
 
 export async function insertChatMessage(db: Db, values: typeof chatMessages.$inferInsert) {

@@ -3,8 +3,7 @@ import type { ClientAck, ClientRequest, EnterResult } from '../../../shared/real
 import type { Db } from '../../db/client.ts';
 import { AppError, conflict, forbidden, notFound } from '../../errors.ts';
 import { constantTimeEqual, hashToken, newToken } from '../../security/tokens.ts';
-import { findParty } from '../cases/cases.repository.ts';
-import { findActiveParticipant, findSession } from '../sessions/sessions.repository.ts';
+import { findPartyOfActiveParticipant, findSessionWithActiveParticipant } from '../sessions/sessions.repository.ts';
 import { moveSession } from '../sessions/sessions.service.ts';
 import { loadSession } from '../../access/case-loading.ts';
 import { assertMayEnterRooms, hostsSession } from '../../access/roles.ts';
@@ -43,7 +42,10 @@ export class RoomEntry {
       if (attendance && !sameIdentity(conn.identity, attendance)) attendance = undefined;
       resumed = attendance !== undefined;
     }
-    if (!attendance) attendance = await this.#attendanceFor(conn.identity, request.sessionId);
+    // A fresh resume token whenever identity is proven another way: a new attendance is stored with it.
+    const fresh = resumed ? undefined : newToken();
+    let partyId: string | null | undefined;
+    if (!attendance) ({ attendance, partyId } = await this.#attendanceFor(conn.identity, request.sessionId, hashToken(fresh!)));
     if (attendance.state === 'refused' || attendance.state === 'removed') throw forbidden('you may no longer join this session');
     // A resume token outlives no revocation: the participant must still be on the case and hold
     // a link to this session that was not revoked.
@@ -58,24 +60,25 @@ export class RoomEntry {
     const held = room.peers.get(attendance.id);
     if (held) held.entering++;
     try {
-      return await this.#take(conn, room, attendance, resumed, resumeToken);
+      return await this.#take(conn, room, attendance, fresh ?? resumeToken!, partyId);
     } finally {
       if (held) held.entering--;
     }
   }
 
-  /** The entry's second half: the place in the room is taken by this connection. */
-  async #take(conn: Connection, room: LiveRoom, found: repo.AttendanceRow, resumed: boolean, resumeToken: string | undefined): Promise<EnterResult> {
+  /**
+   * The entry's second half: the place in the room is taken by this connection, which holds
+   * `token` as its resume token (the one it resumed with, or a fresh one). `partyId`: the
+   * participant's party when just read (null: none), undefined when not known.
+   */
+  async #take(conn: Connection, room: LiveRoom, found: repo.AttendanceRow, token: string, partyId: string | null | undefined): Promise<EnterResult> {
     const { db, now, notifier } = this.ctx.deps;
     let attendance = found;
     if (room.status === 'ended' || room.status === 'cancelled') throw conflict(`this session has ${room.status === 'ended' ? 'ended' : 'been cancelled'}`);
 
-    // A fresh token whenever identity was proven another way; the same one when it was used.
-    let token = resumeToken!;
-    if (!resumed) {
-      token = newToken();
-      attendance = await repo.updateAttendance(db, attendance.id, { resumeTokenHash: hashToken(token) });
-    }
+    // A new attendance was stored with the token already; an existing one (entering again) takes it now.
+    const tokenHash = hashToken(token);
+    if (attendance.resumeTokenHash !== tokenHash) attendance = await repo.updateAttendance(db, attendance.id, { resumeTokenHash: tokenHash });
     // The host enters straight into the room; a returning host after leaving does too.
     if (attendance.isHost && attendance.state !== 'admitted') {
       attendance = await this.ctx.record.move(attendance, 'admitted', { admittedAt: now() }, 'attendance.admitted', room.caseId);
@@ -110,7 +113,7 @@ export class RoomEntry {
       self: { displayName: peer.displayName, role: peer.role, isHost: peer.isHost },
       state: peer.state,
       session: { id: room.sessionId, caseId: room.caseId, title: room.title, status: room.status, caseNumber: room.caseNumber },
-      identityMethod: peer.identityVerified ? null : await this.#identityMethodFor(attendance, room.caseId),
+      identityMethod: peer.identityVerified ? null : await this.#identityMethodFor(db, attendance, room.caseId, partyId),
       deviceCheckDone: peer.networkTest !== null,
       mediaActive: room.media?.hasPeer(peer.peerId) ?? false,
       routerRtpCapabilities: await this.media.routerCapabilities(room),
@@ -129,15 +132,20 @@ export class RoomEntry {
   async confirmIdentity(conn: Connection, request: ClientRequest<'identity:confirm'>): Promise<ClientAck<'identity:confirm'>> {
     const { room, peer } = this.ctx.registry.peerOf(conn);
     if (peer.identityVerified) return { verified: true };
-    const row = await repo.findAttendance(this.ctx.deps.db, peer.peerId);
-    if (!row) throw notFound('attendance');
-    const method = await this.#identityMethodFor(row, room.caseId);
-    if (request.method !== method) throw new AppError('IDENTITY_REJECTED', `confirm with ${method}`, 'method');
-    const outcome = await this.ctx.record.checkIdentity(room, peer.peerId, method, (locked, tx) =>
-      method === 'id_last4' ? this.#matchesIdNumber(tx, locked, room.caseId, request) : this.#matchesCode(locked, request),
+    // The method is decided on the attendance as locked for the check (no read before it): a
+    // request naming another one is refused there, and the transaction changes nothing.
+    const outcome = await this.ctx.record.checkIdentity(
+      room,
+      peer.peerId,
+      async (locked, tx) => {
+        const method = await this.#identityMethodFor(tx, locked, room.caseId);
+        if (request.method !== method) throw new AppError('IDENTITY_REJECTED', `confirm with ${method}`, 'method');
+        return method;
+      },
+      (locked, tx) => (request.method === 'id_last4' ? this.#matchesIdNumber(tx, locked, room.caseId, request) : this.#matchesCode(locked, request)),
     );
     if (!outcome.ok) {
-      if (method === 'one_time_code') {
+      if (outcome.method === 'one_time_code') {
         throw new AppError(
           'IDENTITY_REJECTED',
           outcome.codeVoid ? 'too many wrong codes: this code no longer works; ask the mediator for a new one_time_code' : `wrong or expired code (${maxCodeGuesses - outcome.failures} attempts left)`,
@@ -163,15 +171,16 @@ export class RoomEntry {
     return { state: row.state };
   }
 
-  async #attendanceFor(identity: SocketIdentity, sessionId: string | undefined): Promise<repo.AttendanceRow> {
+  /** The attendance to enter with (created, with `resumeTokenHash`, on a first entry), and the participant's party when read. */
+  async #attendanceFor(identity: SocketIdentity, sessionId: string | undefined, resumeTokenHash: string): Promise<{ attendance: repo.AttendanceRow; partyId?: string | null }> {
     const { db, now } = this.ctx.deps;
     if (identity.kind === 'resume') throw new AppError('UNAUTHENTICATED', 'your place in this session has expired; open your invitation link again');
     if (identity.kind === 'participant') {
       if (sessionId && sessionId !== identity.sessionId) throw notFound('session');
-      const session = await findSession(db, identity.sessionId);
-      const participant = session && (await findActiveParticipant(db, session.caseId, identity.participantId));
-      if (!session || !participant) throw new AppError('INVITATION_REVOKED', 'this invitation is no longer valid');
-      return repo.insertAttendance(db, {
+      const found = await findSessionWithActiveParticipant(db, identity.sessionId, identity.participantId);
+      if (!found) throw new AppError('INVITATION_REVOKED', 'this invitation is no longer valid');
+      const { session, participant } = found;
+      const attendance = await repo.insertAttendance(db, {
         sessionId: session.id,
         participantId: participant.id,
         displayName: participant.displayName,
@@ -179,7 +188,9 @@ export class RoomEntry {
         // The consulting lawyer hosts their private consultation room, never a mediation.
         isHost: participant.role === 'mediator' || (participant.role === 'consulting_lawyer' && session.kind === 'consultation'),
         languagePair: participant.languagePair,
+        resumeTokenHash,
       });
+      return { attendance, partyId: participant.partyId };
     }
     if (!sessionId) throw new AppError('VALIDATION_FAILED', 'sessionId: required for staff', 'sessionId');
     const p = identity.principal;
@@ -190,7 +201,7 @@ export class RoomEntry {
     if (access.session.kind === 'consultation') throw forbidden('a legal consultation is private to the lawyer and the party');
     const isHost = hostsSession(p, access);
     if (p.role === 'mediator' && access.session.kind === 'mediation' && !isHost) throw forbidden('only the case’s assigned mediators host its sessions');
-    return repo.insertAttendance(db, {
+    const attendance = await repo.insertAttendance(db, {
       sessionId,
       staffUserId: p.staffUserId,
       displayName: p.displayName,
@@ -198,19 +209,21 @@ export class RoomEntry {
       isHost,
       identityMethod: 'staff_login',
       identityVerifiedAt: now(),
+      resumeTokenHash,
     });
+    return { attendance };
   }
 
   /** The party a participant's attendance speaks for (none for staff or a party-less role). */
   async #partyOf(db: Db, row: repo.AttendanceRow, caseId: string) {
     if (!row.participantId) return undefined;
-    const participant = await findActiveParticipant(db, caseId, row.participantId);
-    return participant?.partyId ? findParty(db, caseId, participant.partyId) : undefined;
+    return findPartyOfActiveParticipant(db, caseId, row.participantId);
   }
 
-  async #identityMethodFor(row: repo.AttendanceRow, caseId: string): Promise<'id_last4' | 'one_time_code'> {
-    if (row.identityFailures >= maxIdentityFailures) return 'one_time_code';
-    const party = await this.#partyOf(this.ctx.deps.db, row, caseId);
+  /** `partyId`: the participant's party when it was just read (null: none); then no query is needed to know there is none. */
+  async #identityMethodFor(db: Db, row: repo.AttendanceRow, caseId: string, partyId?: string | null): Promise<'id_last4' | 'one_time_code'> {
+    if (row.identityFailures >= maxIdentityFailures || partyId === null) return 'one_time_code';
+    const party = await this.#partyOf(db, row, caseId);
     return party?.idNumberCiphertext ? 'id_last4' : 'one_time_code';
   }
 

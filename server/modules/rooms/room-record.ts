@@ -4,8 +4,8 @@ import type { ListeningChoices, ListeningMode } from '../../../shared/domain/int
 import type { AccessWithdrawnCause } from '../../../shared/realtime.ts';
 import type { Db } from '../../db/client.ts';
 import { conflict, notFound } from '../../errors.ts';
-import { appendAuditEvent } from '../audit/audit.repository.ts';
-import { applyTransition } from '../transitions.ts';
+import { appendAuditEvent, changeAudited } from '../audit/audit.repository.ts';
+import { applyTransition, applyTransitionAudited, isStaleTransition } from '../transitions.ts';
 import * as repo from './attendance.repository.ts';
 import type { LiveRoom, RoomPeer } from './live-room.ts';
 import * as state from './room-state.repository.ts';
@@ -33,7 +33,11 @@ type RoomDecisionType =
   | 'attendance.code_issued'
   | 'attendance.moved';
 
-export type IdentityOutcome = { ok: true } | { ok: false; failures: number; codeVoid: boolean };
+/** What a move needs of an attendance: the stored row, or the live copy of it. */
+type MovingAttendance = Pick<repo.AttendanceRow, 'id' | 'state' | 'sessionId' | 'staffUserId' | 'participantId'>;
+
+type IdentityMethod = 'id_last4' | 'one_time_code';
+export type IdentityOutcome = { ok: true; method: IdentityMethod } | { ok: false; method: IdentityMethod; failures: number; codeVoid: boolean };
 
 /**
  * Every decision about a room or a person in it, written to the database in one transaction
@@ -53,7 +57,18 @@ export class RoomRecord {
   }
 
   /** An attendance state change along the attendance machine (caseId: the session's, for the audit event). */
-  async move(row: repo.AttendanceRow, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AttendanceMoveType, caseId: string, detail: AttendanceMoveDetail = {}) {
+  async move(row: MovingAttendance, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AttendanceMoveType, caseId: string, detail: AttendanceMoveDetail = {}) {
+    if (isPresent(to)) {
+      // Into the lobby or the room: the move is the whole change, so it and its event are one statement.
+      return applyTransitionAudited(this.db, {
+        subject: 'attendance',
+        machine: attendanceMachine,
+        from: row.state,
+        to,
+        change: repo.moveAttendanceQuery(this.db, row.id, row.state, { ...values, state: to }),
+        event: { ...auditEvent(type, { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...detail }), caseId, actor: actorOf(row) },
+      });
+    }
     return this.db.transaction(async (tx) => {
       let unspotlit = false;
       return applyTransition(tx, {
@@ -76,7 +91,19 @@ export class RoomRecord {
     });
   }
 
+  /**
+   * A move decided from the live copy's state, without reading the row first (two round trips
+   * fewer on every lobby entry and admission). The update is conditional on that state, so a
+   * row that moved meanwhile is never overwritten: then the stored row is read and the move
+   * decided from it, as it always was.
+   */
   async moveFromCurrent(room: LiveRoom, peer: RoomPeer, to: AttendanceState, values: Partial<repo.AttendanceRow>, type: AttendanceMoveType, detail?: AttendanceMoveDetail) {
+    const live = { id: peer.peerId, state: peer.state, sessionId: room.sessionId, staffUserId: peer.staffUserId, participantId: peer.participantId };
+    try {
+      return await this.move(live, to, values, type, room.caseId, detail);
+    } catch (error) {
+      if (!isStaleTransition(error)) throw error;
+    }
     const row = await repo.findAttendance(this.db, peer.peerId);
     if (!row) throw notFound('attendance');
     return this.move(row, to, values, type, room.caseId, detail);
@@ -101,25 +128,34 @@ export class RoomRecord {
   }
 
   async setHostMuted(room: LiveRoom, host: RoomPeer, target: RoomPeer, kind: 'audio' | 'video', muted: boolean) {
-    await this.db.transaction(async (tx) => {
-      await this.#updatePresent(tx, room, target, kind === 'audio' ? { hostMutedAudio: muted } : { hostMutedVideo: muted });
-      await this.#audit(tx, room, host, 'attendance.host_muted', { attendanceId: target.peerId, kind, muted });
-    });
+    await this.#decideOnPresent(room, host, target, kind === 'audio' ? { hostMutedAudio: muted } : { hostMutedVideo: muted }, 'attendance.host_muted', { attendanceId: target.peerId, kind, muted });
   }
 
   async setScreenPermission(room: LiveRoom, host: RoomPeer, target: RoomPeer, allowed: boolean) {
-    await this.db.transaction(async (tx) => {
-      await this.#updatePresent(tx, room, target, { canShareScreen: allowed });
-      await this.#audit(tx, room, host, 'attendance.screen_permission_changed', { attendanceId: target.peerId, allowed });
-    });
+    await this.#decideOnPresent(room, host, target, { canShareScreen: allowed }, 'attendance.screen_permission_changed', { attendanceId: target.peerId, allowed });
   }
 
   /** A new one-time code (its hash): the ID-number route closes, the guess count starts again. */
   async issueCode(room: LiveRoom, host: RoomPeer, target: RoomPeer, codeHash: string, expiresAt: Date) {
-    await this.db.transaction(async (tx) => {
-      await this.#updatePresent(tx, room, target, { oneTimeCodeHash: codeHash, oneTimeCodeExpiresAt: expiresAt, oneTimeCodeFailures: 0, identityFailures: maxIdentityFailures });
-      await this.#audit(tx, room, host, 'attendance.code_issued', { attendanceId: target.peerId, expiresAt: expiresAt.toISOString() });
-    });
+    await this.#decideOnPresent(
+      room,
+      host,
+      target,
+      { oneTimeCodeHash: codeHash, oneTimeCodeExpiresAt: expiresAt, oneTimeCodeFailures: 0, identityFailures: maxIdentityFailures },
+      'attendance.code_issued',
+      { attendanceId: target.peerId, expiresAt: expiresAt.toISOString() },
+    );
+  }
+
+  /**
+   * A host decision about someone still present in this session (not refused, removed or left):
+   * the conditional update and its audit event in one statement.
+   */
+  async #decideOnPresent<T extends RoomDecisionType>(room: LiveRoom, host: RoomPeer, target: RoomPeer, values: Partial<repo.AttendanceRow>, type: T, data: Omit<AuditDataOf<T>, 'sessionId'>) {
+    const event = auditEvent(type, { sessionId: room.sessionId, ...data } as AuditDataOf<T>);
+    const row = await changeAudited(this.db, repo.updatePresent(this.db, target.peerId, room.sessionId, values), { ...event, caseId: room.caseId, actor: actorOf(host) });
+    if (!row) throw conflict(`${target.displayName} is not in this session`);
+    return row;
   }
 
   async openCaucus(room: LiveRoom, host: RoomPeer, id: string, name: string) {
@@ -161,45 +197,53 @@ export class RoomRecord {
   }
 
   /**
-   * Checks an identity answer with the attendance locked, so guesses are counted one at a time:
+   * Checks an identity answer with the attendance locked, so guesses are counted one at a time
+   * (`method` decides on the locked row which method is asked for, and throws to refuse another):
    * a match is recorded as confirmed; a miss is counted (ID-number misses up to
    * maxIdentityFailures, then only a code is accepted; code misses up to maxCodeGuesses, then the
    * code is void). Either way the outcome is committed with its audit event.
    */
-  async checkIdentity(room: LiveRoom, peerId: string, method: 'id_last4' | 'one_time_code', matches: (row: repo.AttendanceRow, db: Db) => Promise<boolean> | boolean): Promise<IdentityOutcome> {
+  async checkIdentity(
+    room: LiveRoom,
+    peerId: string,
+    methodFor: (row: repo.AttendanceRow, db: Db) => Promise<IdentityMethod>,
+    matches: (row: repo.AttendanceRow, db: Db) => Promise<boolean> | boolean,
+  ): Promise<IdentityOutcome> {
     return this.db.transaction(async (tx) => {
       const row = await state.lockAttendance(tx, peerId);
       if (!row) throw notFound('attendance');
+      const method = await methodFor(row, tx);
       const base = { sessionId: row.sessionId, attendanceId: row.id, method };
       const audit = (event: ReturnType<typeof auditEvent>) => appendAuditEvent(tx, { ...event, caseId: room.caseId, actor: actorOf(row) });
+      // The row is locked: its update and event go in one statement.
+      const updateAudited = (values: Partial<repo.AttendanceRow>, event: ReturnType<typeof auditEvent>) =>
+        changeAudited(tx, repo.updateAttendanceQuery(tx, row.id, values), { ...event, caseId: room.caseId, actor: actorOf(row) });
       const codeSpent = method === 'one_time_code' && row.oneTimeCodeFailures >= maxCodeGuesses;
       // Decided on the locked row, not on the one the method was chosen from: guesses sent in
       // parallel, or one in flight when the host issued a code, find the ID route closed here.
-      if (method === 'id_last4' && row.identityFailures >= maxIdentityFailures) return { ok: false, failures: row.identityFailures, codeVoid: false };
+      if (method === 'id_last4' && row.identityFailures >= maxIdentityFailures) return { ok: false, method, failures: row.identityFailures, codeVoid: false };
       if (!codeSpent && (await matches(row, tx))) {
-        await repo.updateAttendance(tx, row.id, { identityMethod: method, identityVerifiedAt: this.now(), oneTimeCodeHash: null });
-        await audit(auditEvent('attendance.identity_confirmed', base));
-        return { ok: true };
+        await updateAudited({ identityMethod: method, identityVerifiedAt: this.now(), oneTimeCodeHash: null }, auditEvent('attendance.identity_confirmed', base));
+        return { ok: true, method };
       }
       if (method === 'one_time_code') {
         const failures = Math.min(maxCodeGuesses, row.oneTimeCodeFailures + 1);
         const codeVoid = failures >= maxCodeGuesses;
         await repo.updateAttendance(tx, row.id, { oneTimeCodeFailures: failures, ...(codeVoid ? { oneTimeCodeHash: null, oneTimeCodeExpiresAt: null } : {}) });
         if (!codeSpent) await audit(auditEvent('attendance.identity_failed', { ...base, failures, codeVoid }));
-        return { ok: false, failures, codeVoid };
+        return { ok: false, method, failures, codeVoid };
       }
       const failures = Math.min(maxIdentityFailures, row.identityFailures + 1);
-      await repo.updateAttendance(tx, row.id, { identityFailures: failures });
-      await audit(auditEvent('attendance.identity_failed', { ...base, failures }));
-      return { ok: false, failures, codeVoid: false };
+      await updateAudited({ identityFailures: failures }, auditEvent('attendance.identity_failed', { ...base, failures }));
+      return { ok: false, method, failures, codeVoid: false };
     });
   }
 
   /** A host decision about someone still present in this session (not refused, removed or left). */
   async #updatePresent(tx: Db, room: LiveRoom, target: RoomPeer, values: Partial<repo.AttendanceRow>) {
-    const row = await state.lockAttendance(tx, target.peerId);
-    if (!row || row.sessionId !== room.sessionId || !isPresent(row.state)) throw conflict(`${target.displayName} is not in this session`);
-    return repo.updateAttendance(tx, row.id, values);
+    const [row] = await repo.updatePresent(tx, target.peerId, room.sessionId, values);
+    if (!row) throw conflict(`${target.displayName} is not in this session`);
+    return row;
   }
 
   #audit<T extends RoomDecisionType>(tx: Db, room: LiveRoom, host: RoomPeer, type: T, data: Omit<AuditDataOf<T>, 'sessionId'>) {

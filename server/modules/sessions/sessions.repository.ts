@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { invitations, participants, sessions } from '../../db/schema/index.ts';
+import { invitations, participants, parties, sessions } from '../../db/schema/index.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type ParticipantRow = typeof participants.$inferSelect;
@@ -47,6 +47,26 @@ export async function findActiveParticipant(db: Db, caseId: string, id: string) 
     .from(participants)
     .where(and(eq(participants.id, id), eq(participants.caseId, caseId), isNull(participants.removedAt)));
   return row;
+}
+
+/** A session and one of its case's participants still on the case, in one query (entering a room). */
+export async function findSessionWithActiveParticipant(db: Db, sessionId: string, participantId: string) {
+  const [row] = await db
+    .select({ session: sessions, participant: participants })
+    .from(sessions)
+    .innerJoin(participants, and(eq(participants.caseId, sessions.caseId), eq(participants.id, participantId), isNull(participants.removedAt)))
+    .where(eq(sessions.id, sessionId));
+  return row;
+}
+
+/** The party a participant still on the case belongs to (none: not on the case, or no party), in one query. */
+export async function findPartyOfActiveParticipant(db: Db, caseId: string, participantId: string) {
+  const [row] = await db
+    .select({ party: parties })
+    .from(participants)
+    .innerJoin(parties, and(eq(parties.id, participants.partyId), eq(parties.caseId, participants.caseId)))
+    .where(and(eq(participants.id, participantId), eq(participants.caseId, caseId), isNull(participants.removedAt)));
+  return row?.party;
 }
 
 /** Removes a participant and revokes their open invitations in the same statement batch. */

@@ -3,7 +3,7 @@
  * pdfsig, openssl and our own inspection all read.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { loadOrCreatePlatformCertificate, type PlatformCertificate } from '../..
 import { sealPdf, type SealOptions } from '../../../server/documents/seal-pdf.ts';
 import { inspectSignedPdf } from '../../../server/documents/verify-pdf.ts';
 import { readTimestampToken } from '../../../server/documents/timestamp-token.ts';
+import { parseTsaTrustList, tsaTrustProblem } from '../../../server/documents/tsa-trust.ts';
 import { createTimestamper, TimestampError } from '../../../server/security/timestamp-authority.ts';
 import { startTestTsa, type TestTsa } from '../../helpers/tsa.ts';
 import { pdfsig } from './poppler.ts';
@@ -65,7 +66,7 @@ describe('trusted time (RFC 3161)', () => {
     // openssl agrees, against the data itself.
     await writeFile(path.join(dir, 'tok.der'), token);
     await writeFile(path.join(dir, 'data.bin'), data);
-    const { stdout } = await run('openssl', ['ts', '-verify', '-token_in', '-in', path.join(dir, 'tok.der'), '-data', path.join(dir, 'data.bin'), '-CAfile', tsa.certFile]);
+    const { stdout } = await run('openssl', ['ts', '-verify', '-token_in', '-in', path.join(dir, 'tok.der'), '-data', path.join(dir, 'data.bin'), '-CAfile', tsa.caFile]);
     expect(stdout).toContain('Verification: OK');
   });
 
@@ -97,7 +98,7 @@ describe('trusted time (RFC 3161)', () => {
     const signed = SignedData.fromBER(new Uint8Array(ContentInfo.fromBER(new Uint8Array(cmsDer)).content.toBER(false)));
     const signatureValue = Buffer.from(signed.signerInfos[0]!.signature.valueBlock.valueHexView);
     const digest = createHash('sha256').update(signatureValue).digest('hex');
-    const { stdout: verified } = await run('openssl', ['ts', '-verify', '-token_in', '-in', tokenFile, '-digest', digest, '-CAfile', tsa.certFile]);
+    const { stdout: verified } = await run('openssl', ['ts', '-verify', '-token_in', '-in', tokenFile, '-digest', digest, '-CAfile', tsa.caFile]);
     expect(verified).toContain('Verification: OK');
   });
 
@@ -132,6 +133,71 @@ describe('trusted time (RFC 3161)', () => {
       tsa.setDown(false);
     }
     await expect(createTimestamper({ url: 'http://127.0.0.1:9/none', retries: 0, timeoutMs: 2000 })(Buffer.from('x'))).rejects.toThrow(/could not be reached/);
+  });
+});
+
+describe('which TSA is trusted (HAIQIAO_TSA_TRUST_FILE)', () => {
+  // A second, different openssl TSA with the same CA and TSA names: what someone rewriting the
+  // audit chain would stand up to re-stamp it.
+  let forger: TestTsa;
+  beforeAll(async () => {
+    forger = await startTestTsa();
+  });
+  afterAll(async () => {
+    await forger?.close();
+  });
+
+  it('a token of the TSA is trusted by its CA and by its own certificate; without a trust list it is not checked (null)', async () => {
+    const token = await createTimestamper({ url: tsa.url })(Buffer.from('head 42'));
+    expect(readTimestampToken(token, parseTsaTrustList(tsa.caPem))).toMatchObject({ intact: true, trusted: true });
+    expect(readTimestampToken(token, parseTsaTrustList(tsa.certPem))).toMatchObject({ intact: true, trusted: true });
+    // Several certificates in one file: any of them will do.
+    expect(readTimestampToken(token, parseTsaTrustList(`${forger.caPem}\n${tsa.caPem}`)).trusted).toBe(true);
+    const unchecked = readTimestampToken(token);
+    expect(unchecked).toMatchObject({ intact: true, trusted: null });
+    expect(unchecked.trustProblem).toBeUndefined();
+  });
+
+  it('a token of another TSA with the same names is intact but not trusted', async () => {
+    const forged = await createTimestamper({ url: forger.url })(Buffer.from('head 42'));
+    const genuine = await createTimestamper({ url: tsa.url })(Buffer.from('head 42'));
+    const facts = readTimestampToken(forged, parseTsaTrustList(tsa.caPem));
+    // Every name matches: only the keys tell them apart.
+    expect(facts.tsaSubject).toBe(readTimestampToken(genuine).tsaSubject);
+    expect(new X509Certificate(forger.caPem).subject).toBe(new X509Certificate(tsa.caPem).subject);
+    expect(facts).toMatchObject({ intact: true, trusted: false });
+    expect(facts.trustProblem).toMatch(/not in the trust list nor issued by/);
+    expect(readTimestampToken(forged, parseTsaTrustList(tsa.certPem)).trusted).toBe(false);
+    // openssl agrees: the forger's token does not chain to the genuine CA.
+    await writeFile(path.join(dir, 'forged.der'), forged);
+    await writeFile(path.join(dir, 'head.bin'), 'head 42');
+    await expect(run('openssl', ['ts', '-verify', '-token_in', '-in', path.join(dir, 'forged.der'), '-data', path.join(dir, 'head.bin'), '-CAfile', tsa.caFile])).rejects.toThrow();
+  });
+
+  it('the TSA certificate must be valid at the stamped time', () => {
+    const trust = parseTsaTrustList(tsa.caPem);
+    const signer = new X509Certificate(tsa.certPem);
+    expect(tsaTrustProblem(signer, new Date(), trust)).toBeNull();
+    expect(tsaTrustProblem(signer, new Date('2000-01-01T00:00:00Z'), trust)).toMatch(/not valid at the time/);
+  });
+
+  it('a sealed PDF says whether its timestamp comes from a trusted TSA', async () => {
+    const genuine = await sealPdf(await plainPdf(), cert, options());
+    const forged = await sealPdf(await plainPdf(), cert, { ...options(), timestamp: createTimestamper({ url: forger.url }) });
+    const trust = parseTsaTrustList(tsa.caPem);
+    expect(inspectSignedPdf(genuine, trust).timestamp).toMatchObject({ intact: true, trusted: true });
+    expect(inspectSignedPdf(forged, trust).timestamp).toMatchObject({ intact: true, trusted: false });
+    expect(inspectSignedPdf(forged).timestamp).toMatchObject({ intact: true, trusted: null });
+  });
+
+  it('the TSA client given a trust list refuses another TSA’s token, so none is stored', async () => {
+    const trust = parseTsaTrustList(tsa.caPem);
+    await expect(createTimestamper({ url: forger.url, trust, retries: 0 })(Buffer.from('x'))).rejects.toThrow(/not trusted/);
+    expect((await createTimestamper({ url: tsa.url, trust })(Buffer.from('x'))).length).toBeGreaterThan(0);
+  });
+
+  it('a trust file without a certificate is refused', () => {
+    expect(() => parseTsaTrustList('not a certificate')).toThrow(/no PEM certificate/);
   });
 });
 

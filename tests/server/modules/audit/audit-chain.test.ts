@@ -8,7 +8,7 @@ import { asc, sql, TransactionRollbackError } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../../../server/db/schema/index.ts';
-import { hashOf } from '../../../../server/modules/audit/audit.repository.ts';
+import { appendAuditEvent, hashOf } from '../../../../server/modules/audit/audit.repository.ts';
 import { api, createTestWorld, json, sampleCase, testPassword, type TestWorld } from '../../../helpers/test-app.ts';
 import { auditTamperer, runAuditVerifyCli } from '../../../helpers/audit-tamperer.ts';
 
@@ -30,7 +30,7 @@ async function verify() {
   expect(res.statusCode).toBe(200);
   // No TSA here: no anchors to check (tests/server/modules/audit/audit-anchors.test.ts has them).
   const { anchors, ...chain } = json<{ ok: boolean; checked: number; firstBroken: { seq: number; eventId: string; reason: string } | null; anchors: unknown }>(res);
-  expect(anchors).toEqual({ checked: 0, firstBroken: null, latest: null, tsaSubjects: [] });
+  expect(anchors).toEqual({ checked: 0, firstBroken: null, latest: null, tsaSubjects: [], tsaTrustChecked: false });
   return chain;
 }
 
@@ -195,6 +195,29 @@ describe('tampering by someone who disables the trigger is detected', () => {
 });
 
 describe('concurrent appends', () => {
+  it('the database hashes an event exactly as hashOf does, whatever its text holds (CJK, quotes, escapes, control and astral characters)', async () => {
+    const before = await eventCount();
+    const transferId = '00000000-0000-4000-8000-000000000001';
+    const reasons = ['退回：船名“闽霞渔0123”与登记不符', 'a "quoted" \\ backslash / slash', 'tab\tnew line\ncarriage\r\u0001\u001f del\u007f', 'astral 𝄞 🚢 and \u2028 \u2029', ''];
+    const stored = await world.database.db.transaction(async (tx) =>
+      Promise.all(
+        reasons.map(async (reason) =>
+          appendAuditEvent(tx, {
+            type: 'case.transfer_returned',
+            caseId: null,
+            actor: { kind: 'system' },
+            data: { transferId, fromOrganisationId: transferId, toOrganisationId: transferId, reason },
+          }),
+        ),
+      ),
+    );
+    // Each append checked the database's hash against hashOf before committing; the chain reads back whole.
+    expect(stored.map((e) => e.seq).sort((a, b) => a - b)).toEqual(reasons.map((_, i) => before + i + 1));
+    for (const event of stored) expect(hashOf(event)).toBe(event.hash);
+    const n = await eventCount();
+    expect(await verify()).toEqual({ ok: true, checked: n, firstBroken: null });
+  });
+
   it('20 concurrent case creations keep one unbroken chain with strictly consecutive seqs', async () => {
     const before = await eventCount();
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => mediator().post('/api/cases', { ...sampleCase, title: `并发登记的案件 ${i}` })));

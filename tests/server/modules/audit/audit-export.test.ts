@@ -1,15 +1,19 @@
 /**
  * The per-case audit export (JSON Lines + manifest) and its offline check
  * (`npm run audit:check-export`): exported, it checks out; one changed byte fails at that row.
- * With a real TSA (openssl ts behind HTTP) the manifest carries the anchor that pins the export.
+ * With a real TSA (openssl ts behind HTTP) the manifest carries the anchor that pins the export;
+ * with --tsa-trust, an export rewritten and re-stamped by another TSA of the same names fails.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anchorAuditHead } from '../../../../server/modules/audit/anchoring.ts';
+import { parseTsaTrustList } from '../../../../server/documents/tsa-trust.ts';
+import { anchorAuditHead, anchorMessage } from '../../../../server/modules/audit/anchoring.ts';
+import { hashOf } from '../../../../server/modules/audit/audit-hash.ts';
 import { checkAuditExport } from '../../../../server/modules/audit/export-check.ts';
 import { createTimestamper } from '../../../../server/security/timestamp-authority.ts';
 import { api, createTestWorld, json, sampleCase, type TestWorld } from '../../../helpers/test-app.ts';
@@ -33,12 +37,12 @@ async function exportCase(id = caseId) {
   return { manifest, events: eventsRes.body };
 }
 
-async function checkCli(manifest: unknown, events: string | Buffer) {
+async function checkCli(manifest: unknown, events: string | Buffer, ...flags: string[]) {
   const folder = await mkdtemp(path.join(dir, 'export-'));
   await writeFile(path.join(folder, 'manifest.json'), JSON.stringify(manifest, null, 2));
   await writeFile(path.join(folder, 'events.jsonl'), events);
   try {
-    const { stdout, stderr } = await run('npm', ['run', '--silent', 'audit:check-export', '--', folder], { cwd: process.cwd(), timeout: 30_000, env: { ...process.env, DATABASE_URL: 'postgres://nowhere.invalid/none' } });
+    const { stdout, stderr } = await run('npm', ['run', '--silent', 'audit:check-export', '--', folder, ...flags], { cwd: process.cwd(), timeout: 30_000, env: { ...process.env, DATABASE_URL: 'postgres://nowhere.invalid/none' } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout: string; stderr: string };
@@ -136,6 +140,64 @@ describe('per-case audit export', () => {
     // A manifest whose anchor names another head fails.
     const forged = { ...manifest, anchors: [{ ...manifest.anchors[0], headHash: 'a'.repeat(64) }] };
     expect(checkAuditExport(events, forged).firstBroken).toMatchObject({ problem: 'anchor_hash_mismatch' });
+  });
+
+  it('with --tsa-trust the anchor’s TSA is checked; without it the check says it was not', async () => {
+    const { manifest, events } = await exportCase();
+    expect(manifest.anchors).toHaveLength(1);
+    expect(checkAuditExport(events, manifest, parseTsaTrustList(tsa.caPem))).toMatchObject({ ok: true, tsaTrustChecked: true });
+    expect(checkAuditExport(events, manifest)).toMatchObject({ ok: true, tsaTrustChecked: false });
+    const trusted = await checkCli(manifest, events, '--tsa-trust', tsa.caFile);
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(trusted.stdout).toContain('TSA trusted: issued by the trust list');
+    const unchecked = await checkCli(manifest, events);
+    expect(unchecked.code, unchecked.stderr).toBe(0);
+    expect(unchecked.stdout).toContain('TSA NOT checked against a trust list (pass --tsa-trust <pem>)');
+    const missing = await checkCli(manifest, events, '--tsa-trust', path.join(dir, 'no-such.pem'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read the TSA trust file');
+  });
+
+  it('an export rewritten and re-stamped by another TSA with the same names passes a believing check, not the trust list', async () => {
+    const { manifest, events } = await exportCase();
+    const anchorSeq = manifest.anchors[0].seq;
+    // Change what the case's update says it changed, recompute every later hash (links cannot be recomputed from
+    // the export, so they get any hash that chains), then stamp the new head with the forger's TSA.
+    const rows = events.trim().split('\n').map((l: string) => JSON.parse(l));
+    const at = rows.findIndex((r: { type?: string; caseId?: string }) => r.type === 'case.updated' && r.caseId === caseId);
+    expect(at).toBeGreaterThan(0);
+    expect(rows[at].data.fields).toEqual(['claimedAmountFen']);
+    rows[at].data = { ...rows[at].data, fields: ['title'] };
+    for (let i = at; i < rows.length; i++) {
+      const row = rows[i];
+      row.prevHash = rows[i - 1].hash;
+      row.hash = row.link
+        ? createHash('sha256').update(`forged link ${row.seq} ${row.prevHash}`).digest('hex')
+        : hashOf({ seq: row.seq, id: row.id, type: row.type, caseId: row.caseId, actor: row.actor, data: row.data, occurredAt: row.occurredAt, prevHash: row.prevHash });
+    }
+    const forgedEvents = `${rows.map((r: unknown) => JSON.stringify(r)).join('\n')}\n`;
+    const forgedHead = rows.find((r: { seq: number }) => r.seq === anchorSeq).hash;
+    const forger = await startTestTsa();
+    try {
+      const token = await createTimestamper({ url: forger.url })(anchorMessage(anchorSeq, forgedHead));
+      const forged = {
+        ...manifest,
+        sha256: createHash('sha256').update(forgedEvents).digest('hex'),
+        anchors: [{ ...manifest.anchors[0], headHash: forgedHead, token: token.toString('base64') }],
+      };
+      expect(checkAuditExport(forgedEvents, forged)).toMatchObject({ ok: true, firstBroken: null, anchoredUntil: { seq: anchorSeq } });
+      const believing = await checkCli(forged, forgedEvents);
+      expect(believing.code, believing.stderr).toBe(0);
+      expect(believing.stdout).toContain('TSA NOT checked against a trust list');
+
+      expect(checkAuditExport(forgedEvents, forged, parseTsaTrustList(tsa.caPem)).firstBroken).toMatchObject({ line: 0, seq: anchorSeq, problem: 'anchor_tsa_untrusted' });
+      const cli = await checkCli(forged, forgedEvents, '--tsa-trust', tsa.caFile);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain(`audit export BROKEN at the anchor at seq ${anchorSeq}: anchor_tsa_untrusted`);
+      expect(cli.stderr).toContain('Haiqiao test time-stamping authority');
+    } finally {
+      await forger.close();
+    }
   });
 
   it('is for those who may read the case: another center’s mediator gets 404', async () => {

@@ -2,7 +2,8 @@
  * The verification endpoint (POST /api/documents/verify): anyone may upload a PDF and learn
  * whether it is an unaltered document Haiqiao sealed, and which agreement it is. Each verdict is
  * checked against poppler's pdfsig on the same bytes, so the endpoint cannot pass on the stored
- * hash alone: the signature itself must be found broken.
+ * hash alone: the signature itself must be found broken. With a TSA trust list, /verify tells
+ * whether the seal's time comes from a trusted TSA (real openssl TSAs, real tokens).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,9 +11,12 @@ import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreatePlatformCertificate } from '../../../../server/documents/platform-certificate.ts';
+import { parseTsaTrustList } from '../../../../server/documents/tsa-trust.ts';
+import { createTimestamper, type Timestamper } from '../../../../server/security/timestamp-authority.ts';
 import { sealPdf } from '../../../../server/documents/seal-pdf.ts';
 import { sealedAgreement } from '../../../helpers/agreement-fixture.ts';
 import { api, createTestWorld, json, tableCounts, type TestWorld } from '../../../helpers/test-app.ts';
+import { startTestTsa, type TestTsa } from '../../../helpers/tsa.ts';
 import { flipSignedByte, sha256 } from '../../documents/fixtures.ts';
 import { pdfsig } from '../../documents/poppler.ts';
 
@@ -112,5 +116,49 @@ describe('POST /api/documents/verify', () => {
     expect(json(empty).error.field).toBe('body');
     const asJson = await world.app.inject({ method: 'POST', url: '/api/documents/verify', payload: { pdf: 'base64…' } });
     expect(asJson.statusCode).toBe(415);
+  });
+});
+
+describe('POST /api/documents/verify: is the seal’s time from a trusted TSA?', () => {
+  let tsa: TestTsa;
+  let forger: TestTsa;
+  let trustedWorld: TestWorld;
+  // The server's TSA client answers through whichever TSA the test picks: the genuine one, or a
+  // second openssl TSA with the same names (a swapped TSA URL; what a forger stands up).
+  let stamp: Timestamper;
+  beforeAll(async () => {
+    [tsa, forger] = await Promise.all([startTestTsa(), startTestTsa()]);
+    stamp = createTimestamper({ url: tsa.url });
+    trustedWorld = await createTestWorld({ timestamper: (data) => stamp(data), tsaTrust: parseTsaTrustList(tsa.caPem) });
+  });
+  afterAll(async () => {
+    await trustedWorld?.close();
+    await Promise.all([tsa?.close(), forger?.close()]);
+  });
+
+  const verifyIn = async (bytes: Buffer) => {
+    const res = await trustedWorld.app.inject({ method: 'POST', url: '/api/documents/verify', payload: bytes, headers: { 'content-type': 'application/pdf' } });
+    expect(res.statusCode).toBe(200);
+    return json(res);
+  };
+  const sealedPdf = async () => {
+    const { agreement } = await sealedAgreement(trustedWorld);
+    return (await trustedWorld.app.inject({ method: 'GET', url: agreement.sealedDocument.url })).rawPayload;
+  };
+
+  it('stamped by the TSA in the trust list: trusted', async () => {
+    const result = await verifyIn(await sealedPdf());
+    expect(result).toMatchObject({ authentic: true, timestamp: { intact: true, trusted: true } });
+    expect(result.timestamp.tsa).toContain('Haiqiao test time-stamping authority');
+  });
+
+  it('stamped by another TSA with the same names: the seal stands, its time is reported untrusted', async () => {
+    stamp = createTimestamper({ url: forger.url });
+    const pdf = await sealedPdf();
+    stamp = createTimestamper({ url: tsa.url });
+    const result = await verifyIn(pdf);
+    expect(result).toMatchObject({ authentic: true, signature: { intact: true, knownCertificate: true }, timestamp: { intact: true, trusted: false } });
+    expect(result.timestamp.tsa).toContain('Haiqiao test time-stamping authority'); // the name alone cannot tell them apart
+    expect(await pdfsig(pdf)).toContain('Signature is Valid');
   });
 });
