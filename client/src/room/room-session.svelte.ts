@@ -9,7 +9,7 @@ import type { AttendanceState } from '../../../shared/domain/attendance.ts';
 import type { ClientAck, ClientEventName, ClientRequest, EnterResult, PeerView, RoomState } from '../../../shared/realtime.ts';
 import { ApiError } from '../lib/http.ts';
 import type { MessageKey } from '../lib/i18n.svelte.ts';
-import { LinkAdaptation } from './link-adaptation/controller.svelte.ts';
+import type { LinkAdaptation } from './link-adaptation/controller.svelte.ts';
 import { LinkMonitor } from './link-monitor.svelte.ts';
 import { LocalMedia } from './local-media.svelte.ts';
 import { RoomInterpretation } from './interpretation.svelte.ts';
@@ -39,7 +39,10 @@ export class RoomSession {
   readonly media: MediaSession;
   readonly chat: RoomChat;
   readonly link: LinkMonitor;
-  readonly adaptation: LinkAdaptation;
+  /** The weak-link controller (issue 13); null until its chunk has loaded, moments after the room opens. */
+  adaptation = $state.raw<LinkAdaptation | null>(null);
+  /** The device check asked to start on voice before the controller had loaded. */
+  #startOnVoice = false;
   readonly pathWatch: PathWatch;
   readonly interpretation: RoomInterpretation;
 
@@ -96,7 +99,7 @@ export class RoomSession {
       connected: (direction) => this.#mark(`${direction}-connected`),
       transportsReplaced: () => {
         this.link.transportsReplaced();
-        this.adaptation.transportsReplaced();
+        this.adaptation?.transportsReplaced();
       },
       screenEnded: () => void this.stopScreenShare(),
       mayProduce: () => !this.recordingConsentNeeded,
@@ -123,7 +126,9 @@ export class RoomSession {
       failed: (error) => this.notices.failed(error),
     });
     this.chat = new RoomChat(call, () => ({ selfPeerId: this.room?.selfPeerId ?? null, space: this.space }), (error) => this.notices.failed(error));
-    this.adaptation = new LinkAdaptation({
+    // The weak-link controller has a chunk of its own, fetched as the room opens: the join page and
+    // room download stay within their budget, and nothing needs it before media flows.
+    void this.#loadAdaptation((LinkAdaptation) => new LinkAdaptation({
       producer: (source) => this.media.producer(source),
       receiveLevel: (level) => this.media.receiveLevel(level, this.room?.spotlightPeerId ?? null, this.room?.activeSpeakerPeerId ?? null),
       audioOnly: () => ({ on: this.audioOnly, byNetwork: this.audioOnlyReason === 'network' || this.audioOnlyReason === 'device-check' }),
@@ -137,7 +142,7 @@ export class RoomSession {
         return (feed && this.room?.peers.find((p) => p.peerId === feed.peerId)?.link?.send) ?? null;
       },
       report: (event) => void call('link:event', event).catch(() => undefined),
-    });
+    }));
     this.pathWatch = new PathWatch({
       // Only media that is up: while it is being started again (a worker replaced), quiet is expected.
       recvTransport: () => (this.media.state === 'ready' ? this.media.recvTransport : null),
@@ -150,8 +155,24 @@ export class RoomSession {
     this.link = new LinkMonitor({
       transports: () => ({ send: this.media.sendTransport, recv: this.media.recvTransport, active: this.connection.entered }),
       report: (sample) => void call('stats:report', { rttMs: sample.rttMs, lossPct: sample.lossPct, sendKbps: sample.sendKbps, recvKbps: sample.recvKbps }).catch(() => undefined),
-      observe: (send, recv) => this.adaptation.observe(send, recv),
+      observe: (send, recv) => this.adaptation?.observe(send, recv),
     });
+  }
+
+  /** Loads the weak-link controller's chunk (tried again on a failed fetch: the link may be weak) and starts it. */
+  async #loadAdaptation(create: (ctor: typeof LinkAdaptation) => LinkAdaptation): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { LinkAdaptation } = await import('./link-adaptation/controller.svelte.ts');
+        const adaptation = create(LinkAdaptation);
+        if (this.#startOnVoice) adaptation.startOnVoice();
+        this.adaptation = adaptation;
+        return;
+      } catch (error) {
+        if (attempt >= 5) return console.warn('weak-link controller not loaded', error);
+        await new Promise((resolve) => setTimeout(resolve, 2000 * (attempt + 1)));
+      }
+    }
   }
 
   /** What is wrong with the connection right now, in words; null when all is well. */
@@ -311,7 +332,8 @@ export class RoomSession {
       this.audioOnly = true;
       this.audioOnlyReason = 'device-check';
       // The measured link is where the weak-link controller starts: video comes back by itself once the path proves stable.
-      this.adaptation.startOnVoice();
+      if (this.adaptation) this.adaptation.startOnVoice();
+      else this.#startOnVoice = true;
       this.local.stopVideo();
       this.notices.notify('room.notice.checkAudioOnly', 'warn', { action: 'video-back' }, null);
     }
@@ -475,7 +497,7 @@ export class RoomSession {
     }
     this.audioOnly = on;
     this.audioOnlyReason = on ? reason : null;
-    if (!on && reason === 'user') this.adaptation.manualVideoBack();
+    if (!on && reason === 'user') this.adaptation?.manualVideoBack();
     if (on) {
       await this.media.closeProducer('camera');
       this.local.stopVideo();

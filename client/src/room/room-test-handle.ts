@@ -55,6 +55,7 @@ export function testHandleOf(session: RoomSession) {
     /** The weak-link controller's levels and its latest decisions. */
     get adaptation() {
       const a = session.adaptation;
+      if (!a) return { send: 'full', recv: 'full', level: 'full', decisions: [], samples: [] };
       return { send: a.send, recv: a.recv, level: a.level, decisions: a.decisions.map((d) => ({ ...d, reasons: [...d.reasons] })), samples: a.samples.map((x) => ({ ...x })) };
     },
     /** First times (performance.now()) of: socket connected, entered, admitted, transports connected. */
