@@ -66,17 +66,10 @@ describe('judge: the level one sample of one direction justifies', () => {
   it('receiving: concealment and jitter alongside loss; "low" pauses thumbnails (receive-plan.ts)', () => {
     expect(judge('recv', { lossPct: 0, rttMs: 10, concealedPct: 20, jitterMs: 300 }).level).toBe('full');
     expect(judge('recv', { lossPct: 2, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'low', reasons: ['concealment'] });
-    expect(judge('recv', { lossPct: 6, rttMs: 400, concealedPct: 20 })).toMatchObject({ level: 'voice', reasons: ['concealment'] });
+    expect(judge('recv', { lossPct: 6, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'voice', reasons: ['concealment'] });
     expect(judge('recv', { lossPct: 6, rttMs: 10 }).level).toBe('low');
     expect(judge('recv', { lossPct: 3, rttMs: 10 }).level).toBe('reduced');
-    expect(judge('recv', { lossPct: 35, rttMs: 400 }).level).toBe('voice');
-  });
-
-  it('receiving: voice only also takes our own downlink’s round trip past 350 ms (a sender’s lossy uplink looks the same in what we receive)', () => {
-    // Scenario B seen from the clean-link mediator: the party's audio 30–60 % lost, concealed, our RTT 6 ms.
-    expect(judge('recv', { lossPct: 53.4, rttMs: 6, concealedPct: 29.7 }).level).toBe('low');
-    expect(judge('recv', { lossPct: 35, rttMs: 10 }).level).toBe('low');
-    expect(run('recv', repeat({ lossPct: 53.4, rttMs: 6, concealedPct: 29.7 }, 30)).decisions.map((d) => d.to)).toEqual(['low']);
+    expect(judge('recv', { lossPct: 35, rttMs: 10 }).level).toBe('voice');
   });
 
   it('a sample with no loss figure (no fresh receiver report, too few packets) is no evidence', () => {
@@ -119,7 +112,7 @@ describe('step: hysteresis, timing and stepping back up', () => {
   });
 
   it('receiving: voice only needs 5 bad samples in a row (another person’s uplink report may be on its way)', () => {
-    const { decisions } = run('recv', repeat({ lossPct: 35, rttMs: 400 }, 8));
+    const { decisions } = run('recv', repeat({ lossPct: 35, rttMs: 10 }, 8));
     expect(decisions).toEqual([
       { at: 2, from: 'full', to: 'low', reasons: ['loss'] },
       { at: 5, from: 'low', to: 'voice', reasons: ['loss'] },

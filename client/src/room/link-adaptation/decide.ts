@@ -78,12 +78,7 @@ export function judge(direction: LinkDirection, s: PathSignals): Judgement {
       for (const score of scores) score[1] = Math.min(score[1], 2);
     }
   }
-  let level = linkLevels[worst]!;
-  // Receiving: loss and concealment both come from the streams received, which a sender's weak
-  // uplink damages just as much (and its own verdict may still be on its way). Voice only there
-  // also takes our own downlink's round trip past its first limit: a clean-link mediator with a
-  // party's lossy audio keeps video (issue 13 finding 1; seen in scenario B before this rule).
-  if (direction === 'recv' && level === 'voice' && (s.rttMs ?? 0) < thresholds.rttMs[0]) level = 'low';
+  const level = linkLevels[worst]!;
   const judgement: Judgement = { level, reasons: worst === 0 ? [] : scores.filter(([, i]) => i === worst).map(([r]) => r), empty };
   if (!s.lossUpperBound) return judgement;
   // An upper bound on the loss (no video sent): a clean one proves the path good. A bad one may be
