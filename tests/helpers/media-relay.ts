@@ -10,6 +10,15 @@ import dgram from 'node:dgram';
 
 export const relayAddress = '127.0.0.2';
 
+/**
+ * The relay runs on the test process's event loop (with the server and playwright): on a loaded
+ * machine that loop stalls for a second or more, and with the kernel's default 208 kB buffer a
+ * stall dropped everyone's packets (the SFU then asked a clean-link mediator to resend nearly all
+ * of them: a 99.6 % "uplink loss" that sent them to voice only). 4 MiB holds several seconds of a
+ * room's media, so a stall delays packets instead of losing them (capped by net.core.rmem_max).
+ */
+const socketOptions: dgram.SocketOptions = { type: 'udp4', recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 };
+
 interface Flow {
   upstream: dgram.Socket;
   clientPort: number;
@@ -44,7 +53,7 @@ export class MediaRelay {
   }
 
   async #listen(port: number): Promise<void> {
-    const socket = dgram.createSocket('udp4');
+    const socket = dgram.createSocket(socketOptions);
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, relayAddress, () => {
@@ -66,7 +75,7 @@ export class MediaRelay {
     const key = `${port}|${from.address}:${from.port}`;
     let flow = this.#flows.get(key);
     if (flow) return flow;
-    const upstream = dgram.createSocket('udp4');
+    const upstream = dgram.createSocket(socketOptions);
     upstream.bind(0, this.targetAddress);
     flow = { upstream, clientPort: from.port, clientAddress: from.address };
     const current = flow;
