@@ -100,25 +100,20 @@ export interface DirectionState {
 interface Rules {
   /** Samples in a row that must justify a worse level before moving there, per level. */
   downSamples: Record<LinkLevel, number>;
-  /** How many of those samples may justify less than that level (each still worse than now). */
-  tolerate: number;
   /** How long the path must be good enough for the next level up before stepping there. */
   stableMs: number;
 }
 
 /**
  * One sample a second: down within 2–5 s. Sending moves on the third sample in a row that
- * justifies a step down, straight to the worst level two of the three justify (issue 13: voice only within 10 s;
+ * justifies it, straight to the worst level all three justify (issue 13: voice only within 10 s;
  * the uplink's retransmission share comes in bursts of one or two seconds on a busy machine's
  * clean loopback: seen at 23 % and 99 %); on the receive side voice only takes longer (another
  * person's uplink report may still be on its way).
  */
 export const defaultRules: Record<LinkDirection, Rules> = {
-  // Sending: the level two of the three justify. Scenario A's loss figure swings between samples
-  // under a long round trip (seen: voice, voice, then one 'low' sample at 3.2 %): with every
-  // sample required, that one sample held voice only back by 4 s, to 10.2 s.
-  send: { downSamples: { full: 1, reduced: 3, low: 3, voice: 3 }, tolerate: 1, stableMs: 20_000 },
-  recv: { downSamples: { full: 1, reduced: 2, low: 2, voice: 5 }, tolerate: 0, stableMs: 20_000 },
+  send: { downSamples: { full: 1, reduced: 3, low: 3, voice: 3 }, stableMs: 20_000 },
+  recv: { downSamples: { full: 1, reduced: 2, low: 2, voice: 5 }, stableMs: 20_000 },
 };
 
 export const initialState = (): DirectionState => ({ level: 'full', recent: [], betterSince: null });
@@ -141,14 +136,12 @@ export function step(direction: LinkDirection, state: DirectionState, judgement:
   const keep = Math.max(...Object.values(rules.downSamples));
   const recent = [...state.recent, judgement.level].slice(-keep);
   const current = rank(state.level);
-  // Worse: the worst level that its last `downSamples` samples justified (all but `tolerate` of
-  // them; those still worse than now).
+  // Worse: the worst level that each of its last `downSamples` samples justified.
   for (const candidate of [...linkLevels].reverse()) {
     if (rank(candidate) <= current) break;
     const n = rules.downSamples[candidate];
     const window = recent.slice(-n);
-    const short = window.filter((l) => rank(l) < rank(candidate)).length;
-    if (window.length === n && window.every((l) => rank(l) > current) && short <= rules.tolerate) {
+    if (window.length === n && window.every((l) => rank(l) >= rank(candidate))) {
       return {
         // The window is kept: the next sample may already justify a worse level still.
         state: { level: candidate, recent, betterSince: null },
