@@ -26,6 +26,7 @@
  * The owner's recovery is judged on the steps taken after their loss began (a clean-link blip of a
  * busy machine earlier in the file had counted as a step up), from full.
  */
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
@@ -43,6 +44,7 @@ import {
   reportOnFailure,
   type RoomFixture,
   selfPeerId,
+  until,
 } from './room-support.ts';
 
 interface Adaptation {
@@ -73,6 +75,39 @@ const voiceOnlyMicrophoneMaxBitrate = 8_000;
 /** Issue 13, scenario A: voice only within this long of the party's media connecting. */
 const voiceWithinMs = 10_000;
 
+/**
+ * UDP sockets on this machine that dropped datagrams for a full receive buffer (/proc/net/udp's
+ * last column), as address:port=drops: when a clean-link person's uplink looked lossy, whether
+ * the relay or the mediasoup worker lost the packets (the machine's load) or something else.
+ */
+function udpDrops(): string {
+  const rows = readFileSync('/proc/net/udp', 'utf8').trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/));
+  const hexToAddress = (hex: string) => {
+    const [ip, port] = hex.split(':') as [string, string];
+    return `${[6, 4, 2, 0].map((i) => Number.parseInt(ip.slice(i, i + 2), 16)).join('.')}:${Number.parseInt(port, 16)}`;
+  };
+  const dropped = rows.filter((f) => Number(f[f.length - 1]) > 0).map((f) => `${hexToAddress(f[1]!)}=${f[f.length - 1]}`);
+  return dropped.length ? dropped.join(' ') : 'none';
+}
+
+/**
+ * The device check measures the path to the server before the room (the clean rule here): a
+ * 'poor' reading starts the person on voice only (server: under 250 kbit/s down or 200 up), which
+ * leaves nothing for the controller to show. On a starved machine one stalled transfer is enough
+ * for that reading (a 50 kB sample taking 1.6 s reads under 250 kbit/s): that is the machine, not
+ * the link, so the check is run again, as a person would tap "test again" (at most twice; logged).
+ */
+async function measuredClean(page: Page): Promise<void> {
+  const result = page.getByTestId('network-test-result');
+  for (let again = 0; ; again += 1) {
+    const verdict = await result.getAttribute('data-verdict');
+    console.log(`fisherman: device check ${verdict}: ${(await result.innerText()).replace(/\s+/g, ' ')}`);
+    if (verdict !== 'poor' || again === 2) return;
+    await page.getByRole('button', { name: '重新测试' }).click();
+    await until('the network test again', () => result.getAttribute('data-step'), (step) => step === 'done' || step === 'failed', 30_000);
+  }
+}
+
 describe('weak-link adaptation in the browser', () => {
   let server: E2eServer;
   let browser: Browser;
@@ -96,7 +131,7 @@ describe('weak-link adaptation in the browser', () => {
 
   const logAdaptation = async (person: Person | undefined) => {
     const a = person ? await adaptationOf(person.page).catch(() => null) : null;
-    if (a) console.log(`${person!.name}: decisions`, JSON.stringify(a.decisions), 'samples', JSON.stringify(a.samples.slice(-20).map((s) => ({ ...s, at: Math.round(s.at) }))));
+    if (a) console.log(`${person!.name}: decisions`, JSON.stringify(a.decisions), 'samples', JSON.stringify(a.samples.slice(-45).map((s) => ({ ...s, at: Math.round(s.at) }))));
   };
 
   beforeAll(async () => {
@@ -127,14 +162,18 @@ describe('weak-link adaptation in the browser', () => {
     reportOnFailure(onTestFailed, 'room-adapt-impaired', () => [mediator, fisherman, owner]);
     onTestFailed(async () => {
       for (const person of [fisherman, mediator, owner]) await logAdaptation(person);
+      console.log('UDP receive-buffer drops:', udpDrops());
     });
+    const joinStarted = Date.now();
     fisherman = await partyToLobby(phoneBrowser, fixture.invitations[0]!, {
+      atDeviceCheck: measuredClean,
       beforeLoad: async ({ context, page }) => {
         const cdp = await context.newCDPSession(page);
         await cdp.send('Network.enable');
         await cdp.send('Network.emulateNetworkConditionsByRule' as never, { matchedNetworkConditions: [...cleanFor(server.baseUrl), scenarioA] } as never);
       },
     });
+    console.log(`fisherman: in the lobby ${Date.now() - joinStarted} ms after opening the link`);
     expect(await fisherman.page.evaluate(() => (window as any).__haiqiaoRoom?.audioOnly ?? null)).not.toBe(true);
     ids.fisherman = await admit(mediator.page, fisherman);
     fishermanInAt = Date.now();
@@ -233,7 +272,10 @@ describe('weak-link adaptation in the browser', () => {
   }, 240_000);
 
   it('throughout (the fisherman impaired all along, the owner lossy for a while), the clean-link mediator never left video', async ({ onTestFailed }) => {
-    onTestFailed(() => logAdaptation(mediator));
+    onTestFailed(async () => {
+      await logAdaptation(mediator);
+      console.log('UDP receive-buffer drops:', udpDrops());
+    });
     // Watched from before the fisherman came in until now, at least 20 s of it after (issue 13's finding 1 took 10 s).
     expect(mediatorSeen.filter((s) => s.at > fishermanInAt + 20_000).length).toBeGreaterThan(10);
     expect(mediatorLeftVideo()).toEqual([]);
