@@ -11,11 +11,11 @@ import dgram from 'node:dgram';
 export const relayAddress = '127.0.0.2';
 
 /**
- * The relay runs on the test process's event loop (with the server and playwright): on a loaded
- * machine that loop stalls for a second or more, and with the kernel's default 208 kB buffer a
- * stall dropped everyone's packets (the SFU then asked a clean-link mediator to resend nearly all
- * of them: a 99.6 % "uplink loss" that sent them to voice only). 4 MiB holds several seconds of a
- * room's media, so a stall delays packets instead of losing them (capped by net.core.rmem_max).
+ * The relay runs on the test process's event loop (with the server and playwright), which stalls
+ * for up to ~0.5 s on a loaded machine: with the kernel's default 208 kB buffer its sockets
+ * dropped 9–34 datagrams a run in the weak-link browser test (/proc/net/udp), which the SFU then
+ * asked a clean-link browser to resend, read by that person's controller as uplink loss. 4 MiB
+ * (capped by net.core.rmem_max) holds seconds of a room's media: a stall delays, it does not drop.
  */
 const socketOptions: dgram.SocketOptions = { type: 'udp4', recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 };
 
