@@ -46,6 +46,11 @@ export class LocalPauseDetector {
     this.lateAfterMs = lateAfterMs;
   }
 
+  /** False during an episode of skipped passes (from a late pass until the one that resumes). */
+  get judging() {
+    return this.#skippedPasses === 0;
+  }
+
   /** A pass whose heartbeat went through (a failed heartbeat is not observed, so the next gap includes it). */
   observe(pass: PassTiming): Verdict {
     const late = this.#lateness(pass);

@@ -78,9 +78,12 @@ export class NodeMembership {
     return new NodeMembership(db, log, settings);
   }
 
-  /** The node a room is placed on, placing it now if no live node holds it. */
+  /**
+   * The node a room is placed on, placing it now if no live node holds it (taking it from a
+   * silent node only while this node is on time itself: not during a late episode).
+   */
   claim(sessionId: string): Promise<string | null> {
-    return repo.claimRoom(this.#db, sessionId, this.staleMs, { id: this.id, freshMs: this.lateAfterMs });
+    return repo.claimRoom(this.#db, sessionId, this.staleMs, this.#pause.judging ? { id: this.id, freshMs: this.lateAfterMs } : null);
   }
 
   start(rooms: HeldRooms) {
@@ -141,7 +144,7 @@ export class NodeMembership {
     const held = rooms.held();
     for (const sessionId of held) {
       if (placed.has(sessionId)) continue;
-      this.#log.warn({ sessionId, node: this.id }, 'failover: a room held here is placed elsewhere now (this node was taken for dead): letting it go');
+      this.#log.warn({ sessionId, node: this.id }, 'failover: a room held here is placed elsewhere now (this node taken for dead, or the session over): letting it go');
       rooms.release(sessionId);
     }
     for (const sessionId of placed) {

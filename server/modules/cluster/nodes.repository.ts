@@ -45,12 +45,15 @@ export interface Judge {
  * Both sides of the judgement are read in that statement, by the database's clock: the holder is
  * silent for `staleMs` (not on an earlier reading), and the judge's own heartbeat is younger than
  * `judge.freshMs` (a judge delayed between its heartbeat and this claim cannot take a room on what
- * it read before its delay). An unplaced room needs no judgement.
+ * it read before its delay). An unplaced room needs no judgement; with no judge (the claiming node
+ * is in a late episode) only unplaced rooms are placed.
  * Returns the node holding the room afterwards (null: no node is alive).
  */
-export async function claimRoom(db: Db, sessionId: string, staleMs: number, judge: Judge): Promise<string | null> {
+export async function claimRoom(db: Db, sessionId: string, staleMs: number, judge: Judge | null): Promise<string | null> {
   const chosen = leastLoadedLiveNode(staleMs);
-  const judgeIsFresh = sql`exists (select 1 from ${nodes} where ${nodes.id} = ${judge.id} and ${nodes.heartbeatAt} > now() - ${judge.freshMs} * interval '1 millisecond')`;
+  const judgeIsFresh = judge
+    ? sql`exists (select 1 from ${nodes} where ${nodes.id} = ${judge.id} and ${nodes.heartbeatAt} > now() - ${judge.freshMs} * interval '1 millisecond')`
+    : sql`false`;
   const [placed] = await db
     .insert(liveRooms)
     .values({ sessionId, nodeId: chosen })

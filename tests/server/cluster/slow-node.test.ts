@@ -112,6 +112,8 @@ describe('a judge whose own pass is late', () => {
     expect(lines('failover skipped')[0]!.obj).toMatchObject({ node: 'judge', reason: 'event loop', lateAfterMs });
     expect(lines('failover skipped')[0]!.obj.gapMs).toBeGreaterThan(timing.staleMs);
     expect(lines('stopped beating')).toHaveLength(0);
+    // A client entering through the judge meanwhile does not move the room either (entry claims too).
+    expect(await membership.claim(sessionId)).toBe('peer');
 
     // The peer wakes up a little later than the judge and beats again: its rooms stay where they are.
     await sleep(100);
