@@ -66,6 +66,8 @@ const children = new Set<ReturnType<typeof fork>>();
 
 async function cleanUp() {
   for (const child of children) if (child.exitCode === null) child.kill();
+  // A run cut short: its nodes' failover lines before their logs go.
+  if (cluster) say(`node logs of the unfinished run (per node): ${JSON.stringify(failoverLogOf(cluster))}`);
   await cluster?.stop().catch(() => {});
   for (const name of databases) await admin.unsafe(`drop database if exists ${name} with (force)`).catch((error: Error) => say(`could not drop ${name}: ${error.message}`));
   databases.clear();
@@ -91,6 +93,24 @@ interface RunResult {
   /** CPU seconds of each node process (its worker not included) during the storm. */
   nodeCpuS: number[];
   loadAverage: number[];
+  /** Failover lines in each node's log over the whole run (start, placement, storm). */
+  failoverLog: Record<FailoverEvent, number[]>;
+}
+
+/** A node's failover decisions, by the message it logs (server/modules/cluster/node-membership.ts). */
+const failoverMessages = {
+  declaredDead: 'failover: a node stopped beating',
+  tookOver: 'failover: took over a room of a dead node',
+  letGo: 'failover: a room held here is placed elsewhere now',
+  skipped: 'failover skipped: this node was late itself',
+} as const;
+type FailoverEvent = keyof typeof failoverMessages;
+
+/** Counts each node's failover lines (its log is removed with the cluster). */
+function failoverLogOf(cluster: Cluster): Record<FailoverEvent, number[]> {
+  const lines = cluster.nodes.map((node) => fs.readFileSync(node.log, 'utf8').split('\n'));
+  const count = (text: string) => lines.map((nodeLines) => nodeLines.filter((line) => line.includes(text)).length);
+  return Object.fromEntries(Object.entries(failoverMessages).map(([event, text]) => [event, count(text)])) as Record<FailoverEvent, number[]>;
 }
 
 /** A mediator socket enters the session on `url`; the node that holds the room answers, or names it (WRONG_NODE). */
@@ -196,6 +216,7 @@ async function runOnce(nodeCount: 1 | 2, round: number): Promise<RunResult> {
   const joinTimes = results.flatMap((r) => r.latencies[joinLabel] ?? []);
   const notAcks = new Set(['connect', joinLabel, 'session:enter (host)']);
   const acks = results.flatMap((r) => Object.entries(r.latencies).filter(([e]) => !notAcks.has(e)).flatMap(([, v]) => v));
+  const failoverLog = failoverLogOf(cluster);
   await cluster.stop();
   cluster = undefined;
   await admin.unsafe(`drop database if exists ${dbName} with (force)`);
@@ -212,6 +233,7 @@ async function runOnce(nodeCount: 1 | 2, round: number): Promise<RunResult> {
     acks: summarize(acks),
     nodeCpuS,
     loadAverage,
+    failoverLog,
   };
 }
 
@@ -228,6 +250,7 @@ try {
           `(per room ${run.perRoomAllAdmittedMs.map((t) => fmt(t / 1000, 2)).join(', ')}); join p50 ${fmt(run.join.p50, 0)} p95 ${fmt(run.join.p95, 0)} max ${fmt(run.join.max, 0)} ms; ` +
           `node CPU ${run.nodeCpuS.map((s) => fmt(s, 2)).join(' + ')} s (${run.nodeCpuS.map((s) => fmt((s * 1000) / perNode, 1)).join(' / ')} ms per join); load average ${run.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
       );
+      say(`  node logs (per node): ${Object.entries(run.failoverLog).map(([event, counts]) => `${event} ${counts.join(' / ')}`).join(', ')}`);
       for (const failure of run.failures.slice(0, 5)) say(`  failure: ${failure}`);
     }
   }

@@ -18,10 +18,10 @@ export async function registerNode(db: Db, node: { id: string; httpUrl: string; 
   return row!;
 }
 
-/** The node is alive with this load; false when its row is gone (then it registers again). */
-export async function heartbeat(db: Db, nodeId: string, load: number) {
-  const rows = await db.update(nodes).set({ heartbeatAt: sql`now()`, load }).where(eq(nodes.id, nodeId)).returning({ id: nodes.id });
-  return rows.length > 0;
+/** The node is alive with this load: the database's time of this heartbeat; null when its row is gone (then it registers again). */
+export async function heartbeat(db: Db, nodeId: string, load: number): Promise<Date | null> {
+  const [row] = await db.update(nodes).set({ heartbeatAt: sql`now()`, load }).where(eq(nodes.id, nodeId)).returning({ heartbeatAt: nodes.heartbeatAt });
+  return row?.heartbeatAt ?? null;
 }
 
 export function listLiveNodes(db: Db, staleMs: number) {
@@ -33,20 +33,34 @@ export function listDeadNodes(db: Db, staleMs: number) {
   return db.select({ id: nodes.id, heartbeatAt: nodes.heartbeatAt }).from(nodes).where(sql`${nodes.heartbeatAt} <= ${freshSince(staleMs)}`);
 }
 
+/** The node claiming a room, and how recent its own heartbeat must be for it to take a room from a silent node. */
+export interface Judge {
+  id: string;
+  freshMs: number;
+}
+
 /**
  * Places a room: if no live node holds it, the least-loaded live node gets it, in one conditional
  * statement (two nodes claiming at once: the row lock makes the second see the first's choice).
+ * Both sides of the judgement are read in that statement, by the database's clock: the holder is
+ * silent for `staleMs` (not on an earlier reading), and the judge's own heartbeat is younger than
+ * `judge.freshMs` (a judge delayed between its heartbeat and this claim cannot take a room on what
+ * it read before its delay). An unplaced room needs no judgement; with no judge (the claiming node
+ * is in a late episode) only unplaced rooms are placed.
  * Returns the node holding the room afterwards (null: no node is alive).
  */
-export async function claimRoom(db: Db, sessionId: string, staleMs: number): Promise<string | null> {
+export async function claimRoom(db: Db, sessionId: string, staleMs: number, judge: Judge | null): Promise<string | null> {
   const chosen = leastLoadedLiveNode(staleMs);
+  const judgeIsFresh = judge
+    ? sql`exists (select 1 from ${nodes} where ${nodes.id} = ${judge.id} and ${nodes.heartbeatAt} > now() - ${judge.freshMs} * interval '1 millisecond')`
+    : sql`false`;
   const [placed] = await db
     .insert(liveRooms)
     .values({ sessionId, nodeId: chosen })
     .onConflictDoUpdate({
       target: liveRooms.sessionId,
       set: { nodeId: chosen },
-      setWhere: sql`${liveRooms.nodeId} is null or ${liveRooms.nodeId} not in (${liveNodeIds(staleMs)})`,
+      setWhere: sql`${liveRooms.nodeId} is null or (${liveRooms.nodeId} not in (${liveNodeIds(staleMs)}) and ${judgeIsFresh})`,
     })
     .returning({ nodeId: liveRooms.nodeId });
   if (placed) return placed.nodeId;
