@@ -3,7 +3,7 @@
  * expiry, the atomic placement of a room on the least-loaded live node even when two nodes claim
  * it at once, the redirect of a socket that reached the wrong node, and failover: a room whose
  * node stopped beating is taken over by a live node and rebuilt (caucus and lock kept).
- * Nodes beat every 150 ms and are dead after 600 ms here (1 s and 3 s in production).
+ * Nodes beat every 150 ms and are dead after 600 ms here (1 s and 6 s in production).
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
