@@ -234,7 +234,7 @@ async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<
       'audio concealed % (party gets / mediator gets)': `${f1(partyGets.concealedPct)} / ${f1(mediatorGets.concealedPct)}`,
       'audio packets lost % (party gets / mediator gets)': `${f1(partyGets.audioLostPct)} / ${f1(mediatorGets.audioLostPct)}`,
       'audio packets/s received (party / mediator)': `${f0(partyGets.audioPacketsPerSecond)} / ${f0(mediatorGets.audioPacketsPerSecond)}`,
-      'audio FEC packets used (party / mediator)': `${partyGets.fecPackets} / ${mediatorGets.fecPackets}`,
+      'audio packets carrying FEC (party / mediator)': `${partyGets.fecPackets} / ${mediatorGets.fecPackets}`,
       's > 50 % concealed (party / mediator)': `${partyGets.secondsMostlyConcealed} / ${mediatorGets.secondsMostlyConcealed}`,
       'video freezes (party / mediator)': `${partyGets.freezes} / ${mediatorGets.freezes}`,
       'video ≥ 180p ≥ 5 fps after 10 s, % (party / mediator)': `${f0(partyGets.video180pHeldPct)} / ${f0(mediatorGets.video180pHeldPct)}`,

@@ -17,7 +17,7 @@ export interface InboundSnapshot {
   freezeCount: number;
   framesDecoded: number;
   frameHeight: number;
-  /** Audio: RTP packets received and lost, and how many of those received carried Opus FEC used in place of a lost one. */
+  /** Audio: RTP packets received and lost, and how many of those received carried Opus in-band FEC (fecPacketsReceived). */
   packetsReceived: number;
   packetsLost: number;
   fecPacketsReceived: number;
@@ -130,7 +130,7 @@ export interface DirectionFigures {
   audioLostPct: number | null;
   /** Audio RTP packets received per second: 50 with 20 ms Opus frames, about 17 with 60 ms (DTX lowers it in pauses). */
   audioPacketsPerSecond: number | null;
-  /** Audio packets whose Opus FEC the receiver used (fecPacketsReceived growth). */
+  /** Audio packets received that carried Opus in-band FEC (fecPacketsReceived growth): whether the sender's encoder adds FEC at all. */
   fecPackets: number;
 }
 
