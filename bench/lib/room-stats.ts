@@ -17,6 +17,10 @@ export interface InboundSnapshot {
   freezeCount: number;
   framesDecoded: number;
   frameHeight: number;
+  /** Audio: RTP packets received and lost, and how many of those received carried Opus in-band FEC (fecPacketsReceived). */
+  packetsReceived: number;
+  packetsLost: number;
+  fecPacketsReceived: number;
 }
 
 export interface PageSnapshot {
@@ -62,6 +66,9 @@ export async function snapshot(page: Page): Promise<PageSnapshot> {
         freezeCount: s.freezeCount ?? 0,
         framesDecoded: s.framesDecoded ?? 0,
         frameHeight: s.frameHeight ?? 0,
+        packetsReceived: s.packetsReceived ?? 0,
+        packetsLost: s.packetsLost ?? 0,
+        fecPacketsReceived: s.fecPacketsReceived ?? 0,
       });
     }
     let sentBytes = 0;
@@ -119,6 +126,12 @@ export interface DirectionFigures {
   video180pHeldPct: number;
   /** Mean audio jitter-buffer delay (ms) of what this page played out. */
   jitterBufferMs: number | null;
+  /** Audio RTP packets lost on the way, percent of those expected (after the SFU). */
+  audioLostPct: number | null;
+  /** Audio RTP packets received per second: 50 with 20 ms Opus frames, about 17 with 60 ms (DTX lowers it in pauses). */
+  audioPacketsPerSecond: number | null;
+  /** Audio packets received that carried Opus in-band FEC (fecPacketsReceived growth): whether the sender's encoder adds FEC at all. */
+  fecPackets: number;
 }
 
 /** What `receiver` got from `senderPeerId` over these samples (about one per second). */
@@ -149,7 +162,13 @@ export function directionFigures(receiver: PageSnapshot[], senderPeerId: string)
   }
   const jbDelay = grown(receiver, senderPeerId, 'audio', (c) => c.jitterBufferDelay);
   const jbCount = grown(receiver, senderPeerId, 'audio', (c) => c.jitterBufferEmittedCount);
+  const received = grown(receiver, senderPeerId, 'audio', (c) => c.packetsReceived);
+  const lostPackets = grown(receiver, senderPeerId, 'audio', (c) => c.packetsLost);
+  const spanSeconds = receiver.length > 1 ? (receiver.at(-1)!.at - receiver[0]!.at) / 1000 : 0;
   return {
+    audioLostPct: received + lostPackets > 0 ? (100 * lostPackets) / (received + lostPackets) : null,
+    audioPacketsPerSecond: spanSeconds > 0 ? received / spanSeconds : null,
+    fecPackets: grown(receiver, senderPeerId, 'audio', (c) => c.fecPacketsReceived),
     concealedPct: samples > 0 ? (100 * concealed) / samples : null,
     secondsMostlyConcealed: mostly,
     freezes: grown(receiver, senderPeerId, 'video', (c) => c.freezeCount),

@@ -5,7 +5,7 @@
  * uplink caused is not the receiver's).
  */
 import { describe, expect, it } from 'vitest';
-import { type DirectionState, defaultRules, initialState, judge, overall, type PathSignals, sendSettings, step, theirsWithinMs, wasTheirs } from '../../client/src/room/link-adaptation/decide.ts';
+import { type DirectionState, defaultRules, initialState, judge, microphoneEncoding, overall, type PathSignals, sendSettings, step, theirsWithinMs, wasTheirs } from '../../client/src/room/link-adaptation/decide.ts';
 import { ownPath, type PathCounters } from '../../client/src/room/link-adaptation/own-path.ts';
 import { mainCameraPeer, type ReceivedVideo, receivePlan } from '../../client/src/room/link-adaptation/receive-plan.ts';
 import type { LinkDirection, LinkLevel } from '../../shared/realtime.ts';
@@ -164,12 +164,33 @@ describe('step: hysteresis, timing and stepping back up', () => {
 });
 
 describe('what the levels mean', () => {
-  it('Opus between 6 and 16 kbps whenever the link is weak; 24 kbps only on a good one', () => {
-    expect(sendSettings.full.audioMaxBitrate).toBe(24_000);
-    for (const level of ['reduced', 'low', 'voice'] as const) {
-      expect(sendSettings[level].audioMaxBitrate).toBeGreaterThanOrEqual(6_000);
-      expect(sendSettings[level].audioMaxBitrate).toBeLessThanOrEqual(16_000);
+  /**
+   * libopus (src/opus_encoder.c, decide_fec): FEC only when the rate, less what the loss and the
+   * complexity take (compute_equiv_rate, complexity 9 as libwebrtc sets it, mode not yet known), is
+   * above the bandwidth's threshold (wideband 16 kbit/s + 1 kbit/s hysteresis from off) × (125 − loss %) / 100.
+   */
+  const wideBandFec = (bitrate: number, lossPct: number) => {
+    const equiv = (bitrate * 99) / 100 - ((bitrate * 99) / 100) * (lossPct / (12 * lossPct + 20));
+    return equiv > (17_000 * (125 - Math.min(lossPct, 25))) / 100;
+  };
+
+  it('Opus keeps a rate with in-band FEC at 5–10 % loss at every level (8 kbps had none)', () => {
+    expect(wideBandFec(8_000, 10)).toBe(false);
+    for (const level of ['full', 'reduced', 'low', 'voice'] as const) {
+      const { maxBitrate } = microphoneEncoding(level, true);
+      for (const lossPct of [5, 10]) expect(wideBandFec(maxBitrate, lossPct), `${level} at ${lossPct} %`).toBe(true);
     }
+  });
+
+  it('at voice only the frames lengthen (adaptivePtime) where the browser can; elsewhere 20 ms frames at 8 kbps', () => {
+    expect(microphoneEncoding('voice', true)).toEqual({ maxBitrate: 24_000, adaptivePtime: true });
+    for (const level of ['full', 'reduced', 'low'] as const) expect(microphoneEncoding(level, true).adaptivePtime).toBe(false);
+    expect(microphoneEncoding('voice', false)).toEqual({ maxBitrate: 8_000, adaptivePtime: false });
+    // 20 ms frames: 50 packets/s of ≈ 66 B headers (IPv4, UDP, SRTP, RTP and its extensions) must still fit 48 kbit/s.
+    expect(microphoneEncoding('voice', false).maxBitrate + 50 * 66 * 8).toBeLessThan(48_000 * 0.75);
+  });
+
+  it('what each level means for the camera and the person', () => {
     expect([sendSettings.full.maxSpatialLayer, sendSettings.reduced.maxSpatialLayer, sendSettings.low.maxSpatialLayer, sendSettings.voice.maxSpatialLayer]).toEqual([2, 1, 0, null]);
     expect(overall('full', 'voice')).toBe('voice');
     expect(overall('low', 'reduced')).toBe('low');

@@ -1,13 +1,13 @@
 /**
  * The weak-link controller of one person (issue 13): each stats sample of their own paths goes
  * through the decision table (decide.ts), once per direction; a decision is applied to this
- * person's media (camera layers and frame rate, microphone bitrate, the layers received, voice
- * only) and reported to the server as a link event. Only levels that changed are applied: on a
- * clean link nothing here ever touches the media.
+ * person's media (camera layers and frame rate, the microphone's bitrate and frame length, the
+ * layers received, voice only) and reported to the server as a link event. Only levels that
+ * changed are applied: on a clean link nothing here ever touches the media.
  */
 import type { types } from 'mediasoup-client';
 import type { LinkEvent, LinkLevel, LinkReason } from '../../../../shared/realtime.ts';
-import { type Decision, type DirectionState, initialState, judge, overall, type PathSignals, sendSettings, step, wasTheirs } from './decide.ts';
+import { type Decision, type DirectionState, initialState, judge, microphoneEncoding, overall, type PathSignals, sendSettings, step, wasTheirs } from './decide.ts';
 import { ownPath, type PathCounters } from './own-path.ts';
 
 /** A new inbound stream is judged after this long: its sender's own link report may be on its way. */
@@ -139,7 +139,8 @@ export class LinkAdaptation {
       });
     }
     const microphone = this.owner.producer('microphone');
-    if (microphone && !microphone.closed) this.#once(microphone, this.send, () => microphone.setRtpEncodingParameters({ maxBitrate: settings.audioMaxBitrate }));
+    const level = this.send;
+    if (microphone && !microphone.closed) this.#once(microphone, level, () => microphone.setRtpEncodingParameters(microphoneEncoding(level, adaptivePtimeSupported(microphone))));
     this.owner.receiveLevel(this.recv);
   }
 
@@ -152,5 +153,15 @@ export class LinkAdaptation {
       this.#applied.delete(producer.id);
       if (!producer.closed) console.warn('link adaptation: could not apply', level, error);
     });
+  }
+}
+
+/** Whether the browser knows `adaptivePtime` (Chromium does; an unknown member would be dropped silently). */
+function adaptivePtimeSupported(producer: types.Producer): boolean {
+  try {
+    const encoding = producer.rtpSender?.getParameters().encodings[0];
+    return encoding !== undefined && 'adaptivePtime' in encoding;
+  } catch {
+    return false;
   }
 }

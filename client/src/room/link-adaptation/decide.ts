@@ -171,14 +171,35 @@ export function wasTheirs(recv: LinkLevel, downAt: number | null, newlyTheirs: n
   return recv !== 'full' && downAt !== null && now - downAt < theirsWithinMs && newlyTheirs > 0 && (judgement.empty || judgement.level === 'full');
 }
 
-/** What the send level means for the camera and the microphone. */
-export const sendSettings: Record<LinkLevel, { maxSpatialLayer: number | null; maxFramerate: number; audioMaxBitrate: number }> = {
-  full: { maxSpatialLayer: 2, maxFramerate: 30, audioMaxBitrate: 24_000 },
-  reduced: { maxSpatialLayer: 1, maxFramerate: 30, audioMaxBitrate: 16_000 },
-  low: { maxSpatialLayer: 0, maxFramerate: 15, audioMaxBitrate: 12_000 },
-  voice: { maxSpatialLayer: null, maxFramerate: 15, audioMaxBitrate: 8_000 },
+/** What the send level means for the camera. */
+export const sendSettings: Record<LinkLevel, { maxSpatialLayer: number | null; maxFramerate: number }> = {
+  full: { maxSpatialLayer: 2, maxFramerate: 30 },
+  reduced: { maxSpatialLayer: 1, maxFramerate: 30 },
+  low: { maxSpatialLayer: 0, maxFramerate: 15 },
+  voice: { maxSpatialLayer: null, maxFramerate: 15 },
 };
 
+/**
+ * Opus keeps 24 kbit/s at every level: libopus adds in-band FEC (LBRR) only above a rate that grows
+ * with loss (16 kbit/s wideband, 12 narrowband, × (125 − loss %) / 100, ± 1 kbit/s hysteresis), so
+ * at 8–16 kbit/s a 5–10 % lossy path gets no FEC and concealment ≈ loss. What a weak link cannot
+ * carry is video, not 24 kbit/s of voice.
+ */
+export const microphoneMaxBitrate = 24_000;
+/** Voice only in a browser that cannot lengthen the frames: 20 ms packets carry ≈ 26 kbit/s of headers, so 8 kbit/s (no FEC) to fit a 48 kbit/s link. */
+export const microphoneFixedPtimeVoiceBitrate = 8_000;
+
+/**
+ * The microphone sender's parameters at a send level. At voice only the headers go instead of the
+ * FEC: under `adaptivePtime` Chromium's audio network adaptor picks the shortest frame (20–120 ms)
+ * that leaves 16 kbit/s of payload within the uplink's bandwidth estimate, and keeps the encoder
+ * at 16 kbit/s or more, without renegotiation (60 ms packets carry ≈ 9 kbit/s of headers). A
+ * browser without it (`supported` false) keeps 20 ms frames and falls back to 8 kbit/s.
+ */
+export function microphoneEncoding(level: LinkLevel, adaptivePtimeSupported: boolean): { maxBitrate: number; adaptivePtime: boolean } {
+  if (level !== 'voice') return { maxBitrate: microphoneMaxBitrate, adaptivePtime: false };
+  return adaptivePtimeSupported ? { maxBitrate: microphoneMaxBitrate, adaptivePtime: true } : { maxBitrate: microphoneFixedPtimeVoiceBitrate, adaptivePtime: false };
+}
 
 /** The person's link in one word, from both directions: the worse one counts. */
 export function overall(send: LinkLevel, recv: LinkLevel): LinkLevel {
