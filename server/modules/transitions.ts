@@ -65,13 +65,18 @@ export async function applyTransition<S extends string, R>(tx: Db, t: Transition
  * As applyTransition, in one statement (one round trip, and its own transaction unless `db` is
  * one): for a move whose conditional update is the whole change and whose event is known before
  * it. The update and its event commit together or not at all (audit.repository.ts changeAudited).
+ * `change`: the conditional update, or a prepared audited change of it (prepareChangeAudited)
+ * that appends the event it is given when it matched.
  */
 export async function applyTransitionAudited<S extends string, R>(
   db: Db,
-  t: Pick<Transition<S, R>, 'subject' | 'machine' | 'from' | 'to'> & { change: TypedQueryBuilder<ColumnsSelection, R[]>; event: NewAuditEvent },
+  t: Pick<Transition<S, R>, 'subject' | 'machine' | 'from' | 'to'> & {
+    change: TypedQueryBuilder<ColumnsSelection, R[]> | ((event: NewAuditEvent) => Promise<R | undefined>);
+    event: NewAuditEvent;
+  },
 ): Promise<R> {
   if (!t.machine.canTransition(t.from, t.to)) throw refusedTransition(t.subject, t.from, t.to);
-  const row = await changeAudited(db, t.change, t.event);
+  const row = typeof t.change === 'function' ? await t.change(t.event) : await changeAudited(db, t.change, t.event);
   if (!row) throw staleTransition(t.subject);
   return row;
 }

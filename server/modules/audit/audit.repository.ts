@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asc, type ColumnsSelection, eq, gt, sql } from 'drizzle-orm';
+import { asc, type ColumnsSelection, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
 import { type AuditActor, type AuditEventBody, auditEventSchema } from '../../../shared/audit-events.ts';
@@ -37,24 +37,62 @@ export async function changeAudited<TSelection extends ColumnsSelection, TRow>(d
   const changed = db.$with('changed').as(change as TypedQueryBuilder<Record<string, AnyPgColumn>>);
   const rows = (await db
     .with(changed)
-    .select({ row: changed._.selectedFields as Record<string, AnyPgColumn>, appended: sql<string>`(select a.appended_seq::text || ' ' || a.appended_prev_hash || ' ' || a.appended_hash from ${call} a)` })
-    .from(changed)) as { row: TRow; appended: string }[];
+    .select({ row: changed._.selectedFields as Record<string, AnyPgColumn>, appended: appendedOf(call) })
+    .from(changed)) as ChangedRow<TRow>[];
+  return changedRow(rows, fields);
+}
+
+/** A prepared changeAudited: the change's own values, and the event to append when it matched. */
+export type AuditedChange<TRow> = (values: Record<string, unknown>, event: NewAuditEvent) => Promise<TRow | undefined>;
+
+/**
+ * changeAudited's statement prepared once (db/prepared.ts: drizzle builds it once, PostgreSQL
+ * gets it in one round trip). `change` takes its values from placeholders, filled from `values`
+ * on each call; the event's fields are placeholders too. Prepare it on the database (not a
+ * transaction): each call is then one statement and its own transaction, as changeAudited's.
+ */
+export function prepareChangeAudited<TSelection extends ColumnsSelection, TRow>(db: Db, change: TypedQueryBuilder<TSelection, TRow[]>): AuditedChange<TRow> {
+  const changed = db.$with('changed').as(change as TypedQueryBuilder<Record<string, AnyPgColumn>>);
+  const p = (name: keyof AppendValues) => sql.placeholder(name);
+  const call = sql`audit_append(${p('audit_id')}::uuid, ${p('audit_type')}, ${p('audit_case_id')}::uuid, ${p('audit_actor')}::jsonb, ${p('audit_data')}::jsonb, ${p('audit_occurred_at')}::timestamptz, ${p('audit_head')}, ${p('audit_tail')})`;
+  const statement = db
+    .with(changed)
+    .select({ row: changed._.selectedFields as Record<string, AnyPgColumn>, appended: appendedOf(call) })
+    .from(changed)
+    .prepare('audited_change');
+  return async (values, event) => {
+    const { fields, append } = appendValues(event);
+    const rows = (await statement.execute({ ...values, ...append })) as ChangedRow<TRow>[];
+    return changedRow(rows, fields);
+  };
+}
+
+type ChangedRow<TRow> = { row: TRow; appended: string };
+
+/** audit_append's result for the one row the change returned, as text "seq prevHash hash". */
+function appendedOf(call: SQL) {
+  return sql<string>`(select a.appended_seq::text || ' ' || a.appended_prev_hash || ' ' || a.appended_hash from ${call} a)`;
+}
+
+function changedRow<TRow>(rows: ChangedRow<TRow>[], fields: EventFields): TRow | undefined {
   if (rows.length > 1) throw new Error(`changeAudited: ${rows.length} rows changed, one at most expected`);
   const [found] = rows;
   if (!found) return undefined;
   const [seq, prevHash, hash] = found.appended.split(' ');
-  // Committed already when `db` is no transaction: a mismatch (which the test of canonicalAround
-  // rules out) is then reported here and by the chain's verification.
+  // Committed already when the statement was its own transaction: a mismatch (which the test of
+  // canonicalAround rules out) is then reported here and by the chain's verification.
   checked({ seq: Number(seq), ...fields, prevHash: prevHash!, hash: hash! });
   return found.row;
 }
 
-/** The event's stored fields and the audit_append call that chains it (migration 0024: lock, last link, hash, insert). */
-function toAppend(event: NewAuditEvent) {
+type EventFields = Omit<StoredEvent, 'seq' | 'prevHash' | 'hash'>;
+
+/** The event's stored fields and audit_append's arguments (migration 0024: lock, last link, hash, insert). */
+function appendValues(event: NewAuditEvent) {
   // The compiler checks each call; this catches what it cannot see (spread data, casts).
   const parsed = auditEventSchema.safeParse({ type: event.type, data: event.data });
   if (!parsed.success) throw new Error(`audit event ${event.type} does not match its schema: ${parsed.error.message}`);
-  const fields = {
+  const fields: EventFields = {
     id: randomUUID(),
     type: event.type,
     caseId: event.caseId ?? null,
@@ -64,7 +102,24 @@ function toAppend(event: NewAuditEvent) {
   };
   // The database fills in the two members only the chain knows (prevHash, seq) between these.
   const { head, tail } = canonicalAround(fields);
-  const call = sql`audit_append(${fields.id}::uuid, ${fields.type}, ${fields.caseId}::uuid, ${JSON.stringify(fields.actor)}::jsonb, ${JSON.stringify(fields.data)}::jsonb, ${fields.occurredAt.toISOString()}::timestamptz, ${head}, ${tail})`;
+  const append = {
+    audit_id: fields.id,
+    audit_type: fields.type,
+    audit_case_id: fields.caseId,
+    audit_actor: JSON.stringify(fields.actor),
+    audit_data: JSON.stringify(fields.data),
+    audit_occurred_at: fields.occurredAt.toISOString(),
+    audit_head: head,
+    audit_tail: tail,
+  };
+  return { fields, append };
+}
+type AppendValues = ReturnType<typeof appendValues>['append'];
+
+/** The event's stored fields and the audit_append call that chains it. */
+function toAppend(event: NewAuditEvent) {
+  const { fields, append: a } = appendValues(event);
+  const call = sql`audit_append(${a.audit_id}::uuid, ${a.audit_type}, ${a.audit_case_id}::uuid, ${a.audit_actor}::jsonb, ${a.audit_data}::jsonb, ${a.audit_occurred_at}::timestamptz, ${a.audit_head}, ${a.audit_tail})`;
   return { fields, call };
 }
 

@@ -1,5 +1,6 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { preparedFor } from '../../db/prepared.ts';
 import { cases, invitations, participants, sessions } from '../../db/schema/index.ts';
 
 export type InvitationRow = typeof invitations.$inferSelect;
@@ -49,27 +50,32 @@ export async function findByTokenHash(db: Db, tokenHash: string) {
 
 /**
  * What a request or socket carrying an invitation token needs to know of it, and nothing more:
- * it runs on every such request and handshake (four whole rows cost more to map than to fetch).
+ * it runs on every such request and handshake (four whole rows cost more to map than to fetch),
+ * so it is prepared (db/prepared.ts).
  */
 export async function findPrincipalByTokenHash(db: Db, tokenHash: string) {
-  const [row] = await db
-    .select({
-      invitation: { id: invitations.id, revokedAt: invitations.revokedAt, expiresAt: invitations.expiresAt },
-      participant: {
-        id: participants.id,
-        removedAt: participants.removedAt,
-        role: participants.role,
-        displayName: participants.displayName,
-        partyId: participants.partyId,
-        representsPartyId: participants.representsPartyId,
-      },
-      sessionId: sessions.id,
-      caseId: sessions.caseId,
-    })
-    .from(invitations)
-    .innerJoin(participants, eq(participants.id, invitations.participantId))
-    .innerJoin(sessions, eq(sessions.id, invitations.sessionId))
-    .where(eq(invitations.tokenHash, tokenHash));
+  const statement = preparedFor(db, 'invitations.principalByTokenHash', () =>
+    db
+      .select({
+        invitation: { id: invitations.id, revokedAt: invitations.revokedAt, expiresAt: invitations.expiresAt },
+        participant: {
+          id: participants.id,
+          removedAt: participants.removedAt,
+          role: participants.role,
+          displayName: participants.displayName,
+          partyId: participants.partyId,
+          representsPartyId: participants.representsPartyId,
+        },
+        sessionId: sessions.id,
+        caseId: sessions.caseId,
+      })
+      .from(invitations)
+      .innerJoin(participants, eq(participants.id, invitations.participantId))
+      .innerJoin(sessions, eq(sessions.id, invitations.sessionId))
+      .where(eq(invitations.tokenHash, sql.placeholder('tokenHash')))
+      .prepare('principal_by_token_hash'),
+  );
+  const [row] = await statement.execute({ tokenHash });
   return row;
 }
 

@@ -1,7 +1,9 @@
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { type AttendanceState, presentStates } from '../../../shared/domain/attendance.ts';
 import type { Db } from '../../db/client.ts';
+import { placeholderValues, preparedFor, valuesFromPlaceholders, valuesShape } from '../../db/prepared.ts';
 import { attendances, chatMessages, invitations, participants } from '../../db/schema/index.ts';
+import { type AuditedChange, type NewAuditEvent, prepareChangeAudited } from '../audit/audit.repository.ts';
 
 export type AttendanceRow = typeof attendances.$inferSelect;
 
@@ -25,9 +27,18 @@ export async function findForStaff(db: Db, sessionId: string, staffUserId: strin
   return row;
 }
 
-/** Creates the attendance, or returns the one a concurrent first connection created. */
+/** Creates the attendance, or returns the one a concurrent first connection created. Prepared (one statement per shape of `values`): every entry makes one. */
 export async function insertAttendance(db: Db, values: typeof attendances.$inferInsert) {
-  const [row] = await db.insert(attendances).values(values).onConflictDoNothing().returning();
+  const shape = valuesShape(values);
+  const statement = preparedFor(db, `attendance.insert:${shape.join(',')}`, () =>
+    db
+      .insert(attendances)
+      .values(valuesFromPlaceholders<typeof attendances.$inferInsert>(shape))
+      .onConflictDoNothing()
+      .returning()
+      .prepare('insert_attendance'),
+  );
+  const [row] = await statement.execute(placeholderValues(values));
   if (row) return row;
   const existing = values.participantId
     ? await findForParticipant(db, values.sessionId, values.participantId)
@@ -79,13 +90,93 @@ export function updatePresent(db: Db, id: string, sessionId: string, values: Par
 
 /** State change only from the expected state; undefined when someone else moved it first. */
 export async function moveAttendance(db: Db, id: string, from: AttendanceState, values: Partial<typeof attendances.$inferInsert> & { state: AttendanceState }) {
-  const [row] = await moveAttendanceQuery(db, id, from, values);
+  const [row] = await db.update(attendances).set(values).where(and(eq(attendances.id, id), eq(attendances.state, from))).returning();
   return row;
 }
 
-/** moveAttendance's conditional update, not run (for changeAudited). */
-export function moveAttendanceQuery(db: Db, id: string, from: AttendanceState, values: Partial<typeof attendances.$inferInsert> & { state: AttendanceState }) {
-  return db.update(attendances).set(values).where(and(eq(attendances.id, id), eq(attendances.state, from))).returning();
+type AttendanceValues = Partial<typeof attendances.$inferInsert>;
+
+
+/**
+ * moveAttendance and its audit event in one prepared statement (one per set of columns
+ * changed): the row, or undefined when it was no longer in `from` (nothing is then recorded).
+ */
+export function moveAttendanceAudited(db: Db, id: string, from: AttendanceState, values: AttendanceValues & { state: AttendanceState }, event: NewAuditEvent) {
+  const shape = valuesShape(values);
+  const run = preparedFor<AuditedChange<AttendanceRow>>(db, `attendance.move:${shape.join(',')}`, () =>
+    prepareChangeAudited(
+      db,
+      db
+        .update(attendances)
+        .set(valuesFromPlaceholders<AttendanceValues>(shape))
+        .where(and(eq(attendances.id, sql.placeholder('id')), eq(attendances.state, sql.placeholder('from'))))
+        .returning(),
+    ),
+  );
+  return run({ ...placeholderValues(values), id, from }, event);
+}
+
+/** updatePresent and its audit event in one prepared statement (one per set of columns changed). */
+export function updatePresentAudited(db: Db, id: string, sessionId: string, values: AttendanceValues, event: NewAuditEvent) {
+  const shape = valuesShape(values);
+  const run = preparedFor<AuditedChange<AttendanceRow>>(db, `attendance.updatePresent:${shape.join(',')}`, () =>
+    prepareChangeAudited(
+      db,
+      db
+        .update(attendances)
+        .set(valuesFromPlaceholders<AttendanceValues>(shape))
+        .where(and(eq(attendances.id, sql.placeholder('id')), eq(attendances.sessionId, sql.placeholder('sessionId')), inArray(attendances.state, [...presentStates])))
+        .returning(),
+    ),
+  );
+  return run({ ...placeholderValues(values), id, sessionId }, event);
+}
+
+/**
+ * Identity confirmed by the one-time code, in one prepared statement with its audit event: only
+ * while the code (its hash `codeHash`) is the attendance's, unexpired and not spent, and the ID
+ * number route is closed (as it is once a code was issued). The update's row lock orders it
+ * with concurrent guesses, as the locked read of the full check does. No row: not confirmed
+ * here (wrong code, or another case), and nothing recorded.
+ */
+export function confirmByCodeAudited(
+  db: Db,
+  id: string,
+  check: { codeHash: string; now: Date; maxCodeGuesses: number; maxIdentityFailures: number },
+  event: NewAuditEvent,
+) {
+  const run = preparedFor<AuditedChange<{ id: string }>>(db, 'attendance.confirmByCode', () =>
+    prepareChangeAudited(
+      db,
+      db
+        .update(attendances)
+        .set({ identityMethod: 'one_time_code', identityVerifiedAt: sql.placeholder('verifiedAt') as unknown as Date, oneTimeCodeHash: null })
+        .where(
+          and(
+            eq(attendances.id, sql.placeholder('id')),
+            eq(attendances.oneTimeCodeHash, sql.placeholder('codeHash')),
+            // A placeholder in a comparison is not encoded by its column: the time goes as text.
+            gt(attendances.oneTimeCodeExpiresAt, sql`${sql.placeholder('now')}::timestamptz`),
+            lt(attendances.oneTimeCodeFailures, sql.placeholder('maxCodeGuesses')),
+            gte(attendances.identityFailures, sql.placeholder('maxIdentityFailures')),
+          ),
+        )
+        .returning({ id: attendances.id }),
+    ),
+  );
+  return run({ id, ...check, verifiedAt: check.now, now: check.now.toISOString() }, event);
+}
+
+/** The device check's result (prepared: one of every join's statements). */
+export async function saveNetworkTest(db: Db, id: string, networkTest: AttendanceRow['networkTest']) {
+  const statement = preparedFor(db, 'attendance.saveNetworkTest', () =>
+    db
+      .update(attendances)
+      .set({ networkTest: sql.placeholder('networkTest') as unknown as AttendanceRow['networkTest'] })
+      .where(eq(attendances.id, sql.placeholder('id')))
+      .prepare('save_network_test'),
+  );
+  await statement.execute({ id, networkTest });
 }
 
 export async function insertChatMessage(db: Db, values: typeof chatMessages.$inferInsert) {

@@ -3,13 +3,13 @@ import { attendanceMachine, type AttendanceState } from '../../../shared/domain/
 import type { SessionStatus } from '../../../shared/domain/sessions.ts';
 import type { ClientRequest } from '../../../shared/realtime.ts';
 import { conflict, notFound } from '../../errors.ts';
-import { hashToken, newToken } from '../../security/tokens.ts';
+import { newToken } from '../../security/tokens.ts';
 import { moveSession } from '../sessions/sessions.service.ts';
 import type { Departures } from './departures.ts';
 import { jointSpace, type LiveRoom, type RoomPeer } from './live-room.ts';
 import { mediaCall } from './media-signalling.ts';
 import type { RoomContext } from './room-context.ts';
-import { actorOf } from './room-record.ts';
+import { actorOf, oneTimeCodeHash } from './room-record.ts';
 import type { Connection } from './room-types.ts';
 
 const oneTimeCodeMinutes = 15;
@@ -105,7 +105,7 @@ export class HostControls {
     const target = this.ctx.registry.target(room, peerId);
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const expiresAt = new Date(this.ctx.deps.now().getTime() + oneTimeCodeMinutes * 60_000);
-    await this.ctx.record.issueCode(room, host, target, hashToken(`${target.peerId}:${code}`), expiresAt);
+    await this.ctx.record.issueCode(room, host, target, oneTimeCodeHash(target.peerId, code), expiresAt);
     return { code };
   }
 

@@ -3,6 +3,7 @@ import { type AuditActor, type AuditDataOf, auditEvent } from '../../../shared/a
 import type { ListeningChoices, ListeningMode } from '../../../shared/domain/interpretation.ts';
 import type { AccessWithdrawnCause } from '../../../shared/realtime.ts';
 import type { Db } from '../../db/client.ts';
+import { hashToken } from '../../security/tokens.ts';
 import { conflict, notFound } from '../../errors.ts';
 import { appendAuditEvent, changeAudited } from '../audit/audit.repository.ts';
 import { applyTransition, applyTransitionAudited, isStaleTransition } from '../transitions.ts';
@@ -13,6 +14,11 @@ import * as state from './room-state.repository.ts';
 export const maxIdentityFailures = 5;
 /** Wrong guesses one one-time code survives: then it is void and the mediator issues another. */
 export const maxCodeGuesses = 5;
+
+/** What is stored of a one-time code: its hash, salted with the attendance it was issued to. */
+export function oneTimeCodeHash(attendanceId: string, code: string) {
+  return hashToken(`${attendanceId}:${code}`);
+}
 
 /** Who acted, for the audit trail: an attendance row or a peer (staff, or a participant). */
 export function actorOf({ staffUserId, participantId }: { staffUserId: string | null; participantId: string | null }): Extract<AuditActor, { kind: 'staff' | 'participant' }> {
@@ -65,7 +71,7 @@ export class RoomRecord {
         machine: attendanceMachine,
         from: row.state,
         to,
-        change: repo.moveAttendanceQuery(this.db, row.id, row.state, { ...values, state: to }),
+        change: (event) => repo.moveAttendanceAudited(this.db, row.id, row.state, { ...values, state: to }, event),
         event: { ...auditEvent(type, { sessionId: row.sessionId, attendanceId: row.id, from: row.state, to, ...detail }), caseId, actor: actorOf(row) },
       });
     }
@@ -153,7 +159,7 @@ export class RoomRecord {
    */
   async #decideOnPresent<T extends RoomDecisionType>(room: LiveRoom, host: RoomPeer, target: RoomPeer, values: Partial<repo.AttendanceRow>, type: T, data: Omit<AuditDataOf<T>, 'sessionId'>) {
     const event = auditEvent(type, { sessionId: room.sessionId, ...data } as AuditDataOf<T>);
-    const row = await changeAudited(this.db, repo.updatePresent(this.db, target.peerId, room.sessionId, values), { ...event, caseId: room.caseId, actor: actorOf(host) });
+    const row = await repo.updatePresentAudited(this.db, target.peerId, room.sessionId, values, { ...event, caseId: room.caseId, actor: actorOf(host) });
     if (!row) throw conflict(`${target.displayName} is not in this session`);
     return row;
   }
@@ -194,6 +200,18 @@ export class RoomRecord {
       const event = auditEvent('attendance.listening_changed', { sessionId: room.sessionId, attendanceId: listener.peerId, speakerAttendanceId: speakerPeerId, mode });
       await appendAuditEvent(tx, { ...event, caseId: room.caseId, actor: actorOf(listener) });
     });
+  }
+
+  /**
+   * Identity confirmed by the one-time code whose hash is `codeHash`, in one statement with its
+   * audit event, when that code is the attendance's, unexpired and not spent (the usual case of
+   * a code typed right). False: nothing was changed or recorded, and checkIdentity decides (it
+   * counts a miss, or tells why the code is not accepted).
+   */
+  async confirmByCode(room: LiveRoom, peer: RoomPeer, codeHash: string): Promise<boolean> {
+    const event = auditEvent('attendance.identity_confirmed', { sessionId: room.sessionId, attendanceId: peer.peerId, method: 'one_time_code' });
+    const check = { codeHash, now: this.now(), maxCodeGuesses, maxIdentityFailures };
+    return (await repo.confirmByCodeAudited(this.db, peer.peerId, check, { ...event, caseId: room.caseId, actor: actorOf(peer) })) !== undefined;
   }
 
   /**

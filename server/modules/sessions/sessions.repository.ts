@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { preparedFor } from '../../db/prepared.ts';
 import { invitations, participants, parties, sessions } from '../../db/schema/index.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -51,11 +52,16 @@ export async function findActiveParticipant(db: Db, caseId: string, id: string) 
 
 /** A session and one of its case's participants still on the case, in one query (entering a room). */
 export async function findSessionWithActiveParticipant(db: Db, sessionId: string, participantId: string) {
-  const [row] = await db
-    .select({ session: sessions, participant: participants })
-    .from(sessions)
-    .innerJoin(participants, and(eq(participants.caseId, sessions.caseId), eq(participants.id, participantId), isNull(participants.removedAt)))
-    .where(eq(sessions.id, sessionId));
+  // Prepared (db/prepared.ts): every participant's entry reads it.
+  const statement = preparedFor(db, 'sessions.withActiveParticipant', () =>
+    db
+      .select({ session: sessions, participant: participants })
+      .from(sessions)
+      .innerJoin(participants, and(eq(participants.caseId, sessions.caseId), eq(participants.id, sql.placeholder('participantId')), isNull(participants.removedAt)))
+      .where(eq(sessions.id, sql.placeholder('sessionId')))
+      .prepare('session_with_active_participant'),
+  );
+  const [row] = await statement.execute({ sessionId, participantId });
   return row;
 }
 
