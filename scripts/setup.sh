@@ -205,7 +205,7 @@ setup_worker() {
       printf '%s\n' "$version" > "$bin.version"
       install_file "$default_bin" "$bin"
     else
-      log "worker: mediasoup's postinstall gave no working worker (exit $rc, log $cache/postinstall.log)"
+      [ "$rc" = skipped ] || log "worker: mediasoup's postinstall gave no working worker (exit $rc, log $cache/postinstall.log)"
       log "worker: building mediasoup-worker $version from source (about 4-8 min on 2 cores)"
       bash scripts/mediasoup-worker/build.sh "$ms_dir" "$bin"
     fi
