@@ -187,19 +187,25 @@ setup_worker() {
   else
     [ -e "$bin" ] && log "worker: cached $bin does not run on this host; replacing it"
     # mediasoup's normal route: downloads a prebuilt worker where GitHub is reachable
-    # (then falls back to its own source build, which needs PyPI and GitHub).
-    log "worker: trying mediasoup's postinstall (prebuilt download; up to 5 min, failure is expected offline)"
+    # (then falls back to its own source build, which needs PyPI and GitHub). Where github.com
+    # does not even resolve it can only fail, after about 35 s of pip retries: skip it there.
     local rc=0
     # Start clean, so that only a worker this postinstall produced can count as its result.
     rm -rf "$ms_dir/worker/out" "$ms_dir/worker/pip_invoke" "$ms_dir/worker/prebuild"
-    (cd "$ms_dir" && env -u MEDIASOUP_WORKER_BIN timeout 300 node npm-scripts.mjs postinstall) \
-      > "$cache/postinstall.log" 2>&1 || rc=$?
-    if [ "$rc" -eq 0 ] && runs_here "$default_bin"; then
+    if ! timeout 5 getent hosts github.com > /dev/null 2>&1; then
+      rc=skipped
+      log "worker: github.com does not resolve; no prebuilt worker to download"
+    else
+      log "worker: trying mediasoup's postinstall (prebuilt download; up to 5 min, failure is expected offline)"
+      (cd "$ms_dir" && env -u MEDIASOUP_WORKER_BIN timeout 300 node npm-scripts.mjs postinstall) \
+        > "$cache/postinstall.log" 2>&1 || rc=$?
+    fi
+    if [ "$rc" = 0 ] && runs_here "$default_bin"; then
       log "worker: mediasoup's postinstall produced a working worker; caching it"
       printf '%s\n' "$version" > "$bin.version"
       install_file "$default_bin" "$bin"
     else
-      log "worker: mediasoup's postinstall gave no working worker (exit $rc, log $cache/postinstall.log)"
+      [ "$rc" = skipped ] || log "worker: mediasoup's postinstall gave no working worker (exit $rc, log $cache/postinstall.log)"
       log "worker: building mediasoup-worker $version from source (about 4-8 min on 2 cores)"
       bash scripts/mediasoup-worker/build.sh "$ms_dir" "$bin"
     fi

@@ -268,26 +268,21 @@ export function rowsOf<T>(result: unknown): T[] {
 
 /** Counts rows in every table: a request that fails must leave these unchanged. */
 export async function tableCounts(database: Database): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const table of dataTables) {
-    const result = await database.db.execute(sql.raw(`select count(*)::int as n from ${table}`));
-    counts[table] = rowsOf<{ n: number }>(result)[0]!.n;
-  }
-  return counts;
+  // One statement for all tables: a round trip per table made this the slowest part of many tests.
+  const columns = dataTables.map((table) => `(select count(*)::int from ${table}) as "${table}"`).join(', ');
+  return rowsOf<Record<string, number>>(await database.db.execute(sql.raw(`select ${columns}`)))[0]!;
 }
 
 /**
  * Row count and a digest of every row of every table: unlike counts, this also notices an UPDATE
  * (a code marked used, a status moved, a timestamp touched) by a request that should change nothing.
+ * One statement for all tables (one snapshot, one round trip), each as `count:md5`.
  */
 export async function tableDigests(database: Database): Promise<Record<string, string>> {
-  const digests: Record<string, string> = {};
-  for (const table of dataTables) {
-    const result = await database.db.execute(sql.raw(`select count(*)::int as n, coalesce(md5(string_agg(md5(t::text), '' order by md5(t::text))), '') as d from ${table} t`));
-    const row = rowsOf<{ n: number; d: string }>(result)[0]!;
-    digests[table] = `${row.n}:${row.d}`;
-  }
-  return digests;
+  const columns = dataTables
+    .map((table) => `(select count(*) || ':' || coalesce(md5(string_agg(md5(t::text), '' order by md5(t::text))), '') from ${table} t) as "${table}"`)
+    .join(', ');
+  return rowsOf<Record<string, string>>(await database.db.execute(sql.raw(`select ${columns}`)))[0]!;
 }
 
 /** How many files are stored below `dir` (uploads, sealed PDFs), in every subfolder. */
