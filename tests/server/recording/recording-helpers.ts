@@ -39,14 +39,14 @@ export function testCapture() {
 }
 
 /** What ffprobe says of a file, and whether ffmpeg decodes all of it without an error. */
-export async function probe(file: string): Promise<{ codec: string; duration: number; decodes: boolean }> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name:format=duration', '-of', 'json', file]);
-  const parsed = JSON.parse(stdout) as { streams: { codec_name: string }[]; format: { duration?: string } };
+export async function probe(file: string): Promise<{ codec: string; duration: number; packets: number; decodes: boolean }> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_name,nb_read_packets:format=duration', '-of', 'json', file]);
+  const parsed = JSON.parse(stdout) as { streams: { codec_name: string; nb_read_packets?: string }[]; format: { duration?: string } };
   const decoded = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-f', 'null', '-']).then(
     (r) => r.stderr.trim() === '',
     () => false,
   );
-  return { codec: parsed.streams[0]?.codec_name ?? '', duration: Number(parsed.format.duration ?? 0), decodes: decoded };
+  return { codec: parsed.streams[0]?.codec_name ?? '', duration: Number(parsed.format.duration ?? 0), packets: Number(parsed.streams[0]?.nb_read_packets ?? 0), decodes: decoded };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -176,8 +176,9 @@ describe('session recording', () => {
       // Each segment plays on its own: ffprobe reads it and ffmpeg decodes it without an error.
       const probed = await probe(file);
       expect(probed).toMatchObject({ codec: segment.kind === 'audio' ? 'opus' : 'vp8', decodes: true });
-      // The last segment before a pause or stop may be short; none is empty.
-      expect(probed.duration).toBeGreaterThan(0);
+      // The last segment before a pause or stop may be short (on a loaded machine one packet, which
+      // ffprobe gives a duration of 0); none is empty.
+      expect(probed.packets).toBeGreaterThan(0);
       expect(probed.duration).toBeLessThan(segmentSeconds * 3);
     }
     const types = (await query<{ type: string }>(sql`select type from audit_events where data->>'recordingId' = ${recording!.id} and type <> 'recording.segment_stored' order by seq`)).map((r) => r.type);
