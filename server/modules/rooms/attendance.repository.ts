@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import { type AttendanceState, presentStates } from '../../../shared/domain/attendance.ts';
 import type { Db } from '../../db/client.ts';
 import { placeholderValues, preparedFor, valuesFromPlaceholders, valuesShape } from '../../db/prepared.ts';
@@ -96,40 +96,28 @@ export async function moveAttendance(db: Db, id: string, from: AttendanceState, 
 
 type AttendanceValues = Partial<typeof attendances.$inferInsert>;
 
-
 /**
- * moveAttendance and its audit event in one prepared statement (one per set of columns
- * changed): the row, or undefined when it was no longer in `from` (nothing is then recorded).
+ * An update of one attendance and its audit event in one prepared statement, one per kind and
+ * set of columns changed (`where` is built once, with the statement): the row, or undefined when `where` matched nothing (nothing recorded).
  */
-export function moveAttendanceAudited(db: Db, id: string, from: AttendanceState, values: AttendanceValues & { state: AttendanceState }, event: NewAuditEvent) {
+function updateAudited(db: Db, kind: string, values: AttendanceValues, where: () => SQL | undefined, keys: Record<string, unknown>, event: NewAuditEvent) {
   const shape = valuesShape(values);
-  const run = preparedFor<AuditedChange<AttendanceRow>>(db, `attendance.move:${shape.join(',')}`, () =>
-    prepareChangeAudited(
-      db,
-      db
-        .update(attendances)
-        .set(valuesFromPlaceholders<AttendanceValues>(shape))
-        .where(and(eq(attendances.id, sql.placeholder('id')), eq(attendances.state, sql.placeholder('from'))))
-        .returning(),
-    ),
+  const run = preparedFor<AuditedChange<AttendanceRow>>(db, `attendance.${kind}:${shape.join(',')}`, () =>
+    prepareChangeAudited(db, db.update(attendances).set(valuesFromPlaceholders<AttendanceValues>(shape)).where(where()).returning()),
   );
-  return run({ ...placeholderValues(values), id, from }, event);
+  return run({ ...placeholderValues(values), ...keys }, event);
 }
 
-/** updatePresent and its audit event in one prepared statement (one per set of columns changed). */
+/** moveAttendance and its audit event in one statement: undefined when it was no longer in `from`. */
+export function moveAttendanceAudited(db: Db, id: string, from: AttendanceState, values: AttendanceValues & { state: AttendanceState }, event: NewAuditEvent) {
+  const where = () => and(eq(attendances.id, sql.placeholder('id')), eq(attendances.state, sql.placeholder('from')));
+  return updateAudited(db, 'move', values, where, { id, from }, event);
+}
+
+/** updatePresent and its audit event in one statement: undefined when they are not present. */
 export function updatePresentAudited(db: Db, id: string, sessionId: string, values: AttendanceValues, event: NewAuditEvent) {
-  const shape = valuesShape(values);
-  const run = preparedFor<AuditedChange<AttendanceRow>>(db, `attendance.updatePresent:${shape.join(',')}`, () =>
-    prepareChangeAudited(
-      db,
-      db
-        .update(attendances)
-        .set(valuesFromPlaceholders<AttendanceValues>(shape))
-        .where(and(eq(attendances.id, sql.placeholder('id')), eq(attendances.sessionId, sql.placeholder('sessionId')), inArray(attendances.state, [...presentStates])))
-        .returning(),
-    ),
-  );
-  return run({ ...placeholderValues(values), id, sessionId }, event);
+  const where = () => and(eq(attendances.id, sql.placeholder('id')), eq(attendances.sessionId, sql.placeholder('sessionId')), inArray(attendances.state, [...presentStates]));
+  return updateAudited(db, 'updatePresent', values, where, { id, sessionId }, event);
 }
 
 /**

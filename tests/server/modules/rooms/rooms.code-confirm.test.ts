@@ -29,6 +29,16 @@ async function confirmedEvents(sessionId: string) {
   return (await query<{ type: string }>(sql`select type from audit_events where data->>'sessionId' = ${sessionId} and type = 'attendance.identity_confirmed'`)).length;
 }
 
+/** The owner in the lobby's identity step, with a one-time code the mediator issued them. */
+async function ownerWithCode() {
+  const f = await roomFixture(world);
+  const host = await enter({ cookie: world.cookies.mediator }, f.sessionId);
+  const agent = await enter({ invitationToken: f.ownerToken });
+  const issued = await host.socket.call('host:issue-code', { peerId: agent.peerId });
+  if (!issued.ok) throw new Error(issued.error.message);
+  return { f, agent, code: issued.data.code };
+}
+
 beforeAll(async () => {
   world = await createTestWorld({ listen: true });
 });
@@ -40,12 +50,8 @@ afterAll(async () => {
 });
 
 it('the right code sent many times at once is confirmed once, with one audit event', async () => {
-  const f = await roomFixture(world);
-  const host = await enter({ cookie: world.cookies.mediator }, f.sessionId);
-  const agent = await enter({ invitationToken: f.ownerToken });
-  const issued = await host.socket.call('host:issue-code', { peerId: agent.peerId });
-  if (!issued.ok) throw new Error(issued.error.message);
-  const answers = await Promise.all([...Array(5)].map(() => agent.socket.call('identity:confirm', { method: 'one_time_code', code: issued.data.code })));
+  const { f, agent, code } = await ownerWithCode();
+  const answers = await Promise.all([...Array(5)].map(() => agent.socket.call('identity:confirm', { method: 'one_time_code', code: code })));
   expect(answers.filter((a) => a.ok)).not.toHaveLength(0);
   expect(await confirmedEvents(f.sessionId)).toBe(1);
   const [row] = await query<{ identity_method: string; one_time_code_hash: string | null; verified: boolean }>(
@@ -55,14 +61,10 @@ it('the right code sent many times at once is confirmed once, with one audit eve
 });
 
 it('an expired code is refused and counted as a miss; nothing is confirmed', async () => {
-  const f = await roomFixture(world);
-  const host = await enter({ cookie: world.cookies.mediator }, f.sessionId);
-  const agent = await enter({ invitationToken: f.ownerToken });
-  const issued = await host.socket.call('host:issue-code', { peerId: agent.peerId });
-  if (!issued.ok) throw new Error(issued.error.message);
+  const { f, agent, code } = await ownerWithCode();
   // Long past on the test app's clock (which is not the database's).
   await query(sql`update attendances set one_time_code_expires_at = timestamptz '2000-01-01 00:00+00' where id = ${agent.peerId}`);
-  expect(await agent.socket.call('identity:confirm', { method: 'one_time_code', code: issued.data.code })).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED' } });
+  expect(await agent.socket.call('identity:confirm', { method: 'one_time_code', code: code })).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED' } });
   const [row] = await query<{ verified: boolean; one_time_code_failures: number }>(
     sql`select identity_verified_at is not null as verified, one_time_code_failures from attendances where id = ${agent.peerId}`,
   );
