@@ -48,6 +48,7 @@ const { values: args } = parseArgs({
     'offline-seconds': { type: 'string', default: '300' },
     label: { type: 'string', default: 'run' },
     method: { type: 'string', default: 'namespace' },
+    'jitter-target': { type: 'string' },
   },
 });
 const emulated = args.method === 'emulation';
@@ -91,6 +92,7 @@ interface InRoom {
   mediator: Person;
   party: Person;
   ids: { mediator: string; party: string };
+  sessionId: string;
 }
 
 /**
@@ -121,7 +123,7 @@ async function enterRoom(rig: Rig, n: number, emulation: Record<string, unknown>
   }
   const ids = { party: await admit(mediator.page, party), mediator: await selfPeerId(mediator.page) };
   await Promise.all([flowingBothWays(mediator.page, party.page, ids, emulated ? 90_000 : 30_000)]);
-  return { mediator, party, ids };
+  return { mediator, party, ids, sessionId: fixture.sessionId };
 }
 
 interface Decided {
@@ -159,12 +161,21 @@ async function flowingBothWays(mediatorPage: Page, partyPage: Page, ids: InRoom[
   );
 }
 
+/** --jitter-target (an experiment, not the product's behaviour): every audio receiver's jitterBufferTarget. */
+const jitterTargetMs = args['jitter-target'] === undefined ? null : Number(args['jitter-target']);
+async function setJitterTarget(page: Page, ms: number): Promise<void> {
+  await page.evaluate((target) => {
+    for (const c of (window as any).__haiqiaoRoom?.consumers ?? []) if (c.kind === 'audio' && c.receiver && c.receiver.jitterBufferTarget !== target) c.receiver.jitterBufferTarget = target;
+  }, ms);
+}
+
 /** Samples both pages about once a second for `seconds`; `onSample` sees each pair. */
 async function sample(room: InRoom, seconds: number, onSample?: (m: PageSnapshot, p: PageSnapshot) => void): Promise<{ mediator: PageSnapshot[]; party: PageSnapshot[] }> {
   const out = { mediator: [] as PageSnapshot[], party: [] as PageSnapshot[] };
   const end = Date.now() + seconds * 1000;
   while (Date.now() <= end) {
     const next = Date.now() + 1000;
+    if (jitterTargetMs !== null) await Promise.all([room.mediator.page, room.party.page].map((page) => setJitterTarget(page, jitterTargetMs)));
     const [m, p] = await Promise.all([snapshot(room.mediator.page), snapshot(room.party.page)]);
     out.mediator.push(m);
     out.party.push(p);
@@ -206,10 +217,20 @@ async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<
     }
     let partyAudioOnlyAt: number | null = null;
     let mediatorAudioOnlyAt: number | null = null;
+    // What the SFU sent the party each second: its probing bytes, its estimate and its cap.
+    const downlink: { probeBytes: number; estimateKbps: number | null; capKbps: number | null }[] = [];
+    let probedBefore: number | null = null;
     const samples = await sample(room, windowSeconds, (m, p) => {
       if (p.audioOnly && partyAudioOnlyAt === null) partyAudioOnlyAt = p.at - onset;
       if (m.audioOnly && mediatorAudioOnlyAt === null) mediatorAudioOnlyAt = m.at - onset;
+      void rig.server.app.rooms.roomOf(room.sessionId)?.media?.downlinkStats(room.ids.party).then((d) => {
+        if (!d) return;
+        const kbit = (bps: number | null) => (bps === null ? null : Math.round(bps / 1000));
+        downlink.push({ probeBytes: probedBefore === null ? 0 : d.probationBytesSent - probedBefore, estimateKbps: kbit(d.availableOutgoingBitrate), capKbps: kbit(d.maxOutgoingBitrate) });
+        probedBefore = d.probationBytesSent;
+      }).catch(() => undefined);
     });
+    log(`${name}: SFU → party each second: probe bytes ${JSON.stringify(downlink.map((d) => d.probeBytes))}; estimate kbit/s ${JSON.stringify(downlink.map((d) => d.estimateKbps))}; cap kbit/s ${JSON.stringify(downlink.map((d) => d.capKbps))}`);
     const told = (await room.party.page.locator('[data-testid="room-notice"][data-key="room.notice.autoAudioOnly"]').count()) > 0;
     // The controllers' own timeline: first step down and voice only of the party, from the onset.
     const [partyAdapt, mediatorAdapt] = await Promise.all([adaptationOf(room.party.page), adaptationOf(room.mediator.page)]);
@@ -223,6 +244,8 @@ async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<
     if (partyAdapt.samples) log(`${name}: party samples (last minute) ${JSON.stringify(partyAdapt.samples)}`);
     const partyGets = directionFigures(samples.party, room.ids.mediator);
     const mediatorGets = directionFigures(samples.mediator, room.ids.party);
+    log(`${name}: concealed % by second, party gets ${JSON.stringify(partyGets.concealedPctBySecond)}; lost ${JSON.stringify(partyGets.lostBySecond)}`);
+    log(`${name}: concealed % by second, mediator gets ${JSON.stringify(mediatorGets.concealedPctBySecond)}; lost ${JSON.stringify(mediatorGets.lostBySecond)}`);
     const partyRtt = mean(samples.party.map((s) => s.rttMs));
     const mediatorRtt = mean(samples.mediator.map((s) => s.rttMs));
     // One way = half of each leg's round trip (party–SFU, SFU–mediator), plus the listener's
@@ -235,6 +258,10 @@ async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<
       'audio packets lost % (party gets / mediator gets)': `${f1(partyGets.audioLostPct)} / ${f1(mediatorGets.audioLostPct)}`,
       'audio packets/s received (party / mediator)': `${f0(partyGets.audioPacketsPerSecond)} / ${f0(mediatorGets.audioPacketsPerSecond)}`,
       'audio packets carrying FEC (party / mediator)': `${partyGets.fecPackets} / ${mediatorGets.fecPackets}`,
+      'of which silence anyway, % (party / mediator)': `${f1(partyGets.silentConcealedPct)} / ${f1(mediatorGets.silentConcealedPct)}`,
+      'concealment events (party / mediator)': `${partyGets.concealmentEvents} / ${mediatorGets.concealmentEvents}`,
+      'audio packets discarded late %, FEC unused (party / mediator)': `${f1(partyGets.audioDiscardedPct)}, ${partyGets.fecDiscarded} / ${f1(mediatorGets.audioDiscardedPct)}, ${mediatorGets.fecDiscarded}`,
+      'jitter buffer ms, mean / target (party / mediator)': `${f0(partyGets.jitterBufferMs)} / ${f0(partyGets.jitterBufferTargetMs)} / ${f0(mediatorGets.jitterBufferMs)} / ${f0(mediatorGets.jitterBufferTargetMs)}`,
       's > 50 % concealed (party / mediator)': `${partyGets.secondsMostlyConcealed} / ${mediatorGets.secondsMostlyConcealed}`,
       'video freezes (party / mediator)': `${partyGets.freezes} / ${mediatorGets.freezes}`,
       'video ≥ 180p ≥ 5 fps after 10 s, % (party / mediator)': `${f0(partyGets.video180pHeldPct)} / ${f0(mediatorGets.video180pHeldPct)}`,

@@ -21,6 +21,13 @@ export interface InboundSnapshot {
   packetsReceived: number;
   packetsLost: number;
   fecPacketsReceived: number;
+  /** Audio, to tell what concealment is made of: concealed samples that were silence anyway, concealment events, packets the jitter buffer threw away as too late (or early), and FEC packets it had no use for. */
+  silentConcealedSamples: number;
+  concealmentEvents: number;
+  packetsDiscarded: number;
+  fecPacketsDiscarded: number;
+  /** Audio: the jitter buffer's target delay summed over emitted samples (jitterBufferTargetDelay). */
+  jitterBufferTargetDelay: number;
 }
 
 export interface PageSnapshot {
@@ -69,6 +76,11 @@ export async function snapshot(page: Page): Promise<PageSnapshot> {
         packetsReceived: s.packetsReceived ?? 0,
         packetsLost: s.packetsLost ?? 0,
         fecPacketsReceived: s.fecPacketsReceived ?? 0,
+        silentConcealedSamples: s.silentConcealedSamples ?? 0,
+        concealmentEvents: s.concealmentEvents ?? 0,
+        packetsDiscarded: s.packetsDiscarded ?? 0,
+        fecPacketsDiscarded: s.fecPacketsDiscarded ?? 0,
+        jitterBufferTargetDelay: s.jitterBufferTargetDelay ?? 0,
       });
     }
     let sentBytes = 0;
@@ -132,6 +144,17 @@ export interface DirectionFigures {
   audioPacketsPerSecond: number | null;
   /** Audio packets received that carried Opus in-band FEC (fecPacketsReceived growth): whether the sender's encoder adds FEC at all. */
   fecPackets: number;
+  /** What the concealment was made of: the part that was silence anyway (percent of samples), concealment events, packets the jitter buffer discarded as late or early (percent of those received), FEC packets it did not use. */
+  silentConcealedPct: number | null;
+  concealmentEvents: number;
+  audioDiscardedPct: number | null;
+  fecDiscarded: number;
+  /** Mean jitter-buffer target delay (ms). */
+  jitterBufferTargetMs: number | null;
+  /** Concealed percent in each sample interval (about one a second; null where no audio was received). */
+  concealedPctBySecond: (number | null)[];
+  /** Audio packets lost on the way in each sample interval. */
+  lostBySecond: number[];
 }
 
 /** What `receiver` got from `senderPeerId` over these samples (about one per second). */
@@ -139,6 +162,8 @@ export function directionFigures(receiver: PageSnapshot[], senderPeerId: string)
   const concealed = grown(receiver, senderPeerId, 'audio', (c) => c.concealedSamples);
   const samples = grown(receiver, senderPeerId, 'audio', (c) => c.totalSamplesReceived);
   let mostly = 0;
+  const concealedPctBySecond: (number | null)[] = [];
+  const lostBySecond: number[] = [];
   let held = 0;
   let counted = 0;
   const start = receiver[0]?.at ?? 0;
@@ -153,7 +178,13 @@ export function directionFigures(receiver: PageSnapshot[], senderPeerId: string)
       const lost = au1.concealedSamples - au0.concealedSamples;
       // No samples at all in a second of talk is a second of silence for the listener too.
       if (total <= 0 || lost / total > 0.5) mostly += 1;
-    } else mostly += 1;
+      concealedPctBySecond.push(total > 0 ? Math.round((1000 * lost) / total) / 10 : null);
+      lostBySecond.push(au1.packetsLost - au0.packetsLost);
+    } else {
+      mostly += 1;
+      concealedPctBySecond.push(null);
+      lostBySecond.push(0);
+    }
     if (b.at - start < 10_000) continue;
     counted += 1;
     const v0 = from(a, senderPeerId, 'video');
@@ -165,7 +196,17 @@ export function directionFigures(receiver: PageSnapshot[], senderPeerId: string)
   const received = grown(receiver, senderPeerId, 'audio', (c) => c.packetsReceived);
   const lostPackets = grown(receiver, senderPeerId, 'audio', (c) => c.packetsLost);
   const spanSeconds = receiver.length > 1 ? (receiver.at(-1)!.at - receiver[0]!.at) / 1000 : 0;
+  const silent = grown(receiver, senderPeerId, 'audio', (c) => c.silentConcealedSamples);
+  const discarded = grown(receiver, senderPeerId, 'audio', (c) => c.packetsDiscarded);
+  const jbTarget = grown(receiver, senderPeerId, 'audio', (c) => c.jitterBufferTargetDelay);
   return {
+    silentConcealedPct: samples > 0 ? (100 * silent) / samples : null,
+    concealmentEvents: grown(receiver, senderPeerId, 'audio', (c) => c.concealmentEvents),
+    audioDiscardedPct: received > 0 ? (100 * discarded) / received : null,
+    fecDiscarded: grown(receiver, senderPeerId, 'audio', (c) => c.fecPacketsDiscarded),
+    jitterBufferTargetMs: jbCount > 0 ? (1000 * jbTarget) / jbCount : null,
+    concealedPctBySecond,
+    lostBySecond,
     audioLostPct: received + lostPackets > 0 ? (100 * lostPackets) / (received + lostPackets) : null,
     audioPacketsPerSecond: spanSeconds > 0 ? received / spanSeconds : null,
     fecPackets: grown(receiver, senderPeerId, 'audio', (c) => c.fecPacketsReceived),

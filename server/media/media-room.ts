@@ -105,6 +105,8 @@ interface PeerMedia {
   consumers: Map<string, types.Consumer>;
   hostMuted: Record<MediaKind, boolean>;
   audioOnly: boolean;
+  /** The most the SFU may send this peer, bit/s (null: no cap); kept for a receive transport made later. */
+  downlinkCap: number | null;
 }
 
 export interface MediaRoomOptions {
@@ -189,6 +191,7 @@ export class MediaRoom {
       consumers: new Map(),
       hostMuted: { audio: false, video: false },
       audioOnly: false,
+      downlinkCap: null,
     });
   }
 
@@ -273,6 +276,7 @@ export class MediaRoom {
           ],
         });
     if (direction === 'send') await transport.setMaxIncomingBitrate(this.#options.maxIncomingBitrate ?? 1_500_000);
+    if (direction === 'recv' && peer.downlinkCap !== null) await transport.setMaxOutgoingBitrate(peer.downlinkCap);
     return transport;
   }
 
@@ -366,6 +370,25 @@ export class MediaRoom {
     } else {
       await this.#consumeSpace(peer);
     }
+  }
+
+  /** Caps what the SFU sends this peer (its bandwidth estimate, and so its probing bursts), bit/s; null lifts the cap. */
+  async setDownlinkCap(peerId: string, bps: number | null): Promise<void> {
+    const peer = this.#peer(peerId);
+    if (peer.downlinkCap === bps) return;
+    peer.downlinkCap = bps;
+    const recv = peer.recv;
+    // 0 lifts mediasoup's cap.
+    if (recv && !recv.closed) await recv.setMaxOutgoingBitrate(bps ?? 0);
+  }
+
+  /** What the SFU may and does send a peer (its receive transport's cap, estimate and probing), bit/s; null before media starts or before anything is sent. */
+  async downlinkStats(peerId: string): Promise<{ maxOutgoingBitrate: number | null; availableOutgoingBitrate: number | null; probationBytesSent: number } | null> {
+    const recv = this.#peer(peerId).recv;
+    if (!recv || recv.closed) return null;
+    const [stats] = await recv.getStats();
+    if (!stats) return null;
+    return { maxOutgoingBitrate: stats.maxOutgoingBitrate ?? null, availableOutgoingBitrate: stats.availableOutgoingBitrate ?? null, probationBytesSent: stats.probationBytesSent };
   }
 
   /** Moves a peer to another space; media across spaces is cut both ways, on the server. */

@@ -5,7 +5,7 @@
  * uplink caused is not the receiver's).
  */
 import { describe, expect, it } from 'vitest';
-import { type DirectionState, defaultRules, initialState, judge, microphoneEncoding, overall, type PathSignals, sendSettings, step, theirsWithinMs, wasTheirs } from '../../client/src/room/link-adaptation/decide.ts';
+import { type DirectionState, defaultRules, initialState, judge, microphoneEncoding, overall, type PathSignals, recvVoiceAfterMs, recvVoiceWaits, sendSettings, step, theirsWithinMs, wasTheirs } from '../../client/src/room/link-adaptation/decide.ts';
 import { ownPath, type PathCounters } from '../../client/src/room/link-adaptation/own-path.ts';
 import { mainCameraPeer, type ReceivedVideo, receivePlan } from '../../client/src/room/link-adaptation/receive-plan.ts';
 import type { LinkDirection, LinkLevel } from '../../shared/realtime.ts';
@@ -182,6 +182,14 @@ describe('what the levels mean', () => {
     }
   });
 
+  it('receiving waits out the take-back window after its first step down before voice only (a sender’s report may show the loss was theirs), unless several senders are all lossy', () => {
+    expect(recvVoiceAfterMs).toBe(theirsWithinMs);
+    expect(recvVoiceWaits(null, false, 1_000)).toBe(true);
+    expect(recvVoiceWaits(1_000, false, 1_000 + recvVoiceAfterMs - 1)).toBe(true);
+    expect(recvVoiceWaits(1_000, false, 1_000 + recvVoiceAfterMs)).toBe(false);
+    expect(recvVoiceWaits(null, true, 1_000)).toBe(false);
+  });
+
   it('at voice only the frames lengthen (adaptivePtime) where the browser can; elsewhere 20 ms frames at 8 kbps', () => {
     expect(microphoneEncoding('voice', true)).toEqual({ maxBitrate: 24_000, adaptivePtime: true });
     for (const level of ['full', 'reduced', 'low'] as const) expect(microphoneEncoding(level, true).adaptivePtime).toBe(false);
@@ -220,6 +228,17 @@ const inboundAudio = (id: string, track: string, received: number, lost: number,
 
 describe('ownPath: only this person’s own paths', () => {
   const counts = () => true;
+
+  it('loss from every one of several senders is our downlink’s; from one sender, or from one of two, it may be theirs', () => {
+    const senderOf = (track: string) => (track.startsWith('m') ? 'mediator' : 'owner');
+    const run = (later: Stat[]) => {
+      const start = ownPath(null, report(later.map((s) => ({ ...s, packetsReceived: 0, packetsLost: 0 }))), new Map(), 0, { counts, senderOf, settleMs: 0 });
+      return ownPath(null, report(later), start.counters, 1_000, { counts, senderOf, settleMs: 0 }).everySenderLossy;
+    };
+    expect(run([inboundAudio('a', 'm-mic', 90, 10), inboundAudio('b', 'o-mic', 90, 10)])).toBe(true);
+    expect(run([inboundAudio('a', 'm-mic', 90, 10), inboundAudio('b', 'o-mic', 100, 0)])).toBe(false);
+    expect(run([inboundAudio('a', 'm-mic', 90, 10), inboundAudio('c', 'm-cam', 300, 30)])).toBe(false);
+  });
 
   it('send: only receiver reports newer than the last sample count (a paused layer’s old loss does not)', () => {
     // Chromium's counter of receiver reports (it has no reportsReceived).

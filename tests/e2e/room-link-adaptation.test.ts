@@ -40,6 +40,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { downlinkCap, type LinkLevel } from '../../shared/realtime.ts';
 import { type E2eServer, launchChromium, screenshot, startE2eServer } from '../helpers/browser.ts';
 import {
   admit,
@@ -255,6 +256,16 @@ describe('weak-link adaptation in the browser', () => {
     await expect.poll(() => levelOf(owner.page), { timeout: 30_000, interval: 250 }).toMatch(/^(low|voice)$/);
     const lowest = await levelOf(owner.page);
     console.log(`owner: ${lowest} ${Date.now() - lossyAt} ms after their downlink turned lossy`);
+    // What the SFU may send the owner follows their receive level and audio only (its probing bursts would crowd a weak downlink).
+    const media = server.app.rooms.roomOf(fixture.sessionId)!.media!;
+    const capOf = async () => (await media.downlinkStats(ids.owner!))?.maxOutgoingBitrate ?? null;
+    // mediasoup reports no cap as its own maximum (far above any camera).
+    const capFollowsLevel = async () => {
+      const [cap, want] = [await capOf(), downlinkCap((await adaptationOf(owner.page)).recv as LinkLevel, (await audioOnlyOf(owner.page)) === 'true')];
+      return want === null ? cap !== null && cap > 100_000_000 : cap === want;
+    };
+    await expect.poll(capFollowsLevel, { timeout: 15_000, interval: 250 }).toBe(true);
+    console.log(`owner: receive ${(await adaptationOf(owner.page)).recv}, the SFU's cap ${await capOf()} bit/s`);
     if (lowest === 'voice') await expect.poll(() => audioOnlyOf(owner.page), poll).toBe('true');
 
     // The link recovers; nobody clicks anything.
@@ -274,6 +285,7 @@ describe('weak-link adaptation in the browser', () => {
     for (const d of ups) expect(order.indexOf(d.from) - order.indexOf(d.to)).toBe(1);
     expect(now).not.toBe('full');
     await expect.poll(() => notice.getAttribute('data-level'), poll).toBe(now);
+    await expect.poll(capFollowsLevel, { timeout: 15_000, interval: 250 }).toBe(true);
     if (lowest === 'voice') {
       // Video back, by itself: the owner sends their camera again.
       await expect.poll(() => audioOnlyOf(owner.page), poll).toBe('false');

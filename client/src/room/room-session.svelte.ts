@@ -141,6 +141,7 @@ export class RoomSession {
         const feed = this.media.feeds.find((f) => f.track.id === track);
         return (feed && this.room?.peers.find((p) => p.peerId === feed.peerId)?.link?.send) ?? null;
       },
+      senderOf: (track) => this.media.feeds.find((f) => f.track.id === track)?.peerId ?? null,
       report: (event) => void call('link:event', event).catch(() => undefined),
     }));
     this.pathWatch = new PathWatch({

@@ -44,7 +44,7 @@ export function testHandleOf(session: RoomSession) {
       return media.consumers.map((c) => c.id);
     },
     get consumers() {
-      return media.consumers.map((c) => ({ id: c.id, producerId: c.producerId, kind: c.kind, peerId: c.appData.peerId as string, source: c.appData.source as MediaSource, paused: c.paused, getStats: () => c.getStats() }));
+      return media.consumers.map((c) => ({ id: c.id, producerId: c.producerId, kind: c.kind, peerId: c.appData.peerId as string, source: c.appData.source as MediaSource, paused: c.paused, getStats: () => c.getStats(), receiver: c.rtpReceiver }));
     },
     get producers() {
       return media.producers.map(([source, p]) => ({ id: p.id, source, kind: p.kind, paused: p.paused, rtpParameters: p.rtpParameters, getStats: () => p.getStats(), encodings: () => p.rtpSender?.getParameters().encodings.map((e) => ({ ...e })) ?? [] }));

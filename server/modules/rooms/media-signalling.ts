@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import type { ClientRequest } from '../../../shared/realtime.ts';
+import { type ClientRequest, downlinkCap } from '../../../shared/realtime.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import { MediaRequestError, MediaRoom, type MediaRoomListener } from '../../media/media-room.ts';
 import type { Interpretation } from './interpretation.ts';
@@ -43,6 +43,7 @@ export class MediaSignalling {
     if (peer.hostMuted.audio) await media.setHostMuted(peer.peerId, 'audio', true);
     if (peer.hostMuted.video) await media.setHostMuted(peer.peerId, 'video', true);
     if (peer.audioOnly) await media.setAudioOnly(peer.peerId, true);
+    await media.setDownlinkCap(peer.peerId, downlinkCap(peer.link?.recv ?? 'full', peer.audioOnly));
     const { send, recv } = await mediaCall(() => media.startPeer(peer.peerId));
     // The consumers go out before this ack: the client keeps them until its transports exist.
     if (rtpCapabilities) await mediaCall(() => media.setRtpCapabilities(peer.peerId, rtpCapabilities as unknown as types.RtpCapabilities));
@@ -119,7 +120,10 @@ export class MediaSignalling {
   async audioOnly(conn: Connection, { audioOnly }: { audioOnly: boolean }) {
     const { room, peer } = this.ctx.registry.admittedOf(conn);
     peer.audioOnly = audioOnly;
-    if (room.media?.hasPeer(peer.peerId)) await mediaCall(() => room.media!.setAudioOnly(peer.peerId, audioOnly));
+    if (room.media?.hasPeer(peer.peerId)) {
+      await mediaCall(() => room.media!.setAudioOnly(peer.peerId, audioOnly));
+      await mediaCall(() => room.media!.setDownlinkCap(peer.peerId, downlinkCap(peer.link?.recv ?? 'full', audioOnly)));
+    }
     this.ctx.views.broadcast(room);
     return {};
   }

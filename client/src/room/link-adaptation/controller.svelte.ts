@@ -7,7 +7,7 @@
  */
 import type { types } from 'mediasoup-client';
 import type { LinkEvent, LinkLevel, LinkReason } from '../../../../shared/realtime.ts';
-import { type Decision, type DirectionState, initialState, judge, microphoneEncoding, overall, type PathSignals, sendSettings, step, wasTheirs } from './decide.ts';
+import { type Decision, type DirectionState, initialState, judge, microphoneEncoding, overall, type PathSignals, recvVoiceWaits, sendSettings, step, wasTheirs } from './decide.ts';
 import { ownPath, type PathCounters } from './own-path.ts';
 
 /** A new inbound stream is judged after this long: its sender's own link report may be on its way. */
@@ -25,6 +25,8 @@ export interface AdaptationOwner {
   setVoiceOnly(on: boolean): void;
   /** The send level of whoever sends the track (null: unknown, counted as full). */
   senderLevel(trackIdentifier: string): LinkLevel | null;
+  /** Who sends the track (null: unknown). */
+  senderOf(trackIdentifier: string): string | null;
   report(event: LinkEvent): void;
 }
 
@@ -83,6 +85,7 @@ export class LinkAdaptation {
     const path = ownPath(sendStats, recvStats, this.#counters, now, {
       settleMs,
       counts: (track) => (this.owner.senderLevel(track) ?? 'full') === 'full',
+      senderOf: (track) => this.owner.senderOf(track),
     });
     this.#counters = path.counters;
     const audioOnly = this.owner.audioOnly();
@@ -102,6 +105,8 @@ export class LinkAdaptation {
       const judgement = judged[direction];
       // Within the grace after the person's own "video back", voice only is not ours to choose.
       if (Date.now() < this.#manualUntil && judgement.level === 'voice') judgement.level = direction === 'send' ? 'low' : 'reduced';
+      // Receiving: voice only waits until a sender's own report could have come (it may be their uplink).
+      if (direction === 'recv' && judgement.level === 'voice' && recvVoiceWaits(this.#recvDownAt, path.everySenderLossy, now)) judgement.level = 'low';
       const { state, decision } = step(direction, this.#state[direction], judgement, now);
       this.#state[direction] = state;
       if (decision) {

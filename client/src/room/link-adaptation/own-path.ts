@@ -10,7 +10,7 @@
  * too, and is theirs to act on), and the downlink's RTT.
  */
 import { entries, num, selectedPairOf as pairOf, type StatsRecord } from '../link-stats.ts';
-import type { PathSignals } from './decide.ts';
+import { type PathSignals, senderLossyPct } from './decide.ts';
 
 interface StreamCounters {
   packetsSent: number;
@@ -36,6 +36,8 @@ interface OwnPathOptions {
   counts(trackIdentifier: string): boolean;
   /** A new inbound stream is judged only after this long (its sender may not have reported yet). */
   settleMs: number;
+  /** Who sends an inbound track (null: unknown): loss from every one of several senders is our downlink's. */
+  senderOf?(trackIdentifier: string): string | null;
 }
 
 const ms = (seconds: number | null) => (seconds === null ? null : Math.round(seconds * 1000));
@@ -51,7 +53,7 @@ export function ownPath(
   previous: PathCounters,
   now: number,
   options: OwnPathOptions,
-): { send: PathSignals; recv: PathSignals; counters: PathCounters; theirs: number } {
+): { send: PathSignals; recv: PathSignals; counters: PathCounters; theirs: number; everySenderLossy: boolean } {
   const counters: PathCounters = new Map();
   const blank = (): StreamCounters => ({ packetsSent: 0, retransmitted: 0, packetsReceived: 0, packetsLost: 0, concealed: 0, totalSamples: 0, reports: 0, firstSeen: now });
 
@@ -122,6 +124,7 @@ export function ownPath(
   const jitters: (number | null)[] = [];
   /** Inbound streams left out because their sender's own uplink is weak. */
   let theirs = 0;
+  const perSender = new Map<string, { received: number; lost: number }>();
   for (const s of recvStats) {
     if (s.type !== 'inbound-rtp') continue;
     const before = previous.get(s.id);
@@ -147,6 +150,11 @@ export function ownPath(
     if (dReceived < 0 || dLost < 0) continue; // counters restarted
     received += dReceived;
     lost += dLost;
+    const sender = options.senderOf?.(track) ?? null;
+    if (sender !== null) {
+      const bySender = perSender.get(sender) ?? { received: 0, lost: 0 };
+      perSender.set(sender, { received: bySender.received + dReceived, lost: bySender.lost + dLost });
+    }
     if (s.kind === 'audio' && now_.totalSamples > before.totalSamples) {
       samples += now_.totalSamples - before.totalSamples;
       concealed += Math.max(0, now_.concealed - before.concealed);
@@ -160,5 +168,7 @@ export function ownPath(
     concealedPct: samples > 0 ? Math.round((concealed / samples) * 1000) / 10 : null,
     jitterMs: maxOf(jitters),
   };
-  return { send: sendSignals, recv: recvSignals, counters, theirs };
+  const senders = [...perSender.values()];
+  const everySenderLossy = senders.length >= 2 && senders.every((p) => p.received + p.lost > 0 && (100 * p.lost) / (p.received + p.lost) >= senderLossyPct);
+  return { send: sendSignals, recv: recvSignals, counters, theirs, everySenderLossy };
 }
