@@ -217,6 +217,14 @@ async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<
     }
     let partyAudioOnlyAt: number | null = null;
     let mediatorAudioOnlyAt: number | null = null;
+    // This process's event-loop stalls (the delay relay runs here: a stall holds every relayed packet).
+    const stalls: string[] = [];
+    let tick = Date.now();
+    const stallWatch = setInterval(() => {
+      const late = Date.now() - tick - 50;
+      if (late >= 100) stalls.push(`${((Date.now() - onset) / 1000).toFixed(1)}s:${late}ms`);
+      tick = Date.now();
+    }, 50);
     // What the SFU sent the party each second: its probing bytes, its estimate and its cap.
     const downlink: { probeBytes: number; estimateKbps: number | null; capKbps: number | null }[] = [];
     let probedBefore: number | null = null;
@@ -230,6 +238,8 @@ async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<
         probedBefore = d.probationBytesSent;
       }).catch(() => undefined);
     });
+    clearInterval(stallWatch);
+    log(`${name}: event-loop stalls ≥ 100 ms in the bench process (relay, server): ${stalls.join(' ') || 'none'}`);
     log(`${name}: SFU → party each second: probe bytes ${JSON.stringify(downlink.map((d) => d.probeBytes))}; estimate kbit/s ${JSON.stringify(downlink.map((d) => d.estimateKbps))}; cap kbit/s ${JSON.stringify(downlink.map((d) => d.capKbps))}`);
     const told = (await room.party.page.locator('[data-testid="room-notice"][data-key="room.notice.autoAudioOnly"]').count()) > 0;
     // The controllers' own timeline: first step down and voice only of the party, from the onset.

@@ -174,6 +174,20 @@ describe('what the levels mean', () => {
     return equiv > (17_000 * (125 - Math.min(lossPct, 25))) / 100;
   };
 
+  /** The same for narrowband (12 kbit/s − 1 kbit/s hysteresis once on), where libopus narrows to above 5 % loss. */
+  const narrowBandFec = (bitrate: number, lossPct: number) => {
+    const equiv = (bitrate * 99) / 100 - ((bitrate * 99) / 100) * (lossPct / (12 * lossPct + 20));
+    return lossPct > 5 && equiv > (11_000 * (125 - Math.min(lossPct, 25))) / 100;
+  };
+
+  it('on a narrow uplink voice at 16 kbps keeps FEC (narrowband) above 5 % loss; at 5 % it has none', () => {
+    const { maxBitrate } = microphoneEncoding('voice', true, 48);
+    expect(maxBitrate).toBe(16_000);
+    expect(narrowBandFec(maxBitrate, 10)).toBe(true);
+    expect(narrowBandFec(maxBitrate, 5)).toBe(false);
+    expect(wideBandFec(maxBitrate, 5)).toBe(false);
+  });
+
   it('Opus keeps a rate with in-band FEC at 5–10 % loss at every level (8 kbps had none)', () => {
     expect(wideBandFec(8_000, 10)).toBe(false);
     for (const level of ['full', 'reduced', 'low', 'voice'] as const) {
@@ -194,6 +208,11 @@ describe('what the levels mean', () => {
     expect(microphoneEncoding('voice', true)).toEqual({ maxBitrate: 24_000, adaptivePtime: true });
     for (const level of ['full', 'reduced', 'low'] as const) expect(microphoneEncoding(level, true).adaptivePtime).toBe(false);
     expect(microphoneEncoding('voice', false)).toEqual({ maxBitrate: 8_000, adaptivePtime: false });
+    // On a narrow uplink (the browser's estimate under 100 kbit/s) the payload is 16 kbit/s from the start.
+    expect(microphoneEncoding('voice', true, 82)).toEqual({ maxBitrate: 16_000, adaptivePtime: true });
+    expect(microphoneEncoding('voice', true, 180)).toEqual({ maxBitrate: 24_000, adaptivePtime: true });
+    expect(microphoneEncoding('voice', false, 82)).toEqual({ maxBitrate: 8_000, adaptivePtime: false });
+    expect(microphoneEncoding('low', true, 82).maxBitrate).toBe(24_000);
     // 20 ms frames: 50 packets/s of ≈ 66 B headers (IPv4, UDP, SRTP, RTP and its extensions) must still fit 48 kbit/s.
     expect(microphoneEncoding('voice', false).maxBitrate + 50 * 66 * 8).toBeLessThan(48_000 * 0.75);
   });

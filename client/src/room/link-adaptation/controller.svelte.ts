@@ -46,6 +46,8 @@ export class LinkAdaptation {
   /** The producer id and send level last applied to the camera and the microphone. */
   readonly #applied = new Map<string, LinkLevel>();
   #manualUntil = 0;
+  /** The uplink's latest bandwidth estimate (kbit/s): how much voice fits when it comes to voice only. */
+  #uplinkKbps: number | null = null;
   /** When the receive side last stepped down from full (null: it is full, or came down long ago). */
   #recvDownAt: number | null = null;
   /** How many inbound streams were already left out then (a sender already known weak did not cause the step). */
@@ -88,6 +90,7 @@ export class LinkAdaptation {
       senderOf: (track) => this.owner.senderOf(track),
     });
     this.#counters = path.counters;
+    this.#uplinkKbps = path.send.availableKbps ?? this.#uplinkKbps;
     const audioOnly = this.owner.audioOnly();
     // Audio only chosen by the person (or the device check): theirs to undo, nothing to adapt.
     if (audioOnly.on && !audioOnly.byNetwork) return;
@@ -145,7 +148,8 @@ export class LinkAdaptation {
     }
     const microphone = this.owner.producer('microphone');
     const level = this.send;
-    if (microphone && !microphone.closed) this.#once(microphone, level, () => microphone.setRtpEncodingParameters(microphoneEncoding(level, adaptivePtimeSupported(microphone))));
+    const uplinkKbps = this.#uplinkKbps;
+    if (microphone && !microphone.closed) this.#once(microphone, level, () => microphone.setRtpEncodingParameters(microphoneEncoding(level, adaptivePtimeSupported(microphone), uplinkKbps)));
     this.owner.receiveLevel(this.recv);
   }
 

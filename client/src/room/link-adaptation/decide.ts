@@ -207,15 +207,29 @@ export const microphoneMaxBitrate = 24_000;
 export const microphoneFixedPtimeVoiceBitrate = 8_000;
 
 /**
+ * Voice only on an uplink this narrow (kbit/s, the browser's estimate): 24 kbit/s of Opus plus
+ * its headers did not fit a 48 kbit/s link until the frames lengthened, which waits for the
+ * estimate to fall (weak-link B: a quarter to two fifths of the party's packets dropped for 10 s
+ * after voice only). 16 kbit/s is libwebrtc's floor under `adaptivePtime`. Above 5 % loss libopus
+ * keeps FEC there by narrowing the audio band to narrowband (`decide_fec`: 12 kbit/s ×
+ * (125 − loss %) / 100); at 5 % or less it sends no FEC, and the loss is concealed one for one.
+ */
+export const narrowUplinkKbps = 100;
+export const microphoneNarrowVoiceBitrate = 16_000;
+
+/**
  * The microphone sender's parameters at a send level. At voice only the headers go instead of the
  * FEC: under `adaptivePtime` Chromium's audio network adaptor picks the shortest frame (20–120 ms)
  * that leaves 16 kbit/s of payload within the uplink's bandwidth estimate, and keeps the encoder
- * at 16 kbit/s or more, without renegotiation (60 ms packets carry ≈ 9 kbit/s of headers). A
- * browser without it (`supported` false) keeps 20 ms frames and falls back to 8 kbit/s.
+ * at 16 kbit/s or more, without renegotiation (60 ms packets carry ≈ 9 kbit/s of headers); on a
+ * narrow uplink the payload is 16 kbit/s from the start. A browser without it (`supported` false)
+ * keeps 20 ms frames and falls back to 8 kbit/s.
  */
-export function microphoneEncoding(level: LinkLevel, adaptivePtimeSupported: boolean): { maxBitrate: number; adaptivePtime: boolean } {
+export function microphoneEncoding(level: LinkLevel, adaptivePtimeSupported: boolean, uplinkKbps: number | null = null): { maxBitrate: number; adaptivePtime: boolean } {
   if (level !== 'voice') return { maxBitrate: microphoneMaxBitrate, adaptivePtime: false };
-  return adaptivePtimeSupported ? { maxBitrate: microphoneMaxBitrate, adaptivePtime: true } : { maxBitrate: microphoneFixedPtimeVoiceBitrate, adaptivePtime: false };
+  if (!adaptivePtimeSupported) return { maxBitrate: microphoneFixedPtimeVoiceBitrate, adaptivePtime: false };
+  const narrow = uplinkKbps !== null && uplinkKbps < narrowUplinkKbps;
+  return { maxBitrate: narrow ? microphoneNarrowVoiceBitrate : microphoneMaxBitrate, adaptivePtime: true };
 }
 
 /** The person's link in one word, from both directions: the worse one counts. */
