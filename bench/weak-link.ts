@@ -4,7 +4,7 @@
  * receives, from the receivers' getStats.
  *
  *   node bench/weak-link.ts [--scenarios A,B,C,D] [--seconds 60] [--offline-seconds 300] [--label before]
- *                           [--method namespace|emulation]
+ *                           [--method namespace|emulation] [--jitter-target MS]
  *
  * --method emulation (A and B only, no root): issue 13's method instead. The party's Chromium
  * (a browser of its own: the rule throttles every WebRTC socket of its browser) is impaired by
@@ -12,6 +12,9 @@
  * requests match a clean rule first, so the device check lets the party in with video), and
  * the figures are taken from when both are in the room; times are counted from the party's
  * media connecting (the page's marks).
+ *
+ * --jitter-target MS (an experiment, not the product's behaviour): every audio receiver's
+ * jitterBufferTarget is set to MS on both pages, to see what a larger jitter buffer buys.
  *
  * Namespace method (the default) needs root (ip netns, tc, nft). The party's Chromium runs inside a namespace joined to the
  * host by a veth pair; its link gets:

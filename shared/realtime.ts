@@ -75,10 +75,10 @@ export const linkLevels = ['full', 'reduced', 'low', 'voice'] as const;
 export type LinkLevel = (typeof linkLevels)[number];
 /**
  * The most the SFU may send a person whose downlink is at a receive level, bit/s (null: no cap).
- * The SFU probes a link it is not filling (mediasoup's periodic ALR probing: every 5 s, a burst
- * at twice its estimate); on a weak downlink each burst queued the audio behind it for 150–350 ms
- * (the concealment spikes of weak-link scenario A). The cap bounds the estimate and so the bursts.
- * It chooses only among simulcast layers: audio (a single stream) is never held back. mediasoup's floor is 30 kbit/s.
+ * The SFU probes a link it is not filling (mediasoup's periodic ALR probing: every 5 s, a burst at
+ * twice its estimate, up to its maximum), so a weak downlink it barely uses is the one it probes,
+ * and its estimate can run past what the level receives; the cap bounds both. It chooses only
+ * among simulcast layers: audio (a single stream) is never held back. mediasoup's floor is 30 kbit/s.
  */
 export const downlinkCapBps: Record<LinkLevel, number | null> = { full: null, reduced: 800_000, low: 300_000, voice: 60_000 };
 /** The cap for a person's receive level; with audio only on (by anyone's choice) no video is sent them at all. */
