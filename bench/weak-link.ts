@@ -4,7 +4,7 @@
  * receives, from the receivers' getStats.
  *
  *   node bench/weak-link.ts [--scenarios A,B,C,D] [--seconds 60] [--offline-seconds 300] [--label before]
- *                           [--method namespace|emulation] [--jitter-target MS]
+ *                           [--method namespace|emulation] [--voiced 0.4] [--jitter-target MS]
  *
  * --method emulation (A and B only, no root): issue 13's method instead. The party's Chromium
  * (a browser of its own: the rule throttles every WebRTC socket of its browser) is impaired by
@@ -13,6 +13,11 @@
  * the figures are taken from when both are in the room; times are counted from the party's
  * media connecting (the page's marks).
  *
+ * --emulate-app-requests (with --method emulation): the page's own requests and socket are
+ * impaired too, as in issue 13's all-URL rule, so the device check measures the weak link (and
+ * may start the party on voice only) and the page loads through it.
+ * --voiced S: the share of each second the voice talks (default 0.4: talk spurts with pauses, as
+ * speech; 1: no pauses, so DTX never stops the packets).
  * --jitter-target MS (an experiment, not the product's behaviour): every audio receiver's
  * jitterBufferTarget is set to MS on both pages, to see what a larger jitter buffer buys.
  *
@@ -52,6 +57,8 @@ const { values: args } = parseArgs({
     label: { type: 'string', default: 'run' },
     method: { type: 'string', default: 'namespace' },
     'jitter-target': { type: 'string' },
+    voiced: { type: 'string', default: '0.4' },
+    'emulate-app-requests': { type: 'boolean', default: false },
   },
 });
 const emulated = args.method === 'emulation';
@@ -109,10 +116,14 @@ async function enterRoom(rig: Rig, n: number, emulation: Record<string, unknown>
   let party: Person;
   if (emulated) {
     const { host } = new URL(rig.server.baseUrl);
-    const clean = ['http', 'ws'].map((scheme) => ({ urlPattern: `${scheme}://${host}/*`, offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 }));
+    // --emulate-app-requests: issue 13's all-URL rule as it was, the page, its socket and so its device check included.
+    const clean = args['emulate-app-requests'] ? [] : ['http', 'ws'].map((scheme) => ({ urlPattern: `${scheme}://${host}/*`, offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 }));
     party = await partyToLobby(rig.nsBrowser, invitation, {
+      ...(args['emulate-app-requests'] && emulation ? { stepTimeoutMs: 300_000 } : {}),
       beforeLoad: async ({ context, page }) => {
         if (!emulation) return; // the baseline: a clean link
+        // The page itself loads through the weak link: minutes, not the usual 15 s.
+        if (args['emulate-app-requests']) context.setDefaultTimeout(300_000);
         const cdp = await context.newCDPSession(page);
         await cdp.send('Network.enable');
         await cdp.send('Network.emulateNetworkConditionsByRule' as never, { matchedNetworkConditions: [...clean, emulation] } as never);
@@ -413,7 +424,7 @@ async function namespaceRig(rig: Partial<Rig>): Promise<void> {
     udpPorts: webRtc.udpSockets.map((s) => s.port),
     tcpPorts: [httpPort, ...webRtc.tcpServers.map((s) => s.port)],
   });
-  const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10);
+  const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10, Number(args.voiced));
   rig.hostBrowser = await launchChromium({ fakeAudioFile: wav });
   rig.nsBrowser = await launchChromium({
     fakeAudioFile: wav,
@@ -433,7 +444,7 @@ async function main(): Promise<void> {
   try {
     if (emulated) {
       rig.server = await startE2eServer({ media: true });
-      const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10);
+      const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10, Number(args.voiced));
       [rig.hostBrowser, rig.nsBrowser] = await Promise.all([launchChromium({ fakeAudioFile: wav }), launchChromium({ fakeAudioFile: wav })]);
     } else await namespaceRig(rig);
     let n = 0;

@@ -107,6 +107,8 @@ interface PeerMedia {
   audioOnly: boolean;
   /** The most the SFU may send this peer, bit/s (null: no cap); kept for a receive transport made later. */
   downlinkCap: number | null;
+  /** Consumers being made for this peer, as "receive transport id/producer id": two calls at once must not make two. */
+  consuming: Set<string>;
 }
 
 export interface MediaRoomOptions {
@@ -192,6 +194,7 @@ export class MediaRoom {
       hostMuted: { audio: false, video: false },
       audioOnly: false,
       downlinkCap: null,
+      consuming: new Set(),
     });
   }
 
@@ -492,14 +495,24 @@ export class MediaRoom {
     if (peer.space !== producerPeer.space) return;
     if (peer.audioOnly && producer.kind === 'video') return;
     for (const existing of peer.consumers.values()) if (existing.producerId === producer.id) return;
+    // A second call while the first awaits the worker (media:ready twice, or with a new producer's
+    // fan-out) would pass the check above too: one peer got two consumers of one microphone.
+    const pending = `${peer.recv.id}/${producer.id}`;
+    if (peer.consuming.has(pending)) return;
     if (!this.#router.canConsume({ producerId: producer.id, rtpCapabilities: peer.rtpCapabilities })) return;
-    const consumer = await peer.recv.consume({
-      producerId: producer.id,
-      rtpCapabilities: peer.rtpCapabilities,
-      paused: true, // resumed when the client says it is ready, so no keyframe is lost
-      appData: { producerPeerId: producerPeer.id },
-      ...(producer.kind === 'video' && source === 'camera' ? { preferredLayers: { spatialLayer: 2 } } : {}),
-    });
+    peer.consuming.add(pending);
+    let consumer: types.Consumer;
+    try {
+      consumer = await peer.recv.consume({
+        producerId: producer.id,
+        rtpCapabilities: peer.rtpCapabilities,
+        paused: true, // resumed when the client says it is ready, so no keyframe is lost
+        appData: { producerPeerId: producerPeer.id },
+        ...(producer.kind === 'video' && source === 'camera' ? { preferredLayers: { spatialLayer: 2 } } : {}),
+      });
+    } finally {
+      peer.consuming.delete(pending);
+    }
     peer.consumers.set(consumer.id, consumer);
     const notifyClosed = () => {
       if (peer.consumers.delete(consumer.id) && this.#peers.get(peer.id) === peer) this.#listener.consumerClosed(peer.id, consumer.id);

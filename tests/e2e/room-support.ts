@@ -173,6 +173,8 @@ export interface PartyJoin {
   beforeEnter?: (page: Page) => Promise<void>;
   /** Runs before the link is opened (e.g. network emulation, which must be set before the page loads). */
   beforeLoad?: (person: Person) => Promise<void>;
+  /** How long each step may take (a page loading through a 48 kbit/s link takes minutes). */
+  stepTimeoutMs?: number;
 }
 
 /**
@@ -189,9 +191,10 @@ export async function partyToLobby(browser: Browser, invitation: RoomFixture['in
   await join.beforeEnter?.(page);
   await page.getByTestId('join-enter').click();
   await page.getByTestId('device-check').waitFor();
-  await until('the camera', () => page.getByTestId('camera-status').getAttribute('data-status'), (s) => s === devices.camera);
-  await until('the microphone', () => page.getByTestId('microphone-status').getAttribute('data-status'), (s) => s === devices.microphone);
-  await until('the network test', () => page.getByTestId('network-test-result').getAttribute('data-step'), (s) => s === 'done');
+  const step = join.stepTimeoutMs ?? poll.timeout;
+  await until('the camera', () => page.getByTestId('camera-status').getAttribute('data-status'), (s) => s === devices.camera, step);
+  await until('the microphone', () => page.getByTestId('microphone-status').getAttribute('data-status'), (s) => s === devices.microphone, step);
+  await until('the network test', () => page.getByTestId('network-test-result').getAttribute('data-step'), (s) => s === 'done', step);
   await join.atDeviceCheck?.(page);
   await page.getByTestId('device-check-continue').click();
   await page.getByTestId('identity').waitFor();

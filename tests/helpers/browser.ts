@@ -168,15 +168,16 @@ export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> 
  * fundamental and harmonics) then 0.6 s of silence. Silences let Opus DTX show; every second
  * still carries energy.
  */
-export function writeSpeechLikeWav(file: string, seconds = 10): string {
+export function writeSpeechLikeWav(file: string, seconds = 10, voicedShare = 0.4): string {
   const rate = 48_000;
   const samples = rate * seconds;
   const data = Buffer.alloc(samples * 2);
   for (let i = 0; i < samples; i += 1) {
     const t = (i % rate) / rate;
     let value = 0;
-    if (t < 0.4) {
-      const envelope = Math.sin((Math.PI * t) / 0.4);
+    if (t < voicedShare) {
+      // Talk spurts of voicedShare s each second; at 1, voice without pauses (its loudness still moves).
+      const envelope = voicedShare >= 1 ? 0.6 + 0.4 * Math.sin(2 * Math.PI * t) : Math.sin((Math.PI * t) / voicedShare);
       for (const [harmonic, weight] of [[1, 0.6], [2, 0.3], [3, 0.2], [5, 0.1]] as const) value += weight * Math.sin(2 * Math.PI * 160 * harmonic * (i / rate));
       value *= 0.5 * envelope;
     }

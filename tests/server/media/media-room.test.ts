@@ -72,6 +72,19 @@ describe('MediaRoom on a real mediasoup worker', () => {
     room.close();
   });
 
+  it('two calls at once (media:ready sent twice) make one consumer of each producer, not two', async () => {
+    const { listener, created } = recordingListener();
+    const room = await MediaRoom.create(pool, listener);
+    const send = await joinPeer(room, 'fisherman');
+    await room.produce('fisherman', send, 'audio', opusParameters(5000), 'microphone');
+    room.addPeer('owner', 'joint');
+    await room.startPeer('owner');
+    await Promise.all([room.setRtpCapabilities('owner', room.rtpCapabilities), room.setRtpCapabilities('owner', room.rtpCapabilities)]);
+    expect(created.filter((c) => c.peerId === 'owner').map((c) => c.consumer.peerId)).toEqual(['fisherman']);
+    expect(room.consumedProducerPeers('owner')).toEqual(['fisherman']);
+    room.close();
+  });
+
   it('a host mute pauses the producer and refuses the peer’s own unmute', async () => {
     const paused: boolean[] = [];
     const { listener } = recordingListener();

@@ -173,19 +173,18 @@ export function wasTheirs(recv: LinkLevel, downAt: number | null, newlyTheirs: n
 
 /**
  * Receiving goes to voice only once its first step down is as old as the window in which it may
- * be taken back: a sender's own report of a weak uplink must cross that weak link to reach us
+ * be taken back (`theirsWithinMs`): a sender's own report of a weak uplink must cross that weak link to reach us
  * (7 s in weak-link B, namespace). Before this a clean-link mediator went to voice only 3 s into
  * a party's flooded 48 kbit/s uplink (a quarter of the party's packets lost: "severe").
  * Not when two or more senders' streams are all lossy: that is our own downlink.
  */
-export const recvVoiceAfterMs = theirsWithinMs;
 /** A sender's streams this lossy (per cent) count toward "every sender is lossy". */
 export const senderLossyPct = thresholds.lossPct[1];
 
 /** Whether a receive judgement of voice only waits (taken as low meanwhile). */
 export function recvVoiceWaits(recvDownAt: number | null, everySenderLossy: boolean, now: number): boolean {
   if (everySenderLossy) return false;
-  return recvDownAt === null || now - recvDownAt < recvVoiceAfterMs;
+  return recvDownAt === null || now - recvDownAt < theirsWithinMs;
 }
 
 /** What the send level means for the camera. */
