@@ -266,6 +266,8 @@ describe('weak-link adaptation in the browser', () => {
       const [cap, want] = [await capOf(), downlinkCap((await adaptationOf(owner.page)).recv as LinkLevel, (await audioOnlyOf(owner.page)) === 'true')];
       return want === null ? cap !== null && cap > 100_000_000 : cap === want;
     };
+    // Their downlink is the lossy one: their receive side steps down, so the cap checked is a real one.
+    await expect.poll(async () => (await adaptationOf(owner.page)).recv, { timeout: 30_000, interval: 250 }).not.toBe('full');
     await expect.poll(capFollowsLevel, { timeout: 15_000, interval: 250 }).toBe(true);
     console.log(`owner: receive ${(await adaptationOf(owner.page)).recv}, the SFU's cap ${await capOf()} bit/s`);
     if (lowest === 'voice') await expect.poll(() => audioOnlyOf(owner.page), poll).toBe('true');

@@ -43,7 +43,7 @@ export class MediaSignalling {
     if (peer.hostMuted.audio) await media.setHostMuted(peer.peerId, 'audio', true);
     if (peer.hostMuted.video) await media.setHostMuted(peer.peerId, 'video', true);
     if (peer.audioOnly) await media.setAudioOnly(peer.peerId, true);
-    await media.setDownlinkCap(peer.peerId, downlinkCap(peer.link?.recv ?? 'full', peer.audioOnly));
+    await applyDownlinkCap(room, peer, this.ctx.deps.log);
     const { send, recv } = await mediaCall(() => media.startPeer(peer.peerId));
     // The consumers go out before this ack: the client keeps them until its transports exist.
     if (rtpCapabilities) await mediaCall(() => media.setRtpCapabilities(peer.peerId, rtpCapabilities as unknown as types.RtpCapabilities));
@@ -120,10 +120,8 @@ export class MediaSignalling {
   async audioOnly(conn: Connection, { audioOnly }: { audioOnly: boolean }) {
     const { room, peer } = this.ctx.registry.admittedOf(conn);
     peer.audioOnly = audioOnly;
-    if (room.media?.hasPeer(peer.peerId)) {
-      await mediaCall(() => room.media!.setAudioOnly(peer.peerId, audioOnly));
-      await mediaCall(() => room.media!.setDownlinkCap(peer.peerId, downlinkCap(peer.link?.recv ?? 'full', audioOnly)));
-    }
+    if (room.media?.hasPeer(peer.peerId)) await mediaCall(() => room.media!.setAudioOnly(peer.peerId, audioOnly));
+    await applyDownlinkCap(room, peer, this.ctx.deps.log);
     this.ctx.views.broadcast(room);
     return {};
   }
@@ -206,6 +204,18 @@ export class MediaSignalling {
 }
 
 const roomGone = () => new AppError('MEDIA_ERROR', 'this room is closed');
+
+/**
+ * What the SFU may send a person follows their receive level and audio only (`downlinkCap`). A
+ * failure is logged, never the request's: what it served is done, and a receive transport made
+ * later gets the cap anyway.
+ */
+export async function applyDownlinkCap(room: LiveRoom, peer: RoomPeer, log: RoomContext['deps']['log']): Promise<void> {
+  if (!room.media?.hasPeer(peer.peerId)) return;
+  await room.media
+    .setDownlinkCap(peer.peerId, downlinkCap(peer.link?.recv ?? 'full', peer.audioOnly))
+    .catch((err: unknown) => log.warn({ err, sessionId: room.sessionId, peerId: peer.peerId }, 'could not cap the downlink'));
+}
 
 /** mediasoup refusals become MEDIA_ERROR acks rather than crashes. */
 export async function mediaCall<T>(act: () => Promise<T>): Promise<T> {

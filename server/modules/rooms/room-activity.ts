@@ -1,4 +1,5 @@
-import { downlinkCap, type LinkEvent } from '../../../shared/realtime.ts';
+import type { LinkEvent } from '../../../shared/realtime.ts';
+import { applyDownlinkCap } from './media-signalling.ts';
 import type { RoomContext } from './room-context.ts';
 import * as repo from './attendance.repository.ts';
 import type { Connection } from './room-types.ts';
@@ -46,7 +47,7 @@ export class RoomActivity {
   /**
    * A decision of the person's own weak-link controller: kept on the peer (everyone sees the
    * levels, the host also why), logged. Rare by design (hysteresis), so everyone's view is sent.
-   * A receive level also caps what the SFU sends the person (downlinkCap: its probing bursts).
+   * A receive level also caps what the SFU sends the person (applyDownlinkCap).
    */
   async reportLinkEvent(conn: Connection, event: LinkEvent) {
     const { room, peer } = this.ctx.registry.admittedOf(conn);
@@ -55,10 +56,7 @@ export class RoomActivity {
     peer.link = { send: levels.send, recv: levels.recv, [event.direction]: event.to, last: { ...event, at } };
     this.ctx.deps.log.info({ sessionId: room.sessionId, peerId: peer.peerId, role: peer.role, ...event }, 'link adaptation');
     this.ctx.views.broadcast(room);
-    // The event is kept either way; a transport closing meanwhile gets the cap when it is made again.
-    if (event.direction === 'recv' && room.media?.hasPeer(peer.peerId)) {
-      await room.media.setDownlinkCap(peer.peerId, downlinkCap(event.to, peer.audioOnly)).catch((err: unknown) => this.ctx.deps.log.warn({ err, sessionId: room.sessionId, peerId: peer.peerId }, 'could not cap the downlink'));
-    }
+    if (event.direction === 'recv') await applyDownlinkCap(room, peer, this.ctx.deps.log);
     return {};
   }
 }

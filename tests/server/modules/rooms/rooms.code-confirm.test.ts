@@ -51,7 +51,7 @@ afterAll(async () => {
 
 it('the right code sent many times at once is confirmed once, with one audit event', async () => {
   const { f, agent, code } = await ownerWithCode();
-  const answers = await Promise.all([...Array(5)].map(() => agent.socket.call('identity:confirm', { method: 'one_time_code', code: code })));
+  const answers = await Promise.all([...Array(5)].map(() => agent.socket.call('identity:confirm', { method: 'one_time_code', code })));
   expect(answers.filter((a) => a.ok)).not.toHaveLength(0);
   expect(await confirmedEvents(f.sessionId)).toBe(1);
   const [row] = await query<{ identity_method: string; one_time_code_hash: string | null; verified: boolean }>(
@@ -64,7 +64,7 @@ it('an expired code is refused and counted as a miss; nothing is confirmed', asy
   const { f, agent, code } = await ownerWithCode();
   // Long past on the test app's clock (which is not the database's).
   await query(sql`update attendances set one_time_code_expires_at = timestamptz '2000-01-01 00:00+00' where id = ${agent.peerId}`);
-  expect(await agent.socket.call('identity:confirm', { method: 'one_time_code', code: code })).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED' } });
+  expect(await agent.socket.call('identity:confirm', { method: 'one_time_code', code })).toMatchObject({ ok: false, error: { code: 'IDENTITY_REJECTED' } });
   const [row] = await query<{ verified: boolean; one_time_code_failures: number }>(
     sql`select identity_verified_at is not null as verified, one_time_code_failures from attendances where id = ${agent.peerId}`,
   );
