@@ -26,23 +26,40 @@ export interface TimestampAuthorityOptions {
   trust?: TsaTrustList | null;
 }
 
+/**
+ * The DER TimeStampReq for a SHA-256 digest and a nonce (taken as an unsigned number). The
+ * nonce goes in DER's shortest form: a random nonce starting with a zero byte, written as is,
+ * is refused by OpenSSL-based TSAs as a bad request (about 1 stamp in 256).
+ */
+export function timestampQuery(digest: Buffer, nonce: Buffer): Buffer {
+  const request = new TimeStampReq({
+    version: 1,
+    messageImprint: new MessageImprint({
+      hashAlgorithm: new AlgorithmIdentifier({ algorithmId: SHA256, algorithmParams: new asn1js.Null() }),
+      hashedMessage: new asn1js.OctetString({ valueHex: digest }),
+    }),
+    nonce: new asn1js.Integer({ valueHex: derUnsignedInteger(nonce) }),
+    certReq: true,
+  });
+  return Buffer.from(request.toSchema().toBER(false));
+}
+
+/** An unsigned number's DER INTEGER content: no leading zero bytes, one added where the top bit would read as a sign. */
+function derUnsignedInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const shortest = bytes.subarray(start);
+  return shortest[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), shortest]) : shortest;
+}
+
 export function createTimestamper(options: TimestampAuthorityOptions): Timestamper {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 2;
   return async (data) => {
     const digest = createHash('sha256').update(data).digest();
     const nonce = randomBytes(8);
-    nonce[0] = nonce[0]! & 0x7f; // a positive INTEGER
-    const request = new TimeStampReq({
-      version: 1,
-      messageImprint: new MessageImprint({
-        hashAlgorithm: new AlgorithmIdentifier({ algorithmId: SHA256, algorithmParams: new asn1js.Null() }),
-        hashedMessage: new asn1js.OctetString({ valueHex: digest }),
-      }),
-      nonce: new asn1js.Integer({ valueHex: nonce }),
-      certReq: true,
-    });
-    const body = Buffer.from(request.toSchema().toBER(false));
+    nonce[0] = (nonce[0]! & 0x3f) | 0x40; // 62 random bits, always eight bytes in DER: every token of a TSA has one length
+    const body = timestampQuery(digest, nonce);
 
     let lastError: unknown;
     for (let attempt = 0; attempt <= retries; attempt++) {

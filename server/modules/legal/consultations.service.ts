@@ -213,7 +213,10 @@ async function assertMayMove(db: Db, caller: Caller, c: repo.ConsultationRow, to
     return;
   }
   // Lawyers (others were refused before the lookup).
-  const untakenOnDuty = c.kind === 'on_duty' && c.lawyerId === null && c.centerId === p.organisationId;
+  const onDutyHere = c.kind === 'on_duty' && c.centerId === p.organisationId;
+  const untakenOnDuty = onDutyHere && c.lawyerId === null;
+  // Another lawyer on duty saw the same request on their desk; the one who came second is told it is taken.
+  if (onDutyHere && c.lawyerId !== null && c.lawyerId !== p.staffUserId && to === 'accepted') throw conflict('another lawyer on duty has taken this request');
   if (c.lawyerId !== p.staffUserId && !untakenOnDuty) throw notFound('consultation');
   if (to === 'cancelled') throw forbidden('a lawyer declines; the one who asked cancels');
   if (untakenOnDuty && !(await onDutyNow(db, c.centerId, now)).includes(p.staffUserId)) throw forbidden('you are not on duty now');

@@ -16,7 +16,7 @@ import { sealPdf, type SealOptions } from '../../../server/documents/seal-pdf.ts
 import { inspectSignedPdf } from '../../../server/documents/verify-pdf.ts';
 import { readTimestampToken } from '../../../server/documents/timestamp-token.ts';
 import { parseTsaTrustList, tsaTrustProblem } from '../../../server/documents/tsa-trust.ts';
-import { createTimestamper, TimestampError } from '../../../server/security/timestamp-authority.ts';
+import { createTimestamper, TimestampError, timestampQuery } from '../../../server/security/timestamp-authority.ts';
 import { startTestTsa, type TestTsa } from '../../helpers/tsa.ts';
 import { pdfsig } from './poppler.ts';
 
@@ -194,6 +194,22 @@ describe('which TSA is trusted (HAIQIAO_TSA_TRUST_FILE)', () => {
     const trust = parseTsaTrustList(tsa.caPem);
     await expect(createTimestamper({ url: forger.url, trust, retries: 0 })(Buffer.from('x'))).rejects.toThrow(/not trusted/);
     expect((await createTimestamper({ url: tsa.url, trust })(Buffer.from('x'))).length).toBeGreaterThan(0);
+  });
+
+  it('a nonce that starts with zero bytes or a high bit still makes a request the TSA grants (DER shortest form)', async () => {
+    const digest = createHash('sha256').update('nonce edge').digest();
+    for (const hex of ['0000000000000001', '0005a1b2c3d4e5f6', '00ff00ff00ff00ff', '80aabbccddeeff00', '7fffffffffffffff', '0000000000000000']) {
+      const query = path.join(dir, `n${hex}.tsq`);
+      await writeFile(query, timestampQuery(digest, Buffer.from(hex, 'hex')));
+      const { stdout } = await run('openssl', ['ts', '-query', '-in', query, '-text']);
+      // openssl prints the number's bytes without leading zero bytes (zero as 0x0).
+      expect(stdout, hex).toContain(`Nonce: 0x${(hex.replace(/^(00)+/, '') || '0').toUpperCase()}\n`);
+      const answer = await fetch(tsa.url, { method: 'POST', headers: { 'Content-Type': 'application/timestamp-query' }, body: await readFile(query) });
+      const reply = path.join(dir, `n${hex}.tsr`);
+      await writeFile(reply, Buffer.from(await answer.arrayBuffer()));
+      const { stdout: status } = await run('openssl', ['ts', '-reply', '-in', reply, '-text']);
+      expect(status, hex).toMatch(/Status: Granted/);
+    }
   });
 
   it('a trust file without a certificate is refused', () => {

@@ -186,6 +186,12 @@ describe('on duty (坐班制)', () => {
     expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 409]);
     const seats = await world.database.db.select().from(participants).where(and(eq(participants.caseId, f.caseId), eq(participants.role, 'consulting_lawyer')));
     expect(seats).toHaveLength(1);
+    // The one who comes after the other has answered (not only at the same moment) is told it is taken, and changes nothing.
+    const late = answers[0]!.statusCode === 200 ? lawyerB : lawyerA;
+    await expectRefused(await move(late(), asked.id, 'accepted'), 409, 'CONFLICT');
+    // Taken by another, the request is still not theirs to close or decline.
+    await expectRefused(await move(late(), asked.id, 'declined', 'x'), 404, 'NOT_FOUND');
+    expect(await world.database.db.select().from(participants).where(and(eq(participants.caseId, f.caseId), eq(participants.role, 'consulting_lawyer')))).toHaveLength(1);
   });
 });
 
