@@ -241,11 +241,20 @@ async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<
     }, 50);
     // What the SFU sent the party each second: its probing bytes, its estimate and its cap.
     const downlink: { probeBytes: number; estimateKbps: number | null; capKbps: number | null }[] = [];
+    /** The party's transports' protocols each second (send/recv): TCP carries lost packets as delay. */
+    const protocols: string[] = [];
     let probedBefore: number | null = null;
     const samples = await sample(room, windowSeconds, (m, p) => {
       if (p.audioOnly && partyAudioOnlyAt === null) partyAudioOnlyAt = p.at - onset;
       if (m.audioOnly && mediatorAudioOnlyAt === null) mediatorAudioOnlyAt = m.at - onset;
-      void rig.server.app.rooms.roomOf(room.sessionId)?.media?.downlinkStats(room.ids.party).then((d) => {
+      const media = rig.server.app.rooms.roomOf(room.sessionId)?.media;
+      try {
+        const now = media?.iceProtocols(room.ids.party);
+        if (now) protocols.push(`${now.send ?? '-'}/${now.recv ?? '-'}`);
+      } catch {
+        // the party is between transports
+      }
+      void media?.downlinkStats(room.ids.party).then((d) => {
         if (!d) return;
         const kbit = (bps: number | null) => (bps === null ? null : Math.round(bps / 1000));
         downlink.push({ probeBytes: probedBefore === null ? 0 : d.probationBytesSent - probedBefore, estimateKbps: kbit(d.availableOutgoingBitrate), capKbps: kbit(d.maxOutgoingBitrate) });
@@ -255,6 +264,15 @@ async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<
     clearInterval(stallWatch);
     log(`${name}: event-loop stalls ≥ 100 ms in the bench process (relay, server): ${stalls.join(' ') || 'none'}`);
     log(`${name}: SFU → party each second: probe bytes ${JSON.stringify(downlink.map((d) => d.probeBytes))}; estimate kbit/s ${JSON.stringify(downlink.map((d) => d.estimateKbps))}; cap kbit/s ${JSON.stringify(downlink.map((d) => d.capKbps))}`);
+    log(`${name}: the party's transports (send/recv) each second: ${JSON.stringify(protocols)}`);
+    // What the party's sender counted: packets sent and sent again per stream (the SFU NACKs Opus too).
+    const outbound = await room.party.page.evaluate(async () => {
+      const transport = (window as any).__haiqiaoRoom?.sendTransport;
+      if (!transport || transport.closed) return [];
+      const report: RTCStatsReport = await transport.getStats();
+      return [...report.values()].filter((s: any) => s.type === 'outbound-rtp').map((s: any) => ({ kind: s.kind, rid: s.rid ?? null, packetsSent: s.packetsSent, retransmittedPacketsSent: s.retransmittedPacketsSent ?? null, nackCount: s.nackCount ?? null }));
+    });
+    log(`${name}: the party's outbound streams at the end: ${JSON.stringify(outbound)}`);
     const told = (await room.party.page.locator('[data-testid="room-notice"][data-key="room.notice.autoAudioOnly"]').count()) > 0;
     // The controllers' own timeline: first step down and voice only of the party, from the onset.
     const [partyAdapt, mediatorAdapt] = await Promise.all([adaptationOf(room.party.page), adaptationOf(room.mediator.page)]);

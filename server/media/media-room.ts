@@ -394,6 +394,13 @@ export class MediaRoom {
     return { maxOutgoingBitrate: stats.maxOutgoingBitrate ?? null, availableOutgoingBitrate: stats.availableOutgoingBitrate ?? null, probationBytesSent: stats.probationBytesSent };
   }
 
+  /** Which protocol each of a peer's WebRTC transports carries media over now (ICE's selected tuple): TCP hides loss as delay. */
+  iceProtocols(peerId: string): { send: 'udp' | 'tcp' | null; recv: 'udp' | 'tcp' | null } {
+    const peer = this.#peer(peerId);
+    const protocol = (t: PeerTransport | undefined) => (t && !t.closed && 'iceSelectedTuple' in t ? (t.iceSelectedTuple?.protocol ?? null) : null);
+    return { send: protocol(peer.send), recv: protocol(peer.recv) };
+  }
+
   /** Moves a peer to another space; media across spaces is cut both ways, on the server. */
   async movePeer(peerId: string, space: string): Promise<void> {
     const peer = this.#peer(peerId);

@@ -31,7 +31,7 @@ export interface TimestampAuthorityOptions {
  * nonce goes in DER's shortest form: a random nonce starting with a zero byte, written as is,
  * is refused by OpenSSL-based TSAs as a bad request (about 1 stamp in 256).
  */
-export function timestampQuery(digest: Buffer, nonce: Buffer): Buffer {
+export function timestampQuery(digest: Buffer, nonce: Buffer) {
   const request = new TimeStampReq({
     version: 1,
     messageImprint: new MessageImprint({

@@ -63,6 +63,16 @@ describe('judge: the level one sample of one direction justifies', () => {
     expect(judge('send', { lossPct: 5, rttMs: 800, availableKbps: 48 })).toMatchObject({ level: 'voice', reasons: ['bandwidth'] });
   });
 
+  it('sending: loss, delay and a narrow estimate all past the low limit together mean voice only (scenario A read at 6 % loss by a slow camera)', () => {
+    expect(judge('send', { lossPct: 6, rttMs: 620, availableKbps: 170 })).toMatchObject({ level: 'voice', reasons: ['loss', 'delay', 'bandwidth'] });
+    // Any one of the three short of its low limit: low, as before.
+    expect(judge('send', { lossPct: 4, rttMs: 620, availableKbps: 170 }).level).toBe('low');
+    expect(judge('send', { lossPct: 6, rttMs: 500, availableKbps: 170 }).level).toBe('low');
+    expect(judge('send', { lossPct: 6, rttMs: 620, availableKbps: 250 }).level).toBe('low');
+    // Receiving has no estimate: its loss, concealment and jitter past low still mean low (a sender's uplink may be the cause).
+    expect(judge('recv', { lossPct: 6, rttMs: 620, concealedPct: 7, jitterMs: 130 }).level).toBe('low');
+  });
+
   it('receiving: concealment and jitter alongside loss; "low" pauses thumbnails (receive-plan.ts)', () => {
     expect(judge('recv', { lossPct: 0, rttMs: 10, concealedPct: 20, jitterMs: 300 }).level).toBe('full');
     expect(judge('recv', { lossPct: 2, rttMs: 10, concealedPct: 20 })).toMatchObject({ level: 'low', reasons: ['concealment'] });
@@ -196,11 +206,16 @@ describe('what the levels mean', () => {
     }
   });
 
-  it('receiving waits out the take-back window after its first step down before voice only (a sender’s report may show the loss was theirs), unless several senders are all lossy', () => {
-    expect(recvVoiceWaits(null, false, 1_000)).toBe(true);
-    expect(recvVoiceWaits(1_000, false, 1_000 + theirsWithinMs - 1)).toBe(true);
-    expect(recvVoiceWaits(1_000, false, 1_000 + theirsWithinMs)).toBe(false);
-    expect(recvVoiceWaits(null, true, 1_000)).toBe(false);
+  it('receiving waits out the take-back window after its first step down before voice only (a sender’s report may show the loss was theirs), unless the downlink is ours', () => {
+    const clean = { everySenderLossy: false, rttMs: 40 };
+    expect(recvVoiceWaits(null, clean, 1_000)).toBe(true);
+    expect(recvVoiceWaits(1_000, clean, 1_000 + theirsWithinMs - 1)).toBe(true);
+    expect(recvVoiceWaits(1_000, clean, 1_000 + theirsWithinMs)).toBe(false);
+    expect(recvVoiceWaits(1_000, { everySenderLossy: false, rttMs: null }, 2_000)).toBe(true);
+    // Ours: every sender lossy, or our own round trip past the low limit (a sender's uplink does not lengthen it).
+    expect(recvVoiceWaits(null, { everySenderLossy: true, rttMs: 40 }, 1_000)).toBe(false);
+    expect(recvVoiceWaits(1_000, { everySenderLossy: false, rttMs: 620 }, 2_000)).toBe(false);
+    expect(recvVoiceWaits(1_000, { everySenderLossy: false, rttMs: 540 }, 2_000)).toBe(true);
   });
 
   it('at voice only the frames lengthen (adaptivePtime) where the browser can; elsewhere 20 ms frames at 8 kbps', () => {
@@ -256,6 +271,47 @@ describe('ownPath: only this person’s own paths', () => {
     expect(run([inboundAudio('a', 'm-mic', 90, 10), inboundAudio('b', 'o-mic', 90, 10)])).toBe(true);
     expect(run([inboundAudio('a', 'm-mic', 90, 10), inboundAudio('b', 'o-mic', 100, 0)])).toBe(false);
     expect(run([inboundAudio('a', 'm-mic', 90, 10), inboundAudio('c', 'm-cam', 300, 30)])).toBe(false);
+  });
+
+  it('each sender’s loss is taken over the last three samples: a quiet sender’s second with nothing lost does not clear it; too few packets are not judged', () => {
+    const senderOf = (track: string) => (track.startsWith('m') ? 'mediator' : 'owner');
+    /** Cumulative [received, lost] per sample for the mediator's and the owner's microphones. */
+    const run = (samples: [number, number, number, number][]) => {
+      let counters: PathCounters = new Map();
+      return samples.map(([mr, ml, or, ol], i) => {
+        const path = ownPath(null, report([inboundAudio('a', 'm-mic', mr, ml), inboundAudio('b', 'o-mic', or, ol)]), counters, i * 1_000, { counts, senderOf, settleMs: 0 });
+        counters = path.counters;
+        return path.everySenderLossy;
+      });
+    };
+    // The owner talks little (DTX): 10 packets a second, one lost in the first and third. Taken a second at a time, the middle one read clean.
+    expect(run([[0, 0, 0, 0], [45, 5, 9, 1], [90, 10, 19, 1], [135, 15, 28, 2]])).toEqual([false, false, true, true]);
+    // The owner near silent: 4 packets a second are not enough to judge; one judged sender says nothing of our downlink.
+    expect(run([[0, 0, 0, 0], [45, 5, 4, 0], [90, 10, 8, 0], [135, 15, 12, 0]])).toEqual([false, false, false, false]);
+    // Both judged, the owner's stream clean over the window: a sender's uplink, not ours.
+    expect(run([[0, 0, 0, 0], [45, 5, 40, 0], [90, 10, 80, 1], [135, 15, 120, 1]])).toEqual([false, false, false, false]);
+  });
+
+  it('receive: the downlink’s loss is this second’s or the last three seconds’, the higher (a dip in a lossy run does not read as clean)', () => {
+    /** Per second [received, lost] on one inbound stream; the loss figure of each sample after the first sight. */
+    const run = (seconds: [number, number][]) => {
+      let counters: PathCounters = new Map();
+      let received = 0;
+      let lost = 0;
+      return [[0, 0] as [number, number], ...seconds].map(([r, l], i) => {
+        received += r;
+        lost += l;
+        const path = ownPath(null, report([inboundAudio('a', 'm-mic', received, lost)]), counters, i * 1_000, { counts, settleMs: 0 });
+        counters = path.counters;
+        return path.recv.lossPct;
+      }).slice(1);
+    };
+    // Scenario A's 10 %, a second at 5 % among them: 8.5 % over the window, still past the voice limit (8 %).
+    expect(run([[88, 12], [95, 5], [89, 11]])).toEqual([12, 8.5, 11]);
+    // A one-second burst on a clean link lasts at most two samples more, then reads clean again.
+    expect(run([[70, 30], [100, 0], [100, 0], [100, 0]])).toEqual([30, 15, 10, 0]);
+    // A quiet second says nothing, whatever the window held.
+    expect(run([[88, 12], [10, 0]])).toEqual([12, null]);
   });
 
   it('send: only receiver reports newer than the last sample count (a paused layer’s old loss does not)', () => {

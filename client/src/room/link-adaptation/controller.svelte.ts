@@ -39,7 +39,11 @@ export class LinkAdaptation {
   /** The latest decisions, oldest first (performance.now() times), for the browser tests. */
   decisions = $state.raw<(Decision & { at: number })[]>([]);
   /** The last minute of samples as judged (performance.now() times): why a decision came when it did. */
-  readonly samples: { at: number; send: PathSignals & { level: LinkLevel }; recv: PathSignals & { level: LinkLevel } }[] = [];
+  readonly samples: {
+    at: number;
+    send: PathSignals & { level: LinkLevel; videoPackets: number };
+    recv: PathSignals & { level: LinkLevel; judgedSenders: number; everySenderLossy: boolean };
+  }[] = [];
 
   #state: Record<'send' | 'recv', DirectionState> = { send: initialState(), recv: initialState() };
   #counters: PathCounters = new Map();
@@ -102,14 +106,18 @@ export class LinkAdaptation {
       this.#recvDownAt = null;
       this.#decided({ direction: 'recv', from: this.recv, to: 'full', reasons: ['theirs'] }, null, path.recv.rttMs);
     }
-    this.samples.push({ at: now, send: { ...path.send, level: judged.send.level }, recv: { ...path.recv, level: judged.recv.level } });
+    this.samples.push({
+      at: now,
+      send: { ...path.send, level: judged.send.level, videoPackets: path.uplinkVideoPackets },
+      recv: { ...path.recv, level: judged.recv.level, judgedSenders: path.judgedSenders, everySenderLossy: path.everySenderLossy },
+    });
     if (this.samples.length > 60) this.samples.shift();
     for (const direction of ['send', 'recv'] as const) {
       const judgement = judged[direction];
       // Within the grace after the person's own "video back", voice only is not ours to choose.
       if (Date.now() < this.#manualUntil && judgement.level === 'voice') judgement.level = direction === 'send' ? 'low' : 'reduced';
       // Receiving: voice only waits until a sender's own report could have come (it may be their uplink).
-      if (direction === 'recv' && judgement.level === 'voice' && recvVoiceWaits(this.#recvDownAt, path.everySenderLossy, now)) judgement.level = 'low';
+      if (direction === 'recv' && judgement.level === 'voice' && recvVoiceWaits(this.#recvDownAt, { everySenderLossy: path.everySenderLossy, rttMs: path.recv.rttMs }, now)) judgement.level = 'low';
       const { state, decision } = step(direction, this.#state[direction], judgement, now);
       this.#state[direction] = state;
       if (decision) {
@@ -147,7 +155,9 @@ export class LinkAdaptation {
       });
     }
     const microphone = this.owner.producer('microphone');
-    const level = this.send;
+    // At voice only, whichever direction brought it, the microphone takes voice only's settings: with
+    // the camera off the send side can no longer step down on its own (it has no video to judge).
+    const level = this.recv === 'voice' ? 'voice' : this.send;
     const uplinkKbps = this.#uplinkKbps;
     if (microphone && !microphone.closed) this.#once(microphone, level, () => microphone.setRtpEncodingParameters(microphoneEncoding(level, adaptivePtimeSupported(microphone), uplinkKbps)));
     this.owner.receiveLevel(this.recv);

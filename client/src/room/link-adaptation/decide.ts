@@ -78,6 +78,14 @@ export function judge(direction: LinkDirection, s: PathSignals): Judgement {
       for (const score of scores) score[1] = Math.min(score[1], 2);
     }
   }
+  // Sending: loss, delay and a narrow estimate all past the low limit at once: the uplink cannot
+  // carry video. Scenario A's 10 % loss reads under the voice limit in a third of the samples of a
+  // slow camera (a busy phone sends 15–20 video packets a second); with all three, 5 % will do.
+  const allPastLow = direction === 'send' && worst === 2 && scores.length === 3 && scores.every(([, i]) => i >= 2);
+  if (allPastLow) {
+    worst = 3;
+    for (const score of scores) score[1] = 3;
+  }
   const level = linkLevels[worst]!;
   const judgement: Judgement = { level, reasons: worst === 0 ? [] : scores.filter(([, i]) => i === worst).map(([r]) => r), empty };
   if (!s.lossUpperBound) return judgement;
@@ -171,19 +179,28 @@ export function wasTheirs(recv: LinkLevel, downAt: number | null, newlyTheirs: n
   return recv !== 'full' && downAt !== null && now - downAt < theirsWithinMs && newlyTheirs > 0 && (judgement.empty || judgement.level === 'full');
 }
 
+/** A sender's streams this lossy (per cent) count toward "every sender is lossy". */
+export const senderLossyPct = thresholds.lossPct[1];
+
+/** What says the trouble is our own downlink, not a sender's uplink. */
+export interface OwnDownlinkEvidence {
+  /** Two or more senders' streams are all lossy. */
+  everySenderLossy: boolean;
+  /** Our own round trip (the receive path's): a sender's weak uplink loses packets on the way to us but does not lengthen it. */
+  rttMs: number | null;
+}
+
 /**
  * Receiving goes to voice only once its first step down is as old as the window in which it may
  * be taken back (`theirsWithinMs`): a sender's own report of a weak uplink must cross that weak link to reach us
  * (7 s in weak-link B, namespace). Before this a clean-link mediator went to voice only 3 s into
  * a party's flooded 48 kbit/s uplink (a quarter of the party's packets lost: "severe").
- * Not when two or more senders' streams are all lossy: that is our own downlink.
+ * Not when the downlink is ours: several senders all lossy, or our own round trip past the low
+ * limit (a fisherman in scenario A under load, his camera not yet sending: voice only waited
+ * 12 s on the receive side alone, with 10 % loss and 600–700 ms round trips).
  */
-/** A sender's streams this lossy (per cent) count toward "every sender is lossy". */
-export const senderLossyPct = thresholds.lossPct[1];
-
-/** Whether a receive judgement of voice only waits (taken as low meanwhile). */
-export function recvVoiceWaits(recvDownAt: number | null, everySenderLossy: boolean, now: number): boolean {
-  if (everySenderLossy) return false;
+export function recvVoiceWaits(recvDownAt: number | null, ours: OwnDownlinkEvidence, now: number): boolean {
+  if (ours.everySenderLossy || (ours.rttMs ?? 0) >= thresholds.rttMs[1]) return false;
   return recvDownAt === null || now - recvDownAt < theirsWithinMs;
 }
 

@@ -21,12 +21,19 @@ interface StreamCounters {
   totalSamples: number;
   reports: number;
   firstSeen: number;
-  /** Uplink entry only: video packets sent and sent again in each of the last samples. */
+  /** Uplink entry: video packets sent and sent again in each of the last samples; downlink and sender entries: received and lost. */
   window?: [number, number][];
 }
 
 /** The uplink's retransmission share is taken over this many samples (a 180p layer sends 10–15 packets a second). */
 const uplinkWindow = 3;
+
+/** The downlink's loss is also taken over this many samples (the higher figure counts). */
+const downlinkWindow = 3;
+
+/** A sender's loss is taken over this many samples, and judged only with this many packets in them. */
+const senderWindow = 3;
+const senderMinPackets = 20;
 
 /** Per stats id, what the previous sample saw. */
 export type PathCounters = Map<string, StreamCounters>;
@@ -53,7 +60,7 @@ export function ownPath(
   previous: PathCounters,
   now: number,
   options: OwnPathOptions,
-): { send: PathSignals; recv: PathSignals; counters: PathCounters; theirs: number; everySenderLossy: boolean } {
+): { send: PathSignals; recv: PathSignals; counters: PathCounters; theirs: number; everySenderLossy: boolean; judgedSenders: number; uplinkVideoPackets: number } {
   const counters: PathCounters = new Map();
   const blank = (): StreamCounters => ({ packetsSent: 0, retransmitted: 0, packetsReceived: 0, packetsLost: 0, concealed: 0, totalSamples: 0, reports: 0, firstSeen: now });
 
@@ -161,14 +168,37 @@ export function ownPath(
     }
     if (s.kind === 'audio') jitters.push(ms(num(s.jitter))); // video's jitter swings with frame sizes
   }
+  // Too few packets say nothing about loss (DTX silence).
+  const lossShare = (r: number, l: number) => (r + l >= 25 ? Math.round((l / (r + l)) * 1000) / 10 : null);
+  // The downlink's loss: this second's, or the last three seconds' where that is higher. One second
+  // of ~100 packets reads scenario A's 10 % anywhere from 4 to 17 %; receiving takes five samples
+  // in a row for voice only, and those dips broke every run of five (voice only after 35 s in a
+  // namespace run of A). A one-second burst on a clean link still counts once, and the window adds
+  // at most two samples more of it: fewer than five.
+  const downlink = [...(previous.get('#downlink')?.window ?? []), [received, lost] as [number, number]].slice(-downlinkWindow);
+  counters.set('#downlink', { ...blank(), window: downlink });
+  const thisSecond = lossShare(received, lost);
+  const overWindow = lossShare(
+    downlink.reduce((n, [r]) => n + r, 0),
+    downlink.reduce((n, [, l]) => n + l, 0),
+  );
   const recvSignals: PathSignals = {
-    // Too few packets say nothing about loss (DTX silence).
-    lossPct: received + lost >= 25 ? Math.round((lost / (received + lost)) * 1000) / 10 : null,
+    lossPct: thisSecond === null ? null : Math.max(thisSecond, overWindow ?? thisSecond),
     rttMs: ms(num(recvPair?.currentRoundTripTime)),
     concealedPct: samples > 0 ? Math.round((concealed / samples) * 1000) / 10 : null,
     jitterMs: maxOf(jitters),
   };
-  const senders = [...perSender.values()];
-  const everySenderLossy = senders.length >= 2 && senders.every((p) => p.received + p.lost > 0 && (100 * p.lost) / (p.received + p.lost) >= senderLossyPct);
-  return { send: sendSignals, recv: recvSignals, counters, theirs, everySenderLossy };
+  // Each sender's loss over the last few samples: one second of a quiet sender (DTX, a paused
+  // thumbnail) holds a handful of packets, and none lost read as "this sender is clean".
+  const judged: { received: number; lost: number }[] = [];
+  for (const [sender, latest] of perSender) {
+    const key = `#sender:${sender}`;
+    const window = [...(previous.get(key)?.window ?? []), [latest.received, latest.lost] as [number, number]].slice(-senderWindow);
+    counters.set(key, { ...blank(), window });
+    const received = window.reduce((n, [r]) => n + r, 0);
+    const lostHere = window.reduce((n, [, l]) => n + l, 0);
+    if (received + lostHere >= senderMinPackets) judged.push({ received, lost: lostHere });
+  }
+  const everySenderLossy = judged.length >= 2 && judged.every((p) => (100 * p.lost) / (p.received + p.lost) >= senderLossyPct);
+  return { send: sendSignals, recv: recvSignals, counters, theirs, everySenderLossy, judgedSenders: judged.length, uplinkVideoPackets: windowSent };
 }
