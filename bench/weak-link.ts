@@ -265,7 +265,7 @@ async function impairedScenario(rig: Rig, name: Impairment, n: number): Promise<
     log(`${name}: event-loop stalls ≥ 100 ms in the bench process (relay, server): ${stalls.join(' ') || 'none'}`);
     log(`${name}: SFU → party each second: probe bytes ${JSON.stringify(downlink.map((d) => d.probeBytes))}; estimate kbit/s ${JSON.stringify(downlink.map((d) => d.estimateKbps))}; cap kbit/s ${JSON.stringify(downlink.map((d) => d.capKbps))}`);
     log(`${name}: the party's transports (send/recv) each second: ${JSON.stringify(protocols)}`);
-    // What the party's sender counted: packets sent and sent again per stream (the SFU NACKs Opus too).
+    // What the party's sender counted: packets sent and sent again per stream (mediasoup offers NACK for Opus; Chromium was seen to resend no audio).
     const outbound = await room.party.page.evaluate(async () => {
       const transport = (window as any).__haiqiaoRoom?.sendTransport;
       if (!transport || transport.closed) return [];

@@ -196,8 +196,8 @@ export interface OwnDownlinkEvidence {
  * (7 s in weak-link B, namespace). Before this a clean-link mediator went to voice only 3 s into
  * a party's flooded 48 kbit/s uplink (a quarter of the party's packets lost: "severe").
  * Not when the downlink is ours: several senders all lossy, or our own round trip past the low
- * limit (a fisherman in scenario A under load, his camera not yet sending: voice only waited
- * 12 s on the receive side alone, with 10 % loss and 600–700 ms round trips).
+ * limit (a fisherman in scenario A under load whose send side had no loss figure: voice only
+ * waited 12 s on the receive side alone, with 10 % loss and 600–700 ms round trips).
  */
 export function recvVoiceWaits(recvDownAt: number | null, ours: OwnDownlinkEvidence, now: number): boolean {
   if (ours.everySenderLossy || (ours.rttMs ?? 0) >= thresholds.rttMs[1]) return false;
