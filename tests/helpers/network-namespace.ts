@@ -73,10 +73,14 @@ export function sweepStaleNamespaces(): void {
     if (!match) continue;
     const pid = Number(match[1]);
     if (pid === process.pid || processRuns(pid)) continue;
+    quiet('nft', ['delete', 'table', 'netdev', uplinkTableOf(name)]);
     quiet('ip', ['link', 'del', `${name}h`]);
     quiet('ip', ['netns', 'del', name]);
   }
 }
+
+/** The host-side table of a namespace's uplink loss (nft names take no hyphen). */
+const uplinkTableOf = (namespace: string) => `${namespace.replaceAll('-', '_')}_up`;
 
 function processRuns(pid: number): boolean {
   try {
@@ -180,7 +184,23 @@ export class NetworkNamespace {
     this.#rate(this.innerInterface, conditions.upKbit, true);
     const loss = conditions.lossPct ?? 0;
     if (loss < 0 || loss > 100) throw new RangeError(`lossPct must be 0–100, got ${loss}`);
-    this.#rules(loss > 0 ? [`numgen random mod 100 < ${Math.round(loss)} drop`] : [], loss > 0 ? [`numgen random mod 100 < ${Math.round(loss)} drop`] : []);
+    // Towards the browser: dropped as packets come in. From the browser: dropped as they reach the
+    // host end, not on their way out. A drop in the namespace's output hook fails the browser's own
+    // send() with EPERM, which a lossy radio link never does, and Chromium made up for most of it
+    // (the SFU saw 1–3 % of the party's audio lost at a 10 % setting, and at times no video loss).
+    this.#rules(loss > 0 ? [`numgen random mod 100 < ${Math.round(loss)} drop`] : [], []);
+    this.#uplinkLoss(Math.round(loss));
+  }
+
+  /** Random loss on packets from the namespace, in a netdev ingress hook on the host end of the pair. */
+  #uplinkLoss(lossPct: number): void {
+    const table = this.#uplinkTable;
+    const chain = lossPct > 0 ? [`table netdev ${table} {`, '  chain ingress {', `    type filter hook ingress device "${this.hostInterface}" priority 0; policy accept;`, `    numgen random mod 100 < ${lossPct} counter drop`, '  }', '}'] : [];
+    run('nft', ['-f', '-'], [`table netdev ${table}`, `delete table netdev ${table}`, ...chain, ''].join('\n'));
+  }
+
+  get #uplinkTable(): string {
+    return uplinkTableOf(this.name);
   }
 
   /** No network at all (a boat out of coverage) until impair({}) or unblock(). */
@@ -207,7 +227,12 @@ export class NetworkNamespace {
     try {
       text = this.exec('nft', ['list', 'table', 'inet', nftTable]);
     } catch {
-      return 0;
+      // no rules set inside
+    }
+    try {
+      text += run('nft', ['list', 'table', 'netdev', this.#uplinkTable]);
+    } catch {
+      // no uplink loss set
     }
     let total = 0;
     for (const m of text.matchAll(/counter packets (\d+) bytes \d+ drop/g)) total += Number(m[1]);
@@ -293,6 +318,7 @@ export class NetworkNamespace {
       // no such namespace
     }
     for (const pid of pids) quiet('kill', ['-9', pid]);
+    quiet('nft', ['delete', 'table', 'netdev', this.#uplinkTable]);
     quiet('ip', ['link', 'del', this.hostInterface]);
     quiet('ip', ['netns', 'del', this.name]);
     if (this.#wrapper) fs.rmSync(this.#wrapper, { force: true });
