@@ -21,8 +21,8 @@ const config: KnipConfig = {
   entry: ['bench/*.ts', 'tests/**/*.test.ts'],
   project: ['server/**/*.ts', 'shared/**/*.ts', 'client/src/**/*.{ts,svelte}', 'tests/**/*.ts', 'bench/**/*.ts'],
   ignoreExportsUsedInFile: true,
-  // Command-line tools from Debian packages that scripts/setup.sh installs (poppler-utils, util-linux, openssl, ffmpeg).
-  ignoreBinaries: ['pdfsig', 'pdftotext', 'taskset', 'renice', 'openssl', 'ffmpeg', 'mount', 'umount'],
+  // Command-line tools from Debian packages that scripts/setup.sh installs (poppler-utils, util-linux, openssl, ffmpeg, iproute2).
+  ignoreBinaries: ['pdfsig', 'pdftotext', 'taskset', 'renice', 'openssl', 'ffmpeg', 'mount', 'umount', 'ip'],
   compilers: { svelte: svelteForKnip },
 };
 

@@ -13,15 +13,15 @@ import { NetworkNamespace } from '../../helpers/network-namespace.ts';
 const runsAsRoot = process.getuid?.() === 0;
 const packets = 2_000;
 
-/** Runs Python inside the namespace; resolves with its stdout, rejects on a non-zero exit (a send error among them). */
-function pythonInside(ns: NetworkNamespace, script: string): Promise<string> {
+/** Runs a Node script inside the namespace; resolves with its stdout, rejects on a non-zero exit (a failed send among them). */
+function nodeInside(ns: NetworkNamespace, script: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns.name, 'python3', '-c', script]);
+    const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '--input-type=module', '-e', script]);
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`python exited ${code}: ${err}`))));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`node exited ${code}: ${err}`))));
   });
 }
 
@@ -43,8 +43,17 @@ describe.skipIf(!runsAsRoot)('a namespace’s random loss', () => {
     await new Promise<void>((resolve) => receiver.bind(0, ns.hostAddress, resolve));
     const { port } = receiver.address();
     const dropsBefore = ns.droppedPackets();
-    // Each send() that fails raises in Python, and the test fails on the exit code.
-    await pythonInside(ns, `import socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nfor i in range(${packets}):\n    s.sendto(b'x' * 100, ('${ns.hostAddress}', ${port}))\n    if i % 50 == 0: time.sleep(0.01)\n`);
+    // Each send that fails throws in the script, and the test fails on its exit code.
+    await nodeInside(
+      ns,
+      `import { createSocket } from 'node:dgram';
+      const s = createSocket('udp4');
+      for (let i = 0; i < ${packets}; i++) {
+        await new Promise((resolve, reject) => s.send(Buffer.alloc(100, 120), ${port}, '${ns.hostAddress}', (error) => (error ? reject(error) : resolve())));
+        if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      s.close();`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     receiver.close();
     const lostPct = (100 * (packets - received)) / packets;
@@ -55,11 +64,21 @@ describe.skipIf(!runsAsRoot)('a namespace’s random loss', () => {
 
   it('towards the browser: about 10 % lost on the way', async () => {
     const port = 40_000 + (process.pid % 20_000);
-    const counting = pythonInside(
+    // Counts what arrives until 1.5 s pass with nothing, then prints the count.
+    const counting = nodeInside(
       ns,
-      `import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('${ns.address}', ${port}))\ns.settimeout(1.5)\nn = 0\ntry:\n    while True:\n        s.recv(2048); n += 1\nexcept socket.timeout:\n    pass\nprint(n)\n`,
+      `import { createSocket } from 'node:dgram';
+      const s = createSocket('udp4');
+      let n = 0;
+      let quiet = setTimeout(() => { console.log(n); s.close(); }, 3000);
+      s.on('message', () => {
+        n += 1;
+        clearTimeout(quiet);
+        quiet = setTimeout(() => { console.log(n); s.close(); }, 1500);
+      });
+      s.bind(${port}, '${ns.address}', () => console.error('bound'));`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the receiver binds
+    await new Promise((resolve) => setTimeout(resolve, 800)); // the receiver binds
     const sender = createSocket('udp4');
     for (let i = 0; i < packets; i++) {
       sender.send(Buffer.alloc(100, 120), port, ns.address);
