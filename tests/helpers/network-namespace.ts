@@ -217,8 +217,10 @@ export class NetworkNamespace {
     this.#rules([`tcp sport { ${ports} } accept`, 'drop'], [`tcp dport { ${ports} } accept`, 'drop']);
   }
 
+  /** Clears every rule, the random loss of both directions included (the rates stay). */
   unblock(): void {
     this.#rules([], []);
+    this.#uplinkLoss(0);
   }
 
   /** Packets the namespace's rules have dropped so far (a test can check a block was real). */

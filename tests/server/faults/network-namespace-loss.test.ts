@@ -34,7 +34,8 @@ describe.skipIf(!runsAsRoot)('a namespace’s random loss', () => {
   });
   afterAll(() => ns?.destroy());
 
-  it('from the browser: about 10 % lost on the way, and every send() succeeds', async () => {
+  /** Sends `count` datagrams from inside to a host socket; how many arrived. A failed send fails the script. */
+  async function upwards(count: number): Promise<number> {
     const receiver = createSocket('udp4');
     let received = 0;
     receiver.on('message', () => {
@@ -42,13 +43,11 @@ describe.skipIf(!runsAsRoot)('a namespace’s random loss', () => {
     });
     await new Promise<void>((resolve) => receiver.bind(0, ns.hostAddress, resolve));
     const { port } = receiver.address();
-    const dropsBefore = ns.droppedPackets();
-    // Each send that fails throws in the script, and the test fails on its exit code.
     await nodeInside(
       ns,
       `import { createSocket } from 'node:dgram';
       const s = createSocket('udp4');
-      for (let i = 0; i < ${packets}; i++) {
+      for (let i = 0; i < ${count}; i++) {
         await new Promise((resolve, reject) => s.send(Buffer.alloc(100, 120), ${port}, '${ns.hostAddress}', (error) => (error ? reject(error) : resolve())));
         if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -56,10 +55,25 @@ describe.skipIf(!runsAsRoot)('a namespace’s random loss', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
     receiver.close();
+    return received;
+  }
+
+  it('from the browser: about 10 % lost on the way, and every send() succeeds', async () => {
+    const dropsBefore = ns.droppedPackets();
+    // Each send that fails throws in the script, and the test fails on its exit code.
+    const received = await upwards(packets);
     const lostPct = (100 * (packets - received)) / packets;
     expect(lostPct).toBeGreaterThan(7);
     expect(lostPct).toBeLessThan(13);
     expect(ns.droppedPackets() - dropsBefore).toBe(packets - received);
+  });
+
+  it('unblock() clears the loss', async () => {
+    ns.unblock();
+    const dropsBefore = ns.droppedPackets();
+    expect(await upwards(500)).toBe(500);
+    expect(ns.droppedPackets()).toBe(dropsBefore);
+    ns.impair({ lossPct: 10 });
   });
 
   it('towards the browser: about 10 % lost on the way', async () => {
