@@ -35,6 +35,16 @@ const downlinkWindow = 3;
 const senderWindow = 3;
 const senderMinPackets = 20;
 
+/**
+ * Adds this sample's pair of counts to the window kept under `key` (the newest `size` samples)
+ * and returns the window's sums.
+ */
+function windowed(previous: PathCounters, counters: PathCounters, key: string, latest: [number, number], size: number): [number, number] {
+  const window = [...(previous.get(key)?.window ?? []), latest].slice(-size);
+  counters.set(key, { packetsSent: 0, retransmitted: 0, packetsReceived: 0, packetsLost: 0, concealed: 0, totalSamples: 0, reports: 0, firstSeen: 0, window });
+  return [window.reduce((n, [a]) => n + a, 0), window.reduce((n, [, b]) => n + b, 0)];
+}
+
 /** Per stats id, what the previous sample saw. */
 export type PathCounters = Map<string, StreamCounters>;
 
@@ -98,10 +108,7 @@ export function ownPath(
       resent += dResent;
     } else if (s.kind === 'audio') audioSent += dSent;
   }
-  const window = [...(previous.get('#uplink')?.window ?? []), [sent, resent] as [number, number]].slice(-uplinkWindow);
-  counters.set('#uplink', { ...blank(), window });
-  const windowSent = window.reduce((n, [s]) => n + s, 0);
-  const windowResent = window.reduce((n, [, r]) => n + r, 0);
+  const [windowSent, windowResent] = windowed(previous, counters, '#uplink', [sent, resent], uplinkWindow);
   // Too few packets say nothing (a paused camera, the first frames).
   const rawLossPct = windowSent >= 30 ? Math.min(100, Math.round((windowResent / windowSent) * 1000) / 10) : null;
   const available = num(sendPair?.availableOutgoingBitrate);
@@ -175,13 +182,8 @@ export function ownPath(
   // in a row for voice only, and those dips broke every run of five (voice only after 35 s in a
   // namespace run of A). A one-second burst on a clean link still counts once, and the window adds
   // at most two samples more of it: fewer than five.
-  const downlink = [...(previous.get('#downlink')?.window ?? []), [received, lost] as [number, number]].slice(-downlinkWindow);
-  counters.set('#downlink', { ...blank(), window: downlink });
   const thisSecond = lossShare(received, lost);
-  const overWindow = lossShare(
-    downlink.reduce((n, [r]) => n + r, 0),
-    downlink.reduce((n, [, l]) => n + l, 0),
-  );
+  const overWindow = lossShare(...windowed(previous, counters, '#downlink', [received, lost], downlinkWindow));
   const recvSignals: PathSignals = {
     lossPct: thisSecond === null ? null : Math.max(thisSecond, overWindow ?? thisSecond),
     rttMs: ms(num(recvPair?.currentRoundTripTime)),
@@ -192,11 +194,7 @@ export function ownPath(
   // thumbnail) holds a handful of packets, and none lost read as "this sender is clean".
   const judged: { received: number; lost: number }[] = [];
   for (const [sender, latest] of perSender) {
-    const key = `#sender:${sender}`;
-    const window = [...(previous.get(key)?.window ?? []), [latest.received, latest.lost] as [number, number]].slice(-senderWindow);
-    counters.set(key, { ...blank(), window });
-    const received = window.reduce((n, [r]) => n + r, 0);
-    const lostHere = window.reduce((n, [, l]) => n + l, 0);
+    const [received, lostHere] = windowed(previous, counters, `#sender:${sender}`, [latest.received, latest.lost], senderWindow);
     if (received + lostHere >= senderMinPackets) judged.push({ received, lost: lostHere });
   }
   const everySenderLossy = judged.length >= 2 && judged.every((p) => (100 * p.lost) / (p.received + p.lost) >= senderLossyPct);
