@@ -65,7 +65,10 @@ describe.skipIf(!runsAsRoot)('a namespace’s random loss', () => {
     const lostPct = (100 * (packets - received)) / packets;
     expect(lostPct).toBeGreaterThan(7);
     expect(lostPct).toBeLessThan(13);
-    expect(ns.droppedPackets() - dropsBefore).toBe(packets - received);
+    // The same loss also takes the link's own chatter (ARP, IPv6 neighbour discovery) now and then.
+    const dropped = ns.droppedPackets() - dropsBefore;
+    expect(dropped).toBeGreaterThanOrEqual(packets - received);
+    expect(dropped).toBeLessThanOrEqual(packets - received + 3);
   });
 
   it('unblock() clears the loss', async () => {
