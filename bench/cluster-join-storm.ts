@@ -4,7 +4,12 @@
 // to a core of its own with taskset. Both configurations in the same run, alternating which goes
 // first from round to round, each on a fresh database.
 //
-//   node bench/cluster-join-storm.ts [--per-node 100] [--rounds 2] [--warmup 3] [--cores 0,1] [--media-workers 1] [--client-nice 0] [--json out.json]
+//   node bench/cluster-join-storm.ts [--per-node 100] [--rounds 2] [--warmup 3] [--cores 0,1] [--cpu-quota 0.4] [--media-workers 1] [--client-nice 0] [--json out.json]
+//
+// --cpu-quota (root, cgroup v1): each node with its worker gets at most that share of its core. On a
+// 2-core machine two pinned nodes leave PostgreSQL and the clients no core of their own, so they
+// take the nodes' CPU and a second node looks like no gain; with a quota the nodes are smaller
+// cores of their own and the rest runs beside them.
 //
 // The joins are bench/join-storm-clients.ts (the mediator admits everyone who reaches the lobby;
 // each participant: connect → session:enter → device-check:report → one-time code →
@@ -26,8 +31,8 @@ import { createOrganisation, createStaffUser } from '../server/modules/admin/adm
 import type { OrganisationId } from '../shared/ids.ts';
 import { testPassword } from '../tests/helpers/test-app.ts';
 import { type ChildMessage, joinLabel, type ParentMessage, type PhaseResult, type StormRequest } from './join-storm-clients.ts';
-import { type Cluster, startCluster } from './lib/cluster-nodes.ts';
-import { fmt, median, processCpuSeconds, summarize, table } from './lib/stats.ts';
+import { type Cluster, cpuGroupUsage, startCluster } from './lib/cluster-nodes.ts';
+import { cpuDelta, cpuOfProcessesNamed, fmt, machineBusySeconds, median, processCpuSeconds, summarize, table } from './lib/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +40,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '3' },
     cores: { type: 'string', default: '0,1' },
+    'cpu-quota': { type: 'string' },
     // 0: nodes without mediasoup (a quick check of the script where no worker is built).
     'media-workers': { type: 'string', default: '1' },
     // Niceness of the client processes. At 10, on a machine at load average 20, they answered
@@ -47,6 +53,8 @@ const perNode = Number(args['per-node']);
 const rounds = Number(args.rounds);
 const warmup = Number(args.warmup);
 const cores = args.cores!.split(',').map(Number);
+const cpuQuota = args['cpu-quota'] === undefined ? undefined : Number(args['cpu-quota']);
+if (cpuQuota !== undefined && !(cpuQuota > 0 && cpuQuota <= 1)) throw new Error('--cpu-quota: a share of one core, above 0 and at most 1');
 if (!Number.isInteger(perNode) || perNode < 1 || perNode > 500) throw new Error('--per-node: 1–500');
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--rounds: 1–20');
 if (!Number.isInteger(warmup) || warmup < 0 || warmup > 20) throw new Error('--warmup: 0–20');
@@ -92,6 +100,16 @@ interface RunResult {
   acks: ReturnType<typeof summarize>;
   /** CPU seconds of each node process (its worker not included) during the storm. */
   nodeCpuS: number[];
+  /** CPU seconds during the storm of PostgreSQL, Redis, the client processes and the whole machine: where a core went. */
+  othersCpuS: { postgres: number; redis: number; clients: number; machine: number };
+  /**
+   * The audit chain's lock (one advisory lock for every audited change, held to COMMIT) sampled
+   * every 20 ms during the storm: how often someone waited for it, how many on average, and in
+   * how many of those samples its holder was idle in its transaction (waiting for its node to go on).
+   */
+  chainLock: { samples: number; contended: number; meanWaiting: number; holderIdle: number };
+  /** With --cpu-quota: the share of each node's 100 ms periods during the storm in which it hit its quota. */
+  throttledShare: number[] | null;
   loadAverage: number[];
   /** Failover lines in each node's log over the whole run (start, placement, storm). */
   failoverLog: Record<FailoverEvent, number[]>;
@@ -111,6 +129,35 @@ function failoverLogOf(cluster: Cluster): Record<FailoverEvent, number[]> {
   const lines = cluster.nodes.map((node) => fs.readFileSync(node.log, 'utf8').split('\n'));
   const count = (text: string) => lines.map((nodeLines) => nodeLines.filter((line) => line.includes(text)).length);
   return Object.fromEntries(Object.entries(failoverMessages).map(([event, text]) => [event, count(text)])) as Record<FailoverEvent, number[]>;
+}
+
+/** Samples the audit chain's advisory lock (migration 0024) every 20 ms until stopped. */
+function sampleChainLock(databaseUrl: string) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const totals = { samples: 0, contended: 0, waiting: 0, holderIdle: 0 };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const [row] = await sql<{ waiting: number; holder: string | null }[]>`
+        select (select count(*)::int from pg_locks where locktype = 'advisory' and not granted) as waiting,
+               (select a.state from pg_locks l join pg_stat_activity a using (pid) where l.locktype = 'advisory' and l.granted limit 1) as holder`;
+      totals.samples += 1;
+      if (row!.waiting > 0) {
+        totals.contended += 1;
+        totals.waiting += row!.waiting;
+        if (row!.holder === 'idle in transaction') totals.holderIdle += 1;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await sql.end({ timeout: 1 });
+      return { samples: totals.samples, contended: totals.contended, meanWaiting: totals.contended ? totals.waiting / totals.contended : 0, holderIdle: totals.holderIdle };
+    },
+  };
 }
 
 /** A mediator socket enters the session on `url`; the node that holds the room answers, or names it (WRONG_NODE). */
@@ -141,7 +188,7 @@ async function runOnce(nodeCount: 1 | 2, round: number): Promise<RunResult> {
   await createStaffUser(database.db, null, { organisationId: center.id as OrganisationId, username: 'mediator', displayName: '调解员', role: 'mediator', password: testPassword });
   await database.close();
 
-  cluster = await startCluster({ databaseUrl, redisUrl, cores: cores.slice(0, nodeCount), mediaWorkers });
+  cluster = await startCluster({ databaseUrl, redisUrl, cores: cores.slice(0, nodeCount), mediaWorkers, cpuQuota });
   const nodes = cluster.nodes;
   const first = nodes[0]!.url;
   const login = await fetch(`${first}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'mediator', password: testPassword }) });
@@ -208,9 +255,25 @@ async function runOnce(nodeCount: 1 | 2, round: number): Promise<RunResult> {
   await new Promise((r) => setTimeout(r, 1500)); // the warm-up's disconnects and heartbeats settle
   const loadAverage = os.loadavg();
   const cpuBefore = nodes.map((n) => processCpuSeconds(n.pid));
+  const othersBefore = { postgres: cpuOfProcessesNamed(['postgres']), redis: cpuOfProcessesNamed(['redis-server']), machine: machineBusySeconds() };
+  const throttleBefore = nodes.map((n) => (n.cpuGroup ? cpuGroupUsage(n.cpuGroup) : null));
+  const sampler = sampleChainLock(databaseUrl);
   for (const child of forked) child.send({ type: 'go' } satisfies ParentMessage);
   const results = await Promise.all(done);
+  const chainLock = await sampler.stop();
   const nodeCpuS = nodes.map((n, i) => processCpuSeconds(n.pid) - cpuBefore[i]!);
+  const othersCpuS = {
+    postgres: cpuDelta(othersBefore.postgres, cpuOfProcessesNamed(['postgres'])),
+    redis: cpuDelta(othersBefore.redis, cpuOfProcessesNamed(['redis-server'])),
+    // Each client process reports its own share of a core over its storm.
+    clients: results.reduce((sum, r) => sum + (r.clientCpuPct / 100) * (r.totalMs / 1000), 0),
+    machine: machineBusySeconds() - othersBefore.machine,
+  };
+  const throttledShare = cpuQuota === undefined ? null : nodes.map((n, i) => {
+    const before = throttleBefore[i]!;
+    const after = cpuGroupUsage(n.cpuGroup!);
+    return (after.throttledPeriods - before.throttledPeriods) / Math.max(1, after.periods - before.periods);
+  });
   for (const child of forked) children.delete(child);
 
   const joinTimes = results.flatMap((r) => r.latencies[joinLabel] ?? []);
@@ -232,13 +295,16 @@ async function runOnce(nodeCount: 1 | 2, round: number): Promise<RunResult> {
     join: summarize(joinTimes),
     acks: summarize(acks),
     nodeCpuS,
+    othersCpuS,
+    chainLock,
+    throttledShare,
     loadAverage,
     failoverLog,
   };
 }
 
 try {
-  say(`machine: ${os.availableParallelism()} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; nodes pinned to cores ${cores.join(' and ')}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  say(`machine: ${os.availableParallelism()} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; nodes pinned to cores ${cores.join(' and ')}${cpuQuota === undefined ? '' : `, each at most ${cpuQuota} of its core (cgroup quota)`}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const runs: RunResult[] = [];
   for (let round = 1; round <= rounds; round++) {
     const order: (1 | 2)[] = round % 2 === 1 ? [1, 2] : [2, 1];
@@ -248,7 +314,7 @@ try {
       say(
         `round ${round}, ${nodeCount} node(s): ${run.admitted}/${run.joins} admitted, ${run.failures.length} failures; all admitted after ${fmt(run.allAdmittedMs / 1000, 2)} s ` +
           `(per room ${run.perRoomAllAdmittedMs.map((t) => fmt(t / 1000, 2)).join(', ')}); join p50 ${fmt(run.join.p50, 0)} p95 ${fmt(run.join.p95, 0)} max ${fmt(run.join.max, 0)} ms; ` +
-          `node CPU ${run.nodeCpuS.map((s) => fmt(s, 2)).join(' + ')} s (${run.nodeCpuS.map((s) => fmt((s * 1000) / perNode, 1)).join(' / ')} ms per join); load average ${run.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
+          `node CPU ${run.nodeCpuS.map((s) => fmt(s, 2)).join(' + ')} s (${run.nodeCpuS.map((s) => fmt((s * 1000) / perNode, 1)).join(' / ')} ms per join); PostgreSQL ${fmt(run.othersCpuS.postgres, 2)} s, Redis ${fmt(run.othersCpuS.redis, 2)} s, clients ${fmt(run.othersCpuS.clients, 2)} s, whole machine ${fmt(run.othersCpuS.machine, 2)} s; chain lock waited for in ${run.chainLock.contended}/${run.chainLock.samples} samples (${fmt(run.chainLock.meanWaiting, 1)} waiting, holder idle in ${run.chainLock.holderIdle})${run.throttledShare ? `; at its quota in ${run.throttledShare.map((t) => `${fmt(100 * t, 0)} %`).join(' / ')} of periods` : ''}; load average ${run.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
       );
       say(`  node logs (per node): ${Object.entries(run.failoverLog).map(([event, counts]) => `${event} ${counts.join(' / ')}`).join(', ')}`);
       for (const failure of run.failures.slice(0, 5)) say(`  failure: ${failure}`);
@@ -263,15 +329,17 @@ try {
     `${fmt(r.join.p50, 0)} / ${fmt(r.join.p95, 0)} / ${fmt(r.join.max, 0)}`,
     `${fmt(r.acks.p50, 0)} / ${fmt(r.acks.p99, 0)}`,
     r.nodeCpuS.map((s) => fmt((s * 1000) / perNode, 1)).join(' / '),
+    ...(cpuQuota === undefined ? [] : [r.throttledShare!.map((t) => fmt(100 * t, 0)).join(' / ')]),
   ]);
-  say(`\n${table(['nodes × joins', 'round', 'load avg at storm', 'admitted', 'all admitted after (s)', 'join p50 / p95 / max (ms)', 'acks p50 / p99 (ms)', 'node CPU per join (ms)'], rows)}`);
+  const headings = ['nodes × joins', 'round', 'load avg at storm', 'admitted', 'all admitted after (s)', 'join p50 / p95 / max (ms)', 'acks p50 / p99 (ms)', 'node CPU per join (ms)'];
+  say(`\n${table(cpuQuota === undefined ? headings : [...headings, 'periods at quota (%)'], rows)}`);
   const allAdmitted = (n: number) => runs.filter((r) => r.nodes === n).map((r) => r.allAdmittedMs);
   const one = allAdmitted(1);
   const two = allAdmitted(2);
   say(`\ntime to admit everyone (s), over ${rounds} round(s): 1 node × ${perNode}: median ${fmt(median(one) / 1000, 2)}, max ${fmt(Math.max(...one) / 1000, 2)}; 2 nodes × ${perNode}: median ${fmt(median(two) / 1000, 2)}, max ${fmt(Math.max(...two) / 1000, 2)}`);
   say(`2 nodes / 1 node (median of the rounds' ratios): ${fmt(median(runs.filter((r) => r.nodes === 2).map((r) => r.allAdmittedMs / runs.find((o) => o.nodes === 1 && o.round === r.round)!.allAdmittedMs)), 2)}; target: no longer (≤ 1)`);
   say(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  if (args.json) fs.writeFileSync(args.json, JSON.stringify({ perNode, rounds, cores, runs }, null, 2));
+  if (args.json) fs.writeFileSync(args.json, JSON.stringify({ perNode, rounds, cores, cpuQuota, runs }, null, 2));
   if (runs.some((r) => r.failures.length > 0 || r.admitted !== r.joins)) process.exitCode = 1;
 } catch (error) {
   process.exitCode = 1;

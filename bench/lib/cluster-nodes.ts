@@ -17,6 +17,8 @@ export interface ClusterNode {
   pid: number;
   process: ChildProcess;
   log: string;
+  /** Its cgroup, when a CPU quota was asked for. */
+  cpuGroup?: string;
 }
 
 export interface Cluster {
@@ -29,6 +31,12 @@ export interface ClusterOptions {
   redisUrl: string;
   /** One core per node (taskset -c), or none to leave them unpinned. */
   cores: (number | null)[];
+  /**
+   * At most this share of a core for each node and its worker (a cgroup v1 CPU quota; root). With
+   * both of a 2-core machine's cores pinned to nodes, PostgreSQL and the clients would otherwise
+   * take their CPU from the nodes; a quota leaves them the rest, as a machine of their own would.
+   */
+  cpuQuota?: number;
   /** mediasoup workers per node (1; 0 runs the nodes without media). */
   mediaWorkers: 0 | 1;
   /** Extra environment for every node. */
@@ -36,6 +44,30 @@ export interface ClusterOptions {
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cpuCgroupRoot = '/sys/fs/cgroup/cpu';
+
+/** A cgroup v1 CPU group allowing `share` of one core; its processes' children stay in it. */
+function cpuGroup(name: string, share: number): string {
+  if (!(share > 0 && share <= 1)) throw new Error('cpuQuota: a share of one core, above 0 and at most 1');
+  if (!fs.existsSync(path.join(cpuCgroupRoot, 'cpu.cfs_quota_us'))) throw new Error(`cpuQuota needs the cgroup v1 cpu controller at ${cpuCgroupRoot} (and root)`);
+  const dir = path.join(cpuCgroupRoot, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'cpu.cfs_period_us'), '100000');
+  fs.writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(Math.round(share * 100_000)));
+  return dir;
+}
+
+/** How many of a group's CPU periods so far it ran, and in how many it hit its quota (cpu.stat). */
+export function cpuGroupUsage(dir: string): { throttledPeriods: number; periods: number } {
+  const stat = Object.fromEntries(
+    fs
+      .readFileSync(path.join(dir, 'cpu.stat'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ') as [string, string]),
+  );
+  return { throttledPeriods: Number(stat.nr_throttled), periods: Number(stat.nr_periods) };
+}
 
 /** A TCP port nothing listens on now (the kernel's choice). */
 export function freePort(): Promise<number> {
@@ -83,6 +115,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       redis.disconnect();
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
+    // An empty cgroup directory is removed with rmdir (its files are not real files).
+    for (const node of nodes) {
+      if (!node.cpuGroup) continue;
+      try {
+        fs.rmdirSync(node.cpuGroup);
+      } catch (error) {
+        process.stderr.write(`could not remove the cgroup ${node.cpuGroup}: ${(error as Error).message}\n`);
+      }
+    }
   };
   try {
     // WebRTC ports: a random stretch, so that runs of other engineers (cluster.sh uses 40000+) do not collide.
@@ -111,10 +152,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         HAIQIAO_SOCKET_BUDGET_SCALE: '20',
       };
       const out = fs.openSync(log, 'w');
-      const command = core === null ? [process.execPath] : ['taskset', '-c', String(core), process.execPath];
+      const group = options.cpuQuota === undefined ? undefined : cpuGroup(`haiqiao-bench-${namespace}-${id}`, options.cpuQuota);
+      const pinned = core === null ? [process.execPath] : ['taskset', '-c', String(core), process.execPath];
+      // The shell joins the group before it becomes the node, so the node and its worker start inside it.
+      const command = group ? ['sh', '-c', `echo $$ > ${group}/cgroup.procs && exec "$@"`, 'node', ...pinned] : pinned;
       const child = spawn(command[0]!, [...command.slice(1), 'server/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', out, out] });
       fs.closeSync(out);
-      const node: ClusterNode = { id, url, pid: child.pid!, process: child, log };
+      const node: ClusterNode = { id, url, pid: child.pid!, process: child, log, cpuGroup: group };
       nodes.push(node);
       await waitHealthy(node);
     }

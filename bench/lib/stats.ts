@@ -57,6 +57,29 @@ export function processCpuSeconds(pid: number): number {
   return (utime + stime) / clockTicks;
 }
 
+/** pid → CPU seconds of every process whose command name is one of `names` (e.g. postgres, redis-server). */
+export function cpuOfProcessesNamed(names: string[]): Map<number, number> {
+  const cpu = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (names.includes(comm)) cpu.set(Number(entry), processCpuSeconds(Number(entry)));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return cpu;
+}
+
+/** The whole machine's busy CPU seconds so far (all cores, from /proc/stat). */
+export function machineBusySeconds(): number {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+  const busy = fields.reduce((sum, value, i) => (i === 3 || i === 4 ? sum : sum + value), 0);
+  return busy / clockTicks;
+}
+
 /** CPU seconds used between two readings of pid → CPU seconds (processes started in between count from zero). */
 export function cpuDelta(before: Map<number, number>, after: Map<number, number>): number {
   let total = 0;
