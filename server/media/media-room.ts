@@ -385,13 +385,18 @@ export class MediaRoom {
     if (recv && !recv.closed) await recv.setMaxOutgoingBitrate(bps ?? 0);
   }
 
-  /** What the SFU may and does send a peer (its receive transport's cap, estimate and probing), bit/s; null before media starts or before anything is sent. */
-  async downlinkStats(peerId: string): Promise<{ maxOutgoingBitrate: number | null; availableOutgoingBitrate: number | null; probationBytesSent: number } | null> {
-    const recv = this.#peer(peerId).recv;
+  /**
+   * What the SFU may and does send a peer (its receive transport's cap, estimate and probing),
+   * bit/s; null before media starts or before anything is sent. `cap` is the cap set here:
+   * mediasoup reports its own only once the transport is connected.
+   */
+  async downlinkStats(peerId: string): Promise<{ cap: number | null; maxOutgoingBitrate: number | null; availableOutgoingBitrate: number | null; probationBytesSent: number } | null> {
+    const peer = this.#peer(peerId);
+    const recv = peer.recv;
     if (!recv || recv.closed) return null;
     const [stats] = await recv.getStats();
     if (!stats) return null;
-    return { maxOutgoingBitrate: stats.maxOutgoingBitrate ?? null, availableOutgoingBitrate: stats.availableOutgoingBitrate ?? null, probationBytesSent: stats.probationBytesSent };
+    return { cap: peer.downlinkCap, maxOutgoingBitrate: stats.maxOutgoingBitrate ?? null, availableOutgoingBitrate: stats.availableOutgoingBitrate ?? null, probationBytesSent: stats.probationBytesSent };
   }
 
   /** Which protocol each of a peer's WebRTC transports carries media over now (ICE's selected tuple): TCP hides loss as delay. */

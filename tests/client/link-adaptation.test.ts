@@ -5,7 +5,7 @@
  * uplink caused is not the receiver's).
  */
 import { describe, expect, it } from 'vitest';
-import { type DirectionState, defaultRules, initialState, judge, microphoneEncoding, overall, type PathSignals, recvVoiceWaits, sendSettings, step, theirsWithinMs, wasTheirs } from '../../client/src/room/link-adaptation/decide.ts';
+import { type DirectionState, defaultRules, initialState, judge, microphoneEncoding, overall, type PathSignals, recvVoiceWaits, retold, sendSettings, step, theirsWithinMs, wasTheirs } from '../../client/src/room/link-adaptation/decide.ts';
 import { ownPath, type PathCounters } from '../../client/src/room/link-adaptation/own-path.ts';
 import { mainCameraPeer, type ReceivedVideo, receivePlan } from '../../client/src/room/link-adaptation/receive-plan.ts';
 import type { LinkDirection, LinkLevel } from '../../shared/realtime.ts';
@@ -257,6 +257,19 @@ const inboundAudio = (id: string, track: string, received: number, lost: number,
   totalSamplesReceived: received * 960,
   concealedSamples: 0,
   ...extra,
+});
+
+describe('retold: the levels told again after a reconnect', () => {
+  it('each level below full that was told, as a step from full with its reasons; nothing at full', () => {
+    expect(retold({ send: 'full', recv: 'full' }, { send: [], recv: [] })).toEqual([]);
+    expect(retold({ send: 'voice', recv: 'low' }, { send: ['loss', 'delay'], recv: ['loss'] })).toEqual([
+      { direction: 'send', from: 'full', to: 'voice', reasons: ['loss', 'delay'] },
+      { direction: 'recv', from: 'full', to: 'low', reasons: ['loss'] },
+    ]);
+    expect(retold({ send: 'full', recv: 'reduced' }, { send: [], recv: ['concealment'] })).toEqual([{ direction: 'recv', from: 'full', to: 'reduced', reasons: ['concealment'] }]);
+    // A level without its reasons cannot be a link event (it needs one): not told.
+    expect(retold({ send: 'low', recv: 'full' }, { send: [], recv: [] })).toEqual([]);
+  });
 });
 
 describe('ownPath: only this person’s own paths', () => {

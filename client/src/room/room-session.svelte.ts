@@ -254,6 +254,8 @@ export class RoomSession {
     this.entry = result;
     this.media.setRouterCapabilities(result.routerRtpCapabilities);
     this.identityMethod = result.identityMethod === 'id_last4' || result.identityMethod === 'one_time_code' ? result.identityMethod : null;
+    // Before media starts again, so that the SFU's downlink cap is in place for the new transports.
+    if (reconnect && result.state === 'admitted') this.adaptation?.retell();
     await this.#place(result.state, result, reconnect);
   }
 

@@ -53,6 +53,8 @@ export class RoomActivity {
     const { room, peer } = this.ctx.registry.admittedOf(conn);
     const at = this.ctx.deps.now().toISOString();
     const levels = peer.link ?? { send: 'full', recv: 'full' };
+    // A level told again after a reconnect (the client cannot know whether this node knew it): nothing changed.
+    if (levels[event.direction] === event.to) return {};
     peer.link = { send: levels.send, recv: levels.recv, [event.direction]: event.to, last: { ...event, at } };
     this.ctx.deps.log.info({ sessionId: room.sessionId, peerId: peer.peerId, role: peer.role, ...event }, 'link adaptation');
     this.ctx.views.broadcast(room);

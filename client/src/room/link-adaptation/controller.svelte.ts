@@ -7,7 +7,7 @@
  */
 import type { types } from 'mediasoup-client';
 import type { LinkEvent, LinkLevel, LinkReason } from '../../../../shared/realtime.ts';
-import { type Decision, type DirectionState, initialState, judge, microphoneEncoding, overall, type PathSignals, recvVoiceWaits, sendSettings, step, wasTheirs } from './decide.ts';
+import { type Decision, type DirectionState, initialState, judge, microphoneEncoding, overall, type PathSignals, recvVoiceWaits, retold, sendSettings, step, wasTheirs } from './decide.ts';
 import { ownPath, type PathCounters } from './own-path.ts';
 
 /** A new inbound stream is judged after this long: its sender's own link report may be on its way. */
@@ -50,6 +50,8 @@ export class LinkAdaptation {
   /** The producer id and send level last applied to the camera and the microphone. */
   readonly #applied = new Map<string, LinkLevel>();
   #manualUntil = 0;
+  /** The levels last reported to the server (a level set without a report, as the device check's voice only, is not). */
+  #told: Record<'send' | 'recv', LinkLevel> = { send: 'full', recv: 'full' };
   /** The uplink's latest bandwidth estimate (kbit/s): how much voice fits when it comes to voice only. */
   #uplinkKbps: number | null = null;
   /** When the receive side last stepped down from full (null: it is full, or came down long ago). */
@@ -67,6 +69,11 @@ export class LinkAdaptation {
   transportsReplaced(): void {
     this.#counters = new Map();
     this.#applied.clear();
+  }
+
+  /** Back in the room after a lost connection: the server may be a new one (see retold). Its levels unchanged are ignored there. */
+  retell(): void {
+    for (const decision of retold(this.#told, this.reasons)) this.owner.report({ ...decision, lossPct: null, rttMs: null });
   }
 
   /** Video back by the person's own hand: everything up, and no voice-only from us for a while. */
@@ -137,6 +144,7 @@ export class LinkAdaptation {
     // Support and the browser tests read why from the console too.
     console.warn(`link adaptation: ${decision.direction} ${decision.from} → ${decision.to} (${decision.reasons.join(', ')}; loss ${lossPct ?? '–'} %, rtt ${rttMs ?? '–'} ms)`);
     this.reasons = { ...this.reasons, [decision.direction]: decision.to === 'full' ? [] : decision.reasons };
+    this.#told = { ...this.#told, [decision.direction]: decision.to };
     this.owner.report({ ...decision, lossPct: lossPct === null ? null : Math.min(100, lossPct), rttMs: rttMs === null ? null : Math.min(60_000, rttMs) });
     const voice = this.send === 'voice' || this.recv === 'voice';
     const audioOnly = this.owner.audioOnly();

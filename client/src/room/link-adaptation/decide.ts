@@ -252,3 +252,12 @@ export function microphoneEncoding(level: LinkLevel, adaptivePtimeSupported: boo
 export function overall(send: LinkLevel, recv: LinkLevel): LinkLevel {
   return rank(send) >= rank(recv) ? send : recv;
 }
+
+/**
+ * The levels below full this person's server was told, told again: after a server restart or a
+ * failover the node now holding the room knows none of them (its downlink cap and the mediator's
+ * view would read full). Each as a step from full, with the reasons it was taken for.
+ */
+export function retold(told: Record<LinkDirection, LinkLevel>, reasons: Record<LinkDirection, LinkReason[]>): Decision[] {
+  return (['send', 'recv'] as const).filter((direction) => told[direction] !== 'full' && reasons[direction].length > 0).map((direction) => ({ direction, from: 'full', to: told[direction], reasons: [...reasons[direction]] }));
+}

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../../../server/media/worker-pool.ts';
 import type { LinkEvent } from '../../../../shared/realtime.ts';
 import { eventBudgets } from '../../../../server/plugins/socket-gate.ts';
+import { downlinkCap } from '../../../../shared/realtime.ts';
 import { connected, connectSocket, type TestSocket } from '../../../helpers/socket-client.ts';
 import { roomFixture } from '../../../helpers/room-fixture.ts';
 import { createTestWorld, type TestWorld } from '../../../helpers/test-app.ts';
@@ -39,7 +40,16 @@ async function toLobby(token: string, identity: { name: string; last4: string } 
     expect((await socket.call('identity:confirm', { method: 'id_last4', ...identity })).ok).toBe(true);
   }
   expect((await socket.call('lobby:wait', {})).ok).toBe(true);
-  return { socket, peerId: entered.data.peerId };
+  return { socket, peerId: entered.data.peerId, resumeToken: entered.data.resumeToken };
+}
+
+/** A new session's room with the mediator in it. */
+async function roomWithMediator() {
+  const f = await roomFixture(world);
+  const host = open({ cookie: world.cookies.mediator });
+  await connected(host);
+  expect((await host.call('session:enter', { sessionId: f.sessionId as never })).ok).toBe(true);
+  return { f, host };
 }
 
 beforeAll(async () => {
@@ -56,10 +66,7 @@ afterAll(async () => {
 
 describe('link:event', () => {
   it('is refused before admission and when malformed; once admitted, everyone sees the levels and only the mediator why', async () => {
-    const f = await roomFixture(world);
-    const host = open({ cookie: world.cookies.mediator });
-    await connected(host);
-    expect((await host.call('session:enter', { sessionId: f.sessionId as never })).ok).toBe(true);
+    const { f, host } = await roomWithMediator();
     const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
     const owner = await toLobby(f.ownerToken, { host });
 
@@ -88,11 +95,38 @@ describe('link:event', () => {
     expect((await recvSeen).peers.find((p) => p.peerId === fisherman.peerId)!.link).toMatchObject({ send: 'voice', recv: 'reduced', last: { direction: 'recv', reasons: ['loss', 'concealment'] } });
   });
 
+  it('a level told again is no change; after a restart the new server learns it when told again, and caps the new downlink by it', async () => {
+    const { f, host } = await roomWithMediator();
+    const fisherman = await toLobby(f.fishermanToken, { name: '陈阿海', last4: '002X' });
+    expect((await host.call('host:admit', { peerId: fisherman.peerId })).ok).toBe(true);
+    const weakDownlink: LinkEvent = { direction: 'recv', from: 'full', to: 'low', reasons: ['loss'], lossPct: 9, rttMs: 620 };
+    expect((await fisherman.socket.call('link:event', weakDownlink)).ok).toBe(true);
+    const peerOf = () => world.app.rooms.roomOf(f.sessionId)!.peers.get(fisherman.peerId)!;
+    const decided = peerOf().link!.last!;
+
+    // Told again on the same server (the client cannot know whether it kept the levels): the decision stays the one made.
+    world.clock.now = new Date(world.clock.now.getTime() + 5_000);
+    const retold: LinkEvent = { direction: 'recv', from: 'full', to: 'low', reasons: ['loss'], lossPct: null, rttMs: null };
+    expect(await fisherman.socket.call('link:event', retold)).toEqual({ ok: true, data: {} });
+    expect(peerOf().link).toEqual({ send: 'full', recv: 'low', last: decided });
+
+    // A restart: the room is rebuilt from the database, the levels (kept in memory only) are gone.
+    for (const s of sockets.splice(0)) s.disconnect();
+    await world.restart();
+    const back = open({ resumeToken: fisherman.resumeToken });
+    await connected(back);
+    expect((await back.call('session:enter', { resumeToken: fisherman.resumeToken })).ok).toBe(true);
+    expect(peerOf().link).toBeNull();
+    expect((await back.call('link:event', retold)).ok).toBe(true);
+    expect(peerOf().link).toMatchObject({ send: 'full', recv: 'low', last: { ...retold, at: expect.any(String) } });
+    // Media starts after it: what the SFU may send the fisherman is the cap of his level, not full.
+    expect((await back.call('media:start', {})).ok).toBe(true);
+    const stats = await world.app.rooms.roomOf(f.sessionId)!.media!.downlinkStats(fisherman.peerId);
+    expect(stats?.cap).toBe(downlinkCap('low', false));
+  });
+
   it('has its own event budget: a flood is refused with RATE_LIMITED', async () => {
-    const f = await roomFixture(world);
-    const host = open({ cookie: world.cookies.mediator });
-    await connected(host);
-    expect((await host.call('session:enter', { sessionId: f.sessionId as never })).ok).toBe(true);
+    const { f, host } = await roomWithMediator();
     const acks = [];
     for (let i = 0; i <= eventBudgets['link:event']; i++) acks.push(await host.call('link:event', { ...weakUplink, from: i % 2 ? 'voice' : 'full', to: i % 2 ? 'full' : 'voice', reasons: [i % 2 ? 'stable' : 'loss'] }));
     expect(acks.slice(0, eventBudgets['link:event']).every((a) => a.ok)).toBe(true);
