@@ -126,7 +126,7 @@ describe('link:event', () => {
   });
 
   it('has its own event budget: a flood is refused with RATE_LIMITED', async () => {
-    const { f, host } = await roomWithMediator();
+    const { host } = await roomWithMediator();
     const acks = [];
     for (let i = 0; i <= eventBudgets['link:event']; i++) acks.push(await host.call('link:event', { ...weakUplink, from: i % 2 ? 'voice' : 'full', to: i % 2 ? 'full' : 'voice', reasons: [i % 2 ? 'stable' : 'loss'] }));
     expect(acks.slice(0, eventBudgets['link:event']).every((a) => a.ok)).toBe(true);
