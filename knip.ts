@@ -22,7 +22,7 @@ const config: KnipConfig = {
   project: ['server/**/*.ts', 'shared/**/*.ts', 'client/src/**/*.{ts,svelte}', 'tests/**/*.ts', 'bench/**/*.ts'],
   ignoreExportsUsedInFile: true,
   // Command-line tools from Debian packages that scripts/setup.sh installs (poppler-utils, util-linux, openssl, ffmpeg, iproute2).
-  ignoreBinaries: ['pdfsig', 'pdftotext', 'taskset', 'renice', 'openssl', 'ffmpeg', 'mount', 'umount', 'ip'],
+  ignoreBinaries: ['pdfsig', 'pdftotext', 'taskset', 'renice', 'openssl', 'ffmpeg', 'mount', 'umount', 'ip', 'espeak-ng'],
   compilers: { svelte: svelteForKnip },
 };
 

@@ -18,6 +18,9 @@
  * may start the party on voice only) and the page loads through it.
  * --voiced S: the share of each second the voice talks (default 0.4: talk spurts with pauses, as
  * speech; 1: no pauses, so DTX never stops the packets).
+ * --speech tts: the microphones speak Mandarin synthesised by espeak-ng (bench/lib/tts-speech.ts)
+ * instead of the harmonic tone with pauses (--voiced); Opus gives in-band FEC only to frames its
+ * voice activity detector takes for speech, and a steady tone is often not (see docs/benchmarks.md).
  * --jitter-target MS (an experiment, not the product's behaviour): every audio receiver's
  * jitterBufferTarget is set to MS on both pages, to see what a larger jitter buffer buys.
  *
@@ -47,6 +50,7 @@ import { type E2eServer, launchChromium, resultsDir, startE2eServer, writeSpeech
 import { DelayRelay } from '../tests/helpers/delay-relay.ts';
 import { type LinkConditions, NetworkNamespace } from '../tests/helpers/network-namespace.ts';
 import { admit, closeAll, createRoomFixture, mediatorEnters, type Person, partyToLobby, residentIds, selfPeerId, until } from '../tests/e2e/room-support.ts';
+import { writeTtsSpeechWav } from './lib/tts-speech.ts';
 import { directionFigures, from, kbps, mean, type PageSnapshot, snapshot } from './lib/room-stats.ts';
 
 const { values: args } = parseArgs({
@@ -58,10 +62,14 @@ const { values: args } = parseArgs({
     method: { type: 'string', default: 'namespace' },
     'jitter-target': { type: 'string' },
     voiced: { type: 'string', default: '0.4' },
+    speech: { type: 'string', default: 'tone' },
     'emulate-app-requests': { type: 'boolean', default: false },
   },
 });
 const emulated = args.method === 'emulation';
+if (args.speech !== 'tone' && args.speech !== 'tts') throw new Error(`--speech: tone or tts, not ${args.speech}`);
+/** What the microphones of both pages say (Chromium's fake capture loops the file). */
+const speechWav = () => (args.speech === 'tts' ? writeTtsSpeechWav(path.join(resultsDir, 'weak-link-tts.wav')) : writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10, Number(args.voiced)));
 if (!emulated && args.method !== 'namespace') throw new Error(`--method: namespace or emulation, not ${args.method}`);
 const scenarios = args.scenarios.split(',').map((s) => s.trim().toUpperCase());
 const windowSeconds = Number(args.seconds);
@@ -442,7 +450,7 @@ async function namespaceRig(rig: Partial<Rig>): Promise<void> {
     udpPorts: webRtc.udpSockets.map((s) => s.port),
     tcpPorts: [httpPort, ...webRtc.tcpServers.map((s) => s.port)],
   });
-  const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10, Number(args.voiced));
+  const wav = speechWav();
   rig.hostBrowser = await launchChromium({ fakeAudioFile: wav });
   rig.nsBrowser = await launchChromium({
     fakeAudioFile: wav,
@@ -462,7 +470,7 @@ async function main(): Promise<void> {
   try {
     if (emulated) {
       rig.server = await startE2eServer({ media: true });
-      const wav = writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10, Number(args.voiced));
+      const wav = speechWav();
       [rig.hostBrowser, rig.nsBrowser] = await Promise.all([launchChromium({ fakeAudioFile: wav }), launchChromium({ fakeAudioFile: wav })]);
     } else await namespaceRig(rig);
     let n = 0;
