@@ -21,7 +21,8 @@ const config: KnipConfig = {
   entry: ['bench/*.ts', 'tests/**/*.test.ts'],
   project: ['server/**/*.ts', 'shared/**/*.ts', 'client/src/**/*.{ts,svelte}', 'tests/**/*.ts', 'bench/**/*.ts'],
   ignoreExportsUsedInFile: true,
-  // Command-line tools from Debian packages that scripts/setup.sh installs (poppler-utils, util-linux, openssl, ffmpeg, iproute2).
+  // Command-line tools from Debian packages that scripts/setup.sh installs (poppler-utils, util-linux, openssl, ffmpeg, iproute2),
+  // and espeak-ng, which only the weak-link bench's --speech tts needs (it says how to install it).
   ignoreBinaries: ['pdfsig', 'pdftotext', 'taskset', 'renice', 'openssl', 'ffmpeg', 'mount', 'umount', 'ip', 'espeak-ng'],
   compilers: { svelte: svelteForKnip },
 };

@@ -131,7 +131,10 @@ function failoverLogOf(cluster: Cluster): Record<FailoverEvent, number[]> {
   return Object.fromEntries(Object.entries(failoverMessages).map(([event, text]) => [event, count(text)])) as Record<FailoverEvent, number[]>;
 }
 
-/** Samples the audit chain's advisory lock (migration 0024) every 20 ms until stopped. */
+/** The key audit_append() locks (migration 0024); other advisory locks (pg-boss's, the rulings') are not the chain's. */
+const chainLockKey = 1752236033;
+
+/** Samples the audit chain's advisory lock every 20 ms until stopped. */
 function sampleChainLock(databaseUrl: string) {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   const totals = { samples: 0, contended: 0, waiting: 0, holderIdle: 0 };
@@ -139,8 +142,9 @@ function sampleChainLock(databaseUrl: string) {
   const loop = (async () => {
     while (running) {
       const [row] = await sql<{ waiting: number; holder: string | null }[]>`
-        select (select count(*)::int from pg_locks where locktype = 'advisory' and not granted) as waiting,
-               (select a.state from pg_locks l join pg_stat_activity a using (pid) where l.locktype = 'advisory' and l.granted limit 1) as holder`;
+        with chain as (select * from pg_locks where locktype = 'advisory' and classid = 0 and objid = ${chainLockKey} and objsubid = 1)
+        select (select count(*)::int from chain where not granted) as waiting,
+               (select a.state from chain l join pg_stat_activity a using (pid) where l.granted limit 1) as holder`;
       totals.samples += 1;
       if (row!.waiting > 0) {
         totals.contended += 1;
@@ -255,7 +259,7 @@ async function runOnce(nodeCount: 1 | 2, round: number): Promise<RunResult> {
   await new Promise((r) => setTimeout(r, 1500)); // the warm-up's disconnects and heartbeats settle
   const loadAverage = os.loadavg();
   const cpuBefore = nodes.map((n) => processCpuSeconds(n.pid));
-  const othersBefore = { postgres: cpuOfProcessesNamed(['postgres']), redis: cpuOfProcessesNamed(['redis-server']), machine: machineBusySeconds() };
+  const othersBefore = { postgres: cpuOfProcessesNamed('postgres'), redis: cpuOfProcessesNamed('redis-server'), machine: machineBusySeconds() };
   const throttleBefore = nodes.map((n) => (n.cpuGroup ? cpuGroupUsage(n.cpuGroup) : null));
   const sampler = sampleChainLock(databaseUrl);
   for (const child of forked) child.send({ type: 'go' } satisfies ParentMessage);
@@ -263,8 +267,8 @@ async function runOnce(nodeCount: 1 | 2, round: number): Promise<RunResult> {
   const chainLock = await sampler.stop();
   const nodeCpuS = nodes.map((n, i) => processCpuSeconds(n.pid) - cpuBefore[i]!);
   const othersCpuS = {
-    postgres: cpuDelta(othersBefore.postgres, cpuOfProcessesNamed(['postgres'])),
-    redis: cpuDelta(othersBefore.redis, cpuOfProcessesNamed(['redis-server'])),
+    postgres: cpuDelta(othersBefore.postgres, cpuOfProcessesNamed('postgres')),
+    redis: cpuDelta(othersBefore.redis, cpuOfProcessesNamed('redis-server')),
     // Each client process reports its own share of a core over its storm.
     clients: results.reduce((sum, r) => sum + (r.clientCpuPct / 100) * (r.totalMs / 1000), 0),
     machine: machineBusySeconds() - othersBefore.machine,

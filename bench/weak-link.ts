@@ -67,10 +67,10 @@ const { values: args } = parseArgs({
   },
 });
 const emulated = args.method === 'emulation';
+if (!emulated && args.method !== 'namespace') throw new Error(`--method: namespace or emulation, not ${args.method}`);
 if (args.speech !== 'tone' && args.speech !== 'tts') throw new Error(`--speech: tone or tts, not ${args.speech}`);
 /** What the microphones of both pages say (Chromium's fake capture loops the file). */
 const speechWav = () => (args.speech === 'tts' ? writeTtsSpeechWav(path.join(resultsDir, 'weak-link-tts.wav')) : writeSpeechLikeWav(path.join(resultsDir, 'weak-link-speech.wav'), 10, Number(args.voiced)));
-if (!emulated && args.method !== 'namespace') throw new Error(`--method: namespace or emulation, not ${args.method}`);
 const scenarios = args.scenarios.split(',').map((s) => s.trim().toUpperCase());
 const windowSeconds = Number(args.seconds);
 const offlineSeconds = Number(args['offline-seconds']);

@@ -57,14 +57,14 @@ export function processCpuSeconds(pid: number): number {
   return (utime + stime) / clockTicks;
 }
 
-/** pid → CPU seconds of every process whose command name is one of `names` (e.g. postgres, redis-server). */
-export function cpuOfProcessesNamed(names: string[]): Map<number, number> {
+/** pid → CPU seconds of every process whose command name is `name` (e.g. postgres, redis-server). */
+export function cpuOfProcessesNamed(name: string): Map<number, number> {
   const cpu = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (names.includes(comm)) cpu.set(Number(entry), processCpuSeconds(Number(entry)));
+      if (comm === name) cpu.set(Number(entry), processCpuSeconds(Number(entry)));
     } catch {
       // ended meanwhile
     }
