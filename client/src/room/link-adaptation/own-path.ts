@@ -35,13 +35,16 @@ const downlinkWindow = 3;
 const senderWindow = 3;
 const senderMinPackets = 20;
 
+/** A stream seen for the first time at `firstSeen`, nothing counted yet. */
+const uncounted = (firstSeen: number): StreamCounters => ({ packetsSent: 0, retransmitted: 0, packetsReceived: 0, packetsLost: 0, concealed: 0, totalSamples: 0, reports: 0, firstSeen });
+
 /**
  * Adds this sample's pair of counts to the window kept under `key` (the newest `size` samples)
  * and returns the window's sums.
  */
 function windowed(previous: PathCounters, counters: PathCounters, key: string, latest: [number, number], size: number): [number, number] {
   const window = [...(previous.get(key)?.window ?? []), latest].slice(-size);
-  counters.set(key, { packetsSent: 0, retransmitted: 0, packetsReceived: 0, packetsLost: 0, concealed: 0, totalSamples: 0, reports: 0, firstSeen: 0, window });
+  counters.set(key, { ...uncounted(0), window });
   return [window.reduce((n, [a]) => n + a, 0), window.reduce((n, [, b]) => n + b, 0)];
 }
 
@@ -72,7 +75,7 @@ export function ownPath(
   options: OwnPathOptions,
 ): { send: PathSignals; recv: PathSignals; counters: PathCounters; theirs: number; everySenderLossy: boolean; judgedSenders: number; uplinkVideoPackets: number } {
   const counters: PathCounters = new Map();
-  const blank = (): StreamCounters => ({ packetsSent: 0, retransmitted: 0, packetsReceived: 0, packetsLost: 0, concealed: 0, totalSamples: 0, reports: 0, firstSeen: now });
+  const blank = () => uncounted(now);
 
   // --- send: fresh receiver reports from the SFU about our streams.
   const sendStats = entries(send);
